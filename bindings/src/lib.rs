@@ -1,0 +1,28 @@
+//! childsafe-ffi: the UniFFI surface of childsafe, one native library for Android and iOS.
+//!
+//! Every exported item is a one-line delegate to `childsafe-core`; behaviour never lives here.
+//! Kotlin and Swift see [`ChildSafeError`] as a typed exception (`ChildSafeException`).
+
+mod error;
+
+use childsafe_core::filter::CanonicalUrl;
+
+pub use error::ChildSafeError;
+
+uniffi::setup_scaffolding!("childsafe");
+
+/// Canonicalizes `url` by the Safe Browsing rules, e.g. `HTTP://Example.COM:80/a/../b#x` gives
+/// `http://example.com/b`.
+#[uniffi::export]
+pub fn canonicalize_url(url: String) -> Result<String, ChildSafeError> {
+    Ok(CanonicalUrl::parse(url.as_bytes())?.to_string())
+}
+
+/// The host-suffix × path-prefix lookup expressions of `url` (at most 30), in lookup order.
+#[uniffi::export]
+pub fn lookup_expressions(url: String) -> Result<Vec<String>, ChildSafeError> {
+    Ok(CanonicalUrl::parse(url.as_bytes())?
+        .lookup_expressions()
+        .map(|e| e.to_string())
+        .collect())
+}

@@ -1,0 +1,388 @@
+//! URL canonicalization by the published Safe Browsing (Web Risk) rules.
+//!
+//! A block list entry and a URL the child's browser loads only meet if both are written the same
+//! way. [`CanonicalUrl::parse`] takes whatever bytes a page or a person produced and returns the
+//! one spelling the rules give: tabs and line breaks removed, the fragment dropped, every
+//! percent-escape undone, the host normalised (see [`super::host`]), the path resolved, and the
+//! result re-escaped. A `CanonicalUrl` can only be made this way, so code that holds one knows it
+//! is canonical.
+//!
+//! Where the rules leave a choice, the choice follows what a browser would load, because a filter
+//! that reads a URL differently from the browser can be walked around: a backslash ends the host
+//! as a slash does (`http://evil.com\@good.com/` goes to evil.com), the host ends at its first
+//! colon, and `http:example.com` is a web address as it is in the address bar.
+
+use std::fmt;
+
+use super::escape::{escape_into, unescape_fully};
+use super::expressions::LookupExpressions;
+use super::host::{HostKind, push_canonical_host};
+
+/// The longest URL accepted, in bytes: 2 MiB, the limit browsers apply to the URLs they load.
+/// A longer input is refused rather than truncated, so the caller decides (the filter blocks it).
+pub const MAX_URL_BYTES: usize = 2 * 1024 * 1024;
+
+/// Schemes whose URLs name a host whatever the slashes after the colon (`http:example.com`,
+/// `https:\\example.com`), as browsers treat them.
+const SPECIAL_SCHEMES: [&str; 5] = ["http", "https", "ws", "wss", "ftp"];
+
+/// Why a URL could not be canonicalized. Messages never repeat the URL: it is browsing history.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// Nothing but whitespace was given.
+    #[error("the URL is empty")]
+    Empty,
+    /// The input is longer than [`MAX_URL_BYTES`].
+    #[error("the URL is longer than the limit of {limit} bytes")]
+    TooLong {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
+    /// The scheme carries no network address (`javascript:`, `data:`, `mailto:`, `about:` ...).
+    #[error(
+        "the URL's scheme has no network address to check (as with javascript:, data: or mailto:)"
+    )]
+    NoNetworkAddress,
+    /// The URL has an empty host (`http:///path`, `file:///etc`).
+    #[error("the URL has no host")]
+    NoHost,
+    /// The host is a bracketed IP literal that is not a valid IPv6 address, or has text after
+    /// its closing bracket that is not a port.
+    #[error("the URL's host is a malformed IP literal")]
+    MalformedIpLiteral,
+}
+
+/// A URL in canonical form: `scheme://host/path[?query]`, printable ASCII only.
+///
+/// Equal canonical URLs name the same resource for the purpose of list lookups, and
+/// canonicalizing a canonical URL again changes nothing.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CanonicalUrl {
+    serialized: String,
+    /// Byte offsets into `serialized`.
+    host_start: usize,
+    host_end: usize,
+    path_end: usize,
+    host_kind: HostKind,
+}
+
+impl CanonicalUrl {
+    /// Canonicalizes `raw`, which may be any bytes: URLs arrive from pages in any encoding and
+    /// with any junk a bypass attempt puts in them.
+    pub fn parse(raw: &[u8]) -> Result<Self, UrlError> {
+        if raw.len() > MAX_URL_BYTES {
+            return Err(UrlError::TooLong {
+                limit: MAX_URL_BYTES,
+            });
+        }
+        let trimmed = raw.trim_ascii();
+        let without_breaks: Vec<u8> = trimmed
+            .iter()
+            .copied()
+            .filter(|byte| !matches!(byte, b'\t' | b'\r' | b'\n'))
+            .collect();
+        if without_breaks.is_empty() {
+            return Err(UrlError::Empty);
+        }
+        // The fragment goes before unescaping: `%23` is a literal `#` in a path, not a fragment.
+        let before_fragment = match without_breaks.iter().position(|&byte| byte == b'#') {
+            Some(hash) => &without_breaks[..hash],
+            None => &without_breaks[..],
+        };
+        let unescaped = unescape_fully(before_fragment);
+
+        let (scheme, rest) = split_scheme(&unescaped)?;
+        let authority_end = rest
+            .iter()
+            .position(|&byte| matches!(byte, b'/' | b'\\' | b'?'))
+            .unwrap_or(rest.len());
+        let (authority, after_authority) = rest.split_at(authority_end);
+        let (path, query) = match after_authority.iter().position(|&byte| byte == b'?') {
+            Some(mark) => (&after_authority[..mark], Some(&after_authority[mark + 1..])),
+            None => (after_authority, None),
+        };
+
+        let mut serialized = String::with_capacity(unescaped.len() + 16);
+        serialized.push_str(&scheme);
+        serialized.push_str("://");
+        let host_start = serialized.len();
+        let host_kind = push_canonical_host(host_of(authority)?, &mut serialized)?;
+        let host_end = serialized.len();
+        push_resolved_path(path, &mut serialized);
+        let path_end = serialized.len();
+        if let Some(query) = query {
+            serialized.push('?');
+            escape_into(query, &mut serialized);
+        }
+        Ok(Self {
+            serialized,
+            host_start,
+            host_end,
+            path_end,
+            host_kind,
+        })
+    }
+
+    /// The whole canonical URL.
+    pub fn as_str(&self) -> &str {
+        &self.serialized
+    }
+
+    /// The scheme, lowercase (`http` when the input had none).
+    pub fn scheme(&self) -> &str {
+        &self.serialized[..self.host_start - "://".len()]
+    }
+
+    /// The canonical host: a lowercase domain, dotted-decimal IPv4, or a bracketed IPv6 address.
+    pub fn host(&self) -> &str {
+        &self.serialized[self.host_start..self.host_end]
+    }
+
+    /// Whether the host is a domain name or an IP address.
+    pub fn host_kind(&self) -> HostKind {
+        self.host_kind
+    }
+
+    /// The resolved path; always starts with `/`.
+    pub fn path(&self) -> &str {
+        &self.serialized[self.host_end..self.path_end]
+    }
+
+    /// The query without its `?`, if the URL had one (possibly empty).
+    pub fn query(&self) -> Option<&str> {
+        self.serialized.get(self.path_end + 1..)
+    }
+
+    /// The path followed by `?query` when there is a query.
+    pub(crate) fn path_and_query(&self) -> &str {
+        &self.serialized[self.host_end..]
+    }
+
+    /// The host-suffix × path-prefix expressions that list lookups try for this URL (at most
+    /// 5 × 6 = 30), without allocating.
+    pub fn lookup_expressions(&self) -> LookupExpressions<'_> {
+        LookupExpressions::new(self)
+    }
+}
+
+impl fmt::Display for CanonicalUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.serialized)
+    }
+}
+
+impl fmt::Debug for CanonicalUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A URL is browsing history: debug output names only what kind of thing this is, so a
+        // stray `{:?}` in a log line cannot leak it.
+        f.debug_struct("CanonicalUrl")
+            .field("host_kind", &self.host_kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AsRef<str> for CanonicalUrl {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Splits off the scheme and the slashes after it. Returns the lowercase scheme (`http` when there
+/// is none) and the bytes from the authority on.
+fn split_scheme(url: &[u8]) -> Result<(String, &[u8]), UrlError> {
+    let no_scheme = Ok((String::from("http"), url));
+    let Some(colon) = url.iter().position(|&byte| byte == b':') else {
+        return no_scheme;
+    };
+    let (candidate, after_colon) = (&url[..colon], &url[colon + 1..]);
+    let is_scheme = candidate.first().is_some_and(u8::is_ascii_alphabetic)
+        && candidate
+            .iter()
+            .all(|&byte| byte.is_ascii_alphanumeric() || b"+-.".contains(&byte));
+    if !is_scheme {
+        return no_scheme;
+    }
+    let scheme = String::from_utf8_lossy(candidate).to_ascii_lowercase();
+    let is_slash = |byte: &u8| matches!(byte, b'/' | b'\\');
+    if SPECIAL_SCHEMES.contains(&scheme.as_str()) {
+        let slashes = after_colon.iter().take_while(|byte| is_slash(byte)).count();
+        return Ok((scheme, &after_colon[slashes..]));
+    }
+    if let Some(rest) = after_colon.strip_prefix(b"//") {
+        return Ok((scheme, rest));
+    }
+    // `example.com:8080/page` and `localhost:3000` have no scheme: what follows the colon is a
+    // port. Anything else (`javascript:...`, `data:...`) is a scheme without an address.
+    if after_colon.first().is_none_or(u8::is_ascii_digit) {
+        return no_scheme;
+    }
+    Err(UrlError::NoNetworkAddress)
+}
+
+/// The host inside an authority: after the last `@` (userinfo is dropped, so
+/// `http://good.com@bad.com/` names bad.com) and before the port.
+fn host_of(authority: &[u8]) -> Result<&[u8], UrlError> {
+    let host_and_port = match authority.iter().rposition(|&byte| byte == b'@') {
+        Some(at) => &authority[at + 1..],
+        None => authority,
+    };
+    if host_and_port.starts_with(b"[") {
+        let close = host_and_port
+            .iter()
+            .position(|&byte| byte == b']')
+            .ok_or(UrlError::MalformedIpLiteral)?;
+        let (literal, after) = host_and_port.split_at(close + 1);
+        if !(after.is_empty() || after.starts_with(b":")) {
+            return Err(UrlError::MalformedIpLiteral);
+        }
+        return Ok(literal);
+    }
+    let port_start = host_and_port.iter().position(|&byte| byte == b':');
+    Ok(&host_and_port[..port_start.unwrap_or(host_and_port.len())])
+}
+
+/// Appends the path with `.` and `..` segments resolved and runs of slashes collapsed; an empty
+/// path becomes `/`. A backslash separates segments as a slash does.
+fn push_resolved_path(path: &[u8], out: &mut String) {
+    let mut segments: Vec<&[u8]> = Vec::new();
+    let mut ends_in_directory = true;
+    for segment in path.split(|&byte| matches!(byte, b'/' | b'\\')) {
+        match segment {
+            b"" | b"." => ends_in_directory = true,
+            b".." => {
+                segments.pop();
+                ends_in_directory = true;
+            }
+            name => {
+                segments.push(name);
+                ends_in_directory = false;
+            }
+        }
+    }
+    out.push('/');
+    for (index, segment) in segments.iter().enumerate() {
+        if index > 0 {
+            out.push('/');
+        }
+        escape_into(segment, out);
+    }
+    if ends_in_directory && !segments.is_empty() {
+        out.push('/');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canonical(raw: &str) -> String {
+        CanonicalUrl::parse(raw.as_bytes())
+            .map(|url| url.to_string())
+            .unwrap_or_else(|e| format!("error: {e}"))
+    }
+
+    #[test]
+    fn parts_are_exposed_separately() {
+        let url =
+            CanonicalUrl::parse(b"HTTPS://user:pw@Example.COM:8443/a/./b/../c?x=1#top").unwrap();
+        assert_eq!(url.as_str(), "https://example.com/a/c?x=1");
+        assert_eq!(url.scheme(), "https");
+        assert_eq!(url.host(), "example.com");
+        assert_eq!(url.host_kind(), HostKind::Domain);
+        assert_eq!(url.path(), "/a/c");
+        assert_eq!(url.query(), Some("x=1"));
+        assert_eq!(url.path_and_query(), "/a/c?x=1");
+    }
+
+    #[test]
+    fn empty_query_is_kept_and_absent_query_is_none() {
+        assert_eq!(
+            CanonicalUrl::parse(b"http://h/q?").unwrap().query(),
+            Some("")
+        );
+        assert_eq!(CanonicalUrl::parse(b"http://h/q").unwrap().query(), None);
+        assert_eq!(
+            canonical("http://example.com?x=1"),
+            "http://example.com/?x=1"
+        );
+    }
+
+    #[test]
+    fn schemes_with_and_without_an_address() {
+        assert_eq!(canonical("http:example.com/a"), "http://example.com/a");
+        // As in a browser, extra slashes after a web scheme do not empty the host.
+        assert_eq!(canonical("http:///example.com/a"), "http://example.com/a");
+        assert_eq!(
+            canonical("https:\\\\example.com\\a\\b"),
+            "https://example.com/a/b"
+        );
+        assert_eq!(canonical("ftp://files.example/x"), "ftp://files.example/x");
+        assert_eq!(
+            canonical("example.com:8080/page"),
+            "http://example.com/page"
+        );
+        assert_eq!(canonical("localhost:3000"), "http://localhost/");
+        for opaque in [
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "mailto:a@b.c",
+            "about:blank",
+        ] {
+            assert_eq!(
+                CanonicalUrl::parse(opaque.as_bytes()),
+                Err(UrlError::NoNetworkAddress),
+                "{opaque}"
+            );
+        }
+    }
+
+    #[test]
+    fn backslash_and_colon_end_the_host_as_in_a_browser() {
+        assert_eq!(
+            canonical("http://evil.com\\@good.com/"),
+            "http://evil.com/@good.com/"
+        );
+        assert_eq!(canonical("http://evil.com:good.com@x/"), "http://x/");
+        assert_eq!(canonical("http://good.com@evil.com/"), "http://evil.com/");
+        assert_eq!(canonical("http://a@b@evil.com/"), "http://evil.com/");
+        assert_eq!(canonical("http://evil.com:80:81/"), "http://evil.com/");
+    }
+
+    #[test]
+    fn ip_literal_hosts() {
+        assert_eq!(canonical("http://[::1]:8080/x"), "http://[::1]/x");
+        assert_eq!(canonical("http://[::ffff:c0a8:1]/"), "http://192.168.0.1/");
+        assert_eq!(
+            CanonicalUrl::parse(b"http://[::1]junk/"),
+            Err(UrlError::MalformedIpLiteral)
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(CanonicalUrl::parse(b" \t\r\n "), Err(UrlError::Empty));
+        assert_eq!(CanonicalUrl::parse(b"http://"), Err(UrlError::NoHost));
+        assert_eq!(
+            CanonicalUrl::parse(b"http://user@:80/path"),
+            Err(UrlError::NoHost)
+        );
+        assert_eq!(CanonicalUrl::parse(b"https://?q"), Err(UrlError::NoHost));
+        assert_eq!(
+            CanonicalUrl::parse(b"file:///etc/passwd"),
+            Err(UrlError::NoHost)
+        );
+        let long = vec![b'a'; MAX_URL_BYTES + 1];
+        assert_eq!(
+            CanonicalUrl::parse(&long),
+            Err(UrlError::TooLong {
+                limit: MAX_URL_BYTES
+            })
+        );
+    }
+
+    #[test]
+    fn debug_output_does_not_leak_the_url() {
+        let url = CanonicalUrl::parse(b"http://secret.example/diary").unwrap();
+        assert!(!format!("{url:?}").contains("secret"));
+    }
+}

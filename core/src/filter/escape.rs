@@ -1,0 +1,129 @@
+//! Percent-unescaping to a fixed point and the re-escaping of canonical URLs.
+//!
+//! Safe Browsing canonicalization unescapes a URL "repeatedly until it has no more
+//! percent-escapes", so that `%2525252E` and `.` name the same thing. Done naively (one full pass
+//! per round) that costs time quadratic in the length of the URL, which a hostile page can choose.
+//! [`unescape_fully`] reaches the same fixed point in one pass over the input.
+
+/// Percent-decodes `input` until no `%XX` escape (two hex digits) is left.
+///
+/// Works like a stack: each byte is pushed to the output, and whenever the output ends in a
+/// complete escape that escape is replaced by the byte it encodes. The decoded byte may itself
+/// complete an escape with the two bytes before it (`%2` followed by `%35` gives `%25`, then `%`),
+/// so the check repeats. Every replacement shortens the output by two bytes, which bounds the work
+/// by the input length.
+pub(crate) fn unescape_fully(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    for &byte in input {
+        out.push(byte);
+        while let Some(decoded) = trailing_escape(&out) {
+            out.truncate(out.len() - 3);
+            out.push(decoded);
+        }
+    }
+    out
+}
+
+/// Appends `bytes` to `out`, escaping the bytes a canonical URL may not carry literally: controls
+/// and space (≤ 0x20), DEL and everything above (≥ 0x7F), `#` and `%`. Hex digits are uppercase.
+pub(crate) fn escape_into(bytes: &[u8], out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &byte in bytes {
+        if byte <= 0x20 || byte >= 0x7F || byte == b'#' || byte == b'%' {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
+        } else {
+            out.push(char::from(byte));
+        }
+    }
+}
+
+/// The byte encoded by the escape at the very end of `bytes`, if `bytes` ends in `%XX`.
+fn trailing_escape(bytes: &[u8]) -> Option<u8> {
+    match bytes {
+        [.., b'%', high, low] => Some(hex_value(*high)? << 4 | hex_value(*low)?),
+        _ => None,
+    }
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The rule as written: decode every escape in one left-to-right pass, and repeat the
+    /// passes until one changes nothing.
+    fn unescape_by_passes(input: &[u8]) -> Vec<u8> {
+        let mut current = input.to_vec();
+        loop {
+            let mut next = Vec::with_capacity(current.len());
+            let mut i = 0;
+            while i < current.len() {
+                let decoded = match current.get(i..i + 3) {
+                    Some([b'%', high, low]) => hex_value(*high)
+                        .zip(hex_value(*low))
+                        .map(|(h, l)| h << 4 | l),
+                    _ => None,
+                };
+                match decoded {
+                    Some(byte) => {
+                        next.push(byte);
+                        i += 3;
+                    }
+                    None => {
+                        next.push(current[i]);
+                        i += 1;
+                    }
+                }
+            }
+            if next == current {
+                return next;
+            }
+            current = next;
+        }
+    }
+
+    #[test]
+    fn nested_escapes_unwind_completely() {
+        assert_eq!(unescape_fully(b"%2525252525252525"), b"%");
+        assert_eq!(unescape_fully(b"%25%32%35"), b"%");
+        assert_eq!(unescape_fully(b"%%%25%32%35asd%%"), b"%%%asd%%");
+        assert_eq!(unescape_fully(b"%2%35"), b"%");
+    }
+
+    #[test]
+    fn incomplete_escapes_stay_literal() {
+        assert_eq!(unescape_fully(b"100%"), b"100%");
+        assert_eq!(unescape_fully(b"%zz%4"), b"%zz%4");
+        assert_eq!(unescape_fully(b"%4g"), b"%4g");
+    }
+
+    #[test]
+    fn escaping_uses_uppercase_hex_for_exactly_the_listed_bytes() {
+        let mut out = String::new();
+        escape_into(b" #%\x01\x7f\xffa~!", &mut out);
+        assert_eq!(out, "%20%23%25%01%7F%FFa~!");
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_reaches_the_same_fixed_point_as_repeated_passes(
+            input in proptest::collection::vec(
+                prop_oneof![Just(b'%'), Just(b'2'), Just(b'5'), Just(b'a'), Just(b'F'), any::<u8>()],
+                0..40,
+            )
+        ) {
+            prop_assert_eq!(unescape_fully(&input), unescape_by_passes(&input));
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Lookup expressions: the host-suffix × path-prefix combinations under which a URL is looked up.
+//!
+//! A list entry `evil.example/` must block `http://www.evil.example/any/page.html`, and an entry
+//! `host.example/dir/` everything under that directory. Safe Browsing gets this by looking each URL
+//! up under a small fixed set of expressions: the exact host and up to four parent domains taken
+//! from its last five labels, times the exact path with its query, the exact path, and up to four
+//! directory prefixes from the root. At most 5 × 6 = 30 expressions, all borrowed from the
+//! canonical URL.
+
+use std::fmt;
+
+use super::canonical::CanonicalUrl;
+use super::host::HostKind;
+use crate::crypto;
+
+/// Most host suffixes tried for one URL: the exact host and four parents.
+pub const MAX_HOST_SUFFIXES: usize = 5;
+/// Most path prefixes tried for one URL: with query, exact, and four directory prefixes.
+pub const MAX_PATH_PREFIXES: usize = 6;
+/// How many directory prefixes (counting the root) are tried.
+const DIRECTORY_PREFIXES: usize = 4;
+
+/// One lookup expression: a host suffix followed by a path prefix, such as `b.c/1/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LookupExpression<'a> {
+    host: &'a str,
+    path: &'a str,
+}
+
+impl<'a> LookupExpression<'a> {
+    /// The host suffix part (`b.c` in `b.c/1/`).
+    pub fn host_suffix(&self) -> &'a str {
+        self.host
+    }
+
+    /// The path prefix part, with the query when it is the exact path (`/1/` in `b.c/1/`).
+    pub fn path_prefix(&self) -> &'a str {
+        self.path
+    }
+
+    /// The SHA-256 of the expression's text, as hashed URL lists store it.
+    pub fn full_hash(&self) -> ExpressionHash {
+        ExpressionHash(crypto::sha256_of_parts(&[
+            self.host.as_bytes(),
+            self.path.as_bytes(),
+        ]))
+    }
+}
+
+impl fmt::Display for LookupExpression<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.host)?;
+        f.write_str(self.path)
+    }
+}
+
+/// The SHA-256 of a lookup expression. Hashed lists hold these instead of addresses, so the phone
+/// never carries the plaintext of a list of illegal-material URLs.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExpressionHash(pub [u8; 32]);
+
+impl ExpressionHash {
+    /// The first four bytes, the part hashed lists keep in memory to find candidates quickly.
+    pub fn prefix(&self) -> [u8; 4] {
+        [self.0[0], self.0[1], self.0[2], self.0[3]]
+    }
+}
+
+impl fmt::Display for ExpressionHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+    }
+}
+
+impl fmt::Debug for ExpressionHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ExpressionHash({self})")
+    }
+}
+
+/// Iterator over the lookup expressions of one [`CanonicalUrl`], host suffixes outermost, in the
+/// order the published rules list them. No expression repeats.
+#[derive(Clone, Debug)]
+pub struct LookupExpressions<'a> {
+    hosts: [&'a str; MAX_HOST_SUFFIXES],
+    host_count: usize,
+    paths: [&'a str; MAX_PATH_PREFIXES],
+    path_count: usize,
+    next: usize,
+}
+
+impl<'a> LookupExpressions<'a> {
+    pub(crate) fn new(url: &'a CanonicalUrl) -> Self {
+        let (hosts, host_count) = host_suffixes(url.host(), url.host_kind());
+        let (paths, path_count) = path_prefixes(url.path_and_query(), url.path());
+        Self {
+            hosts,
+            host_count,
+            paths,
+            path_count,
+            next: 0,
+        }
+    }
+}
+
+impl<'a> Iterator for LookupExpressions<'a> {
+    type Item = LookupExpression<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (host_index, path_index) = (self.next / self.path_count, self.next % self.path_count);
+        let host = *self.hosts[..self.host_count].get(host_index)?;
+        self.next += 1;
+        Some(LookupExpression {
+            host,
+            path: self.paths[path_index],
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let remaining = self.host_count * self.path_count - self.next;
+        (remaining, Some(remaining))
+    }
+}
+
+impl ExactSizeIterator for LookupExpressions<'_> {}
+
+/// The exact host, then the parent domains made of the last 5, 4, 3 and 2 labels. An IP address
+/// has no parents, and a top-level domain alone is never tried.
+fn host_suffixes(host: &str, kind: HostKind) -> ([&str; MAX_HOST_SUFFIXES], usize) {
+    let mut suffixes = [host; MAX_HOST_SUFFIXES];
+    let mut count = 1;
+    if kind == HostKind::Domain {
+        // Walking the dots from the right, the suffix after the m-th dot has m labels. The
+        // first (the top-level domain alone) is skipped; the next four are the parents, found
+        // shortest first and tried longest first.
+        let mut parents = [""; MAX_HOST_SUFFIXES - 1];
+        let mut parent_count = 0;
+        for (dot, _) in host.rmatch_indices('.').skip(1).take(MAX_HOST_SUFFIXES - 1) {
+            parents[parent_count] = &host[dot + 1..];
+            parent_count += 1;
+        }
+        for parent in parents[..parent_count].iter().rev() {
+            suffixes[count] = parent;
+            count += 1;
+        }
+    }
+    (suffixes, count)
+}
+
+/// The path with its query (when there is one), the exact path, then `/` and the directory
+/// prefixes below it, up to four in all, skipping any that equal the exact path.
+fn path_prefixes<'a>(
+    path_and_query: &'a str,
+    path: &'a str,
+) -> ([&'a str; MAX_PATH_PREFIXES], usize) {
+    let mut prefixes = [path; MAX_PATH_PREFIXES];
+    let mut count = 0;
+    if path_and_query.len() > path.len() {
+        prefixes[count] = path_and_query;
+        count += 1;
+    }
+    prefixes[count] = path;
+    count += 1;
+    for (slash, _) in path.match_indices('/').take(DIRECTORY_PREFIXES) {
+        let directory = &path[..=slash];
+        if directory != path {
+            prefixes[count] = directory;
+            count += 1;
+        }
+    }
+    (prefixes, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expressions(raw: &str) -> Vec<String> {
+        CanonicalUrl::parse(raw.as_bytes())
+            .unwrap()
+            .lookup_expressions()
+            .map(|expression| expression.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn host_suffixes_use_the_last_five_labels_and_skip_the_tld() {
+        let (hosts, count) = host_suffixes("a.b.c.d.e.f.g", HostKind::Domain);
+        assert_eq!(
+            &hosts[..count],
+            ["a.b.c.d.e.f.g", "c.d.e.f.g", "d.e.f.g", "e.f.g", "f.g"]
+        );
+        let (hosts, count) = host_suffixes("a.b.c", HostKind::Domain);
+        assert_eq!(&hosts[..count], ["a.b.c", "b.c"]);
+        let (hosts, count) = host_suffixes("b.c.d.e.f", HostKind::Domain);
+        assert_eq!(&hosts[..count], ["b.c.d.e.f", "c.d.e.f", "d.e.f", "e.f"]);
+        let (hosts, count) = host_suffixes("localhost", HostKind::Domain);
+        assert_eq!(&hosts[..count], ["localhost"]);
+        let (hosts, count) = host_suffixes("1.2.3.4", HostKind::Ipv4);
+        assert_eq!(&hosts[..count], ["1.2.3.4"]);
+    }
+
+    #[test]
+    fn path_prefixes_stop_at_four_directories() {
+        let (paths, count) = path_prefixes("/1/2/3/4/5/6.html?q", "/1/2/3/4/5/6.html");
+        assert_eq!(
+            &paths[..count],
+            [
+                "/1/2/3/4/5/6.html?q",
+                "/1/2/3/4/5/6.html",
+                "/",
+                "/1/",
+                "/1/2/",
+                "/1/2/3/"
+            ]
+        );
+        let (paths, count) = path_prefixes("/1/", "/1/");
+        assert_eq!(&paths[..count], ["/1/", "/"]);
+        let (paths, count) = path_prefixes("/", "/");
+        assert_eq!(&paths[..count], ["/"]);
+    }
+
+    #[test]
+    fn published_example_with_a_query() {
+        assert_eq!(
+            expressions("http://a.b.c/1/2.html?param=1"),
+            [
+                "a.b.c/1/2.html?param=1",
+                "a.b.c/1/2.html",
+                "a.b.c/",
+                "a.b.c/1/",
+                "b.c/1/2.html?param=1",
+                "b.c/1/2.html",
+                "b.c/",
+                "b.c/1/",
+            ]
+        );
+    }
+
+    #[test]
+    fn never_more_than_thirty_and_never_a_repeat() {
+        let all = expressions("http://a.b.c.d.e.f.g.h/1/2/3/4/5/6/7.html?x=y");
+        assert_eq!(all.len(), 30);
+        let mut unique = all.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), all.len());
+    }
+
+    #[test]
+    fn full_hash_is_sha256_of_the_expression_text() {
+        let url = CanonicalUrl::parse(b"http://a.b.c/").unwrap();
+        let first = url.lookup_expressions().next().unwrap();
+        assert_eq!(first.to_string(), "a.b.c/");
+        assert_eq!(first.full_hash().0, crypto::sha256_of_parts(&[b"a.b.c/"]));
+        assert_eq!(first.full_hash().prefix(), first.full_hash().0[..4]);
+    }
+}

@@ -1,0 +1,16 @@
+//! The filtered browser policy: everything that decides what a child's browser may load.
+//!
+//! It starts from the URL itself: [`CanonicalUrl`] puts any URL into the one form list entries
+//! are written in, and [`LookupExpressions`] gives the host-suffix × path-prefix expressions
+//! under which lists are consulted.
+
+mod canonical;
+mod escape;
+mod expressions;
+mod host;
+
+pub use canonical::{CanonicalUrl, MAX_URL_BYTES, UrlError};
+pub use expressions::{
+    ExpressionHash, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES, MAX_PATH_PREFIXES,
+};
+pub use host::HostKind;

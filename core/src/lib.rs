@@ -1,0 +1,15 @@
+//! childsafe-core: all of childsafe's behaviour, in platform-free Rust.
+//!
+//! On a child's phone childsafe gives three things: safe mode (the phone's child-safety
+//! settings), a filtered browser policy (allow, block or rewrite every URL the browser loads), and
+//! emergency report buttons. Each job lives in its own module; `childsafe-ffi` exposes them to
+//! Kotlin and Swift without adding behaviour.
+//!
+//! - [`filter`]: URL canonicalization and lookup expressions, the base of the browser policy.
+#![forbid(unsafe_code)]
+
+mod crypto;
+pub mod error;
+pub mod filter;
+
+pub use error::Error;
