@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every check childsafe has, the way CI runs them: formatting, clippy, the Rust tests, the
+# generated bindings (Kotlin on a real JVM against the real native library, Swift parsed), and the
+# Android and iOS cross-builds. Installs missing prerequisites first.
+#
+#   scripts/test-all.sh
+#
+# Stops at the first failing step and says which one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() {
+  local name="$1"
+  shift
+  printf '\n==> %s\n' "$name"
+  local started=$SECONDS
+  if ! "$@"; then
+    printf '\nFAILED: %s\n' "$name" >&2
+    exit 1
+  fi
+  printf '<== %s: ok (%ds)\n' "$name" $((SECONDS - started))
+}
+
+step "prerequisites" scripts/install-prerequisites.sh
+step "rustfmt" cargo fmt --all -- --check
+step "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "rust tests" cargo test --workspace
+step "generate bindings" bindings/generate.sh
+step "swift syntax" target/swift-check-venv/bin/python bindings/check-swift-syntax.py target/bindings/swift
+step "kotlin on the JVM" mvn -B -ntp -f tests/kotlin/pom.xml test
+step "android and ios cross-builds" bindings/cross-build.sh --bindings-reference target/bindings
+printf '\nall checks passed (%ds)\n' "$SECONDS"
