@@ -8,7 +8,7 @@
 //! - [`filter`]: URL canonicalization and lookup expressions, the base of the browser policy.
 #![forbid(unsafe_code)]
 
-mod crypto;
+pub mod crypto;
 pub mod error;
 pub mod filter;
 

@@ -1,7 +1,31 @@
 //! Thin wrappers over *ring*, the one cryptography library in childsafe. Every hash, signature
 //! and cipher the SDK uses goes through here, so the choice of primitive is made in one place.
+//!
+//! - `sha256_of_parts`: the digest behind hashed URL lists.
+//! - [`SigningKey`] and [`PublicKey`]: Ed25519, which signs the list bundles the phone loads.
+//! - [`random_bytes`]: the operating system's generator, for seeds and keys.
+
+mod signing;
 
 use ring::digest;
+use ring::rand::{SecureRandom, SystemRandom};
+
+pub use signing::{PublicKey, SIGNATURE_LEN, SigningKey};
+
+/// Why a cryptographic operation could not be done. Messages never contain key material.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// The operating system's random number generator failed.
+    #[error("the system random number generator failed")]
+    Random,
+    /// The bytes are not an Ed25519 private key in PKCS#8 v2 form (the form that carries the
+    /// public key, as `childsafe keys generate` writes it).
+    #[error("not an Ed25519 private key in PKCS#8 v2 form")]
+    InvalidPrivateKey,
+    /// The text is not a 32-byte Ed25519 public key in unpadded base64url.
+    #[error("not an Ed25519 public key (32 bytes in unpadded base64url, 43 characters)")]
+    InvalidPublicKey,
+}
 
 /// SHA-256 of the concatenation of `parts`, without building the concatenation.
 pub(crate) fn sha256_of_parts(parts: &[&[u8]]) -> [u8; 32] {
@@ -12,6 +36,15 @@ pub(crate) fn sha256_of_parts(parts: &[&[u8]]) -> [u8; 32] {
     let mut out = [0u8; 32];
     out.copy_from_slice(context.finish().as_ref());
     out
+}
+
+/// `N` bytes from the operating system's cryptographically secure generator.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
+    let mut out = [0u8; N];
+    SystemRandom::new()
+        .fill(&mut out)
+        .map_err(|_| CryptoError::Random)?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -27,5 +60,12 @@ mod tests {
             .map(|b| format!("{b:02x}"))
             .collect();
         assert_eq!(hex, expected);
+    }
+
+    #[test]
+    fn random_bytes_differ_between_calls() {
+        let first: [u8; 16] = random_bytes().unwrap();
+        let second: [u8; 16] = random_bytes().unwrap();
+        assert_ne!(first, second);
     }
 }

@@ -4,6 +4,7 @@
 //! are written in, and [`LookupExpressions`] gives the host-suffix × path-prefix expressions
 //! under which lists are consulted.
 
+pub mod bundle;
 mod canonical;
 mod escape;
 mod expressions;

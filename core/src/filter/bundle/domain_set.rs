@@ -1,0 +1,361 @@
+//! Domain lists (categories and allowlists) as sorted keyed fingerprints.
+//!
+//! Each domain becomes a 56-bit fingerprint: the top 56 bits of xxh3-64 keyed by a secret drawn
+//! from the bundle's random 128-bit seed. The fingerprints are sorted and split into `2^b`
+//! buckets by their top `b` bits; a bucket offset table (`2^b + 1` little-endian `u32`s) says
+//! where each bucket starts, and each entry keeps only its remaining `56 - b` bits, rounded up to
+//! whole bytes. A lookup hashes the host suffix once, reads two offsets and binary-searches a
+//! bucket of a few dozen entries.
+//!
+//! `b` is chosen to make the list smallest, with buckets of at most [`MAX_MEAN_BUCKET`] entries
+//! on average. For a million domains that is `b = 16`: 5-byte remainders plus 0.26 bytes of
+//! offsets, about 5.26 bytes per domain.
+//!
+//! # False positives
+//!
+//! A host suffix that is not in a list of `n` distinct fingerprints is found only if its own
+//! fingerprint equals one of them. With the keyed hash behaving as a random function (the key is
+//! fresh for every bundle, so list entries and lookups are independent of it), each stored
+//! fingerprint matches with probability `2^-56`, and by the union bound one lookup errs with
+//! probability at most `n / 2^56`:
+//!
+//! - `n = 10^6`: `10^6 / 7.21·10^16 ≈ 1.39·10^-11` per lookup. A URL checks at most
+//!   [`MAX_HOST_SUFFIXES`](crate::filter::MAX_HOST_SUFFIXES) = 5 host suffixes (6 allowed for
+//!   here), so at most `6 × 1.39·10^-11 ≈ 8.3·10^-11 < 10^-9` per URL.
+//! - The bound stays under `10^-9` per URL while `n ≤ 10^-9 · 2^56 / 6 ≈ 1.2·10^7`;
+//!   [`MAX_LIST_ENTRIES`](super::MAX_LIST_ENTRIES) = `2^23` gives at most
+//!   `6 · 2^23 / 2^56 = 6 · 2^-33 ≈ 7.0·10^-10`.
+//!
+//! The fingerprint is not a cryptographic commitment: someone holding a bundle (the seed is in
+//! it) could search about `2^56 / n` names for one that collides with an entry. For a category
+//! list that only blocks the searcher's own name; for a small allowlist it could admit one chosen
+//! name, at a cost of roughly `7·10^13` hash evaluations for 1000 entries, redone for every
+//! bundle since each has a new seed.
+
+use std::ops::Range;
+
+use xxhash_rust::xxh3::xxh3_64_with_secret;
+
+use super::format::{SEED_LEN, u32_at};
+use super::{BundleError, MAX_LIST_ENTRIES};
+use crate::crypto;
+
+/// Bits of each domain fingerprint.
+const FINGERPRINT_BITS: u32 = 56;
+/// Most bucket bits: `2^24` offsets already take 64 MiB, past any useful list.
+const MAX_BUCKET_BITS: u32 = 24;
+/// Most entries per bucket, on average, that the encoder accepts when it looks for the smallest
+/// layout: a binary search in a bucket this size takes six steps.
+const MAX_MEAN_BUCKET: usize = 64;
+/// Bytes of the xxh3 secret derived from the seed (xxh3's default secret size).
+const SECRET_LEN: usize = 192;
+/// Bytes per bucket offset.
+const OFFSET_BYTES: usize = 4;
+/// Separates this use of SHA-256 from any other in the derivation of the xxh3 secret.
+const SECRET_CONTEXT: &[u8] = b"childsafe bundle domain fingerprint secret";
+
+/// The keyed hash that turns a domain into its fingerprint, derived from a bundle's seed.
+#[derive(Clone)]
+pub(super) struct FingerprintKey {
+    secret: [u8; SECRET_LEN],
+}
+
+impl FingerprintKey {
+    /// Stretches the 128-bit seed into an xxh3 secret: SHA-256 of (context, seed, block number)
+    /// for each 32-byte block.
+    pub(super) fn from_seed(seed: &[u8; SEED_LEN]) -> Self {
+        let mut secret = [0u8; SECRET_LEN];
+        for (block, chunk) in (0u8..).zip(secret.chunks_mut(32)) {
+            chunk.copy_from_slice(&crypto::sha256_of_parts(&[SECRET_CONTEXT, seed, &[block]]));
+        }
+        Self { secret }
+    }
+
+    /// The 56-bit fingerprint of `domain`.
+    pub(super) fn fingerprint(&self, domain: &[u8]) -> u64 {
+        // The secret is SECRET_LEN = 192 bytes, over xxh3's minimum of 136, so the length
+        // assertion inside cannot fire.
+        xxh3_64_with_secret(domain, &self.secret) >> (64 - FINGERPRINT_BITS)
+    }
+}
+
+/// A domain set as the builder writes it: the parameter and the two sections.
+pub(super) struct EncodedDomainSet {
+    pub(super) bucket_bits: u8,
+    pub(super) entries: usize,
+    pub(super) offsets: Vec<u8>,
+    pub(super) remainders: Vec<u8>,
+}
+
+/// Encodes a set of fingerprints (any order, duplicates allowed).
+pub(super) fn encode(mut fingerprints: Vec<u64>) -> EncodedDomainSet {
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    let entries = fingerprints.len();
+    let bucket_bits = best_bucket_bits(entries);
+    let remainder_bits = FINGERPRINT_BITS - bucket_bits;
+    let width = remainder_width(bucket_bits);
+
+    let bucket_count = 1usize << bucket_bits;
+    let mut offsets = Vec::with_capacity((bucket_count + 1) * OFFSET_BYTES);
+    let mut remainders = Vec::with_capacity(entries * width);
+    let mut next = 0usize;
+    for bucket in 0..=bucket_count {
+        while fingerprints
+            .get(next)
+            .is_some_and(|&fp| ((fp >> remainder_bits) as usize) < bucket)
+        {
+            next += 1;
+        }
+        // Entry counts are capped at MAX_LIST_ENTRIES (2^23) by the builder, so they fit a u32.
+        offsets.extend_from_slice(&(next as u32).to_le_bytes());
+    }
+    let mask = (1u64 << remainder_bits) - 1;
+    for fp in &fingerprints {
+        remainders.extend_from_slice(&(fp & mask).to_le_bytes()[..width]);
+    }
+    EncodedDomainSet {
+        bucket_bits: bucket_bits as u8,
+        entries,
+        offsets,
+        remainders,
+    }
+}
+
+/// The bucket bits giving the smallest encoding for `entries` fingerprints, with buckets of at
+/// most [`MAX_MEAN_BUCKET`] entries on average.
+fn best_bucket_bits(entries: usize) -> u32 {
+    let size = |bits: u32| OFFSET_BYTES * ((1 << bits) + 1) + entries * remainder_width(bits);
+    (0..=MAX_BUCKET_BITS)
+        .filter(|&bits| entries >> bits <= MAX_MEAN_BUCKET)
+        .min_by_key(|&bits| size(bits))
+        .unwrap_or(MAX_BUCKET_BITS)
+}
+
+/// Bytes kept per entry once `bucket_bits` of its fingerprint are implied by its bucket.
+fn remainder_width(bucket_bits: u32) -> usize {
+    (FINGERPRINT_BITS - bucket_bits).div_ceil(8) as usize
+}
+
+/// Where a checked domain set lies in the bundle's bytes.
+#[derive(Clone, Debug)]
+pub(super) struct DomainSetShape {
+    bucket_bits: u32,
+    entries: usize,
+    offsets: Range<usize>,
+    remainders: Range<usize>,
+}
+
+impl DomainSetShape {
+    /// Checks the sections of a domain list: the parameter is in range, each section has
+    /// exactly the length its entry count gives, and the bucket offsets start at 0, never
+    /// decrease and end at the entry count. After this no lookup can read outside the list.
+    pub(super) fn parse(
+        bytes: &[u8],
+        bucket_bits: u8,
+        entries: u32,
+        offsets: Range<usize>,
+        remainders: Range<usize>,
+    ) -> Result<Self, BundleError> {
+        let bucket_bits = u32::from(bucket_bits);
+        let entries = entries as usize;
+        if bucket_bits > MAX_BUCKET_BITS || entries > MAX_LIST_ENTRIES {
+            return Err(BundleError::Malformed(
+                "a domain list's bucket count is out of range",
+            ));
+        }
+        let bucket_count = 1usize << bucket_bits;
+        if offsets.len() != (bucket_count + 1) * OFFSET_BYTES
+            || remainders.len() != entries * remainder_width(bucket_bits)
+        {
+            return Err(BundleError::Malformed(
+                "a domain list's sections do not match its entry count",
+            ));
+        }
+        let table = bytes.get(offsets.clone()).ok_or(BundleError::Malformed(
+            "a domain list lies outside the bundle",
+        ))?;
+        let mut previous = 0u32;
+        for (index, offset) in table.chunks_exact(OFFSET_BYTES).enumerate() {
+            let offset = u32::from_le_bytes([offset[0], offset[1], offset[2], offset[3]]);
+            if offset < previous || (index == 0 && offset != 0) {
+                return Err(BundleError::Malformed(
+                    "a domain list's bucket offsets decrease",
+                ));
+            }
+            previous = offset;
+        }
+        if previous as usize != entries {
+            return Err(BundleError::Malformed(
+                "a domain list's bucket offsets do not end at its entry count",
+            ));
+        }
+        Ok(Self {
+            bucket_bits,
+            entries,
+            offsets,
+            remainders,
+        })
+    }
+
+    /// The set over `bytes`, the buffer this shape was parsed from.
+    pub(super) fn view<'a>(&self, bytes: &'a [u8], key: &'a FingerprintKey) -> DomainSet<'a> {
+        // `parse` checked both ranges against this buffer; an empty section is only a fallback.
+        DomainSet {
+            key,
+            bucket_bits: self.bucket_bits,
+            entries: self.entries,
+            offsets: bytes.get(self.offsets.clone()).unwrap_or_default(),
+            remainders: bytes.get(self.remainders.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// A domain set, read in place from a bundle's bytes.
+#[derive(Clone, Copy)]
+pub(super) struct DomainSet<'a> {
+    key: &'a FingerprintKey,
+    bucket_bits: u32,
+    entries: usize,
+    offsets: &'a [u8],
+    remainders: &'a [u8],
+}
+
+impl DomainSet<'_> {
+    /// Number of distinct fingerprints.
+    pub(super) fn len(&self) -> usize {
+        self.entries
+    }
+
+    /// Bytes the set occupies in the bundle.
+    pub(super) fn bytes_used(&self) -> usize {
+        self.offsets.len() + self.remainders.len()
+    }
+
+    /// Whether `domain`'s fingerprint is in the set.
+    pub(super) fn contains(&self, domain: &str) -> bool {
+        let fingerprint = self.key.fingerprint(domain.as_bytes());
+        let remainder_bits = FINGERPRINT_BITS - self.bucket_bits;
+        let bucket = (fingerprint >> remainder_bits) as usize;
+        let wanted = fingerprint & ((1u64 << remainder_bits) - 1);
+        let (Some(start), Some(end)) = (
+            u32_at(self.offsets, bucket),
+            u32_at(self.offsets, bucket + 1),
+        ) else {
+            return false;
+        };
+        let width = remainder_width(self.bucket_bits);
+        let Some(candidates) = self
+            .remainders
+            .get(start as usize * width..end as usize * width)
+        else {
+            return false;
+        };
+        let (mut low, mut high) = (0, candidates.len() / width);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            let value = read_remainder(candidates, middle, width);
+            match value.cmp(&wanted) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+}
+
+/// The `index`-th remainder of `width` bytes, little-endian.
+fn read_remainder(remainders: &[u8], index: usize, width: usize) -> u64 {
+    let mut out = [0u8; 8];
+    if let Some(field) = remainders.get(index * width..(index + 1) * width) {
+        out[..width].copy_from_slice(field);
+    }
+    u64::from_le_bytes(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_of(domains: &[&str], key: &FingerprintKey) -> (Vec<u8>, DomainSetShape) {
+        let encoded = encode(
+            domains
+                .iter()
+                .map(|domain| key.fingerprint(domain.as_bytes()))
+                .collect(),
+        );
+        let mut bytes = encoded.offsets.clone();
+        bytes.extend_from_slice(&encoded.remainders);
+        let shape = DomainSetShape::parse(
+            &bytes,
+            encoded.bucket_bits,
+            encoded.entries as u32,
+            0..encoded.offsets.len(),
+            encoded.offsets.len()..bytes.len(),
+        )
+        .unwrap();
+        (bytes, shape)
+    }
+
+    #[test]
+    fn finds_exactly_its_members() {
+        let key = FingerprintKey::from_seed(&[1; SEED_LEN]);
+        let members: Vec<String> = (0..5000).map(|i| format!("site{i}.example")).collect();
+        let refs: Vec<&str> = members.iter().map(String::as_str).collect();
+        let (bytes, shape) = set_of(&refs, &key);
+        let set = shape.view(&bytes, &key);
+        assert_eq!(set.len(), 5000);
+        assert!(refs.iter().all(|domain| set.contains(domain)));
+        assert!((5000..10_000).all(|i| !set.contains(&format!("site{i}.example"))));
+    }
+
+    #[test]
+    fn an_empty_set_contains_nothing() {
+        let key = FingerprintKey::from_seed(&[2; SEED_LEN]);
+        let (bytes, shape) = set_of(&[], &key);
+        let set = shape.view(&bytes, &key);
+        assert_eq!((set.len(), set.bytes_used()), (0, 8));
+        assert!(!set.contains("example.com"));
+    }
+
+    #[test]
+    fn the_seed_keys_the_fingerprint() {
+        let one = FingerprintKey::from_seed(&[1; SEED_LEN]);
+        let two = FingerprintKey::from_seed(&[2; SEED_LEN]);
+        assert_ne!(
+            one.fingerprint(b"example.com"),
+            two.fingerprint(b"example.com")
+        );
+        assert!(one.fingerprint(b"example.com") < 1 << FINGERPRINT_BITS);
+    }
+
+    #[test]
+    fn a_million_entries_take_sixteen_bucket_bits_and_five_byte_remainders() {
+        assert_eq!(best_bucket_bits(1_000_000), 16);
+        assert_eq!(remainder_width(16), 5);
+        assert_eq!(best_bucket_bits(0), 0);
+        assert_eq!(best_bucket_bits(64), 0);
+        assert!(MAX_LIST_ENTRIES >> best_bucket_bits(MAX_LIST_ENTRIES) <= MAX_MEAN_BUCKET);
+    }
+
+    #[test]
+    fn inconsistent_sections_are_refused() {
+        let key = FingerprintKey::from_seed(&[3; SEED_LEN]);
+        let (bytes, shape) = set_of(&["a.example", "b.example", "c.example"], &key);
+        let offsets = shape.offsets.clone();
+        let remainders = shape.remainders.clone();
+        let bits = shape.bucket_bits as u8;
+        assert!(
+            DomainSetShape::parse(&bytes, bits, 4, offsets.clone(), remainders.clone()).is_err()
+        );
+        assert!(DomainSetShape::parse(&bytes, 25, 3, offsets.clone(), remainders.clone()).is_err());
+        let mut decreasing = bytes.clone();
+        decreasing[offsets.end - 4] = 1;
+        assert!(
+            DomainSetShape::parse(&decreasing, bits, 3, offsets.clone(), remainders.clone())
+                .is_err()
+        );
+        assert!(DomainSetShape::parse(&bytes[..4], bits, 3, offsets, remainders).is_err());
+    }
+}

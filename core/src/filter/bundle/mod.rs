@@ -1,0 +1,80 @@
+//! Compiled list bundles: the signed binary form in which block lists, category lists and
+//! allowlists reach the phone.
+//!
+//! The operator compiles text lists offline with [`BundleBuilder`] (the CLI's `childsafe lists
+//! compile`) and signs the result with an Ed25519 key. The phone hands the bytes to
+//! [`ListBundle::open`], which checks the signature against the keys it trusts, the format, and
+//! the expiry, then checks that every section lies inside the buffer, and answers lookups straight
+//! from those bytes: no text is parsed and no table is rebuilt, so opening a million entries costs
+//! the signature check and little more. [`ActiveBundle`] keeps the bundle in force and only ever
+//! replaces it with a newer one that opened cleanly.
+//!
+//! Three kinds of list ([`ListKind`]):
+//! - category lists and allowlists of domains, stored as keyed 56-bit fingerprints in sorted
+//!   buckets (see `domain_set`), about 5.3 bytes per entry for a million domains;
+//! - hashed URL lists, stored as Rice-coded 4-byte prefixes of SHA-256 lookup-expression hashes
+//!   plus the rest of each hash to confirm a prefix hit (see `hash_set`), so the phone never holds
+//!   the addresses themselves and a prefix collision never blocks.
+//!
+//! # Byte layout (format version 1)
+//!
+//! All integers are little-endian. The signature covers every byte before it, starting with the
+//! magic, which keeps a bundle signature from being mistaken for anything else the key signs.
+//!
+//! ```text
+//! header (56 bytes)
+//!   0  magic            8   "csbundle"
+//!   8  format version   u16 1
+//!  10  flags            u16 0 (reserved)
+//!  12  list count       u32 at most MAX_LISTS
+//!  16  total length     u64 the whole bundle, signature included
+//!  24  bundle version   u64 newer bundles have larger numbers
+//!  32  expires at       u64 unix seconds; the bundle is refused from this second on
+//!  40  fingerprint seed 16  random per bundle, keys the domain fingerprints
+//! list records, one after another
+//!   0  kind             u8  1 category, 2 allow, 3 hashed URLs
+//!   1  name length      u8  1..=MAX_NAME_BYTES
+//!   2  parameter        u8  bucket bits (domain lists) or Rice parameter (hashed URLs)
+//!   3  reserved         u8  0
+//!   4  entry count      u32
+//!   8  section A length u32 bucket offsets / prefix block index
+//!  12  section B length u32 fingerprint remainders / Rice-coded prefix deltas
+//!  16  section C length u32 0 / hash remainders (28 bytes per entry)
+//!  20  name, then sections A, B, C
+//! signature (64 bytes): Ed25519 over everything above
+//! ```
+
+mod active;
+mod builder;
+mod domain_set;
+mod error;
+mod format;
+mod hash_set;
+mod open;
+mod rice;
+
+pub use active::ActiveBundle;
+pub use builder::BundleBuilder;
+pub use error::BundleError;
+pub use format::{FORMAT_VERSION, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS, MAX_NAME_BYTES};
+pub use open::{BundleList, ListBundle};
+
+/// What a list in a bundle holds, and so how the filter uses a hit in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ListKind {
+    /// Domains of one category (adult, gambling, ...): a hit on any host suffix of a URL puts
+    /// the URL in the category.
+    Category,
+    /// SHA-256 hashes of lookup expressions of known illegal material, matched URL by URL.
+    HashedUrls,
+    /// Domains a child may visit, for allowlist-only browsing and explicit exceptions.
+    Allow,
+}
+
+impl ListKind {
+    /// Whether lists of this kind hold domains (and so answer
+    /// [`BundleList::contains_domain`]).
+    pub fn holds_domains(self) -> bool {
+        matches!(self, Self::Category | Self::Allow)
+    }
+}

@@ -1,0 +1,279 @@
+//! Opening a bundle: checking it, then answering lookups from its bytes in place.
+
+use std::fmt;
+
+use super::domain_set::{DomainSet, DomainSetShape, FingerprintKey};
+use super::format::{self, Header, ListRecord, MAX_LISTS, Reader};
+use super::hash_set::{HashSetShape, HashedUrlSet};
+use super::{BundleError, ListKind};
+use crate::crypto::PublicKey;
+use crate::filter::ExpressionHash;
+
+/// An opened bundle: signed by a trusted key, unexpired, and checked so that no lookup can
+/// read outside it. It owns its bytes and answers lookups from them directly.
+pub struct ListBundle {
+    bytes: Vec<u8>,
+    version: u64,
+    expires_at: u64,
+    key: FingerprintKey,
+    lists: Vec<ListEntry>,
+}
+
+/// A checked list: its name, kind and where its sections lie.
+struct ListEntry {
+    name: String,
+    kind: ListKind,
+    shape: ListShape,
+}
+
+enum ListShape {
+    Domains(DomainSetShape),
+    Hashes(HashSetShape),
+}
+
+impl ListBundle {
+    /// Opens `bytes` as a bundle, in this order: the size, magic, format version and length;
+    /// the Ed25519 signature against each of the `trusted` keys; the expiry against `now_unix`
+    /// (unix seconds); then the structure of every list. Nothing is read from the bundle's
+    /// body before its signature has verified.
+    ///
+    /// The cost is one signature check over the bytes (a SHA-512 pass) plus a walk over the
+    /// bucket offsets and block index of each list, not over its entries.
+    pub fn open(bytes: Vec<u8>, trusted: &[PublicKey], now_unix: u64) -> Result<Self, BundleError> {
+        let (signed, signature) = format::check_envelope(&bytes)?;
+        if trusted.is_empty() {
+            return Err(BundleError::NoTrustedKeys);
+        }
+        if !trusted.iter().any(|key| key.verify(signed, signature)) {
+            return Err(BundleError::BadSignature);
+        }
+
+        let mut reader = Reader::new(signed);
+        let header = Header::parse(&mut reader)?;
+        if now_unix >= header.expires_at {
+            return Err(BundleError::Expired {
+                expires_at: header.expires_at,
+                now: now_unix,
+            });
+        }
+        let lists = parse_lists(signed, &mut reader, header.list_count)?;
+        Ok(Self {
+            version: header.version,
+            expires_at: header.expires_at,
+            key: FingerprintKey::from_seed(&header.seed),
+            lists,
+            bytes,
+        })
+    }
+
+    /// The bundle's version: a newer bundle has a larger one.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// When the bundle expires, in unix seconds; it is refused from that second on.
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+
+    /// Whether the bundle has expired at `now_unix`. An open bundle stays usable after its
+    /// expiry; the caller decides whether to keep filtering with it until a newer one arrives.
+    pub fn is_expired(&self, now_unix: u64) -> bool {
+        now_unix >= self.expires_at
+    }
+
+    /// The bundle's bytes as signed, for storing it and opening it again at the next start.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The bundle's lists, in the order they were compiled.
+    pub fn lists(&self) -> impl Iterator<Item = BundleList<'_>> {
+        self.lists.iter().map(|entry| self.view(entry))
+    }
+
+    /// The list called `name`, if the bundle has one.
+    pub fn list(&self, name: &str) -> Option<BundleList<'_>> {
+        self.lists
+            .iter()
+            .find(|entry| entry.name == name)
+            .map(|entry| self.view(entry))
+    }
+
+    fn view<'a>(&'a self, entry: &'a ListEntry) -> BundleList<'a> {
+        let body = match &entry.shape {
+            ListShape::Domains(shape) => ListBody::Domains(shape.view(&self.bytes, &self.key)),
+            ListShape::Hashes(shape) => ListBody::Hashes(shape.view(&self.bytes)),
+        };
+        BundleList {
+            name: &entry.name,
+            kind: entry.kind,
+            body,
+        }
+    }
+}
+
+impl fmt::Debug for ListBundle {
+    /// The version, expiry and list names, never the entries.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListBundle")
+            .field("version", &self.version)
+            .field("expires_at", &self.expires_at)
+            .field("bytes", &self.bytes.len())
+            .field("lists", &self.lists().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Reads `count` list records from `reader`, a reader over `signed` (the bundle without its
+/// signature) placed after the header, and checks each list's sections.
+fn parse_lists(
+    signed: &[u8],
+    reader: &mut Reader<'_>,
+    count: u32,
+) -> Result<Vec<ListEntry>, BundleError> {
+    if count as usize > MAX_LISTS {
+        return Err(BundleError::TooLarge {
+            what: "the number of lists",
+            limit: MAX_LISTS as u64,
+        });
+    }
+    let mut lists: Vec<ListEntry> = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let record = ListRecord::parse(reader)?;
+        let name = format::check_list_name(reader.take(usize::from(record.name_len))?)
+            .map_err(|_| BundleError::Malformed("a list name is not a valid name"))?
+            .to_owned();
+        if lists.iter().any(|list| list.name == name) {
+            return Err(BundleError::Malformed("two lists have the same name"));
+        }
+        // The reader starts at the bundle's first byte, so its positions are where lookups
+        // will find the sections in the whole bundle.
+        let mut ranges = [0..0, 0..0, 0..0];
+        for (range, length) in ranges.iter_mut().zip(record.sections) {
+            let start = reader.position();
+            reader.take(length as usize)?;
+            *range = start..reader.position();
+        }
+        let [a, b, c] = ranges;
+        let shape = if record.kind.holds_domains() {
+            if !c.is_empty() {
+                return Err(BundleError::Malformed("a domain list has a third section"));
+            }
+            ListShape::Domains(DomainSetShape::parse(
+                signed,
+                record.parameter,
+                record.entries,
+                a,
+                b,
+            )?)
+        } else {
+            ListShape::Hashes(HashSetShape::parse(
+                signed,
+                record.parameter,
+                record.entries,
+                a,
+                b,
+                c,
+            )?)
+        };
+        lists.push(ListEntry {
+            name,
+            kind: record.kind,
+            shape,
+        });
+    }
+    if !reader.is_at_end() {
+        return Err(BundleError::Malformed(
+            "bytes are left between the last list and the signature",
+        ));
+    }
+    Ok(lists)
+}
+
+/// One list of an opened bundle, read in place.
+#[derive(Clone, Copy)]
+pub struct BundleList<'a> {
+    name: &'a str,
+    kind: ListKind,
+    body: ListBody<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum ListBody<'a> {
+    Domains(DomainSet<'a>),
+    Hashes(HashedUrlSet<'a>),
+}
+
+impl<'a> BundleList<'a> {
+    /// The list's name, as given to the compiler.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// What the list holds.
+    pub fn kind(&self) -> ListKind {
+        self.kind
+    }
+
+    /// Number of distinct entries.
+    pub fn len(&self) -> usize {
+        match self.body {
+            ListBody::Domains(set) => set.len(),
+            ListBody::Hashes(set) => set.len(),
+        }
+    }
+
+    /// Whether the list has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the domain list holds `host_suffix`, one host suffix of a canonical URL (the
+    /// caller tries each: a hit on any counts). Always false for a hashed URL list. A host
+    /// suffix not in the list is reported as in it with probability below `10^-9` per URL (see
+    /// the domain set's documentation).
+    pub fn contains_domain(&self, host_suffix: &str) -> bool {
+        match self.body {
+            ListBody::Domains(set) => set.contains(host_suffix),
+            ListBody::Hashes(_) => false,
+        }
+    }
+
+    /// Whether the hashed URL list holds `hash`, compared in full. Always false for a domain
+    /// list.
+    pub fn contains_hash(&self, hash: &ExpressionHash) -> bool {
+        match self.body {
+            ListBody::Domains(_) => false,
+            ListBody::Hashes(set) => set.contains(hash),
+        }
+    }
+
+    /// Bytes of the bundle the list's entries take (its name and record excluded).
+    pub fn bytes_used(&self) -> usize {
+        match self.body {
+            ListBody::Domains(set) => set.bytes_used(),
+            ListBody::Hashes(set) => set.bytes_used(),
+        }
+    }
+
+    /// Of [`Self::bytes_used`], the bytes of the compact prefix part of a hashed URL list: the
+    /// part a lookup walks before it confirms on the 28 remaining bytes of each hash. Zero for a
+    /// domain list.
+    pub fn prefix_bytes_used(&self) -> usize {
+        match self.body {
+            ListBody::Domains(_) => 0,
+            ListBody::Hashes(set) => set.prefix_bytes(),
+        }
+    }
+}
+
+impl fmt::Debug for BundleList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BundleList")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("len", &self.len())
+            .finish()
+    }
+}
