@@ -4,11 +4,15 @@
 //! are written in, and [`LookupExpressions`] gives the host-suffix × path-prefix expressions
 //! under which lists are consulted.
 
+pub mod blockpage;
 pub mod bundle;
 mod canonical;
 mod escape;
 mod expressions;
 mod host;
+pub mod import;
+pub mod proxies;
+pub mod safesearch;
 
 pub use canonical::{CanonicalUrl, MAX_URL_BYTES, UrlError};
 pub use expressions::{
