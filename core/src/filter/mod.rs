@@ -7,10 +7,12 @@
 pub mod blockpage;
 pub mod bundle;
 mod canonical;
+pub mod decision;
 mod escape;
 mod expressions;
 mod host;
 pub mod import;
+pub mod policy;
 pub mod proxies;
 pub mod safesearch;
 

@@ -1,0 +1,527 @@
+//! The decision: for one URL the child's browser is about to load, allow, block (with the reason
+//! and the list that decided) or rewrite.
+//!
+//! Rules apply in this order, the first that decides wins:
+//!
+//! 1. **Not a web address.** Only `http`, `https`, `ws` and `wss` URLs load. `about:blank` and
+//!    `about:srcdoc` are allowed (empty local documents); `blob:` and `view-source:` are judged by
+//!    the URL they carry; everything else (`data:`, `javascript:`, `file:`, `intent:`, URLs that
+//!    cannot be read) is blocked, because none of it can be checked against a list.
+//! 2. **Illegal material.** A hit on any hashed URL list blocks, whatever any allow rule,
+//!    approval or allowlist says. Nothing below can override it.
+//! 3. **Parent deny rules** block.
+//! 4. **Parent allow rules and unexpired approvals** allow (SafeSearch still applies).
+//! 5. **Allowlist-only mode** blocks every host not on an allowlist of the bundle.
+//! 6. **Allowlists** (exceptions) allow in normal mode, before categories are looked at.
+//! 7. **Blocked categories** block: bundle lists, then the built-in `ip-literal`, `doh` and
+//!    `unsafe-search` categories.
+//! 8. **Carried URLs.** A translation, cache or web proxy URL is blocked when the URL it carries
+//!    would be (judged by all of the rules above).
+//! 9. **SafeSearch** rewrites search URLs to their safe form, or adds the restricted-mode
+//!    header the browser must send.
+//! 10. Otherwise the URL is allowed.
+
+use super::bundle::{ActiveBundle, BundleError, BundleList, ListBundle, ListKind};
+use super::policy::{FilterPolicy, builtin_category};
+use super::{CanonicalUrl, ExpressionHash, HostKind, proxies, safesearch};
+use crate::crypto::PublicKey;
+
+/// How deep `blob:` / `view-source:` wrappers and proxies carrying proxies are followed. Deeper
+/// nesting has no use but hiding, so it is blocked.
+pub const MAX_WRAPPING_DEPTH: usize = 4;
+
+/// Schemes that are loaded over the network and so can be checked.
+const WEB_SCHEMES: [&str; 4] = ["http", "https", "ws", "wss"];
+
+/// Well-known public DNS-over-HTTPS resolvers (the built-in part of the `doh` category).
+const DOH_RESOLVERS: &[&str] = &[
+    "cloudflare-dns.com",
+    "one.one.one.one",
+    "1dot1dot1dot1.cloudflare-dns.com",
+    "dns.google",
+    "dns.google.com",
+    "dns.quad9.net",
+    "dns9.quad9.net",
+    "dns10.quad9.net",
+    "dns11.quad9.net",
+    "doh.opendns.com",
+    "dns.adguard.com",
+    "dns.adguard-dns.com",
+    "dns.nextdns.io",
+    "doh.cleanbrowsing.org",
+    "doh.mullvad.net",
+    "dns.mullvad.net",
+    "doh.dns.sb",
+    "dns.alidns.com",
+    "doh.pub",
+    "dns.controld.com",
+    "freedns.controld.com",
+    "doh.libredns.gr",
+    "dns0.eu",
+];
+
+/// The RFC 8484 default path of a DNS-over-HTTPS endpoint.
+const DOH_PATH: &str = "/dns-query";
+
+/// What to do with a URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// Load it.
+    Allow,
+    /// Do not load it; show the block page.
+    Block,
+    /// Load [`UrlDecision::rewrite_url`] instead.
+    Rewrite,
+}
+
+/// Which rule decided. Each has a stable [`code`](DecisionReason::code) for logs and the JSON of
+/// the CLI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DecisionReason {
+    /// No rule blocks or rewrites the URL.
+    NoRuleApplies,
+    /// `about:blank` or `about:srcdoc`: an empty local document.
+    LocalPage,
+    /// The parent allowed this host.
+    ParentAllowed,
+    /// The parent approved an access request for this host, and it has not expired.
+    ApprovedRequest,
+    /// The host is on an allowlist of the bundle.
+    Allowlisted,
+    /// The URL was rewritten, or a header added, to force SafeSearch or restricted mode.
+    SafeSearchEnforced,
+    /// The URL is on a list of known child sexual abuse material.
+    IllegalMaterial,
+    /// The host is in a blocked category; [`UrlDecision::category`] names it.
+    BlockedCategory,
+    /// The parent denied this host.
+    ParentDenied,
+    /// Allowlist-only mode is on and the host is on no allowlist.
+    NotOnAllowlist,
+    /// Not a web address that can be checked (`data:`, `javascript:`, `file:`, unreadable).
+    NotAWebAddress,
+}
+
+impl DecisionReason {
+    /// A stable, lowercase code for this reason.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoRuleApplies => "no-rule-applies",
+            Self::LocalPage => "local-page",
+            Self::ParentAllowed => "parent-allowed",
+            Self::ApprovedRequest => "approved-request",
+            Self::Allowlisted => "allowlisted",
+            Self::SafeSearchEnforced => "safe-search-enforced",
+            Self::IllegalMaterial => "illegal-material",
+            Self::BlockedCategory => "blocked-category",
+            Self::ParentDenied => "parent-denied",
+            Self::NotOnAllowlist => "not-on-allowlist",
+            Self::NotAWebAddress => "not-a-web-address",
+        }
+    }
+}
+
+/// The answer for one URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrlDecision {
+    /// Allow, block or rewrite.
+    pub verdict: Verdict,
+    /// The rule that decided.
+    pub reason: DecisionReason,
+    /// The list or built-in category that decided, when one did.
+    pub category: Option<String>,
+    /// For [`Verdict::Rewrite`], the URL to load instead.
+    pub rewrite_url: Option<String>,
+    /// Headers the browser must add to the request (YouTube's restricted mode), as name/value.
+    pub request_headers: Vec<(String, String)>,
+    /// Whether the decision was made on a URL carried inside this one (a proxy or wrapper).
+    pub via_carried_url: bool,
+    /// The version of the list bundle in force, if any.
+    pub bundle_version: Option<u64>,
+}
+
+impl UrlDecision {
+    fn new(verdict: Verdict, reason: DecisionReason) -> Self {
+        Self {
+            verdict,
+            reason,
+            category: None,
+            rewrite_url: None,
+            request_headers: Vec::new(),
+            via_carried_url: false,
+            bundle_version: None,
+        }
+    }
+
+    fn block(reason: DecisionReason) -> Self {
+        Self::new(Verdict::Block, reason)
+    }
+
+    fn allow(reason: DecisionReason) -> Self {
+        Self::new(Verdict::Allow, reason)
+    }
+
+    fn with_category(mut self, category: &str) -> Self {
+        self.category = Some(category.to_owned());
+        self
+    }
+}
+
+/// The browser filter: the list bundle in force and the keys bundles must be signed with.
+pub struct UrlFilter {
+    trusted_keys: Vec<PublicKey>,
+    bundle: ActiveBundle,
+}
+
+impl UrlFilter {
+    /// A filter that accepts bundles signed by any of `trusted_keys`, with no bundle yet (until
+    /// one is installed, only the policy's own rules and the built-in categories apply).
+    pub fn new(trusted_keys: Vec<PublicKey>) -> Self {
+        Self {
+            trusted_keys,
+            bundle: ActiveBundle::new(),
+        }
+    }
+
+    /// Verifies and installs a list bundle. A bundle that is damaged, wrongly signed, expired or
+    /// not newer than the one in force is refused, and the one in force stays.
+    pub fn install_bundle(&mut self, bytes: Vec<u8>, now_unix: u64) -> Result<u64, BundleError> {
+        self.bundle.install(bytes, &self.trusted_keys, now_unix)
+    }
+
+    /// The version of the bundle in force.
+    pub fn bundle_version(&self) -> Option<u64> {
+        self.bundle.current().map(ListBundle::version)
+    }
+
+    /// Decides what to do with `url` (any bytes) under `policy` at `now_unix`.
+    pub fn check(&self, url: &[u8], policy: &FilterPolicy, now_unix: u64) -> UrlDecision {
+        let judge = Judge {
+            policy,
+            bundle: self.bundle.current(),
+            now_unix,
+        };
+        let mut decision = judge.raw(url, 0);
+        decision.bundle_version = self.bundle_version();
+        decision
+    }
+}
+
+/// One decision in progress: the policy, the lists and the time it is judged against.
+struct Judge<'a> {
+    policy: &'a FilterPolicy,
+    bundle: Option<&'a ListBundle>,
+    now_unix: u64,
+}
+
+impl Judge<'_> {
+    /// Rule 1, then the URL's own rules, following wrappers up to [`MAX_WRAPPING_DEPTH`].
+    fn raw(&self, raw: &[u8], depth: usize) -> UrlDecision {
+        if depth > MAX_WRAPPING_DEPTH {
+            return UrlDecision::block(DecisionReason::NotAWebAddress);
+        }
+        match wrapped_url(raw) {
+            Wrapping::Carries(inner) => {
+                let mut decision = self.raw(inner, depth + 1);
+                decision.via_carried_url = true;
+                // A rewrite of the inner URL cannot be applied through the wrapper.
+                if decision.verdict == Verdict::Rewrite {
+                    decision = UrlDecision::allow(DecisionReason::NoRuleApplies);
+                    decision.via_carried_url = true;
+                }
+                decision
+            }
+            Wrapping::LocalPage => UrlDecision::allow(DecisionReason::LocalPage),
+            Wrapping::None => match CanonicalUrl::parse(raw) {
+                Ok(url) if WEB_SCHEMES.contains(&url.scheme()) => {
+                    let mut decision = self.url(&url, depth);
+                    self.close_hidden_safe_search(raw, &url, &mut decision);
+                    decision
+                }
+                _ => UrlDecision::block(DecisionReason::NotAWebAddress),
+            },
+        }
+    }
+
+    /// Rules 2 to 10 for a canonical web URL.
+    fn url(&self, url: &CanonicalUrl, depth: usize) -> UrlDecision {
+        if depth > MAX_WRAPPING_DEPTH {
+            return UrlDecision::block(DecisionReason::NotAWebAddress);
+        }
+        if let Some(list) = self.illegal_material_list(url) {
+            return UrlDecision::block(DecisionReason::IllegalMaterial).with_category(list);
+        }
+        let host = url.host();
+        let kind = url.host_kind();
+        if self
+            .policy
+            .denied_hosts
+            .iter()
+            .any(|rule| host_matches(host, kind, rule))
+        {
+            return UrlDecision::block(DecisionReason::ParentDenied);
+        }
+        let parent_allowed = if self
+            .policy
+            .allowed_hosts
+            .iter()
+            .any(|rule| host_matches(host, kind, rule))
+        {
+            Some(DecisionReason::ParentAllowed)
+        } else if self.policy.approvals.iter().any(|approval| {
+            approval.expires_at_unix > self.now_unix && host_matches(host, kind, &approval.host)
+        }) {
+            Some(DecisionReason::ApprovedRequest)
+        } else {
+            None
+        };
+
+        let mut outcome = match parent_allowed {
+            Some(reason) => UrlDecision::allow(reason),
+            None => match self.lists_and_categories(url) {
+                Some(decision) if decision.verdict == Verdict::Block => return decision,
+                Some(decision) => decision,
+                None => UrlDecision::allow(DecisionReason::NoRuleApplies),
+            },
+        };
+
+        // A proxy is judged by what it carries, even when the proxy's own host is allowed.
+        for carried in proxies::carried_urls(url) {
+            let mut carried_decision = self.url(&carried, depth + 1);
+            if carried_decision.verdict == Verdict::Block {
+                carried_decision.via_carried_url = true;
+                return carried_decision;
+            }
+        }
+        if self.policy.safe_search {
+            self.enforce_safe_search(url, &mut outcome);
+        }
+        outcome
+    }
+
+    /// Rules 5 to 7: allowlist-only mode, allowlists, blocked categories. `None` when no list or
+    /// category has anything to say.
+    fn lists_and_categories(&self, url: &CanonicalUrl) -> Option<UrlDecision> {
+        let suffixes = HostSuffixes::of(url);
+        if let Some(list) = self.domain_list_hit(&suffixes, |list| list.kind() == ListKind::Allow) {
+            return Some(UrlDecision::allow(DecisionReason::Allowlisted).with_category(list));
+        }
+        if self.policy.allowlist_only {
+            return Some(UrlDecision::block(DecisionReason::NotOnAllowlist));
+        }
+        let blocked_list = self.domain_list_hit(&suffixes, |list| {
+            list.kind() == ListKind::Category && self.policy.blocks(list.name())
+        });
+        if let Some(list) = blocked_list {
+            return Some(UrlDecision::block(DecisionReason::BlockedCategory).with_category(list));
+        }
+        let builtin = builtin_categories(url).find(|category| self.policy.blocks(category))?;
+        Some(UrlDecision::block(DecisionReason::BlockedCategory).with_category(builtin))
+    }
+
+    /// The name of the first hashed URL list that holds any lookup expression of `url`.
+    fn illegal_material_list(&self, url: &CanonicalUrl) -> Option<&str> {
+        let bundle = self.bundle?;
+        let mut hashed_lists = bundle
+            .lists()
+            .filter(|list| list.kind() == ListKind::HashedUrls)
+            .peekable();
+        hashed_lists.peek()?;
+        // Each expression is hashed once, then checked against every hashed list.
+        let hashes: Vec<ExpressionHash> = url.lookup_expressions().map(|e| e.full_hash()).collect();
+        hashed_lists
+            .find(|list| hashes.iter().any(|hash| list.contains_hash(hash)))
+            .map(|list| list.name())
+    }
+
+    fn domain_list_hit(
+        &self,
+        suffixes: &HostSuffixes<'_>,
+        wanted: impl Fn(&BundleList<'_>) -> bool,
+    ) -> Option<&str> {
+        self.bundle?
+            .lists()
+            .filter(|list| wanted(list))
+            .find(|list| suffixes.iter().any(|suffix| list.contains_domain(suffix)))
+            .map(|list| list.name())
+    }
+
+    /// A search URL whose canonical form looks safe may not be safe as the browser would send
+    /// it: `q=x%26safe%3Dactive` canonicalizes to `q=x&safe=active`, but the engine receives one
+    /// parameter. Such a URL is rewritten to its canonical form, where the safe parameter really
+    /// stands on its own.
+    fn close_hidden_safe_search(&self, raw: &[u8], url: &CanonicalUrl, decision: &mut UrlDecision) {
+        let looks_safe = matches!(
+            safesearch::enforce(url),
+            safesearch::SafeSearchOutcome::AlreadySafe
+        );
+        if self.policy.safe_search
+            && decision.verdict == Verdict::Allow
+            && looks_safe
+            && raw.trim_ascii() != url.as_str().as_bytes()
+        {
+            decision.verdict = Verdict::Rewrite;
+            decision.reason = DecisionReason::SafeSearchEnforced;
+            decision.rewrite_url = Some(url.as_str().to_owned());
+        }
+    }
+
+    fn enforce_safe_search(&self, url: &CanonicalUrl, outcome: &mut UrlDecision) {
+        if let safesearch::SafeSearchOutcome::Rewrite { url: safe } = safesearch::enforce(url) {
+            outcome.verdict = Verdict::Rewrite;
+            outcome.reason = DecisionReason::SafeSearchEnforced;
+            outcome.rewrite_url = Some(safe);
+        }
+        let headers = safesearch::restricted_mode_headers(url);
+        if !headers.is_empty() {
+            if outcome.verdict == Verdict::Allow {
+                outcome.reason = DecisionReason::SafeSearchEnforced;
+            }
+            outcome.request_headers = headers
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect();
+        }
+    }
+}
+
+/// Built-in categories that `url` falls in.
+fn builtin_categories(url: &CanonicalUrl) -> impl Iterator<Item = &'static str> {
+    let ip_literal = url.host_kind() != HostKind::Domain;
+    let doh = url.path() == DOH_PATH
+        || HostSuffixes::of(url)
+            .iter()
+            .any(|suffix| DOH_RESOLVERS.contains(&suffix));
+    let unsafe_search = matches!(
+        safesearch::enforce(url),
+        safesearch::SafeSearchOutcome::CannotBeForcedSafe { .. }
+    );
+    [
+        (ip_literal, builtin_category::IP_LITERAL),
+        (doh, builtin_category::DOH),
+        (unsafe_search, builtin_category::UNSAFE_SEARCH),
+    ]
+    .into_iter()
+    .filter_map(|(applies, name)| applies.then_some(name))
+}
+
+/// Whether a host rule (a canonical host) covers `host`: the same host, or for domains a parent
+/// domain of it (`example.com` covers `www.example.com`, not `badexample.com`).
+fn host_matches(host: &str, kind: HostKind, rule: &str) -> bool {
+    host == rule
+        || (kind == HostKind::Domain
+            && host.len() > rule.len()
+            && host.ends_with(rule)
+            && host.as_bytes()[host.len() - rule.len() - 1] == b'.')
+}
+
+/// Every suffix of a host at a label boundary, longest first: `a.b.com`, `b.com`, `com`. Domain
+/// lists match on any of them, so an entry covers all subdomains. An IP address is only itself.
+struct HostSuffixes<'a> {
+    host: &'a str,
+    is_domain: bool,
+}
+
+impl<'a> HostSuffixes<'a> {
+    fn of(url: &'a CanonicalUrl) -> Self {
+        Self {
+            host: url.host(),
+            is_domain: url.host_kind() == HostKind::Domain,
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let host = self.host;
+        let parents = self
+            .is_domain
+            .then(|| {
+                host.match_indices('.')
+                    .map(move |(dot, _)| &host[dot + 1..])
+            })
+            .into_iter()
+            .flatten();
+        std::iter::once(host).chain(parents)
+    }
+}
+
+/// What a URL's scheme says before it is canonicalized.
+enum Wrapping<'a> {
+    /// `blob:` and `view-source:` carry another URL, which is what would load.
+    Carries(&'a [u8]),
+    /// `about:blank` / `about:srcdoc`.
+    LocalPage,
+    /// Anything else: canonicalize it as it is.
+    None,
+}
+
+fn wrapped_url(raw: &[u8]) -> Wrapping<'_> {
+    let trimmed = raw.trim_ascii();
+    let Some(colon) = trimmed.iter().position(|&byte| byte == b':') else {
+        return Wrapping::None;
+    };
+    let (scheme, rest) = (&trimmed[..colon], &trimmed[colon + 1..]);
+    if scheme.eq_ignore_ascii_case(b"blob") || scheme.eq_ignore_ascii_case(b"view-source") {
+        return Wrapping::Carries(rest);
+    }
+    if scheme.eq_ignore_ascii_case(b"about") {
+        let page = rest
+            .split(|&byte| matches!(byte, b'?' | b'#'))
+            .next()
+            .unwrap_or_default();
+        if page.eq_ignore_ascii_case(b"blank") || page.eq_ignore_ascii_case(b"srcdoc") {
+            return Wrapping::LocalPage;
+        }
+    }
+    Wrapping::None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suffixes(raw: &str) -> Vec<String> {
+        let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
+        HostSuffixes::of(&url).iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn host_suffixes_cover_every_parent_domain() {
+        assert_eq!(
+            suffixes("http://a.b.example.com/"),
+            ["a.b.example.com", "b.example.com", "example.com", "com"]
+        );
+        assert_eq!(suffixes("http://10.0.0.1/"), ["10.0.0.1"]);
+        assert_eq!(suffixes("http://localhost/"), ["localhost"]);
+    }
+
+    #[test]
+    fn host_rules_match_at_label_boundaries_only() {
+        assert!(host_matches(
+            "www.example.com",
+            HostKind::Domain,
+            "example.com"
+        ));
+        assert!(host_matches("example.com", HostKind::Domain, "example.com"));
+        assert!(!host_matches(
+            "badexample.com",
+            HostKind::Domain,
+            "example.com"
+        ));
+        assert!(!host_matches("10.0.0.1", HostKind::Ipv4, "0.0.1"));
+    }
+
+    #[test]
+    fn wrappers_are_recognised_case_insensitively() {
+        assert!(matches!(
+            wrapped_url(b"BLOB:https://x.example/uuid"),
+            Wrapping::Carries(b"https://x.example/uuid")
+        ));
+        assert!(matches!(
+            wrapped_url(b"view-source:http://x/"),
+            Wrapping::Carries(_)
+        ));
+        assert!(matches!(wrapped_url(b"about:blank"), Wrapping::LocalPage));
+        assert!(matches!(wrapped_url(b"about:config"), Wrapping::None));
+        assert!(matches!(wrapped_url(b"http://x/"), Wrapping::None));
+    }
+}

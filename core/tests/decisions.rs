@@ -1,0 +1,428 @@
+//! The browser filter's decisions, told as stories: a real signed bundle compiled from list text,
+//! a policy, and the URLs a child's browser (or someone trying to get around it) would load.
+
+// Test code: a failed expectation is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use childsafe_core::crypto::SigningKey;
+use childsafe_core::filter::CanonicalUrl;
+use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
+use childsafe_core::filter::decision::{DecisionReason, UrlDecision, UrlFilter, Verdict};
+use childsafe_core::filter::import::{ListFormat, import_domains, import_url_hashes};
+use childsafe_core::filter::policy::FilterPolicy;
+
+const NOW: u64 = 1_800_000_000;
+const DAY: u64 = 24 * 60 * 60;
+
+const HOSTS_FILE: &[u8] =
+    b"# adult sites\r\n0.0.0.0 adult-one.example\r\n127.0.0.1 adult-two.example # inline\r\n";
+const DOMAIN_LIST: &[u8] = b"gambling-site.example\nB\xc3\xbccher-Casino.example\n";
+const ADBLOCK_LIST: &[u8] = b"[Adblock Plus 2.0]\n! dating\n||dating-app.example^\n";
+const ILLEGAL_URLS: &[u8] = b"http://abuse-host.example/dir/page.html\nhttp://195.127.0.11/blah\n";
+const ALLOWLIST: &[u8] = b"kids-encyclopedia.example\n";
+
+struct Fixture {
+    filter: UrlFilter,
+    signing_key: SigningKey,
+}
+
+fn fixture() -> Fixture {
+    let (signing_key, _pkcs8) = SigningKey::generate().expect("key");
+    let bytes = bundle(&signing_key, 7);
+    let mut filter = UrlFilter::new(vec![signing_key.public_key()]);
+    assert_eq!(filter.install_bundle(bytes, NOW), Ok(7));
+    Fixture {
+        filter,
+        signing_key,
+    }
+}
+
+fn bundle(signing_key: &SigningKey, version: u64) -> Vec<u8> {
+    let mut builder = BundleBuilder::new(version, NOW + 30 * DAY);
+    builder
+        .add_domains(
+            "adult",
+            ListKind::Category,
+            import_domains(HOSTS_FILE, ListFormat::Auto).domains,
+        )
+        .unwrap();
+    builder
+        .add_domains(
+            "gambling",
+            ListKind::Category,
+            import_domains(DOMAIN_LIST, ListFormat::Auto).domains,
+        )
+        .unwrap();
+    builder
+        .add_domains(
+            "dating",
+            ListKind::Category,
+            import_domains(ADBLOCK_LIST, ListFormat::Auto).domains,
+        )
+        .unwrap();
+    builder
+        .add_hashed_urls("csam", import_url_hashes(ILLEGAL_URLS).hashes)
+        .unwrap();
+    builder
+        .add_domains(
+            "kids",
+            ListKind::Allow,
+            import_domains(ALLOWLIST, ListFormat::Auto).domains,
+        )
+        .unwrap();
+    builder.sign(signing_key).unwrap()
+}
+
+fn blocking(categories: &[&str]) -> FilterPolicy {
+    let mut policy = FilterPolicy::default();
+    for category in categories {
+        policy.block_category(category);
+    }
+    policy
+}
+
+fn check(fixture: &Fixture, url: &str, policy: &FilterPolicy) -> UrlDecision {
+    fixture.filter.check(url.as_bytes(), policy, NOW)
+}
+
+fn assert_blocked(
+    fixture: &Fixture,
+    url: &str,
+    policy: &FilterPolicy,
+    reason: DecisionReason,
+    category: Option<&str>,
+) {
+    let decision = check(fixture, url, policy);
+    assert_eq!(decision.verdict, Verdict::Block, "{url}: {decision:?}");
+    assert_eq!(decision.reason, reason, "{url}");
+    assert_eq!(decision.category.as_deref(), category, "{url}");
+}
+
+fn assert_allowed(fixture: &Fixture, url: &str, policy: &FilterPolicy) {
+    let decision = check(fixture, url, policy);
+    assert_eq!(decision.verdict, Verdict::Allow, "{url}: {decision:?}");
+}
+
+#[test]
+fn lists_from_every_format_block_their_domains_and_subdomains_only_when_the_category_is_blocked() {
+    let fixture = fixture();
+    let all = blocking(&["adult", "gambling", "dating"]);
+    let none = FilterPolicy::default();
+    for (url, category) in [
+        ("http://adult-one.example/", "adult"),
+        ("https://www.adult-two.example/gallery?id=3", "adult"),
+        ("http://deep.sub.gambling-site.example/x", "gambling"),
+        ("http://bücher-casino.example/", "gambling"),
+        ("https://m.dating-app.example/", "dating"),
+    ] {
+        assert_blocked(
+            &fixture,
+            url,
+            &all,
+            DecisionReason::BlockedCategory,
+            Some(category),
+        );
+        assert_allowed(&fixture, url, &none);
+    }
+    assert_allowed(&fixture, "http://not-adult-one.example/", &all);
+    assert_allowed(&fixture, "http://adult-one.example.org/", &all);
+    assert_eq!(
+        check(&fixture, "http://adult-one.example/", &all).bundle_version,
+        Some(7)
+    );
+}
+
+#[test]
+fn a_hashed_entry_blocks_its_url_in_every_spelling_but_not_a_sibling_page() {
+    let fixture = fixture();
+    let policy = FilterPolicy::default();
+    for spelling in [
+        "http://abuse-host.example/dir/page.html",
+        "HTTP://ABUSE-HOST.example.:80/dir/./x/../page.html#top",
+        "http://abuse-host.example/dir/page.html?utm=1",
+        "abuse-host.example/%64ir/page.html",
+        "http://3279880203/blah",
+        "http://0xc37f000b/blah",
+        "http://0303.0177.0.013/blah",
+        "http://195.127.11/blah",
+        "http://[::ffff:c37f:b]/blah",
+    ] {
+        assert_blocked(
+            &fixture,
+            spelling,
+            &policy,
+            DecisionReason::IllegalMaterial,
+            Some("csam"),
+        );
+    }
+    assert_allowed(
+        &fixture,
+        "http://abuse-host.example/dir/other.html",
+        &policy,
+    );
+    assert_allowed(&fixture, "http://abuse-host.example/", &policy);
+}
+
+#[test]
+fn illegal_material_is_blocked_whatever_any_allow_rule_says() {
+    let fixture = fixture();
+    let mut policy = FilterPolicy::default();
+    policy.allow_host("abuse-host.example").unwrap();
+    policy.approve("abuse-host.example", NOW + DAY).unwrap();
+    policy.allowlist_only = true;
+    assert_blocked(
+        &fixture,
+        "http://abuse-host.example/dir/page.html",
+        &policy,
+        DecisionReason::IllegalMaterial,
+        Some("csam"),
+    );
+}
+
+#[test]
+fn bypass_spellings_of_a_blocked_host_are_all_blocked() {
+    let fixture = fixture();
+    let policy = blocking(&["adult"]);
+    for spelling in [
+        "http://ADULT-ONE.EXAMPLE/",
+        "http://adult-one.example./",
+        "http://adult-one.example.../page",
+        "http://..adult-one.example/",
+        "http://good.example@adult-one.example/",
+        "http://good.example:pw@adult-one.example:8080/",
+        "http://adult-one%2Eexample/",
+        "http://%61dult-one.example/",
+        "http://adult-one.example\\@good.example/",
+        "https://adult--one-example.translate.goog/?_x_tr_sl=auto&_x_tr_tl=en",
+        "https://translate.google.com/translate?sl=auto&tl=en&u=http://adult-one.example/",
+        "https://web.archive.org/web/2020/http://adult-one.example/",
+        "blob:https://adult-one.example/0b1c",
+        "view-source:http://adult-one.example/",
+    ] {
+        let decision = check(&fixture, spelling, &policy);
+        assert_eq!(decision.verdict, Verdict::Block, "{spelling}: {decision:?}");
+        assert_eq!(decision.category.as_deref(), Some("adult"), "{spelling}");
+    }
+}
+
+#[test]
+fn ip_literal_hosts_are_a_blockable_category() {
+    let fixture = fixture();
+    let policy = blocking(&["ip-literal"]);
+    for url in [
+        "http://10.0.0.1/",
+        "http://0x0a000001/",
+        "http://[2001:db8::1]/",
+        "http://167772161/",
+    ] {
+        assert_blocked(
+            &fixture,
+            url,
+            &policy,
+            DecisionReason::BlockedCategory,
+            Some("ip-literal"),
+        );
+    }
+    assert_allowed(&fixture, "http://10.0.0.1/", &FilterPolicy::default());
+}
+
+#[test]
+fn dns_over_https_endpoints_are_a_blockable_category() {
+    let fixture = fixture();
+    let policy = blocking(&["doh"]);
+    for url in [
+        "https://dns.google/dns-query?dns=AAAB",
+        "https://cloudflare-dns.com/dns-query",
+        "https://doh.some-resolver.example/dns-query",
+    ] {
+        assert_blocked(
+            &fixture,
+            url,
+            &policy,
+            DecisionReason::BlockedCategory,
+            Some("doh"),
+        );
+    }
+}
+
+#[test]
+fn non_web_schemes_follow_the_documented_policy() {
+    let fixture = fixture();
+    let policy = FilterPolicy::default();
+    for url in [
+        "data:text/html,<h1>hi</h1>",
+        "javascript:alert(1)",
+        "file:///sdcard/Download/x.html",
+        "intent://scan/#Intent;scheme=zxing;package=com.example;end",
+        "content://media/external/images/1",
+        "",
+        "http://",
+    ] {
+        assert_blocked(&fixture, url, &policy, DecisionReason::NotAWebAddress, None);
+    }
+    assert_eq!(
+        check(&fixture, "about:blank", &policy).reason,
+        DecisionReason::LocalPage
+    );
+    assert_allowed(&fixture, "blob:https://fine.example/uuid", &policy);
+}
+
+#[test]
+fn safe_search_urls_come_back_rewritten() {
+    let fixture = fixture();
+    let policy = FilterPolicy {
+        safe_search: true,
+        ..FilterPolicy::default()
+    };
+    let decision = check(
+        &fixture,
+        "https://www.google.co.uk/search?q=cats&safe=off",
+        &policy,
+    );
+    assert_eq!(decision.verdict, Verdict::Rewrite, "{decision:?}");
+    assert_eq!(decision.reason, DecisionReason::SafeSearchEnforced);
+    let rewritten = decision.rewrite_url.expect("a rewrite URL");
+    assert!(
+        rewritten.contains("safe=active") && !rewritten.contains("safe=off"),
+        "{rewritten}"
+    );
+    let again = check(&fixture, &rewritten, &policy);
+    assert_ne!(
+        again.verdict,
+        Verdict::Rewrite,
+        "the rewrite is not a fixed point: {again:?}"
+    );
+
+    // A safe parameter hidden inside another parameter's escaped value does not count.
+    let hidden = check(
+        &fixture,
+        "https://www.google.com/search?q=cats%26safe%3Dactive",
+        &policy,
+    );
+    assert_eq!(hidden.verdict, Verdict::Rewrite, "{hidden:?}");
+    assert!(hidden.rewrite_url.unwrap().contains("&safe=active"));
+
+    let youtube = check(&fixture, "https://www.youtube.com/watch?v=abc", &policy);
+    assert!(
+        youtube
+            .request_headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("YouTube-Restrict"))
+    );
+    assert_allowed(
+        &fixture,
+        "https://www.google.co.uk/search?q=cats",
+        &FilterPolicy::default(),
+    );
+}
+
+#[test]
+fn precedence_parent_rules_allowlists_and_approvals() {
+    let fixture = fixture();
+    let mut policy = blocking(&["adult", "gambling"]);
+    policy.allow_host("adult-one.example").unwrap();
+    policy.deny_host("fine.example").unwrap();
+    policy.approve("gambling-site.example", NOW - 1).unwrap();
+    assert_eq!(
+        check(&fixture, "http://www.adult-one.example/", &policy).reason,
+        DecisionReason::ParentAllowed
+    );
+    assert_blocked(
+        &fixture,
+        "http://fine.example/",
+        &policy,
+        DecisionReason::ParentDenied,
+        None,
+    );
+    // The approval expired a second ago: the category decides again.
+    assert_blocked(
+        &fixture,
+        "http://gambling-site.example/",
+        &policy,
+        DecisionReason::BlockedCategory,
+        Some("gambling"),
+    );
+    policy.approve("gambling-site.example", NOW + 3600).unwrap();
+    assert_eq!(
+        check(&fixture, "http://gambling-site.example/", &policy).reason,
+        DecisionReason::ApprovedRequest
+    );
+    // A deny rule beats an allow rule for the same host.
+    policy.deny_host("adult-one.example").unwrap();
+    assert_blocked(
+        &fixture,
+        "http://adult-one.example/",
+        &policy,
+        DecisionReason::ParentDenied,
+        None,
+    );
+}
+
+#[test]
+fn allowlist_only_mode_lets_through_only_allowlisted_and_parent_allowed_hosts() {
+    let fixture = fixture();
+    let mut policy = FilterPolicy {
+        allowlist_only: true,
+        ..FilterPolicy::default()
+    };
+    policy.allow_host("school.example").unwrap();
+    assert_eq!(
+        check(
+            &fixture,
+            "https://www.kids-encyclopedia.example/animals",
+            &policy
+        )
+        .reason,
+        DecisionReason::Allowlisted
+    );
+    assert_eq!(
+        check(&fixture, "https://school.example/homework", &policy).reason,
+        DecisionReason::ParentAllowed
+    );
+    assert_blocked(
+        &fixture,
+        "https://anything-else.example/",
+        &policy,
+        DecisionReason::NotOnAllowlist,
+        None,
+    );
+}
+
+#[test]
+fn a_refused_bundle_leaves_the_one_in_force() {
+    let mut fixture = fixture();
+    let older = bundle(&fixture.signing_key, 6);
+    assert!(fixture.filter.install_bundle(older, NOW).is_err());
+    let mut tampered = bundle(&fixture.signing_key, 8);
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x01;
+    assert!(fixture.filter.install_bundle(tampered, NOW).is_err());
+    let (stranger, _) = SigningKey::generate().unwrap();
+    assert!(
+        fixture
+            .filter
+            .install_bundle(bundle(&stranger, 9), NOW)
+            .is_err()
+    );
+    assert_eq!(fixture.filter.bundle_version(), Some(7));
+    assert_blocked(
+        &fixture,
+        "http://adult-one.example/",
+        &blocking(&["adult"]),
+        DecisionReason::BlockedCategory,
+        Some("adult"),
+    );
+    assert_eq!(
+        fixture
+            .filter
+            .install_bundle(bundle(&fixture.signing_key, 8), NOW),
+        Ok(8)
+    );
+}
+
+#[test]
+fn canonical_form_of_hashed_entries_matches_what_the_importer_hashes() {
+    let url = CanonicalUrl::parse(b"http://abuse-host.example/dir/page.html").unwrap();
+    let expected = url.lookup_expressions().next().unwrap().full_hash();
+    assert!(import_url_hashes(ILLEGAL_URLS).hashes.contains(&expected));
+}
