@@ -5,9 +5,13 @@
 //! hold bytes that are not UTF-8, and those must reach the canonicalizer unchanged.
 #![forbid(unsafe_code)]
 
+mod check;
+mod keys;
+mod lists;
 mod url;
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -25,9 +29,37 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Canonicalize URLs and list their lookup expressions, as the phone does.
+    /// Canonicalize URLs, list their lookup expressions, and check them against compiled lists.
     #[command(subcommand)]
     Url(UrlCommand),
+    /// Make the Ed25519 key that signs list bundles, or show its public key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Compile text lists into the signed bundle phones load.
+    #[command(subcommand)]
+    Lists(ListsCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Write a new private key (PKCS#8, mode 0600) and print its public key (base64url).
+    Generate {
+        /// Where to write the private key; an existing file is never overwritten.
+        #[arg(long, value_name = "KEYFILE")]
+        out: PathBuf,
+    },
+    /// Print the public key (base64url) of a private key file.
+    Public {
+        /// The private key file.
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ListsCommand {
+    /// Compile category, hashed-URL and allow lists into one signed bundle.
+    Compile(lists::CompileArgs),
 }
 
 #[derive(Subcommand)]
@@ -50,6 +82,9 @@ enum UrlCommand {
         #[arg(long)]
         hashes: bool,
     },
+    /// Decide allow / block / rewrite for each URL against a compiled bundle and a policy, and
+    /// print one JSON object per URL.
+    Check(check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +92,16 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Url(UrlCommand::Canonicalize { urls, stdin }) => url::canonicalize(&urls, stdin),
         Command::Url(UrlCommand::Expressions { url, hashes }) => url::expressions(&url, hashes),
+        Command::Url(UrlCommand::Check(args)) => check::check(&args),
+        Command::Keys(KeysCommand::Generate { out }) => {
+            keys::generate(&out).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Keys(KeysCommand::Public { key }) => {
+            keys::public(&key).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Lists(ListsCommand::Compile(args)) => {
+            lists::compile(&args).map(|()| ExitCode::SUCCESS)
+        }
     };
     match outcome {
         Ok(code) => code,

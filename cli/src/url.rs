@@ -67,7 +67,7 @@ pub(crate) fn expressions(url: &OsStr, with_hashes: bool) -> anyhow::Result<Exit
 
 /// The bytes of a command-line argument, exactly as the OS gave them.
 #[cfg(unix)]
-fn os_bytes(arg: &OsStr) -> std::borrow::Cow<'_, [u8]> {
+pub(crate) fn os_bytes(arg: &OsStr) -> std::borrow::Cow<'_, [u8]> {
     use std::os::unix::ffi::OsStrExt;
     std::borrow::Cow::Borrowed(arg.as_bytes())
 }
@@ -75,6 +75,6 @@ fn os_bytes(arg: &OsStr) -> std::borrow::Cow<'_, [u8]> {
 /// The bytes of a command-line argument. Windows arguments are UTF-16; unpaired surrogates
 /// become U+FFFD, which canonicalizes (escaped) like any other non-ASCII text.
 #[cfg(not(unix))]
-fn os_bytes(arg: &OsStr) -> std::borrow::Cow<'_, [u8]> {
+pub(crate) fn os_bytes(arg: &OsStr) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(arg.to_string_lossy().into_owned().into_bytes())
 }

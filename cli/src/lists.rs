@@ -1,0 +1,478 @@
+//! `childsafe lists ...`: compiling text lists into the signed bundle phones load.
+//!
+//! `lists compile` reads each list with the same importers the SDK documents (hosts files, plain
+//! domain lists, AdBlock domain rules; URL lists for hashed lists), compiles them with
+//! [`BundleBuilder`], signs the bundle, opens it again with the public key as a phone would, and
+//! reports per list what was read, what was skipped and what it costs.
+
+use std::fs::{self, File};
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use childsafe_core::filter::bundle::{BundleBuilder, ListBundle, ListKind};
+use childsafe_core::filter::import::{ListFormat, import_domains, import_url_hashes};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::keys;
+
+/// How long a bundle stays valid when `--expires` is not given: 30 days. Phones refuse an expired
+/// bundle, so lists must be recompiled and shipped at least this often.
+const DEFAULT_VALIDITY: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// Inputs at least this large (1 MiB) get a progress bar while they are read, when stderr is a
+/// terminal; smaller ones read too fast for a bar to help.
+const PROGRESS_MIN_BYTES: u64 = 1 << 20;
+/// Bytes read from an input file at a time, between progress updates.
+const READ_CHUNK_BYTES: usize = 1 << 20;
+/// How often a spinner redraws.
+const SPINNER_TICK: Duration = Duration::from_millis(100);
+
+/// Arguments of `childsafe lists compile`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct CompileArgs {
+    /// Where to write the bundle (replaced atomically if it exists).
+    #[arg(long, value_name = "BUNDLE")]
+    pub(crate) out: PathBuf,
+    /// The private key to sign with, as written by `childsafe keys generate`.
+    #[arg(long, value_name = "KEYFILE")]
+    pub(crate) key: PathBuf,
+    /// The bundle's version. Phones only accept a bundle with a larger version than the one they
+    /// hold, so every release needs a new, larger number (a date such as 2026061501 works).
+    #[arg(long, value_name = "N")]
+    pub(crate) version: u64,
+    /// When phones stop accepting the bundle, in RFC 3339 (2026-07-01T00:00:00Z or with an
+    /// offset, 2026-07-01T02:00:00+02:00). Default: 30 days from now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub(crate) expires: Option<u64>,
+    /// A category list of domains: a hosts file, a plain domain list or AdBlock domain rules
+    /// (the format is recognised line by line). Repeat for more lists.
+    #[arg(long = "category", value_name = "NAME=FILE", value_parser = parse_list_source)]
+    pub(crate) categories: Vec<ListSource>,
+    /// A list of URLs, one per line, stored only as hashes (for known illegal material). Repeat
+    /// for more lists.
+    #[arg(long = "hashed-urls", value_name = "NAME=FILE", value_parser = parse_list_source)]
+    pub(crate) hashed_urls: Vec<ListSource>,
+    /// An allowlist of domains, in the formats `--category` reads. Repeat for more lists.
+    #[arg(long = "allow", value_name = "NAME=FILE", value_parser = parse_list_source)]
+    pub(crate) allow: Vec<ListSource>,
+}
+
+/// One `NAME=FILE` argument: a list's name in the bundle and the text file it is read from.
+#[derive(Clone, Debug)]
+pub(crate) struct ListSource {
+    name: String,
+    path: PathBuf,
+}
+
+/// What importing one list read and skipped, for the summary.
+struct ImportSummary {
+    name: String,
+    lines: usize,
+    skipped_comments: usize,
+    skipped_invalid: usize,
+}
+
+/// Compiles the lists named in `args` into a signed bundle at `args.out`, and prints a summary
+/// per list and for the bundle on stderr.
+pub(crate) fn compile(args: &CompileArgs) -> anyhow::Result<()> {
+    let now = unix_now()?;
+    let expires = match args.expires {
+        Some(expires) => expires,
+        None => now + DEFAULT_VALIDITY.as_secs(),
+    };
+    if expires <= now {
+        bail!(
+            "--expires {} is not in the future: phones would refuse the bundle",
+            format_rfc3339(expires)
+        );
+    }
+    let key = keys::read_signing_key(&args.key)?;
+    let mut builder = BundleBuilder::new(args.version, expires);
+    let mut summaries = Vec::new();
+
+    let domain_lists = args
+        .categories
+        .iter()
+        .map(|source| (source, ListKind::Category))
+        .chain(args.allow.iter().map(|source| (source, ListKind::Allow)));
+    for (source, kind) in domain_lists {
+        let text = read_input(&source.path)?;
+        let spinner = spinner(format!("importing {}", source.name));
+        let imported = import_domains(&text, ListFormat::Auto);
+        spinner.finish_and_clear();
+        summaries.push(ImportSummary {
+            name: source.name.clone(),
+            lines: imported.lines,
+            skipped_comments: imported.skipped_comments,
+            skipped_invalid: imported.skipped_invalid,
+        });
+        builder
+            .add_domains(&source.name, kind, imported.domains)
+            .with_context(|| format!("cannot add the list {}", source.name))?;
+    }
+    for source in &args.hashed_urls {
+        let text = read_input(&source.path)?;
+        let spinner = spinner(format!("importing and hashing {}", source.name));
+        let imported = import_url_hashes(&text);
+        spinner.finish_and_clear();
+        summaries.push(ImportSummary {
+            name: source.name.clone(),
+            lines: imported.lines,
+            skipped_comments: imported.skipped_comments,
+            skipped_invalid: imported.skipped_invalid,
+        });
+        builder
+            .add_hashed_urls(&source.name, imported.hashes)
+            .with_context(|| format!("cannot add the list {}", source.name))?;
+    }
+
+    let spinner = spinner("compiling and signing".to_owned());
+    let bytes = builder.sign(&key).context("cannot compile the bundle")?;
+    // Open the result as a phone would: this proves the signature and the structure before the
+    // file is written, and gives the sizes for the summary.
+    let bundle = ListBundle::open(bytes, &[key.public_key()], now)
+        .context("the compiled bundle does not open (this is a bug in childsafe)")?;
+    spinner.finish_and_clear();
+    write_atomically(&args.out, bundle.as_bytes())?;
+
+    let mut err = io::stderr().lock();
+    for list in bundle.lists() {
+        let summary = summaries.iter().find(|summary| summary.name == list.name());
+        write_list_summary(&mut err, list, summary)?;
+    }
+    writeln!(
+        err,
+        "bundle {}: version {}, {} lists, {} bytes, expires {}",
+        args.out.display(),
+        bundle.version(),
+        bundle.lists().count(),
+        bundle.as_bytes().len(),
+        format_rfc3339(bundle.expires_at()),
+    )?;
+    Ok(())
+}
+
+fn write_list_summary(
+    out: &mut impl Write,
+    list: childsafe_core::filter::bundle::BundleList<'_>,
+    summary: Option<&ImportSummary>,
+) -> io::Result<()> {
+    let kind = match list.kind() {
+        ListKind::Category => "category",
+        ListKind::HashedUrls => "hashed URLs",
+        ListKind::Allow => "allowlist",
+    };
+    let per_entry = |bytes: usize| {
+        if list.is_empty() {
+            0.0
+        } else {
+            bytes as f64 / list.len() as f64
+        }
+    };
+    write!(
+        out,
+        "{} ({kind}): {} entries, {:.2} bytes/entry",
+        list.name(),
+        list.len(),
+        per_entry(list.bytes_used()),
+    )?;
+    if list.kind() == ListKind::HashedUrls {
+        write!(
+            out,
+            " ({:.2} in the prefix set)",
+            per_entry(list.prefix_bytes_used())
+        )?;
+    }
+    if let Some(summary) = summary {
+        write!(
+            out,
+            "; {} lines read, {} comments and {} invalid lines skipped",
+            summary.lines, summary.skipped_comments, summary.skipped_invalid
+        )?;
+    }
+    if list.is_empty() {
+        write!(out, "; WARNING: the list is empty")?;
+    }
+    writeln!(out)
+}
+
+/// Reads an input file, with a progress bar on a terminal when the file is large.
+fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().map(|meta| meta.len()).unwrap_or(0);
+    let bar = if size >= PROGRESS_MIN_BYTES && io::stderr().is_terminal() {
+        let style = ProgressStyle::with_template(
+            "{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        ProgressBar::new(size)
+            .with_style(style)
+            .with_message(format!("reading {}", path.display()))
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut text = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut chunk = vec![0u8; READ_CHUNK_BYTES];
+    loop {
+        let read = file
+            .read(&mut chunk)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        text.extend_from_slice(&chunk[..read]);
+        bar.inc(read as u64);
+    }
+    bar.finish_and_clear();
+    Ok(text)
+}
+
+/// A spinner with `message` on a terminal, nothing otherwise.
+fn spinner(message: String) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let spinner = ProgressBar::new_spinner().with_message(message);
+    spinner.enable_steady_tick(SPINNER_TICK);
+    spinner
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so that a reader (or a server
+/// handing the file to phones) never sees half a bundle.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    fs::write(&partial, bytes).with_context(|| format!("cannot write {}", partial.display()))?;
+    fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn parse_list_source(text: &str) -> Result<ListSource, String> {
+    match text.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok(ListSource {
+            name: name.to_owned(),
+            path: PathBuf::from(path),
+        }),
+        _ => Err("expected NAME=FILE, such as adult=lists/adult.txt".to_owned()),
+    }
+}
+
+fn unix_now() -> anyhow::Result<u64> {
+    Ok(SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the system clock is before 1970")?
+        .as_secs())
+}
+
+/// Seconds in a day.
+const DAY_SECONDS: u64 = 24 * 60 * 60;
+/// Days before each month in a common year.
+const DAYS_BEFORE_MONTH: [u64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
+/// Parses an RFC 3339 date-time (`2026-07-01T00:00:00Z`, `2026-07-01T02:00:00.5+02:00`) into
+/// unix seconds. Fractions of a second are dropped; leap seconds and times before 1970 are
+/// refused.
+pub(crate) fn parse_rfc3339(text: &str) -> Result<u64, String> {
+    let invalid =
+        || format!("expected an RFC 3339 time such as 2026-07-01T00:00:00Z, not {text:?}");
+    let bytes = text.as_bytes();
+    let number = |range: std::ops::Range<usize>| -> Option<u64> {
+        let digits = bytes.get(range)?;
+        digits.iter().try_fold(0u64, |value, &digit| {
+            digit
+                .is_ascii_digit()
+                .then(|| value * 10 + u64::from(digit - b'0'))
+        })
+    };
+    let separator = |at: usize, allowed: &[u8]| bytes.get(at).is_some_and(|b| allowed.contains(b));
+    if !(separator(4, b"-")
+        && separator(7, b"-")
+        && separator(10, b"Tt")
+        && separator(13, b":")
+        && separator(16, b":"))
+    {
+        return Err(invalid());
+    }
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+        number(0..4),
+        number(5..7),
+        number(8..10),
+        number(11..13),
+        number(14..16),
+        number(17..19),
+    ) else {
+        return Err(invalid());
+    };
+    let mut rest = &bytes[19..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return Err(invalid());
+        }
+        rest = &fraction[digits..];
+    }
+    let offset_seconds: i64 = match rest {
+        b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let two = |a: u8, b: u8| -> Option<i64> {
+                (a.is_ascii_digit() && b.is_ascii_digit())
+                    .then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
+            };
+            let (Some(hours), Some(minutes)) = (two(*h1, *h2), two(*m1, *m2)) else {
+                return Err(invalid());
+            };
+            if hours > 23 || minutes > 59 {
+                return Err(invalid());
+            }
+            let magnitude = hours * 3600 + minutes * 60;
+            if *sign == b'+' { magnitude } else { -magnitude }
+        }
+        _ => return Err(invalid()),
+    };
+    if second == 60 {
+        return Err(format!(
+            "{text:?} is a leap second, which cannot be an expiry time"
+        ));
+    }
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return Err(invalid());
+    }
+    if year < 1970 {
+        return Err(format!("{text:?} is before 1970"));
+    }
+    let local =
+        days_since_epoch(year, month, day) * DAY_SECONDS + hour * 3600 + minute * 60 + second;
+    // A local time shortly after the epoch with a positive offset can fall before it.
+    u64::try_from(local as i64 - offset_seconds).map_err(|_| format!("{text:?} is before 1970"))
+}
+
+/// Formats unix seconds as RFC 3339 in UTC (`2026-07-01T00:00:00Z`).
+pub(crate) fn format_rfc3339(unix: u64) -> String {
+    let (mut days, of_day) = (unix / DAY_SECONDS, unix % DAY_SECONDS);
+    let mut year = 1970;
+    while days >= days_in_year(year) {
+        days -= days_in_year(year);
+        year += 1;
+    }
+    let mut month = 1;
+    while days >= days_in_month(year, month) {
+        days -= days_in_month(year, month);
+        month += 1;
+    }
+    format!(
+        "{year:04}-{month:02}-{:02}T{:02}:{:02}:{:02}Z",
+        days + 1,
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
+fn is_leap_year(year: u64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_year(year: u64) -> u64 {
+    if is_leap_year(year) { 366 } else { 365 }
+}
+
+/// Days in `month` (1 to 12) of `year`.
+fn days_in_month(year: u64, month: u64) -> u64 {
+    match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to the given date (year at least 1970, month 1 to 12).
+fn days_since_epoch(year: u64, month: u64, day: u64) -> u64 {
+    // Leap days in the years 1..=y, by the Gregorian rule.
+    let leap_days_through = |y: u64| y / 4 - y / 100 + y / 400;
+    let years = year - 1970;
+    let leap_days = leap_days_through(year - 1) - leap_days_through(1969);
+    let month_index = (month - 1) as usize;
+    let before_month = DAYS_BEFORE_MONTH.get(month_index).copied().unwrap_or(0)
+        + u64::from(month > 2 && is_leap_year(year));
+    years * 365 + leap_days + before_month + day - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_times_parse_to_unix_seconds() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(parse_rfc3339("2000-03-01T00:00:00Z"), Ok(951_868_800));
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Ok(1_767_225_600));
+        assert_eq!(parse_rfc3339("2024-02-29T12:34:56z"), Ok(1_709_210_096));
+        assert_eq!(
+            parse_rfc3339("2026-01-01T02:00:00+02:00"),
+            Ok(1_767_225_600)
+        );
+        assert_eq!(
+            parse_rfc3339("2025-12-31t19:30:00.999-04:30"),
+            Ok(1_767_225_600)
+        );
+    }
+
+    #[test]
+    fn malformed_rfc3339_times_are_refused() {
+        for bad in [
+            "",
+            "2026-01-01",
+            "2026-01-01 00:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:60Z",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00+2:00",
+            "2026-01-01T00:00:00+24:00",
+            "1969-12-31T23:59:59Z",
+            "1970-01-01T00:30:00+01:00",
+            "2026-1-01T00:00:00Z",
+            "+026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00Zjunk",
+        ] {
+            assert!(parse_rfc3339(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formatting_inverts_parsing() {
+        for unix in [
+            0,
+            951_868_800,
+            1_709_210_096,
+            1_767_225_600,
+            4_102_444_799,
+            253_402_300_799,
+        ] {
+            assert_eq!(parse_rfc3339(&format_rfc3339(unix)), Ok(unix), "{unix}");
+        }
+        assert_eq!(format_rfc3339(1_709_210_096), "2024-02-29T12:34:56Z");
+    }
+
+    #[test]
+    fn list_sources_are_name_equals_file() {
+        let source = parse_list_source("adult=lists/a=b.txt").unwrap();
+        assert_eq!(
+            (source.name.as_str(), source.path.as_path()),
+            ("adult", Path::new("lists/a=b.txt"))
+        );
+        assert!(parse_list_source("adult").is_err());
+        assert!(parse_list_source("=file").is_err());
+        assert!(parse_list_source("adult=").is_err());
+    }
+}

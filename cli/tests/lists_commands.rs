@@ -1,0 +1,367 @@
+//! The `childsafe keys` and `childsafe lists` commands, run as an operator runs them: the real
+//! binary makes a key, compiles text lists into a bundle, and the bundle opens in the SDK with the
+//! public key the binary printed.
+
+// Test code: a failed expectation is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use childsafe_core::crypto::PublicKey;
+use childsafe_core::filter::CanonicalUrl;
+use childsafe_core::filter::bundle::{BundleError, ListBundle, ListKind};
+
+/// A fresh directory under the system's temporary directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "childsafe-lists-commands-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn file(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.0.join(name);
+        fs::write(&path, contents).unwrap();
+        path
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn childsafe(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_childsafe"))
+        .args(args)
+        .output()
+        .expect("the childsafe binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8 here")
+}
+
+/// Generates a key in `scratch` and returns its file and the public key printed for it.
+fn generate_key(scratch: &Scratch) -> (PathBuf, PublicKey) {
+    let key_file = scratch.path("signing.key");
+    let output = childsafe(&["keys", "generate", "--out", arg(&key_file)]);
+    assert!(output.status.success(), "{output:?}");
+    let public = text(&output.stdout)
+        .trim()
+        .parse()
+        .expect("a base64url public key");
+    (key_file, public)
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn keys_generate_writes_a_private_key_file_and_prints_the_public_key() {
+    let scratch = Scratch::new();
+    let (key_file, public) = generate_key(&scratch);
+    assert_eq!(public.to_base64url().len(), 43);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The public key can be printed again from the file.
+    let output = childsafe(&["keys", "public", "--key", arg(&key_file)]);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(text(&output.stdout).trim(), public.to_string());
+
+    // A second generate to the same file is refused and leaves the key alone.
+    let before = fs::read(&key_file).unwrap();
+    let output = childsafe(&["keys", "generate", "--out", arg(&key_file)]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("already exists"),
+        "{output:?}"
+    );
+    assert_eq!(fs::read(&key_file).unwrap(), before);
+}
+
+#[test]
+fn lists_compile_builds_a_bundle_the_sdk_opens_with_the_printed_key() {
+    let scratch = Scratch::new();
+    let (key_file, public) = generate_key(&scratch);
+    let adult = scratch.file(
+        "adult.hosts",
+        "# a hosts file\n127.0.0.1 localhost\n0.0.0.0 porn.example\n0.0.0.0 WWW.Adult.Example.\nnot a domain line !!\n",
+    );
+    let csam = scratch.file(
+        "csam.txt",
+        "# hotline list\nhttp://bad.example/dir/\nbad.example/page.html\n",
+    );
+    let school = scratch.file("school.txt", "school.example\nwiki.example\n");
+    let bundle_file = scratch.path("lists.bundle");
+
+    let output = childsafe(&[
+        "lists",
+        "compile",
+        "--out",
+        arg(&bundle_file),
+        "--key",
+        arg(&key_file),
+        "--version",
+        "7",
+        "--expires",
+        "2099-01-01T00:00:00Z",
+        "--category",
+        &format!("adult={}", arg(&adult)),
+        "--hashed-urls",
+        &format!("csam={}", arg(&csam)),
+        "--allow",
+        &format!("school={}", arg(&school)),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let summary = text(&output.stderr);
+    for expected in [
+        "adult (category): 2 entries",
+        "csam (hashed URLs): 2 entries",
+        "school (allowlist): 2 entries",
+        "bytes/entry",
+        "version 7",
+        "2099-01-01T00:00:00Z",
+    ] {
+        assert!(
+            summary.contains(expected),
+            "{expected:?} missing from {summary}"
+        );
+    }
+    assert!(summary.contains("1 invalid"), "{summary}");
+
+    let bundle = ListBundle::open(fs::read(&bundle_file).unwrap(), &[public], now()).unwrap();
+    assert_eq!(bundle.version(), 7);
+    assert_eq!(bundle.expires_at(), 4_070_908_800);
+    let adult = bundle.list("adult").unwrap();
+    assert_eq!(adult.kind(), ListKind::Category);
+    assert!(adult.contains_domain("porn.example"));
+    assert!(adult.contains_domain("www.adult.example"));
+    assert!(!adult.contains_domain("localhost"));
+    let csam = bundle.list("csam").unwrap();
+    let url = CanonicalUrl::parse(b"http://bad.example/dir/image.jpg").unwrap();
+    assert!(
+        url.lookup_expressions()
+            .any(|e| csam.contains_hash(&e.full_hash()))
+    );
+    assert!(
+        bundle
+            .list("school")
+            .unwrap()
+            .contains_domain("wiki.example")
+    );
+}
+
+#[test]
+fn lists_compile_defaults_to_thirty_days_of_validity() {
+    let scratch = Scratch::new();
+    let (key_file, public) = generate_key(&scratch);
+    let list = scratch.file("list.txt", "gambling.example\n");
+    let bundle_file = scratch.path("lists.bundle");
+    let before = now();
+    let output = childsafe(&[
+        "lists",
+        "compile",
+        "--out",
+        arg(&bundle_file),
+        "--key",
+        arg(&key_file),
+        "--version",
+        "1",
+        "--category",
+        &format!("gambling={}", arg(&list)),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let bundle = ListBundle::open(fs::read(&bundle_file).unwrap(), &[public], before).unwrap();
+    let thirty_days = 30 * 24 * 60 * 60;
+    assert!((before + thirty_days..=now() + thirty_days).contains(&bundle.expires_at()));
+    // Another key's public key does not open it.
+    let other = Scratch::new();
+    let (_, other_public) = generate_key(&other);
+    assert_eq!(
+        ListBundle::open(fs::read(&bundle_file).unwrap(), &[other_public], before).unwrap_err(),
+        BundleError::BadSignature
+    );
+}
+
+#[test]
+fn lists_compile_explains_what_is_wrong_and_fails() {
+    let scratch = Scratch::new();
+    let (key_file, _) = generate_key(&scratch);
+    let list = scratch.file("list.txt", "gambling.example\n");
+    let not_a_key = scratch.file("not.key", "-----BEGIN NOTHING-----\n");
+    let missing_key = scratch.path("missing.key");
+    let out = scratch.path("lists.bundle");
+    let category = format!("gambling={}", arg(&list));
+    let compile = |extra: &[&str]| {
+        let mut args = vec!["lists", "compile", "--out", arg(&out), "--version", "1"];
+        args.extend_from_slice(extra);
+        childsafe(&args)
+    };
+    let cases: [(Vec<&str>, &str); 6] = [
+        (
+            vec!["--key", arg(&not_a_key), "--category", &category],
+            "not a childsafe signing key",
+        ),
+        (
+            vec!["--key", arg(&missing_key), "--category", &category],
+            "cannot read the key file",
+        ),
+        (
+            vec!["--key", arg(&key_file), "--category", "gambling"],
+            "NAME=FILE",
+        ),
+        (
+            vec![
+                "--key",
+                arg(&key_file),
+                "--category",
+                "gambling=/nonexistent/list.txt",
+            ],
+            "cannot open",
+        ),
+        (
+            vec![
+                "--key",
+                arg(&key_file),
+                "--category",
+                &category,
+                "--expires",
+                "2020-01-01T00:00:00Z",
+            ],
+            "not in the future",
+        ),
+        (
+            vec![
+                "--key",
+                arg(&key_file),
+                "--category",
+                &category,
+                "--expires",
+                "tomorrow",
+            ],
+            "RFC 3339",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let output = compile(&extra);
+        assert!(!output.status.success(), "{extra:?} succeeded");
+        assert!(
+            text(&output.stderr).contains(expected),
+            "{extra:?}: {}",
+            text(&output.stderr)
+        );
+    }
+    assert!(!out.exists(), "a failed compile wrote a bundle");
+}
+
+#[test]
+fn url_check_prints_one_json_decision_per_url_from_a_compiled_bundle() {
+    let scratch = Scratch::new();
+    let (key_file, public) = generate_key(&scratch);
+    let adult = scratch.file("adult.txt", "||adult.example^\n");
+    let csam = scratch.file("csam.txt", "http://bad.example/dir/page.html\n");
+    let bundle_file = scratch.path("lists.bundle");
+    let compiled = childsafe(&[
+        "lists",
+        "compile",
+        "--out",
+        arg(&bundle_file),
+        "--key",
+        arg(&key_file),
+        "--version",
+        "3",
+        "--category",
+        &format!("adult={}", arg(&adult)),
+        "--hashed-urls",
+        &format!("csam={}", arg(&csam)),
+    ]);
+    assert!(compiled.status.success(), "{compiled:?}");
+
+    let public = public.to_string();
+    let output = childsafe(&[
+        "url",
+        "check",
+        "--bundle",
+        arg(&bundle_file),
+        "--trust",
+        &public,
+        "--block",
+        "adult",
+        "--allow-host",
+        "bad.example",
+        "http://WWW.ADULT.example./",
+        "http://bad.example/dir/page.html",
+        "https://www.google.de/search?q=cats&safe=off",
+        "https://fine.example/",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let decisions: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(decisions.len(), 4);
+    assert_eq!(decisions[0]["verdict"], "block");
+    assert_eq!(decisions[0]["category"], "adult");
+    assert_eq!(decisions[0]["reason"], "blocked-category");
+    // The parent's allow rule does not open a hashed illegal-material entry.
+    assert_eq!(decisions[1]["verdict"], "block");
+    assert_eq!(decisions[1]["reason"], "illegal-material");
+    assert_eq!(decisions[2]["verdict"], "rewrite");
+    assert!(
+        decisions[2]["rewrite_url"]
+            .as_str()
+            .unwrap()
+            .contains("safe=active")
+    );
+    assert_eq!(decisions[3]["verdict"], "allow");
+    assert_eq!(decisions[3]["category"], serde_json::Value::Null);
+    assert_eq!(decisions[3]["bundle_version"], 3);
+
+    // A bundle checked with a key that did not sign it is refused with a clear error.
+    let (_, stranger) = generate_key(&Scratch::new());
+    let refused = childsafe(&[
+        "url",
+        "check",
+        "--bundle",
+        arg(&bundle_file),
+        "--trust",
+        &stranger.to_string(),
+        "http://x.example/",
+    ]);
+    assert!(!refused.status.success());
+    assert!(refused.stdout.is_empty());
+    assert!(
+        text(&refused.stderr).contains("cannot be used"),
+        "{refused:?}"
+    );
+}
