@@ -6,6 +6,7 @@
 
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::CanonicalUrl;
+use childsafe_core::filter::blockpage::BlockReason;
 use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
 use childsafe_core::filter::decision::{DecisionReason, UrlDecision, UrlFilter, Verdict};
 use childsafe_core::filter::import::{ListFormat, import_domains, import_url_hashes};
@@ -179,30 +180,113 @@ fn illegal_material_is_blocked_whatever_any_allow_rule_says() {
     );
 }
 
-#[test]
-fn bypass_spellings_of_a_blocked_host_are_all_blocked() {
+/// Checks that every spelling is blocked as the `adult` category.
+fn assert_all_blocked_as_adult(spellings: &[&str]) {
     let fixture = fixture();
     let policy = blocking(&["adult"]);
-    for spelling in [
-        "http://ADULT-ONE.EXAMPLE/",
-        "http://adult-one.example./",
-        "http://adult-one.example.../page",
-        "http://..adult-one.example/",
-        "http://good.example@adult-one.example/",
-        "http://good.example:pw@adult-one.example:8080/",
-        "http://adult-one%2Eexample/",
-        "http://%61dult-one.example/",
-        "http://adult-one.example\\@good.example/",
-        "https://adult--one-example.translate.goog/?_x_tr_sl=auto&_x_tr_tl=en",
-        "https://translate.google.com/translate?sl=auto&tl=en&u=http://adult-one.example/",
-        "https://web.archive.org/web/2020/http://adult-one.example/",
-        "blob:https://adult-one.example/0b1c",
-        "view-source:http://adult-one.example/",
-    ] {
+    for spelling in spellings {
         let decision = check(&fixture, spelling, &policy);
         assert_eq!(decision.verdict, Verdict::Block, "{spelling}: {decision:?}");
         assert_eq!(decision.category.as_deref(), Some("adult"), "{spelling}");
     }
+}
+
+#[test]
+fn bypass_by_case_and_dots() {
+    assert_all_blocked_as_adult(&[
+        "http://ADULT-ONE.EXAMPLE/",
+        "http://adult-one.example./",
+        "http://adult-one.example.../page",
+        "http://..adult-one.example/",
+    ]);
+}
+
+#[test]
+fn bypass_by_userinfo_port_and_backslash() {
+    assert_all_blocked_as_adult(&[
+        "http://good.example@adult-one.example/",
+        "http://good.example:pw@adult-one.example:8080/",
+        "http://adult-one.example\\@good.example/",
+    ]);
+}
+
+#[test]
+fn bypass_by_percent_encoding_and_idn() {
+    assert_all_blocked_as_adult(&[
+        "http://adult-one%2Eexample/",
+        "http://%61dult-one.example/",
+        "http://%2561dult-one.example/",
+        // Full-width letters and an ideographic full stop are the same host to a browser.
+        "http://ａｄｕｌｔ-one。example/",
+    ]);
+}
+
+#[test]
+fn bypass_through_translation_and_cache_proxies() {
+    assert_all_blocked_as_adult(&[
+        "https://adult--one-example.translate.goog/?_x_tr_sl=auto&_x_tr_tl=en",
+        "https://translate.google.com/translate?sl=auto&tl=en&u=http://adult-one.example/",
+        "https://web.archive.org/web/2020/http://adult-one.example/",
+    ]);
+}
+
+#[test]
+fn bypass_through_blob_and_view_source_wrappers() {
+    assert_all_blocked_as_adult(&[
+        "blob:https://adult-one.example/0b1c",
+        "view-source:http://adult-one.example/",
+    ]);
+}
+
+#[test]
+fn the_block_page_reason_follows_the_decision() {
+    let fixture = fixture();
+    let policy = blocking(&["adult"]);
+    let decision = check(&fixture, "http://adult-one.example/", &policy);
+    assert_eq!(
+        decision.block_reason(),
+        Some(BlockReason::Category {
+            category: "adult".to_owned()
+        })
+    );
+    let illegal = check(&fixture, "http://abuse-host.example/dir/page.html", &policy);
+    assert_eq!(illegal.block_reason(), Some(BlockReason::IllegalMaterial));
+    assert_eq!(
+        check(&fixture, "http://fine.example/", &policy).block_reason(),
+        None
+    );
+}
+
+#[test]
+fn arbitrary_bytes_never_panic_the_decision() {
+    use proptest::prelude::*;
+    let fixture = fixture();
+    let mut policy = blocking(&["adult", "ip-literal", "doh", "unsafe-search"]);
+    policy.safe_search = true;
+    let config = ProptestConfig {
+        cases: 2048,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let pieces = prop_oneof![
+        Just(b"http://".to_vec()),
+        Just(b"blob:".to_vec()),
+        Just(b"view-source:".to_vec()),
+        Just(b"adult-one.example".to_vec()),
+        Just(b".translate.goog/".to_vec()),
+        Just(b"translate.google.com/translate?u=".to_vec()),
+        Just(b"web.archive.org/web/1/".to_vec()),
+        Just(b"www.google.com/search?q=x&safe=off".to_vec()),
+        Just(b"%25".to_vec()),
+        Just(b"/".to_vec()),
+        proptest::collection::vec(any::<u8>(), 1..6),
+    ];
+    proptest!(config, |(raw in proptest::collection::vec(pieces, 0..10).prop_map(|p| p.concat()))| {
+        let decision = fixture.filter.check(&raw, &policy, NOW);
+        if decision.verdict == Verdict::Rewrite {
+            prop_assert!(decision.rewrite_url.is_some());
+        }
+    });
 }
 
 #[test]

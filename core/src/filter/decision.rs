@@ -21,6 +21,7 @@
 //!    header the browser must send.
 //! 10. Otherwise the URL is allowed.
 
+use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, ListBundle, ListKind};
 use super::policy::{FilterPolicy, builtin_category};
 use super::{CanonicalUrl, ExpressionHash, HostKind, proxies, safesearch};
@@ -141,6 +142,22 @@ pub struct UrlDecision {
 }
 
 impl UrlDecision {
+    /// What the block page should say, for a blocked URL.
+    pub fn block_reason(&self) -> Option<BlockReason> {
+        if self.verdict != Verdict::Block {
+            return None;
+        }
+        Some(match self.reason {
+            DecisionReason::IllegalMaterial => BlockReason::IllegalMaterial,
+            DecisionReason::ParentDenied => BlockReason::ParentDenied,
+            DecisionReason::NotOnAllowlist => BlockReason::NotOnAllowlist,
+            DecisionReason::BlockedCategory => BlockReason::Category {
+                category: self.category.clone().unwrap_or_default(),
+            },
+            _ => BlockReason::NotAWebAddress,
+        })
+    }
+
     fn new(verdict: Verdict, reason: DecisionReason) -> Self {
         Self {
             verdict,
