@@ -397,3 +397,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_domain_probe_gives_the_same_answer_as_a_lookup_even_across_bundles() {
+    use childsafe_core::crypto::SigningKey;
+    use childsafe_core::filter::bundle::{BundleBuilder, ListBundle, ListKind};
+    let (key, _) = SigningKey::generate().unwrap();
+    let open = |domains: &[&str]| {
+        let mut builder = BundleBuilder::new(1, u64::MAX);
+        builder
+            .add_domains(
+                "c",
+                ListKind::Category,
+                domains.iter().map(|d| (*d).to_owned()),
+            )
+            .unwrap();
+        ListBundle::open(builder.sign(&key).unwrap(), &[key.public_key()], 0).unwrap()
+    };
+    let first = open(&["a.example", "b.example"]);
+    let second = open(&["b.example", "c.example"]);
+    let (first_list, second_list) = (first.list("c").unwrap(), second.list("c").unwrap());
+    for domain in ["a.example", "b.example", "c.example", "d.example"] {
+        let probe = first.probe(domain);
+        assert_eq!(
+            first_list.contains_probe(&probe),
+            first_list.contains_domain(domain),
+            "{domain}"
+        );
+        // A probe made under the first bundle's key still answers right for the second.
+        assert_eq!(
+            second_list.contains_probe(&probe),
+            second_list.contains_domain(domain),
+            "{domain}"
+        );
+    }
+    assert!(second_list.contains_probe(&first.probe("c.example")));
+    assert!(!second_list.contains_probe(&first.probe("a.example")));
+}

@@ -22,9 +22,11 @@
 //! 10. Otherwise the URL is allowed.
 
 use super::blockpage::BlockReason;
-use super::bundle::{ActiveBundle, BundleError, BundleList, ListBundle, ListKind};
+use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
 use super::policy::{FilterPolicy, builtin_category};
-use super::{CanonicalUrl, ExpressionHash, HostKind, proxies, safesearch};
+use super::safesearch::SafeSearchOutcome;
+use super::{CanonicalUrl, ExpressionHash, HostKind, MAX_HOST_SUFFIXES, MAX_PATH_PREFIXES};
+use super::{proxies, safesearch};
 use crate::crypto::PublicKey;
 
 /// How deep `blob:` / `view-source:` wrappers and proxies carrying proxies are followed. Deeper
@@ -250,18 +252,15 @@ impl Judge<'_> {
             }
             Wrapping::LocalPage => UrlDecision::allow(DecisionReason::LocalPage),
             Wrapping::None => match CanonicalUrl::parse(raw) {
-                Ok(url) if WEB_SCHEMES.contains(&url.scheme()) => {
-                    let mut decision = self.url(&url, depth);
-                    self.close_hidden_safe_search(raw, &url, &mut decision);
-                    decision
-                }
+                Ok(url) if WEB_SCHEMES.contains(&url.scheme()) => self.url(&url, Some(raw), depth),
                 _ => UrlDecision::block(DecisionReason::NotAWebAddress),
             },
         }
     }
 
-    /// Rules 2 to 10 for a canonical web URL.
-    fn url(&self, url: &CanonicalUrl, depth: usize) -> UrlDecision {
+    /// Rules 2 to 10 for a canonical web URL; `raw` is the URL as the browser would send it, when
+    /// this is the URL being loaded rather than one carried inside it.
+    fn url(&self, url: &CanonicalUrl, raw: Option<&[u8]>, depth: usize) -> UrlDecision {
         if depth > MAX_WRAPPING_DEPTH {
             return UrlDecision::block(DecisionReason::NotAWebAddress);
         }
@@ -293,9 +292,10 @@ impl Judge<'_> {
             None
         };
 
+        let search = safesearch::enforce(url);
         let mut outcome = match parent_allowed {
             Some(reason) => UrlDecision::allow(reason),
-            None => match self.lists_and_categories(url) {
+            None => match self.lists_and_categories(url, &search) {
                 Some(decision) if decision.verdict == Verdict::Block => return decision,
                 Some(decision) => decision,
                 None => UrlDecision::allow(DecisionReason::NoRuleApplies),
@@ -304,35 +304,47 @@ impl Judge<'_> {
 
         // A proxy is judged by what it carries, even when the proxy's own host is allowed.
         for carried in proxies::carried_urls(url) {
-            let mut carried_decision = self.url(&carried, depth + 1);
+            let mut carried_decision = self.url(&carried, None, depth + 1);
             if carried_decision.verdict == Verdict::Block {
                 carried_decision.via_carried_url = true;
                 return carried_decision;
             }
         }
         if self.policy.safe_search {
-            self.enforce_safe_search(url, &mut outcome);
+            enforce_safe_search(url, raw, search, &mut outcome);
         }
         outcome
     }
 
     /// Rules 5 to 7: allowlist-only mode, allowlists, blocked categories. `None` when no list or
     /// category has anything to say.
-    fn lists_and_categories(&self, url: &CanonicalUrl) -> Option<UrlDecision> {
-        let suffixes = HostSuffixes::of(url);
-        if let Some(list) = self.domain_list_hit(&suffixes, |list| list.kind() == ListKind::Allow) {
+    fn lists_and_categories(
+        &self,
+        url: &CanonicalUrl,
+        search: &SafeSearchOutcome,
+    ) -> Option<UrlDecision> {
+        // Each host suffix is fingerprinted once, then looked up in every domain list.
+        let probes: Vec<DomainProbe<'_>> = match self.bundle {
+            Some(bundle) => HostSuffixes::of(url)
+                .iter()
+                .map(|suffix| bundle.probe(suffix))
+                .collect(),
+            None => Vec::new(),
+        };
+        if let Some(list) = self.domain_list_hit(&probes, |list| list.kind() == ListKind::Allow) {
             return Some(UrlDecision::allow(DecisionReason::Allowlisted).with_category(list));
         }
         if self.policy.allowlist_only {
             return Some(UrlDecision::block(DecisionReason::NotOnAllowlist));
         }
-        let blocked_list = self.domain_list_hit(&suffixes, |list| {
+        let blocked_list = self.domain_list_hit(&probes, |list| {
             list.kind() == ListKind::Category && self.policy.blocks(list.name())
         });
         if let Some(list) = blocked_list {
             return Some(UrlDecision::block(DecisionReason::BlockedCategory).with_category(list));
         }
-        let builtin = builtin_categories(url).find(|category| self.policy.blocks(category))?;
+        let builtin =
+            builtin_categories(url, search).find(|category| self.policy.blocks(category))?;
         Some(UrlDecision::block(DecisionReason::BlockedCategory).with_category(builtin))
     }
 
@@ -345,7 +357,13 @@ impl Judge<'_> {
             .peekable();
         hashed_lists.peek()?;
         // Each expression is hashed once, then checked against every hashed list.
-        let hashes: Vec<ExpressionHash> = url.lookup_expressions().map(|e| e.full_hash()).collect();
+        let mut hashes = [ExpressionHash([0; 32]); MAX_HOST_SUFFIXES * MAX_PATH_PREFIXES];
+        let mut count = 0;
+        for (slot, expression) in hashes.iter_mut().zip(url.lookup_expressions()) {
+            *slot = expression.full_hash();
+            count += 1;
+        }
+        let hashes = &hashes[..count];
         hashed_lists
             .find(|list| hashes.iter().any(|hash| list.contains_hash(hash)))
             .map(|list| list.name())
@@ -353,66 +371,67 @@ impl Judge<'_> {
 
     fn domain_list_hit(
         &self,
-        suffixes: &HostSuffixes<'_>,
+        probes: &[DomainProbe<'_>],
         wanted: impl Fn(&BundleList<'_>) -> bool,
     ) -> Option<&str> {
         self.bundle?
             .lists()
             .filter(|list| wanted(list))
-            .find(|list| suffixes.iter().any(|suffix| list.contains_domain(suffix)))
+            .find(|list| probes.iter().any(|probe| list.contains_probe(probe)))
             .map(|list| list.name())
-    }
-
-    /// A search URL whose canonical form looks safe may not be safe as the browser would send
-    /// it: `q=x%26safe%3Dactive` canonicalizes to `q=x&safe=active`, but the engine receives one
-    /// parameter. Such a URL is rewritten to its canonical form, where the safe parameter really
-    /// stands on its own.
-    fn close_hidden_safe_search(&self, raw: &[u8], url: &CanonicalUrl, decision: &mut UrlDecision) {
-        let looks_safe = matches!(
-            safesearch::enforce(url),
-            safesearch::SafeSearchOutcome::AlreadySafe
-        );
-        if self.policy.safe_search
-            && decision.verdict == Verdict::Allow
-            && looks_safe
-            && raw.trim_ascii() != url.as_str().as_bytes()
-        {
-            decision.verdict = Verdict::Rewrite;
-            decision.reason = DecisionReason::SafeSearchEnforced;
-            decision.rewrite_url = Some(url.as_str().to_owned());
-        }
-    }
-
-    fn enforce_safe_search(&self, url: &CanonicalUrl, outcome: &mut UrlDecision) {
-        if let safesearch::SafeSearchOutcome::Rewrite { url: safe } = safesearch::enforce(url) {
-            outcome.verdict = Verdict::Rewrite;
-            outcome.reason = DecisionReason::SafeSearchEnforced;
-            outcome.rewrite_url = Some(safe);
-        }
-        let headers = safesearch::restricted_mode_headers(url);
-        if !headers.is_empty() {
-            if outcome.verdict == Verdict::Allow {
-                outcome.reason = DecisionReason::SafeSearchEnforced;
-            }
-            outcome.request_headers = headers
-                .iter()
-                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-                .collect();
-        }
     }
 }
 
-/// Built-in categories that `url` falls in.
-fn builtin_categories(url: &CanonicalUrl) -> impl Iterator<Item = &'static str> {
+/// Rule 9: applies the SafeSearch outcome (already computed for `url`) to `outcome`. `raw` is the
+/// URL as the browser would send it, when it is the one being loaded.
+///
+/// A search URL whose canonical form looks safe may not be safe as sent: `q=x%26safe%3Dactive`
+/// canonicalizes to `q=x&safe=active`, but the engine receives a single parameter. Such a URL is
+/// rewritten to its canonical form, where the safe parameter really stands on its own.
+fn enforce_safe_search(
+    url: &CanonicalUrl,
+    raw: Option<&[u8]>,
+    search: SafeSearchOutcome,
+    outcome: &mut UrlDecision,
+) {
+    let rewrite = match search {
+        SafeSearchOutcome::Rewrite { url: safe } => Some(safe),
+        SafeSearchOutcome::AlreadySafe
+            if raw.is_some_and(|raw| raw.trim_ascii() != url.as_str().as_bytes()) =>
+        {
+            Some(url.as_str().to_owned())
+        }
+        _ => None,
+    };
+    if outcome.verdict != Verdict::Allow {
+        return;
+    }
+    if let Some(safe) = rewrite {
+        outcome.verdict = Verdict::Rewrite;
+        outcome.reason = DecisionReason::SafeSearchEnforced;
+        outcome.rewrite_url = Some(safe);
+    }
+    let headers = safesearch::restricted_mode_headers(url);
+    if !headers.is_empty() {
+        outcome.reason = DecisionReason::SafeSearchEnforced;
+        outcome.request_headers = headers
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+    }
+}
+
+/// Built-in categories that `url` falls in; `search` is its SafeSearch outcome.
+fn builtin_categories(
+    url: &CanonicalUrl,
+    search: &SafeSearchOutcome,
+) -> impl Iterator<Item = &'static str> {
     let ip_literal = url.host_kind() != HostKind::Domain;
     let doh = url.path() == DOH_PATH
         || HostSuffixes::of(url)
             .iter()
             .any(|suffix| DOH_RESOLVERS.contains(&suffix));
-    let unsafe_search = matches!(
-        safesearch::enforce(url),
-        safesearch::SafeSearchOutcome::CannotBeForcedSafe { .. }
-    );
+    let unsafe_search = matches!(search, SafeSearchOutcome::CannotBeForcedSafe { .. });
     [
         (ip_literal, builtin_category::IP_LITERAL),
         (doh, builtin_category::DOH),

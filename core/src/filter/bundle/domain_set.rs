@@ -221,7 +221,7 @@ pub(super) struct DomainSet<'a> {
     remainders: &'a [u8],
 }
 
-impl DomainSet<'_> {
+impl<'a> DomainSet<'a> {
     /// Number of distinct fingerprints.
     pub(super) fn len(&self) -> usize {
         self.entries
@@ -234,7 +234,16 @@ impl DomainSet<'_> {
 
     /// Whether `domain`'s fingerprint is in the set.
     pub(super) fn contains(&self, domain: &str) -> bool {
-        let fingerprint = self.key.fingerprint(domain.as_bytes());
+        self.contains_fingerprint(self.key.fingerprint(domain.as_bytes()))
+    }
+
+    /// The key this set's fingerprints are made with (one per bundle).
+    pub(super) fn key(&self) -> &'a FingerprintKey {
+        self.key
+    }
+
+    /// Whether `fingerprint`, made with this set's key, is in the set.
+    pub(super) fn contains_fingerprint(&self, fingerprint: u64) -> bool {
         let remainder_bits = FINGERPRINT_BITS - self.bucket_bits;
         let bucket = (fingerprint >> remainder_bits) as usize;
         let wanted = fingerprint & ((1u64 << remainder_bits) - 1);

@@ -57,7 +57,7 @@ pub use active::ActiveBundle;
 pub use builder::BundleBuilder;
 pub use error::BundleError;
 pub use format::{FORMAT_VERSION, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS, MAX_NAME_BYTES};
-pub use open::{BundleList, ListBundle};
+pub use open::{BundleList, DomainProbe, ListBundle};
 
 /// What a list in a bundle holds, and so how the filter uses a hit in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -100,6 +100,16 @@ impl ListBundle {
             .map(|entry| self.view(entry))
     }
 
+    /// The fingerprint of `host_suffix` under this bundle's key, to look up in each of its domain
+    /// lists with [`BundleList::contains_probe`] without hashing the suffix once per list.
+    pub fn probe<'a>(&'a self, host_suffix: &'a str) -> DomainProbe<'a> {
+        DomainProbe {
+            domain: host_suffix,
+            key: &self.key,
+            fingerprint: self.key.fingerprint(host_suffix.as_bytes()),
+        }
+    }
+
     fn view<'a>(&'a self, entry: &'a ListEntry) -> BundleList<'a> {
         let body = match &entry.shape {
             ListShape::Domains(shape) => ListBody::Domains(shape.view(&self.bytes, &self.key)),
@@ -191,6 +201,21 @@ fn parse_lists(
     Ok(lists)
 }
 
+/// A host suffix with its fingerprint under one bundle's key; see [`ListBundle::probe`].
+#[derive(Clone, Copy)]
+pub struct DomainProbe<'a> {
+    domain: &'a str,
+    key: &'a FingerprintKey,
+    fingerprint: u64,
+}
+
+impl fmt::Debug for DomainProbe<'_> {
+    /// Names no domain: a probe is made from a URL the child visits.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DomainProbe").finish_non_exhaustive()
+    }
+}
+
 /// One list of an opened bundle, read in place.
 #[derive(Clone, Copy)]
 pub struct BundleList<'a> {
@@ -236,6 +261,19 @@ impl<'a> BundleList<'a> {
     pub fn contains_domain(&self, host_suffix: &str) -> bool {
         match self.body {
             ListBody::Domains(set) => set.contains(host_suffix),
+            ListBody::Hashes(_) => false,
+        }
+    }
+
+    /// Whether the domain list holds the host suffix of `probe`: the same answer as
+    /// [`Self::contains_domain`], with the fingerprint already computed. A probe made by another
+    /// bundle is recomputed under this list's key, so a mix-up cannot give a wrong answer.
+    pub fn contains_probe(&self, probe: &DomainProbe<'_>) -> bool {
+        match self.body {
+            ListBody::Domains(set) if std::ptr::eq(set.key(), probe.key) => {
+                set.contains_fingerprint(probe.fingerprint)
+            }
+            ListBody::Domains(set) => set.contains(probe.domain),
             ListBody::Hashes(_) => false,
         }
     }
