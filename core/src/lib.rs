@@ -11,5 +11,6 @@
 pub mod crypto;
 pub mod error;
 pub mod filter;
+pub mod store;
 
 pub use error::Error;

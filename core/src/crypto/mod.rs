@@ -1,10 +1,12 @@
 //! Thin wrappers over *ring*, the one cryptography library in childsafe. Every hash, signature
 //! and cipher the SDK uses goes through here, so the choice of primitive is made in one place.
 //!
-//! - `sha256_of_parts`: the digest behind hashed URL lists.
+//! - [`sha256_of_parts`]: the digest behind hashed URL lists and the audit chain.
 //! - [`SigningKey`] and [`PublicKey`]: Ed25519, which signs the list bundles the phone loads.
 //! - [`random_bytes`]: the operating system's generator, for seeds and keys.
+//! - [`aead`]: AES-256-GCM sealing, for everything the phone keeps on disk.
 
+pub mod aead;
 mod signing;
 
 use ring::digest;
@@ -25,10 +27,19 @@ pub enum CryptoError {
     /// The text is not a 32-byte Ed25519 public key in unpadded base64url.
     #[error("not an Ed25519 public key (32 bytes in unpadded base64url, 43 characters)")]
     InvalidPublicKey,
+    /// AES-256-GCM refused to seal (only a message beyond the cipher's size limit does this).
+    #[error("the data could not be sealed with AES-256-GCM")]
+    Seal,
+    /// A sealed message did not authenticate: it was altered or cut short, sealed under another
+    /// key, or presented with other associated data.
+    #[error(
+        "the sealed data did not authenticate (altered, cut short, or sealed under another key)"
+    )]
+    Open,
 }
 
 /// SHA-256 of the concatenation of `parts`, without building the concatenation.
-pub(crate) fn sha256_of_parts(parts: &[&[u8]]) -> [u8; 32] {
+pub fn sha256_of_parts(parts: &[&[u8]]) -> [u8; 32] {
     let mut context = digest::Context::new(&digest::SHA256);
     for part in parts {
         context.update(part);
