@@ -11,6 +11,7 @@
 pub mod crypto;
 pub mod error;
 pub mod filter;
+pub mod settings;
 pub mod store;
 
 pub use error::Error;

@@ -1,0 +1,122 @@
+//! Carrier activation profiles: the signed document that switches safe mode on when a line is
+//! activated as a child's line.
+//!
+//! A carrier signs a profile with its Ed25519 key; the handset maker gives the SDK the carrier
+//! keys it trusts at setup. The phone applies a profile only if a trusted key signed exactly these
+//! bytes, it has not expired, and its sequence number is higher than any profile of that carrier
+//! applied before (so an old profile cannot be replayed to undo a newer one).
+//!
+//! # Wire form
+//!
+//! A profile travels as JSON: `{"format": 1, "payload": B64, "signature": B64}` (base64url
+//! without padding). `payload` is the exact bytes signed: the JSON of [`ActivationProfile`]. The
+//! signature covers [`SIGNING_CONTEXT`] followed by those bytes, so a profile signature can never
+//! be taken for the signature of anything else the carrier's key signs.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::AgeBand;
+use super::envelope::{self, EnvelopeError};
+use crate::crypto::{PublicKey, SigningKey};
+
+/// Prefixed to the payload before signing and verifying.
+pub const SIGNING_CONTEXT: &[u8] = b"childsafe activation profile v1\n";
+/// Largest envelope accepted, in bytes. A real profile is well under a kilobyte.
+pub const MAX_ENVELOPE_BYTES: usize = 64 * 1024;
+
+/// What a carrier asks the phone to become at activation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationProfile {
+    /// The carrier's name, as shown to the parent and recorded in the audit log.
+    pub carrier: String,
+    /// The carrier's identifier for this profile.
+    pub profile_id: String,
+    /// The child's age band; its defaults apply.
+    pub band: AgeBand,
+    /// Categories to block on top of the band's defaults.
+    #[serde(default)]
+    pub extra_blocked_categories: BTreeSet<String>,
+    /// When the carrier signed it, unix seconds.
+    pub issued_at: u64,
+    /// The phone refuses the profile from this second on (trusted time).
+    pub expires_at: u64,
+    /// Grows with every profile this carrier issues for the line.
+    pub sequence: u64,
+}
+
+/// Why a profile was refused. Nothing is applied when any of these is returned.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ActivationError {
+    /// The envelope is not a profile envelope of a known format, or is too large.
+    #[error("the activation profile is malformed: {0}")]
+    Malformed(&'static str),
+    /// No trusted carrier key signed these bytes: a wrong key, or tampering.
+    #[error("the activation profile is not signed by a trusted carrier key")]
+    BadSignature,
+    /// The profile's expiry has passed on trusted time.
+    #[error("the activation profile has expired")]
+    Expired,
+    /// The carrier already applied a profile with this or a higher sequence number.
+    #[error(
+        "the activation profile is a replay or older than one already applied (sequence {offered}, last applied {applied})"
+    )]
+    NotNewer {
+        /// The refused profile's sequence number.
+        offered: u64,
+        /// The last sequence number applied for this carrier key.
+        applied: u64,
+    },
+}
+
+/// A profile whose signature checked out, with the key that signed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedProfile {
+    /// The profile.
+    pub profile: ActivationProfile,
+    /// The carrier key that signed it.
+    pub signed_by: PublicKey,
+}
+
+impl ActivationProfile {
+    /// Signs the profile with a carrier key; the result is the envelope to hand to the phone.
+    pub fn sign(&self, key: &SigningKey) -> Result<Vec<u8>, ActivationError> {
+        envelope::seal(self, SIGNING_CONTEXT, key).map_err(ActivationError::from)
+    }
+
+    /// Checks an envelope: format, size, a signature by one of `trusted` carrier keys, and
+    /// expiry at `now_unix` (trusted time). The sequence is checked by the caller against what
+    /// it applied before, with [`check_sequence`].
+    pub fn verify(
+        envelope: &[u8],
+        trusted: &[PublicKey],
+        now_unix: u64,
+    ) -> Result<VerifiedProfile, ActivationError> {
+        let (profile, signed_by): (ActivationProfile, PublicKey) =
+            envelope::open(envelope, SIGNING_CONTEXT, trusted, MAX_ENVELOPE_BYTES)?;
+        if now_unix >= profile.expires_at {
+            return Err(ActivationError::Expired);
+        }
+        Ok(VerifiedProfile { profile, signed_by })
+    }
+}
+
+impl From<EnvelopeError> for ActivationError {
+    fn from(error: EnvelopeError) -> Self {
+        match error {
+            EnvelopeError::Malformed(what) => Self::Malformed(what),
+            EnvelopeError::BadSignature => Self::BadSignature,
+        }
+    }
+}
+
+/// Refuses a profile whose sequence is not above `last_applied` (the highest sequence applied
+/// for the same carrier key, if any).
+pub fn check_sequence(offered: u64, last_applied: Option<u64>) -> Result<(), ActivationError> {
+    match last_applied {
+        Some(applied) if offered <= applied => Err(ActivationError::NotNewer { offered, applied }),
+        _ => Ok(()),
+    }
+}

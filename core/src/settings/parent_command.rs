@@ -1,0 +1,200 @@
+//! Parent commands: changes a parent makes from their own phone, signed with the parent key
+//! enrolled at pairing, verified on the child's phone whatever relayed them.
+//!
+//! The backend only stores and forwards these blobs. It cannot forge one (it has no parent key),
+//! cannot replay one (each carries a sequence number that must grow, per parent key), and cannot
+//! redirect one to another child (each names the device it is for, inside the signature).
+//!
+//! # Wire form
+//!
+//! Like activation profiles: `{"format": 1, "payload": B64, "signature": B64}` (base64url without
+//! padding), the signature over [`SIGNING_CONTEXT`] followed by the payload, the JSON of
+//! [`ParentCommand`].
+
+use serde::{Deserialize, Serialize};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::AgeBand;
+use super::envelope::{self, EnvelopeError};
+use super::parent_code::ParentSecret;
+use crate::crypto::{PublicKey, SigningKey, aead};
+
+/// Prefixed to the payload before signing and verifying.
+pub const SIGNING_CONTEXT: &[u8] = b"childsafe parent command v1\n";
+/// Largest envelope accepted, in bytes.
+pub const MAX_ENVELOPE_BYTES: usize = 16 * 1024;
+
+/// One change a parent asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ParentAction {
+    /// Move the child to another age band (its defaults replace the current ones).
+    SetAgeBand {
+        /// The new band.
+        band: AgeBand,
+    },
+    /// Block a filter category.
+    BlockCategory {
+        /// The category's name.
+        category: String,
+    },
+    /// Unblock a filter category.
+    UnblockCategory {
+        /// The category's name.
+        category: String,
+    },
+    /// Let a host (and its subdomains) load whatever its category.
+    AllowHost {
+        /// The host.
+        host: String,
+    },
+    /// Never let a host (and its subdomains) load.
+    DenyHost {
+        /// The host.
+        host: String,
+    },
+    /// Remove the parent's own allow or deny rule for a host.
+    ClearHostRule {
+        /// The host.
+        host: String,
+    },
+    /// Approve a child's access request: the host loads until a time.
+    ApproveAccess {
+        /// The host.
+        host: String,
+        /// Until when, unix seconds (trusted time).
+        until_unix: u64,
+    },
+    /// Set a new parent PIN. The command carries no PIN in the clear: `sealed_pin` is the new PIN
+    /// sealed with the key shared at pairing, which the relay does not have.
+    ChangePin {
+        /// The new PIN, sealed (base64url).
+        sealed_pin: String,
+    },
+}
+
+/// A signed instruction from a parent to one child's device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentCommand {
+    /// The child's device this is for.
+    pub device_id: String,
+    /// Grows with every command from this parent key.
+    pub sequence: u64,
+    /// When the parent issued it, unix seconds.
+    pub issued_at: u64,
+    /// The change.
+    pub action: ParentAction,
+}
+
+/// Why a command was refused. Nothing changes when any of these is returned.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// The envelope is not a command envelope of a known format, or is too large.
+    #[error("the parent command is malformed: {0}")]
+    Malformed(&'static str),
+    /// No parent paired with this device signed these bytes.
+    #[error("the parent command is not signed by a paired parent")]
+    BadSignature,
+    /// The command names another device.
+    #[error("the parent command is for another device")]
+    WrongDevice,
+    /// A command with this or a higher sequence number from the same parent was applied
+    /// already: a replay, or commands arriving out of order.
+    #[error(
+        "the parent command is a replay or out of order (sequence {offered}, last applied {applied})"
+    )]
+    NotNewer {
+        /// The refused command's sequence number.
+        offered: u64,
+        /// The last sequence number applied for this parent.
+        applied: u64,
+    },
+}
+
+/// A command whose signature and target checked out, with the parent key that signed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedCommand {
+    /// The command.
+    pub command: ParentCommand,
+    /// The parent key that signed it.
+    pub signed_by: PublicKey,
+}
+
+impl ParentCommand {
+    /// Signs the command with a parent key; the result is the envelope to relay.
+    pub fn sign(&self, key: &SigningKey) -> Result<Vec<u8>, CommandError> {
+        envelope::seal(self, SIGNING_CONTEXT, key).map_err(CommandError::from)
+    }
+
+    /// Checks an envelope: format and size, a signature by one of the `paired` parent keys, and
+    /// that it is for `device_id`. The sequence is checked by the caller against what it applied
+    /// before, with [`check_sequence`].
+    pub fn verify(
+        envelope: &[u8],
+        paired: &[PublicKey],
+        device_id: &str,
+    ) -> Result<VerifiedCommand, CommandError> {
+        let (command, signed_by): (ParentCommand, PublicKey) =
+            envelope::open(envelope, SIGNING_CONTEXT, paired, MAX_ENVELOPE_BYTES)?;
+        if command.device_id != device_id {
+            return Err(CommandError::WrongDevice);
+        }
+        Ok(VerifiedCommand { command, signed_by })
+    }
+}
+
+impl From<EnvelopeError> for CommandError {
+    fn from(error: EnvelopeError) -> Self {
+        match error {
+            EnvelopeError::Malformed(what) => Self::Malformed(what),
+            EnvelopeError::BadSignature => Self::BadSignature,
+        }
+    }
+}
+
+impl ParentAction {
+    /// A PIN change for `device_id`: the new PIN sealed under the secret shared at pairing, with
+    /// the device named in the sealing so that it opens only there.
+    pub fn change_pin(
+        new_pin: &str,
+        secret: &ParentSecret,
+        device_id: &str,
+    ) -> Result<Self, CommandError> {
+        let sealed = aead::seal(
+            &secret.pin_transport_key(),
+            device_id.as_bytes(),
+            new_pin.as_bytes(),
+        )
+        .map_err(|_| CommandError::Malformed("the PIN could not be sealed"))?;
+        Ok(Self::ChangePin {
+            sealed_pin: URL_SAFE_NO_PAD.encode(sealed),
+        })
+    }
+}
+
+/// Opens the PIN sealed by [`ParentAction::change_pin`].
+pub(crate) fn open_sealed_pin(
+    sealed_pin: &str,
+    secret: &ParentSecret,
+    device_id: &str,
+) -> Result<String, CommandError> {
+    let unreadable =
+        CommandError::Malformed("the sealed PIN does not open with this parent's secret");
+    let sealed = URL_SAFE_NO_PAD
+        .decode(sealed_pin)
+        .map_err(|_| unreadable.clone())?;
+    let pin = aead::open(&secret.pin_transport_key(), device_id.as_bytes(), &sealed)
+        .map_err(|_| unreadable.clone())?;
+    String::from_utf8(pin).map_err(|_| unreadable)
+}
+
+/// Refuses a command whose sequence is not above `last_applied` for the same parent key.
+pub fn check_sequence(offered: u64, last_applied: Option<u64>) -> Result<(), CommandError> {
+    match last_applied {
+        Some(applied) if offered <= applied => Err(CommandError::NotNewer { offered, applied }),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,590 @@
+//! [`SafeMode`]: safe mode of one device, kept in the sealed store.
+//!
+//! It ties the pure parts of this module to the store: each operation reads the state it needs,
+//! decides with the pure logic, and writes every change together with its audit entry in one
+//! atomic, flushed batch, so a kill at any moment leaves either the whole change or none of it.
+//! A PIN or parent-code attempt is counted and flushed *before* its answer is computed, so
+//! killing the app as soon as a guess turns out wrong gains nothing.
+//!
+//! Time comes in as a [`ClockReading`] from the platform and goes through the persisted
+//! [`TrustedClock`], so moving the wall clock (or the time zone, which unix seconds do not
+//! have) unlocks nothing.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::activation::{self, ActivationError, ActivationProfile};
+use super::audit::{Actor, AuditError, AuditLog};
+use super::parent_code::{ParentCodeError, ParentCodeState, ParentCredential, ParentSecret};
+use super::parent_command::{self, CommandError, ParentAction, ParentCommand};
+use super::pin::{PinChangeAuthority, PinError, PinOutcome, PinState};
+use super::{AgeBand, LockedOut, SafeModeProfile, TrustedClock, TrustedNow, rules_summary};
+use crate::crypto::PublicKey;
+use crate::filter::blockpage::Locale;
+use crate::filter::policy::{FilterPolicy, canonical_host};
+use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
+
+/// Store keys of the safe-mode state. Values are sealed by the store; keys name no person.
+mod keys {
+    pub(super) const DEVICE: &[u8] = b"settings/device";
+    pub(super) const PROFILE: &[u8] = b"settings/profile";
+    pub(super) const PIN: &[u8] = b"settings/pin";
+    pub(super) const CLOCK: &[u8] = b"settings/clock";
+    pub(super) const CARRIER_SEQUENCES: &[u8] = b"settings/carrier-sequences";
+    pub(super) const PARENTS: &[u8] = b"settings/parents";
+}
+
+/// The band assumed when a parent command changes a device no carrier profile has set up yet:
+/// the middle band, until the parent sets the right one.
+const DEFAULT_BAND: AgeBand = AgeBand::From9To12;
+
+/// The platform's clocks, read by the caller at the moment of the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockReading {
+    /// The wall clock, in seconds since the Unix epoch (which the child can change).
+    pub wall_unix: u64,
+    /// Seconds since boot, counting sleep (which the child cannot change).
+    pub monotonic_secs: u64,
+    /// An identifier of the current boot, different after every reboot.
+    pub boot_id: u64,
+}
+
+/// What the handset maker set up the device with: written once by [`SafeMode::init`], kept
+/// sealed so that it cannot be edited on the device afterwards.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSetup {
+    /// This device's identifier, which parent commands must name.
+    pub device_id: String,
+    /// ISO 3166 country code, for the emergency directory.
+    pub country: Option<String>,
+    /// Carrier keys whose activation profiles this device accepts.
+    pub trusted_carriers: Vec<PublicKey>,
+}
+
+/// A parent paired with this device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct PairedParent {
+    key: PublicKey,
+    last_sequence: Option<u64>,
+    code: ParentCodeState,
+}
+
+/// The answer to a PIN check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinCheck {
+    /// The PIN is right.
+    Right,
+    /// The PIN is wrong; the attempt was counted.
+    Wrong {
+        /// Attempts left before the next wait (0 once waits have started).
+        attempts_before_wait: u32,
+        /// Seconds before the next attempt may begin (0 within the free attempts).
+        wait_secs: u64,
+    },
+    /// Too many wrong attempts: no attempt may begin yet, and nothing was checked.
+    LockedOut {
+        /// Seconds until the next attempt may begin.
+        retry_after_secs: u64,
+    },
+}
+
+/// What safe mode looks like now, for a status screen or `childsafe device status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SafeModeStatus {
+    /// Whether safe mode is on.
+    pub safe_mode: bool,
+    /// The age band, when safe mode has been set up.
+    pub band: Option<String>,
+    /// The blocked categories.
+    pub blocked_categories: Vec<String>,
+    /// Whether a parent PIN is set.
+    pub pin_set: bool,
+    /// PIN attempts counted since the last right one.
+    pub failed_pin_attempts: u32,
+    /// Seconds until a PIN attempt may begin, when locked out.
+    pub locked_out_for_secs: Option<u64>,
+    /// Parents paired with the device.
+    pub paired_parents: usize,
+    /// Entries in the audit log.
+    pub audit_log_entries: u64,
+}
+
+/// Why a safe-mode operation was refused. Nothing changed when one of these is returned,
+/// except that a counted PIN or parent-code attempt stays counted.
+#[derive(Debug, thiserror::Error)]
+pub enum SafeModeError {
+    /// [`SafeMode::init`] has not run for this store.
+    #[error("the device is not set up: run device init first")]
+    NotInitialised,
+    /// [`SafeMode::init`] already ran for this store.
+    #[error("the device is already set up")]
+    AlreadyInitialised,
+    /// The activation profile was refused.
+    #[error(transparent)]
+    Activation(#[from] ActivationError),
+    /// The parent command was refused.
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// The PIN could not be set or changed.
+    #[error(transparent)]
+    Pin(#[from] PinError),
+    /// A PIN is needed for this change and none was given, or none is set yet.
+    #[error("this change needs the parent PIN")]
+    PinRequired,
+    /// Too many wrong attempts.
+    #[error("too many wrong attempts: try again in {retry_after_secs} seconds")]
+    LockedOut {
+        /// Seconds until the next attempt may begin.
+        retry_after_secs: u64,
+    },
+    /// The parent code was refused.
+    #[error(transparent)]
+    ParentCode(#[from] ParentCodeError),
+    /// A host in a command is not a host name or address.
+    #[error("a host in the command is not a host name or address")]
+    InvalidHost,
+    /// The store failed or was tampered with.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The audit log is broken.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+}
+
+impl From<LockedOut> for SafeModeError {
+    fn from(locked: LockedOut) -> Self {
+        Self::LockedOut {
+            retry_after_secs: locked.retry_after_secs,
+        }
+    }
+}
+
+/// Safe mode of one device over its store.
+pub struct SafeMode<S: Store> {
+    store: S,
+}
+
+impl<S: Store> SafeMode<S> {
+    /// Safe mode over `store`, which [`SafeMode::init`] set up before (now or at an earlier
+    /// run).
+    pub fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    /// The store, for the other parts of the SDK that share it.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Sets the device up: its identifier, country and trusted carrier keys. Safe mode stays
+    /// off until a carrier profile or a parent switches it on.
+    pub fn init(&self, setup: DeviceSetup, clock: ClockReading) -> Result<(), SafeModeError> {
+        if self.setup().is_ok() {
+            return Err(SafeModeError::AlreadyInitialised);
+        }
+        let (now, mut batch) = self.begin(clock)?;
+        put_json(&mut batch, keys::DEVICE, &setup)?;
+        let change = format!(
+            "device set up, trusting {} carrier key(s)",
+            setup.trusted_carriers.len()
+        );
+        self.audit()
+            .append(&mut batch, Actor::System, change, now.unix_secs())?;
+        Ok(self.store.apply(batch)?)
+    }
+
+    /// The setup written by [`SafeMode::init`].
+    pub fn setup(&self) -> Result<DeviceSetup, SafeModeError> {
+        get_json(&self.store, keys::DEVICE)?.ok_or(SafeModeError::NotInitialised)
+    }
+
+    /// Applies a carrier activation profile: verified against the trusted carrier keys, refused
+    /// if expired on trusted time or not newer than the last one of that carrier. Safe mode is
+    /// switched on with the band's defaults plus the profile's extra categories; the parent's
+    /// own host rules and approvals are kept.
+    pub fn activate(
+        &self,
+        envelope: &[u8],
+        clock: ClockReading,
+    ) -> Result<ActivationProfile, SafeModeError> {
+        let setup = self.setup()?;
+        let (now, mut batch) = self.begin(clock)?;
+        let verified =
+            ActivationProfile::verify(envelope, &setup.trusted_carriers, now.unix_secs())?;
+        let carrier_key = verified.signed_by.to_base64url();
+        let mut sequences: BTreeMap<String, u64> =
+            get_json(&self.store, keys::CARRIER_SEQUENCES)?.unwrap_or_default();
+        let profile = verified.profile;
+        activation::check_sequence(profile.sequence, sequences.get(&carrier_key).copied())?;
+
+        let mut settings = SafeModeProfile::for_band(profile.band);
+        if let Some(previous) = self.profile()? {
+            settings.allowed_hosts = previous.allowed_hosts;
+            settings.denied_hosts = previous.denied_hosts;
+            settings.approvals = previous.approvals;
+        }
+        settings
+            .blocked_categories
+            .extend(profile.extra_blocked_categories.iter().cloned());
+        sequences.insert(carrier_key, profile.sequence);
+        put_json(&mut batch, keys::PROFILE, &settings)?;
+        put_json(&mut batch, keys::CARRIER_SEQUENCES, &sequences)?;
+        let change = format!(
+            "safe mode on by activation profile {} (sequence {}), age band {}",
+            profile.profile_id, profile.sequence, profile.band
+        );
+        let actor = Actor::CarrierProfile {
+            carrier: profile.carrier.clone(),
+        };
+        self.audit()
+            .append(&mut batch, actor, change, now.unix_secs())?;
+        self.store.apply(batch)?;
+        Ok(profile)
+    }
+
+    /// Sets the parent PIN. The first PIN needs nothing; changing it needs the old PIN, whose
+    /// check is counted like any other attempt.
+    pub fn set_pin(
+        &self,
+        new_pin: &str,
+        old_pin: Option<&str>,
+        clock: ClockReading,
+    ) -> Result<(), SafeModeError> {
+        self.setup()?;
+        let Some(mut state) = self.pin_state()? else {
+            let (now, mut batch) = self.begin(clock)?;
+            put_json(&mut batch, keys::PIN, &PinState::new(new_pin)?)?;
+            self.audit().append(
+                &mut batch,
+                Actor::ParentPin,
+                "parent PIN set",
+                now.unix_secs(),
+            )?;
+            return Ok(self.store.apply(batch)?);
+        };
+        let old_pin = old_pin.ok_or(SafeModeError::PinRequired)?;
+        if !super::pin::is_pin_format(new_pin) {
+            return Err(PinError::Format.into());
+        }
+        let ticket = self.counted_attempt(&mut state, clock)?;
+        let outcome = state.change(
+            new_pin,
+            PinChangeAuthority::OldPin {
+                ticket,
+                pin: old_pin,
+            },
+        );
+        let (now, mut batch) = self.begin(clock)?;
+        put_json(&mut batch, keys::PIN, &state)?;
+        if outcome.is_ok() {
+            self.audit().append(
+                &mut batch,
+                Actor::ParentPin,
+                "parent PIN changed",
+                now.unix_secs(),
+            )?;
+        }
+        self.store.apply(batch)?;
+        Ok(outcome?)
+    }
+
+    /// Checks a PIN guess. The attempt is counted and flushed before the answer is computed.
+    pub fn verify_pin(&self, pin: &str, clock: ClockReading) -> Result<PinCheck, SafeModeError> {
+        self.setup()?;
+        let mut state = self.pin_state()?.ok_or(SafeModeError::PinRequired)?;
+        let ticket = match self.counted_attempt(&mut state, clock) {
+            Ok(ticket) => ticket,
+            Err(SafeModeError::LockedOut { retry_after_secs }) => {
+                return Ok(PinCheck::LockedOut { retry_after_secs });
+            }
+            Err(other) => return Err(other),
+        };
+        let outcome = state.finish_attempt(ticket, pin);
+        let mut batch = WriteBatch::new();
+        put_json(&mut batch, keys::PIN, &state)?;
+        self.store.apply(batch)?;
+        Ok(match outcome {
+            PinOutcome::Right => PinCheck::Right,
+            PinOutcome::Wrong { wait_secs } => PinCheck::Wrong {
+                attempts_before_wait: super::FREE_ATTEMPTS.saturating_sub(state.failed_attempts()),
+                wait_secs,
+            },
+        })
+    }
+
+    /// Pairs a parent: their command-signing key and the secret of their rotating offline code.
+    /// Needs the parent PIN, checked as a counted attempt.
+    pub fn pair_parent(
+        &self,
+        parent_key: PublicKey,
+        secret: ParentSecret,
+        pin: &str,
+        clock: ClockReading,
+    ) -> Result<(), SafeModeError> {
+        if self.verify_pin(pin, clock)? != PinCheck::Right {
+            return Err(SafeModeError::PinRequired);
+        }
+        let (now, mut batch) = self.begin(clock)?;
+        let mut parents = self.parents()?;
+        parents.retain(|parent| parent.key != parent_key);
+        parents.push(PairedParent {
+            key: parent_key,
+            last_sequence: None,
+            code: ParentCodeState::new(secret),
+        });
+        put_json(&mut batch, keys::PARENTS, &parents)?;
+        let change = format!("parent {} paired", parent_key.to_base64url());
+        self.audit()
+            .append(&mut batch, Actor::ParentPin, change, now.unix_secs())?;
+        Ok(self.store.apply(batch)?)
+    }
+
+    /// Checks an offline parent code against every paired parent's secret. A right code works
+    /// once; a wrong one is counted (per parent) and flushed before the answer.
+    pub fn verify_parent_code(&self, code: &str, clock: ClockReading) -> Result<(), SafeModeError> {
+        let (now, _) = self.begin(clock)?;
+        let mut parents = self.parents()?;
+        let mut outcome = Err(SafeModeError::ParentCode(ParentCodeError::Wrong));
+        for parent in &mut parents {
+            match parent.code.verify(code, now) {
+                Ok(_credential) => {
+                    outcome = Ok(());
+                    break;
+                }
+                Err(ParentCodeError::Reused) => outcome = Err(ParentCodeError::Reused.into()),
+                Err(_) => {}
+            }
+        }
+        let mut batch = WriteBatch::new();
+        put_json(&mut batch, keys::PARENTS, &parents)?;
+        if outcome.is_ok() {
+            self.audit().append(
+                &mut batch,
+                Actor::ParentCode,
+                "unlocked with the parent code",
+                now.unix_secs(),
+            )?;
+        }
+        self.store.apply(batch)?;
+        outcome
+    }
+
+    /// Applies a signed parent command: verified against the paired parents' keys, for this
+    /// device, with a sequence number above the last one applied from that parent.
+    pub fn apply_parent_command(
+        &self,
+        envelope: &[u8],
+        clock: ClockReading,
+    ) -> Result<ParentAction, SafeModeError> {
+        let setup = self.setup()?;
+        let mut parents = self.parents()?;
+        let keys_paired: Vec<PublicKey> = parents.iter().map(|parent| parent.key).collect();
+        let verified = ParentCommand::verify(envelope, &keys_paired, &setup.device_id)?;
+        let Some(parent) = parents
+            .iter_mut()
+            .find(|parent| parent.key == verified.signed_by)
+        else {
+            return Err(CommandError::BadSignature.into());
+        };
+        let command = verified.command;
+        parent_command::check_sequence(command.sequence, parent.last_sequence)?;
+        parent.last_sequence = Some(command.sequence);
+
+        let (now, mut batch) = self.begin(clock)?;
+        let change = if let ParentAction::ChangePin { sealed_pin } = &command.action {
+            let pin = parent_command::open_sealed_pin(
+                sealed_pin,
+                parent.code.secret(),
+                &setup.device_id,
+            )?;
+            let state = match self.pin_state()? {
+                Some(mut state) => {
+                    state.change(&pin, PinChangeAuthority::Parent(ParentCredential::new()))?;
+                    state
+                }
+                None => PinState::new(&pin)?,
+            };
+            put_json(&mut batch, keys::PIN, &state)?;
+            "parent PIN changed".to_owned()
+        } else {
+            let mut profile = self
+                .profile()?
+                .unwrap_or_else(|| SafeModeProfile::for_band(DEFAULT_BAND));
+            let change = apply_action(&mut profile, &command.action)?;
+            put_json(&mut batch, keys::PROFILE, &profile)?;
+            change
+        };
+        put_json(&mut batch, keys::PARENTS, &parents)?;
+        let actor = Actor::ParentCommand {
+            parent_key: verified.signed_by.to_base64url(),
+        };
+        self.audit()
+            .append(&mut batch, actor, change, now.unix_secs())?;
+        self.store.apply(batch)?;
+        Ok(command.action)
+    }
+
+    /// Takes the server's time into the trusted clock. `server_unix` must come from a response
+    /// whose signature the caller has checked (the sync client does); it corrects a wall clock
+    /// that was set wrong in either direction.
+    pub fn accept_server_time(
+        &self,
+        server_unix: u64,
+        clock: ClockReading,
+    ) -> Result<(), SafeModeError> {
+        let mut trusted: TrustedClock = get_json(&self.store, keys::CLOCK)?.unwrap_or_default();
+        trusted.accept_server_time(server_unix, clock.monotonic_secs, clock.boot_id);
+        let mut batch = WriteBatch::new();
+        put_json(&mut batch, keys::CLOCK, &trusted)?;
+        Ok(self.store.apply(batch)?)
+    }
+
+    /// The state for a status screen.
+    pub fn status(&self, clock: ClockReading) -> Result<SafeModeStatus, SafeModeError> {
+        self.setup()?;
+        let (now, batch) = self.begin(clock)?;
+        self.store.apply(batch)?;
+        let profile = self.profile()?;
+        let pin = self.pin_state()?;
+        Ok(SafeModeStatus {
+            safe_mode: profile.as_ref().is_some_and(|profile| profile.enabled),
+            band: profile.as_ref().map(|profile| profile.band.to_string()),
+            blocked_categories: profile
+                .map(|profile| profile.blocked_categories.into_iter().collect())
+                .unwrap_or_default(),
+            pin_set: pin.is_some(),
+            failed_pin_attempts: pin.as_ref().map_or(0, PinState::failed_attempts),
+            locked_out_for_secs: pin
+                .as_ref()
+                .and_then(|pin| pin.check_lockout(now).err())
+                .map(|locked| locked.retry_after_secs),
+            paired_parents: self.parents()?.len(),
+            audit_log_entries: self.audit().len()?,
+        })
+    }
+
+    /// The rules in force, in words for the child, in `locale`.
+    pub fn rules(&self, locale: Locale) -> Result<Vec<String>, SafeModeError> {
+        let profile = self.profile()?.unwrap_or_else(|| {
+            let mut off = SafeModeProfile::for_band(DEFAULT_BAND);
+            off.enabled = false;
+            off
+        });
+        Ok(rules_summary(&profile, locale))
+    }
+
+    /// The filter policy in force at `clock` (expired approvals left out).
+    pub fn filter_policy(&self, clock: ClockReading) -> Result<FilterPolicy, SafeModeError> {
+        let (now, batch) = self.begin(clock)?;
+        self.store.apply(batch)?;
+        Ok(self
+            .profile()?
+            .map(|profile| profile.to_filter_policy(now))
+            .unwrap_or_default())
+    }
+
+    /// The audit log of this device.
+    pub fn audit(&self) -> AuditLog<'_> {
+        AuditLog::new(&self.store)
+    }
+
+    /// Advances the trusted clock to `clock`, returning the trusted time and a batch that
+    /// already holds the clock's new state.
+    fn begin(&self, clock: ClockReading) -> Result<(TrustedNow, WriteBatch), SafeModeError> {
+        let mut trusted: TrustedClock = get_json(&self.store, keys::CLOCK)?.unwrap_or_default();
+        let now = trusted.now(clock.wall_unix, clock.monotonic_secs, clock.boot_id);
+        let mut batch = WriteBatch::new();
+        put_json(&mut batch, keys::CLOCK, &trusted)?;
+        Ok((now, batch))
+    }
+
+    /// Begins a PIN attempt and flushes it as counted before anything is compared.
+    fn counted_attempt(
+        &self,
+        state: &mut PinState,
+        clock: ClockReading,
+    ) -> Result<super::pin::AttemptTicket, SafeModeError> {
+        let (now, mut batch) = self.begin(clock)?;
+        let ticket = state.begin_attempt(now);
+        if ticket.is_ok() {
+            put_json(&mut batch, keys::PIN, &*state)?;
+        }
+        self.store.apply(batch)?;
+        Ok(ticket?)
+    }
+
+    fn profile(&self) -> Result<Option<SafeModeProfile>, SafeModeError> {
+        Ok(get_json(&self.store, keys::PROFILE)?)
+    }
+
+    fn pin_state(&self) -> Result<Option<PinState>, SafeModeError> {
+        Ok(get_json(&self.store, keys::PIN)?)
+    }
+
+    fn parents(&self) -> Result<Vec<PairedParent>, SafeModeError> {
+        Ok(get_json(&self.store, keys::PARENTS)?.unwrap_or_default())
+    }
+}
+
+/// Applies one parent action that changes the profile, returning the audit text.
+fn apply_action(
+    profile: &mut SafeModeProfile,
+    action: &ParentAction,
+) -> Result<String, SafeModeError> {
+    let host = |text: &str| canonical_host(text).map_err(|_| SafeModeError::InvalidHost);
+    Ok(match action {
+        ParentAction::SetAgeBand { band } => {
+            let mut next = SafeModeProfile::for_band(*band);
+            next.allowed_hosts = std::mem::take(&mut profile.allowed_hosts);
+            next.denied_hosts = std::mem::take(&mut profile.denied_hosts);
+            next.approvals = std::mem::take(&mut profile.approvals);
+            *profile = next;
+            format!("age band set to {band}")
+        }
+        ParentAction::BlockCategory { category } => {
+            profile.blocked_categories.insert(category.clone());
+            format!("blocked category {category}")
+        }
+        ParentAction::UnblockCategory { category } => {
+            profile.blocked_categories.remove(category);
+            format!("unblocked category {category}")
+        }
+        ParentAction::AllowHost { host: text } => {
+            let host = host(text)?;
+            profile.denied_hosts.remove(&host);
+            let change = format!("allowed host {host}");
+            profile.allowed_hosts.insert(host);
+            change
+        }
+        ParentAction::DenyHost { host: text } => {
+            let host = host(text)?;
+            profile.allowed_hosts.remove(&host);
+            let change = format!("denied host {host}");
+            profile.denied_hosts.insert(host);
+            change
+        }
+        ParentAction::ClearHostRule { host: text } => {
+            let host = host(text)?;
+            profile.allowed_hosts.remove(&host);
+            profile.denied_hosts.remove(&host);
+            format!("cleared the rules for host {host}")
+        }
+        ParentAction::ApproveAccess {
+            host: text,
+            until_unix,
+        } => {
+            let host = host(text)?;
+            let change = format!("approved host {host} until {until_unix}");
+            profile.approvals.push(super::Approval {
+                host,
+                expires_at_unix: *until_unix,
+            });
+            change
+        }
+        ParentAction::ChangePin { .. } => {
+            // The caller handles it: it changes the PIN, not the profile.
+            return Err(CommandError::Malformed("a PIN change is not a profile change").into());
+        }
+    })
+}

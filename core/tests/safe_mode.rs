@@ -1,0 +1,433 @@
+//! Safe mode of one device on a real sealed store on disk, told as stories: a carrier switches
+//! it on, a parent sets the PIN and sends commands, a child tries to get around it. After every
+//! refusal, nothing has changed.
+
+// Test code: a failed expectation is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use childsafe_core::crypto::SigningKey;
+use childsafe_core::settings::activation::{ActivationError, ActivationProfile};
+use childsafe_core::settings::audit::Actor;
+use childsafe_core::settings::parent_code::{ParentSecret, current_code};
+use childsafe_core::settings::parent_command::{CommandError, ParentAction, ParentCommand};
+use childsafe_core::settings::{
+    ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
+};
+use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
+
+const T0: u64 = 1_800_000_000;
+const DEVICE: &str = "device-under-test";
+const PIN: &str = "4821";
+
+/// A device directory on disk, removed after the test.
+struct Device {
+    dir: PathBuf,
+    carrier: SigningKey,
+}
+
+impl Device {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("childsafe-safe-mode-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (carrier, _) = SigningKey::generate().unwrap();
+        let device = Self { dir, carrier };
+        let setup = DeviceSetup {
+            device_id: DEVICE.to_owned(),
+            country: Some("GB".to_owned()),
+            trusted_carriers: vec![device.carrier.public_key()],
+        };
+        device.open().init(setup, at(T0)).unwrap();
+        device
+    }
+
+    /// Opens the store as a fresh process would.
+    fn open(&self) -> SafeMode<SealedStore<SledStore>> {
+        let keys = FileKeyStoreForTests::new(self.dir.join("data.key"));
+        SafeMode::new(open_device_store(&self.dir.join("store"), &keys).unwrap())
+    }
+
+    /// A profile signed by the device's trusted carrier.
+    fn profile(&self, sequence: u64, band: &str) -> Vec<u8> {
+        profile_document(sequence, band)
+            .sign(&self.carrier)
+            .unwrap()
+    }
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn profile_document(sequence: u64, band: &str) -> ActivationProfile {
+    ActivationProfile {
+        carrier: "Example Mobile".to_owned(),
+        profile_id: format!("profile-{sequence}"),
+        band: band.parse().unwrap(),
+        extra_blocked_categories: Default::default(),
+        issued_at: T0,
+        expires_at: T0 + 86_400,
+        sequence,
+    }
+}
+
+/// A clock reading in boot 1, with the wall clock agreeing.
+fn at(wall: u64) -> ClockReading {
+    ClockReading {
+        wall_unix: wall,
+        monotonic_secs: wall - T0 + 1_000,
+        boot_id: 1,
+    }
+}
+
+fn status(safe_mode: &SafeMode<SealedStore<SledStore>>, clock: ClockReading) -> SafeModeStatus {
+    safe_mode.status(clock).unwrap()
+}
+
+#[test]
+fn a_carrier_profile_switches_safe_mode_on_and_every_bad_profile_changes_nothing() {
+    let device = Device::new("activation");
+    let safe_mode = device.open();
+    assert!(!status(&safe_mode, at(T0 + 1)).safe_mode);
+    safe_mode
+        .activate(&device.profile(5, "9-12"), at(T0 + 2))
+        .unwrap();
+    let on = status(&safe_mode, at(T0 + 3));
+    assert!(on.safe_mode);
+    assert_eq!(on.band.as_deref(), Some("9-12"));
+    assert!(on.blocked_categories.contains(&"adult".to_owned()));
+
+    let (stranger, _) = SigningKey::generate().unwrap();
+    let wrong_key = profile_document(7, "16-17").sign(&stranger).unwrap();
+    let mut tampered = device.profile(8, "16-17");
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x20;
+    assert!(matches!(
+        safe_mode.activate(&device.profile(4, "16-17"), at(T0 + 10)),
+        Err(SafeModeError::Activation(ActivationError::NotNewer {
+            offered: 4,
+            applied: 5
+        }))
+    ));
+    // A newer profile from the same carrier is applied.
+    safe_mode
+        .activate(&device.profile(6, "13-15"), at(T0 + 20))
+        .unwrap();
+    assert_eq!(
+        status(&safe_mode, at(T0 + 21)).band.as_deref(),
+        Some("13-15")
+    );
+
+    // Expired comes last: trusted time never runs backwards, so after it every profile here
+    // has expired.
+    let refusals: Vec<(&str, Vec<u8>, ClockReading)> = vec![
+        ("wrong key", wrong_key, at(T0 + 30)),
+        ("tampered", tampered, at(T0 + 30)),
+        ("replayed", device.profile(6, "16-17"), at(T0 + 30)),
+        ("older", device.profile(5, "16-17"), at(T0 + 30)),
+        ("expired", device.profile(9, "16-17"), at(T0 + 86_400)),
+    ];
+    for (what, envelope, clock) in refusals {
+        let before = status(&safe_mode, clock);
+        let entries_before = safe_mode.audit().len().unwrap();
+        let refused = safe_mode.activate(&envelope, clock);
+        assert!(
+            matches!(refused, Err(SafeModeError::Activation(_))),
+            "{what}: {refused:?}"
+        );
+        let after = status(&safe_mode, clock);
+        assert_eq!(after, before, "{what} changed something");
+        assert_eq!(
+            safe_mode.audit().len().unwrap(),
+            entries_before,
+            "{what} was logged as a change"
+        );
+    }
+}
+
+#[test]
+fn a_pin_lockout_holds_across_a_restart_and_the_wall_clock_moving_back_or_forward() {
+    let device = Device::new("lockout");
+    device.open().set_pin(PIN, None, at(T0)).unwrap();
+    let mut now = T0 + 10;
+    let mut last = PinCheck::Right;
+    for _ in 0..childsafe_core::settings::FREE_ATTEMPTS {
+        // Each guess in a new "process".
+        last = device.open().verify_pin("0000", at(now)).unwrap();
+        now += 1;
+    }
+    let PinCheck::Wrong { wait_secs, .. } = last else {
+        panic!("expected a wrong PIN, got {last:?}")
+    };
+    assert!(wait_secs > 0, "the last free guess, wrong, starts a wait");
+
+    // A restart, then the right PIN, is still refused while the wait runs.
+    assert!(matches!(
+        device.open().verify_pin(PIN, at(now)).unwrap(),
+        PinCheck::LockedOut { .. }
+    ));
+    // Moving the wall clock back a day or forward a year (monotonic time barely moves) unlocks nothing.
+    for wall in [now - 86_400, now + 365 * 86_400] {
+        let moved = ClockReading {
+            wall_unix: wall,
+            monotonic_secs: now - T0 + 1_000 + 1,
+            boot_id: 1,
+        };
+        assert!(
+            matches!(
+                device.open().verify_pin(PIN, moved).unwrap(),
+                PinCheck::LockedOut { .. }
+            ),
+            "wall clock at {wall} unlocked the PIN"
+        );
+    }
+    // Once the wait has passed on the monotonic clock, the right PIN works.
+    let later = ClockReading {
+        wall_unix: now + wait_secs + 5,
+        monotonic_secs: now - T0 + 1_000 + wait_secs + 5,
+        boot_id: 1,
+    };
+    assert_eq!(
+        device.open().verify_pin(PIN, later).unwrap(),
+        PinCheck::Right
+    );
+}
+
+#[test]
+fn changing_the_pin_needs_the_old_one() {
+    let device = Device::new("change-pin");
+    let safe_mode = device.open();
+    safe_mode.set_pin(PIN, None, at(T0)).unwrap();
+    assert!(matches!(
+        safe_mode.set_pin("9999", None, at(T0 + 1)),
+        Err(SafeModeError::PinRequired)
+    ));
+    assert!(matches!(
+        safe_mode.set_pin("9999", Some("1111"), at(T0 + 2)),
+        Err(SafeModeError::Pin(_))
+    ));
+    assert_eq!(
+        safe_mode.verify_pin(PIN, at(T0 + 3)).unwrap(),
+        PinCheck::Right
+    );
+    safe_mode.set_pin("9999", Some(PIN), at(T0 + 4)).unwrap();
+    assert_eq!(
+        safe_mode.verify_pin("9999", at(T0 + 5)).unwrap(),
+        PinCheck::Right
+    );
+}
+
+fn command(sequence: u64, action: ParentAction) -> ParentCommand {
+    ParentCommand {
+        device_id: DEVICE.to_owned(),
+        sequence,
+        issued_at: T0,
+        action,
+    }
+}
+
+#[test]
+fn parent_commands_apply_once_in_order_and_forged_ones_change_nothing() {
+    let device = Device::new("commands");
+    let safe_mode = device.open();
+    safe_mode
+        .activate(&device.profile(1, "9-12"), at(T0))
+        .unwrap();
+    safe_mode.set_pin(PIN, None, at(T0)).unwrap();
+    let (parent, _) = SigningKey::generate().unwrap();
+    let secret = ParentSecret::generate().unwrap();
+    safe_mode
+        .pair_parent(parent.public_key(), secret, PIN, at(T0 + 1))
+        .unwrap();
+
+    let unblock = command(
+        1,
+        ParentAction::UnblockCategory {
+            category: "violence".into(),
+        },
+    );
+    safe_mode
+        .apply_parent_command(&unblock.sign(&parent).unwrap(), at(T0 + 2))
+        .unwrap();
+    assert!(
+        !status(&safe_mode, at(T0 + 3))
+            .blocked_categories
+            .contains(&"violence".to_owned())
+    );
+
+    let approve = command(
+        2,
+        ParentAction::ApproveAccess {
+            host: "School.Example".into(),
+            until_unix: T0 + 3_600,
+        },
+    );
+    safe_mode
+        .apply_parent_command(&approve.sign(&parent).unwrap(), at(T0 + 4))
+        .unwrap();
+    let policy = safe_mode.filter_policy(at(T0 + 5)).unwrap();
+    assert_eq!(policy.approvals.len(), 1);
+    assert_eq!(policy.approvals[0].host, "school.example");
+    assert!(
+        safe_mode
+            .filter_policy(at(T0 + 3_601))
+            .unwrap()
+            .approvals
+            .is_empty(),
+        "expired approval still counts"
+    );
+
+    let (stranger, _) = SigningKey::generate().unwrap();
+    let mut for_other_device = command(
+        9,
+        ParentAction::BlockCategory {
+            category: "games".into(),
+        },
+    );
+    for_other_device.device_id = "another-child".into();
+    let refusals = [
+        (
+            "forged",
+            command(
+                3,
+                ParentAction::UnblockCategory {
+                    category: "adult".into(),
+                },
+            )
+            .sign(&stranger)
+            .unwrap(),
+        ),
+        ("replayed", unblock.sign(&parent).unwrap()),
+        (
+            "out of order",
+            command(
+                1,
+                ParentAction::UnblockCategory {
+                    category: "adult".into(),
+                },
+            )
+            .sign(&parent)
+            .unwrap(),
+        ),
+        ("other device", for_other_device.sign(&parent).unwrap()),
+    ];
+    for (what, envelope) in refusals {
+        let before = status(&safe_mode, at(T0 + 6));
+        let refused = safe_mode.apply_parent_command(&envelope, at(T0 + 6));
+        assert!(
+            matches!(refused, Err(SafeModeError::Command(_))),
+            "{what}: {refused:?}"
+        );
+        assert_eq!(
+            status(&safe_mode, at(T0 + 6)),
+            before,
+            "{what} changed something"
+        );
+    }
+    assert!(matches!(
+        safe_mode.apply_parent_command(&unblock.sign(&parent).unwrap(), at(T0 + 7)),
+        Err(SafeModeError::Command(CommandError::NotNewer {
+            offered: 1,
+            applied: 2
+        }))
+    ));
+}
+
+#[test]
+fn an_offline_parent_code_works_once() {
+    let device = Device::new("parent-code");
+    let safe_mode = device.open();
+    safe_mode.set_pin(PIN, None, at(T0)).unwrap();
+    let (parent, _) = SigningKey::generate().unwrap();
+    let secret = ParentSecret::generate().unwrap();
+    let code = current_code(&secret, T0 + 100);
+    safe_mode
+        .pair_parent(parent.public_key(), secret, PIN, at(T0 + 1))
+        .unwrap();
+    safe_mode.verify_parent_code(&code, at(T0 + 100)).unwrap();
+    assert!(matches!(
+        safe_mode.verify_parent_code(&code, at(T0 + 101)),
+        Err(SafeModeError::ParentCode(_))
+    ));
+}
+
+#[test]
+fn every_change_is_in_the_audit_log_and_the_log_verifies() {
+    let device = Device::new("audit");
+    let safe_mode = device.open();
+    safe_mode
+        .activate(&device.profile(1, "6-8"), at(T0 + 1))
+        .unwrap();
+    safe_mode.set_pin(PIN, None, at(T0 + 2)).unwrap();
+    safe_mode.set_pin("9999", Some(PIN), at(T0 + 3)).unwrap();
+    drop(safe_mode);
+    let log = device.open();
+    let entries = log.audit().entries().unwrap();
+    let actors: Vec<&Actor> = entries.iter().map(|entry| &entry.actor).collect();
+    assert_eq!(
+        actors,
+        [
+            &Actor::System,
+            &Actor::CarrierProfile {
+                carrier: "Example Mobile".into()
+            },
+            &Actor::ParentPin,
+            &Actor::ParentPin,
+        ]
+    );
+    assert!(entries[1].change.contains("6-8"));
+    assert_eq!(log.audit().verify().unwrap(), 4);
+    assert_eq!(status(&log, at(T0 + 4)).audit_log_entries, 4);
+}
+
+#[test]
+fn a_parent_changes_the_pin_by_command_without_the_relay_seeing_it() {
+    let device = Device::new("pin-command");
+    let safe_mode = device.open();
+    safe_mode.set_pin(PIN, None, at(T0)).unwrap();
+    let (parent, _) = SigningKey::generate().unwrap();
+    let secret = ParentSecret::generate().unwrap();
+    safe_mode
+        .pair_parent(parent.public_key(), secret.clone(), PIN, at(T0 + 1))
+        .unwrap();
+
+    let change_pin = ParentAction::change_pin("777777", &secret, DEVICE).unwrap();
+    let ParentAction::ChangePin { sealed_pin } = &change_pin else {
+        panic!("change_pin makes a ChangePin action");
+    };
+    assert!(!sealed_pin.contains("777777"));
+
+    // Sealed under another secret, the PIN does not open: refused, the old PIN still works.
+    let other_secret = ParentSecret::generate().unwrap();
+    let unreadable = command(
+        1,
+        ParentAction::change_pin("111111", &other_secret, DEVICE).unwrap(),
+    );
+    assert!(matches!(
+        safe_mode.apply_parent_command(&unreadable.sign(&parent).unwrap(), at(T0 + 2)),
+        Err(SafeModeError::Command(CommandError::Malformed(_)))
+    ));
+    assert_eq!(
+        safe_mode.verify_pin(PIN, at(T0 + 3)).unwrap(),
+        PinCheck::Right
+    );
+
+    let envelope = command(1, change_pin).sign(&parent).unwrap();
+    assert!(!String::from_utf8_lossy(&envelope).contains("777777"));
+    safe_mode
+        .apply_parent_command(&envelope, at(T0 + 4))
+        .unwrap();
+    assert_eq!(
+        safe_mode.verify_pin("777777", at(T0 + 5)).unwrap(),
+        PinCheck::Right
+    );
+    assert!(matches!(
+        safe_mode.verify_pin(PIN, at(T0 + 6)).unwrap(),
+        PinCheck::Wrong { .. }
+    ));
+}
