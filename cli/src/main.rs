@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod check;
+mod device;
 mod keys;
 mod lists;
 mod url;
@@ -38,6 +39,70 @@ enum Command {
     /// Compile text lists into the signed bundle phones load.
     #[command(subcommand)]
     Lists(ListsCommand),
+    /// Safe mode of a device kept in a directory: set up, activate, PIN, status, rules.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Carrier activation profiles.
+    #[command(subcommand)]
+    Activation(ActivationCommand),
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Set up a device directory: its identifier, country and trusted carrier keys.
+    Init(device::InitArgs),
+    /// Apply a signed carrier activation profile (switches safe mode on).
+    Activate {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The signed profile (from `childsafe activation sign`).
+        #[arg(long, value_name = "FILE")]
+        profile: PathBuf,
+    },
+    /// Set the parent PIN; changing it needs the old one.
+    SetPin {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The new PIN: 4 to 12 digits.
+        #[arg(long)]
+        pin: String,
+        /// The current PIN, when one is set.
+        #[arg(long)]
+        old_pin: Option<String>,
+    },
+    /// Check a PIN: exit 0 right, 1 wrong, 3 locked out; prints JSON with the attempts left or
+    /// the seconds until the next try.
+    VerifyPin {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The PIN to check.
+        #[arg(long)]
+        pin: String,
+    },
+    /// Print the device's safe-mode state as JSON.
+    Status {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Print the rules in force as the child sees them, one per line.
+    Rules {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Language: en, fr, es or de (others fall back to English).
+        #[arg(long)]
+        locale: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ActivationCommand {
+    /// Sign an activation profile with a carrier key.
+    Sign(device::SignActivationArgs),
 }
 
 #[derive(Subcommand)]
@@ -102,6 +167,19 @@ fn main() -> ExitCode {
         Command::Lists(ListsCommand::Compile(args)) => {
             lists::compile(&args).map(|()| ExitCode::SUCCESS)
         }
+        Command::Device(DeviceCommand::Init(args)) => device::init(&args),
+        Command::Device(DeviceCommand::Activate { dir, profile }) => {
+            device::activate(&dir, &profile)
+        }
+        Command::Device(DeviceCommand::SetPin { dir, pin, old_pin }) => {
+            device::set_pin(&dir, &pin, old_pin.as_deref())
+        }
+        Command::Device(DeviceCommand::VerifyPin { dir, pin }) => device::verify_pin(&dir, &pin),
+        Command::Device(DeviceCommand::Status { dir }) => device::status(&dir),
+        Command::Device(DeviceCommand::Rules { dir, locale }) => {
+            device::rules(&dir, locale.as_deref())
+        }
+        Command::Activation(ActivationCommand::Sign(args)) => device::sign_activation(&args),
     };
     match outcome {
         Ok(code) => code,
