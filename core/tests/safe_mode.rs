@@ -431,3 +431,47 @@ fn a_parent_changes_the_pin_by_command_without_the_relay_seeing_it() {
         PinCheck::Wrong { .. }
     ));
 }
+
+#[test]
+fn the_parent_code_resets_a_locked_pin_without_network() {
+    let device = Device::new("pin-reset");
+    let safe_mode = device.open();
+    safe_mode.set_pin(PIN, None, at(T0)).unwrap();
+    let (parent, _) = SigningKey::generate().unwrap();
+    let secret = ParentSecret::generate().unwrap();
+    safe_mode
+        .pair_parent(parent.public_key(), secret.clone(), PIN, at(T0 + 1))
+        .unwrap();
+    for second in 0..10 {
+        let _ = safe_mode.verify_pin("0000", at(T0 + 10 + second)).unwrap();
+    }
+    assert!(matches!(
+        safe_mode.verify_pin(PIN, at(T0 + 30)).unwrap(),
+        PinCheck::LockedOut { .. }
+    ));
+
+    // A wrong code changes nothing; the right one resets the PIN and ends the lockout.
+    assert!(
+        safe_mode
+            .reset_pin_with_parent_code("000000", "2468", at(T0 + 60))
+            .is_err()
+            || current_code(&secret, T0 + 60) == "000000"
+    );
+    let code = current_code(&secret, T0 + 90);
+    safe_mode
+        .reset_pin_with_parent_code(&code, "2468", at(T0 + 90))
+        .unwrap();
+    assert_eq!(
+        safe_mode.verify_pin("2468", at(T0 + 91)).unwrap(),
+        PinCheck::Right
+    );
+    // The same code cannot be used twice.
+    assert!(matches!(
+        safe_mode.reset_pin_with_parent_code(&code, "1357", at(T0 + 92)),
+        Err(SafeModeError::ParentCode(_))
+    ));
+    assert_eq!(
+        safe_mode.verify_pin("2468", at(T0 + 93)).unwrap(),
+        PinCheck::Right
+    );
+}

@@ -341,33 +341,73 @@ impl<S: Store> SafeMode<S> {
     }
 
     /// Checks an offline parent code against every paired parent's secret. A right code works
-    /// once; a wrong one is counted (per parent) and flushed before the answer.
+    /// once; a wrong one is counted (per parent) and flushed before the answer is acted on.
     pub fn verify_parent_code(&self, code: &str, clock: ClockReading) -> Result<(), SafeModeError> {
-        let (now, _) = self.begin(clock)?;
+        self.with_parent_code(code, clock, |_, _| {
+            Ok("parent code used on the device".to_owned())
+        })
+    }
+
+    /// Sets a new PIN and ends any PIN lockout on the word of the offline parent code: how a
+    /// parent who forgot the PIN, or finds it locked by a child's guesses, gets back in without
+    /// network.
+    pub fn reset_pin_with_parent_code(
+        &self,
+        code: &str,
+        new_pin: &str,
+        clock: ClockReading,
+    ) -> Result<(), SafeModeError> {
+        if !super::pin::is_pin_format(new_pin) {
+            return Err(PinError::Format.into());
+        }
+        self.with_parent_code(code, clock, |credential, batch| {
+            let state = match self.pin_state()? {
+                Some(mut state) => {
+                    state.change(new_pin, PinChangeAuthority::Parent(credential))?;
+                    state.clear_lockout(ParentCredential::new());
+                    state
+                }
+                None => PinState::new(new_pin)?,
+            };
+            put_json(batch, keys::PIN, &state)?;
+            Ok("parent PIN reset with the parent code".to_owned())
+        })
+    }
+
+    /// Checks `code`, flushes the attempt, and on a right code runs `action` with the parent's
+    /// credential, writing its changes and audit entry in the same batch as the used code.
+    fn with_parent_code(
+        &self,
+        code: &str,
+        clock: ClockReading,
+        action: impl FnOnce(ParentCredential, &mut WriteBatch) -> Result<String, SafeModeError>,
+    ) -> Result<(), SafeModeError> {
+        let (now, mut batch) = self.begin(clock)?;
         let mut parents = self.parents()?;
-        let mut outcome = Err(SafeModeError::ParentCode(ParentCodeError::Wrong));
+        let mut outcome = Err(ParentCodeError::Wrong);
         for parent in &mut parents {
             match parent.code.verify(code, now) {
-                Ok(_credential) => {
-                    outcome = Ok(());
+                Ok(credential) => {
+                    outcome = Ok(credential);
                     break;
                 }
-                Err(ParentCodeError::Reused) => outcome = Err(ParentCodeError::Reused.into()),
+                Err(ParentCodeError::Reused) => outcome = Err(ParentCodeError::Reused),
                 Err(_) => {}
             }
         }
-        let mut batch = WriteBatch::new();
         put_json(&mut batch, keys::PARENTS, &parents)?;
-        if outcome.is_ok() {
-            self.audit().append(
-                &mut batch,
-                Actor::ParentCode,
-                "unlocked with the parent code",
-                now.unix_secs(),
-            )?;
-        }
-        self.store.apply(batch)?;
-        outcome
+        let credential = match outcome {
+            Ok(credential) => credential,
+            Err(refusal) => {
+                // The counted attempt is on disk before the refusal is reported.
+                self.store.apply(batch)?;
+                return Err(refusal.into());
+            }
+        };
+        let change = action(credential, &mut batch)?;
+        self.audit()
+            .append(&mut batch, Actor::ParentCode, change, now.unix_secs())?;
+        Ok(self.store.apply(batch)?)
     }
 
     /// Applies a signed parent command: verified against the paired parents' keys, for this
