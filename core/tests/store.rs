@@ -481,3 +481,19 @@ fn damage_that_is_not_a_cut_snapshot_is_reported_not_repaired() {
     // The damaged file is left for whoever decides what to do with it.
     assert_eq!(std::fs::read(&snapshot).unwrap(), bytes);
 }
+
+#[test]
+fn closing_and_reopening_at_once_in_the_same_process_works_every_time() {
+    // sled's flusher thread lets go of the file lock a moment after the last handle is dropped;
+    // an app that closes and reopens its store right away must not see that as a failure.
+    let dir = TestDir::new("reopen-at-once");
+    for round in 0u32..20 {
+        let store = dir.open();
+        put(&store, b"settings/round", &round.to_le_bytes());
+        drop(store);
+    }
+    assert_eq!(
+        dir.open().get(b"settings/round").unwrap().unwrap(),
+        19u32.to_le_bytes()
+    );
+}

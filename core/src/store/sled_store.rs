@@ -12,6 +12,7 @@
 
 use std::path::Path;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
 
 use super::{CACHE_CAPACITY_BYTES, Entry, Store, StoreError, WriteBatch, recovery};
 
@@ -102,11 +103,36 @@ impl Store for SledStore {
 }
 
 /// sled with the store's settings.
+/// How long opening waits for the database's file lock to be released by a handle of this
+/// process that is being dropped: sled's background flusher lets go of the lock a moment after
+/// the last handle goes, so closing and reopening the store at once would otherwise fail.
+const LOCK_RELEASE_WAIT: Duration = Duration::from_secs(2);
+/// Pause between two tries while waiting for the lock.
+const LOCK_RETRY_PAUSE: Duration = Duration::from_millis(10);
+
 fn open_sled(dir: &Path) -> sled::Result<sled::Db> {
-    sled::Config::new()
-        .path(dir)
-        .cache_capacity(CACHE_CAPACITY_BYTES)
-        .open()
+    let started = Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_CAPACITY_BYTES)
+            .open();
+        match opened {
+            Err(sled::Error::Io(e))
+                if is_lock_held(&e) && started.elapsed() < LOCK_RELEASE_WAIT =>
+            {
+                std::thread::sleep(LOCK_RETRY_PAUSE);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether sled failed to open because another handle holds the database's file lock (sled 0.34
+/// reports it as an I/O error wrapping `WouldBlock`).
+fn is_lock_held(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::WouldBlock
+        || error.to_string().contains("could not acquire lock")
 }
 
 /// The store's error for a sled error. sled only ever sees sealed values and keys (which hold no
