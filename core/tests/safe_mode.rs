@@ -222,6 +222,18 @@ fn changing_the_pin_needs_the_old_one() {
     );
 }
 
+/// Opens the device, sets the PIN and pairs a parent: the parent's key and pairing secret.
+fn paired(device: &Device) -> (SafeMode<SealedStore<SledStore>>, SigningKey, ParentSecret) {
+    let safe_mode = device.open();
+    safe_mode.set_pin(PIN, None, at(T0)).unwrap();
+    let (parent, _) = SigningKey::generate().unwrap();
+    let secret = ParentSecret::generate().unwrap();
+    safe_mode
+        .pair_parent(parent.public_key(), secret.clone(), PIN, at(T0 + 1))
+        .unwrap();
+    (safe_mode, parent, secret)
+}
+
 fn command(sequence: u64, action: ParentAction) -> ParentCommand {
     ParentCommand {
         device_id: DEVICE.to_owned(),
@@ -234,15 +246,9 @@ fn command(sequence: u64, action: ParentAction) -> ParentCommand {
 #[test]
 fn parent_commands_apply_once_in_order_and_forged_ones_change_nothing() {
     let device = Device::new("commands");
-    let safe_mode = device.open();
+    let (safe_mode, parent, _) = paired(&device);
     safe_mode
-        .activate(&device.profile(1, "9-12"), at(T0))
-        .unwrap();
-    safe_mode.set_pin(PIN, None, at(T0)).unwrap();
-    let (parent, _) = SigningKey::generate().unwrap();
-    let secret = ParentSecret::generate().unwrap();
-    safe_mode
-        .pair_parent(parent.public_key(), secret, PIN, at(T0 + 1))
+        .activate(&device.profile(1, "9-12"), at(T0 + 1))
         .unwrap();
 
     let unblock = command(
@@ -341,14 +347,8 @@ fn parent_commands_apply_once_in_order_and_forged_ones_change_nothing() {
 #[test]
 fn an_offline_parent_code_works_once() {
     let device = Device::new("parent-code");
-    let safe_mode = device.open();
-    safe_mode.set_pin(PIN, None, at(T0)).unwrap();
-    let (parent, _) = SigningKey::generate().unwrap();
-    let secret = ParentSecret::generate().unwrap();
+    let (safe_mode, _, secret) = paired(&device);
     let code = current_code(&secret, T0 + 100);
-    safe_mode
-        .pair_parent(parent.public_key(), secret, PIN, at(T0 + 1))
-        .unwrap();
     safe_mode.verify_parent_code(&code, at(T0 + 100)).unwrap();
     assert!(matches!(
         safe_mode.verify_parent_code(&code, at(T0 + 101)),
@@ -388,13 +388,7 @@ fn every_change_is_in_the_audit_log_and_the_log_verifies() {
 #[test]
 fn a_parent_changes_the_pin_by_command_without_the_relay_seeing_it() {
     let device = Device::new("pin-command");
-    let safe_mode = device.open();
-    safe_mode.set_pin(PIN, None, at(T0)).unwrap();
-    let (parent, _) = SigningKey::generate().unwrap();
-    let secret = ParentSecret::generate().unwrap();
-    safe_mode
-        .pair_parent(parent.public_key(), secret.clone(), PIN, at(T0 + 1))
-        .unwrap();
+    let (safe_mode, parent, secret) = paired(&device);
 
     let change_pin = ParentAction::change_pin("777777", &secret, DEVICE).unwrap();
     let ParentAction::ChangePin { sealed_pin } = &change_pin else {
@@ -435,13 +429,7 @@ fn a_parent_changes_the_pin_by_command_without_the_relay_seeing_it() {
 #[test]
 fn the_parent_code_resets_a_locked_pin_without_network() {
     let device = Device::new("pin-reset");
-    let safe_mode = device.open();
-    safe_mode.set_pin(PIN, None, at(T0)).unwrap();
-    let (parent, _) = SigningKey::generate().unwrap();
-    let secret = ParentSecret::generate().unwrap();
-    safe_mode
-        .pair_parent(parent.public_key(), secret.clone(), PIN, at(T0 + 1))
-        .unwrap();
+    let (safe_mode, _, secret) = paired(&device);
     for second in 0..10 {
         let _ = safe_mode.verify_pin("0000", at(T0 + 10 + second)).unwrap();
     }
