@@ -7,7 +7,31 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::{Scratch, arg, childsafe, generate_key, text};
+
+/// Signs an activation profile with `childsafe activation sign` into `out`.
+fn sign_profile(key: &Path, carrier: &str, band: &str, sequence: u64, out: &Path) {
+    let sequence = sequence.to_string();
+    let signed = childsafe(&[
+        "activation",
+        "sign",
+        "--key",
+        arg(key),
+        "--carrier",
+        carrier,
+        "--band",
+        band,
+        "--sequence",
+        &sequence,
+        "--expires",
+        "2099-01-01T00:00:00Z",
+        "--out",
+        arg(out),
+    ]);
+    assert!(signed.status.success(), "{signed:?}");
+}
 
 fn json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_str(text(&output.stdout).trim()).expect("one JSON object")
@@ -37,23 +61,7 @@ fn a_device_is_set_up_activated_and_guarded_by_its_pin() {
     assert_eq!(json(&status)["safe_mode"], false);
 
     let profile = scratch.path("profile.json");
-    let signed = childsafe(&[
-        "activation",
-        "sign",
-        "--key",
-        arg(&carrier_key),
-        "--carrier",
-        "Example Mobile",
-        "--band",
-        "6-8",
-        "--sequence",
-        "2",
-        "--expires",
-        "2099-01-01T00:00:00Z",
-        "--out",
-        arg(&profile),
-    ]);
-    assert!(signed.status.success(), "{signed:?}");
+    sign_profile(&carrier_key, "Example Mobile", "6-8", 2, &profile);
     let activated = childsafe(&[
         "device",
         "activate",
@@ -160,21 +168,7 @@ fn a_profile_from_an_untrusted_carrier_is_refused() {
         .success()
     );
     let profile = scratch.path("profile.json");
-    let signed = childsafe(&[
-        "activation",
-        "sign",
-        "--key",
-        arg(&stranger_key),
-        "--carrier",
-        "Nobody",
-        "--band",
-        "16-17",
-        "--sequence",
-        "1",
-        "--out",
-        arg(&profile),
-    ]);
-    assert!(signed.status.success(), "{signed:?}");
+    sign_profile(&stranger_key, "Nobody", "16-17", 1, &profile);
     let refused = childsafe(&[
         "device",
         "activate",

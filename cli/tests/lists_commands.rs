@@ -5,75 +5,14 @@
 // Test code: a failed expectation is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use childsafe_core::crypto::PublicKey;
 use childsafe_core::filter::CanonicalUrl;
 use childsafe_core::filter::bundle::{BundleError, ListBundle, ListKind};
-
-/// A fresh directory under the system's temporary directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "childsafe-lists-commands-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn file(&self, name: &str, contents: &str) -> PathBuf {
-        let path = self.0.join(name);
-        fs::write(&path, contents).unwrap();
-        path
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn childsafe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_childsafe"))
-        .args(args)
-        .output()
-        .expect("the childsafe binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn arg(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8 here")
-}
-
-/// Generates a key in `scratch` and returns its file and the public key printed for it.
-fn generate_key(scratch: &Scratch) -> (PathBuf, PublicKey) {
-    let key_file = scratch.path("signing.key");
-    let output = childsafe(&["keys", "generate", "--out", arg(&key_file)]);
-    assert!(output.status.success(), "{output:?}");
-    let public = text(&output.stdout)
-        .trim()
-        .parse()
-        .expect("a base64url public key");
-    (key_file, public)
-}
+use common::{Scratch, arg, childsafe, generate_key, text};
 
 fn now() -> u64 {
     SystemTime::now()
