@@ -11,7 +11,14 @@
 //! that reads a URL differently from the browser can be walked around: a backslash ends the host
 //! as a slash does (`http://evil.com\@good.com/` goes to evil.com), the host ends at its first
 //! colon, and `http:example.com` is a web address as it is in the address bar.
+//!
+//! Most URLs need few of those steps: no tab or line break, no escape, an ASCII host already in
+//! place. Each step therefore works on the bytes where they lie and copies only when it changes
+//! something, and the canonical text is written once, into the one `String` the result keeps.
+//! The first, copying implementation is kept in the tests as the oracle the proptests compare
+//! this one with byte for byte.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::escape::{escape_into, unescape_fully};
@@ -21,6 +28,9 @@ use super::host::{HostKind, push_canonical_host};
 /// The longest URL accepted, in bytes: 2 MiB, the limit browsers apply to the URLs they load.
 /// A longer input is refused rather than truncated, so the caller decides (the filter blocks it).
 pub const MAX_URL_BYTES: usize = 2 * 1024 * 1024;
+
+/// The scheme of a URL written without one (`example.com/page`).
+const DEFAULT_SCHEME: &str = "http";
 
 /// Schemes whose URLs name a host whatever the slashes after the colon (`http:example.com`,
 /// `https:\\example.com`), as browsers treat them.
@@ -76,11 +86,18 @@ impl CanonicalUrl {
             });
         }
         let trimmed = raw.trim_ascii();
-        let without_breaks: Vec<u8> = trimmed
-            .iter()
-            .copied()
-            .filter(|byte| !matches!(byte, b'\t' | b'\r' | b'\n'))
-            .collect();
+        let is_break = |byte: &u8| matches!(byte, b'\t' | b'\r' | b'\n');
+        let without_breaks: Cow<'_, [u8]> = if trimmed.iter().any(is_break) {
+            Cow::Owned(
+                trimmed
+                    .iter()
+                    .copied()
+                    .filter(|byte| !is_break(byte))
+                    .collect(),
+            )
+        } else {
+            Cow::Borrowed(trimmed)
+        };
         if without_breaks.is_empty() {
             return Err(UrlError::Empty);
         }
@@ -103,7 +120,15 @@ impl CanonicalUrl {
         };
 
         let mut serialized = String::with_capacity(unescaped.len() + 16);
-        serialized.push_str(&scheme);
+        match scheme {
+            // The scheme is checked to be ASCII letters, digits, `+`, `-` and `.`.
+            Some(scheme) => serialized.extend(
+                scheme
+                    .iter()
+                    .map(|&byte| char::from(byte.to_ascii_lowercase())),
+            ),
+            None => serialized.push_str(DEFAULT_SCHEME),
+        }
         serialized.push_str("://");
         let host_start = serialized.len();
         let host_kind = push_canonical_host(host_of(authority)?, &mut serialized)?;
@@ -187,10 +212,11 @@ impl AsRef<str> for CanonicalUrl {
     }
 }
 
-/// Splits off the scheme and the slashes after it. Returns the lowercase scheme (`http` when there
-/// is none) and the bytes from the authority on.
-fn split_scheme(url: &[u8]) -> Result<(String, &[u8]), UrlError> {
-    let no_scheme = Ok((String::from("http"), url));
+/// Splits off the scheme and the slashes after it. Returns the scheme as written (ASCII letters,
+/// digits, `+`, `-` and `.`; `None` when there is none and [`DEFAULT_SCHEME`] applies) and the
+/// bytes from the authority on.
+fn split_scheme(url: &[u8]) -> Result<(Option<&[u8]>, &[u8]), UrlError> {
+    let no_scheme = Ok((None, url));
     let Some(colon) = url.iter().position(|&byte| byte == b':') else {
         return no_scheme;
     };
@@ -202,14 +228,16 @@ fn split_scheme(url: &[u8]) -> Result<(String, &[u8]), UrlError> {
     if !is_scheme {
         return no_scheme;
     }
-    let scheme = String::from_utf8_lossy(candidate).to_ascii_lowercase();
     let is_slash = |byte: &u8| matches!(byte, b'/' | b'\\');
-    if SPECIAL_SCHEMES.contains(&scheme.as_str()) {
+    let is_special = SPECIAL_SCHEMES
+        .iter()
+        .any(|special| special.as_bytes().eq_ignore_ascii_case(candidate));
+    if is_special {
         let slashes = after_colon.iter().take_while(|byte| is_slash(byte)).count();
-        return Ok((scheme, &after_colon[slashes..]));
+        return Ok((Some(candidate), &after_colon[slashes..]));
     }
     if let Some(rest) = after_colon.strip_prefix(b"//") {
-        return Ok((scheme, rest));
+        return Ok((Some(candidate), rest));
     }
     // `example.com:8080/page` and `localhost:3000` have no scheme: what follows the colon is a
     // port. Anything else (`javascript:...`, `data:...`) is a scheme without an address.
@@ -243,37 +271,140 @@ fn host_of(authority: &[u8]) -> Result<&[u8], UrlError> {
 
 /// Appends the path with `.` and `..` segments resolved and runs of slashes collapsed; an empty
 /// path becomes `/`. A backslash separates segments as a slash does.
+///
+/// The resolved segments are written straight into `out`, which always ends in `/` followed by
+/// them joined with `/`; a `..` cuts the last one off again. An escaped segment holds no `/`, so
+/// the last `/` written is where the last segment starts.
 fn push_resolved_path(path: &[u8], out: &mut String) {
-    let mut segments: Vec<&[u8]> = Vec::new();
+    let start = out.len();
+    out.push('/');
+    let mut segments = 0usize;
     let mut ends_in_directory = true;
     for segment in path.split(|&byte| matches!(byte, b'/' | b'\\')) {
         match segment {
             b"" | b"." => ends_in_directory = true,
             b".." => {
-                segments.pop();
+                segments = segments.saturating_sub(1);
+                let kept = match out[start..].rfind('/') {
+                    // The first segment follows the leading slash, which stays.
+                    Some(slash) if segments > 0 => slash,
+                    _ => 1,
+                };
+                out.truncate(start + kept);
                 ends_in_directory = true;
             }
             name => {
-                segments.push(name);
+                if segments > 0 {
+                    out.push('/');
+                }
+                escape_into(name, out);
+                segments += 1;
                 ends_in_directory = false;
             }
         }
     }
-    out.push('/');
-    for (index, segment) in segments.iter().enumerate() {
-        if index > 0 {
-            out.push('/');
-        }
-        escape_into(segment, out);
-    }
-    if ends_in_directory && !segments.is_empty() {
+    if ends_in_directory && segments > 0 {
         out.push('/');
     }
 }
 
 #[cfg(test)]
+mod reference;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Everything a canonical URL holds, in a form that prints (its `Debug` hides the URL).
+    fn parts(
+        result: Result<CanonicalUrl, UrlError>,
+    ) -> Result<(String, usize, usize, usize, HostKind), UrlError> {
+        result.map(|url| {
+            (
+                url.serialized,
+                url.host_start,
+                url.host_end,
+                url.path_end,
+                url.host_kind,
+            )
+        })
+    }
+
+    /// URL-shaped bytes made of the pieces each step of canonicalization reacts to, with
+    /// arbitrary bytes mixed in.
+    fn url_like() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just(b"http://".to_vec()),
+            Just(b"HTTPS:\\\\".to_vec()),
+            Just(b"Ftp:".to_vec()),
+            Just(b"wS://".to_vec()),
+            Just(b"x-y+z.1://".to_vec()),
+            Just(b"javascript:".to_vec()),
+            Just(b"user:pw@".to_vec()),
+            Just(b"@".to_vec()),
+            Just(b"www.".to_vec()),
+            Just(b"ExAmple".to_vec()),
+            Just(b".COM".to_vec()),
+            Just(b".".to_vec()),
+            Just(b"..".to_vec()),
+            Just(b"0x7F".to_vec()),
+            Just(b"0X1".to_vec()),
+            Just(b"017".to_vec()),
+            Just(b"4294967295".to_vec()),
+            Just(b"[::ffff:1.2.3.4]".to_vec()),
+            Just(b"[2001:DB8::1]".to_vec()),
+            Just(b"[".to_vec()),
+            Just(b":8080".to_vec()),
+            Just(b":".to_vec()),
+            Just(b"/".to_vec()),
+            Just(b"\\".to_vec()),
+            Just(b"/./".to_vec()),
+            Just(b"/../".to_vec()),
+            Just(b"..".to_vec()),
+            Just(b"//".to_vec()),
+            Just(b"%25".to_vec()),
+            Just(b"%2".to_vec()),
+            Just(b"%2e".to_vec()),
+            Just(b"%2E%2e".to_vec()),
+            Just(b"%2F".to_vec()),
+            Just(b"%5C".to_vec()),
+            Just(b"%23".to_vec()),
+            Just(b"%3F".to_vec()),
+            Just(b"%40".to_vec()),
+            Just(b"%41".to_vec()),
+            Just(b"%00".to_vec()),
+            Just(b"%C3%BC".to_vec()),
+            Just(b"?".to_vec()),
+            Just(b"&q=".to_vec()),
+            Just(b"#".to_vec()),
+            Just("bü".as_bytes().to_vec()),
+            Just("Ｅ。".as_bytes().to_vec()),
+            Just(b"\t".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b" ".to_vec()),
+            proptest::collection::vec(any::<u8>(), 1..4),
+        ];
+        proptest::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The allocation-free canonicalization writes exactly what the first, copying one wrote,
+        /// and fails exactly when it failed.
+        #[test]
+        fn the_rewrite_matches_the_copying_implementation_byte_for_byte(raw in url_like()) {
+            prop_assert_eq!(parts(CanonicalUrl::parse(&raw)), parts(reference::parse(&raw)));
+        }
+
+        #[test]
+        fn the_rewrite_matches_the_copying_implementation_on_any_bytes(
+            raw in proptest::collection::vec(any::<u8>(), 0..64)
+        ) {
+            prop_assert_eq!(parts(CanonicalUrl::parse(&raw)), parts(reference::parse(&raw)));
+        }
+    }
 
     fn canonical(raw: &str) -> String {
         CanonicalUrl::parse(raw.as_bytes())

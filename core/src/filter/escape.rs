@@ -3,7 +3,13 @@
 //! Safe Browsing canonicalization unescapes a URL "repeatedly until it has no more
 //! percent-escapes", so that `%2525252E` and `.` name the same thing. Done naively (one full pass
 //! per round) that costs time quadratic in the length of the URL, which a hostile page can choose.
-//! [`unescape_fully`] reaches the same fixed point in one pass over the input.
+//! [`unescape_fully`] reaches the same fixed point in one pass over the input, and without a copy
+//! when there is no `%` at all, as in most URLs.
+
+use std::borrow::Cow;
+
+/// Hex digits of escapes, uppercase as canonical URLs write them.
+const HEX_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Percent-decodes `input` until no `%XX` escape (two hex digits) is left.
 ///
@@ -11,8 +17,11 @@
 /// complete escape that escape is replaced by the byte it encodes. The decoded byte may itself
 /// complete an escape with the two bytes before it (`%2` followed by `%35` gives `%25`, then `%`),
 /// so the check repeats. Every replacement shortens the output by two bytes, which bounds the work
-/// by the input length.
-pub(crate) fn unescape_fully(input: &[u8]) -> Vec<u8> {
+/// by the input length. Without a `%` there is nothing to decode and `input` itself is returned.
+pub(crate) fn unescape_fully(input: &[u8]) -> Cow<'_, [u8]> {
+    if !input.contains(&b'%') {
+        return Cow::Borrowed(input);
+    }
     let mut out = Vec::with_capacity(input.len());
     for &byte in input {
         out.push(byte);
@@ -21,22 +30,51 @@ pub(crate) fn unescape_fully(input: &[u8]) -> Vec<u8> {
             out.push(decoded);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Appends `bytes` to `out`, escaping the bytes a canonical URL may not carry literally: controls
 /// and space (≤ 0x20), DEL and everything above (≥ 0x7F), `#` and `%`. Hex digits are uppercase.
 pub(crate) fn escape_into(bytes: &[u8], out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &byte in bytes {
-        if byte <= 0x20 || byte >= 0x7F || byte == b'#' || byte == b'%' {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
-        } else {
-            out.push(char::from(byte));
+    escape_runs_into(bytes, out, false);
+}
+
+/// [`escape_into`] with ASCII letters lowercased (the escapes' hex digits stay uppercase), for
+/// hosts.
+pub(crate) fn escape_lowercase_into(bytes: &[u8], out: &mut String) {
+    escape_runs_into(bytes, out, true);
+}
+
+/// Appends each run of bytes that need no escape in one piece, then the escape of the byte that
+/// ends it.
+fn escape_runs_into(mut bytes: &[u8], out: &mut String, lowercase: bool) {
+    while !bytes.is_empty() {
+        let run_len = bytes
+            .iter()
+            .position(|&byte| needs_escape(byte))
+            .unwrap_or(bytes.len());
+        let (run, rest) = bytes.split_at(run_len);
+        // A run holds only bytes 0x21..=0x7E, which are ASCII and so always UTF-8.
+        if let Ok(run) = std::str::from_utf8(run) {
+            let start = out.len();
+            out.push_str(run);
+            if lowercase {
+                out[start..].make_ascii_lowercase();
+            }
         }
+        let Some((&byte, rest)) = rest.split_first() else {
+            break;
+        };
+        out.push('%');
+        out.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(HEX_DIGITS[usize::from(byte & 0x0F)]));
+        bytes = rest;
     }
+}
+
+/// Whether a canonical URL must carry `byte` escaped.
+fn needs_escape(byte: u8) -> bool {
+    byte <= 0x20 || byte >= 0x7F || byte == b'#' || byte == b'%'
 }
 
 /// The byte encoded by the escape at the very end of `bytes`, if `bytes` ends in `%XX`.
@@ -95,17 +133,17 @@ mod tests {
 
     #[test]
     fn nested_escapes_unwind_completely() {
-        assert_eq!(unescape_fully(b"%2525252525252525"), b"%");
-        assert_eq!(unescape_fully(b"%25%32%35"), b"%");
-        assert_eq!(unescape_fully(b"%%%25%32%35asd%%"), b"%%%asd%%");
-        assert_eq!(unescape_fully(b"%2%35"), b"%");
+        assert_eq!(&*unescape_fully(b"%2525252525252525"), b"%");
+        assert_eq!(&*unescape_fully(b"%25%32%35"), b"%");
+        assert_eq!(&*unescape_fully(b"%%%25%32%35asd%%"), b"%%%asd%%");
+        assert_eq!(&*unescape_fully(b"%2%35"), b"%");
     }
 
     #[test]
     fn incomplete_escapes_stay_literal() {
-        assert_eq!(unescape_fully(b"100%"), b"100%");
-        assert_eq!(unescape_fully(b"%zz%4"), b"%zz%4");
-        assert_eq!(unescape_fully(b"%4g"), b"%4g");
+        assert_eq!(&*unescape_fully(b"100%"), b"100%");
+        assert_eq!(&*unescape_fully(b"%zz%4"), b"%zz%4");
+        assert_eq!(&*unescape_fully(b"%4g"), b"%4g");
     }
 
     #[test]
@@ -123,7 +161,7 @@ mod tests {
                 0..40,
             )
         ) {
-            prop_assert_eq!(unescape_fully(&input), unescape_by_passes(&input));
+            prop_assert_eq!(&*unescape_fully(&input), unescape_by_passes(&input));
         }
     }
 }

@@ -5,10 +5,11 @@
 //! are `example.com`. Everything here maps such spellings onto one form, so that a list entry
 //! written once matches all of them.
 
+use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::UrlError;
-use super::escape::escape_into;
+use super::escape::escape_lowercase_into;
 
 /// What kind of host a canonical URL names. Lookup expressions and IP-literal policies differ
 /// by kind: an IP address has no parent domains to walk up through.
@@ -25,6 +26,10 @@ pub enum HostKind {
 
 /// Normalises `raw`, the host bytes of a fully unescaped URL (no userinfo, no port), and appends
 /// its canonical text to `out`.
+///
+/// An ASCII host with its dots in place, as almost every host is, is read where it lies: only
+/// dots to collapse or a non-ASCII name make a copy. Case is folded as the host is written out
+/// (IPv4 parsing reads either case).
 pub(crate) fn push_canonical_host(raw: &[u8], out: &mut String) -> Result<HostKind, UrlError> {
     if let Some(inner) = raw.strip_prefix(b"[") {
         let literal = inner
@@ -33,7 +38,11 @@ pub(crate) fn push_canonical_host(raw: &[u8], out: &mut String) -> Result<HostKi
         return push_ipv6(literal, out);
     }
 
-    let mut host = collapse_dots(raw);
+    let mut host = if has_stray_dots(raw) {
+        Cow::Owned(collapse_dots(raw))
+    } else {
+        Cow::Borrowed(raw)
+    };
     if !host.is_ascii() {
         // IDNA applies only to text; bytes that are not UTF-8 cannot name a registrable domain
         // and are kept (escaped) so that they still match a list entry written the same way.
@@ -46,10 +55,9 @@ pub(crate) fn push_canonical_host(raw: &[u8], out: &mut String) -> Result<HostKi
             .filter(|ascii| !ascii.contains('%'))
         {
             // UTS 46 mapping can create dots (U+3002 `。`, U+FF0E `．`), so collapse again.
-            host = collapse_dots(ascii.as_bytes());
+            host = Cow::Owned(collapse_dots(ascii.as_bytes()));
         }
     }
-    host.make_ascii_lowercase();
     if host.is_empty() {
         return Err(UrlError::NoHost);
     }
@@ -61,12 +69,19 @@ pub(crate) fn push_canonical_host(raw: &[u8], out: &mut String) -> Result<HostKi
         push_display(address, out);
         return Ok(HostKind::Ipv4);
     }
-    escape_into(&host, out);
+    escape_lowercase_into(&host, out);
     Ok(HostKind::Domain)
 }
 
+/// Whether `host` has a dot to strip or collapse: a leading or trailing one, or two in a row.
+fn has_stray_dots(host: &[u8]) -> bool {
+    host.first() == Some(&b'.')
+        || host.last() == Some(&b'.')
+        || host.windows(2).any(|pair| pair == b"..")
+}
+
 /// Strips leading and trailing dots and collapses runs of dots into one.
-fn collapse_dots(host: &[u8]) -> Vec<u8> {
+pub(super) fn collapse_dots(host: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(host.len());
     for label in host
         .split(|&byte| byte == b'.')
@@ -80,7 +95,7 @@ fn collapse_dots(host: &[u8]) -> Vec<u8> {
     out
 }
 
-fn push_ipv6(literal: &[u8], out: &mut String) -> Result<HostKind, UrlError> {
+pub(super) fn push_ipv6(literal: &[u8], out: &mut String) -> Result<HostKind, UrlError> {
     let address: Ipv6Addr = std::str::from_utf8(literal)
         .ok()
         .and_then(|text| text.parse().ok())
@@ -95,7 +110,7 @@ fn push_ipv6(literal: &[u8], out: &mut String) -> Result<HostKind, UrlError> {
     Ok(HostKind::Ipv6)
 }
 
-fn push_display(value: impl std::fmt::Display, out: &mut String) {
+pub(super) fn push_display(value: impl std::fmt::Display, out: &mut String) {
     use std::fmt::Write as _;
     // Writing into a String cannot fail.
     let _ = write!(out, "{value}");
@@ -104,7 +119,9 @@ fn push_display(value: impl std::fmt::Display, out: &mut String) {
 /// Parses an IPv4 address the way `inet_aton` and browsers do: one to four dot-separated numbers,
 /// each decimal, octal (leading `0`) or hexadecimal (leading `0x`); the last number fills all the
 /// bytes not given by the others, so `10.1` is 10.0.0.1 and `3279880203` is 195.127.0.11.
-fn parse_ipv4(host: &[u8]) -> Option<Ipv4Addr> {
+///
+/// Letters are read in either case (`0X7F`, `0xAB`), so the host need not be lowercased first.
+pub(super) fn parse_ipv4(host: &[u8]) -> Option<Ipv4Addr> {
     let mut numbers = [0u64; 4];
     let mut count = 0;
     for part in host.split(|&byte| byte == b'.') {
