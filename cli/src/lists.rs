@@ -123,7 +123,7 @@ pub(crate) fn compile(args: &CompileArgs) -> anyhow::Result<()> {
             skipped_invalid: imported.skipped_invalid,
         });
         builder
-            .add_hashed_urls(&source.name, imported.hashes)
+            .add_hashed_urls(&source.name, imported.entries)
             .with_context(|| format!("cannot add the list {}", source.name))?;
     }
 
@@ -180,8 +180,9 @@ fn write_list_summary(
     if list.kind() == ListKind::HashedUrls {
         write!(
             out,
-            " ({:.2} in the prefix set)",
-            per_entry(list.prefix_bytes_used())
+            " ({:.2} in the prefix set, {:.2} in the host prefilter)",
+            per_entry(list.prefix_bytes_used()),
+            per_entry(list.host_filter_bytes_used())
         )?;
     }
     if let Some(summary) = summary {

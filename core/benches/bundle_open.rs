@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::bundle::{BundleBuilder, ListBundle, ListKind};
 use childsafe_core::filter::import::{ListFormat, import_domains};
-use childsafe_core::filter::{CanonicalUrl, ExpressionHash};
+use childsafe_core::filter::{CanonicalUrl, ExpressionHash, HashedUrlEntry};
 
 const CATEGORY_DOMAINS: usize = 1_000_000;
 const HASHED_URLS: usize = 10_000;
@@ -45,7 +45,8 @@ fn main() {
             )
         })
         .collect();
-    let hashes: Vec<ExpressionHash> = urls.iter().map(|url| first_hash(url)).collect();
+    let entries: Vec<HashedUrlEntry> = urls.iter().map(|url| first_entry(url)).collect();
+    let hashes: Vec<ExpressionHash> = entries.iter().map(|entry| entry.hash).collect();
     let text: String = domains.iter().map(|domain| format!("{domain}\n")).collect();
 
     let (key, _) = SigningKey::generate().unwrap();
@@ -56,7 +57,7 @@ fn main() {
         .add_domains("category", ListKind::Category, domains.iter().cloned())
         .unwrap();
     builder
-        .add_hashed_urls("hashed", hashes.iter().copied())
+        .add_hashed_urls("hashed", entries.iter().cloned())
         .unwrap();
     let bytes = builder.sign(&key).unwrap();
     let build_time = start.elapsed();
@@ -86,26 +87,36 @@ fn main() {
                 "",
                 per_entry(list.prefix_bytes_used())
             );
+            println!(
+                "  {:<20} {:>10} and the host prefilter: {:.3} bytes/entry",
+                "",
+                "",
+                per_entry(list.host_filter_bytes_used())
+            );
         }
     }
 
     // The prefix set's size depends on the entry count (gaps of about 2^32 / n), so it is shown
-    // for larger hashed lists too, made of random hashes.
+    // for larger hashed lists too, made of random hashes, five per host.
     for count in [100_000, 1_000_000] {
-        let random_hashes = (0..count).map(|_| {
+        let random_hashes = (0..count).map(|i| {
             let mut hash = [0u8; 32];
             for chunk in hash.chunks_mut(8) {
                 chunk.copy_from_slice(&random.next().to_le_bytes());
             }
-            ExpressionHash(hash)
+            HashedUrlEntry {
+                hash: ExpressionHash(hash),
+                host: format!("host{}.example", i / 5),
+            }
         });
         let mut builder = BundleBuilder::new(1, EXPIRES);
         builder.add_hashed_urls("hashed", random_hashes).unwrap();
         let sized = ListBundle::open(builder.sign(&key).unwrap(), &trusted, NOW).unwrap();
         let list = sized.list("hashed").unwrap();
         println!(
-            "  hashed, {count:>9} entries: prefix set {:.3} bytes/entry",
-            list.prefix_bytes_used() as f64 / list.len() as f64
+            "  hashed, {count:>9} entries: prefix set {:.3} bytes/entry, host prefilter {:.3}",
+            list.prefix_bytes_used() as f64 / list.len() as f64,
+            list.host_filter_bytes_used() as f64 / list.len() as f64
         );
     }
 
@@ -175,8 +186,12 @@ fn median(times: impl Iterator<Item = Duration>) -> Duration {
 }
 
 fn first_hash(url: &str) -> ExpressionHash {
+    first_entry(url).hash
+}
+
+fn first_entry(url: &str) -> HashedUrlEntry {
     let url = CanonicalUrl::parse(url.as_bytes()).unwrap();
-    url.lookup_expressions().next().unwrap().full_hash()
+    HashedUrlEntry::from(url.lookup_expressions().next().unwrap())
 }
 
 /// A plausible domain: one to three labels of 3 to 12 letters and digits over a common TLD.

@@ -8,9 +8,9 @@
 
 use childsafe_core::crypto::{PublicKey, SigningKey};
 use childsafe_core::filter::bundle::{
-    ActiveBundle, BundleBuilder, BundleError, ListBundle, ListKind,
+    ActiveBundle, BundleBuilder, BundleError, FORMAT_VERSION, ListBundle, ListKind,
 };
-use childsafe_core::filter::{CanonicalUrl, ExpressionHash};
+use childsafe_core::filter::{CanonicalUrl, ExpressionHash, HashedUrlEntry};
 use proptest::prelude::*;
 
 /// 2030-01-01T00:00:00Z: far enough ahead for every bundle these tests open "now".
@@ -25,8 +25,13 @@ fn key() -> SigningKey {
 
 /// The hash of a URL's first lookup expression (exact host and path), as hashed lists store it.
 fn url_hash(url: &str) -> ExpressionHash {
+    url_entry(url).hash
+}
+
+/// A URL's first lookup expression as a hashed list takes it: its hash and host.
+fn url_entry(url: &str) -> HashedUrlEntry {
     let url = CanonicalUrl::parse(url.as_bytes()).unwrap();
-    url.lookup_expressions().next().unwrap().full_hash()
+    HashedUrlEntry::from(url.lookup_expressions().next().unwrap())
 }
 
 fn domains(names: &[&str]) -> Vec<String> {
@@ -50,8 +55,8 @@ fn small_bundle(key: &SigningKey, version: u64) -> Vec<u8> {
         .add_hashed_urls(
             "illegal",
             [
-                url_hash("http://bad.example/dir/"),
-                url_hash("http://bad.example/page.html"),
+                url_entry("http://bad.example/dir/"),
+                url_entry("http://bad.example/page.html"),
             ],
         )
         .unwrap();
@@ -132,14 +137,15 @@ fn domain_lists_answer_for_host_suffixes_and_hashed_lists_for_expressions() {
 fn thousands_of_entries_are_found_and_random_others_are_not() {
     let key = key();
     let members: Vec<String> = (0..20_000).map(|i| format!("site-{i}.example")).collect();
-    let hashes: Vec<ExpressionHash> = (0..5_000)
-        .map(|i| url_hash(&format!("http://host{i}.example/p/{i}")))
+    let entries: Vec<HashedUrlEntry> = (0..5_000)
+        .map(|i| url_entry(&format!("http://host{i}.example/p/{i}")))
         .collect();
+    let hashes: Vec<ExpressionHash> = entries.iter().map(|entry| entry.hash).collect();
     let mut builder = BundleBuilder::new(1, EXPIRES);
     builder
         .add_domains("adult", ListKind::Category, members.clone())
         .unwrap();
-    builder.add_hashed_urls("csam", hashes.clone()).unwrap();
+    builder.add_hashed_urls("csam", entries).unwrap();
     let bundle = ListBundle::open(builder.sign(&key).unwrap(), &[key.public_key()], NOW).unwrap();
 
     let adult = bundle.list("adult").unwrap();
@@ -158,6 +164,46 @@ fn thousands_of_entries_are_found_and_random_others_are_not() {
     let mut lookalike = hashes[0];
     lookalike.0[20] ^= 0x40;
     assert!(!csam.contains_hash(&lookalike));
+}
+
+#[test]
+fn a_hashed_list_lets_through_every_host_it_has_entries_on_and_few_others() {
+    let key = key();
+    // 3,000 entries on 1,000 hosts.
+    let entries: Vec<HashedUrlEntry> = (0..3_000)
+        .map(|i| url_entry(&format!("http://site{}.example/p/{i}", i / 3)))
+        .collect();
+    let mut builder = BundleBuilder::new(1, EXPIRES);
+    builder
+        .add_domains("adult", ListKind::Category, domains(&["site0.example"]))
+        .unwrap();
+    builder.add_hashed_urls("csam", entries.clone()).unwrap();
+    let bundle = ListBundle::open(builder.sign(&key).unwrap(), &[key.public_key()], NOW).unwrap();
+    let csam = bundle.list("csam").unwrap();
+
+    assert!(
+        entries
+            .iter()
+            .all(|entry| csam.may_hold_host(&bundle.probe(&entry.host)))
+    );
+    // 1,000 hosts in 2^17 short fingerprints: about 1 in 131 other hosts passes too, on purpose,
+    // so that the bundle cannot confirm a guessed host name.
+    let others = 100_000;
+    let passed = (0..others)
+        .filter(|i| csam.may_hold_host(&bundle.probe(&format!("other{i}.example"))))
+        .count();
+    assert!((others / 256..others / 100).contains(&passed), "{passed}");
+    assert!(csam.host_filter_bytes_used() < 3 * 1_000);
+
+    // A probe made under another bundle's key is recomputed, and domain lists never answer.
+    let other = ListBundle::open(small_bundle(&key, 1), &[key.public_key()], NOW).unwrap();
+    assert!(csam.may_hold_host(&other.probe("site7.example")));
+    assert!(
+        !bundle
+            .list("adult")
+            .unwrap()
+            .may_hold_host(&bundle.probe("site0.example"))
+    );
 }
 
 #[test]
@@ -228,10 +274,10 @@ fn not_a_bundle_and_a_future_format_are_named_as_such() {
         BundleError::BadMagic
     );
     let mut future = small_bundle(&key, 1);
-    future[8] = 2;
+    future[8..10].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     assert!(matches!(
         ListBundle::open(future, &trusted, NOW),
-        Err(BundleError::UnsupportedFormat { found: 2, .. })
+        Err(BundleError::UnsupportedFormat { found, .. }) if found == FORMAT_VERSION + 1
     ));
 }
 
@@ -351,7 +397,10 @@ fn use_every_list(bundle: &ListBundle) {
         let _ = (list.name(), list.kind(), list.len(), list.bytes_used());
         for domain in ["casino.example", "school.example", "bad.example", ""] {
             list.contains_domain(domain);
+            list.contains_probe(&bundle.probe(domain));
+            list.may_hold_host(&bundle.probe(domain));
         }
+        let _ = (list.prefix_bytes_used(), list.host_filter_bytes_used());
         for hash in [
             url_hash("http://bad.example/dir/"),
             ExpressionHash([0; 32]),

@@ -5,12 +5,12 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use childsafe_core::crypto::SigningKey;
-use childsafe_core::filter::CanonicalUrl;
 use childsafe_core::filter::blockpage::BlockReason;
 use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
 use childsafe_core::filter::decision::{DecisionReason, UrlDecision, UrlFilter, Verdict};
 use childsafe_core::filter::import::{ListFormat, import_domains, import_url_hashes};
 use childsafe_core::filter::policy::FilterPolicy;
+use childsafe_core::filter::{CanonicalUrl, HashedUrlEntry};
 
 const NOW: u64 = 1_800_000_000;
 const DAY: u64 = 24 * 60 * 60;
@@ -62,7 +62,7 @@ fn bundle(signing_key: &SigningKey, version: u64) -> Vec<u8> {
         )
         .unwrap();
     builder
-        .add_hashed_urls("csam", import_url_hashes(ILLEGAL_URLS).hashes)
+        .add_hashed_urls("csam", import_url_hashes(ILLEGAL_URLS).entries)
         .unwrap();
     builder
         .add_domains(
@@ -507,6 +507,6 @@ fn a_refused_bundle_leaves_the_one_in_force() {
 #[test]
 fn canonical_form_of_hashed_entries_matches_what_the_importer_hashes() {
     let url = CanonicalUrl::parse(b"http://abuse-host.example/dir/page.html").unwrap();
-    let expected = url.lookup_expressions().next().unwrap().full_hash();
-    assert!(import_url_hashes(ILLEGAL_URLS).hashes.contains(&expected));
+    let expected = HashedUrlEntry::from(url.lookup_expressions().next().unwrap());
+    assert!(import_url_hashes(ILLEGAL_URLS).entries.contains(&expected));
 }

@@ -139,7 +139,17 @@ fn a_url_list_is_hashed_by_each_entrys_exact_expression() {
         hash_of("other.example/q?id=7"),
     ];
     expected.sort();
-    assert_eq!(imported.hashes, expected);
+    let hashes: Vec<_> = imported.entries.iter().map(|entry| entry.hash).collect();
+    assert_eq!(hashes, expected);
+    // Each entry keeps the host its expression starts with, for the list's host prefilter.
+    assert!(imported.entries.iter().all(|entry| {
+        let expected_host = if entry.hash == hash_of("other.example/q?id=7") {
+            "other.example"
+        } else {
+            "evil.example"
+        };
+        entry.host == expected_host
+    }));
     assert_eq!(imported.lines, 7);
     assert_eq!(imported.skipped_comments, 2);
     assert_eq!(imported.skipped_invalid, 1);
@@ -150,8 +160,10 @@ fn a_directory_entry_matches_pages_below_it_and_a_page_entry_only_itself() {
     let imported = import_url_hashes(b"evil.example/dir/\nevil.example/page.html\n");
     let matches = |raw: &str| {
         let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-        url.lookup_expressions()
-            .any(|expression| imported.hashes.contains(&expression.full_hash()))
+        url.lookup_expressions().any(|expression| {
+            let hash = expression.full_hash();
+            imported.entries.iter().any(|entry| entry.hash == hash)
+        })
     };
     assert!(matches("http://evil.example/dir/sub/file.html?x=1"));
     assert!(matches("https://www.evil.example/page.html"));

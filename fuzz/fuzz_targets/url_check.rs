@@ -5,10 +5,10 @@
 use std::sync::OnceLock;
 
 use childsafe_core::crypto::SigningKey;
-use childsafe_core::filter::CanonicalUrl;
 use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
 use childsafe_core::filter::decision::{UrlFilter, Verdict};
 use childsafe_core::filter::policy::FilterPolicy;
+use childsafe_core::filter::{CanonicalUrl, HashedUrlEntry};
 use libfuzzer_sys::fuzz_target;
 
 const NOW: u64 = 1_800_000_000;
@@ -26,11 +26,18 @@ fn filter_and_policy() -> &'static (UrlFilter, FilterPolicy) {
             .add_domains("kids", ListKind::Allow, ["kids.example".to_owned()])
             .expect("allowlist");
         let page = CanonicalUrl::parse(b"http://bad.example/page").expect("canonical");
-        let hash = page.lookup_expressions().next().expect("an expression").full_hash();
-        builder.add_hashed_urls("csam", [hash]).expect("hashed list");
+        let entry = HashedUrlEntry::from(page.lookup_expressions().next().expect("an expression"));
+        builder
+            .add_hashed_urls("csam", [entry])
+            .expect("hashed list");
         let mut filter = UrlFilter::new(vec![key.public_key()]);
-        filter.install_bundle(builder.sign(&key).expect("signed"), NOW).expect("installed");
-        let mut policy = FilterPolicy { safe_search: true, ..FilterPolicy::default() };
+        filter
+            .install_bundle(builder.sign(&key).expect("signed"), NOW)
+            .expect("installed");
+        let mut policy = FilterPolicy {
+            safe_search: true,
+            ..FilterPolicy::default()
+        };
         for category in ["adult", "ip-literal", "doh", "unsafe-search"] {
             policy.block_category(category);
         }
@@ -46,5 +53,8 @@ fuzz_target!(|raw: &[u8]| {
     }
     let (filter, policy) = filter_and_policy();
     let decision = filter.check(raw, policy, NOW);
-    assert_eq!(decision.verdict == Verdict::Rewrite, decision.rewrite_url.is_some());
+    assert_eq!(
+        decision.verdict == Verdict::Rewrite,
+        decision.rewrite_url.is_some()
+    );
 });

@@ -25,7 +25,9 @@ use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
 use super::policy::{FilterPolicy, builtin_category};
 use super::safesearch::SafeSearchOutcome;
-use super::{CanonicalUrl, ExpressionHash, HostKind, MAX_HOST_SUFFIXES, MAX_PATH_PREFIXES};
+use super::{
+    CanonicalUrl, ExpressionHash, HostKind, LookupExpression, MAX_HOST_SUFFIXES, MAX_PATH_PREFIXES,
+};
 use super::{proxies, safesearch};
 use crate::crypto::PublicKey;
 
@@ -65,6 +67,10 @@ const DOH_RESOLVERS: &[&str] = &[
 
 /// The RFC 8484 default path of a DNS-over-HTTPS endpoint.
 const DOH_PATH: &str = "/dns-query";
+
+/// Host suffixes whose probes a decision holds without allocating: hosts of up to this many
+/// labels, which is every real one. A longer host spills its probes to the heap.
+const INLINE_PROBES: usize = 8;
 
 /// What to do with a URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -264,7 +270,9 @@ impl Judge<'_> {
         if depth > MAX_WRAPPING_DEPTH {
             return UrlDecision::block(DecisionReason::NotAWebAddress);
         }
-        if let Some(list) = self.illegal_material_list(url) {
+        // Each host suffix is fingerprinted once, then looked up in every list.
+        let probes = HostProbes::of(url, self.bundle);
+        if let Some(list) = self.illegal_material_list(url, &probes) {
             return UrlDecision::block(DecisionReason::IllegalMaterial).with_category(list);
         }
         let host = url.host();
@@ -292,10 +300,16 @@ impl Judge<'_> {
             None
         };
 
-        let search = safesearch::enforce(url);
+        // The SafeSearch outcome serves rule 9 and the built-in `unsafe-search` category only.
+        let search =
+            if self.policy.safe_search || self.policy.blocks(builtin_category::UNSAFE_SEARCH) {
+                safesearch::enforce(url)
+            } else {
+                SafeSearchOutcome::NotASearchEngine
+            };
         let mut outcome = match parent_allowed {
             Some(reason) => UrlDecision::allow(reason),
-            None => match self.lists_and_categories(url, &search) {
+            None => match self.lists_and_categories(url, &probes, &search) {
                 Some(decision) if decision.verdict == Verdict::Block => return decision,
                 Some(decision) => decision,
                 None => UrlDecision::allow(DecisionReason::NoRuleApplies),
@@ -321,57 +335,64 @@ impl Judge<'_> {
     fn lists_and_categories(
         &self,
         url: &CanonicalUrl,
+        probes: &HostProbes<'_>,
         search: &SafeSearchOutcome,
     ) -> Option<UrlDecision> {
-        // Each host suffix is fingerprinted once, then looked up in every domain list.
-        let probes: Vec<DomainProbe<'_>> = match self.bundle {
-            Some(bundle) => HostSuffixes::of(url)
-                .iter()
-                .map(|suffix| bundle.probe(suffix))
-                .collect(),
-            None => Vec::new(),
-        };
-        if let Some(list) = self.domain_list_hit(&probes, |list| list.kind() == ListKind::Allow) {
+        if let Some(list) = self.domain_list_hit(probes, |list| list.kind() == ListKind::Allow) {
             return Some(UrlDecision::allow(DecisionReason::Allowlisted).with_category(list));
         }
         if self.policy.allowlist_only {
             return Some(UrlDecision::block(DecisionReason::NotOnAllowlist));
         }
-        let blocked_list = self.domain_list_hit(&probes, |list| {
+        let blocked_list = self.domain_list_hit(probes, |list| {
             list.kind() == ListKind::Category && self.policy.blocks(list.name())
         });
         if let Some(list) = blocked_list {
             return Some(UrlDecision::block(DecisionReason::BlockedCategory).with_category(list));
         }
-        let builtin =
-            builtin_categories(url, search).find(|category| self.policy.blocks(category))?;
+        let builtin = builtin_category_of(url, search, |category| self.policy.blocks(category))?;
         Some(UrlDecision::block(DecisionReason::BlockedCategory).with_category(builtin))
     }
 
     /// The name of the first hashed URL list that holds any lookup expression of `url`.
-    fn illegal_material_list(&self, url: &CanonicalUrl) -> Option<&str> {
+    ///
+    /// A list's host prefilter is asked first for each lookup host suffix (with the fingerprint
+    /// `probes` already hold), so only the expressions of a suffix that passes are hashed: for
+    /// most URLs, none. Each expression is hashed at most once, whatever the number of lists.
+    fn illegal_material_list(&self, url: &CanonicalUrl, probes: &HostProbes<'_>) -> Option<&str> {
         let bundle = self.bundle?;
-        let mut hashed_lists = bundle
-            .lists()
-            .filter(|list| list.kind() == ListKind::HashedUrls)
-            .peekable();
-        hashed_lists.peek()?;
-        // Each expression is hashed once, then checked against every hashed list.
-        let mut hashes = [ExpressionHash([0; 32]); MAX_HOST_SUFFIXES * MAX_PATH_PREFIXES];
-        let mut count = 0;
-        for (slot, expression) in hashes.iter_mut().zip(url.lookup_expressions()) {
-            *slot = expression.full_hash();
-            count += 1;
+        let expressions = url.lookup_expressions();
+        let (hosts, paths) = (expressions.host_suffixes(), expressions.path_prefixes());
+        let mut hashes: Option<[[Option<ExpressionHash>; MAX_PATH_PREFIXES]; MAX_HOST_SUFFIXES]> =
+            None;
+        for list in bundle.lists() {
+            if list.kind() != ListKind::HashedUrls {
+                continue;
+            }
+            for (host_index, &host) in hosts.iter().enumerate() {
+                let passes = match probes.find(host) {
+                    Some(probe) => list.may_hold_host(probe),
+                    None => list.may_hold_host(&bundle.probe(host)),
+                };
+                if !passes {
+                    continue;
+                }
+                let row = &mut hashes.get_or_insert_default()[host_index];
+                for (slot, &path) in row.iter_mut().zip(paths) {
+                    let hash =
+                        slot.get_or_insert_with(|| LookupExpression::new(host, path).full_hash());
+                    if list.contains_hash(hash) {
+                        return Some(list.name());
+                    }
+                }
+            }
         }
-        let hashes = &hashes[..count];
-        hashed_lists
-            .find(|list| hashes.iter().any(|hash| list.contains_hash(hash)))
-            .map(|list| list.name())
+        None
     }
 
     fn domain_list_hit(
         &self,
-        probes: &[DomainProbe<'_>],
+        probes: &HostProbes<'_>,
         wanted: impl Fn(&BundleList<'_>) -> bool,
     ) -> Option<&str> {
         self.bundle?
@@ -421,24 +442,31 @@ fn enforce_safe_search(
     }
 }
 
-/// Built-in categories that `url` falls in; `search` is its SafeSearch outcome.
-fn builtin_categories(
+/// The first built-in category, in the order `ip-literal`, `doh`, `unsafe-search`, that `url`
+/// falls in and `blocked` says is blocked; `search` is its SafeSearch outcome. A category is only
+/// looked into when it is blocked.
+fn builtin_category_of(
     url: &CanonicalUrl,
     search: &SafeSearchOutcome,
-) -> impl Iterator<Item = &'static str> {
-    let ip_literal = url.host_kind() != HostKind::Domain;
-    let doh = url.path() == DOH_PATH
-        || HostSuffixes::of(url)
-            .iter()
-            .any(|suffix| DOH_RESOLVERS.contains(&suffix));
-    let unsafe_search = matches!(search, SafeSearchOutcome::CannotBeForcedSafe { .. });
-    [
-        (ip_literal, builtin_category::IP_LITERAL),
-        (doh, builtin_category::DOH),
-        (unsafe_search, builtin_category::UNSAFE_SEARCH),
-    ]
-    .into_iter()
-    .filter_map(|(applies, name)| applies.then_some(name))
+    blocked: impl Fn(&str) -> bool,
+) -> Option<&'static str> {
+    let ip_literal = || url.host_kind() != HostKind::Domain;
+    let doh = || {
+        url.path() == DOH_PATH
+            || HostSuffixes::of(url)
+                .iter()
+                .any(|suffix| DOH_RESOLVERS.contains(&suffix))
+    };
+    let unsafe_search = || matches!(search, SafeSearchOutcome::CannotBeForcedSafe { .. });
+    let categories: [(&'static str, &dyn Fn() -> bool); 3] = [
+        (builtin_category::IP_LITERAL, &ip_literal),
+        (builtin_category::DOH, &doh),
+        (builtin_category::UNSAFE_SEARCH, &unsafe_search),
+    ];
+    categories
+        .into_iter()
+        .find(|(name, applies)| blocked(name) && applies())
+        .map(|(name, _)| name)
 }
 
 /// Whether a host rule (a canonical host) covers `host`: the same host, or for domains a parent
@@ -477,6 +505,49 @@ impl<'a> HostSuffixes<'a> {
             .into_iter()
             .flatten();
         std::iter::once(host).chain(parents)
+    }
+}
+
+/// The fingerprints of every host suffix of one URL under the bundle's key (none without a
+/// bundle), made once per decision and looked up in every list. In host-suffix order, longest
+/// first; inline slots past the last suffix are `None`.
+// The inline variant is meant to be large: it lives on the stack for one decision, and is what
+// spares the heap.
+#[allow(clippy::large_enum_variant)]
+enum HostProbes<'a> {
+    Inline([Option<DomainProbe<'a>>; INLINE_PROBES]),
+    Spilled(Vec<Option<DomainProbe<'a>>>),
+}
+
+impl<'a> HostProbes<'a> {
+    fn of(url: &'a CanonicalUrl, bundle: Option<&'a ListBundle>) -> Self {
+        let mut inline = [None; INLINE_PROBES];
+        if let Some(bundle) = bundle {
+            let suffixes = HostSuffixes::of(url);
+            for (index, suffix) in suffixes.iter().enumerate() {
+                let Some(slot) = inline.get_mut(index) else {
+                    let spilled = suffixes.iter().map(|suffix| Some(bundle.probe(suffix)));
+                    return Self::Spilled(spilled.collect());
+                };
+                *slot = Some(bundle.probe(suffix));
+            }
+        }
+        Self::Inline(inline)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &DomainProbe<'a>> {
+        let slots: &[Option<DomainProbe<'a>>] = match self {
+            Self::Inline(probes) => probes,
+            Self::Spilled(probes) => probes,
+        };
+        slots.iter().flatten()
+    }
+
+    /// The probe of `host_suffix`, a suffix of the same URL's host at a label boundary (every
+    /// lookup host suffix is one): the one of the same length.
+    fn find(&self, host_suffix: &str) -> Option<&DomainProbe<'a>> {
+        self.iter()
+            .find(|probe| probe.host_suffix().len() == host_suffix.len())
     }
 }
 

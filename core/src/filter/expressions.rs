@@ -28,6 +28,11 @@ pub struct LookupExpression<'a> {
 }
 
 impl<'a> LookupExpression<'a> {
+    /// The expression made of `host` (a host suffix) and `path` (a path prefix) of one URL.
+    pub(crate) fn new(host: &'a str, path: &'a str) -> Self {
+        Self { host, path }
+    }
+
     /// The host suffix part (`b.c` in `b.c/1/`).
     pub fn host_suffix(&self) -> &'a str {
         self.host
@@ -66,6 +71,29 @@ impl ExpressionHash {
     }
 }
 
+/// One entry of a hashed URL list as the offline compiler gets it: the hash of a lookup expression
+/// and the host suffix that expression starts with.
+///
+/// The bundle keeps only the hash and a deliberately ambiguous short fingerprint of the host (see
+/// [`BundleBuilder::add_hashed_urls`](crate::filter::bundle::BundleBuilder::add_hashed_urls)),
+/// which lets the phone skip the hashing for the hosts that carry no entry.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HashedUrlEntry {
+    /// The SHA-256 of the whole expression.
+    pub hash: ExpressionHash,
+    /// The expression's host suffix, as [`LookupExpression::host_suffix`] gives it.
+    pub host: String,
+}
+
+impl From<LookupExpression<'_>> for HashedUrlEntry {
+    fn from(expression: LookupExpression<'_>) -> Self {
+        Self {
+            hash: expression.full_hash(),
+            host: expression.host_suffix().to_owned(),
+        }
+    }
+}
+
 impl fmt::Display for ExpressionHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
@@ -100,6 +128,20 @@ impl<'a> LookupExpressions<'a> {
             path_count,
             next: 0,
         }
+    }
+}
+
+impl<'a> LookupExpressions<'a> {
+    /// The host suffixes the expressions are made of, longest first: the exact host and up to
+    /// four parents, [`MAX_HOST_SUFFIXES`] at most.
+    pub fn host_suffixes(&self) -> &[&'a str] {
+        &self.hosts[..self.host_count]
+    }
+
+    /// The path prefixes the expressions are made of, in lookup order: with the query, exact,
+    /// then the directories from the root, [`MAX_PATH_PREFIXES`] at most.
+    pub fn path_prefixes(&self) -> &[&'a str] {
+        &self.paths[..self.path_count]
     }
 }
 

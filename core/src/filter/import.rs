@@ -20,7 +20,7 @@
 
 use std::net::IpAddr;
 
-use super::{CanonicalUrl, ExpressionHash, HostKind};
+use super::{CanonicalUrl, HashedUrlEntry, HostKind};
 
 /// The longest domain name DNS allows, in bytes (RFC 1035). Longer names are invalid entries.
 const MAX_DOMAIN_BYTES: usize = 253;
@@ -117,11 +117,11 @@ pub fn import_domains(text: &[u8], format: ListFormat) -> ImportedDomains {
     imported
 }
 
-/// The entries read from a URL list, as the hashes hashed lists store, with counts.
+/// The entries read from a URL list, as hashed lists take them, with counts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportedUrls {
-    /// The hash of each entry's expression, sorted and without duplicates.
-    pub hashes: Vec<ExpressionHash>,
+    /// Each entry's expression hash with its host, sorted by hash and without duplicates.
+    pub entries: Vec<HashedUrlEntry>,
     /// Lines read.
     pub lines: usize,
     /// Blank lines and comments (`#`, `!`).
@@ -145,18 +145,16 @@ pub fn import_url_hashes(text: &[u8]) -> ImportedUrls {
             imported.skipped_comments += 1;
             continue;
         }
-        let entry = CanonicalUrl::parse(line).ok().and_then(|url| {
-            url.lookup_expressions()
-                .next()
-                .map(|expression| expression.full_hash())
-        });
+        let entry = CanonicalUrl::parse(line)
+            .ok()
+            .and_then(|url| url.lookup_expressions().next().map(HashedUrlEntry::from));
         match entry {
-            Some(hash) => imported.hashes.push(hash),
+            Some(entry) => imported.entries.push(entry),
             None => imported.skipped_invalid += 1,
         }
     }
-    imported.hashes.sort_unstable();
-    imported.hashes.dedup();
+    imported.entries.sort_unstable();
+    imported.entries.dedup();
     imported
 }
 

@@ -18,6 +18,7 @@ pub mod safesearch;
 
 pub use canonical::{CanonicalUrl, MAX_URL_BYTES, UrlError};
 pub use expressions::{
-    ExpressionHash, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES, MAX_PATH_PREFIXES,
+    ExpressionHash, HashedUrlEntry, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES,
+    MAX_PATH_PREFIXES,
 };
 pub use host::HostKind;

@@ -42,21 +42,27 @@ const TRANSLATE_GOOG_SUFFIX: &str = ".translate.goog";
 /// when `url` is not a proxy URL. Nested proxies are unwrapped up to [`MAX_NESTING_DEPTH`] levels.
 pub fn carried_urls(url: &CanonicalUrl) -> Vec<CanonicalUrl> {
     let mut found: Vec<CanonicalUrl> = Vec::new();
-    let mut level_start = 0;
-    let mut level = vec![url.clone()];
-    for _ in 0..MAX_NESTING_DEPTH {
-        for outer in &level {
-            for carried in directly_carried(outer) {
-                if found.len() < MAX_CARRIED_URLS && carried != *url && !found.contains(&carried) {
-                    found.push(carried);
-                }
+    let keep_carried_by = |outer: &CanonicalUrl, found: &mut Vec<CanonicalUrl>| {
+        for carried in directly_carried(outer) {
+            if found.len() < MAX_CARRIED_URLS && carried != *url && !found.contains(&carried) {
+                found.push(carried);
             }
         }
-        level = found[level_start..].to_vec();
-        level_start = found.len();
+    };
+    // The first level is `url` itself, read in place: a URL that carries nothing, as almost
+    // every URL, costs no allocation.
+    keep_carried_by(url, &mut found);
+    let mut level = 0..found.len();
+    for _ in 1..MAX_NESTING_DEPTH {
         if level.is_empty() {
             break;
         }
+        let outers = found[level.clone()].to_vec();
+        let level_end = found.len();
+        for outer in &outers {
+            keep_carried_by(outer, &mut found);
+        }
+        level = level_end..found.len();
     }
     found
 }

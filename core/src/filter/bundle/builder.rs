@@ -1,11 +1,11 @@
 //! Building and signing a bundle, offline, from lists already read into memory.
 
 use super::domain_set::{self, FingerprintKey};
-use super::format::{self, HEADER_LEN, Header, LIST_RECORD_LEN, ListRecord, SEED_LEN};
-use super::hash_set;
+use super::format::{self, HEADER_LEN, Header, LIST_RECORD_LEN, ListRecord, SECTIONS, SEED_LEN};
 use super::{BundleError, ListKind, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS};
+use super::{hash_set, host_filter};
 use crate::crypto::{self, SIGNATURE_LEN, SigningKey};
-use crate::filter::ExpressionHash;
+use crate::filter::HashedUrlEntry;
 
 /// Longest canonical host accepted in a domain list, in bytes: the DNS limit for a name.
 const MAX_DOMAIN_BYTES: usize = 253;
@@ -45,7 +45,7 @@ struct PendingList {
 #[derive(Debug)]
 enum PendingEntries {
     Domains(Vec<String>),
-    Hashes(Vec<ExpressionHash>),
+    Hashes(Vec<HashedUrlEntry>),
 }
 
 impl BundleBuilder {
@@ -99,19 +99,31 @@ impl BundleBuilder {
         Ok(())
     }
 
-    /// Adds a list of hashed lookup expressions (see
-    /// [`LookupExpression::full_hash`](crate::filter::LookupExpression::full_hash)); duplicates
-    /// are fine.
+    /// Adds a list of hashed lookup expressions, each with the host suffix it starts with (see
+    /// [`HashedUrlEntry`]); duplicates are fine.
+    ///
+    /// The hosts are needed for the list's host prefilter, which lets the phone skip hashing the
+    /// URLs on no listed host. The bundle keeps only a short fingerprint of each host, short enough
+    /// that about one in 128 to 256 of any other host names matches it too, so the bundle does not
+    /// name the hosts (see the `host_filter` module). A host must be a host suffix as lookup
+    /// expressions have it: printable ASCII without `/`, not empty.
     pub fn add_hashed_urls(
         &mut self,
         name: &str,
-        hashes: impl IntoIterator<Item = ExpressionHash>,
+        entries: impl IntoIterator<Item = HashedUrlEntry>,
     ) -> Result<(), BundleError> {
         self.check_new_name(name)?;
+        let mut checked = Vec::new();
+        for (index, entry) in entries.into_iter().enumerate() {
+            if !is_expression_host(&entry.host) {
+                return Err(BundleError::InvalidHashedEntry { index });
+            }
+            checked.push(entry);
+        }
         self.lists.push(PendingList {
             name: name.to_owned(),
             kind: ListKind::HashedUrls,
-            entries: PendingEntries::Hashes(hashes.into_iter().collect()),
+            entries: PendingEntries::Hashes(checked),
         });
         Ok(())
     }
@@ -182,7 +194,7 @@ impl BundleBuilder {
 }
 
 /// One list's record, name and sections, ready to write.
-type CompiledList = (ListRecord, String, [Vec<u8>; 3]);
+type CompiledList = (ListRecord, String, [Vec<u8>; SECTIONS]);
 
 fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, BundleError> {
     let (parameter, entries, sections) = match list.entries {
@@ -195,15 +207,19 @@ fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, Bund
             (
                 set.bucket_bits,
                 set.entries,
-                [set.offsets, set.remainders, Vec::new()],
+                [set.offsets, set.remainders, Vec::new(), Vec::new()],
             )
         }
-        PendingEntries::Hashes(hashes) => {
-            let set = hash_set::encode(hashes);
+        PendingEntries::Hashes(entries) => {
+            let hosts = entries
+                .iter()
+                .map(|entry| key.fingerprint(entry.host.as_bytes()))
+                .collect();
+            let set = hash_set::encode(entries.iter().map(|entry| entry.hash).collect());
             (
                 set.rice_parameter,
                 set.entries,
-                [set.index, set.gaps, set.rests],
+                [set.index, set.gaps, set.rests, host_filter::encode(hosts)],
             )
         }
     };
@@ -230,6 +246,7 @@ fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, Bund
             section_len(&sections[0])?,
             section_len(&sections[1])?,
             section_len(&sections[2])?,
+            section_len(&sections[3])?,
         ],
     };
     Ok((record, list.name, sections))
@@ -244,6 +261,16 @@ fn is_canonical_host(host: &str) -> bool {
         && host.len() <= MAX_DOMAIN_BYTES
         && host.bytes().all(allowed)
         && host.split('.').all(|label| !label.is_empty())
+}
+
+/// Whether `host` can be the host suffix of a lookup expression: printable ASCII without a slash,
+/// not empty. Unlike domain list entries, these may carry the uppercase hex of an escape that
+/// canonicalization kept in a host, and are as long as the URL made them.
+fn is_expression_host(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|byte| byte.is_ascii_graphic() && byte != b'/')
 }
 
 #[cfg(test)]
@@ -300,6 +327,16 @@ mod tests {
             Err(BundleError::InvalidList(_))
         ));
         assert!(builder.add_hashed_urls("bad name", Vec::new()).is_err());
+        let entry = |host: &str| HashedUrlEntry {
+            hash: crate::filter::ExpressionHash([1; 32]),
+            host: host.to_owned(),
+        };
+        for bad_host in ["", "a/b", "a b"] {
+            assert_eq!(
+                builder.add_hashed_urls("h", [entry("ok.example"), entry(bad_host)]),
+                Err(BundleError::InvalidHashedEntry { index: 1 })
+            );
+        }
         for i in 1..MAX_LISTS {
             builder
                 .add_hashed_urls(&format!("l{i}"), Vec::new())

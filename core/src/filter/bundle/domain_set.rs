@@ -11,6 +11,10 @@
 //! on average. For a million domains that is `b = 16`: 5-byte remainders plus 0.26 bytes of
 //! offsets, about 5.26 bytes per domain.
 //!
+//! The same layout stores sets of *shorter* fingerprints, the top bits of the 56-bit ones: the
+//! host prefilter of a hashed URL list (see `host_filter`) keeps about `log2(hosts) + 7` bits per
+//! host, so that it answers "maybe" for a host it does not hold about once in 128 to 256 times.
+//!
 //! # False positives
 //!
 //! A host suffix that is not in a list of `n` distinct fingerprints is found only if its own
@@ -41,7 +45,7 @@ use super::{BundleError, MAX_LIST_ENTRIES};
 use crate::crypto;
 
 /// Bits of each domain fingerprint.
-const FINGERPRINT_BITS: u32 = 56;
+pub(super) const FINGERPRINT_BITS: u32 = 56;
 /// Most bucket bits: `2^24` offsets already take 64 MiB, past any useful list.
 const MAX_BUCKET_BITS: u32 = 24;
 /// Most entries per bucket, on average, that the encoder accepts when it looks for the smallest
@@ -81,20 +85,30 @@ impl FingerprintKey {
 
 /// A domain set as the builder writes it: the parameter and the two sections.
 pub(super) struct EncodedDomainSet {
+    pub(super) fingerprint_bits: u32,
     pub(super) bucket_bits: u8,
     pub(super) entries: usize,
     pub(super) offsets: Vec<u8>,
     pub(super) remainders: Vec<u8>,
 }
 
-/// Encodes a set of fingerprints (any order, duplicates allowed).
-pub(super) fn encode(mut fingerprints: Vec<u64>) -> EncodedDomainSet {
+/// Encodes a set of 56-bit domain fingerprints (any order, duplicates allowed).
+pub(super) fn encode(fingerprints: Vec<u64>) -> EncodedDomainSet {
+    encode_truncated(fingerprints, FINGERPRINT_BITS)
+}
+
+/// Encodes the top `fingerprint_bits` bits (1 to 56) of each of a set of 56-bit fingerprints.
+pub(super) fn encode_truncated(fingerprints: Vec<u64>, fingerprint_bits: u32) -> EncodedDomainSet {
+    let mut fingerprints: Vec<u64> = fingerprints
+        .into_iter()
+        .map(|fingerprint| fingerprint >> (FINGERPRINT_BITS - fingerprint_bits))
+        .collect();
     fingerprints.sort_unstable();
     fingerprints.dedup();
     let entries = fingerprints.len();
-    let bucket_bits = best_bucket_bits(entries);
-    let remainder_bits = FINGERPRINT_BITS - bucket_bits;
-    let width = remainder_width(bucket_bits);
+    let bucket_bits = best_bucket_bits(entries, fingerprint_bits);
+    let remainder_bits = fingerprint_bits - bucket_bits;
+    let width = remainder_width(fingerprint_bits, bucket_bits);
 
     let bucket_count = 1usize << bucket_bits;
     let mut offsets = Vec::with_capacity((bucket_count + 1) * OFFSET_BYTES);
@@ -115,6 +129,7 @@ pub(super) fn encode(mut fingerprints: Vec<u64>) -> EncodedDomainSet {
         remainders.extend_from_slice(&(fp & mask).to_le_bytes()[..width]);
     }
     EncodedDomainSet {
+        fingerprint_bits,
         bucket_bits: bucket_bits as u8,
         entries,
         offsets,
@@ -122,24 +137,36 @@ pub(super) fn encode(mut fingerprints: Vec<u64>) -> EncodedDomainSet {
     }
 }
 
-/// The bucket bits giving the smallest encoding for `entries` fingerprints, with buckets of at
-/// most [`MAX_MEAN_BUCKET`] entries on average.
-fn best_bucket_bits(entries: usize) -> u32 {
-    let size = |bits: u32| OFFSET_BYTES * ((1 << bits) + 1) + entries * remainder_width(bits);
-    (0..=MAX_BUCKET_BITS)
+/// The bucket bits giving the smallest encoding for `entries` fingerprints of `fingerprint_bits`
+/// bits, with buckets of at most [`MAX_MEAN_BUCKET`] entries on average and at least one bit left
+/// in every remainder.
+fn best_bucket_bits(entries: usize, fingerprint_bits: u32) -> u32 {
+    let size = |bits: u32| {
+        OFFSET_BYTES * ((1 << bits) + 1) + entries * remainder_width(fingerprint_bits, bits)
+    };
+    let most = MAX_BUCKET_BITS.min(fingerprint_bits - 1);
+    (0..=most)
         .filter(|&bits| entries >> bits <= MAX_MEAN_BUCKET)
         .min_by_key(|&bits| size(bits))
-        .unwrap_or(MAX_BUCKET_BITS)
+        .unwrap_or(most)
+}
+
+/// Bytes of the bucket offset table for `bucket_bits` bucket bits, or `None` past
+/// [`MAX_BUCKET_BITS`].
+pub(super) fn offsets_len(bucket_bits: u8) -> Option<usize> {
+    (u32::from(bucket_bits) <= MAX_BUCKET_BITS)
+        .then(|| ((1usize << bucket_bits) + 1) * OFFSET_BYTES)
 }
 
 /// Bytes kept per entry once `bucket_bits` of its fingerprint are implied by its bucket.
-fn remainder_width(bucket_bits: u32) -> usize {
-    (FINGERPRINT_BITS - bucket_bits).div_ceil(8) as usize
+fn remainder_width(fingerprint_bits: u32, bucket_bits: u32) -> usize {
+    (fingerprint_bits - bucket_bits).div_ceil(8) as usize
 }
 
 /// Where a checked domain set lies in the bundle's bytes.
 #[derive(Clone, Debug)]
 pub(super) struct DomainSetShape {
+    fingerprint_bits: u32,
     bucket_bits: u32,
     entries: usize,
     offsets: Range<usize>,
@@ -157,16 +184,39 @@ impl DomainSetShape {
         offsets: Range<usize>,
         remainders: Range<usize>,
     ) -> Result<Self, BundleError> {
+        Self::parse_truncated(
+            bytes,
+            FINGERPRINT_BITS,
+            bucket_bits,
+            entries,
+            offsets,
+            remainders,
+        )
+    }
+
+    /// [`Self::parse`] for a set of fingerprints cut to their top `fingerprint_bits` bits.
+    pub(super) fn parse_truncated(
+        bytes: &[u8],
+        fingerprint_bits: u32,
+        bucket_bits: u8,
+        entries: u32,
+        offsets: Range<usize>,
+        remainders: Range<usize>,
+    ) -> Result<Self, BundleError> {
         let bucket_bits = u32::from(bucket_bits);
         let entries = entries as usize;
-        if bucket_bits > MAX_BUCKET_BITS || entries > MAX_LIST_ENTRIES {
+        if !(1..=FINGERPRINT_BITS).contains(&fingerprint_bits)
+            || bucket_bits > MAX_BUCKET_BITS
+            || bucket_bits >= fingerprint_bits
+            || entries > MAX_LIST_ENTRIES
+        {
             return Err(BundleError::Malformed(
                 "a domain list's bucket count is out of range",
             ));
         }
         let bucket_count = 1usize << bucket_bits;
         if offsets.len() != (bucket_count + 1) * OFFSET_BYTES
-            || remainders.len() != entries * remainder_width(bucket_bits)
+            || remainders.len() != entries * remainder_width(fingerprint_bits, bucket_bits)
         {
             return Err(BundleError::Malformed(
                 "a domain list's sections do not match its entry count",
@@ -191,6 +241,7 @@ impl DomainSetShape {
             ));
         }
         Ok(Self {
+            fingerprint_bits,
             bucket_bits,
             entries,
             offsets,
@@ -203,6 +254,7 @@ impl DomainSetShape {
         // `parse` checked both ranges against this buffer; an empty section is only a fallback.
         DomainSet {
             key,
+            fingerprint_bits: self.fingerprint_bits,
             bucket_bits: self.bucket_bits,
             entries: self.entries,
             offsets: bytes.get(self.offsets.clone()).unwrap_or_default(),
@@ -215,6 +267,7 @@ impl DomainSetShape {
 #[derive(Clone, Copy)]
 pub(super) struct DomainSet<'a> {
     key: &'a FingerprintKey,
+    fingerprint_bits: u32,
     bucket_bits: u32,
     entries: usize,
     offsets: &'a [u8],
@@ -242,9 +295,11 @@ impl<'a> DomainSet<'a> {
         self.key
     }
 
-    /// Whether `fingerprint`, made with this set's key, is in the set.
+    /// Whether `fingerprint`, a 56-bit fingerprint made with this set's key, is in the set (for a
+    /// set of shorter fingerprints: whether its top bits are).
     pub(super) fn contains_fingerprint(&self, fingerprint: u64) -> bool {
-        let remainder_bits = FINGERPRINT_BITS - self.bucket_bits;
+        let fingerprint = fingerprint >> (FINGERPRINT_BITS - self.fingerprint_bits);
+        let remainder_bits = self.fingerprint_bits - self.bucket_bits;
         let bucket = (fingerprint >> remainder_bits) as usize;
         let wanted = fingerprint & ((1u64 << remainder_bits) - 1);
         let (Some(start), Some(end)) = (
@@ -253,7 +308,7 @@ impl<'a> DomainSet<'a> {
         ) else {
             return false;
         };
-        let width = remainder_width(self.bucket_bits);
+        let width = remainder_width(self.fingerprint_bits, self.bucket_bits);
         let Some(candidates) = self
             .remainders
             .get(start as usize * width..end as usize * width)
@@ -274,10 +329,19 @@ impl<'a> DomainSet<'a> {
     }
 }
 
-/// The `index`-th remainder of `width` bytes, little-endian.
+/// The `index`-th remainder of `width` bytes (1 to 7), little-endian.
 fn read_remainder(remainders: &[u8], index: usize, width: usize) -> u64 {
+    let start = index * width;
+    // One 8-byte read, masked, where the slice has 8 bytes from the start (all but the last
+    // entries); a copy of the field itself near the end.
+    if let Some(word) = remainders
+        .get(start..start + 8)
+        .and_then(|word| <[u8; 8]>::try_from(word).ok())
+    {
+        return u64::from_le_bytes(word) & ((1u64 << (8 * width)) - 1);
+    }
     let mut out = [0u8; 8];
-    if let Some(field) = remainders.get(index * width..(index + 1) * width) {
+    if let Some(field) = remainders.get(start..start + width) {
         out[..width].copy_from_slice(field);
     }
     u64::from_le_bytes(out)
@@ -341,11 +405,14 @@ mod tests {
 
     #[test]
     fn a_million_entries_take_sixteen_bucket_bits_and_five_byte_remainders() {
-        assert_eq!(best_bucket_bits(1_000_000), 16);
-        assert_eq!(remainder_width(16), 5);
-        assert_eq!(best_bucket_bits(0), 0);
-        assert_eq!(best_bucket_bits(64), 0);
-        assert!(MAX_LIST_ENTRIES >> best_bucket_bits(MAX_LIST_ENTRIES) <= MAX_MEAN_BUCKET);
+        assert_eq!(best_bucket_bits(1_000_000, FINGERPRINT_BITS), 16);
+        assert_eq!(remainder_width(FINGERPRINT_BITS, 16), 5);
+        assert_eq!(best_bucket_bits(0, FINGERPRINT_BITS), 0);
+        assert_eq!(best_bucket_bits(64, FINGERPRINT_BITS), 0);
+        assert!(
+            MAX_LIST_ENTRIES >> best_bucket_bits(MAX_LIST_ENTRIES, FINGERPRINT_BITS)
+                <= MAX_MEAN_BUCKET
+        );
     }
 
     #[test]

@@ -73,6 +73,15 @@ pub enum BundleError {
         /// Position of the entry in the order it was given, from 0.
         index: usize,
     },
+    /// An entry of a hashed URL list has a host that no lookup expression can have.
+    #[error(
+        "entry {index} of a hashed URL list has an invalid host \
+         (it must be printable ASCII without '/', not empty)"
+    )]
+    InvalidHashedEntry {
+        /// Position of the entry in the order it was given, from 0.
+        index: usize,
+    },
     /// A cryptographic operation failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),

@@ -5,7 +5,7 @@ use super::{BundleError, ListKind};
 use crate::crypto::SIGNATURE_LEN;
 
 /// The bundle format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Largest bundle accepted, in bytes (128 MiB). A million category domains take about 5.3 MB,
 /// so this leaves room for every list a phone should carry while bounding what a bad download
 /// can make the phone hold.
@@ -23,9 +23,11 @@ pub(super) const MAGIC: [u8; 8] = *b"csbundle";
 /// Length of the fixed header.
 pub(super) const HEADER_LEN: usize = 56;
 /// Length of the fixed part of a list record, before its name.
-pub(super) const LIST_RECORD_LEN: usize = 20;
+pub(super) const LIST_RECORD_LEN: usize = 24;
 /// Length of the per-bundle fingerprint seed.
 pub(super) const SEED_LEN: usize = 16;
+/// Sections per list record (A to D); a kind of list leaves the ones it does not use empty.
+pub(super) const SECTIONS: usize = 4;
 /// Where the total length sits.
 const TOTAL_LEN_AT: usize = 16;
 
@@ -133,8 +135,8 @@ pub(super) struct ListRecord {
     /// Bucket bits for domain lists, the Rice parameter for hashed URL lists.
     pub(super) parameter: u8,
     pub(super) entries: u32,
-    /// Lengths of sections A, B and C, which follow the name in that order.
-    pub(super) sections: [u32; 3],
+    /// Lengths of sections A to D, which follow the name in that order.
+    pub(super) sections: [u32; SECTIONS],
 }
 
 impl ListRecord {
@@ -164,7 +166,7 @@ impl ListRecord {
             ));
         }
         let entries = reader.u32()?;
-        let sections = [reader.u32()?, reader.u32()?, reader.u32()?];
+        let sections = [reader.u32()?, reader.u32()?, reader.u32()?, reader.u32()?];
         if entries as usize > MAX_LIST_ENTRIES {
             return Err(BundleError::TooLarge {
                 what: "a list's entry count",
@@ -317,11 +319,11 @@ mod tests {
             Err(BundleError::Malformed(_))
         ));
         let mut future = bytes.clone();
-        future[MAGIC.len()] = 2;
+        future[MAGIC.len()] = 3;
         assert_eq!(
             check_envelope(&future),
             Err(BundleError::UnsupportedFormat {
-                found: 2,
+                found: 3,
                 supported: FORMAT_VERSION
             })
         );
@@ -334,7 +336,7 @@ mod tests {
             name_len: 5,
             parameter: 17,
             entries: 1000,
-            sections: [1, 2, 3],
+            sections: [1, 2, 3, 4],
         };
         let mut bytes = Vec::new();
         record.write_to(&mut bytes);

@@ -14,9 +14,11 @@
 //!   buckets (see `domain_set`), about 5.3 bytes per entry for a million domains;
 //! - hashed URL lists, stored as Rice-coded 4-byte prefixes of SHA-256 lookup-expression hashes
 //!   plus the rest of each hash to confirm a prefix hit (see `hash_set`), so the phone never holds
-//!   the addresses themselves and a prefix collision never blocks.
+//!   the addresses themselves and a prefix collision never blocks; and a host prefilter of short,
+//!   deliberately ambiguous fingerprints of the entries' hosts (see `host_filter`), so that a URL
+//!   on none of those hosts is decided without hashing any expression.
 //!
-//! # Byte layout (format version 1)
+//! # Byte layout (format version 2)
 //!
 //! All integers are little-endian. The signature covers every byte before it, starting with the
 //! magic, which keeps a bundle signature from being mistaken for anything else the key signs.
@@ -24,7 +26,7 @@
 //! ```text
 //! header (56 bytes)
 //!   0  magic            8   "csbundle"
-//!   8  format version   u16 1
+//!   8  format version   u16 2
 //!  10  flags            u16 0 (reserved)
 //!  12  list count       u32 at most MAX_LISTS
 //!  16  total length     u64 the whole bundle, signature included
@@ -40,7 +42,9 @@
 //!   8  section A length u32 bucket offsets / prefix block index
 //!  12  section B length u32 fingerprint remainders / Rice-coded prefix deltas
 //!  16  section C length u32 0 / hash remainders (28 bytes per entry)
-//!  20  name, then sections A, B, C
+//!  20  section D length u32 0 / host prefilter (its own 8-byte header, then as sections A, B of
+//!                           a domain list; see `host_filter`)
+//!  24  name, then sections A, B, C, D
 //! signature (64 bytes): Ed25519 over everything above
 //! ```
 
@@ -50,6 +54,7 @@ mod domain_set;
 mod error;
 mod format;
 mod hash_set;
+mod host_filter;
 mod open;
 mod rice;
 

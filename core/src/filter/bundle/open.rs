@@ -5,6 +5,7 @@ use std::fmt;
 use super::domain_set::{DomainSet, DomainSetShape, FingerprintKey};
 use super::format::{self, Header, ListRecord, MAX_LISTS, Reader};
 use super::hash_set::{HashSetShape, HashedUrlSet};
+use super::host_filter::{HostFilter, HostFilterShape};
 use super::{BundleError, ListKind};
 use crate::crypto::PublicKey;
 use crate::filter::ExpressionHash;
@@ -28,7 +29,7 @@ struct ListEntry {
 
 enum ListShape {
     Domains(DomainSetShape),
-    Hashes(HashSetShape),
+    Hashes(HashSetShape, HostFilterShape),
 }
 
 impl ListBundle {
@@ -113,7 +114,9 @@ impl ListBundle {
     fn view<'a>(&'a self, entry: &'a ListEntry) -> BundleList<'a> {
         let body = match &entry.shape {
             ListShape::Domains(shape) => ListBody::Domains(shape.view(&self.bytes, &self.key)),
-            ListShape::Hashes(shape) => ListBody::Hashes(shape.view(&self.bytes)),
+            ListShape::Hashes(shape, hosts) => {
+                ListBody::Hashes(shape.view(&self.bytes), hosts.view(&self.bytes, &self.key))
+            }
         };
         BundleList {
             name: &entry.name,
@@ -159,16 +162,18 @@ fn parse_lists(
         }
         // The reader starts at the bundle's first byte, so its positions are where lookups
         // will find the sections in the whole bundle.
-        let mut ranges = [0..0, 0..0, 0..0];
+        let mut ranges = [0..0, 0..0, 0..0, 0..0];
         for (range, length) in ranges.iter_mut().zip(record.sections) {
             let start = reader.position();
             reader.take(length as usize)?;
             *range = start..reader.position();
         }
-        let [a, b, c] = ranges;
+        let [a, b, c, d] = ranges;
         let shape = if record.kind.holds_domains() {
-            if !c.is_empty() {
-                return Err(BundleError::Malformed("a domain list has a third section"));
+            if !c.is_empty() || !d.is_empty() {
+                return Err(BundleError::Malformed(
+                    "a domain list has a third or fourth section",
+                ));
             }
             ListShape::Domains(DomainSetShape::parse(
                 signed,
@@ -178,14 +183,10 @@ fn parse_lists(
                 b,
             )?)
         } else {
-            ListShape::Hashes(HashSetShape::parse(
-                signed,
-                record.parameter,
-                record.entries,
-                a,
-                b,
-                c,
-            )?)
+            ListShape::Hashes(
+                HashSetShape::parse(signed, record.parameter, record.entries, a, b, c)?,
+                HostFilterShape::parse(signed, d)?,
+            )
         };
         lists.push(ListEntry {
             name,
@@ -209,6 +210,13 @@ pub struct DomainProbe<'a> {
     fingerprint: u64,
 }
 
+impl<'a> DomainProbe<'a> {
+    /// The host suffix this probe was made for.
+    pub fn host_suffix(&self) -> &'a str {
+        self.domain
+    }
+}
+
 impl fmt::Debug for DomainProbe<'_> {
     /// Names no domain: a probe is made from a URL the child visits.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -227,7 +235,7 @@ pub struct BundleList<'a> {
 #[derive(Clone, Copy)]
 enum ListBody<'a> {
     Domains(DomainSet<'a>),
-    Hashes(HashedUrlSet<'a>),
+    Hashes(HashedUrlSet<'a>, HostFilter<'a>),
 }
 
 impl<'a> BundleList<'a> {
@@ -245,7 +253,7 @@ impl<'a> BundleList<'a> {
     pub fn len(&self) -> usize {
         match self.body {
             ListBody::Domains(set) => set.len(),
-            ListBody::Hashes(set) => set.len(),
+            ListBody::Hashes(set, _) => set.len(),
         }
     }
 
@@ -261,7 +269,7 @@ impl<'a> BundleList<'a> {
     pub fn contains_domain(&self, host_suffix: &str) -> bool {
         match self.body {
             ListBody::Domains(set) => set.contains(host_suffix),
-            ListBody::Hashes(_) => false,
+            ListBody::Hashes(..) => false,
         }
     }
 
@@ -274,7 +282,24 @@ impl<'a> BundleList<'a> {
                 set.contains_fingerprint(probe.fingerprint)
             }
             ListBody::Domains(set) => set.contains(probe.domain),
-            ListBody::Hashes(_) => false,
+            ListBody::Hashes(..) => false,
+        }
+    }
+
+    /// Whether the hashed URL list may hold an entry whose expression starts with the host suffix
+    /// of `probe`: never false when it does, and true for about one in 128 to 256 other hosts (the
+    /// host prefilter is deliberately that vague, see [`BundleBuilder::add_hashed_urls`]). Only
+    /// the expressions of a host suffix that passes need hashing and [`Self::contains_hash`].
+    /// Always false for a domain list.
+    ///
+    /// [`BundleBuilder::add_hashed_urls`]: super::BundleBuilder::add_hashed_urls
+    pub fn may_hold_host(&self, probe: &DomainProbe<'_>) -> bool {
+        match self.body {
+            ListBody::Hashes(_, hosts) if std::ptr::eq(hosts.key(), probe.key) => {
+                hosts.may_hold_fingerprint(probe.fingerprint)
+            }
+            ListBody::Hashes(_, hosts) => hosts.may_hold(probe.domain),
+            ListBody::Domains(_) => false,
         }
     }
 
@@ -283,7 +308,7 @@ impl<'a> BundleList<'a> {
     pub fn contains_hash(&self, hash: &ExpressionHash) -> bool {
         match self.body {
             ListBody::Domains(_) => false,
-            ListBody::Hashes(set) => set.contains(hash),
+            ListBody::Hashes(set, _) => set.contains(hash),
         }
     }
 
@@ -291,7 +316,7 @@ impl<'a> BundleList<'a> {
     pub fn bytes_used(&self) -> usize {
         match self.body {
             ListBody::Domains(set) => set.bytes_used(),
-            ListBody::Hashes(set) => set.bytes_used(),
+            ListBody::Hashes(set, hosts) => set.bytes_used() + hosts.bytes_used(),
         }
     }
 
@@ -301,7 +326,16 @@ impl<'a> BundleList<'a> {
     pub fn prefix_bytes_used(&self) -> usize {
         match self.body {
             ListBody::Domains(_) => 0,
-            ListBody::Hashes(set) => set.prefix_bytes(),
+            ListBody::Hashes(set, _) => set.prefix_bytes(),
+        }
+    }
+
+    /// Of [`Self::bytes_used`], the bytes of a hashed URL list's host prefilter (see
+    /// [`Self::may_hold_host`]). Zero for a domain list.
+    pub fn host_filter_bytes_used(&self) -> usize {
+        match self.body {
+            ListBody::Domains(_) => 0,
+            ListBody::Hashes(_, hosts) => hosts.bytes_used(),
         }
     }
 }
