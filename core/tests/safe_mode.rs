@@ -463,3 +463,81 @@ fn the_parent_code_resets_a_locked_pin_without_network() {
         PinCheck::Right
     );
 }
+
+#[test]
+fn signed_server_time_corrects_the_clock_once_per_request() {
+    use childsafe_core::settings::server_time::{ServerTimeError, SignedServerTime};
+    let device = Device::new("server-time");
+    let (safe_mode, parent, _) = paired(&device);
+    let approve = ParentAction::ApproveAccess {
+        host: "school.example".into(),
+        until_unix: T0 + 4_000,
+    };
+    safe_mode
+        .apply_parent_command(&command(1, approve).sign(&parent).unwrap(), at(T0 + 2))
+        .unwrap();
+    assert_eq!(
+        safe_mode.filter_policy(at(T0 + 3)).unwrap().approvals.len(),
+        1
+    );
+    let (server, _) = SigningKey::generate().unwrap();
+    let (stranger, _) = SigningKey::generate().unwrap();
+    let servers = [server.public_key()];
+    let answer = |challenge: &str, key: &SigningKey, device_id: &str| {
+        SignedServerTime {
+            unix_secs: T0 + 5_000,
+            device_id: device_id.to_owned(),
+            challenge: challenge.to_owned(),
+        }
+        .sign(key)
+        .unwrap()
+    };
+
+    // Nothing was asked for yet: a signed time is refused.
+    let unasked = answer("none", &server, DEVICE);
+    assert!(matches!(
+        safe_mode.accept_signed_server_time(&unasked, &servers, at(T0 + 1)),
+        Err(SafeModeError::ServerTime(ServerTimeError::NotRequested))
+    ));
+
+    let challenge = safe_mode.server_time_challenge().unwrap();
+    for (what, envelope, expected) in [
+        (
+            "forged",
+            answer(&challenge, &stranger, DEVICE),
+            ServerTimeError::BadSignature,
+        ),
+        (
+            "other device",
+            answer(&challenge, &server, "another-child"),
+            ServerTimeError::WrongDevice,
+        ),
+        (
+            "other challenge",
+            answer("old-challenge", &server, DEVICE),
+            ServerTimeError::NotRequested,
+        ),
+    ] {
+        let refused = safe_mode.accept_signed_server_time(&envelope, &servers, at(T0 + 2));
+        assert!(
+            matches!(&refused, Err(SafeModeError::ServerTime(error)) if *error == expected),
+            "{what}: {refused:?}"
+        );
+    }
+    let good = answer(&challenge, &server, DEVICE);
+    assert_eq!(
+        safe_mode
+            .accept_signed_server_time(&good, &servers, at(T0 + 3))
+            .unwrap(),
+        T0 + 5_000
+    );
+    // The same answer again is a replay: its challenge is used up.
+    assert!(matches!(
+        safe_mode.accept_signed_server_time(&good, &servers, at(T0 + 4)),
+        Err(SafeModeError::ServerTime(ServerTimeError::NotRequested))
+    ));
+    // The clock now follows the server: an approval that ends before the server's time is over,
+    // although the phone's own clocks say little time has passed.
+    let policy = safe_mode.filter_policy(at(T0 + 5)).unwrap();
+    assert!(policy.approvals.is_empty());
+}

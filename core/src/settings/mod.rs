@@ -25,6 +25,7 @@ pub mod pin;
 mod profile;
 mod rules_summary;
 mod safe_mode;
+pub mod server_time;
 pub mod trusted_time;
 
 pub use age_band::{AgeBand, CHANGE_PERMISSIONS, ParseAgeBandError, Permission, SettingKind};

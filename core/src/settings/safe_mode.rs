@@ -19,6 +19,7 @@ use super::audit::{Actor, AuditError, AuditLog};
 use super::parent_code::{ParentCodeError, ParentCodeState, ParentCredential, ParentSecret};
 use super::parent_command::{self, CommandError, ParentAction, ParentCommand};
 use super::pin::{PinChangeAuthority, PinError, PinOutcome, PinState};
+use super::server_time::{self, ServerTimeError};
 use super::{AgeBand, LockedOut, SafeModeProfile, TrustedClock, TrustedNow, rules_summary};
 use crate::crypto::PublicKey;
 use crate::filter::blockpage::Locale;
@@ -33,6 +34,7 @@ mod keys {
     pub(super) const CLOCK: &[u8] = b"settings/clock";
     pub(super) const CARRIER_SEQUENCES: &[u8] = b"settings/carrier-sequences";
     pub(super) const PARENTS: &[u8] = b"settings/parents";
+    pub(super) const TIME_CHALLENGE: &[u8] = b"settings/time-challenge";
 }
 
 /// The band assumed when a parent command changes a device no carrier profile has set up yet:
@@ -141,6 +143,12 @@ pub enum SafeModeError {
     /// The parent code was refused.
     #[error(transparent)]
     ParentCode(#[from] ParentCodeError),
+    /// The system's random generator failed.
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
+    /// The server's signed time was refused.
+    #[error(transparent)]
+    ServerTime(#[from] ServerTimeError),
     /// A host in a command is not a host name or address.
     #[error("a host in the command is not a host name or address")]
     InvalidHost,
@@ -465,19 +473,36 @@ impl<S: Store> SafeMode<S> {
         Ok(command.action)
     }
 
-    /// Takes the server's time into the trusted clock. `server_unix` must come from a response
-    /// whose signature the caller has checked (the sync client does); it corrects a wall clock
-    /// that was set wrong in either direction.
-    pub fn accept_server_time(
+    /// A fresh challenge to send with a request for the server's signed time; the answer must
+    /// carry it back, so a signed time recorded earlier cannot be replayed to move the clock.
+    pub fn server_time_challenge(&self) -> Result<String, SafeModeError> {
+        let challenge = server_time::new_challenge()?;
+        let mut batch = WriteBatch::new();
+        put_json(&mut batch, keys::TIME_CHALLENGE, &challenge)?;
+        self.store.apply(batch)?;
+        Ok(challenge)
+    }
+
+    /// Takes the server's signed time into the trusted clock: signed by one of `server_keys`,
+    /// for this device, answering the pending [`SafeMode::server_time_challenge`]. It corrects
+    /// a wall clock set wrong in either direction; the challenge is used up either way.
+    pub fn accept_signed_server_time(
         &self,
-        server_unix: u64,
+        envelope: &[u8],
+        server_keys: &[PublicKey],
         clock: ClockReading,
-    ) -> Result<(), SafeModeError> {
+    ) -> Result<u64, SafeModeError> {
+        let setup = self.setup()?;
+        let pending: Option<String> = get_json(&self.store, keys::TIME_CHALLENGE)?;
+        let time =
+            server_time::verify(envelope, server_keys, &setup.device_id, pending.as_deref())?;
         let mut trusted: TrustedClock = get_json(&self.store, keys::CLOCK)?.unwrap_or_default();
-        trusted.accept_server_time(server_unix, clock.monotonic_secs, clock.boot_id);
+        trusted.accept_server_time(time.unix_secs, clock.monotonic_secs, clock.boot_id);
         let mut batch = WriteBatch::new();
         put_json(&mut batch, keys::CLOCK, &trusted)?;
-        Ok(self.store.apply(batch)?)
+        batch.delete(keys::TIME_CHALLENGE);
+        self.store.apply(batch)?;
+        Ok(time.unix_secs)
     }
 
     /// The state for a status screen.
