@@ -73,6 +73,27 @@ struct ImportSummary {
     skipped_invalid: usize,
 }
 
+/// Reads `source`, imports it with `import` behind a spinner, and records the lines it read and
+/// skipped (`import` returns them as lines, comments, invalid) in `summaries`.
+fn import_source<T>(
+    source: &ListSource,
+    doing: &str,
+    summaries: &mut Vec<ImportSummary>,
+    import: impl FnOnce(&[u8]) -> (T, (usize, usize, usize)),
+) -> anyhow::Result<T> {
+    let text = read_input(&source.path)?;
+    let spinner = spinner(format!("{doing} {}", source.name));
+    let (imported, (lines, skipped_comments, skipped_invalid)) = import(&text);
+    spinner.finish_and_clear();
+    summaries.push(ImportSummary {
+        name: source.name.clone(),
+        lines,
+        skipped_comments,
+        skipped_invalid,
+    });
+    Ok(imported)
+}
+
 /// Compiles the lists named in `args` into a signed bundle at `args.out`, and prints a summary
 /// per list and for the bundle on stderr.
 pub(crate) fn compile(args: &CompileArgs) -> anyhow::Result<()> {
@@ -97,33 +118,31 @@ pub(crate) fn compile(args: &CompileArgs) -> anyhow::Result<()> {
         .map(|source| (source, ListKind::Category))
         .chain(args.allow.iter().map(|source| (source, ListKind::Allow)));
     for (source, kind) in domain_lists {
-        let text = read_input(&source.path)?;
-        let spinner = spinner(format!("importing {}", source.name));
-        let imported = import_domains(&text, ListFormat::Auto);
-        spinner.finish_and_clear();
-        summaries.push(ImportSummary {
-            name: source.name.clone(),
-            lines: imported.lines,
-            skipped_comments: imported.skipped_comments,
-            skipped_invalid: imported.skipped_invalid,
-        });
+        let imported = import_source(source, "importing", &mut summaries, |text| {
+            let imported = import_domains(text, ListFormat::Auto);
+            let counts = (
+                imported.lines,
+                imported.skipped_comments,
+                imported.skipped_invalid,
+            );
+            (imported.domains, counts)
+        })?;
         builder
-            .add_domains(&source.name, kind, imported.domains)
+            .add_domains(&source.name, kind, imported)
             .with_context(|| format!("cannot add the list {}", source.name))?;
     }
     for source in &args.hashed_urls {
-        let text = read_input(&source.path)?;
-        let spinner = spinner(format!("importing and hashing {}", source.name));
-        let imported = import_url_hashes(&text);
-        spinner.finish_and_clear();
-        summaries.push(ImportSummary {
-            name: source.name.clone(),
-            lines: imported.lines,
-            skipped_comments: imported.skipped_comments,
-            skipped_invalid: imported.skipped_invalid,
-        });
+        let imported = import_source(source, "importing and hashing", &mut summaries, |text| {
+            let imported = import_url_hashes(text);
+            let counts = (
+                imported.lines,
+                imported.skipped_comments,
+                imported.skipped_invalid,
+            );
+            (imported.entries, counts)
+        })?;
         builder
-            .add_hashed_urls(&source.name, imported.entries)
+            .add_hashed_urls(&source.name, imported)
             .with_context(|| format!("cannot add the list {}", source.name))?;
     }
 
