@@ -541,3 +541,45 @@ fn signed_server_time_corrects_the_clock_once_per_request() {
     let policy = safe_mode.filter_policy(at(T0 + 5)).unwrap();
     assert!(policy.approvals.is_empty());
 }
+
+#[test]
+fn a_child_may_tighten_what_their_band_allows_and_nothing_that_loosens() {
+    use childsafe_core::settings::ChildChange;
+    let device = Device::new("child-changes");
+    let safe_mode = device.open();
+    // Before safe mode is on, a child changes nothing.
+    assert!(matches!(
+        safe_mode.change_as_child(ChildChange::TurnOnSafeSearch, at(T0)),
+        Err(SafeModeError::ParentRequired)
+    ));
+    safe_mode
+        .activate(&device.profile(1, "13-15"), at(T0 + 1))
+        .unwrap();
+    safe_mode
+        .change_as_child(ChildChange::BlockCategory("gaming".into()), at(T0 + 2))
+        .unwrap();
+    safe_mode
+        .change_as_child(
+            ChildChange::DenyHost("Distracting.Example".into()),
+            at(T0 + 3),
+        )
+        .unwrap();
+    let policy = safe_mode.filter_policy(at(T0 + 4)).unwrap();
+    assert!(policy.blocks("gaming"));
+    assert!(policy.denied_hosts.contains("distracting.example"));
+    let entries = safe_mode.audit().entries().unwrap();
+    assert_eq!(entries.last().unwrap().actor, Actor::Child);
+
+    // The youngest band may not even tighten alone: a parent sets everything.
+    let young = Device::new("child-changes-young");
+    let young_mode = young.open();
+    young_mode
+        .activate(&young.profile(1, "0-5"), at(T0 + 1))
+        .unwrap();
+    let before = status(&young_mode, at(T0 + 2));
+    assert!(matches!(
+        young_mode.change_as_child(ChildChange::DenyHost("x.example".into()), at(T0 + 2)),
+        Err(SafeModeError::ParentRequired)
+    ));
+    assert_eq!(status(&young_mode, at(T0 + 3)), before);
+}

@@ -32,7 +32,9 @@ pub use age_band::{AgeBand, CHANGE_PERMISSIONS, ParseAgeBandError, Permission, S
 pub use lockout::{LockedOut, Lockout};
 pub use profile::{Approval, SafeModeProfile};
 pub use rules_summary::rules_summary;
-pub use safe_mode::{ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
+pub use safe_mode::{
+    ChildChange, ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
+};
 pub use trusted_time::{TrustedClock, TrustedNow};
 
 /// PBKDF2-HMAC-SHA256 iterations for a new parent PIN hash.

@@ -20,7 +20,10 @@ use super::parent_code::{ParentCodeError, ParentCodeState, ParentCredential, Par
 use super::parent_command::{self, CommandError, ParentAction, ParentCommand};
 use super::pin::{PinChangeAuthority, PinError, PinOutcome, PinState};
 use super::server_time::{self, ServerTimeError};
-use super::{AgeBand, LockedOut, SafeModeProfile, TrustedClock, TrustedNow, rules_summary};
+use super::{
+    AgeBand, LockedOut, Permission, SafeModeProfile, SettingKind, TrustedClock, TrustedNow,
+    rules_summary,
+};
 use crate::crypto::PublicKey;
 use crate::filter::blockpage::Locale;
 use crate::filter::policy::{FilterPolicy, canonical_host};
@@ -70,6 +73,35 @@ struct PairedParent {
     key: PublicKey,
     last_sequence: Option<u64>,
     code: ParentCodeState,
+}
+
+/// A change the child may ask for alone, when their age band allows it (see
+/// [`super::CHANGE_PERMISSIONS`]): only changes that make the filter stricter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChildChange {
+    /// Block one more category.
+    BlockCategory(String),
+    /// Never load a host.
+    DenyHost(String),
+    /// Take a host off the parent's allowed hosts.
+    RemoveAllowedHost(String),
+    /// Switch SafeSearch on.
+    TurnOnSafeSearch,
+    /// Switch allowlist-only browsing on.
+    TurnOnAllowlistOnly,
+}
+
+impl ChildChange {
+    /// The row of the permission table this change falls under.
+    pub fn kind(&self) -> SettingKind {
+        match self {
+            Self::BlockCategory(_) => SettingKind::BlockCategory,
+            Self::DenyHost(_) => SettingKind::DenyHost,
+            Self::RemoveAllowedHost(_) => SettingKind::RemoveAllowedHost,
+            Self::TurnOnSafeSearch => SettingKind::TurnOnSafeSearch,
+            Self::TurnOnAllowlistOnly => SettingKind::TurnOnAllowlistOnly,
+        }
+    }
 }
 
 /// The answer to a PIN check.
@@ -131,6 +163,9 @@ pub enum SafeModeError {
     /// The PIN could not be set or changed.
     #[error(transparent)]
     Pin(#[from] PinError),
+    /// The child's age band does not let the child make this change alone.
+    #[error("this change needs a parent at this age band")]
+    ParentRequired,
     /// A PIN is needed for this change and none was given, or none is set yet.
     #[error("this change needs the parent PIN")]
     PinRequired,
@@ -503,6 +538,54 @@ impl<S: Store> SafeMode<S> {
         batch.delete(keys::TIME_CHALLENGE);
         self.store.apply(batch)?;
         Ok(time.unix_secs)
+    }
+
+    /// Makes a change the child asked for, if the permission table lets a child of this age
+    /// band make it alone; otherwise refuses with [`SafeModeError::ParentRequired`] and changes
+    /// nothing. Recorded in the audit log as the child's.
+    pub fn change_as_child(
+        &self,
+        change: ChildChange,
+        clock: ClockReading,
+    ) -> Result<(), SafeModeError> {
+        let mut profile = self.profile()?.ok_or(SafeModeError::ParentRequired)?;
+        if !profile.enabled || profile.permission(change.kind()) != Permission::Child {
+            return Err(SafeModeError::ParentRequired);
+        }
+        let host = |text: &str| canonical_host(text).map_err(|_| SafeModeError::InvalidHost);
+        let description = match change {
+            ChildChange::BlockCategory(category) => {
+                let description = format!("blocked category {category}");
+                profile.blocked_categories.insert(category);
+                description
+            }
+            ChildChange::DenyHost(text) => {
+                let host = host(&text)?;
+                profile.allowed_hosts.remove(&host);
+                let description = format!("denied host {host}");
+                profile.denied_hosts.insert(host);
+                description
+            }
+            ChildChange::RemoveAllowedHost(text) => {
+                let host = host(&text)?;
+                let description = format!("removed allowed host {host}");
+                profile.allowed_hosts.remove(&host);
+                description
+            }
+            ChildChange::TurnOnSafeSearch => {
+                profile.safe_search = true;
+                "SafeSearch on".to_owned()
+            }
+            ChildChange::TurnOnAllowlistOnly => {
+                profile.allowlist_only = true;
+                "allowlist-only browsing on".to_owned()
+            }
+        };
+        let (now, mut batch) = self.begin(clock)?;
+        put_json(&mut batch, keys::PROFILE, &profile)?;
+        self.audit()
+            .append(&mut batch, Actor::Child, description, now.unix_secs())?;
+        Ok(self.store.apply(batch)?)
     }
 
     /// The state for a status screen.
