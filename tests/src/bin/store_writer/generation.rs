@@ -3,9 +3,14 @@
 //! Shared by the writer binary and by `tests/tests/store_crash.rs` (which includes this file by
 //! path), so both sides agree on what a consistent store looks like. Generation `g` is one batch
 //! that writes `g` to four keys, a payload whose length and bytes depend on `g`, a checksum over
-//! all of it, and a key that exists only for odd `g` (so every other batch also deletes).
+//! all of it, and a key that exists only for odd `g` (so every other batch also deletes). Like a
+//! real settings change, it also writes the safe-mode profile (its blocked categories name `g`)
+//! and appends an entry to the hash-chained audit log, so the log must verify with exactly `g`
+//! entries.
 
-use childsafe_core::store::{Store, WriteBatch};
+use childsafe_core::settings::audit::{Actor, AuditLog};
+use childsafe_core::settings::{AgeBand, SafeModeProfile};
+use childsafe_core::store::{Store, WriteBatch, get_json, put_json};
 
 /// The namespace of every key the crash test writes.
 pub(crate) const PREFIX: &[u8] = b"crash/";
@@ -22,11 +27,13 @@ const PAYLOAD: &[u8] = b"crash/payload";
 const CHECKSUM: &[u8] = b"crash/checksum";
 /// Present, holding the generation, only after an odd generation.
 const ODD: &[u8] = b"crash/odd";
+/// Where the safe-mode profile lives, as safe mode itself keeps it.
+const PROFILE: &[u8] = b"settings/profile";
 /// The largest payload, in bytes.
 const MAX_PAYLOAD: u64 = 3000;
 
-/// The batch that moves the store to generation `g`.
-pub(crate) fn generation_batch(g: u64) -> WriteBatch {
+/// The batch that moves `store` from generation `g - 1` to generation `g`.
+pub(crate) fn generation_batch(store: &dyn Store, g: u64) -> Result<WriteBatch, String> {
     let number = g.to_string();
     let payload = payload(g);
     let mut batch = WriteBatch::new();
@@ -40,7 +47,19 @@ pub(crate) fn generation_batch(g: u64) -> WriteBatch {
     } else {
         batch.delete(ODD);
     }
-    batch
+    put_json(&mut batch, PROFILE, &profile(g)).map_err(|e| format!("profile: {e}"))?;
+    AuditLog::new(store)
+        .append(&mut batch, Actor::System, format!("generation {g}"), g)
+        .map_err(|e| format!("audit: {e}"))?;
+    Ok(batch)
+}
+
+/// Generation `g`'s safe-mode profile: a band and one category that follow from `g`.
+fn profile(g: u64) -> SafeModeProfile {
+    let band = AgeBand::ALL[(g % AgeBand::ALL.len() as u64) as usize];
+    let mut profile = SafeModeProfile::for_band(band);
+    profile.blocked_categories.insert(format!("generation-{g}"));
+    profile
 }
 
 /// The generation the store holds: 0 for a store the crash test never wrote, or why the store
@@ -83,6 +102,19 @@ pub(crate) fn stored_generation(store: &dyn Store) -> Result<u64, String> {
     }
     if entries.len() != COPIES.len() + 2 + usize::from(odd_expected.is_some()) {
         return Err(format!("unexpected keys: {} entries", entries.len()));
+    }
+    let stored_profile: Option<SafeModeProfile> =
+        get_json(store, PROFILE).map_err(|e| format!("the profile could not be read: {e}"))?;
+    if stored_profile != Some(profile(g)) {
+        return Err(format!("the safe-mode profile is not generation {g}'s"));
+    }
+    let logged = AuditLog::new(store)
+        .verify()
+        .map_err(|e| format!("the audit log does not verify: {e}"))?;
+    if logged != g {
+        return Err(format!(
+            "the audit log holds {logged} entries at generation {g}"
+        ));
     }
     Ok(g)
 }

@@ -1,6 +1,9 @@
 //! Writes to a device store until it is killed: the process that `tests/tests/store_crash.rs`
 //! kills at random moments.
 //!
+//! Each generation is a settings change as safe mode makes it: the profile and an audit entry in
+//! one batch, with keys that must agree (see `generation`).
+//!
 //! `store_writer DIR` opens the sealed store in `DIR/db` with the key file `DIR/data.key` and
 //! prints, one line each, flushed at once:
 //! - `opening` just before opening (so a kill after it and before the next line hit the
@@ -60,8 +63,9 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
 
     while started.elapsed() < MAX_RUN {
         g += 1;
+        let batch = generation::generation_batch(&store, g)?;
         store
-            .apply(generation::generation_batch(g))
+            .apply(batch)
             .map_err(|e| format!("apply generation {g}: {e}"))?;
         say(format!("acked {g}"))?;
     }
