@@ -39,7 +39,12 @@ pub(crate) struct InitArgs {
     country: Option<String>,
     /// A carrier public key (base64url) whose activation profiles the device accepts; repeat
     /// for several.
-    #[arg(long = "trust-carrier", value_name = "PUBKEY")]
+    // A base64url key starts with `-` one time in 64.
+    #[arg(
+        long = "trust-carrier",
+        value_name = "PUBKEY",
+        allow_hyphen_values = true
+    )]
     trusted_carriers: Vec<PublicKey>,
 }
 
