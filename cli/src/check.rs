@@ -20,7 +20,13 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "BUNDLE")]
     bundle: std::path::PathBuf,
     /// A public key (base64url) the bundle may be signed with; repeat for several.
-    #[arg(long = "trust", value_name = "PUBKEY", required = true)]
+    // A base64url key starts with `-` one time in 64: it is still a value, not an option.
+    #[arg(
+        long = "trust",
+        value_name = "PUBKEY",
+        required = true,
+        allow_hyphen_values = true
+    )]
     trusted_keys: Vec<PublicKey>,
     /// Block a category: a list name of the bundle, or one of the built-in categories
     /// `ip-literal`, `doh`, `unsafe-search`. Repeat for several.
