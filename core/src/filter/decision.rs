@@ -26,9 +26,10 @@ use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBund
 use super::policy::{FilterPolicy, builtin_category};
 use super::safesearch::SafeSearchOutcome;
 use super::{
-    CanonicalUrl, ExpressionHash, HostKind, LookupExpression, MAX_HOST_SUFFIXES, MAX_PATH_PREFIXES,
+    CanonicalUrl, ExpressionHash, HostKind, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES,
+    MAX_PATH_PREFIXES,
 };
-use super::{proxies, safesearch};
+use super::{expressions, proxies, safesearch};
 use crate::crypto::PublicKey;
 
 /// How deep `blob:` / `view-source:` wrappers and proxies carrying proxies are followed. Deeper
@@ -361,8 +362,10 @@ impl Judge<'_> {
     /// most URLs, none. Each expression is hashed at most once, whatever the number of lists.
     fn illegal_material_list(&self, url: &CanonicalUrl, probes: &HostProbes<'_>) -> Option<&str> {
         let bundle = self.bundle?;
-        let expressions = url.lookup_expressions();
-        let (hosts, paths) = (expressions.host_suffixes(), expressions.path_prefixes());
+        let (hosts, host_count) = expressions::lookup_host_suffixes(url);
+        let hosts = &hosts[..host_count];
+        // The path prefixes are only worked out once some host suffix passes a prefilter.
+        let mut expressions: Option<LookupExpressions<'_>> = None;
         let mut hashes: Option<[[Option<ExpressionHash>; MAX_PATH_PREFIXES]; MAX_HOST_SUFFIXES]> =
             None;
         for list in bundle.lists() {
@@ -377,6 +380,9 @@ impl Judge<'_> {
                 if !passes {
                     continue;
                 }
+                let paths = expressions
+                    .get_or_insert_with(|| url.lookup_expressions())
+                    .path_prefixes();
                 let row = &mut hashes.get_or_insert_default()[host_index];
                 for (slot, &path) in row.iter_mut().zip(paths) {
                     let hash =
@@ -398,7 +404,7 @@ impl Judge<'_> {
         self.bundle?
             .lists()
             .filter(|list| wanted(list))
-            .find(|list| probes.iter().any(|probe| list.contains_probe(probe)))
+            .find(|list| list.contains_any_probe(probes.iter()))
             .map(|list| list.name())
     }
 }

@@ -17,7 +17,9 @@
 //! proxy's next parameter: the carried URL is taken up to the first `&`. Its host and path, which
 //! lists key on, are always exact.
 
-use super::safesearch::HostRule;
+use std::sync::LazyLock;
+
+use super::safesearch::{HostRule, SiteLabels};
 use super::{CanonicalUrl, HostKind};
 
 /// How many proxies deep carried URLs are looked for: a translation of a cached copy of an
@@ -94,6 +96,11 @@ enum Carrier {
     ArchiveTodayPath,
 }
 
+/// The site labels of the proxies' named hosts (every rule but [`HostRule::Any`]): a host with
+/// another label is only tried against the proxies that run on any host.
+static PROXY_SITES: LazyLock<SiteLabels> =
+    LazyLock::new(|| SiteLabels::of(PROXIES.iter().map(|proxy| &proxy.hosts)));
+
 /// Translation proxies, cache viewers and web proxies, and where each carries its URL.
 const PROXIES: &[Proxy] = &[
     // Google Translate website proxy
@@ -167,16 +174,21 @@ const PROXIES: &[Proxy] = &[
 fn directly_carried(url: &CanonicalUrl) -> Vec<CanonicalUrl> {
     let mut carried = Vec::new();
     if url.host_kind() == HostKind::Domain {
+        let named_site = PROXY_SITES.may_cover(url.host());
         for proxy in PROXIES {
             let at_path = proxy.paths.is_empty() || proxy.paths.contains(&url.path());
-            if at_path && proxy.hosts.matches(url.host()) {
+            let may_match = named_site || matches!(proxy.hosts, HostRule::Any);
+            if at_path && may_match && proxy.hosts.matches(url.host()) {
                 carried.extend(carried_by(proxy.carrier, url));
             }
         }
     }
+    // A generic target is a parameter value starting `http://` or `https://`, taken as written:
+    // a query without `://` has none, and most URLs are spared the passes over their parameters.
+    let query = url.query().filter(|query| query.contains("://"));
     let generic = GENERIC_TARGET_PARAMETERS
         .iter()
-        .flat_map(|name| parameter_values(url.query(), name))
+        .flat_map(|name| parameter_values(query, name))
         .filter(|value| has_web_scheme(value))
         .filter_map(parse_carried);
     carried.extend(generic);
@@ -316,6 +328,13 @@ fn has_web_scheme(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_named_proxy_host_has_a_site_label() {
+        crate::filter::safesearch::tests::assert_rules_have_site_labels(
+            PROXIES.iter().map(|proxy| &proxy.hosts),
+        );
+    }
 
     fn carried(raw: &str) -> Vec<String> {
         carried_urls(&CanonicalUrl::parse(raw.as_bytes()).unwrap())

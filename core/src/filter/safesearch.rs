@@ -9,6 +9,9 @@
 //! to the hosts listed there.
 //!
 //! All engine knowledge lives in one table, `SEARCH_ENGINES`, with where each fact comes from.
+//! Every URL is checked here, almost always for nothing, so the engines' site labels (see
+//! `site_label`) are gathered once from that table and a host with none of them is turned away
+//! before any rule is tried.
 //!
 //! The decision is made on the canonical URL, whose query is unescaped. Two consequences the
 //! browser integration must respect:
@@ -21,6 +24,7 @@
 //!   [`CanonicalUrl::query`]) closes that gap.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use super::{CanonicalUrl, HostKind};
 
@@ -68,6 +72,9 @@ pub fn enforce(url: &CanonicalUrl) -> SafeSearchOutcome {
         return SafeSearchOutcome::NotASearchEngine;
     }
     let host = url.host();
+    if !ENGINE_SITES.may_cover(host) {
+        return SafeSearchOutcome::NotASearchEngine;
+    }
     let Some(engine) = SEARCH_ENGINES
         .iter()
         .find(|engine| engine.hosts.iter().any(|rule| rule.matches(host)))
@@ -108,6 +115,7 @@ pub fn enforce(url: &CanonicalUrl) -> SafeSearchOutcome {
 pub fn restricted_mode_headers(url: &CanonicalUrl) -> &'static [(&'static str, &'static str)] {
     let host = url.host();
     if url.host_kind() == HostKind::Domain
+        && YOUTUBE_SITES.may_cover(host)
         && YOUTUBE_RESTRICTED_HOSTS
             .iter()
             .any(|rule| rule.matches(host))
@@ -345,6 +353,76 @@ const SEARCH_ENGINES: &[SearchEngine] = &[
     },
 ];
 
+/// The site labels of every search engine host, so that [`enforce`] turns away almost every URL
+/// with one short comparison per engine site instead of trying each engine's rules.
+static ENGINE_SITES: LazyLock<SiteLabels> =
+    LazyLock::new(|| SiteLabels::of(SEARCH_ENGINES.iter().flat_map(|engine| engine.hosts)));
+
+/// The site labels of the hosts in [`YOUTUBE_RESTRICTED_HOSTS`].
+static YOUTUBE_SITES: LazyLock<SiteLabels> =
+    LazyLock::new(|| SiteLabels::of(YOUTUBE_RESTRICTED_HOSTS));
+
+/// The label a domain is known by: the one before its ending, where the ending is its last label,
+/// or its last two for `co.<cc>` / `com.<cc>` (`google` in `www.google.co.uk`, `bing` in
+/// `www.bing.com`); the whole domain when no label comes before the ending.
+///
+/// It depends only on the last three labels, so a domain and its subdomains share it, and every
+/// host a [`HostRule`] covers has one of the rule's [`HostRule::site_labels`].
+pub(crate) fn site_label(domain: &str) -> &str {
+    // The dots from the right, found by a plain byte scan (hosts are short).
+    let mut dots = [0usize; 3];
+    let mut found = 0;
+    for (index, &byte) in domain.as_bytes().iter().enumerate().rev() {
+        if byte == b'.' {
+            dots[found] = index;
+            found += 1;
+            if found == dots.len() {
+                break;
+            }
+        }
+    }
+    let Some(&last_dot) = dots[..found].first() else {
+        return domain;
+    };
+    let top_level = &domain[last_dot + 1..];
+    let second_start = dots[..found].get(1).map_or(0, |dot| dot + 1);
+    let second_level = &domain[second_start..last_dot];
+    let country_ending = top_level.len() == 2 && matches!(second_level, "co" | "com");
+    if !country_ending {
+        return second_level;
+    }
+    let Some(&second_dot) = dots[..found].get(1) else {
+        // `co.uk` alone: no label before the ending.
+        return domain;
+    };
+    let third_start = dots[..found].get(2).map_or(0, |dot| dot + 1);
+    &domain[third_start..second_dot]
+}
+
+/// The site labels (see [`site_label`]) of the hosts some rules cover: a quick necessary test
+/// before the rules themselves.
+pub(crate) struct SiteLabels {
+    labels: Vec<&'static str>,
+}
+
+impl SiteLabels {
+    /// The labels of `rules`, which must not include [`HostRule::Any`] (it has no label; such a
+    /// rule is left out, and the caller must try it regardless).
+    pub(crate) fn of<'r>(rules: impl IntoIterator<Item = &'r HostRule>) -> Self {
+        let mut labels: Vec<&'static str> =
+            rules.into_iter().flat_map(HostRule::site_labels).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        Self { labels }
+    }
+
+    /// Whether a rule the set was made of may cover the domain `host`: false means none does.
+    pub(crate) fn may_cover(&self, host: &str) -> bool {
+        let site = site_label(host);
+        self.labels.contains(&site)
+    }
+}
+
 /// Which hosts a rule covers. Shared with [`super::proxies`], whose table names hosts the same way.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum HostRule {
@@ -378,6 +456,20 @@ impl HostRule {
                 .and_then(|prefix| prefix.strip_suffix('.'))
                 .is_some_and(|prefix| prefix == subdomain),
             Self::Any => true,
+        }
+    }
+}
+
+impl HostRule {
+    /// The [`site_label`]s of the hosts the rule covers; none for [`Self::Any`], which covers
+    /// hosts of every label.
+    fn site_labels(&self) -> Vec<&'static str> {
+        match *self {
+            Self::Domains(names) | Self::Hosts(names) => {
+                names.iter().map(|&name| site_label(name)).collect()
+            }
+            Self::CountryDomains(brand) | Self::CountrySubdomain { brand, .. } => vec![brand],
+            Self::Any => Vec::new(),
         }
     }
 }
@@ -479,8 +571,46 @@ fn with_parameter_forced(query: &str, name: &str, value: &str) -> Option<String>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// What [`SiteLabels::may_cover`] relies on: a rule's names each have a label before their
+    /// ending, and no brand is itself an ending label, so a host and its subdomains share the
+    /// label of the name that covers them.
+    pub(crate) fn assert_rules_have_site_labels<'r>(rules: impl IntoIterator<Item = &'r HostRule>) {
+        for rule in rules {
+            match *rule {
+                HostRule::Domains(names) | HostRule::Hosts(names) => {
+                    for name in names {
+                        assert_ne!(site_label(name), *name, "{name} has no site label");
+                    }
+                }
+                HostRule::CountryDomains(brand) | HostRule::CountrySubdomain { brand, .. } => {
+                    assert!(!brand.contains('.') && !matches!(brand, "co" | "com"));
+                }
+                HostRule::Any => {}
+            }
+        }
+    }
+
+    #[test]
+    fn every_engine_host_has_a_site_label() {
+        assert_rules_have_site_labels(SEARCH_ENGINES.iter().flat_map(|engine| engine.hosts));
+        assert_rules_have_site_labels(YOUTUBE_RESTRICTED_HOSTS);
+    }
+
+    #[test]
+    fn site_labels_skip_country_endings() {
+        assert_eq!(site_label("www.google.co.uk"), "google");
+        assert_eq!(site_label("google.com.au"), "google");
+        assert_eq!(site_label("a.b.bing.com"), "bing");
+        assert_eq!(site_label("ya.ru"), "ya");
+        assert_eq!(site_label("localhost"), "localhost");
+        assert_eq!(site_label("co.uk"), "co.uk");
+        let sites = SiteLabels::of(&[HostRule::CountryDomains("google")]);
+        assert!(sites.may_cover("translate.google.de"));
+        assert!(!sites.may_cover("google.example.com"));
+    }
 
     #[test]
     fn forcing_a_parameter_keeps_the_others_in_order() {

@@ -5,7 +5,10 @@
 //! buckets by their top `b` bits; a bucket offset table (`2^b + 1` little-endian `u32`s) says
 //! where each bucket starts, and each entry keeps only its remaining `56 - b` bits, rounded up to
 //! whole bytes. A lookup hashes the host suffix once, reads two offsets and binary-searches a
-//! bucket of a few dozen entries.
+//! bucket of a few dozen entries. A URL's host suffixes are looked up together
+//! ([`DomainSet::contains_any_fingerprint`]): their offsets and buckets are read before any bucket
+//! is searched, so for a list much larger than the CPU cache their cache misses overlap rather
+//! than follow one another.
 //!
 //! `b` is chosen to make the list smallest, with buckets of at most [`MAX_MEAN_BUCKET`] entries
 //! on average. For a million domains that is `b = 16`: 5-byte remainders plus 0.26 bytes of
@@ -298,6 +301,38 @@ impl<'a> DomainSet<'a> {
     /// Whether `fingerprint`, a 56-bit fingerprint made with this set's key, is in the set (for a
     /// set of shorter fingerprints: whether its top bits are).
     pub(super) fn contains_fingerprint(&self, fingerprint: u64) -> bool {
+        self.search(self.locate(fingerprint))
+    }
+
+    /// Whether any of `fingerprints` (56-bit, made with this set's key) is in the set: the same
+    /// answer as [`Self::contains_fingerprint`] on each, found faster for a URL's few host
+    /// suffixes.
+    ///
+    /// A large set lives mostly outside the CPU cache, and each lookup waits first for its bucket
+    /// offsets, then for its bucket. Asked one after another, those waits add up; here the
+    /// offsets of up to [`BATCH`] fingerprints are read first, then the first bytes of each of
+    /// their buckets, and only then is any bucket searched, so the loads of all of them are in
+    /// flight together and the searches find their buckets already cached.
+    pub(super) fn contains_any_fingerprint(&self, fingerprints: &[u64]) -> bool {
+        fingerprints.chunks(BATCH).any(|chunk| {
+            let mut spans = [Span::EMPTY; BATCH];
+            for (span, &fingerprint) in spans.iter_mut().zip(chunk) {
+                *span = self.locate(fingerprint);
+            }
+            let spans = &spans[..chunk.len()];
+            // Touch each bucket once before searching any (the value itself is not needed).
+            let touched = spans.iter().fold(0u8, |acc, span| {
+                acc ^ self.remainders.get(span.start).copied().unwrap_or_default()
+            });
+            std::hint::black_box(touched);
+            spans.iter().any(|&span| self.search(span))
+        })
+    }
+
+    /// The bucket `fingerprint` falls in: where its candidates lie among the remainders, and the
+    /// remainder it would have. An empty span if the offsets are out of range (`parse` rules
+    /// that out).
+    fn locate(&self, fingerprint: u64) -> Span {
         let fingerprint = fingerprint >> (FINGERPRINT_BITS - self.fingerprint_bits);
         let remainder_bits = self.fingerprint_bits - self.bucket_bits;
         let bucket = (fingerprint >> remainder_bits) as usize;
@@ -306,15 +341,23 @@ impl<'a> DomainSet<'a> {
             u32_at(self.offsets, bucket),
             u32_at(self.offsets, bucket + 1),
         ) else {
-            return false;
+            return Span::EMPTY;
         };
         let width = remainder_width(self.fingerprint_bits, self.bucket_bits);
-        let Some(candidates) = self
-            .remainders
-            .get(start as usize * width..end as usize * width)
-        else {
+        Span {
+            start: start as usize * width,
+            end: end as usize * width,
+            wanted,
+        }
+    }
+
+    /// Binary search of one bucket for its wanted remainder.
+    fn search(&self, span: Span) -> bool {
+        let width = remainder_width(self.fingerprint_bits, self.bucket_bits);
+        let Some(candidates) = self.remainders.get(span.start..span.end) else {
             return false;
         };
+        let wanted = span.wanted;
         let (mut low, mut high) = (0, candidates.len() / width);
         while low < high {
             let middle = low + (high - low) / 2;
@@ -327,6 +370,28 @@ impl<'a> DomainSet<'a> {
         }
         false
     }
+}
+
+/// Fingerprints [`DomainSet::contains_any_fingerprint`] locates before searching any: more than
+/// a URL has host suffixes in all but odd cases.
+pub(super) const BATCH: usize = 8;
+
+/// Where one fingerprint's bucket lies among a set's remainders (byte offsets), and the remainder
+/// sought in it.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    wanted: u64,
+}
+
+impl Span {
+    /// A bucket with no candidates.
+    const EMPTY: Self = Self {
+        start: 0,
+        end: 0,
+        wanted: 0,
+    };
 }
 
 /// The `index`-th remainder of `width` bytes (1 to 7), little-endian.
@@ -381,6 +446,27 @@ mod tests {
         assert_eq!(set.len(), 5000);
         assert!(refs.iter().all(|domain| set.contains(domain)));
         assert!((5000..10_000).all(|i| !set.contains(&format!("site{i}.example"))));
+    }
+
+    #[test]
+    fn a_batch_lookup_agrees_with_single_lookups() {
+        let key = FingerprintKey::from_seed(&[4; SEED_LEN]);
+        let members: Vec<String> = (0..3000).map(|i| format!("m{i}.example")).collect();
+        let refs: Vec<&str> = members.iter().map(String::as_str).collect();
+        let (bytes, shape) = set_of(&refs, &key);
+        let set = shape.view(&bytes, &key);
+        let fingerprint = |name: &str| key.fingerprint(name.as_bytes());
+        let outsiders: Vec<u64> = (0..2 * BATCH + 3)
+            .map(|i| fingerprint(&format!("out{i}.example")))
+            .collect();
+        assert!(!set.contains_any_fingerprint(&outsiders));
+        assert!(!set.contains_any_fingerprint(&[]));
+        // A member in each position, including past the first batch.
+        for position in 0..outsiders.len() {
+            let mut probes = outsiders.clone();
+            probes[position] = fingerprint(refs[position * 97]);
+            assert!(set.contains_any_fingerprint(&probes), "position {position}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::domain_set::{DomainSet, DomainSetShape, FingerprintKey};
+use super::domain_set::{BATCH, DomainSet, DomainSetShape, FingerprintKey};
 use super::format::{self, Header, ListRecord, MAX_LISTS, Reader};
 use super::hash_set::{HashSetShape, HashedUrlSet};
 use super::host_filter::{HostFilter, HostFilterShape};
@@ -284,6 +284,37 @@ impl<'a> BundleList<'a> {
             ListBody::Domains(set) => set.contains(probe.domain),
             ListBody::Hashes(..) => false,
         }
+    }
+
+    /// Whether the domain list holds the host suffix of any of `probes` (a URL's host suffixes):
+    /// the same answer as [`Self::contains_probe`] on each, faster for a large list because the
+    /// memory reads of all the probes overlap (see the domain set's `contains_any_fingerprint`).
+    pub fn contains_any_probe<'p>(
+        &self,
+        probes: impl IntoIterator<Item = &'p DomainProbe<'p>>,
+    ) -> bool {
+        let ListBody::Domains(set) = self.body else {
+            return false;
+        };
+        let mut fingerprints = [0u64; BATCH];
+        let mut count = 0;
+        for probe in probes {
+            if !std::ptr::eq(set.key(), probe.key) {
+                if self.contains_probe(probe) {
+                    return true;
+                }
+                continue;
+            }
+            if count == BATCH {
+                if set.contains_any_fingerprint(&fingerprints) {
+                    return true;
+                }
+                count = 0;
+            }
+            fingerprints[count] = probe.fingerprint;
+            count += 1;
+        }
+        set.contains_any_fingerprint(&fingerprints[..count])
     }
 
     /// Whether the hashed URL list may hold an entry whose expression starts with the host suffix
