@@ -11,6 +11,7 @@ use childsafe_core::filter::decision::{UrlDecision, UrlFilter, Verdict};
 use childsafe_core::filter::policy::FilterPolicy;
 use serde_json::json;
 
+use crate::lists::unix_now;
 use crate::url::os_bytes;
 
 /// What `childsafe url check` is told about the lists and the policy.
@@ -54,7 +55,7 @@ pub(crate) fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.bundle)
         .with_context(|| format!("cannot read the bundle {}", args.bundle.display()))?;
     let mut filter = UrlFilter::new(args.trusted_keys.clone());
-    let now = unix_now();
+    let now = unix_now()?;
     filter
         .install_bundle(bytes, now)
         .with_context(|| format!("the bundle {} cannot be used", args.bundle.display()))?;
@@ -113,10 +114,4 @@ fn decision_json(url: &str, decision: &UrlDecision) -> serde_json::Value {
         "via_carried_url": decision.via_carried_url,
         "bundle_version": decision.bundle_version,
     })
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }

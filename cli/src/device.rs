@@ -19,7 +19,7 @@ use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_d
 use serde_json::json;
 
 use crate::keys::read_signing_key;
-use crate::lists::{format_rfc3339, parse_rfc3339};
+use crate::lists::{format_rfc3339, parse_rfc3339, unix_now};
 
 /// Exit code of `device verify-pin` for a wrong PIN.
 const EXIT_WRONG_PIN: u8 = 1;
@@ -238,10 +238,7 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<ExitCode> {
 /// (`/proc/sys/kernel/random/boot_id`). Elsewhere the boot clock is unknown: every run then
 /// counts as a new boot, which only makes the trusted clock more cautious.
 fn clock() -> anyhow::Result<ClockReading> {
-    let wall_unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .context("the system clock is before 1970")?
-        .as_secs();
+    let wall_unix = unix_now()?;
     let monotonic_secs = std::fs::read_to_string("/proc/uptime")
         .ok()
         .and_then(|text| {

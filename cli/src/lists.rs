@@ -278,7 +278,8 @@ fn parse_list_source(text: &str) -> Result<ListSource, String> {
     }
 }
 
-fn unix_now() -> anyhow::Result<u64> {
+/// The system clock in seconds since the Unix epoch.
+pub(crate) fn unix_now() -> anyhow::Result<u64> {
     Ok(SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .context("the system clock is before 1970")?
