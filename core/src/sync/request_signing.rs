@@ -1,0 +1,188 @@
+//! Signed requests: how a device (or a parent's app) proves every request it sends.
+//!
+//! The signer covers, each on its own line after a context string: the principal (`device:ID` or
+//! `parent:ID`), the method, the path with its query, the timestamp (Unix seconds), a random nonce,
+//! the `Idempotency-Key` (empty when there is none) and the SHA-256 of the body in lowercase hex.
+//! The server refuses a timestamp outside [`MAX_CLOCK_SKEW_SECS`] of its own clock and a nonce it
+//! has already seen from that principal inside that window, so a captured request cannot be
+//! replayed or moved to another path, principal or body.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::crypto::{self, CryptoError, PublicKey, SigningKey};
+
+/// Context string that starts every signed request message.
+pub const REQUEST_CONTEXT: &str = "childsafe request v1";
+/// Context string of the proof of key possession in a registration.
+pub const REGISTRATION_CONTEXT: &str = "childsafe registration v1";
+/// Header naming the principal: `device:ID` or `parent:ID`.
+pub const HEADER_PRINCIPAL: &str = "x-childsafe-principal";
+/// Header with the request time, in Unix seconds.
+pub const HEADER_TIMESTAMP: &str = "x-childsafe-timestamp";
+/// Header with the request nonce (16 random bytes, unpadded base64url).
+pub const HEADER_NONCE: &str = "x-childsafe-nonce";
+/// Header with the Ed25519 signature (unpadded base64url).
+pub const HEADER_SIGNATURE: &str = "x-childsafe-signature";
+/// The idempotency header of report uploads.
+pub const HEADER_IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// How far a request's timestamp may be from the server's clock, either way.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
+
+/// Who signs: a child's device or a parent's app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PrincipalKind {
+    /// A child's phone, registered with an activation token.
+    Device,
+    /// A parent's app.
+    Parent,
+}
+
+impl PrincipalKind {
+    /// The prefix used in the principal header.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::Device => "device",
+            PrincipalKind::Parent => "parent",
+        }
+    }
+}
+
+/// The identifier the server gives a key: the first 16 bytes of its SHA-256, in lowercase hex.
+pub fn key_id(key: &PublicKey) -> String {
+    crypto::sha256_of_parts(&[&key.0])[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The headers of one signed request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedHeaders {
+    /// `device:ID` or `parent:ID`.
+    pub principal: String,
+    /// Unix seconds.
+    pub timestamp: u64,
+    /// Unpadded base64url of 16 random bytes.
+    pub nonce: String,
+    /// Unpadded base64url signature.
+    pub signature: String,
+}
+
+impl SignedHeaders {
+    /// The headers as (name, value) pairs, in the order they are sent.
+    pub fn pairs(&self) -> [(&'static str, String); 4] {
+        [
+            (HEADER_PRINCIPAL, self.principal.clone()),
+            (HEADER_TIMESTAMP, self.timestamp.to_string()),
+            (HEADER_NONCE, self.nonce.clone()),
+            (HEADER_SIGNATURE, self.signature.clone()),
+        ]
+    }
+}
+
+/// The parts of a request the signature covers.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestParts<'a> {
+    /// `device:ID` or `parent:ID`.
+    pub principal: &'a str,
+    /// Upper-case HTTP method.
+    pub method: &'a str,
+    /// Path and query exactly as sent (`/v1/device/messages?after=3`).
+    pub path_and_query: &'a str,
+    /// Unix seconds.
+    pub timestamp: u64,
+    /// The nonce header.
+    pub nonce: &'a str,
+    /// The `Idempotency-Key` header, or "".
+    pub idempotency_key: &'a str,
+    /// The exact body bytes.
+    pub body: &'a [u8],
+}
+
+impl RequestParts<'_> {
+    /// The exact bytes that are signed.
+    pub fn message(&self) -> Vec<u8> {
+        let body_hash: String = crypto::sha256_of_parts(&[self.body])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!(
+            "{REQUEST_CONTEXT}\n{}\n{}\n{}\n{}\n{}\n{}\n{body_hash}",
+            self.principal,
+            self.method,
+            self.path_and_query,
+            self.timestamp,
+            self.nonce,
+            self.idempotency_key,
+        )
+        .into_bytes()
+    }
+
+    /// Whether `signature` (unpadded base64url) is `key`'s signature of these parts.
+    pub fn verify(&self, key: &PublicKey, signature: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(signature)
+            .is_ok_and(|signature| key.verify(&self.message(), &signature))
+    }
+}
+
+/// Signs a request with a fresh nonce.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_request(
+    key: &SigningKey,
+    kind: PrincipalKind,
+    method: &str,
+    path_and_query: &str,
+    timestamp: u64,
+    idempotency_key: &str,
+    body: &[u8],
+) -> Result<SignedHeaders, CryptoError> {
+    let principal = format!("{}:{}", kind.as_str(), key_id(&key.public_key()));
+    let nonce = URL_SAFE_NO_PAD.encode(crypto::random_bytes::<16>()?);
+    let parts = RequestParts {
+        principal: &principal,
+        method,
+        path_and_query,
+        timestamp,
+        nonce: &nonce,
+        idempotency_key,
+        body,
+    };
+    let signature = URL_SAFE_NO_PAD.encode(key.sign(&parts.message()));
+    Ok(SignedHeaders {
+        principal,
+        timestamp,
+        nonce,
+        signature,
+    })
+}
+
+/// The message a registration's proof signs: the context, the principal kind and the token
+/// (empty for a parent), each on its own line. Binding the token stops a proof being reused with
+/// another one.
+pub fn registration_message(kind: PrincipalKind, activation_token: &str) -> Vec<u8> {
+    format!(
+        "{REGISTRATION_CONTEXT}\n{}\n{activation_token}",
+        kind.as_str()
+    )
+    .into_bytes()
+}
+
+/// Proof that the registering app holds the private key: its signature of
+/// [`registration_message`], unpadded base64url.
+pub fn registration_proof(key: &SigningKey, kind: PrincipalKind, activation_token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key.sign(&registration_message(kind, activation_token)))
+}
+
+/// Checks a registration proof.
+pub fn verify_registration_proof(
+    key: &PublicKey,
+    kind: PrincipalKind,
+    activation_token: &str,
+    proof: &str,
+) -> bool {
+    URL_SAFE_NO_PAD
+        .decode(proof)
+        .is_ok_and(|proof| key.verify(&registration_message(kind, activation_token), &proof))
+}

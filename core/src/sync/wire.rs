@@ -1,0 +1,360 @@
+//! The JSON bodies of the sync protocol, shared by the SDK and the reference backend so both
+//! read one definition. `docs/protocol/openapi.yaml` describes the same shapes for anyone
+//! writing their own server. Request bodies refuse unknown fields; response bodies are read
+//! leniently so that a newer server can add fields.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::PublicKey;
+use crate::reports::{Report, ReportKind, ReportedUser};
+
+/// Most reports in one upload.
+pub const MAX_REPORTS_PER_BATCH: usize = 100;
+
+/// The body of every 4xx and 5xx answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A stable machine-readable code, e.g. `bad_signature`.
+    pub error: String,
+    /// What went wrong, for a developer; never personal data.
+    pub message: String,
+}
+
+/// `POST /v1/devices`: a child's phone registers with a carrier's activation token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRegistration {
+    /// The one-use token the operator minted.
+    pub activation_token: String,
+    /// The device's Ed25519 key; its [`key_id`](super::request_signing::key_id) becomes the
+    /// device id.
+    pub public_key: PublicKey,
+    /// ISO 3166-1 alpha-2 country of the line, upper case: decides where reports are routed.
+    pub country: String,
+    /// [`registration_proof`](super::request_signing::registration_proof) over the token.
+    pub proof: String,
+}
+
+/// `POST /v1/parents`: a parent's app registers its key. It can see nothing until a child's
+/// device pairs with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentRegistration {
+    /// The parent app's Ed25519 key.
+    pub public_key: PublicKey,
+    /// [`registration_proof`](super::request_signing::registration_proof) with an empty token.
+    pub proof: String,
+}
+
+/// The answer to a registration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registered {
+    /// The id to put in the principal header.
+    pub id: String,
+}
+
+/// `POST /v1/device/reports`, sent with an `Idempotency-Key` header.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBatch {
+    /// 1 to [`MAX_REPORTS_PER_BATCH`] reports.
+    pub reports: Vec<Report>,
+}
+
+/// Where a report is on the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeliveryState {
+    /// Stored durably.
+    Received,
+    /// Placed in every destination's queue.
+    Routed,
+    /// Every destination has taken it (the parent app fetched it, the hotline export was
+    /// acknowledged).
+    Forwarded,
+}
+
+/// The kind of place a report goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DestinationKind {
+    /// The notification feed of a paired parent.
+    Parent,
+    /// The hotline queue (illegal content, enticement).
+    Hotline,
+}
+
+/// One destination of a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Destination {
+    /// Parent or hotline.
+    pub kind: DestinationKind,
+    /// The parent id, or the hotline's name (e.g. `IWF`).
+    pub name: String,
+    /// Whether this destination has taken the report.
+    pub forwarded: bool,
+}
+
+/// The server's receipt for one report, and later its status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportStatus {
+    /// The report id.
+    pub id: String,
+    /// The report kind.
+    pub kind: ReportKind,
+    /// Received, routed or forwarded.
+    pub state: DeliveryState,
+    /// When the server first stored it, Unix seconds.
+    pub received_at: u64,
+    /// Where it was routed.
+    pub destinations: Vec<Destination>,
+}
+
+/// The answer to a report upload: one receipt per report, in the order sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportReceipts {
+    /// One per uploaded report.
+    pub receipts: Vec<ReportStatus>,
+}
+
+/// `GET /v1/device/reports`: every report of this device the server still keeps.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportStatuses {
+    /// Oldest first.
+    pub reports: Vec<ReportStatus>,
+}
+
+/// `POST /v1/device/time`: the device asks for signed time with its challenge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeRequest {
+    /// The challenge from safe mode's `server_time_challenge`.
+    pub challenge: String,
+}
+
+/// `GET /v1/server`: what a device or operator needs to trust this server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    /// The key that signs server time.
+    pub time_key: PublicKey,
+    /// The server's protocol version (1).
+    pub protocol: u32,
+}
+
+/// `POST /v1/device/pairing-codes`: a short code the parent types in their app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairingCode {
+    /// 8 digits.
+    pub code: String,
+    /// Unix seconds after which the code no longer works.
+    pub expires_at: u64,
+}
+
+/// `POST /v1/parent/pairings`: the parent claims a code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairingClaim {
+    /// The code shown on the child's device.
+    pub code: String,
+}
+
+/// One side of a pairing, as the other side sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairedPeer {
+    /// The device id or parent id.
+    pub id: String,
+    /// Its Ed25519 key, to verify what it signs.
+    pub public_key: PublicKey,
+    /// When the pairing was made, Unix seconds.
+    pub paired_at: u64,
+}
+
+/// A list of peers: a device's parents, or a parent's devices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairedPeers {
+    /// Oldest pairing first.
+    pub peers: Vec<PairedPeer>,
+}
+
+/// What a relayed blob is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessageKind {
+    /// Child to parent: "may I open this?"
+    AccessRequest,
+    /// Parent to child: the answer to an access request.
+    Decision,
+    /// Parent to child: a signed parent command (settings change).
+    Command,
+}
+
+/// A blob to relay. The sender signed it end to end; the server stores and forwards it and can
+/// neither read a meaning into it nor forge one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutgoingMessage {
+    /// What it is.
+    pub kind: MessageKind,
+    /// The signed document, unpadded base64url, at most 16 KiB decoded.
+    pub blob: String,
+}
+
+/// A relayed blob as the recipient reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayedMessage {
+    /// Position in the recipient's mailbox; ask for `after` it next time.
+    pub seq: u64,
+    /// The sender's id (device or parent).
+    pub from: String,
+    /// What it is.
+    pub kind: MessageKind,
+    /// The signed document, unpadded base64url, as sent.
+    pub blob: String,
+    /// When the server took it, Unix seconds.
+    pub received_at: u64,
+}
+
+/// A mailbox page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mailbox {
+    /// In order of `seq`.
+    pub messages: Vec<RelayedMessage>,
+}
+
+/// The answer to a relayed message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relayed {
+    /// Its position in the recipient's mailbox.
+    pub seq: u64,
+}
+
+/// A report as it reaches a paired parent's feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedItem {
+    /// Position in the parent's feed.
+    pub seq: u64,
+    /// The child's device.
+    pub device_id: String,
+    /// When the server took it, Unix seconds.
+    pub received_at: u64,
+    /// The report as the child sent it.
+    pub report: Report,
+}
+
+/// `GET /v1/parent/feed`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Feed {
+    /// In order of `seq`.
+    pub items: Vec<FeedItem>,
+}
+
+/// `POST /v1/operator/activation-tokens`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// 1 to 10,000.
+    pub count: u32,
+}
+
+/// New one-use activation tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tokens {
+    /// Each usable once.
+    pub tokens: Vec<String>,
+}
+
+/// The incident types of the hotline export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IncidentType {
+    /// Child sexual abuse material (NCMEC "child pornography", IWF "child sexual abuse imagery").
+    ChildSexualAbuseMaterial,
+    /// Online enticement of a child for sexual acts (grooming).
+    OnlineEnticement,
+}
+
+/// One report in the shape hotlines take (NCMEC CyberTipline and IWF fields): never media.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotlineReport {
+    /// The report id.
+    pub report_id: String,
+    /// Which hotline it is for (`IWF`, `NCMEC`, or `INHOPE` for the national member).
+    pub hotline: String,
+    /// What happened.
+    pub incident_type: IncidentType,
+    /// When the child saw it, RFC 3339 UTC.
+    pub incident_time: String,
+    /// When the server received it, RFC 3339 UTC.
+    pub received_time: String,
+    /// The reporter's country, ISO 3166-1 alpha-2.
+    pub reporter_country: String,
+    /// The addresses involved.
+    pub urls: Vec<String>,
+    /// Who it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_user: Option<ReportedUser>,
+    /// The child's words and any screenshot text, as typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Whether the operator has forwarded it.
+    pub forwarded: bool,
+}
+
+/// `GET /v1/operator/hotline-queue`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotlineQueue {
+    /// Oldest first.
+    pub reports: Vec<HotlineReport>,
+}
+
+/// The kinds of signed bundle the server serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BundleKind {
+    /// A safe-mode policy (an activation profile the carrier signed).
+    Policy,
+    /// A compiled, signed filter list bundle.
+    Lists,
+    /// The signed country directory of emergency numbers and helplines.
+    Directory,
+}
+
+impl BundleKind {
+    /// Every kind.
+    pub const ALL: [BundleKind; 3] = [BundleKind::Policy, BundleKind::Lists, BundleKind::Directory];
+
+    /// The name in the URL path.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BundleKind::Policy => "policy",
+            BundleKind::Lists => "lists",
+            BundleKind::Directory => "directory",
+        }
+    }
+}
+
+impl std::str::FromStr for BundleKind {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        BundleKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or(())
+    }
+}
+
+/// What the server knows of a stored bundle (also the answer to an operator upload).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleInfo {
+    /// The kind.
+    pub kind: BundleKind,
+    /// The bundle's own version; never goes back.
+    pub version: u64,
+    /// Unix seconds after which clients refuse it.
+    pub expires_at: u64,
+    /// Strong ETag: the SHA-256 of the bytes, lowercase hex, quoted.
+    pub etag: String,
+    /// Size in bytes.
+    pub size: u64,
+}
