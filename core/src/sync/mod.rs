@@ -1,8 +1,12 @@
-//! Sync with the backend: the wire protocol shared with the reference server, and request
-//! signing.
+//! Sync with the backend: the wire protocol shared with the reference server, request signing,
+//! the HTTP client and its retry schedule.
 //!
 //! - [`wire`]: every JSON body of the protocol.
 //! - [`request_signing`]: how each request is signed and checked.
+//! - [`client`]: the phone's HTTP client (HTTPS only; loopback HTTP for tests when asked).
+//! - [`backoff`]: capped exponential backoff with jitter, honouring `Retry-After`.
 
+pub mod backoff;
+pub mod client;
 pub mod request_signing;
 pub mod wire;
