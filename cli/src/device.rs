@@ -208,7 +208,8 @@ pub(crate) fn rules(dir: &Path, locale: Option<&str>) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-type DeviceSafeMode = SafeMode<SealedStore<SledStore>>;
+/// Safe mode of a device directory's store.
+pub(crate) type DeviceSafeMode = SafeMode<SealedStore<SledStore>>;
 
 fn open(dir: &Path) -> anyhow::Result<DeviceSafeMode> {
     let keys = FileKeyStoreForTests::new(dir.join("data.key"));
@@ -217,7 +218,8 @@ fn open(dir: &Path) -> anyhow::Result<DeviceSafeMode> {
     Ok(SafeMode::new(store))
 }
 
-fn open_existing(dir: &Path) -> anyhow::Result<DeviceSafeMode> {
+/// Opens a directory that `device init` set up (or at least created the store in).
+pub(crate) fn open_existing(dir: &Path) -> anyhow::Result<DeviceSafeMode> {
     anyhow::ensure!(
         dir.join("store").is_dir(),
         "{} is not a device directory: run `childsafe device init --dir {}` first",
@@ -227,7 +229,8 @@ fn open_existing(dir: &Path) -> anyhow::Result<DeviceSafeMode> {
     open(dir)
 }
 
-fn print_json(value: &serde_json::Value) -> anyhow::Result<ExitCode> {
+/// Prints `value` as one line of JSON.
+pub(crate) fn print_json(value: &serde_json::Value) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     writeln!(out, "{value}")?;
     Ok(ExitCode::SUCCESS)
@@ -237,7 +240,7 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<ExitCode> {
 /// (Linux `/proc/uptime`, which counts suspend) and the boot's identifier
 /// (`/proc/sys/kernel/random/boot_id`). Elsewhere the boot clock is unknown: every run then
 /// counts as a new boot, which only makes the trusted clock more cautious.
-fn clock() -> anyhow::Result<ClockReading> {
+pub(crate) fn clock() -> anyhow::Result<ClockReading> {
     let wall_unix = unix_now()?;
     let monotonic_secs = std::fs::read_to_string("/proc/uptime")
         .ok()

@@ -7,8 +7,10 @@
 
 mod check;
 mod device;
+mod emergency;
 mod keys;
 mod lists;
+mod report;
 mod url;
 
 use std::ffi::OsString;
@@ -45,6 +47,21 @@ enum Command {
     /// Carrier activation profiles.
     #[command(subcommand)]
     Activation(ActivationCommand),
+    /// File an emergency report into a device's outbox, as the phone's buttons do; prints the
+    /// receipt as JSON (an SOS also prints the numbers to call).
+    Report(report::ReportArgs),
+    /// Print a device's reports with their delivery status, as a JSON list.
+    Reports {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Print the emergency numbers and child helpline a phone shows in a country, as JSON.
+    Emergency {
+        /// ISO 3166-1 alpha-2 country code, such as GB.
+        #[arg(long, value_name = "CC")]
+        country: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -180,6 +197,9 @@ fn main() -> ExitCode {
             device::rules(&dir, locale.as_deref())
         }
         Command::Activation(ActivationCommand::Sign(args)) => device::sign_activation(&args),
+        Command::Report(args) => report::report(&args),
+        Command::Reports { dir } => report::reports(&dir),
+        Command::Emergency { country } => emergency::emergency(&country),
     };
     match outcome {
         Ok(code) => code,

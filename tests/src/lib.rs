@@ -1,3 +1,8 @@
 //! Cross-crate tests of childsafe. The tests live in `tests/tests/`, one file per story; this
-//! library is empty on purpose and exists so that Cargo can hold them in one package.
+//! library holds what several of them share:
+//!
+//! - [`fault_proxy`]: a TCP proxy that drops, resets, stalls and truncates, between the SDK and
+//!   the backend.
 #![forbid(unsafe_code)]
+
+pub mod fault_proxy;

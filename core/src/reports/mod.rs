@@ -1,7 +1,21 @@
-//! Emergency reports: the report model shared with the backend.
+//! Emergency reports: what a report holds, the outbox that keeps every report until the server
+//! has it, SOS, and the country directory of emergency numbers and child helplines.
 //!
-//! - [`model`]: what a report holds, and the rules every report keeps.
+//! - [`model`]: what a report holds, and the rules every report keeps (shared with the backend).
+//! - [`outbox`]: reports stored durably on the phone, with their delivery status.
+//! - [`sos`]: "I'm in danger": the numbers to show at once, and an urgent report.
+//! - [`directory`]: emergency numbers and child helplines per country, and their signed updates.
 
+pub mod directory;
+mod eccdata;
 pub mod model;
+pub mod outbox;
+pub mod sos;
 
+pub use directory::{
+    CountryCode, CountryEntry, DirectoryBundle, DirectoryError, EmergencyContacts, Helpline,
+};
+pub use eccdata::EccDataError;
 pub use model::{Location, Report, ReportError, ReportKind, ReportedUser};
+pub use outbox::{DeliveryRecord, Outbox, OutboxError, Receipt, ReportDraft, ReportState};
+pub use sos::SosAnswer;

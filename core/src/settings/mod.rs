@@ -17,7 +17,7 @@ pub mod activation;
 mod age_band;
 pub mod audit;
 mod base32;
-mod envelope;
+pub(crate) mod envelope;
 mod lockout;
 pub mod parent_code;
 pub mod parent_command;
@@ -32,6 +32,7 @@ pub use age_band::{AgeBand, CHANGE_PERMISSIONS, ParseAgeBandError, Permission, S
 pub use lockout::{LockedOut, Lockout};
 pub use profile::{Approval, SafeModeProfile};
 pub use rules_summary::rules_summary;
+pub(crate) use safe_mode::advance_trusted_clock;
 pub use safe_mode::{
     ChildChange, ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
 };

@@ -640,11 +640,7 @@ impl<S: Store> SafeMode<S> {
     /// Advances the trusted clock to `clock`, returning the trusted time and a batch that
     /// already holds the clock's new state.
     fn begin(&self, clock: ClockReading) -> Result<(TrustedNow, WriteBatch), SafeModeError> {
-        let mut trusted: TrustedClock = get_json(&self.store, keys::CLOCK)?.unwrap_or_default();
-        let now = trusted.now(clock.wall_unix, clock.monotonic_secs, clock.boot_id);
-        let mut batch = WriteBatch::new();
-        put_json(&mut batch, keys::CLOCK, &trusted)?;
-        Ok((now, batch))
+        Ok(advance_trusted_clock(&self.store, clock)?)
     }
 
     /// Begins a PIN attempt and flushes it as counted before anything is compared.
@@ -673,6 +669,21 @@ impl<S: Store> SafeMode<S> {
     fn parents(&self) -> Result<Vec<PairedParent>, SafeModeError> {
         Ok(get_json(&self.store, keys::PARENTS)?.unwrap_or_default())
     }
+}
+
+/// Advances the device's trusted clock, kept in `store`, to `clock`: the trusted time, and a new
+/// batch that already holds the clock's next state. The caller adds its own writes and applies
+/// the batch, so the clock moves only together with the change it timed. Every part of the SDK
+/// that stamps a time (safe mode, the report outbox) goes through here, so they share one clock.
+pub(crate) fn advance_trusted_clock(
+    store: &dyn Store,
+    clock: ClockReading,
+) -> Result<(TrustedNow, WriteBatch), StoreError> {
+    let mut trusted: TrustedClock = get_json(store, keys::CLOCK)?.unwrap_or_default();
+    let now = trusted.now(clock.wall_unix, clock.monotonic_secs, clock.boot_id);
+    let mut batch = WriteBatch::new();
+    put_json(&mut batch, keys::CLOCK, &trusted)?;
+    Ok((now, batch))
 }
 
 /// Applies one parent action that changes the profile, returning the audit text.

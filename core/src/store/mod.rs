@@ -63,6 +63,14 @@ pub fn open_device_store(
     SealedStore::new(SledStore::open(dir)?, keys)
 }
 
+/// Opens (creating if needed) a plain sled database in `dir` with a page cache of `cache_bytes`,
+/// with the same recovery as [`SledStore::open`]: a half-written snapshot file left by a kill is
+/// removed and the open tried again; any other damage is [`StoreError::Corrupt`]. For sled users
+/// that need the raw database rather than a [`Store`], such as the reference backend.
+pub fn open_sled_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
+    sled_store::open_recovering(dir, cache_bytes).map(|(db, _discarded)| db)
+}
+
 /// A key and its value, as [`Store::scan_prefix`] returns them.
 pub type Entry = (Vec<u8>, Vec<u8>);
 
@@ -84,6 +92,22 @@ pub trait Store: Send + Sync {
 }
 
 impl<S: Store + ?Sized> Store for Box<S> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(key)
+    }
+
+    fn apply(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        (**self).apply(batch)
+    }
+
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<Entry>, StoreError> {
+        (**self).scan_prefix(prefix)
+    }
+}
+
+// A borrowed store is a store, so that several parts of the SDK (safe mode, the report outbox)
+// can work over the one store the facade owns.
+impl<S: Store + ?Sized> Store for &S {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         (**self).get(key)
     }

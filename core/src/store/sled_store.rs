@@ -33,19 +33,7 @@ impl SledStore {
     /// snapshot file, that file is removed and the open is tried once more; any other damage is
     /// reported as [`StoreError::Corrupt`] and nothing is removed.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let (db, discarded_snapshots) = match open_sled(dir) {
-            Ok(db) => (db, 0),
-            Err(sled::Error::Corruption { .. }) => {
-                let discarded = recovery::discard_incomplete_snapshots(dir)?;
-                if discarded == 0 {
-                    return Err(StoreError::Corrupt(
-                        "sled reported damage that is not a half-written snapshot",
-                    ));
-                }
-                (open_sled(dir).map_err(from_sled)?, discarded)
-            }
-            Err(e) => return Err(from_sled(e)),
-        };
+        let (db, discarded_snapshots) = open_recovering(dir, CACHE_CAPACITY_BYTES)?;
         Ok(Self {
             db,
             commit: RwLock::new(()),
@@ -102,7 +90,27 @@ impl Store for SledStore {
     }
 }
 
-/// sled with the store's settings.
+/// Opens sled in `dir` with a page cache of `cache_bytes`, removing a half-written snapshot file
+/// and trying once more if that is what stops it; also returns how many files were removed.
+pub(super) fn open_recovering(
+    dir: &Path,
+    cache_bytes: u64,
+) -> Result<(sled::Db, usize), StoreError> {
+    match open_sled(dir, cache_bytes) {
+        Ok(db) => Ok((db, 0)),
+        Err(sled::Error::Corruption { .. }) => {
+            let discarded = recovery::discard_incomplete_snapshots(dir)?;
+            if discarded == 0 {
+                return Err(StoreError::Corrupt(
+                    "sled reported damage that is not a half-written snapshot",
+                ));
+            }
+            Ok((open_sled(dir, cache_bytes).map_err(from_sled)?, discarded))
+        }
+        Err(e) => Err(from_sled(e)),
+    }
+}
+
 /// How long opening waits for the database's file lock to be released by a handle of this
 /// process that is being dropped: sled's background flusher lets go of the lock a moment after
 /// the last handle goes, so closing and reopening the store at once would otherwise fail.
@@ -110,12 +118,13 @@ const LOCK_RELEASE_WAIT: Duration = Duration::from_secs(2);
 /// Pause between two tries while waiting for the lock.
 const LOCK_RETRY_PAUSE: Duration = Duration::from_millis(10);
 
-fn open_sled(dir: &Path) -> sled::Result<sled::Db> {
+/// sled in `dir` with this cache, waiting briefly for a lock a closing handle still holds.
+fn open_sled(dir: &Path, cache_bytes: u64) -> sled::Result<sled::Db> {
     let started = Instant::now();
     loop {
         let opened = sled::Config::new()
             .path(dir)
-            .cache_capacity(CACHE_CAPACITY_BYTES)
+            .cache_capacity(cache_bytes)
             .open();
         match opened {
             Err(sled::Error::Io(e))

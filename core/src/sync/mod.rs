@@ -4,9 +4,13 @@
 //! - [`wire`]: every JSON body of the protocol.
 //! - [`request_signing`]: how each request is signed and checked.
 //! - [`client`]: the phone's HTTP client (HTTPS only; loopback HTTP for tests when asked).
+//! - [`engine`]: one sync run: the outbox in urgent-first batches, then delivery statuses.
 //! - [`backoff`]: capped exponential backoff with jitter, honouring `Retry-After`.
+//! - [`identity`]: the device key and the registration, kept in the sealed store.
 
 pub mod backoff;
 pub mod client;
+pub mod engine;
+pub mod identity;
 pub mod request_signing;
 pub mod wire;

@@ -1,0 +1,184 @@
+//! One sync run: send the outbox, most urgent first, in batches, until it is empty or the
+//! network gives out; then learn how far the server has taken earlier reports.
+//!
+//! Delivery is at least once and the server deduplicates, so it is effectively once: a batch is
+//! marked `sending` durably before it leaves, its `Idempotency-Key` is derived from the ids it
+//! holds (the same batch retried is the same request), and a report leaves the outbox's waiting
+//! set only when the server's receipt for it has been recorded. A run that is killed half way
+//! simply sends again next time. A batch the server refuses outright is split, so one report the
+//! server will never take cannot hold back the others.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::backoff::Backoff;
+use super::client::{SyncClient, SyncError};
+use super::wire::{MAX_REPORTS_PER_BATCH, ReportBatch};
+use crate::crypto::{self, SigningKey};
+use crate::reports::Report;
+use crate::reports::outbox::{Outbox, OutboxError};
+use crate::settings::ClockReading;
+use crate::store::Store;
+
+/// Attempts per request within one run before the run gives up until the next one.
+pub const MAX_ATTEMPTS_PER_RUN: u32 = 6;
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SyncSummary {
+    /// Reports handed to the network (a retried report counts once per run).
+    pub sent: usize,
+    /// Reports whose server receipt was recorded in this run.
+    pub delivered: usize,
+    /// Reports still waiting for a receipt when the run ended.
+    pub failed: usize,
+    /// Reports the server refused outright (kept on the phone; never dropped).
+    pub refused: usize,
+    /// Delivered reports whose server status moved on (routed, forwarded).
+    pub statuses_updated: usize,
+    /// The bundles applied, by kind.
+    pub bundles_applied: Vec<String>,
+    /// Why the run stopped early, if it did.
+    pub stopped_by: Option<String>,
+}
+
+/// Why a run could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The outbox failed.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+}
+
+/// The parts one run works with.
+pub struct SyncRun<'a, S: Store> {
+    /// The device's outbox.
+    pub outbox: &'a Outbox<S>,
+    /// The backend.
+    pub client: &'a SyncClient,
+    /// The device key requests are signed with.
+    pub key: &'a SigningKey,
+    /// The retry schedule.
+    pub backoff: Backoff,
+    /// The platform's clocks, read at each step.
+    pub clock: &'a (dyn Fn() -> ClockReading + Send + Sync),
+}
+
+impl<S: Store> SyncRun<'_, S> {
+    /// Sends every waiting report, most urgent first, then refreshes the status of delivered
+    /// ones. Network trouble ends the run with a summary, never with an error: the reports stay
+    /// queued for the next run.
+    pub async fn send_outbox(&self, summary: &mut SyncSummary) -> Result<(), EngineError> {
+        let mut refused: HashSet<String> = HashSet::new();
+        loop {
+            let batch: Vec<Report> = self
+                .outbox
+                .pending(MAX_REPORTS_PER_BATCH + refused.len())?
+                .into_iter()
+                .filter(|report| !refused.contains(&report.id))
+                .take(MAX_REPORTS_PER_BATCH)
+                .collect();
+            if batch.is_empty() {
+                break;
+            }
+            match self.deliver(batch, summary, &mut refused).await? {
+                Ok(()) => {}
+                Err(error) => {
+                    summary.stopped_by = Some(error.to_string());
+                    break;
+                }
+            }
+        }
+        summary.failed = self.outbox.pending(usize::MAX)?.len();
+        summary.refused = refused.len();
+        if summary.stopped_by.is_none() {
+            self.refresh_statuses(summary).await?;
+        }
+        Ok(())
+    }
+
+    /// Delivers one batch with retries; a refused batch is split and its parts sent alone.
+    /// The outer error is the outbox's; the inner one ends the run.
+    async fn deliver(
+        &self,
+        batch: Vec<Report>,
+        summary: &mut SyncSummary,
+        refused: &mut HashSet<String>,
+    ) -> Result<Result<(), SyncError>, EngineError> {
+        let mut stack = vec![batch];
+        while let Some(batch) = stack.pop() {
+            match self.upload_with_retries(&batch, summary).await? {
+                Ok(()) => {}
+                Err(SyncError::Refused { .. }) if batch.len() > 1 => {
+                    let half = batch.len() / 2;
+                    let mut first = batch;
+                    let second = first.split_off(half);
+                    // Popped last-in first-out: the more urgent half goes first.
+                    stack.push(second);
+                    stack.push(first);
+                }
+                Err(SyncError::Refused { .. }) => {
+                    refused.extend(batch.into_iter().map(|report| report.id));
+                }
+                Err(error) => return Ok(Err(error)),
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    async fn upload_with_retries(
+        &self,
+        batch: &[Report],
+        summary: &mut SyncSummary,
+    ) -> Result<Result<(), SyncError>, EngineError> {
+        let ids: Vec<String> = batch.iter().map(|report| report.id.clone()).collect();
+        self.outbox.mark_sending(&ids, (self.clock)())?;
+        summary.sent += batch.len();
+        let key = idempotency_key(&ids);
+        let body = ReportBatch {
+            reports: batch.to_vec(),
+        };
+        let mut attempt = 0;
+        loop {
+            match self.client.upload_reports(self.key, &key, &body).await {
+                Ok(receipts) => {
+                    self.outbox
+                        .record_receipts(&receipts.receipts, (self.clock)())?;
+                    summary.delivered += receipts
+                        .receipts
+                        .iter()
+                        .filter(|receipt| ids.contains(&receipt.id))
+                        .count();
+                    return Ok(Ok(()));
+                }
+                Err(error) if error.is_retryable() && attempt + 1 < MAX_ATTEMPTS_PER_RUN => {
+                    tokio::time::sleep(self.backoff.delay(attempt, error.retry_after())).await;
+                    attempt += 1;
+                }
+                Err(error) => return Ok(Err(error)),
+            }
+        }
+    }
+
+    /// Asks the server how far delivered reports have gone (routed, forwarded).
+    async fn refresh_statuses(&self, summary: &mut SyncSummary) -> Result<(), EngineError> {
+        let Ok(statuses) = self.client.report_statuses(self.key).await else {
+            // Statuses are a courtesy; the next run asks again.
+            return Ok(());
+        };
+        summary.statuses_updated = self
+            .outbox
+            .record_receipts(&statuses.reports, (self.clock)())?;
+        Ok(())
+    }
+}
+
+/// The `Idempotency-Key` of a batch: a digest of its report ids in order, so the same batch
+/// retried carries the same key and any other batch another.
+pub fn idempotency_key(ids: &[String]) -> String {
+    let parts: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
+    let digest = crypto::sha256_of_parts(&parts);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("reports-{hex}")
+}
