@@ -16,6 +16,7 @@ use childsafe_core::filter::blockpage::Locale;
 use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::{AgeBand, ClockReading, DeviceSetup, PinCheck, SafeMode};
 use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
+use childsafe_core::sync::identity;
 use serde_json::json;
 
 use crate::keys::read_signing_key;
@@ -82,14 +83,11 @@ pub(crate) fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let safe_mode = open(&args.dir)?;
-    let device_id = childsafe_core::crypto::random_bytes::<16>()
-        .map(|bytes| {
-            bytes
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect::<String>()
-        })
-        .context("cannot draw a device identifier")?;
+    // The device key is made now, so that the id parent commands name is the id the backend
+    // gives the device when it registers.
+    let device_key =
+        identity::device_key(safe_mode.store()).context("cannot make the device key")?;
+    let device_id = identity::device_id(&device_key);
     let setup = DeviceSetup {
         device_id: device_id.clone(),
         country: args

@@ -11,6 +11,7 @@ mod emergency;
 mod keys;
 mod lists;
 mod report;
+mod sync;
 mod url;
 
 use std::ffi::OsString;
@@ -56,6 +57,13 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Send a device's outbox to its backend, refresh report statuses and apply new signed
+    /// bundles; prints a JSON summary.
+    Sync {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Print the emergency numbers and child helpline a phone shows in a country, as JSON.
     Emergency {
         /// ISO 3166-1 alpha-2 country code, such as GB.
@@ -68,6 +76,8 @@ enum Command {
 enum DeviceCommand {
     /// Set up a device directory: its identifier, country and trusted carrier keys.
     Init(device::InitArgs),
+    /// Register the device with a backend, with the carrier's activation token.
+    Register(sync::RegisterArgs),
     /// Apply a signed carrier activation profile (switches safe mode on).
     Activate {
         /// The device directory.
@@ -185,6 +195,7 @@ fn main() -> ExitCode {
             lists::compile(&args).map(|()| ExitCode::SUCCESS)
         }
         Command::Device(DeviceCommand::Init(args)) => device::init(&args),
+        Command::Device(DeviceCommand::Register(args)) => sync::register(&args),
         Command::Device(DeviceCommand::Activate { dir, profile }) => {
             device::activate(&dir, &profile)
         }
@@ -199,6 +210,7 @@ fn main() -> ExitCode {
         Command::Activation(ActivationCommand::Sign(args)) => device::sign_activation(&args),
         Command::Report(args) => report::report(&args),
         Command::Reports { dir } => report::reports(&dir),
+        Command::Sync { dir } => sync::sync(&dir),
         Command::Emergency { country } => emergency::emergency(&country),
     };
     match outcome {

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::bundles::BundleTrust;
 use super::request_signing::key_id;
 use crate::crypto::{CryptoError, SigningKey};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
@@ -29,6 +30,9 @@ pub struct Registration {
     pub allow_insecure_loopback: bool,
     /// When the backend accepted the registration, Unix seconds.
     pub registered_at: u64,
+    /// The keys that sign the list and directory bundles this device accepts.
+    #[serde(default)]
+    pub trust: BundleTrust,
 }
 
 /// Why the identity could not be read or kept.

@@ -6,9 +6,11 @@
 //! - [`client`]: the phone's HTTP client (HTTPS only; loopback HTTP for tests when asked).
 //! - [`engine`]: one sync run: the outbox in urgent-first batches, then delivery statuses.
 //! - [`backoff`]: capped exponential backoff with jitter, honouring `Retry-After`.
+//! - [`bundles`]: signed policy, list and directory bundles fetched and applied.
 //! - [`identity`]: the device key and the registration, kept in the sealed store.
 
 pub mod backoff;
+pub mod bundles;
 pub mod client;
 pub mod engine;
 pub mod identity;

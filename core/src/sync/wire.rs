@@ -1,5 +1,5 @@
 //! The JSON bodies of the sync protocol, shared by the SDK and the reference backend so both
-//! read one definition. `docs/protocol/openapi.yaml` describes the same shapes for anyone
+//! read one definition. `docs/protocol/openapi.json` describes the same shapes for anyone
 //! writing their own server. Request bodies refuse unknown fields; response bodies are read
 //! leniently so that a newer server can add fields.
 
