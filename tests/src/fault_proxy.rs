@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 /// closes it.
 pub const QUIET_CLOSE: Duration = Duration::from_millis(50);
 /// How long a stalled connection is held before the proxy lets go of it.
-pub const STALL: Duration = Duration::from_secs(3);
+pub const STALL: Duration = Duration::from_secs(1);
 
 /// What happens to one connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -63,6 +63,10 @@ impl FaultMix {
     /// Half the connections pass; the other half is shared among the faults, with stalls rare
     /// because each costs the client a timeout.
     pub const HOSTILE: FaultMix = FaultMix([50, 10, 10, 1, 10, 12, 7]);
+    /// Every connection passes: a recording tap.
+    pub const PASS: FaultMix = FaultMix([1, 0, 0, 0, 0, 0, 0]);
+    /// Every connection is dropped: the phone is offline.
+    pub const OFFLINE: FaultMix = FaultMix([0, 1, 0, 0, 0, 0, 0]);
 }
 
 /// Counts of what the proxy did, per fault.
@@ -93,6 +97,7 @@ fn index_of(fault: Fault) -> usize {
 pub struct FaultProxy {
     addr: SocketAddr,
     counts: Arc<FaultCounts>,
+    sent: Arc<std::sync::Mutex<Vec<u8>>>,
     task: JoinHandle<()>,
 }
 
@@ -103,17 +108,30 @@ impl FaultProxy {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let counts = Arc::new(FaultCounts::default());
+        let sent = Arc::new(std::sync::Mutex::new(Vec::new()));
         let task_counts = Arc::clone(&counts);
+        let task_sent = Arc::clone(&sent);
         let task = tokio::spawn(async move {
             let mut rng = SplitMix64(seed);
             while let Ok((client, _)) = listener.accept().await {
                 let fault = pick(&mut rng, mix);
                 let cut = rng.next_u64() as usize;
                 task_counts.0[index_of(fault)].fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(handle(client, backend, fault, cut));
+                tokio::spawn(handle(client, backend, fault, cut, Arc::clone(&task_sent)));
             }
         });
-        Ok(FaultProxy { addr, counts, task })
+        Ok(FaultProxy {
+            addr,
+            counts,
+            sent,
+            task,
+        })
+    }
+
+    /// Every byte clients sent through the proxy to the backend (requests of passed
+    /// connections), for tests that check what the phone sends.
+    pub fn sent_bytes(&self) -> Vec<u8> {
+        self.sent.lock().map(|bytes| bytes.clone()).unwrap_or_default()
     }
 
     /// The address clients connect to.
@@ -145,7 +163,15 @@ fn pick(rng: &mut SplitMix64, mix: FaultMix) -> Fault {
     Fault::Pass
 }
 
-async fn handle(mut client: TcpStream, backend: SocketAddr, fault: Fault, cut: usize) {
+type Recording = Arc<std::sync::Mutex<Vec<u8>>>;
+
+async fn handle(
+    mut client: TcpStream,
+    backend: SocketAddr,
+    fault: Fault,
+    cut: usize,
+    recording: Recording,
+) {
     match fault {
         Fault::Drop => drop(client),
         Fault::Reset => {
@@ -177,17 +203,34 @@ async fn handle(mut client: TcpStream, backend: SocketAddr, fault: Fault, cut: u
             let Ok(server) = TcpStream::connect(backend).await else {
                 return;
             };
-            relay(client, server, fault, cut).await;
+            relay(client, server, fault, cut, recording).await;
         }
     }
 }
 
 /// Copies both ways; the answer is cut, lost or passed whole according to `fault`.
-async fn relay(client: TcpStream, server: TcpStream, fault: Fault, cut: usize) {
+async fn relay(
+    client: TcpStream,
+    server: TcpStream,
+    fault: Fault,
+    cut: usize,
+    recording: Recording,
+) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let upstream = tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+        let mut chunk = vec![0u8; 16 * 1024];
+        while let Ok(read) = client_read.read(&mut chunk).await {
+            if read == 0 {
+                break;
+            }
+            if let Ok(mut sent) = recording.lock() {
+                sent.extend_from_slice(&chunk[..read]);
+            }
+            if server_write.write_all(&chunk[..read]).await.is_err() {
+                break;
+            }
+        }
         let _ = server_write.shutdown().await;
     });
     let mut buffer = vec![0u8; 16 * 1024];
