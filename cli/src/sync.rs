@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use childsafe_core::crypto::PublicKey;
 use childsafe_core::reports::Outbox;
-use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::bundles::{self, BundleTrust};
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
@@ -99,13 +98,7 @@ pub(crate) fn sync(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     // Read again at each step; should a later reading fail, the first one stands in.
     let first_reading = clock()?;
     let read_clock = move || clock().unwrap_or(first_reading);
-    let run = SyncRun {
-        outbox: &outbox,
-        client: &client,
-        key: &key,
-        backoff: Backoff::default(),
-        clock: &read_clock,
-    };
+    let run = SyncRun::new(&outbox, &client, &key, &read_clock);
     let mut summary = SyncSummary::default();
     let runtime = runtime()?;
     runtime.block_on(run.send_outbox(&mut summary))?;

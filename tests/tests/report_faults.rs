@@ -85,24 +85,24 @@ async fn ten_thousand_reports_through_a_hostile_network_arrive_exactly_once() {
     let filed = filing.elapsed();
 
     let client = SyncClient::new(&format!("http://{}", proxy.addr()), true).unwrap();
-    let run = SyncRun {
-        outbox: &outbox,
-        client: &client,
-        key: &key,
-        backoff: Backoff {
-            base: Duration::from_millis(2),
-            cap: Duration::from_millis(50),
-        },
-        clock: &clock_now,
-    };
+    let run = SyncRun::new(&outbox, &client, &key, &clock_now).with_backoff(Backoff {
+        base: Duration::from_millis(2),
+        cap: Duration::from_millis(50),
+    });
     let syncing = Instant::now();
     let mut runs = 0;
     let mut sent = 0;
     while !outbox.pending(1).unwrap().is_empty() {
-        assert!(runs < MAX_RUNS, "the outbox did not drain in {MAX_RUNS} runs");
+        assert!(
+            runs < MAX_RUNS,
+            "the outbox did not drain in {MAX_RUNS} runs"
+        );
         let mut summary = SyncSummary::default();
         run.send_outbox(&mut summary).await.unwrap();
-        assert_eq!(summary.refused, 0, "the backend refused a report: {summary:?}");
+        assert_eq!(
+            summary.refused, 0,
+            "the backend refused a report: {summary:?}"
+        );
         sent += summary.sent;
         runs += 1;
     }
@@ -114,7 +114,12 @@ async fn ten_thousand_reports_through_a_hostile_network_arrive_exactly_once() {
         *hotline.entry(entry.report.id).or_default() += 1;
     }
     let duplicated = hotline.values().filter(|&&n| n != 1).count();
-    let filed_ids: Vec<String> = outbox.statuses().unwrap().into_iter().map(|r| r.id).collect();
+    let filed_ids: Vec<String> = outbox
+        .statuses()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
     let lost = filed_ids
         .iter()
         .filter(|id| !hotline.contains_key(*id))
@@ -131,8 +136,16 @@ async fn ten_thousand_reports_through_a_hostile_network_arrive_exactly_once() {
     assert_eq!(duplicated, 0);
     assert_eq!(on_server.len(), reports);
     assert_eq!(hotline.len(), reports);
-    for fault in [Fault::Drop, Fault::Reset, Fault::TruncateResponse, Fault::LoseResponse] {
-        assert!(proxy.counts().get(fault) > 0, "the proxy never used {fault:?}");
+    for fault in [
+        Fault::Drop,
+        Fault::Reset,
+        Fault::TruncateResponse,
+        Fault::LoseResponse,
+    ] {
+        assert!(
+            proxy.counts().get(fault) > 0,
+            "the proxy never used {fault:?}"
+        );
     }
     server.shutdown().await.unwrap();
 }

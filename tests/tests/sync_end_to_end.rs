@@ -94,16 +94,10 @@ async fn phone(backend: &Backend) -> Phone {
 async fn sync(phone: &Phone, url: &str) -> SyncSummary {
     let client = SyncClient::new(url, true).unwrap();
     let outbox = Outbox::new(&phone.store);
-    let run = SyncRun {
-        outbox: &outbox,
-        client: &client,
-        key: &phone.key,
-        backoff: Backoff {
-            base: std::time::Duration::from_millis(1),
-            cap: std::time::Duration::from_millis(5),
-        },
-        clock: &now,
-    };
+    let run = SyncRun::new(&outbox, &client, &phone.key, &now).with_backoff(Backoff {
+        base: std::time::Duration::from_millis(1),
+        cap: std::time::Duration::from_millis(5),
+    });
     let mut summary = SyncSummary::default();
     run.send_outbox(&mut summary).await.unwrap();
     summary
@@ -120,7 +114,11 @@ async fn reports_filed_offline_arrive_when_the_backend_is_back_sos_first() {
     let backend = backend().await;
     let phone = phone(&backend).await;
     let bullying = file(&phone, ReportKind::Bullying, None);
-    let illegal = file(&phone, ReportKind::IllegalContent, Some("https://bad.example/a"));
+    let illegal = file(
+        &phone,
+        ReportKind::IllegalContent,
+        Some("https://bad.example/a"),
+    );
     let grooming = file(&phone, ReportKind::Grooming, None);
     let sos = Outbox::new(&phone.store)
         .sos(None, None, now())
@@ -154,7 +152,11 @@ async fn reports_filed_offline_arrive_when_the_backend_is_back_sos_first() {
         .into_iter()
         .map(|status| status.id)
         .collect();
-    assert_eq!(order, [sos, grooming, illegal, bullying], "most urgent first");
+    assert_eq!(
+        order,
+        [sos, grooming, illegal, bullying],
+        "most urgent first"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,7 +166,11 @@ async fn a_list_bundle_older_than_the_one_held_is_refused() {
     let bundle = |version| {
         let mut builder = BundleBuilder::new(version, expires);
         builder
-            .add_domains("gambling", ListKind::Category, vec!["casino.example".to_owned()])
+            .add_domains(
+                "gambling",
+                ListKind::Category,
+                vec!["casino.example".to_owned()],
+            )
             .unwrap();
         builder.sign(&list_key).unwrap()
     };
@@ -239,7 +245,10 @@ async fn nothing_the_child_browsed_is_sent_unless_the_child_reported_it() {
     bundles::fetch_and_apply(&tapped, &safe_mode, &BundleTrust::default(), &now).await;
 
     let sent = String::from_utf8_lossy(&tap.sent_bytes()).into_owned();
-    assert!(sent.contains("reported-by-the-child.example"), "the report went out");
+    assert!(
+        sent.contains("reported-by-the-child.example"),
+        "the report went out"
+    );
     for marker in ["diary-visited", "homework-visited", "visited-query-words"] {
         assert!(!sent.contains(marker), "{marker} left the phone");
     }

@@ -9,7 +9,7 @@
 //! [`Outbox::prune`] removes a delivered one past its keep time. Keys hold the random report id
 //! and nothing the child typed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
@@ -194,7 +194,12 @@ pub struct Outbox<S: Store> {
     store: S,
     /// Serializes the read-modify-write steps (filing numbers, status changes) of this process;
     /// sled itself allows one process per store.
-    writer: Mutex<()>,
+    ///
+    /// It also guards the in-memory index of the reports still waiting for a receipt, in sending
+    /// order, so that taking the next batch does not read every report the outbox holds. The
+    /// index is built from the store on first use and kept in step by every change this outbox
+    /// makes; it is a cache, never the record (open one outbox per store).
+    writer: Mutex<Option<WaitingIndex>>,
 }
 
 impl<S: Store> Outbox<S> {
@@ -202,7 +207,7 @@ impl<S: Store> Outbox<S> {
     pub fn new(store: S) -> Self {
         Self {
             store,
-            writer: Mutex::new(()),
+            writer: Mutex::new(None),
         }
     }
 
@@ -217,7 +222,7 @@ impl<S: Store> Outbox<S> {
     /// may not be there, as with any unconfirmed write ([`Store::apply`]): read
     /// [`Outbox::statuses`] before filing it again.
     pub fn report(&self, draft: ReportDraft, clock: ClockReading) -> Result<Receipt, OutboxError> {
-        let _writer = self.lock();
+        let mut writer = self.lock();
         let (now, mut batch) = advance_trusted_clock(&self.store, clock)?;
         let report = draft.into_report(new_report_id()?, now.unix_secs());
         report.validate()?;
@@ -243,6 +248,9 @@ impl<S: Store> Outbox<S> {
         put_json(&mut batch, &keys::status(&report.id), &record)?;
         put_json(&mut batch, keys::NEXT_SEQUENCE, &(sequence + 1))?;
         self.store.apply(batch)?;
+        if let Some(index) = writer.as_mut() {
+            index.insert(waiting_key(&record));
+        }
         Ok(Receipt {
             id: report.id,
             kind: report.kind,
@@ -255,14 +263,24 @@ impl<S: Store> Outbox<S> {
     /// answer), most urgent kind first ([`ReportKind::urgency_rank`]), then oldest first. Each
     /// is exactly as filed.
     pub fn pending(&self, max: usize) -> Result<Vec<Report>, OutboxError> {
-        let mut waiting: Vec<DeliveryRecord> = self
-            .statuses()?
-            .into_iter()
-            .filter(|record| record.state.awaits_receipt())
+        let mut writer = self.lock();
+        let index = match writer.as_mut() {
+            Some(index) => index,
+            None => writer.insert(
+                self.statuses()?
+                    .iter()
+                    .filter(|record| record.state.awaits_receipt())
+                    .map(waiting_key)
+                    .collect(),
+            ),
+        };
+        let ids: Vec<String> = index
+            .iter()
+            .take(max)
+            .map(|(_, _, id)| id.clone())
             .collect();
-        waiting.sort_by_key(|record| (record.kind.urgency_rank(), record.sequence));
-        waiting.truncate(max);
-        waiting.iter().map(|record| self.body(&record.id)).collect()
+        drop(writer);
+        ids.iter().map(|id| self.body(id)).collect()
     }
 
     /// Records that the sync is about to send the reports `ids`: each still waiting for a
@@ -360,7 +378,7 @@ impl<S: Store> Outbox<S> {
         id_of: impl Fn(&T) -> &str,
         change: impl Fn(&T, &mut DeliveryRecord, u64) -> bool,
     ) -> Result<usize, OutboxError> {
-        let _writer = self.lock();
+        let mut writer = self.lock();
         let (now, mut batch) = advance_trusted_clock(&self.store, clock)?;
         // Records changed so far in this call: an id named twice sees its own earlier change.
         let mut changed: BTreeMap<&str, DeliveryRecord> = BTreeMap::new();
@@ -387,13 +405,31 @@ impl<S: Store> Outbox<S> {
             put_json(&mut batch, &keys::status(id), record)?;
         }
         self.store.apply(batch)?;
+        if let Some(index) = writer.as_mut() {
+            for record in changed.values() {
+                if !record.state.awaits_receipt() {
+                    index.remove(&waiting_key(record));
+                }
+            }
+        }
         Ok(changed.len())
     }
 
-    fn lock(&self) -> MutexGuard<'_, ()> {
+    fn lock(&self) -> MutexGuard<'_, Option<WaitingIndex>> {
         // The lock guards no data of its own: a panic while it was held leaves nothing to repair.
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// The reports waiting for a receipt, in sending order: urgency, then filing order.
+type WaitingIndex = BTreeSet<(u8, u64, String)>;
+
+fn waiting_key(record: &DeliveryRecord) -> (u8, u64, String) {
+    (
+        record.kind.urgency_rank(),
+        record.sequence,
+        record.id.clone(),
+    )
 }
 
 /// Moves `record` forward to what `receipt` says, at phone time `now`.

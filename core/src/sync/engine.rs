@@ -53,19 +53,46 @@ pub enum EngineError {
 
 /// The parts one run works with.
 pub struct SyncRun<'a, S: Store> {
-    /// The device's outbox.
-    pub outbox: &'a Outbox<S>,
-    /// The backend.
-    pub client: &'a SyncClient,
-    /// The device key requests are signed with.
-    pub key: &'a SigningKey,
-    /// The retry schedule.
-    pub backoff: Backoff,
-    /// The platform's clocks, read at each step.
-    pub clock: &'a (dyn Fn() -> ClockReading + Send + Sync),
+    outbox: &'a Outbox<S>,
+    client: &'a SyncClient,
+    key: &'a SigningKey,
+    backoff: Backoff,
+    batch_size: usize,
+    clock: &'a (dyn Fn() -> ClockReading + Send + Sync),
 }
 
-impl<S: Store> SyncRun<'_, S> {
+impl<'a, S: Store> SyncRun<'a, S> {
+    /// A run over the device's `outbox` to the backend behind `client`, signing with the device
+    /// `key` and reading the platform's clocks with `clock` at each step; the default backoff
+    /// and batches of [`MAX_REPORTS_PER_BATCH`].
+    pub fn new(
+        outbox: &'a Outbox<S>,
+        client: &'a SyncClient,
+        key: &'a SigningKey,
+        clock: &'a (dyn Fn() -> ClockReading + Send + Sync),
+    ) -> Self {
+        SyncRun {
+            outbox,
+            client,
+            key,
+            backoff: Backoff::default(),
+            batch_size: MAX_REPORTS_PER_BATCH,
+            clock,
+        }
+    }
+
+    /// Another retry schedule (tests against a loopback backend use short waits).
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Batches of at most `size` reports (1 to [`MAX_REPORTS_PER_BATCH`]).
+    pub fn with_batch_size(mut self, size: usize) -> Self {
+        self.batch_size = size.clamp(1, MAX_REPORTS_PER_BATCH);
+        self
+    }
+
     /// Sends every waiting report, most urgent first, then refreshes the status of delivered
     /// ones. Network trouble ends the run with a summary, never with an error: the reports stay
     /// queued for the next run.
@@ -74,10 +101,10 @@ impl<S: Store> SyncRun<'_, S> {
         loop {
             let batch: Vec<Report> = self
                 .outbox
-                .pending(MAX_REPORTS_PER_BATCH + refused.len())?
+                .pending(self.batch_size + refused.len())?
                 .into_iter()
                 .filter(|report| !refused.contains(&report.id))
-                .take(MAX_REPORTS_PER_BATCH)
+                .take(self.batch_size)
                 .collect();
             if batch.is_empty() {
                 break;

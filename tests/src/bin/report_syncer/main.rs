@@ -69,13 +69,7 @@ async fn run(dir: &std::path::Path, drain: bool) -> Result<(), String> {
     let key = identity::device_key(&store).map_err(|e| format!("key: {e}"))?;
     let client = SyncClient::new(&registration.backend_url, true).map_err(|e| e.to_string())?;
     let outbox = Outbox::new(&store);
-    let run = SyncRun {
-        outbox: &outbox,
-        client: &client,
-        key: &key,
-        backoff: BACKOFF,
-        clock: &clock,
-    };
+    let run = SyncRun::new(&outbox, &client, &key, &clock).with_backoff(BACKOFF);
     let mut out = std::io::stdout().lock();
     let mut say = |line: String| {
         writeln!(out, "{line}")
