@@ -5,7 +5,9 @@
 #   scripts/install-prerequisites.sh
 #
 # - Debian: clang and llvm's binutils (ring's C code for the Android and iOS cross-builds), Maven and a
-#   JDK (the Kotlin tests), python3-venv. Needs root (or sudo) only when something is missing.
+#   JDK (the Kotlin tests), python3-venv, PostgreSQL's server (the backend's storage tests run against
+#   a throwaway cluster, see scripts/start-postgres.sh). Needs root (or sudo) only when something is
+#   missing.
 # - rustup: rustfmt, clippy, rust-src (to build std for the iOS simulator), and the Android and
 #   iOS targets.
 # - PyPI: tree-sitter with the Swift grammar, in a virtualenv under target/ (the Swift check).
@@ -21,6 +23,7 @@ done
 command -v mvn >/dev/null || missing_packages+=(maven)
 command -v javac >/dev/null || missing_packages+=(default-jdk-headless)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing_packages+=(python3-venv)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing_packages+=(postgresql)
 if ((${#missing_packages[@]})); then
   echo "installing Debian packages: ${missing_packages[*]}"
   sudo_cmd=()

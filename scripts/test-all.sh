@@ -24,6 +24,16 @@ step() {
 step "prerequisites" scripts/install-prerequisites.sh
 step "rustfmt" cargo fmt --all -- --check
 step "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The backend's storage tests run against PostgreSQL too: a private cluster under target/postgres,
+# stopped again however this script ends.
+start_test_postgres() {
+  trap 'scripts/start-postgres.sh --stop >/dev/null' EXIT
+  local url
+  url="$(scripts/start-postgres.sh | tail -n 1)" || return 1
+  export CHILDSAFE_TEST_DATABASE_URL="$url"
+  echo "CHILDSAFE_TEST_DATABASE_URL=$url"
+}
+step "postgres for the tests" start_test_postgres
 step "rust tests" cargo test --workspace
 step "generate bindings" bindings/generate.sh
 step "swift syntax" target/swift-check-venv/bin/python bindings/check-swift-syntax.py target/bindings/swift

@@ -1,5 +1,35 @@
 //! The reference sync server that childsafe devices talk to: device registration, report ingest,
-//! signed bundles and the parent relay. It shares its wire types with the SDK through
-//! `childsafe-core`. The server itself arrives with the backend issue; until then this crate only
-//! reserves its place in the workspace so that the layout, lints and CI already cover it.
+//! signed bundles, pairing and the parent relay. It shares its wire types with the SDK through
+//! `childsafe-core` (`childsafe_core::sync::wire`), and `docs/protocol/openapi.json` describes the
+//! same protocol for anyone writing their own server.
+//!
+//! The server lives here rather than in the binary so that tests, benchmarks and the SDK's sync
+//! tests start it in-process with [`spawn`]; `main.rs` only parses the command line.
+//!
+//! - [`server`]: configuration, start, shutdown and the retention job.
+//! - [`routes`]: the one table of every route the server answers.
+//! - [`routing`]: where each report goes (parents, hotlines).
+//! - [`limits`]: every limit the protocol enforces.
+//! - [`operator`]: activation tokens and the hotline export, shared by HTTP and the CLI.
+//! - [`storage`]: the state, behind one trait (sled or PostgreSQL).
 #![forbid(unsafe_code)]
+
+mod auth;
+mod bundles;
+pub mod clock;
+mod error;
+mod extract;
+pub mod limits;
+mod log;
+pub mod operator;
+mod pairing;
+mod registration;
+mod relay;
+mod reports;
+pub mod routes;
+pub mod routing;
+pub mod server;
+mod server_time;
+pub mod storage;
+
+pub use server::{RunningServer, ServerConfig, open_storage, spawn};

@@ -131,7 +131,10 @@ impl FaultProxy {
     /// Every byte clients sent through the proxy to the backend (requests of passed
     /// connections), for tests that check what the phone sends.
     pub fn sent_bytes(&self) -> Vec<u8> {
-        self.sent.lock().map(|bytes| bytes.clone()).unwrap_or_default()
+        self.sent
+            .lock()
+            .map(|bytes| bytes.clone())
+            .unwrap_or_default()
     }
 
     /// The address clients connect to.

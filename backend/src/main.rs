@@ -1,0 +1,193 @@
+//! `childsafe-backend`: the reference sync server's command line. It parses arguments and calls
+//! the library; everything the server does lives in `childsafe_backend`.
+#![forbid(unsafe_code)]
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use childsafe_backend::limits::MAX_TOKENS_PER_REQUEST;
+use childsafe_backend::operator;
+use childsafe_backend::server::{
+    DEFAULT_HOTLINE_RETENTION_DAYS, DEFAULT_MESSAGE_RETENTION_DAYS, DEFAULT_REPORT_RETENTION_DAYS,
+    retention_days,
+};
+use childsafe_backend::{ServerConfig, clock, open_storage, spawn};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Environment variable holding the operator token when no file is given.
+const OPERATOR_TOKEN_ENV: &str = "CHILDSAFE_OPERATOR_TOKEN";
+/// Least `--hotline-retention-days`: hotline reports are kept at least a year.
+const MIN_HOTLINE_RETENTION_DAYS: u64 = 366;
+
+/// The childsafe reference sync server.
+#[derive(Parser)]
+#[command(name = "childsafe-backend", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Manage activation tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// Print a queue as JSON Lines (one object per line).
+    Export(ExportArgs),
+}
+
+/// Where the state is.
+#[derive(Args)]
+struct StorageArgs {
+    /// Directory of the embedded sled database (one process at a time).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// PostgreSQL instead of sled, e.g. postgres://user@host/db.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// File holding the operator API's bearer token (else CHILDSAFE_OPERATOR_TOKEN; with
+    /// neither, the operator API is off).
+    #[arg(long, value_name = "FILE")]
+    operator_token_file: Option<PathBuf>,
+    /// Days reports and their feed items are kept.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_REPORT_RETENTION_DAYS)]
+    report_retention_days: u64,
+    /// Days hotline-queued reports are kept (at least 366).
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_HOTLINE_RETENTION_DAYS)]
+    hotline_retention_days: u64,
+    /// Days relayed messages are kept.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_MESSAGE_RETENTION_DAYS)]
+    message_retention_days: u64,
+}
+
+#[derive(Subcommand)]
+enum TokensCommand {
+    /// Mint one-use activation tokens and print them, one per line.
+    Create {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// How many.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+    },
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// Which queue.
+    #[arg(long, value_enum)]
+    queue: Queue,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Queue {
+    /// Reports for hotlines (IWF, NCMEC, INHOPE), as HotlineReport objects.
+    Hotline,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Tokens(TokensCommand::Create { storage, count }) => {
+            if !(1..=MAX_TOKENS_PER_REQUEST).contains(&count) {
+                anyhow::bail!("--count must be 1 to {MAX_TOKENS_PER_REQUEST}");
+            }
+            let storage = open(&storage).await?;
+            let tokens =
+                operator::mint_activation_tokens(storage.as_ref(), count, clock::unix_now())
+                    .await?;
+            print_lines(tokens)
+        }
+        Command::Export(ExportArgs { storage, queue }) => match queue {
+            Queue::Hotline => {
+                let storage = open(&storage).await?;
+                let reports = operator::hotline_export(storage.as_ref()).await?;
+                let lines = reports
+                    .iter()
+                    .map(serde_json::to_string)
+                    .collect::<Result<Vec<_>, _>>()?;
+                print_lines(lines)
+            }
+        },
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if args.hotline_retention_days < MIN_HOTLINE_RETENTION_DAYS {
+        anyhow::bail!("--hotline-retention-days must be at least {MIN_HOTLINE_RETENTION_DAYS}");
+    }
+    let mut config = ServerConfig::new(args.listen);
+    config.operator_token = operator_token(args.operator_token_file.as_deref())?;
+    config.retention = retention_days(
+        args.report_retention_days,
+        args.hotline_retention_days,
+        args.message_retention_days,
+    );
+    let storage = open(&args.storage).await?;
+    let server = spawn(storage, config).await?;
+    print_lines([format!("listening on {}", server.url())])?;
+    shutdown_signal().await?;
+    server.shutdown().await
+}
+
+async fn open(
+    args: &StorageArgs,
+) -> anyhow::Result<std::sync::Arc<dyn childsafe_backend::storage::Storage>> {
+    open_storage(args.data.as_deref(), args.database_url.as_deref()).await
+}
+
+/// The operator token from the file, else the environment; `None` when neither is set.
+fn operator_token(file: Option<&Path>) -> anyhow::Result<Option<String>> {
+    let token = match file {
+        Some(path) => Some(
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+        ),
+        None => std::env::var(OPERATOR_TOKEN_ENV).ok(),
+    };
+    match token.map(|token| token.trim().to_owned()) {
+        Some(token) if token.is_empty() => anyhow::bail!("the operator token is empty"),
+        token => Ok(token),
+    }
+}
+
+/// Writes lines to standard output and flushes, so a supervisor reading it sees them at once.
+fn print_lines(lines: impl IntoIterator<Item = String>) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Waits for SIGINT or SIGTERM.
+async fn shutdown_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result?,
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}

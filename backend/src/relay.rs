@@ -1,0 +1,142 @@
+//! The relay between a child's device and its paired parents. Blobs are documents their sender
+//! signed end to end (access requests, decisions, parent commands): the server checks only
+//! their size and who may send which kind to whom, and never reads a meaning into them.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use childsafe_core::sync::wire::{Mailbox, MessageKind, OutgoingMessage, Relayed};
+
+use crate::auth::{DeviceCaller, ParentCaller};
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Page, PathParam, json_body};
+use crate::limits::MAX_BLOB_BYTES;
+use crate::server::AppState;
+use crate::storage::NewMessage;
+
+/// `POST /v1/device/messages`: an access request to every paired parent.
+pub(crate) async fn device_sends(
+    State(state): State<AppState>,
+    caller: DeviceCaller,
+) -> ApiResult<(StatusCode, Json<Relayed>)> {
+    let message = checked_message(&caller.headers, &caller.body, &[MessageKind::AccessRequest])?;
+    let parents = state.storage.parents_of(&caller.device.id).await?;
+    if parents.is_empty() {
+        return Err(ApiError::conflict(
+            "not_paired",
+            "this device has no paired parent to send to",
+        ));
+    }
+    let now = clock::unix_now();
+    let mut first_seq = None;
+    for (parent_id, _) in parents {
+        let seq = state
+            .storage
+            .post_message(
+                &format!("parent:{parent_id}"),
+                NewMessage {
+                    from: caller.principal(),
+                    kind: message.kind,
+                    blob: message.blob.clone(),
+                    received_at: now,
+                },
+            )
+            .await?;
+        first_seq.get_or_insert(seq);
+    }
+    let seq = first_seq.unwrap_or_default();
+    Ok((StatusCode::CREATED, Json(Relayed { seq })))
+}
+
+/// `POST /v1/parent/devices/{device_id}/messages`: a decision or command to a paired device.
+pub(crate) async fn parent_sends(
+    State(state): State<AppState>,
+    PathParam(device_id): PathParam,
+    caller: ParentCaller,
+) -> ApiResult<(StatusCode, Json<Relayed>)> {
+    let message = checked_message(
+        &caller.headers,
+        &caller.body,
+        &[MessageKind::Decision, MessageKind::Command],
+    )?;
+    let paired = state
+        .storage
+        .devices_of(&caller.parent.id)
+        .await?
+        .iter()
+        .any(|(id, _)| *id == device_id);
+    if !paired {
+        // The same answer as for a device that does not exist, so nothing leaks about others.
+        return Err(ApiError::not_found(
+            "device_unknown",
+            "no device with this id is paired with you",
+        ));
+    }
+    let seq = state
+        .storage
+        .post_message(
+            &format!("device:{device_id}"),
+            NewMessage {
+                from: caller.principal(),
+                kind: message.kind,
+                blob: message.blob,
+                received_at: clock::unix_now(),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(Relayed { seq })))
+}
+
+/// `GET /v1/device/messages`.
+pub(crate) async fn device_reads(
+    State(state): State<AppState>,
+    page: Page,
+    caller: DeviceCaller,
+) -> ApiResult<Json<Mailbox>> {
+    let messages = state
+        .storage
+        .messages(&caller.principal(), page.after, page.limit)
+        .await?;
+    Ok(Json(Mailbox { messages }))
+}
+
+/// `GET /v1/parent/messages`.
+pub(crate) async fn parent_reads(
+    State(state): State<AppState>,
+    page: Page,
+    caller: ParentCaller,
+) -> ApiResult<Json<Mailbox>> {
+    let messages = state
+        .storage
+        .messages(&caller.principal(), page.after, page.limit)
+        .await?;
+    Ok(Json(Mailbox { messages }))
+}
+
+/// Parses an outgoing message and checks its kind and blob.
+fn checked_message(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+    allowed: &[MessageKind],
+) -> ApiResult<OutgoingMessage> {
+    let message: OutgoingMessage = json_body(headers, body)?;
+    if !allowed.contains(&message.kind) {
+        return Err(ApiError::bad_request(
+            "wrong_message_kind",
+            "devices send access-request; parents send decision or command",
+        ));
+    }
+    let decoded = URL_SAFE_NO_PAD
+        .decode(&message.blob)
+        .map_err(|_| ApiError::bad_request("bad_blob", "blob must be unpadded base64url"))?;
+    if decoded.is_empty() || decoded.len() > MAX_BLOB_BYTES {
+        return Err(ApiError::bad_request(
+            "bad_blob",
+            format!("blob must hold 1 to {MAX_BLOB_BYTES} bytes"),
+        ));
+    }
+    Ok(message)
+}

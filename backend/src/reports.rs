@@ -1,0 +1,260 @@
+//! Report endpoints: the device's idempotent upload, its status reads, and the parent's feed.
+//!
+//! An upload is checked whole before anything is stored: the JSON, every report's rules, the
+//! batch size, and ids that clash with reports this device sent before. Only then does it take
+//! the `Idempotency-Key`, store each report with its routing, and record the answer that every
+//! retry with the same key and body gets again.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use childsafe_core::crypto;
+use childsafe_core::reports::Report;
+use childsafe_core::sync::wire::{
+    Feed, MAX_REPORTS_PER_BATCH, ReportBatch, ReportReceipts, ReportStatus, ReportStatuses,
+};
+
+use crate::auth::{DeviceCaller, ParentCaller};
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Page, PathParam, json_body};
+use crate::limits::MAX_IDEMPOTENCY_KEY_CHARS;
+use crate::routing;
+use crate::server::AppState;
+use crate::storage::{IdempotencyBegin, NewReport, ReportInsert};
+
+/// `POST /v1/device/reports`.
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    caller: DeviceCaller,
+) -> ApiResult<Response> {
+    let key = idempotency_key(caller.idempotency_key.as_deref())?;
+    let batch: ReportBatch = json_body(&caller.headers, &caller.body)?;
+    let reports = checked_reports(batch)?;
+    let body_hash = crypto::sha256_of_parts(&[&caller.body]);
+    let device_id = &caller.device.id;
+    let now = clock::unix_now();
+    match state
+        .storage
+        .begin_idempotent(device_id, key, body_hash, now)
+        .await?
+    {
+        IdempotencyBegin::Started => {}
+        IdempotencyBegin::Replay { status, body } => {
+            let status = StatusCode::from_u16(status)
+                .map_err(|_| ApiError::internal("a stored idempotent answer has a bad status"))?;
+            return Ok(json_response(status, body));
+        }
+        IdempotencyBegin::Mismatch => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with another body; use a new key",
+            ));
+        }
+        IdempotencyBegin::InProgress => {
+            return Err(ApiError::conflict(
+                "request_in_progress",
+                "a request with this Idempotency-Key is still running; retry later",
+            ));
+        }
+    }
+    match store(&state, &caller, reports, now).await {
+        Ok(answer) => {
+            let (status, body) = match &answer {
+                Ok(receipts) => (StatusCode::OK, serde_json::to_vec(receipts)),
+                Err(refusal) => (refusal.status(), serde_json::to_vec(&refusal.body())),
+            };
+            let body = body.map_err(|_| ApiError::internal("an answer did not serialise"))?;
+            state
+                .storage
+                .finish_idempotent(device_id, key, status.as_u16(), &body)
+                .await?;
+            Ok(json_response(status, body))
+        }
+        Err(error) => {
+            // A failure is not an answer: release the key so that the device's retry runs again.
+            if let Err(abandon) = state.storage.abandon_idempotent(device_id, key).await {
+                return Err(abandon.into());
+            }
+            Err(error)
+        }
+    }
+}
+
+/// `GET /v1/device/reports`.
+pub(crate) async fn statuses(
+    State(state): State<AppState>,
+    caller: DeviceCaller,
+) -> ApiResult<Json<ReportStatuses>> {
+    let reports = state.storage.report_statuses(&caller.device.id).await?;
+    Ok(Json(ReportStatuses { reports }))
+}
+
+/// `GET /v1/device/reports/{report_id}`: 404 also for another device's report.
+pub(crate) async fn status(
+    State(state): State<AppState>,
+    PathParam(report_id): PathParam,
+    caller: DeviceCaller,
+) -> ApiResult<Json<ReportStatus>> {
+    state
+        .storage
+        .report_status(&caller.device.id, &report_id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("report_unknown", "this device sent no such report"))
+}
+
+/// `GET /v1/parent/feed`: reports of the parent's paired devices, in order.
+pub(crate) async fn feed(
+    State(state): State<AppState>,
+    page: Page,
+    caller: ParentCaller,
+) -> ApiResult<Json<Feed>> {
+    let items = state
+        .storage
+        .feed(&caller.parent.id, page.after, page.limit)
+        .await?;
+    Ok(Json(Feed { items }))
+}
+
+/// Routes and stores the reports. The outer error is a failure (the key is released); the
+/// inner one a refusal (recorded, so a retry gets it again).
+async fn store(
+    state: &AppState,
+    caller: &DeviceCaller,
+    reports: Vec<NewReportDraft>,
+    now: u64,
+) -> ApiResult<Result<ReportReceipts, ApiError>> {
+    let device = &caller.device;
+    let parents: Vec<String> = state
+        .storage
+        .parents_of(&device.id)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    // Ids this device sent before go first: storing them changes nothing whatever the outcome,
+    // so a clash with an earlier report is refused before any new report is written.
+    let mut known = Vec::new();
+    let mut new = Vec::new();
+    for (index, draft) in reports.into_iter().enumerate() {
+        let report = NewReport {
+            destinations: routing::destinations(draft.report.kind, &device.country, &parents),
+            report: draft.report,
+            report_hash: draft.hash,
+        };
+        if state
+            .storage
+            .report_status(&device.id, &report.report.id)
+            .await?
+            .is_some()
+        {
+            known.push((index, report));
+        } else {
+            new.push((index, report));
+        }
+    }
+    let mut receipts: Vec<(usize, ReportStatus)> = Vec::new();
+    for group in [known, new] {
+        let (indexes, group): (Vec<usize>, Vec<NewReport>) = group.into_iter().unzip();
+        if group.is_empty() {
+            continue;
+        }
+        let outcomes = state.storage.insert_reports(device, group, now).await?;
+        if outcomes.len() != indexes.len() {
+            return Err(ApiError::internal(
+                "storage returned the wrong number of outcomes",
+            ));
+        }
+        for (index, outcome) in indexes.into_iter().zip(outcomes) {
+            match outcome {
+                ReportInsert::Stored(status) | ReportInsert::Existing(status) => {
+                    receipts.push((index, status));
+                }
+                ReportInsert::Conflict => return Ok(Err(id_conflict(index))),
+            }
+        }
+    }
+    receipts.sort_by_key(|(index, _)| *index);
+    Ok(Ok(ReportReceipts {
+        receipts: receipts.into_iter().map(|(_, status)| status).collect(),
+    }))
+}
+
+/// A checked report with its canonical hash.
+struct NewReportDraft {
+    report: Report,
+    hash: [u8; 32],
+}
+
+/// Checks the batch size, every report and clashes inside the batch.
+fn checked_reports(batch: ReportBatch) -> ApiResult<Vec<NewReportDraft>> {
+    if batch.reports.is_empty() || batch.reports.len() > MAX_REPORTS_PER_BATCH {
+        return Err(ApiError::bad_request(
+            "bad_batch_size",
+            format!("a batch holds 1 to {MAX_REPORTS_PER_BATCH} reports"),
+        ));
+    }
+    let mut hashes: HashMap<String, [u8; 32]> = HashMap::new();
+    let mut drafts = Vec::with_capacity(batch.reports.len());
+    for (index, report) in batch.reports.into_iter().enumerate() {
+        report.validate().map_err(|error| {
+            ApiError::bad_request("invalid_report", format!("report {index}: {error}"))
+        })?;
+        // Serialising our own type gives one byte string per report value.
+        let canonical = serde_json::to_vec(&report)
+            .map_err(|_| ApiError::internal("a report did not serialise"))?;
+        let hash = crypto::sha256_of_parts(&[&canonical]);
+        if hashes
+            .insert(report.id.clone(), hash)
+            .is_some_and(|earlier| earlier != hash)
+        {
+            return Err(id_conflict(index));
+        }
+        drafts.push(NewReportDraft { report, hash });
+    }
+    Ok(drafts)
+}
+
+/// The key of an upload: required, 1 to [`MAX_IDEMPOTENCY_KEY_CHARS`] printable ASCII.
+fn idempotency_key(key: Option<&str>) -> ApiResult<&str> {
+    let key = key.ok_or_else(|| {
+        ApiError::bad_request(
+            "idempotency_key_required",
+            "report uploads need an Idempotency-Key header",
+        )
+    })?;
+    let printable = key.bytes().all(|b| (b' '..=b'~').contains(&b));
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_CHARS || !printable {
+        return Err(ApiError::bad_request(
+            "bad_idempotency_key",
+            format!(
+                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII chars"
+            ),
+        ));
+    }
+    Ok(key)
+}
+
+fn id_conflict(index: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "report_id_conflict",
+        format!("report {index}: this id is already stored with other contents"),
+    )
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
+}

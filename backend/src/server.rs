@@ -1,0 +1,255 @@
+//! Starting and stopping the server: its configuration, the shared state every handler reads,
+//! the listener, graceful shutdown, and the hourly retention job.
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use childsafe_core::crypto::{self, SigningKey};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::bundles::EtagCache;
+use crate::clock;
+use crate::log;
+use crate::pairing::PairingAttempts;
+use crate::routes;
+use crate::storage::postgres::PostgresStorage;
+use crate::storage::sled_store::SledStorage;
+use crate::storage::{HOTLINE_MIN_RETENTION_SECS, Retention, Storage};
+
+/// Seconds in a day.
+pub const DAY_SECS: u64 = 86_400;
+/// Default days a report (and its feed items) is kept.
+pub const DEFAULT_REPORT_RETENTION_DAYS: u64 = 90;
+/// Default days a hotline-queued report is kept; never under a year
+/// ([`HOTLINE_MIN_RETENTION_SECS`]), since hotlines and law enforcement ask months later.
+pub const DEFAULT_HOTLINE_RETENTION_DAYS: u64 = 400;
+/// Default days a relayed message is kept.
+pub const DEFAULT_MESSAGE_RETENTION_DAYS: u64 = 30;
+/// How long a finished idempotency key still replays its answer: a day covers every retry
+/// schedule of the SDK (its backoff caps far below that).
+pub const IDEMPOTENCY_RETENTION_SECS: u64 = DAY_SECS;
+/// How often the retention job runs.
+pub const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+/// How long a pairing code works.
+pub const PAIRING_CODE_TTL_SECS: u64 = 10 * 60;
+/// Name under which the server time key is kept in storage, shared by every replica.
+const TIME_KEY_SECRET: &str = "time-key";
+
+/// How a server runs.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The bearer token of the operator API; `None` turns that API off.
+    pub operator_token: Option<String>,
+    /// How long data is kept.
+    pub retention: Retention,
+    /// How often the retention job runs.
+    pub purge_interval: Duration,
+    /// How long a pairing code works, in seconds.
+    pub pairing_code_ttl_secs: u64,
+}
+
+impl ServerConfig {
+    /// The defaults, listening on `listen`, with the operator API off.
+    pub fn new(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            operator_token: None,
+            retention: retention_days(
+                DEFAULT_REPORT_RETENTION_DAYS,
+                DEFAULT_HOTLINE_RETENTION_DAYS,
+                DEFAULT_MESSAGE_RETENTION_DAYS,
+            ),
+            purge_interval: PURGE_INTERVAL,
+            pairing_code_ttl_secs: PAIRING_CODE_TTL_SECS,
+        }
+    }
+}
+
+impl std::fmt::Debug for ServerConfig {
+    /// Leaves the operator token out: configurations end up in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("operator_api", &self.operator_token.is_some())
+            .field("retention", &self.retention)
+            .field("purge_interval", &self.purge_interval)
+            .field("pairing_code_ttl_secs", &self.pairing_code_ttl_secs)
+            .finish()
+    }
+}
+
+/// A [`Retention`] from days, with the idempotency window of [`IDEMPOTENCY_RETENTION_SECS`].
+pub fn retention_days(report_days: u64, hotline_days: u64, message_days: u64) -> Retention {
+    Retention {
+        report_secs: report_days.saturating_mul(DAY_SECS),
+        hotline_secs: hotline_days.saturating_mul(DAY_SECS),
+        message_secs: message_days.saturating_mul(DAY_SECS),
+        idempotency_secs: IDEMPOTENCY_RETENTION_SECS,
+    }
+}
+
+/// A server answering on its address until [`RunningServer::shutdown`] (or until it is dropped).
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    serving: JoinHandle<std::io::Result<()>>,
+    purging: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// The address it is bound to.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://IP:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and stops the retention job.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        // Ignored when no receiver is left: both tasks have already stopped.
+        let _ = self.stop.send(true);
+        self.purging.await.context("the retention job panicked")?;
+        self.serving
+            .await
+            .context("the server task panicked")?
+            .context("the server failed")
+    }
+}
+
+/// Starts a server on `config.listen` over `storage` and returns once it accepts connections.
+pub async fn spawn(
+    storage: Arc<dyn Storage>,
+    config: ServerConfig,
+) -> anyhow::Result<RunningServer> {
+    if config.retention.hotline_secs < HOTLINE_MIN_RETENTION_SECS {
+        anyhow::bail!("hotline reports must be kept at least 366 days");
+    }
+    let (_, fresh_pkcs8) = SigningKey::generate().context("no randomness for a key")?;
+    let pkcs8 = storage
+        .secret(TIME_KEY_SECRET, fresh_pkcs8)
+        .await
+        .context("reading the server time key")?;
+    let time_key = SigningKey::from_pkcs8(&pkcs8).context("the stored time key is damaged")?;
+    let state = AppState(Arc::new(Shared {
+        storage: Arc::clone(&storage),
+        time_key,
+        operator_token_hash: config
+            .operator_token
+            .as_deref()
+            .map(|token| crypto::sha256_of_parts(&[token.as_bytes()])),
+        pairing_code_ttl_secs: config.pairing_code_ttl_secs,
+        pairing_attempts: PairingAttempts::default(),
+        etags: EtagCache::default(),
+    }));
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = watch::channel(false);
+
+    let mut serve_stop = stopped.clone();
+    let serving = tokio::spawn(
+        axum::serve(listener, routes::router(state))
+            .with_graceful_shutdown(async move {
+                // Resolves on `shutdown` and also when the handle is dropped.
+                let _ = serve_stop.wait_for(|stop| *stop).await;
+            })
+            .into_future(),
+    );
+    let purging = tokio::spawn(purge_job(
+        storage,
+        config.retention,
+        config.purge_interval,
+        stopped,
+    ));
+    Ok(RunningServer {
+        addr,
+        stop,
+        serving,
+        purging,
+    })
+}
+
+/// Opens the storage a command names: PostgreSQL when `database_url` is given, else sled in
+/// `data`.
+pub async fn open_storage(
+    data: Option<&Path>,
+    database_url: Option<&str>,
+) -> anyhow::Result<Arc<dyn Storage>> {
+    if let Some(url) = database_url {
+        let storage = PostgresStorage::connect(url)
+            .await
+            .context("connecting to PostgreSQL")?;
+        return Ok(Arc::new(storage));
+    }
+    let Some(dir) = data else {
+        anyhow::bail!("give --data DIR (sled) or --database-url URL (PostgreSQL)");
+    };
+    let storage = SledStorage::open(dir)
+        .with_context(|| format!("opening the sled database in {}", dir.display()))?;
+    Ok(Arc::new(storage))
+}
+
+/// Purges what retention no longer keeps, now and then every `interval`, until stopped.
+async fn purge_job(
+    storage: Arc<dyn Storage>,
+    retention: Retention,
+    interval: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => return,
+            _ = ticks.tick() => {}
+        }
+        match storage.purge(clock::unix_now(), retention).await {
+            Ok(purged) => log::line(format_args!(
+                "retention purge: {} reports, {} messages, {} other records removed",
+                purged.reports, purged.messages, purged.other
+            )),
+            Err(error) => log::line(format_args!("retention purge failed: {error}")),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct AppState(Arc<Shared>);
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The state behind [`AppState`].
+pub(crate) struct Shared {
+    /// Everything durable.
+    pub(crate) storage: Arc<dyn Storage>,
+    /// Signs server time.
+    pub(crate) time_key: SigningKey,
+    /// SHA-256 of the operator token, when the operator API is on.
+    pub(crate) operator_token_hash: Option<[u8; 32]>,
+    /// How long a pairing code works.
+    pub(crate) pairing_code_ttl_secs: u64,
+    /// Failed pairing claims per parent.
+    pub(crate) pairing_attempts: PairingAttempts,
+    /// ETags of the bundles served.
+    pub(crate) etags: EtagCache,
+}

@@ -1,0 +1,350 @@
+//! The authorization matrix: every route against every kind of caller. A device sees only its
+//! own data, a parent only the devices paired with them, the operator API only the operator;
+//! every other cell is refused, and a refusal changes nothing the API can show.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+mod support;
+
+use childsafe_backend::operator::mint_activation_tokens;
+use childsafe_backend::routes::{Access, Operation, ROUTES};
+use childsafe_backend::storage::Storage;
+use childsafe_core::reports::ReportKind;
+use childsafe_core::sync::request_signing::{PrincipalKind, registration_proof};
+use childsafe_core::sync::wire::{
+    BundleKind, Feed, Mailbox, MessageKind, OutgoingMessage, PairedPeers, PairingClaim,
+    ParentRegistration, ReportStatuses, TimeRequest, TokenRequest,
+};
+use common::{Call, Identity, Reply, TestServer, fresh_key, report};
+
+/// The callers of the matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    /// Device A, paired with parent P.
+    DeviceA,
+    /// Device B, paired with nobody.
+    DeviceB,
+    /// Parent P, paired with A.
+    ParentP,
+    /// Parent Q, paired with no device of interest.
+    ParentQ,
+    Operator,
+    WrongOperatorToken,
+    /// Claims to be device A, signs with another key.
+    ForgedA,
+}
+
+const EVERYONE: [Who; 8] = [
+    Who::Anonymous,
+    Who::DeviceA,
+    Who::DeviceB,
+    Who::ParentP,
+    Who::ParentQ,
+    Who::Operator,
+    Who::WrongOperatorToken,
+    Who::ForgedA,
+];
+
+/// The people and data of the story.
+struct World {
+    server: TestServer,
+    a: Identity,
+    b: Identity,
+    p: Identity,
+    q: Identity,
+    forged_a: Identity,
+    /// A device whose pairing codes the parents claim.
+    c: Identity,
+    /// A's illegal-content report, in the hotline queue.
+    a_report: String,
+    next_bundle_version: std::cell::Cell<u64>,
+}
+
+#[tokio::test]
+async fn every_route_refuses_every_caller_it_does_not_belong_to() {
+    for server in common::servers().await {
+        let world = World::new(server).await;
+        for route in ROUTES {
+            for who in EVERYONE {
+                let expected = expected(route.access, route.operation, who);
+                let before = snapshot(&world).await;
+                let reply = request(&world, route.operation, who).await;
+                assert_eq!(
+                    reply.status,
+                    expected.0,
+                    "[{}] {:?} as {who:?}: {}",
+                    world.server.name,
+                    route.operation,
+                    String::from_utf8_lossy(&reply.body)
+                );
+                if let Some(code) = expected.1 {
+                    assert_eq!(reply.error(), code, "{:?} as {who:?}", route.operation);
+                    assert_eq!(
+                        snapshot(&world).await,
+                        before,
+                        "[{}] the refused {:?} as {who:?} changed something",
+                        world.server.name,
+                        route.operation
+                    );
+                } else {
+                    sees_only_its_own(&world, route.operation, who, &reply);
+                }
+            }
+        }
+        world.server.stop().await;
+    }
+}
+
+/// (status, refusal code) of a cell; no code means allowed.
+fn expected(access: Access, operation: Operation, who: Who) -> (u16, Option<&'static str>) {
+    use Who::*;
+    let refused = |status, code| (status, Some(code));
+    match (access, who) {
+        (Access::Public, _) => {}
+        (Access::Device, DeviceA | DeviceB) | (Access::Parent, ParentP | ParentQ) => {}
+        (Access::Device, ForgedA) => return refused(401, "bad_signature"),
+        (Access::Device | Access::Parent, Anonymous | Operator | WrongOperatorToken) => {
+            return refused(401, "unsigned_request");
+        }
+        (Access::Device | Access::Parent, _) => return refused(403, "wrong_principal"),
+        (Access::Operator, Operator) => {}
+        (Access::Operator, _) => return refused(401, "bad_operator_token"),
+    }
+    match (operation, who) {
+        (Operation::GetReportStatus, DeviceB) => refused(404, "report_unknown"),
+        (Operation::SendToParents, DeviceB) => refused(409, "not_paired"),
+        (Operation::SendToDevice, ParentQ) => refused(404, "device_unknown"),
+        (
+            Operation::RegisterDevice
+            | Operation::RegisterParent
+            | Operation::CreatePairingCode
+            | Operation::SendToParents
+            | Operation::SendToDevice
+            | Operation::CreateActivationTokens,
+            _,
+        ) => (201, None),
+        (Operation::MarkHotlineForwarded, _) => (204, None),
+        _ => (200, None),
+    }
+}
+
+impl World {
+    async fn new(server: TestServer) -> Self {
+        let a = server.device("GB").await;
+        let b = server.device("US").await;
+        let c = server.device("FR").await;
+        let p = server.parent().await;
+        let q = server.parent().await;
+        server.pair(&a, &p).await;
+        let illegal = report(ReportKind::IllegalContent);
+        server
+            .upload(&a, &fresh_key(), std::slice::from_ref(&illegal))
+            .await
+            .expect(200);
+        // Something in every mailbox that must not leak.
+        server
+            .post("/v1/device/messages")
+            .signed(&a)
+            .json(&message(MessageKind::AccessRequest))
+            .send()
+            .await
+            .expect(201);
+        server
+            .post(&format!("/v1/parent/devices/{}/messages", a.id))
+            .signed(&p)
+            .json(&message(MessageKind::Decision))
+            .send()
+            .await
+            .expect(201);
+        let forged_a = a.forger();
+        let world = World {
+            server,
+            a,
+            b,
+            p,
+            q,
+            forged_a,
+            c,
+            a_report: illegal.id,
+            next_bundle_version: std::cell::Cell::new(1),
+        };
+        world
+            .put_bundle(world.server.put("/v1/operator/bundles/policy").operator())
+            .send()
+            .await
+            .expect(200);
+        world
+    }
+
+    fn as_who<'a>(&'a self, call: Call<'a>, who: Who) -> Call<'a> {
+        match who {
+            Who::Anonymous => call,
+            Who::DeviceA => call.signed(&self.a),
+            Who::DeviceB => call.signed(&self.b),
+            Who::ParentP => call.signed(&self.p),
+            Who::ParentQ => call.signed(&self.q),
+            Who::Operator => call.operator(),
+            Who::WrongOperatorToken => call.bearer("not-the-operator-token"),
+            Who::ForgedA => call.signed(&self.forged_a),
+        }
+    }
+
+    fn put_bundle<'a>(&self, call: Call<'a>) -> Call<'a> {
+        let version = self.next_bundle_version.get();
+        self.next_bundle_version.set(version + 1);
+        call.raw(b"signed bundle".to_vec(), "application/octet-stream")
+            .header("x-bundle-version", &version.to_string())
+            .header(
+                "x-bundle-expires-at",
+                &(childsafe_backend::clock::unix_now() + 3600).to_string(),
+            )
+    }
+}
+
+fn message(kind: MessageKind) -> OutgoingMessage {
+    OutgoingMessage {
+        kind,
+        blob: "ZW5kLXRvLWVuZCBzaWduZWQ".to_owned(),
+    }
+}
+
+/// The request of a cell: what the route's rightful caller would send.
+async fn request(world: &World, operation: Operation, who: Who) -> Reply {
+    let server = &world.server;
+    let call = match operation {
+        Operation::GetServerInfo => server.get("/v1/server"),
+        Operation::RegisterDevice => {
+            let newcomer = Identity::new(PrincipalKind::Device);
+            let token = mint_activation_tokens(server.storage.as_ref(), 1, 0)
+                .await
+                .unwrap()
+                .remove(0);
+            server
+                .post("/v1/devices")
+                .json(&TestServer::device_registration(&newcomer, &token, "GB"))
+        }
+        Operation::RegisterParent => {
+            let newcomer = Identity::new(PrincipalKind::Parent);
+            server.post("/v1/parents").json(&ParentRegistration {
+                public_key: newcomer.key.public_key(),
+                proof: registration_proof(&newcomer.key, PrincipalKind::Parent, ""),
+            })
+        }
+        Operation::UploadReports => server
+            .post("/v1/device/reports")
+            .idempotency_key(&fresh_key())
+            .json(&childsafe_core::sync::wire::ReportBatch {
+                reports: vec![report(ReportKind::Bullying)],
+            }),
+        Operation::ListReportStatuses => server.get("/v1/device/reports"),
+        Operation::GetReportStatus => server.get(&format!("/v1/device/reports/{}", world.a_report)),
+        Operation::GetSignedTime => server.post("/v1/device/time").json(&TimeRequest {
+            challenge: "challenge".to_owned(),
+        }),
+        Operation::CreatePairingCode => server.post("/v1/device/pairing-codes"),
+        Operation::ListDeviceParents => server.get("/v1/device/parents"),
+        Operation::SendToParents => server
+            .post("/v1/device/messages")
+            .json(&message(MessageKind::AccessRequest)),
+        Operation::ReadDeviceMailbox => server.get("/v1/device/messages"),
+        Operation::ClaimPairingCode => {
+            let code = server.pairing_code(&world.c).await.code;
+            server
+                .post("/v1/parent/pairings")
+                .json(&PairingClaim { code })
+        }
+        Operation::ListParentDevices => server.get("/v1/parent/devices"),
+        Operation::SendToDevice => server
+            .post(&format!("/v1/parent/devices/{}/messages", world.a.id))
+            .json(&message(MessageKind::Command)),
+        Operation::ReadParentMailbox => server.get("/v1/parent/messages"),
+        Operation::ReadFeed => server.get("/v1/parent/feed"),
+        Operation::GetBundle => server.get("/v1/bundles/policy"),
+        Operation::PutBundle => world.put_bundle(server.put("/v1/operator/bundles/policy")),
+        Operation::CreateActivationTokens => server
+            .post("/v1/operator/activation-tokens")
+            .json(&TokenRequest { count: 1 }),
+        Operation::GetHotlineQueue => server.get("/v1/operator/hotline-queue"),
+        Operation::MarkHotlineForwarded => server.post(&format!(
+            "/v1/operator/hotline-queue/{}/forwarded",
+            world.a_report
+        )),
+    };
+    world.as_who(call, who).send().await
+}
+
+/// An allowed answer shows the caller its own data and nobody else's.
+fn sees_only_its_own(world: &World, operation: Operation, who: Who, reply: &Reply) {
+    let (a, p) = (&world.a.id, &world.p.id);
+    match operation {
+        Operation::ListReportStatuses => {
+            let reports = reply.json::<ReportStatuses>().reports;
+            let has_a_report = reports.iter().any(|status| status.id == world.a_report);
+            assert_eq!(has_a_report, who == Who::DeviceA, "{who:?}");
+        }
+        Operation::ReadFeed => {
+            let items = reply.json::<Feed>().items;
+            assert!(items.iter().all(|item| item.device_id == *a));
+            assert_eq!(who == Who::ParentQ, items.is_empty(), "{who:?}");
+        }
+        Operation::ListDeviceParents => {
+            let peers = reply.json::<PairedPeers>().peers;
+            let ids: Vec<&str> = peers.iter().map(|peer| peer.id.as_str()).collect();
+            let expected: Vec<&str> = if who == Who::DeviceA { vec![p] } else { vec![] };
+            assert_eq!(ids, expected, "{who:?}");
+        }
+        Operation::ListParentDevices => {
+            let peers = reply.json::<PairedPeers>().peers;
+            let sees_a = peers.iter().any(|peer| peer.id == *a);
+            assert_eq!(sees_a, who == Who::ParentP, "{who:?}");
+        }
+        Operation::ReadDeviceMailbox | Operation::ReadParentMailbox => {
+            let messages = reply.json::<Mailbox>().messages;
+            let own = matches!(who, Who::DeviceA | Who::ParentP);
+            assert_eq!(!messages.is_empty(), own, "{who:?}");
+        }
+        _ => {}
+    }
+}
+
+/// Everything the API can show about the world, as text to compare.
+async fn snapshot(world: &World) -> String {
+    let storage: &dyn Storage = world.server.storage.as_ref();
+    let mut parts = Vec::new();
+    for device in [&world.a, &world.b, &world.c] {
+        parts.push(format!(
+            "{:?}",
+            storage.report_statuses(&device.id).await.unwrap()
+        ));
+        parts.push(format!(
+            "{:?}",
+            storage.parents_of(&device.id).await.unwrap()
+        ));
+        parts.push(format!(
+            "{:?}",
+            storage
+                .messages(&format!("device:{}", device.id), 0, 1000)
+                .await
+                .unwrap()
+        ));
+    }
+    for parent in [&world.p, &world.q] {
+        parts.push(format!(
+            "{:?}",
+            storage.devices_of(&parent.id).await.unwrap()
+        ));
+        parts.push(format!(
+            "{:?}",
+            storage
+                .messages(&format!("parent:{}", parent.id), 0, 1000)
+                .await
+                .unwrap()
+        ));
+    }
+    parts.push(format!("{:?}", storage.hotline_queue().await.unwrap()));
+    for kind in BundleKind::ALL {
+        parts.push(format!("{:?}", storage.bundle(kind).await.unwrap()));
+    }
+    parts.join("\n")
+}

@@ -1,0 +1,498 @@
+//! What every backend test shares: a real server on loopback over each storage of
+//! `support::storages()`, and a small client that signs requests the way the SDK does, with
+//! knobs to sign them wrongly on purpose. Every exchange is recorded so the conformance test can
+//! check each answer against the OpenAPI document.
+#![allow(dead_code, unreachable_pub, clippy::expect_used, clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use childsafe_backend::storage::Storage;
+use childsafe_backend::{RunningServer, ServerConfig, spawn};
+use childsafe_core::crypto::{self, SigningKey};
+use childsafe_core::reports::model::new_report_id;
+use childsafe_core::reports::{Report, ReportKind};
+use childsafe_core::sync::request_signing::{
+    HEADER_IDEMPOTENCY_KEY, HEADER_NONCE, HEADER_PRINCIPAL, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+    PrincipalKind, RequestParts, key_id, registration_proof,
+};
+use childsafe_core::sync::wire::{
+    DeviceRegistration, PairingClaim, PairingCode, ParentRegistration, Registered, ReportBatch,
+    TokenRequest, Tokens,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::support;
+
+/// The operator token every test server is started with.
+pub const OPERATOR_TOKEN: &str = "test-operator-token-7f3a";
+
+/// One recorded request and its answer.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    /// Upper-case method.
+    pub method: String,
+    /// Path without the query.
+    pub path: String,
+    /// The answer.
+    pub reply: Reply,
+}
+
+/// A server under test and the storage it runs on.
+pub struct TestServer {
+    /// `sled` or `postgres`.
+    pub name: &'static str,
+    /// The storage, to look behind the API ("nothing was stored").
+    pub storage: Arc<dyn Storage>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    http: reqwest::Client,
+    running: Option<RunningServer>,
+    exchanges: Mutex<Vec<Exchange>>,
+    _guard: Option<support::Guard>,
+}
+
+/// One server per storage, with the operator API on.
+pub async fn servers() -> Vec<TestServer> {
+    servers_with(|_| {}).await
+}
+
+/// One server per storage, with the configuration changed by `adjust`.
+pub async fn servers_with(adjust: impl Fn(&mut ServerConfig)) -> Vec<TestServer> {
+    let mut servers = Vec::new();
+    for (name, storage, guard) in support::storages().await {
+        servers.push(TestServer::start(name, storage, Some(guard), &adjust).await);
+    }
+    servers
+}
+
+/// Who signs a request.
+#[derive(Debug)]
+pub struct Identity {
+    /// Device or parent.
+    pub kind: PrincipalKind,
+    /// The id in the principal header.
+    pub id: String,
+    /// The key that signs (for a forger, not the registered one).
+    pub key: SigningKey,
+}
+
+impl Identity {
+    /// A fresh key, not registered anywhere.
+    pub fn new(kind: PrincipalKind) -> Self {
+        let (key, _) = SigningKey::generate().unwrap();
+        Self {
+            kind,
+            id: key_id(&key.public_key()),
+            key,
+        }
+    }
+
+    /// Someone claiming to be this principal while holding another key.
+    pub fn forger(&self) -> Self {
+        let (key, _) = SigningKey::generate().unwrap();
+        Self {
+            kind: self.kind,
+            id: self.id.clone(),
+            key,
+        }
+    }
+
+    /// `device:ID` or `parent:ID`.
+    pub fn principal(&self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.id)
+    }
+}
+
+/// How a request proves who sends it.
+enum Auth<'a> {
+    Anonymous,
+    Signed(&'a Identity),
+    Bearer(String),
+}
+
+/// A request being built.
+pub struct Call<'a> {
+    server: &'a TestServer,
+    method: reqwest::Method,
+    path_and_query: String,
+    auth: Auth<'a>,
+    body: Vec<u8>,
+    content_type: Option<String>,
+    headers: Vec<(String, String)>,
+    idempotency_key: Option<String>,
+    timestamp: Option<u64>,
+    nonce: Option<String>,
+}
+
+impl<'a> Call<'a> {
+    /// Signs as this device or parent.
+    pub fn signed(mut self, identity: &'a Identity) -> Self {
+        self.auth = Auth::Signed(identity);
+        self
+    }
+
+    /// Sends the operator's bearer token.
+    pub fn operator(self) -> Self {
+        self.bearer(OPERATOR_TOKEN)
+    }
+
+    /// Sends this bearer token.
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.auth = Auth::Bearer(token.to_owned());
+        self
+    }
+
+    /// A JSON body.
+    pub fn json(self, value: &impl Serialize) -> Self {
+        self.raw(serde_json::to_vec(value).unwrap(), "application/json")
+    }
+
+    /// A body of these bytes and content type.
+    pub fn raw(mut self, body: Vec<u8>, content_type: &str) -> Self {
+        self.body = body;
+        self.content_type = Some(content_type.to_owned());
+        self
+    }
+
+    /// Another header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The `Idempotency-Key` (signed along).
+    pub fn idempotency_key(mut self, key: &str) -> Self {
+        self.idempotency_key = Some(key.to_owned());
+        self
+    }
+
+    /// Signs with this timestamp instead of now.
+    pub fn timestamp(mut self, unix: u64) -> Self {
+        self.timestamp = Some(unix);
+        self
+    }
+
+    /// Signs with this nonce instead of a fresh one.
+    pub fn nonce(mut self, nonce: &str) -> Self {
+        self.nonce = Some(nonce.to_owned());
+        self
+    }
+
+    /// Sends it and records the exchange.
+    pub async fn send(self) -> Reply {
+        let url = format!("{}{}", self.server.url, self.path_and_query);
+        let mut request = self
+            .server
+            .http
+            .request(self.method.clone(), url)
+            .body(self.body.clone());
+        if let Some(content_type) = &self.content_type {
+            request = request.header("content-type", content_type);
+        }
+        if let Some(key) = &self.idempotency_key {
+            request = request.header(HEADER_IDEMPOTENCY_KEY, key);
+        }
+        match &self.auth {
+            Auth::Anonymous => {}
+            Auth::Bearer(token) => {
+                request = request.header("authorization", format!("Bearer {token}"));
+            }
+            Auth::Signed(identity) => {
+                let principal = identity.principal();
+                let timestamp = self
+                    .timestamp
+                    .unwrap_or_else(childsafe_backend::clock::unix_now);
+                let nonce = self.nonce.clone().unwrap_or_else(|| {
+                    URL_SAFE_NO_PAD.encode(crypto::random_bytes::<16>().unwrap())
+                });
+                let parts = RequestParts {
+                    principal: &principal,
+                    method: self.method.as_str(),
+                    path_and_query: &self.path_and_query,
+                    timestamp,
+                    nonce: &nonce,
+                    idempotency_key: self.idempotency_key.as_deref().unwrap_or(""),
+                    body: &self.body,
+                };
+                let signature = URL_SAFE_NO_PAD.encode(identity.key.sign(&parts.message()));
+                request = request
+                    .header(HEADER_PRINCIPAL, principal)
+                    .header(HEADER_TIMESTAMP, timestamp.to_string())
+                    .header(HEADER_NONCE, nonce)
+                    .header(HEADER_SIGNATURE, signature);
+            }
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.unwrap().to_vec();
+        let reply = Reply {
+            status,
+            headers,
+            body,
+        };
+        let path = self
+            .path_and_query
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        self.server.exchanges.lock().unwrap().push(Exchange {
+            method: self.method.as_str().to_owned(),
+            path,
+            reply: reply.clone(),
+        });
+        reply
+    }
+}
+
+/// An answer.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as `T`; panics with the body when it is not.
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
+            panic!(
+                "status {} body {:?} is not the expected JSON: {error}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The `error` code of an ErrorBody answer.
+    pub fn error(&self) -> String {
+        let value: Value = self.json();
+        value["error"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected answer: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        self
+    }
+
+    /// Asserts a refusal: this status, an ErrorBody with this code.
+    pub fn refused(self, status: u16, code: &str) -> Self {
+        let reply = self.expect(status);
+        assert_eq!(
+            reply.error(),
+            code,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        reply
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+impl TestServer {
+    async fn start(
+        name: &'static str,
+        storage: Arc<dyn Storage>,
+        guard: Option<support::Guard>,
+        adjust: &dyn Fn(&mut ServerConfig),
+    ) -> Self {
+        let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+        config.operator_token = Some(OPERATOR_TOKEN.to_owned());
+        adjust(&mut config);
+        let running = spawn(Arc::clone(&storage), config).await.unwrap();
+        TestServer {
+            name,
+            storage,
+            url: running.url(),
+            http: reqwest::Client::new(),
+            running: Some(running),
+            exchanges: Mutex::new(Vec::new()),
+            _guard: guard,
+        }
+    }
+
+    /// Another server over the same storage (a second replica), configured by `adjust`.
+    pub async fn replica(&self, adjust: impl Fn(&mut ServerConfig)) -> TestServer {
+        TestServer::start(self.name, Arc::clone(&self.storage), None, &adjust).await
+    }
+
+    /// A request to `path_and_query`.
+    pub fn call(&self, method: &str, path_and_query: &str) -> Call<'_> {
+        Call {
+            server: self,
+            method: reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            path_and_query: path_and_query.to_owned(),
+            auth: Auth::Anonymous,
+            body: Vec::new(),
+            content_type: None,
+            headers: Vec::new(),
+            idempotency_key: None,
+            timestamp: None,
+            nonce: None,
+        }
+    }
+
+    /// A GET.
+    pub fn get(&self, path_and_query: &str) -> Call<'_> {
+        self.call("GET", path_and_query)
+    }
+
+    /// A POST.
+    pub fn post(&self, path_and_query: &str) -> Call<'_> {
+        self.call("POST", path_and_query)
+    }
+
+    /// A PUT.
+    pub fn put(&self, path_and_query: &str) -> Call<'_> {
+        self.call("PUT", path_and_query)
+    }
+
+    /// Every exchange so far.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.exchanges.lock().unwrap().clone()
+    }
+
+    /// Activation tokens minted through the operator API.
+    pub async fn tokens(&self, count: u32) -> Vec<String> {
+        self.post("/v1/operator/activation-tokens")
+            .operator()
+            .json(&TokenRequest { count })
+            .send()
+            .await
+            .expect(201)
+            .json::<Tokens>()
+            .tokens
+    }
+
+    /// The registration body of a device with this token.
+    pub fn device_registration(
+        identity: &Identity,
+        token: &str,
+        country: &str,
+    ) -> DeviceRegistration {
+        DeviceRegistration {
+            activation_token: token.to_owned(),
+            public_key: identity.key.public_key(),
+            country: country.to_owned(),
+            proof: registration_proof(&identity.key, PrincipalKind::Device, token),
+        }
+    }
+
+    /// A newly registered device in `country`.
+    pub async fn device(&self, country: &str) -> Identity {
+        let identity = Identity::new(PrincipalKind::Device);
+        let token = self.tokens(1).await.remove(0);
+        let registered: Registered = self
+            .post("/v1/devices")
+            .json(&Self::device_registration(&identity, &token, country))
+            .send()
+            .await
+            .expect(201)
+            .json();
+        assert_eq!(registered.id, identity.id);
+        identity
+    }
+
+    /// A newly registered parent.
+    pub async fn parent(&self) -> Identity {
+        let identity = Identity::new(PrincipalKind::Parent);
+        self.post("/v1/parents")
+            .json(&ParentRegistration {
+                public_key: identity.key.public_key(),
+                proof: registration_proof(&identity.key, PrincipalKind::Parent, ""),
+            })
+            .send()
+            .await
+            .expect(201);
+        identity
+    }
+
+    /// A fresh pairing code of `device`.
+    pub async fn pairing_code(&self, device: &Identity) -> PairingCode {
+        self.post("/v1/device/pairing-codes")
+            .signed(device)
+            .send()
+            .await
+            .expect(201)
+            .json()
+    }
+
+    /// Pairs `parent` with `device` through a pairing code.
+    pub async fn pair(&self, device: &Identity, parent: &Identity) {
+        let code = self.pairing_code(device).await;
+        self.post("/v1/parent/pairings")
+            .signed(parent)
+            .json(&PairingClaim { code: code.code })
+            .send()
+            .await
+            .expect(200);
+    }
+
+    /// Uploads reports under an idempotency key.
+    pub async fn upload(&self, device: &Identity, key: &str, reports: &[Report]) -> Reply {
+        self.post("/v1/device/reports")
+            .signed(device)
+            .idempotency_key(key)
+            .json(&ReportBatch {
+                reports: reports.to_vec(),
+            })
+            .send()
+            .await
+    }
+
+    /// Stops the server, waiting for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await.unwrap();
+        }
+    }
+}
+
+/// A valid report of this kind with a fresh id.
+pub fn report(kind: ReportKind) -> Report {
+    Report {
+        id: new_report_id().unwrap(),
+        kind,
+        created_at: 1_780_000_000,
+        urls: match kind {
+            ReportKind::IllegalContent | ReportKind::Grooming => {
+                vec!["https://example.com/page".to_owned()]
+            }
+            ReportKind::Bullying | ReportKind::Sos => Vec::new(),
+        },
+        reported_user: None,
+        notes: Some("what happened".to_owned()),
+        screenshot_text: None,
+        location: None,
+    }
+}
+
+/// A random idempotency key.
+pub fn fresh_key() -> String {
+    URL_SAFE_NO_PAD.encode(crypto::random_bytes::<12>().unwrap())
+}

@@ -1,0 +1,658 @@
+//! The server against its OpenAPI document (`docs/protocol/openapi.json`), in the spirit of
+//! schemathesis: the routes served and the routes documented are the same set, every operation
+//! is exercised through each documented answer (500 aside), and every answer the server gives
+//! matches the documented status and schema. OpenAPI 3.1 schemas are JSON Schema 2020-12; refs
+//! to `#/components/...` resolve against a root that carries the document's components.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use childsafe_backend::limits::{MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES, MAX_PAIRING_FAILURES};
+use childsafe_backend::routes::{Access, ROUTES, Route};
+use childsafe_backend::storage::IdempotencyBegin;
+use childsafe_core::crypto;
+use childsafe_core::reports::ReportKind;
+use childsafe_core::sync::request_signing::PrincipalKind;
+use childsafe_core::sync::wire::{
+    MessageKind, OutgoingMessage, PairingClaim, ParentRegistration, ReportBatch, TimeRequest,
+    TokenRequest,
+};
+use common::{Identity, Reply, TestServer, report};
+use serde_json::{Value, json};
+
+const OPENAPI: &str = include_str!("../../docs/protocol/openapi.json");
+/// One byte over the JSON body limit.
+const OVER_JSON_LIMIT: usize = MAX_JSON_BODY_BYTES + 1;
+/// One byte over the bundle limit.
+const OVER_BUNDLE_LIMIT: usize = MAX_BUNDLE_BYTES + 1;
+
+fn document() -> Value {
+    serde_json::from_str(OPENAPI).expect("openapi.json is JSON")
+}
+
+/// (METHOD, path, operationId) of every documented operation.
+fn documented_operations(doc: &Value) -> BTreeSet<(String, String, String)> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations.insert((
+                method.to_uppercase(),
+                path.clone(),
+                operation["operationId"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    operations
+}
+
+#[test]
+fn the_routes_served_are_exactly_the_routes_documented() {
+    let doc = document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let served: BTreeSet<(String, String, String)> = ROUTES
+        .iter()
+        .map(|route| {
+            (
+                route.method.as_str().to_owned(),
+                route.path.to_owned(),
+                format!("{:?}", route.operation),
+            )
+        })
+        .collect();
+    assert_eq!(served, documented_operations(&doc));
+    // The documented security matches who the server lets in.
+    for route in ROUTES {
+        let operation = &operation_of(&doc, route);
+        let security = operation["security"].to_string();
+        let expected = match route.access {
+            Access::Public => "[]",
+            Access::Device | Access::Parent => {
+                r#"[{"nonce":[],"principal":[],"signature":[],"timestamp":[]}]"#
+            }
+            Access::Operator => r#"[{"operatorToken":[]}]"#,
+        };
+        assert_eq!(security, expected, "{:?}", route.operation);
+    }
+}
+
+#[test]
+fn every_documented_schema_is_a_valid_json_schema() {
+    let doc = document();
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        let root = rooted(schema, &doc);
+        assert!(
+            jsonschema::draft202012::new(&root).is_ok(),
+            "{name} is not a valid 2020-12 schema"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_operation_answers_as_documented() {
+    let doc = document();
+    for server in common::servers().await {
+        let disabled = server.replica(|config| config.operator_token = None).await;
+        exercise(&server, &disabled).await;
+        let mut exchanges = server.exchanges();
+        exchanges.extend(disabled.exchanges());
+
+        let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for exchange in &exchanges {
+            let Some(route) = route_of(&exchange.method, &exchange.path) else {
+                // Off the table: only the documented generic 404 and 405 answers.
+                assert!(
+                    [404, 405].contains(&exchange.reply.status),
+                    "{} {}",
+                    exchange.method,
+                    exchange.path
+                );
+                check_body(
+                    &doc,
+                    &json!({"$ref": "#/components/schemas/ErrorBody"}),
+                    &exchange.reply,
+                );
+                continue;
+            };
+            let operation = operation_of(&doc, route);
+            let status = exchange.reply.status.to_string();
+            let response = resolve(&doc, &operation["responses"][&status]);
+            assert!(
+                !response.is_null(),
+                "[{}] {:?} answered {status}, which is not documented: {}",
+                server.name,
+                route.operation,
+                String::from_utf8_lossy(&exchange.reply.body)
+            );
+            match response["content"].as_object() {
+                None => assert!(
+                    exchange.reply.body.is_empty(),
+                    "{:?} {status}",
+                    route.operation
+                ),
+                Some(content) => {
+                    let content_type = exchange.reply.header("content-type").unwrap_or_default();
+                    let (media, body) = content.iter().next().unwrap();
+                    assert!(
+                        content_type.starts_with(media.as_str()),
+                        "{:?} {status}",
+                        route.operation
+                    );
+                    if media == "application/json" {
+                        check_body(&doc, &body["schema"], &exchange.reply);
+                    }
+                }
+            }
+            seen.entry(format!("{:?}", route.operation))
+                .or_default()
+                .insert(status);
+        }
+
+        for route in ROUTES {
+            let id = format!("{:?}", route.operation);
+            let documented: BTreeSet<String> = operation_of(&doc, route)["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|status| *status != "500")
+                .cloned()
+                .collect();
+            let exercised = seen.get(&id).cloned().unwrap_or_default();
+            assert_eq!(
+                exercised, documented,
+                "[{}] {id}: answers exercised vs documented",
+                server.name
+            );
+        }
+        disabled.stop().await;
+        server.stop().await;
+    }
+}
+
+/// Drives every operation through its documented answers.
+async fn exercise(server: &TestServer, disabled: &TestServer) {
+    let device = server.device("GB").await;
+    let lonely_device = server.device("US").await;
+    let parent = server.parent().await;
+    let other_parent = server.parent().await;
+    server.pair(&device, &parent).await;
+
+    // Anyone may read the server's key; unknown routes and methods answer with an ErrorBody.
+    server.get("/v1/server").send().await.expect(200);
+    server
+        .get("/v1/nowhere")
+        .send()
+        .await
+        .refused(404, "not_found");
+    server
+        .call("DELETE", "/v1/server")
+        .send()
+        .await
+        .refused(405, "method_not_allowed");
+
+    // Generic refusals, for every route they apply to.
+    let over_json = vec![b' '; OVER_JSON_LIMIT];
+    for route in ROUTES {
+        let path = concrete_path(route.path, &device.id);
+        let op = operation_of(&document(), route);
+        let responses = &op["responses"];
+        match route.access {
+            Access::Device | Access::Parent => {
+                let (me, other_kind) = if route.access == Access::Device {
+                    (&device, &parent)
+                } else {
+                    (&parent, &device)
+                };
+                server
+                    .call(route.method.as_str(), &path)
+                    .send()
+                    .await
+                    .refused(401, "unsigned_request");
+                server
+                    .call(route.method.as_str(), &path)
+                    .signed(other_kind)
+                    .send()
+                    .await
+                    .refused(403, "wrong_principal");
+                server
+                    .call(route.method.as_str(), &path)
+                    .signed(me)
+                    .raw(over_json.clone(), "application/json")
+                    .send()
+                    .await
+                    .refused(413, "body_too_large");
+            }
+            Access::Operator => {
+                server
+                    .call(route.method.as_str(), &path)
+                    .send()
+                    .await
+                    .refused(401, "bad_operator_token");
+                disabled
+                    .call(route.method.as_str(), &path)
+                    .operator()
+                    .send()
+                    .await
+                    .refused(403, "operator_api_disabled");
+                if !responses["413"].is_null() {
+                    let size = if route.method.as_str() == "PUT" {
+                        OVER_BUNDLE_LIMIT
+                    } else {
+                        OVER_JSON_LIMIT
+                    };
+                    server
+                        .call(route.method.as_str(), &path)
+                        .operator()
+                        .raw(vec![b' '; size], "application/json")
+                        .send()
+                        .await
+                        .refused(413, "body_too_large");
+                }
+            }
+            Access::Public => {
+                if !responses["413"].is_null() {
+                    server
+                        .call(route.method.as_str(), &path)
+                        .raw(over_json.clone(), "application/json")
+                        .send()
+                        .await
+                        .refused(413, "body_too_large");
+                }
+            }
+        }
+        if !op["requestBody"]["content"]["application/json"].is_null() {
+            let call = server
+                .call(route.method.as_str(), &path)
+                .raw(b"{\"oops".to_vec(), "application/json");
+            // A key, so that uploads reach the body check.
+            let call = match route.access {
+                Access::Device => call.signed(&device).idempotency_key("generic"),
+                Access::Parent => call.signed(&parent),
+                Access::Operator => call.operator(),
+                Access::Public => call,
+            };
+            call.send().await.refused(400, "malformed_json");
+        }
+    }
+
+    // Registration.
+    let newcomer = Identity::new(PrincipalKind::Device);
+    let token = server.tokens(1).await.remove(0);
+    server
+        .post("/v1/devices")
+        .json(&TestServer::device_registration(&newcomer, &token, "gb"))
+        .send()
+        .await
+        .refused(400, "bad_country");
+    server
+        .post("/v1/devices")
+        .json(&TestServer::device_registration(
+            &newcomer,
+            "never-minted",
+            "GB",
+        ))
+        .send()
+        .await
+        .refused(401, "token_refused");
+    server
+        .post("/v1/devices")
+        .json(&TestServer::device_registration(&device, &token, "GB"))
+        .send()
+        .await
+        .refused(409, "already_registered");
+    let again = ParentRegistration {
+        public_key: parent.key.public_key(),
+        proof: childsafe_core::sync::request_signing::registration_proof(
+            &parent.key,
+            PrincipalKind::Parent,
+            "",
+        ),
+    };
+    server
+        .post("/v1/parents")
+        .json(&again)
+        .send()
+        .await
+        .expect(200);
+    server
+        .post("/v1/parents")
+        .json(&ParentRegistration {
+            proof: "AAAA".to_owned(),
+            ..again
+        })
+        .send()
+        .await
+        .refused(400, "bad_proof");
+
+    // Reports.
+    let illegal = report(ReportKind::IllegalContent);
+    server
+        .upload(&device, "first", std::slice::from_ref(&illegal))
+        .await
+        .expect(200);
+    server
+        .upload(&device, "first", &[report(ReportKind::Sos)])
+        .await
+        .refused(422, "idempotency_key_reused");
+    server
+        .post("/v1/device/reports")
+        .signed(&device)
+        .json(&ReportBatch {
+            reports: vec![report(ReportKind::Sos)],
+        })
+        .send()
+        .await
+        .refused(400, "idempotency_key_required");
+    let held = ReportBatch {
+        reports: vec![report(ReportKind::Bullying)],
+    };
+    let held_body = serde_json::to_vec(&held).unwrap();
+    let begun = server
+        .storage
+        .begin_idempotent(
+            &device.id,
+            "held",
+            crypto::sha256_of_parts(&[&held_body]),
+            childsafe_backend::clock::unix_now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(begun, IdempotencyBegin::Started);
+    server
+        .post("/v1/device/reports")
+        .signed(&device)
+        .idempotency_key("held")
+        .raw(held_body, "application/json")
+        .send()
+        .await
+        .refused(409, "request_in_progress");
+    server
+        .get("/v1/device/reports")
+        .signed(&device)
+        .send()
+        .await
+        .expect(200);
+    server
+        .get(&format!("/v1/device/reports/{}", illegal.id))
+        .signed(&device)
+        .send()
+        .await
+        .expect(200);
+    server
+        .get(&format!("/v1/device/reports/{}", illegal.id))
+        .signed(&lonely_device)
+        .send()
+        .await
+        .refused(404, "report_unknown");
+
+    // Signed time.
+    server
+        .post("/v1/device/time")
+        .signed(&device)
+        .json(&TimeRequest {
+            challenge: "abc".to_owned(),
+        })
+        .send()
+        .await
+        .expect(200);
+    server
+        .post("/v1/device/time")
+        .signed(&device)
+        .json(&TimeRequest {
+            challenge: String::new(),
+        })
+        .send()
+        .await
+        .refused(400, "bad_challenge");
+
+    // Pairing.
+    server
+        .get("/v1/device/parents")
+        .signed(&device)
+        .send()
+        .await
+        .expect(200);
+    server
+        .get("/v1/parent/devices")
+        .signed(&parent)
+        .send()
+        .await
+        .expect(200);
+    let guesser = server.parent().await;
+    for _ in 0..MAX_PAIRING_FAILURES {
+        server
+            .post("/v1/parent/pairings")
+            .signed(&guesser)
+            .json(&PairingClaim {
+                code: "00000000".to_owned(),
+            })
+            .send()
+            .await
+            .refused(404, "pairing_code_unknown");
+    }
+    server
+        .post("/v1/parent/pairings")
+        .signed(&guesser)
+        .json(&PairingClaim {
+            code: "00000000".to_owned(),
+        })
+        .send()
+        .await
+        .refused(429, "too_many_pairing_attempts");
+
+    // Relay.
+    let access_request = OutgoingMessage {
+        kind: MessageKind::AccessRequest,
+        blob: "c2lnbmVk".to_owned(),
+    };
+    let decision = OutgoingMessage {
+        kind: MessageKind::Decision,
+        blob: "c2lnbmVk".to_owned(),
+    };
+    server
+        .post("/v1/device/messages")
+        .signed(&device)
+        .json(&access_request)
+        .send()
+        .await
+        .expect(201);
+    server
+        .post("/v1/device/messages")
+        .signed(&lonely_device)
+        .json(&access_request)
+        .send()
+        .await
+        .refused(409, "not_paired");
+    server
+        .post("/v1/device/messages")
+        .signed(&device)
+        .json(&decision)
+        .send()
+        .await
+        .refused(400, "wrong_message_kind");
+    let to_device = format!("/v1/parent/devices/{}/messages", device.id);
+    server
+        .post(&to_device)
+        .signed(&parent)
+        .json(&decision)
+        .send()
+        .await
+        .expect(201);
+    server
+        .post(&to_device)
+        .signed(&other_parent)
+        .json(&decision)
+        .send()
+        .await
+        .refused(404, "device_unknown");
+    server
+        .post(&to_device)
+        .signed(&parent)
+        .json(&access_request)
+        .send()
+        .await
+        .refused(400, "wrong_message_kind");
+    for (path, reader) in [
+        ("/v1/device/messages", &device),
+        ("/v1/parent/messages", &parent),
+        ("/v1/parent/feed", &parent),
+    ] {
+        server
+            .get(&format!("{path}?after=0&limit=10"))
+            .signed(reader)
+            .send()
+            .await
+            .expect(200);
+        server
+            .get(&format!("{path}?limit=0"))
+            .signed(reader)
+            .send()
+            .await
+            .refused(400, "bad_query");
+    }
+
+    // Bundles.
+    server
+        .get("/v1/bundles/policy")
+        .send()
+        .await
+        .refused(404, "bundle_missing");
+    server
+        .get("/v1/bundles/fonts")
+        .send()
+        .await
+        .refused(404, "bundle_unknown");
+    let expires = (childsafe_backend::clock::unix_now() + 3600).to_string();
+    let put = |version: &str| {
+        server
+            .put("/v1/operator/bundles/policy")
+            .operator()
+            .raw(b"signed policy".to_vec(), "application/octet-stream")
+            .header("x-bundle-version", version)
+            .header("x-bundle-expires-at", &expires)
+    };
+    put("3").send().await.expect(200);
+    put("3").send().await.refused(409, "version_not_newer");
+    server
+        .put("/v1/operator/bundles/policy")
+        .operator()
+        .raw(b"signed policy".to_vec(), "application/octet-stream")
+        .send()
+        .await
+        .refused(400, "bad_bundle_headers");
+    server
+        .put("/v1/operator/bundles/fonts")
+        .operator()
+        .raw(b"x".to_vec(), "application/octet-stream")
+        .header("x-bundle-version", "1")
+        .header("x-bundle-expires-at", &expires)
+        .send()
+        .await
+        .refused(404, "bundle_unknown");
+    let fetched = server.get("/v1/bundles/policy").send().await.expect(200);
+    let etag = fetched.header("etag").unwrap();
+    server
+        .get("/v1/bundles/policy")
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect(304);
+
+    // Operator.
+    server
+        .post("/v1/operator/activation-tokens")
+        .operator()
+        .json(&TokenRequest { count: 0 })
+        .send()
+        .await
+        .refused(400, "bad_token_count");
+    server
+        .get("/v1/operator/hotline-queue")
+        .operator()
+        .send()
+        .await
+        .expect(200);
+    server
+        .post(&format!(
+            "/v1/operator/hotline-queue/{}/forwarded",
+            illegal.id
+        ))
+        .operator()
+        .send()
+        .await
+        .expect(204);
+    server
+        .post(&format!(
+            "/v1/operator/hotline-queue/{}/forwarded",
+            "0".repeat(32)
+        ))
+        .operator()
+        .send()
+        .await
+        .refused(404, "report_unknown");
+}
+
+/// The route a concrete request matched.
+fn route_of(method: &str, path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|route| {
+        route.method.as_str() == method && {
+            let template: Vec<&str> = route.path.split('/').collect();
+            let actual: Vec<&str> = path.split('/').collect();
+            template.len() == actual.len()
+                && template
+                    .iter()
+                    .zip(&actual)
+                    .all(|(t, a)| t == a || (t.starts_with('{') && !a.is_empty()))
+        }
+    })
+}
+
+/// A route's path with its parameters filled in.
+fn concrete_path(template: &str, device_id: &str) -> String {
+    template
+        .replace("{device_id}", device_id)
+        .replace("{report_id}", &"0".repeat(32))
+        .replace("{kind}", "policy")
+}
+
+fn operation_of(doc: &Value, route: &Route) -> Value {
+    doc["paths"][route.path][route.method.as_str().to_lowercase()].clone()
+}
+
+/// Follows a `$ref` to `#/components/...`.
+fn resolve(doc: &Value, value: &Value) -> Value {
+    match value["$ref"].as_str() {
+        Some(reference) => {
+            let pointer = reference.trim_start_matches('#');
+            resolve(doc, doc.pointer(pointer).unwrap_or(&Value::Null))
+        }
+        None => value.clone(),
+    }
+}
+
+/// A schema made a root that carries the document's components, so its refs resolve.
+fn rooted(schema: &Value, doc: &Value) -> Value {
+    let mut root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "allOf": [schema],
+    });
+    root["components"] = doc["components"].clone();
+    root
+}
+
+fn check_body(doc: &Value, schema: &Value, reply: &Reply) {
+    let instance: Value = serde_json::from_slice(&reply.body)
+        .unwrap_or_else(|error| panic!("status {}: the body is not JSON ({error})", reply.status));
+    let validator = jsonschema::draft202012::new(&rooted(schema, doc)).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|error| format!("{error} at {}", error.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "status {} body {instance} breaks its schema: {errors:?}",
+        reply.status
+    );
+}
