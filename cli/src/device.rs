@@ -20,7 +20,7 @@ use childsafe_core::sync::identity;
 use serde_json::json;
 
 use crate::keys::read_signing_key;
-use crate::lists::{format_rfc3339, parse_rfc3339, unix_now};
+use crate::lists::{format_rfc3339, parse_rfc3339};
 
 /// Exit code of `device verify-pin` for a wrong PIN.
 const EXIT_WRONG_PIN: u8 = 1;
@@ -234,32 +234,8 @@ pub(crate) fn print_json(value: &serde_json::Value) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// The machine's clocks, as a phone would report them: the wall clock, seconds since boot
-/// (Linux `/proc/uptime`, which counts suspend) and the boot's identifier
-/// (`/proc/sys/kernel/random/boot_id`). Elsewhere the boot clock is unknown: every run then
-/// counts as a new boot, which only makes the trusted clock more cautious.
+/// The machine's clocks, as a phone would report them (see
+/// [`system_clock_reading`](childsafe_core::settings::system_clock_reading)).
 pub(crate) fn clock() -> anyhow::Result<ClockReading> {
-    let wall_unix = unix_now()?;
-    let monotonic_secs = std::fs::read_to_string("/proc/uptime")
-        .ok()
-        .and_then(|text| {
-            text.split('.')
-                .next()
-                .and_then(|whole| whole.trim().parse().ok())
-        })
-        .unwrap_or(0);
-    let boot_id = std::fs::read("/proc/sys/kernel/random/boot_id")
-        .map(|bytes| {
-            let digest = childsafe_core::crypto::sha256_of_parts(&[&bytes]);
-            u64::from_le_bytes([
-                digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6],
-                digest[7],
-            ])
-        })
-        .unwrap_or(wall_unix);
-    Ok(ClockReading {
-        wall_unix,
-        monotonic_secs,
-        boot_id,
-    })
+    Ok(childsafe_core::settings::system_clock_reading())
 }

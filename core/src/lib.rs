@@ -8,15 +8,18 @@
 //! - [`filter`]: URL canonicalization and lookup expressions, the base of the browser policy.
 //! - [`settings`]: safe mode: the profile, PIN, parent codes, activation and parent commands.
 //! - [`reports`]: emergency reports.
-//! - [`sync`]: the wire protocol and request signing shared with the backend.
+//! - [`sync`]: the wire protocol and request signing shared with the backend, the client.
+//! - [`sdk`]: [`ChildSafe`], the one object the platforms use.
 #![forbid(unsafe_code)]
 
 pub mod crypto;
 pub mod error;
 pub mod filter;
 pub mod reports;
+pub mod sdk;
 pub mod settings;
 pub mod store;
 pub mod sync;
 
 pub use error::Error;
+pub use sdk::{ChildSafe, ChildSafeConfig};

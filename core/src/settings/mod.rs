@@ -13,6 +13,7 @@
 //! The numbers the security of safe mode rests on are all below, in one place, each with the
 //! reason for its value.
 
+pub mod access_request;
 pub mod activation;
 mod age_band;
 pub mod audit;
@@ -26,6 +27,7 @@ mod profile;
 mod rules_summary;
 mod safe_mode;
 pub mod server_time;
+mod system_clock;
 pub mod trusted_time;
 
 pub use age_band::{AgeBand, CHANGE_PERMISSIONS, ParseAgeBandError, Permission, SettingKind};
@@ -36,6 +38,7 @@ pub(crate) use safe_mode::advance_trusted_clock;
 pub use safe_mode::{
     ChildChange, ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
 };
+pub use system_clock::system_clock_reading;
 pub use trusted_time::{TrustedClock, TrustedNow};
 
 /// PBKDF2-HMAC-SHA256 iterations for a new parent PIN hash.

@@ -121,6 +121,20 @@ impl<S: Store + ?Sized> Store for &S {
     }
 }
 
+impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(key)
+    }
+
+    fn apply(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        (**self).apply(batch)
+    }
+
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<Entry>, StoreError> {
+        (**self).scan_prefix(prefix)
+    }
+}
+
 /// The namespace of `key` as error messages may show it: the bytes up to and including the first
 /// `/`, when they are short and printable. The rest of a key can identify a person or a site,
 /// so it is never shown.

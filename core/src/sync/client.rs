@@ -22,8 +22,9 @@ use serde::de::DeserializeOwned;
 
 use super::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKind};
 use super::wire::{
-    BundleKind, DeviceRegistration, ErrorBody, Mailbox, OutgoingMessage, PairedPeers, PairingCode,
-    Registered, Relayed, ReportBatch, ReportReceipts, ReportStatuses, TimeRequest,
+    BundleKind, DeviceRegistration, ErrorBody, Feed, Mailbox, OutgoingMessage, PairedPeer,
+    PairedPeers, PairingClaim, PairingCode, ParentRegistration, Registered, Relayed, ReportBatch,
+    ReportReceipts, ReportStatuses, TimeRequest,
 };
 use crate::crypto::{CryptoError, SigningKey};
 
@@ -109,6 +110,8 @@ pub enum BundleFetch {
 pub struct SyncClient {
     http: reqwest::Client,
     base: Url,
+    /// Who signs: the child's device, or (in a parent's app, the demo and tests) a parent.
+    principal: PrincipalKind,
     /// Server clock minus phone clock, in seconds, from the last `Date` header seen.
     clock_offset_secs: AtomicI64,
 }
@@ -163,8 +166,22 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 impl SyncClient {
-    /// A client for the backend at `base_url` (see [`parse_backend_url`]).
+    /// A child's device's client for the backend at `base_url` (see [`parse_backend_url`]).
     pub fn new(base_url: &str, allow_insecure_loopback: bool) -> Result<Self, SyncError> {
+        Self::signing_as(PrincipalKind::Device, base_url, allow_insecure_loopback)
+    }
+
+    /// A parent app's client: its requests are signed as `parent:ID` and reach the parent
+    /// routes (pairing claims, the feed, messages to paired devices).
+    pub fn for_parent(base_url: &str, allow_insecure_loopback: bool) -> Result<Self, SyncError> {
+        Self::signing_as(PrincipalKind::Parent, base_url, allow_insecure_loopback)
+    }
+
+    fn signing_as(
+        principal: PrincipalKind,
+        base_url: &str,
+        allow_insecure_loopback: bool,
+    ) -> Result<Self, SyncError> {
         let base = parse_backend_url(base_url, allow_insecure_loopback)?;
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
@@ -176,6 +193,7 @@ impl SyncClient {
         Ok(SyncClient {
             http,
             base,
+            principal,
             clock_offset_secs: AtomicI64::new(0),
         })
     }
@@ -303,6 +321,59 @@ impl SyncClient {
         Ok(BundleFetch::Fetched { bytes, etag })
     }
 
+    /// Registers a parent app's key; its parent id.
+    pub async fn register_parent(&self, key: &SigningKey) -> Result<String, SyncError> {
+        let body = ParentRegistration {
+            public_key: key.public_key(),
+            proof: request_signing::registration_proof(key, PrincipalKind::Parent, ""),
+        };
+        let registered: Registered = self
+            .send_json(Method::POST, "v1/parents", None, &body)
+            .await?;
+        Ok(registered.id)
+    }
+
+    /// A parent claims the pairing code shown on a child's device; the device it pairs with.
+    pub async fn claim_pairing_code(
+        &self,
+        key: &SigningKey,
+        code: &str,
+    ) -> Result<PairedPeer, SyncError> {
+        let body = to_json(&PairingClaim {
+            code: code.to_owned(),
+        })?;
+        self.signed(key, Method::POST, "v1/parent/pairings", "", body)
+            .await
+    }
+
+    /// A parent's feed of reports from paired devices, after `after`.
+    pub async fn parent_feed(&self, key: &SigningKey, after: u64) -> Result<Feed, SyncError> {
+        let path = format!("v1/parent/feed?after={after}");
+        self.signed(key, Method::GET, &path, "", Vec::new()).await
+    }
+
+    /// A parent's mailbox (access requests from paired devices), after `after`.
+    pub async fn parent_messages(
+        &self,
+        key: &SigningKey,
+        after: u64,
+    ) -> Result<Mailbox, SyncError> {
+        let path = format!("v1/parent/messages?after={after}");
+        self.signed(key, Method::GET, &path, "", Vec::new()).await
+    }
+
+    /// A parent relays a signed blob (a decision or a command) to one paired device.
+    pub async fn send_to_device(
+        &self,
+        key: &SigningKey,
+        device_id: &str,
+        message: &OutgoingMessage,
+    ) -> Result<Relayed, SyncError> {
+        let path = format!("v1/parent/devices/{device_id}/messages");
+        self.signed(key, Method::POST, &path, "", to_json(message)?)
+            .await
+    }
+
     async fn signed<T: DeserializeOwned>(
         &self,
         key: &SigningKey,
@@ -352,7 +423,7 @@ impl SyncClient {
             };
             let headers = request_signing::sign_request(
                 key,
-                PrincipalKind::Device,
+                self.principal,
                 method.as_str(),
                 &path_and_query,
                 self.now_secs(),

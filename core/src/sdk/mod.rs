@@ -1,0 +1,578 @@
+//! The one object a handset maker integrates: [`ChildSafe`] owns the device store and exposes
+//! the three jobs — safe mode, the browser policy, emergency reports — plus pairing and sync.
+//! The FFI (`childsafe-ffi`) wraps it with one-line delegates and adds no behaviour.
+//!
+//! Platform services come in as traits the app implements: the [`KeyStore`] that gives the
+//! store's data key (Android Keystore, iOS Keychain), a [`Logger`], and an [`EventListener`] for
+//! the UI. Nothing the child browses is logged or sent: log lines name operations and outcomes,
+//! never URLs or report contents.
+
+mod error;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+pub use error::SdkError;
+
+use crate::crypto::{PublicKey, SigningKey};
+use crate::filter::CanonicalUrl;
+use crate::filter::blockpage::{BlockPage, Locale};
+use crate::filter::decision::{UrlDecision, UrlFilter};
+use crate::reports::directory::{self, CountryCode, EmergencyContacts};
+use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, SosAnswer};
+use crate::settings::access_request::AccessRequest;
+use crate::settings::activation::ActivationProfile;
+use crate::settings::parent_code::ParentSecret;
+use crate::settings::parent_command::ParentAction;
+use crate::settings::{
+    ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
+    system_clock_reading,
+};
+use crate::store::{KeyStore, SealedStore, SledStore, get_json, open_device_store, put_json};
+use crate::sync::bundles::{self, BundleTrust};
+use crate::sync::client::SyncClient;
+use crate::sync::engine::{SyncRun, SyncSummary};
+use crate::sync::identity::{self, Registration};
+use crate::sync::wire::{MessageKind, OutgoingMessage, PairingCode};
+
+type DeviceStore = Arc<SealedStore<SledStore>>;
+
+/// Where the block page's "ask a parent" button leads (with `?url=` and the blocked URL in
+/// unpadded base64url): the app catches it and calls [`ChildSafe::request_access`].
+pub const ASK_PARENT_SCHEME: &str = "childsafe://ask";
+/// Where the block page's "report" button leads.
+pub const REPORT_SCHEME: &str = "childsafe://report";
+/// Store key of the mailbox position already read.
+const MAILBOX_POSITION: &[u8] = b"sync/mailbox-after";
+
+/// What the app tells the SDK when it opens it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChildSafeConfig {
+    /// A directory private to the app, where the sealed store lives.
+    pub data_dir: PathBuf,
+    /// The backend's base URL (HTTPS), if the device syncs.
+    pub backend_url: Option<String>,
+    /// Allow plain HTTP to a loopback backend: tests and demos only.
+    pub allow_insecure_loopback: bool,
+    /// Carrier keys whose activation profiles (and policy bundles) the device accepts.
+    pub trusted_carrier_keys: Vec<PublicKey>,
+    /// Keys that sign list bundles.
+    pub trusted_list_keys: Vec<PublicKey>,
+    /// Keys that sign directory updates.
+    pub trusted_directory_keys: Vec<PublicKey>,
+    /// ISO 3166-1 alpha-2 country of the line (emergency numbers, report routing).
+    pub country: String,
+    /// The child's language for rules and block pages (en, fr, es, de; others fall back to en).
+    pub locale: String,
+}
+
+/// How much a log line matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Routine progress.
+    Info,
+    /// Something was refused or failed, and the SDK carried on.
+    Warn,
+}
+
+/// The app's logger. Lines never hold URLs, report contents, PINs or keys.
+pub trait Logger: Send + Sync {
+    /// One line.
+    fn log(&self, level: LogLevel, message: String);
+}
+
+/// Something the UI may want to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChildSafeEvent {
+    /// Safe-mode settings changed (activation, parent command, PIN).
+    SettingsChanged,
+    /// The server took a report.
+    ReportDelivered {
+        /// The report id.
+        id: String,
+    },
+    /// A parent approved an access request: the host opens until the time given.
+    ApprovalReceived {
+        /// The host now allowed.
+        host: String,
+        /// Until when, Unix seconds.
+        until_unix: u64,
+    },
+}
+
+/// The app's listener for [`ChildSafeEvent`]s; called on the thread that made the change.
+pub trait EventListener: Send + Sync {
+    /// One event.
+    fn on_event(&self, event: ChildSafeEvent);
+}
+
+/// A parent paired through the backend, with the secret of their offline code, which the app
+/// shows to the parent once (as text or a QR code) to enter in their app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairedParentInfo {
+    /// The parent's id at the backend.
+    pub parent_id: String,
+    /// The parent's command-signing key.
+    pub public_key: PublicKey,
+    /// The offline-code secret, base32, to hand to the parent.
+    pub offline_code_secret: String,
+}
+
+/// The SDK on one device.
+pub struct ChildSafe {
+    config: ChildSafeConfig,
+    store: DeviceStore,
+    safe_mode: SafeMode<DeviceStore>,
+    outbox: Outbox<DeviceStore>,
+    filter: RwLock<UrlFilter>,
+    device_key: SigningKey,
+    logger: Arc<dyn Logger>,
+    listener: Arc<dyn EventListener>,
+    /// One sync at a time: two at once would only send the same batches twice.
+    syncing: tokio::sync::Mutex<()>,
+    /// Serializes the few read-modify-write steps the facade itself makes.
+    writing: Mutex<()>,
+}
+
+impl std::fmt::Debug for ChildSafe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChildSafe")
+            .field("data_dir", &self.config.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChildSafe {
+    /// Opens (or, the first time, sets up) the SDK in `config.data_dir`, with the store sealed
+    /// under the key from `key_store`.
+    pub fn open(
+        config: ChildSafeConfig,
+        key_store: &dyn KeyStore,
+        logger: Arc<dyn Logger>,
+        listener: Arc<dyn EventListener>,
+    ) -> Result<Self, SdkError> {
+        let country: CountryCode = config
+            .country
+            .parse()
+            .map_err(|_| SdkError::InvalidInput("country must be an ISO 3166-1 alpha-2 code"))?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|_| SdkError::InvalidInput("the data directory cannot be created"))?;
+        let store: DeviceStore = Arc::new(open_device_store(
+            &config.data_dir.join("store"),
+            key_store,
+        )?);
+        let device_key = identity::device_key(&store)?;
+        let safe_mode = SafeMode::new(Arc::clone(&store));
+        match safe_mode.setup() {
+            Ok(_) => {}
+            Err(SafeModeError::NotInitialised) => {
+                safe_mode.init(
+                    DeviceSetup {
+                        device_id: identity::device_id(&device_key),
+                        country: Some(country.as_str().to_owned()),
+                        trusted_carriers: config.trusted_carrier_keys.clone(),
+                    },
+                    system_clock_reading(),
+                )?;
+                logger.log(LogLevel::Info, "device set up".to_owned());
+            }
+            Err(error) => return Err(error.into()),
+        }
+        let mut filter = UrlFilter::new(config.trusted_list_keys.clone());
+        if let Some(bytes) = bundles::stored_lists(&store)? {
+            if let Err(error) = filter.install_bundle(bytes, system_clock_reading().wall_unix) {
+                logger.log(
+                    LogLevel::Warn,
+                    format!("stored list bundle not loaded: {error}"),
+                );
+            }
+        }
+        Ok(ChildSafe {
+            outbox: Outbox::new(Arc::clone(&store)),
+            safe_mode,
+            store,
+            filter: RwLock::new(filter),
+            device_key,
+            logger,
+            listener,
+            config,
+            syncing: tokio::sync::Mutex::new(()),
+            writing: Mutex::new(()),
+        })
+    }
+
+    /// This device's id (the backend's, and the one parent commands name).
+    pub fn device_id(&self) -> String {
+        identity::device_id(&self.device_key)
+    }
+
+    // ---- Safe mode -------------------------------------------------------------------------
+
+    /// Safe mode as it stands.
+    pub fn status(&self) -> Result<SafeModeStatus, SdkError> {
+        Ok(self.safe_mode.status(clock())?)
+    }
+
+    /// The rules in force, as the child reads them, in the configured language.
+    pub fn rules(&self) -> Result<Vec<String>, SdkError> {
+        Ok(self.safe_mode.rules(self.locale())?)
+    }
+
+    /// Sets the parent PIN (changing it needs the old one).
+    pub fn set_pin(&self, new_pin: &str, old_pin: Option<&str>) -> Result<(), SdkError> {
+        self.safe_mode.set_pin(new_pin, old_pin, clock())?;
+        self.changed("parent PIN set");
+        Ok(())
+    }
+
+    /// Checks the parent PIN; a wrong one is counted towards the lockout.
+    pub fn verify_pin(&self, pin: &str) -> Result<PinCheck, SdkError> {
+        Ok(self.safe_mode.verify_pin(pin, clock())?)
+    }
+
+    /// Checks a parent's offline code (works without network).
+    pub fn verify_parent_code(&self, code: &str) -> Result<(), SdkError> {
+        Ok(self.safe_mode.verify_parent_code(code, clock())?)
+    }
+
+    /// Sets a new PIN on the word of the parent's offline code.
+    pub fn reset_pin_with_parent_code(&self, code: &str, new_pin: &str) -> Result<(), SdkError> {
+        self.safe_mode
+            .reset_pin_with_parent_code(code, new_pin, clock())?;
+        self.changed("parent PIN reset with the parent code");
+        Ok(())
+    }
+
+    /// Applies a carrier's signed activation profile.
+    pub fn activate(&self, profile: &[u8]) -> Result<ActivationProfile, SdkError> {
+        let applied = self.safe_mode.activate(profile, clock())?;
+        self.changed("activation profile applied");
+        Ok(applied)
+    }
+
+    /// Applies a paired parent's signed command.
+    pub fn apply_parent_command(&self, command: &[u8]) -> Result<ParentAction, SdkError> {
+        let action = self.safe_mode.apply_parent_command(command, clock())?;
+        self.changed("parent command applied");
+        if let ParentAction::ApproveAccess { host, until_unix } = &action {
+            self.listener.on_event(ChildSafeEvent::ApprovalReceived {
+                host: host.clone(),
+                until_unix: *until_unix,
+            });
+        }
+        Ok(action)
+    }
+
+    // ---- The browser policy ----------------------------------------------------------------
+
+    /// What to do with one URL the browser is about to load.
+    pub fn check_url(&self, url: &str) -> Result<UrlDecision, SdkError> {
+        Ok(self.check_urls(&[url])?.remove(0))
+    }
+
+    /// What to do with each of `urls` (a page and its subresources), in one call.
+    pub fn check_urls(&self, urls: &[&str]) -> Result<Vec<UrlDecision>, SdkError> {
+        let reading = clock();
+        let policy = self.safe_mode.filter_policy(reading)?;
+        let filter = self.filter.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(urls
+            .iter()
+            .map(|url| filter.check(url.as_bytes(), &policy, reading.wall_unix))
+            .collect())
+    }
+
+    /// The block page for a blocked `url`, in the child's language, or `None` when `decision`
+    /// does not block. Its "ask a parent" button leads to [`ASK_PARENT_SCHEME`] with the URL.
+    pub fn block_page(&self, url: &str, decision: &UrlDecision) -> Option<String> {
+        let reason = decision.block_reason()?;
+        let host = CanonicalUrl::parse(url.as_bytes())
+            .ok()
+            .map(|canonical| canonical.host().to_owned());
+        let ask = format!(
+            "{ASK_PARENT_SCHEME}?url={}",
+            URL_SAFE_NO_PAD.encode(url.as_bytes())
+        );
+        Some(
+            BlockPage {
+                reason: &reason,
+                locale: self.locale(),
+                host: host.as_deref(),
+                ask_parent_action: Some(&ask),
+                report_action: Some(REPORT_SCHEME),
+            }
+            .render(),
+        )
+    }
+
+    /// Installs a signed list bundle (also what `sync_now` does with one from the backend);
+    /// refused, keeping the one in force, if it is not newer, expired or not trusted.
+    pub fn install_list_bundle(&self, bytes: Vec<u8>) -> Result<u64, SdkError> {
+        let version = bundles::apply_lists(
+            &*self.store,
+            bytes.clone(),
+            &self.config.trusted_list_keys,
+            clock(),
+        )
+        .map_err(|_| SdkError::InvalidInput("the list bundle was refused"))?;
+        self.reload_lists();
+        Ok(version)
+    }
+
+    /// Asks the paired parents, through the backend, to open a blocked page. Returns the
+    /// request's id.
+    pub async fn request_access(&self, url: &str) -> Result<String, SdkError> {
+        let canonical =
+            CanonicalUrl::parse(url.as_bytes()).map_err(|_| SdkError::InvalidInput("not a URL"))?;
+        let request = AccessRequest {
+            request_id: crate::reports::model::new_report_id()
+                .map_err(|_| SdkError::InvalidInput("no randomness"))?,
+            device_id: self.device_id(),
+            url: canonical.to_string(),
+            host: canonical.host().to_owned(),
+            requested_at: clock().wall_unix,
+        };
+        let blob = URL_SAFE_NO_PAD.encode(request.sign(&self.device_key)?);
+        self.client()?
+            .send_message(
+                &self.device_key,
+                &OutgoingMessage {
+                    kind: MessageKind::AccessRequest,
+                    blob,
+                },
+            )
+            .await?;
+        self.logger
+            .log(LogLevel::Info, "access request sent".to_owned());
+        Ok(request.request_id)
+    }
+
+    // ---- Reports ---------------------------------------------------------------------------
+
+    /// Files a report; the receipt means it is sealed on disk.
+    pub fn report(&self, draft: ReportDraft) -> Result<Receipt, SdkError> {
+        let receipt = self.outbox.report(draft, clock())?;
+        self.logger.log(LogLevel::Info, "report filed".to_owned());
+        Ok(receipt)
+    }
+
+    /// Every report with its delivery status, oldest first.
+    pub fn reports(&self) -> Result<Vec<DeliveryRecord>, SdkError> {
+        Ok(self.outbox.statuses()?)
+    }
+
+    /// The emergency numbers and child helpline for the device's country.
+    pub fn emergency_contacts(&self) -> EmergencyContacts {
+        directory::contacts_for(&*self.store, self.country().as_ref())
+    }
+
+    /// SOS: the numbers to show and dial at once, and an urgent report queued (with the
+    /// location only if the child allowed it for this SOS).
+    pub fn sos(&self, location: Option<Location>) -> SosAnswer {
+        let answer = self.outbox.sos(self.country().as_ref(), location, clock());
+        self.logger.log(LogLevel::Info, "SOS filed".to_owned());
+        answer
+    }
+
+    // ---- Backend: registration, pairing, sync ----------------------------------------------
+
+    /// Registers the device with the backend, with the carrier's activation token.
+    pub async fn register(&self, activation_token: &str) -> Result<String, SdkError> {
+        if identity::registration(&*self.store)?.is_some() {
+            return Ok(self.device_id());
+        }
+        let client = self.client()?;
+        let device_id = client
+            .register_device(&self.device_key, activation_token, &self.config.country)
+            .await?;
+        identity::save_registration(
+            &*self.store,
+            &Registration {
+                backend_url: client.base_url().to_owned(),
+                device_id: device_id.clone(),
+                country: self.config.country.clone(),
+                allow_insecure_loopback: self.config.allow_insecure_loopback,
+                registered_at: clock().wall_unix,
+                trust: self.trust(),
+            },
+        )?;
+        self.logger
+            .log(LogLevel::Info, "registered with the backend".to_owned());
+        Ok(device_id)
+    }
+
+    /// A short code for a parent to type in their app to pair with this device.
+    pub async fn pairing_code(&self) -> Result<PairingCode, SdkError> {
+        Ok(self.client()?.pairing_code(&self.device_key).await?)
+    }
+
+    /// Pairs with the parent who claimed a code most recently: their key from the backend, a new
+    /// offline-code secret for them, all behind the parent PIN.
+    pub async fn pair_parent(&self, pin: &str) -> Result<PairedParentInfo, SdkError> {
+        let peers = self.client()?.parents(&self.device_key).await?;
+        let parent = peers
+            .peers
+            .into_iter()
+            .max_by_key(|peer| peer.paired_at)
+            .ok_or(SdkError::NotReady(
+                "no parent has claimed a pairing code yet",
+            ))?;
+        let secret = ParentSecret::generate()
+            .map_err(|_| SdkError::InvalidInput("no randomness for the parent secret"))?;
+        let shown = secret.to_base32();
+        self.safe_mode
+            .pair_parent(parent.public_key, secret, pin, clock())?;
+        self.changed("parent paired");
+        Ok(PairedParentInfo {
+            parent_id: parent.id,
+            public_key: parent.public_key,
+            offline_code_secret: shown,
+        })
+    }
+
+    /// One sync: sends the outbox (SOS first), refreshes statuses, applies new bundles, and
+    /// applies the parents' decisions and commands waiting in the mailbox.
+    pub async fn sync_now(&self) -> Result<SyncSummary, SdkError> {
+        let _one_at_a_time = self.syncing.lock().await;
+        let client = self.client()?;
+        if identity::registration(&*self.store)?.is_none() {
+            return Err(SdkError::NotReady("the device is not registered"));
+        }
+        let before: Vec<String> = self.waiting_ids()?;
+        let read_clock = clock;
+        let run = SyncRun::new(&self.outbox, &client, &self.device_key, &read_clock);
+        let mut summary = SyncSummary::default();
+        run.send_outbox(&mut summary).await?;
+        let still_waiting = self.waiting_ids()?;
+        for id in before.into_iter().filter(|id| !still_waiting.contains(id)) {
+            self.listener
+                .on_event(ChildSafeEvent::ReportDelivered { id });
+        }
+        let applied =
+            bundles::fetch_and_apply(&client, &self.safe_mode, &self.trust(), &read_clock).await;
+        if applied.applied.iter().any(|kind| kind.starts_with("lists")) {
+            self.reload_lists();
+        }
+        if applied
+            .applied
+            .iter()
+            .any(|kind| kind.starts_with("policy"))
+        {
+            self.changed("policy bundle applied");
+        }
+        for refused in &applied.refused {
+            self.logger
+                .log(LogLevel::Warn, format!("bundle refused: {refused}"));
+        }
+        summary.bundles_applied = applied.applied;
+        self.read_mailbox(&client).await?;
+        self.logger.log(
+            LogLevel::Info,
+            format!(
+                "sync: {} sent, {} delivered, {} waiting",
+                summary.sent, summary.delivered, summary.failed
+            ),
+        );
+        Ok(summary)
+    }
+
+    // ---- Helpers ---------------------------------------------------------------------------
+
+    async fn read_mailbox(&self, client: &SyncClient) -> Result<(), SdkError> {
+        let after: u64 = get_json(&*self.store, MAILBOX_POSITION)?.unwrap_or(0);
+        let mailbox = client.messages(&self.device_key, after).await?;
+        let mut position = after;
+        for message in mailbox.messages {
+            position = position.max(message.seq);
+            if !matches!(message.kind, MessageKind::Decision | MessageKind::Command) {
+                continue;
+            }
+            let Ok(envelope) = URL_SAFE_NO_PAD.decode(&message.blob) else {
+                self.logger.log(
+                    LogLevel::Warn,
+                    "a relayed message is not base64url".to_owned(),
+                );
+                continue;
+            };
+            if let Err(error) = self.apply_parent_command(&envelope) {
+                // A forged or replayed command changes nothing; the relay cannot forge one.
+                self.logger
+                    .log(LogLevel::Warn, format!("relayed command refused: {error}"));
+            }
+        }
+        if position > after {
+            let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut batch = crate::store::WriteBatch::new();
+            put_json(&mut batch, MAILBOX_POSITION, &position)?;
+            crate::store::Store::apply(&*self.store, batch)?;
+        }
+        Ok(())
+    }
+
+    fn waiting_ids(&self) -> Result<Vec<String>, SdkError> {
+        Ok(self
+            .outbox
+            .statuses()?
+            .into_iter()
+            .filter(|record| record.state.awaits_receipt())
+            .map(|record| record.id)
+            .collect())
+    }
+
+    fn reload_lists(&self) {
+        let Ok(Some(bytes)) = bundles::stored_lists(&*self.store) else {
+            return;
+        };
+        let mut fresh = UrlFilter::new(self.config.trusted_list_keys.clone());
+        match fresh.install_bundle(bytes, clock().wall_unix) {
+            Ok(_) => *self.filter.write().unwrap_or_else(PoisonError::into_inner) = fresh,
+            Err(error) => self
+                .logger
+                .log(LogLevel::Warn, format!("list bundle not loaded: {error}")),
+        }
+    }
+
+    fn client(&self) -> Result<SyncClient, SdkError> {
+        let url = self
+            .config
+            .backend_url
+            .as_deref()
+            .ok_or(SdkError::NotReady("no backend URL is configured"))?;
+        Ok(SyncClient::new(url, self.config.allow_insecure_loopback)?)
+    }
+
+    fn trust(&self) -> BundleTrust {
+        BundleTrust {
+            lists: self.config.trusted_list_keys.clone(),
+            directory: self.config.trusted_directory_keys.clone(),
+        }
+    }
+
+    fn country(&self) -> Option<CountryCode> {
+        self.config.country.parse().ok()
+    }
+
+    fn locale(&self) -> Locale {
+        Locale::from_tag(&self.config.locale)
+    }
+
+    fn changed(&self, what: &str) {
+        self.logger.log(LogLevel::Info, what.to_owned());
+        self.listener.on_event(ChildSafeEvent::SettingsChanged);
+    }
+}
+
+fn clock() -> ClockReading {
+    system_clock_reading()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_facade_can_be_shared_between_threads() {
+        fn is_send_sync<T: Send + Sync>() {}
+        is_send_sync::<super::ChildSafe>();
+    }
+}
