@@ -19,20 +19,11 @@ use childsafe_backend::storage::sled_store::SledStorage;
 use childsafe_backend::{ServerConfig, clock, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
-use childsafe_core::settings::ClockReading;
+use childsafe_core::settings::system_clock_reading;
 use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
 use childsafe_core::sync::wire::MAX_REPORTS_PER_BATCH;
-
-fn now() -> ClockReading {
-    let now = clock::unix_now();
-    ClockReading {
-        wall_unix: now,
-        monotonic_secs: now,
-        boot_id: 1,
-    }
-}
 
 /// Files `reports` reports on a new phone, then times one sync run in batches of `batch`.
 async fn sync_outbox(
@@ -55,9 +46,9 @@ async fn sync_outbox(
     for n in 0..reports {
         let mut draft = ReportDraft::new(ReportKind::Bullying);
         draft.notes = Some(format!("they keep posting about me, message {n}"));
-        outbox.report(draft, now()).unwrap();
+        outbox.report(draft, system_clock_reading()).unwrap();
     }
-    let run = SyncRun::new(&outbox, &client, &key, &now).with_batch_size(batch);
+    let run = SyncRun::new(&outbox, &client, &key, &system_clock_reading).with_batch_size(batch);
     let mut summary = SyncSummary::default();
     let started = Instant::now();
     run.send_outbox(&mut summary).await.unwrap();

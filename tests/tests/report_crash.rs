@@ -25,7 +25,7 @@ use childsafe_backend::storage::Storage;
 use childsafe_backend::storage::sled_store::SledStorage;
 use childsafe_backend::{ServerConfig, clock, operator, spawn};
 use childsafe_core::reports::Outbox;
-use childsafe_core::settings::{ClockReading, DeviceSetup, SafeMode};
+use childsafe_core::settings::{DeviceSetup, SafeMode, system_clock_reading};
 use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
 use childsafe_core::sync::bundles::BundleTrust;
 use childsafe_core::sync::client::SyncClient;
@@ -162,11 +162,7 @@ async fn register_device(dir: &Path, backend: &str, storage: &Arc<dyn Storage>) 
     let key = identity::device_key(&store).unwrap();
     let safe_mode = SafeMode::new(&store);
     let now = clock::unix_now();
-    let reading = ClockReading {
-        wall_unix: now,
-        monotonic_secs: now,
-        boot_id: 1,
-    };
+    let reading = system_clock_reading();
     safe_mode
         .init(
             DeviceSetup {

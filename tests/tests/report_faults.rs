@@ -17,7 +17,7 @@ use childsafe_backend::storage::sled_store::SledStorage;
 use childsafe_backend::{ServerConfig, clock, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
-use childsafe_core::settings::ClockReading;
+use childsafe_core::settings::system_clock_reading;
 use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::client::SyncClient;
@@ -27,15 +27,6 @@ use childsafe_tests::fault_proxy::{Fault, FaultMix, FaultProxy};
 const REPORTS: usize = 10_000;
 /// Sync runs before the test gives up.
 const MAX_RUNS: usize = 2_000;
-
-fn clock_now() -> ClockReading {
-    let now = clock::unix_now();
-    ClockReading {
-        wall_unix: now,
-        monotonic_secs: now,
-        boot_id: 1,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_reports_through_a_hostile_network_arrive_exactly_once() {
@@ -80,12 +71,12 @@ async fn ten_thousand_reports_through_a_hostile_network_arrive_exactly_once() {
     for n in 0..reports {
         let mut draft = ReportDraft::new(ReportKind::IllegalContent);
         draft.urls = vec![format!("https://bad.example/{n}")];
-        outbox.report(draft, clock_now()).unwrap();
+        outbox.report(draft, system_clock_reading()).unwrap();
     }
     let filed = filing.elapsed();
 
     let client = SyncClient::new(&format!("http://{}", proxy.addr()), true).unwrap();
-    let run = SyncRun::new(&outbox, &client, &key, &clock_now).with_backoff(Backoff {
+    let run = SyncRun::new(&outbox, &client, &key, &system_clock_reading).with_backoff(Backoff {
         base: Duration::from_millis(2),
         cap: Duration::from_millis(50),
     });

@@ -15,7 +15,7 @@ use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
 use childsafe_core::filter::decision::UrlFilter;
 use childsafe_core::filter::policy::FilterPolicy;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
-use childsafe_core::settings::{ClockReading, DeviceSetup, SafeMode};
+use childsafe_core::settings::{DeviceSetup, SafeMode, system_clock_reading};
 use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::bundles::{self, BundleTrust};
@@ -26,15 +26,6 @@ use childsafe_tests::fault_proxy::{FaultMix, FaultProxy};
 use tempfile::TempDir;
 
 const OPERATOR_TOKEN: &str = "operator-secret-for-tests";
-
-fn now() -> ClockReading {
-    let now = clock::unix_now();
-    ClockReading {
-        wall_unix: now,
-        monotonic_secs: now,
-        boot_id: 1,
-    }
-}
 
 struct Backend {
     storage: Arc<dyn Storage>,
@@ -74,7 +65,7 @@ async fn phone(backend: &Backend) -> Phone {
                 country: Some("GB".to_owned()),
                 trusted_carriers: Vec::new(),
             },
-            now(),
+            system_clock_reading(),
         )
         .unwrap();
     let token = operator::mint_activation_tokens(backend.storage.as_ref(), 1, clock::unix_now())
@@ -94,10 +85,11 @@ async fn phone(backend: &Backend) -> Phone {
 async fn sync(phone: &Phone, url: &str) -> SyncSummary {
     let client = SyncClient::new(url, true).unwrap();
     let outbox = Outbox::new(&phone.store);
-    let run = SyncRun::new(&outbox, &client, &phone.key, &now).with_backoff(Backoff {
-        base: std::time::Duration::from_millis(1),
-        cap: std::time::Duration::from_millis(5),
-    });
+    let run =
+        SyncRun::new(&outbox, &client, &phone.key, &system_clock_reading).with_backoff(Backoff {
+            base: std::time::Duration::from_millis(1),
+            cap: std::time::Duration::from_millis(5),
+        });
     let mut summary = SyncSummary::default();
     run.send_outbox(&mut summary).await.unwrap();
     summary
@@ -106,7 +98,10 @@ async fn sync(phone: &Phone, url: &str) -> SyncSummary {
 fn file(phone: &Phone, kind: ReportKind, url: Option<&str>) -> String {
     let mut draft = ReportDraft::new(kind);
     draft.urls = url.into_iter().map(str::to_owned).collect();
-    Outbox::new(&phone.store).report(draft, now()).unwrap().id
+    Outbox::new(&phone.store)
+        .report(draft, system_clock_reading())
+        .unwrap()
+        .id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,7 +116,7 @@ async fn reports_filed_offline_arrive_when_the_backend_is_back_sos_first() {
     );
     let grooming = file(&phone, ReportKind::Grooming, None);
     let sos = Outbox::new(&phone.store)
-        .sos(None, None, now())
+        .sos(None, None, system_clock_reading())
         .report
         .unwrap()
         .id;
@@ -201,12 +196,14 @@ async fn a_list_bundle_older_than_the_one_held_is_refused() {
         directory: Vec::new(),
     };
     let from_newer = SyncClient::new(&newer.server.url(), true).unwrap();
-    let applied = bundles::fetch_and_apply(&from_newer, &safe_mode, &trust, &now).await;
+    let applied =
+        bundles::fetch_and_apply(&from_newer, &safe_mode, &trust, &system_clock_reading).await;
     assert_eq!(applied.applied, ["lists v2"]);
     let held = bundles::stored_lists(&phone.store).unwrap().unwrap();
 
     let from_older = SyncClient::new(&older.server.url(), true).unwrap();
-    let refused = bundles::fetch_and_apply(&from_older, &safe_mode, &trust, &now).await;
+    let refused =
+        bundles::fetch_and_apply(&from_older, &safe_mode, &trust, &system_clock_reading).await;
     assert!(refused.applied.is_empty());
     assert!(
         refused.refused.iter().any(|why| why.contains("not newer")),
@@ -242,7 +239,13 @@ async fn nothing_the_child_browsed_is_sent_unless_the_child_reported_it() {
     assert_eq!(summary.delivered, 1);
     let safe_mode = SafeMode::new(&phone.store);
     let tapped = SyncClient::new(&format!("http://{}", tap.addr()), true).unwrap();
-    bundles::fetch_and_apply(&tapped, &safe_mode, &BundleTrust::default(), &now).await;
+    bundles::fetch_and_apply(
+        &tapped,
+        &safe_mode,
+        &BundleTrust::default(),
+        &system_clock_reading,
+    )
+    .await;
 
     let sent = String::from_utf8_lossy(&tap.sent_bytes()).into_owned();
     assert!(

@@ -13,10 +13,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
-use childsafe_core::settings::ClockReading;
+use childsafe_core::settings::system_clock_reading;
 use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::client::SyncClient;
@@ -69,7 +69,7 @@ async fn run(dir: &std::path::Path, drain: bool) -> Result<(), String> {
     let key = identity::device_key(&store).map_err(|e| format!("key: {e}"))?;
     let client = SyncClient::new(&registration.backend_url, true).map_err(|e| e.to_string())?;
     let outbox = Outbox::new(&store);
-    let run = SyncRun::new(&outbox, &client, &key, &clock).with_backoff(BACKOFF);
+    let run = SyncRun::new(&outbox, &client, &key, &system_clock_reading).with_backoff(BACKOFF);
     let mut out = std::io::stdout().lock();
     let mut say = |line: String| {
         writeln!(out, "{line}")
@@ -96,7 +96,7 @@ async fn run(dir: &std::path::Path, drain: bool) -> Result<(), String> {
         let mut draft = ReportDraft::new(ReportKind::IllegalContent);
         draft.urls = vec![format!("https://bad.example/page/{filed}")];
         let receipt = outbox
-            .report(draft, clock())
+            .report(draft, system_clock_reading())
             .map_err(|e| format!("report: {e}"))?;
         say(format!("receipt {}", receipt.id))?;
         filed += 1;
@@ -109,18 +109,6 @@ async fn run(dir: &std::path::Path, drain: bool) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The wall clock, and a monotonic reading that only grows across the test's runs.
-fn clock() -> ClockReading {
-    let wall_unix = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
-    ClockReading {
-        wall_unix,
-        monotonic_secs: wall_unix,
-        boot_id: 1,
-    }
 }
 
 fn complain(message: &str) {
