@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p childsafe-backend --bench load` prints, per phase, the rate and the error
 //! count. Knobs (environment): `LOAD_DEVICES` (10000), `LOAD_CONCURRENCY` (64), `LOAD_BATCH`
-//! (reports per request in the batched phase, 10), `LOAD_DIR` (where the database goes).
+//! (reports per request in the middle phase, 10), `LOAD_DIR` (where the database goes). A last
+//! phase sends the SDK's largest batch (100) from the first devices.
 #![allow(
     clippy::print_stdout,
     clippy::unwrap_used,
@@ -24,7 +25,7 @@ use childsafe_core::reports::model::new_report_id;
 use childsafe_core::reports::{Report, ReportKind, ReportedUser};
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::idempotency_key;
-use childsafe_core::sync::wire::ReportBatch;
+use childsafe_core::sync::wire::{MAX_REPORTS_PER_BATCH, ReportBatch};
 use tokio::sync::Semaphore;
 
 fn knob(name: &str, default: usize) -> usize {
@@ -178,16 +179,24 @@ async fn main() {
             .await,
         );
     }
-    for (name, per_request) in [
-        ("sync: one report per request", 1),
-        ("sync: batched reports per request", batch),
+    // Every device sends one report alone and one batch of `batch`; then the first devices send
+    // the SDK's largest batch (what a phone with a backlog sends), capped at 100,000 reports.
+    let largest_batch_devices = devices.min(100_000 / MAX_REPORTS_PER_BATCH);
+    for (name, per_request, senders) in [
+        ("sync: 1 report per request", 1, devices),
+        ("sync: LOAD_BATCH reports per request", batch, devices),
+        (
+            "sync: 100 reports per request (SDK max)",
+            MAX_REPORTS_PER_BATCH,
+            largest_batch_devices,
+        ),
     ] {
         let (client, keys) = (Arc::clone(&client), Arc::clone(&keys));
         phases.push(
             run_phase(
                 name,
                 "reports",
-                devices,
+                senders,
                 concurrency,
                 per_request,
                 move |index| {
@@ -234,7 +243,12 @@ async fn main() {
                             .report_statuses(&keys[index])
                             .await
                             .map_err(|error| error.to_string())?;
-                        if statuses.reports.len() != 1 + batch {
+                        let largest = if index < largest_batch_devices {
+                            MAX_REPORTS_PER_BATCH
+                        } else {
+                            0
+                        };
+                        if statuses.reports.len() != 1 + batch + largest {
                             return Err(format!("{} statuses", statuses.reports.len()));
                         }
                         Ok(())

@@ -3,7 +3,12 @@
 //! database). Both pass the same test suite (`backend/tests/storage_suite.rs`).
 //!
 //! Every method that changes something returns only once the change is durable, so an answer
-//! the server gives a device is never taken back by a crash.
+//! the server gives a device is never taken back by a crash. One refinement is allowed, and the
+//! sled store uses it: the bookkeeping of a request (its nonce, taking and answering its
+//! idempotency key) may be answered once committed and become durable with the request's next
+//! flushed write, because losing it in a crash can only make a retry start again, and a retry
+//! finds its reports already stored and gets the same receipts. Reports themselves, and every
+//! other change, are durable before the method returns.
 
 use async_trait::async_trait;
 use childsafe_core::crypto::PublicKey;

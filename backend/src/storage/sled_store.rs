@@ -10,27 +10,54 @@
 //! keys and bundles.
 //!
 //! Writes are group-committed. Every change is a closure queued to one writer thread, which runs
-//! all the closures waiting at that moment inside one sled transaction over every tree, flushes
-//! once, and then answers each caller. sled needs this: each transaction writes and syncs its
-//! log buffer twice while holding a database-wide lock, and a flush holds that lock while it
-//! waits for the disk, so writers that each commit and flush on their own are served one at a
-//! time (measured here: about 4,500 single-report transactions a second whatever the
-//! concurrency). The flush is sled's blocking `flush` on the writer thread, not `flush_async`:
-//! in sled 0.34.7 concurrent `flush_async` calls deadlock (spacejam/sled#1308, fixed only on
-//! sled's unreleased main branch; it hung here with 8 concurrent writers).
+//! all the closures waiting at that moment inside one sled transaction over every tree, and
+//! then hands the writes to a flusher thread, which flushes once for everything handed to it
+//! since its last flush and then answers each caller; the writer meanwhile gathers the next
+//! batch, and commits it as soon as the flush lets go of sled's lock. sled needs this: each transaction writes and syncs its log buffer twice while holding
+//! a database-wide lock, and a flush holds that lock while it waits for the disk, so writers
+//! that each commit and flush on their own are served one at a time (measured here: about 4,500
+//! single-report transactions a second whatever the concurrency). The flush is sled's blocking
+//! `flush` on the flusher thread, not `flush_async`: in sled 0.34.7 concurrent `flush_async`
+//! calls deadlock (spacejam/sled#1308, fixed only on sled's unreleased main branch; it hung
+//! here with 8 concurrent writers).
+//!
+//! A few writes are answered once committed, before they are flushed: spending a request nonce
+//! ([`Storage::remember_nonce`], which is not even queued: two single-key sled calls, the
+//! expiry index entry first, then an insert-if-absent of the nonce) and taking, answering or
+//! releasing an idempotency key. This is safe because sled's log is written in order and a
+//! flush makes everything committed before it durable, and because of what a crash before the
+//! next flush can lose:
+//! - a nonce: only one whose request stored nothing durable either (a report upload's insert is
+//!   flushed, and so carries its nonce to disk before the device hears of it), so a replay
+//!   after the restart does what the original was never known to have done;
+//! - a taken key: a retry starts afresh instead of waiting [`STALE_IDEMPOTENCY_SECS`] for it;
+//! - a recorded answer: the reports it answered for are on disk (the insert is flushed before
+//!   the answer is recorded), so a retry under the same key runs again, finds every report
+//!   stored, and answers the same receipts (or the same refusal);
+//! - a release: the key stays taken until it is stale, as after any crash mid-request.
+//!
+//! Every other change, and every report insert above all, is answered only once flushed.
+//!
+//! [`STALE_IDEMPOTENCY_SECS`]: super::STALE_IDEMPOTENCY_SECS
 //!
 //! The sequence numbers of feeds, mailboxes and a device's report list are drawn inside the
 //! transaction that stores them, which sled runs alone, so a reader that has seen seq N of a
 //! feed has seen every smaller seq of it, and asking for what comes `after` N never skips an
 //! item.
 //!
-//! Reads run on tokio's blocking pool, since even a short sled call can wait for that lock. A
+//! Every sled call waits while a transaction runs. Short reads (a few keys, one owner's records)
+//! and the nonce run on the caller's thread when the writer is between transactions, and on
+//! tokio's blocking pool while it is inside one; reads that may scan a whole tree always run on
+//! the blocking pool. Handing each short read to another thread and back cost more than the
+//! read. Devices never change once registered, so the ones read are also kept in memory. A
 //! read can see a batch that is committed but not yet flushed; only the answers of writes carry
 //! the durability promise.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, mpsc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 
 use async_trait::async_trait;
@@ -60,6 +87,10 @@ pub const SERVER_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// whatever its size, so larger batches are cheaper per write, but the lock is held longer.
 const MAX_WRITE_BATCH: usize = 256;
 
+/// Most devices [`SledStorage`] keeps in memory; when full, it starts again from none, which
+/// costs one read per device and keeps memory bounded whatever the number of devices.
+const KNOWN_DEVICES_CAP: usize = 100_000;
+
 /// Most records one purge transaction removes, so that a large purge never holds sled's
 /// database-wide lock for long.
 const PURGE_CHUNK: usize = 512;
@@ -71,6 +102,12 @@ pub struct SledStorage {
     /// Where writes are queued; `None` only while dropping, to stop the writer.
     writes: Option<mpsc::Sender<Box<dyn QueuedWrite>>>,
     writer: Option<JoinHandle<()>>,
+    flusher: Option<JoinHandle<()>>,
+    /// Whether the writer is inside a transaction, during which every other sled call waits.
+    committing: Arc<AtomicBool>,
+    /// Devices read before, by id. A device never changes once registered (nothing updates
+    /// or removes one), so an entry is never stale; only devices that exist are kept.
+    known_devices: Mutex<HashMap<String, DeviceRecord>>,
 }
 
 impl SledStorage {
@@ -87,21 +124,57 @@ impl SledStorage {
                 other => StorageError::Backend(other.to_string()),
             })?;
         let trees = Arc::new(Trees::open(db)?);
+        let (to_flush, flush_queue) = mpsc::channel();
+        let flusher_db = trees.db.clone();
+        let flusher = std::thread::Builder::new()
+            .name("sled-storage-flusher".to_owned())
+            .spawn(move || flush_loop(&flusher_db, &flush_queue))
+            .map_err(|e| StorageError::Backend(format!("the flusher thread did not start: {e}")))?;
         let (writes, queue) = mpsc::channel();
         let writer_trees = Arc::clone(&trees);
+        let committing = Arc::new(AtomicBool::new(false));
+        let writer_committing = Arc::clone(&committing);
         let writer = std::thread::Builder::new()
             .name("sled-storage-writer".to_owned())
-            .spawn(move || write_loop(&writer_trees, &queue))
+            .spawn(move || write_loop(&writer_trees, &queue, &to_flush, &writer_committing))
             .map_err(|e| StorageError::Backend(format!("the writer thread did not start: {e}")))?;
         Ok(SledStorage {
             trees,
             writes: Some(writes),
             writer: Some(writer),
+            flusher: Some(flusher),
+            committing,
+            known_devices: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Runs the read `op` on tokio's blocking pool.
+    /// Runs the short read `op` (a few keys, or one owner's records); see [`Self::direct`].
     async fn read<T, F>(&self, op: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Trees) -> StorageResult<T> + Send + 'static,
+    {
+        self.direct(op).await
+    }
+
+    /// Runs `op`, a few sled calls outside any transaction, on the caller's thread when the
+    /// writer is between transactions, else on tokio's blocking pool: a sled call waits while a
+    /// transaction runs, and a tokio worker must not, but handing every short call to another
+    /// thread and back costs more than the call.
+    async fn direct<T, F>(&self, op: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Trees) -> StorageResult<T> + Send + 'static,
+    {
+        if self.committing.load(Ordering::Acquire) {
+            self.scan(op).await
+        } else {
+            op(&self.trees)
+        }
+    }
+
+    /// Runs the read `op`, which may scan a whole tree, on tokio's blocking pool.
+    async fn scan<T, F>(&self, op: F) -> StorageResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Trees) -> StorageResult<T> + Send + 'static,
@@ -121,9 +194,28 @@ impl SledStorage {
         T: Send + 'static,
         F: Fn(&TxTrees<'_>) -> TxResult<T> + Send + 'static,
     {
+        self.write_as(Durability::Flushed, op).await
+    }
+
+    /// [`write`](Self::write), answered as soon as it is committed: on disk with the next flush,
+    /// for the writes the module doc lists.
+    async fn write_committed<T, F>(&self, op: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&TxTrees<'_>) -> TxResult<T> + Send + 'static,
+    {
+        self.write_as(Durability::Committed, op).await
+    }
+
+    async fn write_as<T, F>(&self, durability: Durability, op: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&TxTrees<'_>) -> TxResult<T> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         let queued = Box::new(Queued {
             op,
+            durability,
             outcome: RefCell::new(None),
             reply,
         });
@@ -150,9 +242,13 @@ impl Drop for SledStorage {
     /// (and can be opened again) when this returns.
     fn drop(&mut self) {
         self.writes = None;
-        if let Some(writer) = self.writer.take() {
-            // A writer that panicked has nothing left to finish.
-            let _ = writer.join();
+        // The writer goes first: it holds the flusher's queue, and hands it what it commits.
+        for thread in [self.writer.take(), self.flusher.take()]
+            .into_iter()
+            .flatten()
+        {
+            // A thread that panicked has nothing left to finish.
+            let _ = thread.join();
         }
     }
 }
@@ -244,10 +340,22 @@ trees! {
 /// ([`ConflictableTransactionError::Abort`]) or the whole batch (sled's own errors).
 type TxResult<T> = Result<T, ConflictableTransactionError<StorageError>>;
 
+/// When a write's caller is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Durability {
+    /// Once a flush that began after its commit has ended: the trait's promise.
+    Flushed,
+    /// Once it is committed; it reaches the disk with the next flush (see the module doc).
+    Committed,
+}
+
 /// A change waiting for the writer.
 trait QueuedWrite: Send {
     /// Applies the change inside the batch's transaction and keeps its outcome.
     fn apply(&self, tx: &TxTrees<'_>) -> TxResult<()>;
+
+    /// When its caller may be answered.
+    fn durability(&self) -> Durability;
 
     /// Answers the caller: the kept outcome once `committed` is `Ok`, else the error.
     fn finish(self: Box<Self>, committed: StorageResult<()>);
@@ -255,6 +363,7 @@ trait QueuedWrite: Send {
 
 struct Queued<T, F> {
     op: F,
+    durability: Durability,
     outcome: RefCell<Option<T>>,
     reply: oneshot::Sender<StorageResult<T>>,
 }
@@ -264,6 +373,10 @@ where
     T: Send,
     F: Fn(&TxTrees<'_>) -> TxResult<T> + Send,
 {
+    fn durability(&self) -> Durability {
+        self.durability
+    }
+
     fn apply(&self, tx: &TxTrees<'_>) -> TxResult<()> {
         let outcome = (self.op)(tx)?;
         self.outcome.replace(Some(outcome));
@@ -291,7 +404,12 @@ struct BatchAbort {
 }
 
 /// The writer thread: commits whatever is queued as one batch, until every sender is gone.
-fn write_loop(trees: &Trees, queue: &mpsc::Receiver<Box<dyn QueuedWrite>>) {
+fn write_loop(
+    trees: &Trees,
+    queue: &mpsc::Receiver<Box<dyn QueuedWrite>>,
+    to_flush: &mpsc::Sender<Box<dyn QueuedWrite>>,
+    committing: &AtomicBool,
+) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_WRITE_BATCH {
@@ -300,16 +418,37 @@ fn write_loop(trees: &Trees, queue: &mpsc::Receiver<Box<dyn QueuedWrite>>) {
                 Err(_) => break,
             }
         }
-        commit_batch(trees, batch);
+        commit_batch(trees, batch, to_flush, committing);
     }
 }
 
-/// Commits `batch` in one transaction and one flush, then answers every write in it. A write
-/// whose own step fails is answered with its error and the rest is tried again without it, so
-/// one write's failure never undoes or blocks another's.
-fn commit_batch(trees: &Trees, mut batch: Vec<Box<dyn QueuedWrite>>) {
+/// The flusher thread: flushes once for everything committed and waiting, then answers it,
+/// until the writer is gone. Each write arrives here only after its commit, so the flush that
+/// follows its arrival covers it.
+fn flush_loop(db: &sled::Db, queue: &mpsc::Receiver<Box<dyn QueuedWrite>>) {
+    while let Ok(first) = queue.recv() {
+        let mut waiting = vec![first];
+        waiting.extend(queue.try_iter());
+        let flushed = db.flush().map(|_| ()).map_err(from_sled);
+        for write in waiting {
+            write.finish(flushed.as_ref().map(|_| ()).map_err(duplicate));
+        }
+    }
+}
+
+/// Commits `batch` in one transaction, then answers the writes that only wait for their commit
+/// and hands the others to the flusher. A write whose own step fails is answered with its error
+/// and the rest is tried again without it, so one write's failure never undoes or blocks
+/// another's.
+fn commit_batch(
+    trees: &Trees,
+    mut batch: Vec<Box<dyn QueuedWrite>>,
+    to_flush: &mpsc::Sender<Box<dyn QueuedWrite>>,
+    committing: &AtomicBool,
+) {
     let all = trees.all();
     loop {
+        committing.store(true, Ordering::Release);
         let committed = all.as_slice().transaction(|view| {
             let tx = TxTrees::new(view).ok_or(ConflictableTransactionError::Abort(BatchAbort {
                 write: None,
@@ -333,11 +472,17 @@ fn commit_batch(trees: &Trees, mut batch: Vec<Box<dyn QueuedWrite>>) {
             }
             Ok(())
         });
+        committing.store(false, Ordering::Release);
         let failure = match committed {
             Ok(()) => {
-                let flushed = trees.db.flush().map(|_| ()).map_err(from_sled);
                 for write in batch {
-                    write.finish(flushed.as_ref().map(|_| ()).map_err(duplicate));
+                    if write.durability() == Durability::Committed {
+                        write.finish(Ok(()));
+                    } else if let Err(mpsc::SendError(write)) = to_flush.send(write) {
+                        write.finish(Err(StorageError::Backend(
+                            "the storage flusher has stopped".to_owned(),
+                        )));
+                    }
                 }
                 return;
             }
@@ -482,20 +627,38 @@ impl Storage for SledStorage {
     }
 
     async fn device(&self, id: &str) -> StorageResult<Option<DeviceRecord>> {
-        let id = id.to_owned();
-        self.read(move |t| {
-            let Some(bytes) = t.devices.get(id.as_bytes()).map_err(from_sled)? else {
-                return Ok(None);
-            };
-            let value: DeviceValue = from_json(&bytes, "device")?;
-            Ok(Some(DeviceRecord {
-                id,
-                public_key: value.public_key,
-                country: value.country,
-                registered_at: value.registered_at,
-            }))
-        })
-        .await
+        // A panic while holding the lock cannot leave the map half-changed.
+        let cache = || {
+            self.known_devices
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(device) = cache().get(id) {
+            return Ok(Some(device.clone()));
+        }
+        let owned_id = id.to_owned();
+        let device = self
+            .read(move |t| {
+                let Some(bytes) = t.devices.get(owned_id.as_bytes()).map_err(from_sled)? else {
+                    return Ok(None);
+                };
+                let value: DeviceValue = from_json(&bytes, "device")?;
+                Ok(Some(DeviceRecord {
+                    id: owned_id,
+                    public_key: value.public_key,
+                    country: value.country,
+                    registered_at: value.registered_at,
+                }))
+            })
+            .await?;
+        if let Some(device) = &device {
+            let mut known = cache();
+            if known.len() >= KNOWN_DEVICES_CAP {
+                known.clear();
+            }
+            known.insert(device.id.clone(), device.clone());
+        }
+        Ok(device)
     }
 
     async fn register_parent(&self, parent: ParentRecord) -> StorageResult<bool> {
@@ -530,15 +693,7 @@ impl Storage for SledStorage {
         expires_at: u64,
     ) -> StorageResult<bool> {
         let key = owned_key(principal, nonce.as_bytes());
-        self.write(move |tx| {
-            if !insert_new(tx.nonces, &key, &expires_at.to_be_bytes())? {
-                return Ok(false);
-            }
-            tx.nonce_expiry
-                .insert(timed_key(expires_at, &key), &[][..])?;
-            Ok(true)
-        })
-        .await
+        self.direct(move |t| spend_nonce(t, &key, expires_at)).await
     }
 
     async fn begin_idempotent(
@@ -549,7 +704,7 @@ impl Storage for SledStorage {
         now: u64,
     ) -> StorageResult<IdempotencyBegin> {
         let key = owned_key(device_id, key.as_bytes());
-        self.write(move |tx| {
+        self.write_committed(move |tx| {
             let stored = tx
                 .idempotency
                 .get(&key)?
@@ -587,7 +742,7 @@ impl Storage for SledStorage {
     ) -> StorageResult<()> {
         let key = owned_key(device_id, key.as_bytes());
         let body = body.to_vec();
-        self.write(move |tx| {
+        self.write_committed(move |tx| {
             // A key purged or released meanwhile has no request left to answer for.
             let Some(bytes) = tx.idempotency.get(&key)? else {
                 return Ok(());
@@ -604,7 +759,7 @@ impl Storage for SledStorage {
 
     async fn abandon_idempotent(&self, device_id: &str, key: &str) -> StorageResult<()> {
         let key = owned_key(device_id, key.as_bytes());
-        self.write(move |tx| {
+        self.write_committed(move |tx| {
             let Some(bytes) = tx.idempotency.get(&key)? else {
                 return Ok(());
             };
@@ -706,7 +861,7 @@ impl Storage for SledStorage {
     }
 
     async fn hotline_queue(&self) -> StorageResult<Vec<HotlineEntry>> {
-        self.read(|t| {
+        self.scan(|t| {
             let mut queue = Vec::new();
             for entry in t.hotline.iter() {
                 let (key, _) = entry.map_err(from_sled)?;
@@ -910,7 +1065,9 @@ impl Storage for SledStorage {
             })
             .await?;
         let nonces = self
-            .purge_by_age(AgeIndex::Nonces, now, move |_| Ok(true))
+            .purge_by_age(AgeIndex::Nonces, now, move |expiry| {
+                Ok(be_u64(expiry, "nonce expiry")? < now)
+            })
             .await?;
         let codes = self.purge_pairing_codes(now).await?;
         Ok(Purged {
@@ -960,7 +1117,7 @@ impl SledStorage {
         loop {
             let start = from.clone();
             let chunk = self
-                .read(move |t| index_chunk(age.index(t), &start, before))
+                .scan(move |t| index_chunk(age.index(t), &start, before))
                 .await?;
             let Some(last) = chunk.last() else {
                 return Ok(removed);
@@ -997,7 +1154,7 @@ impl SledStorage {
         loop {
             let start = from.clone();
             let chunk = self
-                .read(move |t| index_chunk(&t.report_age, &start, before))
+                .scan(move |t| index_chunk(&t.report_age, &start, before))
                 .await?;
             let Some(last) = chunk.last() else {
                 return Ok(removed);
@@ -1020,7 +1177,7 @@ impl SledStorage {
     /// Removes the pairing codes that expired before `now`.
     async fn purge_pairing_codes(&self, now: u64) -> StorageResult<u64> {
         let expired = self
-            .read(move |t| {
+            .scan(move |t| {
                 let mut expired = Vec::new();
                 for entry in t.pairing_codes.iter() {
                     let (code, bytes) = entry.map_err(from_sled)?;
@@ -1050,6 +1207,30 @@ impl SledStorage {
         }
         Ok(removed)
     }
+}
+
+/// Records the nonce `key` with its expiry in two single-key steps rather than a queued
+/// transaction (see the module doc); `false` if it was recorded before. The index entry goes
+/// first, so that a stored nonce always has one for the purge to find.
+fn spend_nonce(t: &Trees, key: &[u8], expires_at: u64) -> StorageResult<bool> {
+    let expiry = expires_at.to_be_bytes();
+    let index_key = timed_key(expires_at, key);
+    t.nonce_expiry
+        .insert(index_key.as_slice(), &[][..])
+        .map_err(from_sled)?;
+    let swapped = t
+        .nonces
+        .compare_and_swap(key, None::<&[u8]>, Some(&expiry[..]))
+        .map_err(from_sled)?;
+    let Err(used) = swapped else {
+        return Ok(true);
+    };
+    // The same nonce signed with another time keeps only its first index entry, so the purge
+    // removes it by its own expiry.
+    if used.current.as_deref() != Some(&expiry[..]) {
+        t.nonce_expiry.remove(index_key).map_err(from_sled)?;
+    }
+    Ok(false)
 }
 
 /// Stores one new report of a device with everything routed from it, or finds it stored.
@@ -1416,6 +1597,37 @@ mod tests {
             "the failed upload's first report was undone with it"
         );
         assert_eq!(storage.feed("parent", 0, 100).await.unwrap().len(), 39);
+    }
+
+    #[tokio::test]
+    async fn a_refused_nonce_leaves_only_its_first_expiry_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SledStorage::open(dir.path()).unwrap();
+        assert!(storage.remember_nonce("device:a", "n", 100).await.unwrap());
+        assert!(!storage.remember_nonce("device:a", "n", 100).await.unwrap());
+        assert!(!storage.remember_nonce("device:a", "n", 50).await.unwrap());
+        let indexed: Vec<_> = storage
+            .trees
+            .nonce_expiry
+            .iter()
+            .keys()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            indexed,
+            vec![IVec::from(timed_key(100, &owned_key("device:a", b"n")))]
+        );
+
+        let retention = Retention {
+            report_secs: 1,
+            hotline_secs: 1,
+            message_secs: 1,
+            idempotency_secs: 1,
+        };
+        assert_eq!(storage.purge(60, retention).await.unwrap().other, 0);
+        assert!(!storage.remember_nonce("device:a", "n", 100).await.unwrap());
+        assert_eq!(storage.purge(101, retention).await.unwrap().other, 1);
+        assert!(storage.remember_nonce("device:a", "n", 200).await.unwrap());
     }
 
     #[test]
