@@ -102,7 +102,7 @@ fn decision_json(url: &str, decision: &UrlDecision) -> serde_json::Value {
     let headers: serde_json::Map<String, serde_json::Value> = decision
         .request_headers
         .iter()
-        .map(|(name, value)| (name.clone(), json!(value)))
+        .map(|header| (header.name.clone(), json!(header.value)))
         .collect();
     json!({
         "url": url,

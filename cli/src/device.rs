@@ -5,7 +5,6 @@
 //! Keystore or iOS Keychain, the data key in `data.key` (created with mode 0600). On a phone the
 //! key never sits next to the data.
 
-use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -110,11 +109,7 @@ pub(crate) fn sign_activation(args: &SignActivationArgs) -> anyhow::Result<ExitC
         carrier: args.carrier.clone(),
         profile_id: args.profile_id.clone(),
         band: args.band,
-        extra_blocked_categories: args
-            .extra_blocked_categories
-            .iter()
-            .cloned()
-            .collect::<BTreeSet<_>>(),
+        extra_blocked_categories: args.extra_blocked_categories.clone(),
         issued_at: now,
         expires_at: args.expires.unwrap_or(now + DEFAULT_PROFILE_VALIDITY_SECS),
         sequence: args.sequence,

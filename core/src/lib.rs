@@ -22,4 +22,9 @@ pub mod store;
 pub mod sync;
 
 pub use error::Error;
+
+// The plain data types derive UniFFI records and enums behind the `uniffi` feature, which only
+// `childsafe-ffi` turns on; they form this crate's own UniFFI component.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("childsafe_core");
 pub use sdk::{ChildSafe, ChildSafeConfig};

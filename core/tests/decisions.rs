@@ -391,7 +391,7 @@ fn safe_search_urls_come_back_rewritten() {
         youtube
             .request_headers
             .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("YouTube-Restrict"))
+            .any(|header| header.name.eq_ignore_ascii_case("YouTube-Restrict"))
     );
     assert_allowed(
         &fixture,

@@ -75,6 +75,7 @@ const INLINE_PROBES: usize = 8;
 
 /// What to do with a URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Verdict {
     /// Load it.
     Allow,
@@ -87,6 +88,7 @@ pub enum Verdict {
 /// Which rule decided. Each has a stable [`code`](DecisionReason::code) for logs and the JSON of
 /// the CLI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DecisionReason {
     /// No rule blocks or rewrites the URL.
     NoRuleApplies,
@@ -131,8 +133,20 @@ impl DecisionReason {
     }
 }
 
+/// A header the browser must add to a request: a field of its own rather than a tuple, so that
+/// it crosses to Kotlin and Swift as a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RequestHeader {
+    /// The header's name, e.g. `YouTube-Restrict`.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
 /// The answer for one URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UrlDecision {
     /// Allow, block or rewrite.
     pub verdict: Verdict,
@@ -142,8 +156,8 @@ pub struct UrlDecision {
     pub category: Option<String>,
     /// For [`Verdict::Rewrite`], the URL to load instead.
     pub rewrite_url: Option<String>,
-    /// Headers the browser must add to the request (YouTube's restricted mode), as name/value.
-    pub request_headers: Vec<(String, String)>,
+    /// Headers the browser must add to the request (YouTube's restricted mode).
+    pub request_headers: Vec<RequestHeader>,
     /// Whether the decision was made on a URL carried inside this one (a proxy or wrapper).
     pub via_carried_url: bool,
     /// The version of the list bundle in force, if any.
@@ -443,7 +457,10 @@ fn enforce_safe_search(
         outcome.reason = DecisionReason::SafeSearchEnforced;
         outcome.request_headers = headers
             .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .map(|(name, value)| RequestHeader {
+                name: (*name).to_owned(),
+                value: (*value).to_owned(),
+            })
             .collect();
     }
 }

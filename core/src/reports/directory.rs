@@ -64,6 +64,13 @@ const APPLIED_KEY: &[u8] = b"directory/applied";
 #[serde(try_from = "String", into = "String")]
 pub struct CountryCode([u8; 2]);
 
+// Crosses to Kotlin and Swift as its two upper-case letters.
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(CountryCode, String, {
+    lower: |code| code.as_str().to_owned(),
+    try_lift: |text| Ok(text.parse::<CountryCode>()?),
+});
+
 /// Why a text is not a country code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("not an ISO 3166-1 alpha-2 country code (two letters, such as GB)")]
@@ -113,6 +120,7 @@ impl fmt::Display for CountryCode {
 
 /// A service an emergency number reaches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Service {
     /// Police.
@@ -131,6 +139,7 @@ pub enum Service {
 
 /// How the phone network places a call to a number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Routing {
     /// As an emergency call (works without a SIM, takes priority).
@@ -143,6 +152,7 @@ pub enum Routing {
 
 /// One number of a country and what it reaches.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct ServiceNumber {
     /// The number as dialled.
@@ -155,6 +165,7 @@ pub struct ServiceNumber {
 
 /// A child helpline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct Helpline {
     /// The service's name, as children in that country know it.
@@ -193,6 +204,7 @@ pub struct DirectoryBundle {
 
 /// What the phone shows a child who asks for help: the numbers to dial, and the helpline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EmergencyContacts {
     /// The country these numbers are for; `None` when it was not known or not in the directory
     /// (the numbers are then the universal ones).

@@ -19,6 +19,7 @@ const REPORT_ID_BYTES: usize = 16;
 
 /// The button the child pressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "kebab-case")]
 pub enum ReportKind {
     /// "I saw something illegal": a URL of suspected child sexual abuse material. Never the
@@ -77,6 +78,7 @@ impl std::str::FromStr for ReportKind {
 
 /// The person the report is about, as the child knows them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct ReportedUser {
     /// Their user name, handle or number.
@@ -89,6 +91,7 @@ pub struct ReportedUser {
 
 /// Where the phone was, sent only inside an SOS the child started and allowed it for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     /// Degrees north, -90 to 90.

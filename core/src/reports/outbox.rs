@@ -45,6 +45,7 @@ mod keys {
 
 /// What the child chose to send; the outbox adds the id and the time.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReportDraft {
     /// The button pressed.
     pub kind: ReportKind,
@@ -90,6 +91,7 @@ impl ReportDraft {
 /// Where a report is, as the phone knows it. The order is the order of progress: a report's
 /// state never moves back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "kebab-case")]
 pub enum ReportState {
     /// Stored on the phone, not sent yet.
@@ -132,6 +134,7 @@ impl ReportState {
 
 /// The answer to [`Outbox::report`]: the report is durable on the phone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Receipt {
     /// The report's id, its idempotency key on every retry.
     pub id: String,
@@ -146,6 +149,7 @@ pub struct Receipt {
 /// What the phone knows of one report's delivery. Times are Unix seconds on the phone's trusted
 /// clock, except `server_received_at`, which is the server's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DeliveryRecord {
     /// The report id.
     pub id: String,

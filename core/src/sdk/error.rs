@@ -40,6 +40,10 @@ pub enum SdkError {
     /// The input is not usable; the text says how.
     #[error("invalid input: {0}")]
     InvalidInput(&'static str),
+    /// A signed document was refused (not newer, expired, or not signed by a trusted key); the
+    /// one in force stays.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     /// The call needs something the device does not have yet; the text says what.
     #[error("not ready: {0}")]
     NotReady(&'static str),

@@ -9,7 +9,7 @@
 
 mod error;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use base64::Engine as _;
@@ -21,7 +21,9 @@ use crate::crypto::{PublicKey, SigningKey};
 use crate::filter::CanonicalUrl;
 use crate::filter::blockpage::{BlockPage, Locale};
 use crate::filter::decision::{UrlDecision, UrlFilter};
+use crate::filter::policy::FilterPolicy;
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
+use crate::reports::outbox::KEEP_DELIVERED_SECS;
 use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, SosAnswer};
 use crate::settings::access_request::AccessRequest;
 use crate::settings::activation::ActivationProfile;
@@ -29,7 +31,7 @@ use crate::settings::parent_code::ParentSecret;
 use crate::settings::parent_command::ParentAction;
 use crate::settings::{
     ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
-    system_clock_reading,
+    advance_trusted_clock, system_clock_reading,
 };
 use crate::store::{KeyStore, SealedStore, SledStore, get_json, open_device_store, put_json};
 use crate::sync::bundles::{self, BundleTrust};
@@ -50,9 +52,11 @@ const MAILBOX_POSITION: &[u8] = b"sync/mailbox-after";
 
 /// What the app tells the SDK when it opens it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChildSafeConfig {
-    /// A directory private to the app, where the sealed store lives.
-    pub data_dir: PathBuf,
+    /// A directory private to the app, where the sealed store lives (a path, as text, so that
+    /// it crosses to Kotlin and Swift as a string).
+    pub data_dir: String,
     /// The backend's base URL (HTTPS), if the device syncs.
     pub backend_url: Option<String>,
     /// Allow plain HTTP to a loopback backend: tests and demos only.
@@ -71,6 +75,7 @@ pub struct ChildSafeConfig {
 
 /// How much a log line matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum LogLevel {
     /// Routine progress.
     Info,
@@ -79,6 +84,7 @@ pub enum LogLevel {
 }
 
 /// The app's logger. Lines never hold URLs, report contents, PINs or keys.
+#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
 pub trait Logger: Send + Sync {
     /// One line.
     fn log(&self, level: LogLevel, message: String);
@@ -86,6 +92,7 @@ pub trait Logger: Send + Sync {
 
 /// Something the UI may want to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ChildSafeEvent {
     /// Safe-mode settings changed (activation, parent command, PIN).
     SettingsChanged,
@@ -104,6 +111,7 @@ pub enum ChildSafeEvent {
 }
 
 /// The app's listener for [`ChildSafeEvent`]s; called on the thread that made the change.
+#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
 pub trait EventListener: Send + Sync {
     /// One event.
     fn on_event(&self, event: ChildSafeEvent);
@@ -112,6 +120,7 @@ pub trait EventListener: Send + Sync {
 /// A parent paired through the backend, with the secret of their offline code, which the app
 /// shows to the parent once (as text or a QR code) to enter in their app.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PairedParentInfo {
     /// The parent's id at the backend.
     pub parent_id: String,
@@ -119,6 +128,19 @@ pub struct PairedParentInfo {
     pub public_key: PublicKey,
     /// The offline-code secret, base32, to hand to the parent.
     pub offline_code_secret: String,
+}
+
+/// What the app shows and does after SOS: the numbers, always, and the receipt of the urgent
+/// report. Unlike the outbox's [`SosAnswer`], the failure is logged rather than carried, so that
+/// the outcome crosses to Kotlin and Swift as a plain record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SosOutcome {
+    /// The numbers to show and dial, and the child helpline.
+    pub contacts: EmergencyContacts,
+    /// The queued SOS report; `None` when it could not be stored (the logger says why). Show
+    /// the numbers either way.
+    pub report: Option<Receipt>,
 }
 
 /// The SDK on one device.
@@ -135,7 +157,20 @@ pub struct ChildSafe {
     syncing: tokio::sync::Mutex<()>,
     /// Serializes the few read-modify-write steps the facade itself makes.
     writing: Mutex<()>,
+    /// The filter policy and trusted time last read, for [`ChildSafe::check_urls`].
+    policy_cache: Mutex<Option<CachedPolicy>>,
 }
+
+/// The policy in force as last read, with the trusted time and boot clock of that moment.
+struct CachedPolicy {
+    policy: Arc<FilterPolicy>,
+    trusted_unix: u64,
+    monotonic_secs: u64,
+    boot_id: u64,
+}
+
+/// How long [`ChildSafe::check_urls`] uses the policy it read before reading it again.
+pub const POLICY_REFRESH_SECS: u64 = 60;
 
 impl std::fmt::Debug for ChildSafe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -158,12 +193,10 @@ impl ChildSafe {
             .country
             .parse()
             .map_err(|_| SdkError::InvalidInput("country must be an ISO 3166-1 alpha-2 code"))?;
-        std::fs::create_dir_all(&config.data_dir)
+        let data_dir = Path::new(&config.data_dir);
+        std::fs::create_dir_all(data_dir)
             .map_err(|_| SdkError::InvalidInput("the data directory cannot be created"))?;
-        let store: DeviceStore = Arc::new(open_device_store(
-            &config.data_dir.join("store"),
-            key_store,
-        )?);
+        let store: DeviceStore = Arc::new(open_device_store(&data_dir.join("store"), key_store)?);
         let device_key = identity::device_key(&store)?;
         let safe_mode = SafeMode::new(Arc::clone(&store));
         match safe_mode.setup() {
@@ -201,6 +234,7 @@ impl ChildSafe {
             config,
             syncing: tokio::sync::Mutex::new(()),
             writing: Mutex::new(()),
+            policy_cache: Mutex::new(None),
         })
     }
 
@@ -270,17 +304,19 @@ impl ChildSafe {
 
     /// What to do with one URL the browser is about to load.
     pub fn check_url(&self, url: &str) -> Result<UrlDecision, SdkError> {
-        Ok(self.check_urls(&[url])?.remove(0))
+        let mut decisions = self.check_urls(&[url])?;
+        decisions
+            .pop()
+            .ok_or(SdkError::InvalidInput("no decision was made for the URL"))
     }
 
     /// What to do with each of `urls` (a page and its subresources), in one call.
-    pub fn check_urls(&self, urls: &[&str]) -> Result<Vec<UrlDecision>, SdkError> {
-        let reading = clock();
-        let policy = self.safe_mode.filter_policy(reading)?;
+    pub fn check_urls<U: AsRef<str>>(&self, urls: &[U]) -> Result<Vec<UrlDecision>, SdkError> {
+        let (policy, now) = self.policy_now()?;
         let filter = self.filter.read().unwrap_or_else(PoisonError::into_inner);
         Ok(urls
             .iter()
-            .map(|url| filter.check(url.as_bytes(), &policy, reading.wall_unix))
+            .map(|url| filter.check(url.as_ref().as_bytes(), &policy, now))
             .collect())
     }
 
@@ -316,7 +352,12 @@ impl ChildSafe {
             &self.config.trusted_list_keys,
             clock(),
         )
-        .map_err(|_| SdkError::InvalidInput("the list bundle was refused"))?;
+        .map_err(|_| {
+            SdkError::Refused(
+                "the list bundle is not newer than the one in force, has expired, or is not \
+                 signed by a trusted list key",
+            )
+        })?;
         self.reload_lists();
         Ok(version)
     }
@@ -370,10 +411,21 @@ impl ChildSafe {
 
     /// SOS: the numbers to show and dial at once, and an urgent report queued (with the
     /// location only if the child allowed it for this SOS).
-    pub fn sos(&self, location: Option<Location>) -> SosAnswer {
-        let answer = self.outbox.sos(self.country().as_ref(), location, clock());
-        self.logger.log(LogLevel::Info, "SOS filed".to_owned());
-        answer
+    pub fn sos(&self, location: Option<Location>) -> SosOutcome {
+        let SosAnswer { contacts, report } =
+            self.outbox.sos(self.country().as_ref(), location, clock());
+        let report = match report {
+            Ok(receipt) => {
+                self.logger.log(LogLevel::Info, "SOS filed".to_owned());
+                Some(receipt)
+            }
+            Err(error) => {
+                self.logger
+                    .log(LogLevel::Warn, format!("SOS report not stored: {error}"));
+                None
+            }
+        };
+        SosOutcome { contacts, report }
     }
 
     // ---- Backend: registration, pairing, sync ----------------------------------------------
@@ -468,6 +520,14 @@ impl ChildSafe {
         }
         summary.bundles_applied = applied.applied;
         self.read_mailbox(&client).await?;
+        // Delivered reports stay visible to the child for a while, then leave the phone.
+        let pruned = self.outbox.prune(clock(), KEEP_DELIVERED_SECS)?;
+        if pruned > 0 {
+            self.logger.log(
+                LogLevel::Info,
+                format!("{pruned} delivered reports past their keep time removed"),
+            );
+        }
         self.logger.log(
             LogLevel::Info,
             format!(
@@ -479,6 +539,40 @@ impl ChildSafe {
     }
 
     // ---- Helpers ---------------------------------------------------------------------------
+
+    /// The policy in force and the trusted time now. The browser asks for every URL it loads,
+    /// so the policy is read from the store (and the trusted clock advanced and flushed) at most
+    /// every [`POLICY_REFRESH_SECS`] and after every change made through this object; in
+    /// between, trusted time moves on by the boot clock, which the child cannot set.
+    fn policy_now(&self) -> Result<(Arc<FilterPolicy>, u64), SdkError> {
+        let reading = clock();
+        let mut cache = self
+            .policy_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(cached) = cache.as_ref() {
+            let elapsed = reading.monotonic_secs.checked_sub(cached.monotonic_secs);
+            if cached.boot_id == reading.boot_id
+                && elapsed.is_some_and(|secs| secs < POLICY_REFRESH_SECS)
+            {
+                let now = cached.trusted_unix + elapsed.unwrap_or(0);
+                return Ok((Arc::clone(&cached.policy), now));
+            }
+        }
+        let policy = Arc::new(self.safe_mode.filter_policy(reading)?);
+        // `filter_policy` has just advanced and stored the trusted clock with this reading; this
+        // reads the same time back without writing again.
+        let (trusted, _) = advance_trusted_clock(&*self.store, reading)?;
+        let fresh = CachedPolicy {
+            policy: Arc::clone(&policy),
+            trusted_unix: trusted.unix_secs(),
+            monotonic_secs: reading.monotonic_secs,
+            boot_id: reading.boot_id,
+        };
+        let now = fresh.trusted_unix;
+        *cache = Some(fresh);
+        Ok((policy, now))
+    }
 
     async fn read_mailbox(&self, client: &SyncClient) -> Result<(), SdkError> {
         let after: u64 = get_json(&*self.store, MAILBOX_POSITION)?.unwrap_or(0);
@@ -559,6 +653,10 @@ impl ChildSafe {
     }
 
     fn changed(&self, what: &str) {
+        *self
+            .policy_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
         self.logger.log(LogLevel::Info, what.to_owned());
         self.listener.on_event(ChildSafeEvent::SettingsChanged);
     }

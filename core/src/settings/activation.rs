@@ -13,8 +13,6 @@
 //! signature covers [`SIGNING_CONTEXT`] followed by those bytes, so a profile signature can never
 //! be taken for the signature of anything else the carrier's key signs.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
 use super::AgeBand;
@@ -28,6 +26,7 @@ pub const MAX_ENVELOPE_BYTES: usize = 64 * 1024;
 
 /// What a carrier asks the phone to become at activation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct ActivationProfile {
     /// The carrier's name, as shown to the parent and recorded in the audit log.
@@ -38,7 +37,7 @@ pub struct ActivationProfile {
     pub band: AgeBand,
     /// Categories to block on top of the band's defaults.
     #[serde(default)]
-    pub extra_blocked_categories: BTreeSet<String>,
+    pub extra_blocked_categories: Vec<String>,
     /// When the carrier signed it, unix seconds.
     pub issued_at: u64,
     /// The phone refuses the profile from this second on (trusted time).

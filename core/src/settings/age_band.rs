@@ -26,6 +26,7 @@ use crate::filter::policy::builtin_category;
 /// A child's age band; each has default settings ([`super::SafeModeProfile::for_band`]).
 /// Written as its age range (`"6-8"`) in text, JSON and on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AgeBand {
     /// Ages 0 to 5: only websites a parent chose.
     #[serde(rename = "0-5")]

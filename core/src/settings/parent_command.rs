@@ -28,6 +28,7 @@ pub const MAX_ENVELOPE_BYTES: usize = 16 * 1024;
 
 /// One change a parent asks for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ParentAction {
     /// Move the child to another age band (its defaults replace the current ones).

@@ -106,6 +106,7 @@ impl ChildChange {
 
 /// The answer to a PIN check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PinCheck {
     /// The PIN is right.
     Right,
@@ -125,6 +126,7 @@ pub enum PinCheck {
 
 /// What safe mode looks like now, for a status screen or `childsafe device status`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SafeModeStatus {
     /// Whether safe mode is on.
     pub safe_mode: bool,
@@ -139,7 +141,7 @@ pub struct SafeModeStatus {
     /// Seconds until a PIN attempt may begin, when locked out.
     pub locked_out_for_secs: Option<u64>,
     /// Parents paired with the device.
-    pub paired_parents: usize,
+    pub paired_parents: u64,
     /// Entries in the audit log.
     pub audit_log_entries: u64,
 }
@@ -607,7 +609,7 @@ impl<S: Store> SafeMode<S> {
                 .as_ref()
                 .and_then(|pin| pin.check_lockout(now).err())
                 .map(|locked| locked.retry_after_secs),
-            paired_parents: self.parents()?.len(),
+            paired_parents: self.parents()?.len() as u64,
             audit_log_entries: self.audit().len()?,
         })
     }

@@ -26,17 +26,18 @@ pub const MAX_ATTEMPTS_PER_RUN: u32 = 6;
 
 /// What a run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncSummary {
     /// Reports handed to the network (a retried report counts once per run).
-    pub sent: usize,
+    pub sent: u64,
     /// Reports whose server receipt was recorded in this run.
-    pub delivered: usize,
+    pub delivered: u64,
     /// Reports still waiting for a receipt when the run ended.
-    pub failed: usize,
+    pub failed: u64,
     /// Reports the server refused outright (kept on the phone; never dropped).
-    pub refused: usize,
+    pub refused: u64,
     /// Delivered reports whose server status moved on (routed, forwarded).
-    pub statuses_updated: usize,
+    pub statuses_updated: u64,
     /// The bundles applied, by kind.
     pub bundles_applied: Vec<String>,
     /// Why the run stopped early, if it did.
@@ -117,8 +118,8 @@ impl<'a, S: Store> SyncRun<'a, S> {
                 }
             }
         }
-        summary.failed = self.outbox.pending(usize::MAX)?.len();
-        summary.refused = refused.len();
+        summary.failed = self.outbox.pending(usize::MAX)?.len() as u64;
+        summary.refused = refused.len() as u64;
         if summary.stopped_by.is_none() {
             self.refresh_statuses(summary).await?;
         }
@@ -161,7 +162,7 @@ impl<'a, S: Store> SyncRun<'a, S> {
     ) -> Result<Result<(), SyncError>, EngineError> {
         let ids: Vec<String> = batch.iter().map(|report| report.id.clone()).collect();
         self.outbox.mark_sending(&ids, (self.clock)())?;
-        summary.sent += batch.len();
+        summary.sent += batch.len() as u64;
         let key = idempotency_key(&ids);
         let body = ReportBatch {
             reports: batch.to_vec(),
@@ -176,7 +177,7 @@ impl<'a, S: Store> SyncRun<'a, S> {
                         .receipts
                         .iter()
                         .filter(|receipt| ids.contains(&receipt.id))
-                        .count();
+                        .count() as u64;
                     return Ok(Ok(()));
                 }
                 Err(error) if error.is_retryable() && attempt + 1 < MAX_ATTEMPTS_PER_RUN => {
@@ -194,9 +195,9 @@ impl<'a, S: Store> SyncRun<'a, S> {
             // Statuses are a courtesy; the next run asks again.
             return Ok(());
         };
-        summary.statuses_updated = self
-            .outbox
-            .record_receipts(&statuses.reports, (self.clock)())?;
+        summary.statuses_updated =
+            self.outbox
+                .record_receipts(&statuses.reports, (self.clock)())? as u64;
         Ok(())
     }
 }

@@ -143,6 +143,7 @@ pub struct ServerInfo {
 
 /// `POST /v1/device/pairing-codes`: a short code the parent types in their app.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PairingCode {
     /// 8 digits.
     pub code: String,
