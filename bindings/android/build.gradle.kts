@@ -59,4 +59,7 @@ dependencies {
     api("net.java.dev.jna:jna:5.19.1@aar")
     // For the SDK's async functions, which are `suspend` in Kotlin.
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+    // @RequiresApi, used by the generated Kotlin's Android cleaner (`android_cleaner` in
+    // bindings/uniffi.toml).
+    implementation("androidx.annotation:annotation:1.9.1")
 }

@@ -19,7 +19,8 @@
 #
 # Output, in target/ios/ (a Swift package an app can add as a local package):
 #   ChildSafeFFI.xcframework        the native library + C header, module ChildSafeFFI
-#   Sources/ChildSafe/ChildSafe.swift   the Swift API, module ChildSafe
+#   Sources/ChildSafe/ChildSafe.swift   the Swift API, module ChildSafe (with ChildSafeCore.swift,
+#                                    core's data types, compiled into the same module)
 #   Package.swift                   copied from bindings/ios/Package.swift
 #
 # Environment: CARGO_TARGET_DIR.
@@ -89,7 +90,8 @@ lipo -create "${simulator_archives[@]}" -output "$work/simulator/libchildsafe_ff
 
 echo "==> generating the Swift bindings" >&2
 bash "$repo_root/bindings/generate.sh"
-for file in ChildSafe.swift ChildSafeFFI.h ChildSafeFFI.modulemap; do
+for file in ChildSafe.swift ChildSafeFFI.h ChildSafeFFI.modulemap \
+  ChildSafeCore.swift ChildSafeCoreFFI.h ChildSafeCoreFFI.modulemap; do
   [[ -f "$swift_dir/$file" ]] || die "bindings/generate.sh did not write $swift_dir/$file"
 done
 
@@ -102,8 +104,12 @@ for target in "$device_target" "${simulator_targets[@]}"; do
     die "the Swift generated from the $target library differs from $swift_dir (see above)."
 done
 
-cp "$swift_dir/ChildSafeFFI.h" "$work/Headers/"
-cp "$swift_dir/ChildSafeFFI.modulemap" "$work/Headers/module.modulemap"
+# Two UniFFI components share the one library: the facade (ChildSafe) and core's plain data
+# types (ChildSafeCore). Both C headers go into the framework, under one module map that declares
+# both modules (the name Xcode looks for is module.modulemap).
+cp "$swift_dir/ChildSafeFFI.h" "$swift_dir/ChildSafeCoreFFI.h" "$work/Headers/"
+cat "$swift_dir/ChildSafeFFI.modulemap" "$swift_dir/ChildSafeCoreFFI.modulemap" \
+  >"$work/Headers/module.modulemap"
 
 # --- 3. XCFramework and Swift package ---------------------------------------------------------
 
@@ -117,7 +123,9 @@ xcodebuild -create-xcframework \
 
 rm -rf "$out/Sources"
 mkdir -p "$out/Sources/ChildSafe"
-cp "$swift_dir/ChildSafe.swift" "$out/Sources/ChildSafe/"
+# ChildSafe.swift uses core's types without importing a module for them: both generated files
+# compile together as the one Swift module ChildSafe.
+cp "$swift_dir/ChildSafe.swift" "$swift_dir/ChildSafeCore.swift" "$out/Sources/ChildSafe/"
 cp "$repo_root/bindings/ios/Package.swift" "$out/Package.swift"
 
 echo
@@ -127,5 +135,5 @@ find "$xcframework" -name libchildsafe_ffi.a | sort | while read -r library; do
   printf '    %-60s %10s bytes  %s\n' "${library#"$xcframework"/}" "$(wc -c <"$library" | tr -d ' ')" \
     "$(lipo -archs "$library")"
 done
-echo "  Sources/ChildSafe/ChildSafe.swift"
+echo "  Sources/ChildSafe/ChildSafe.swift, ChildSafeCore.swift"
 echo "  Package.swift"

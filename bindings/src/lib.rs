@@ -1,13 +1,20 @@
 //! childsafe-ffi: the UniFFI surface of childsafe, one native library for Android and iOS.
 //!
 //! Every exported item is a one-line delegate to `childsafe-core`; behaviour never lives here.
-//! Kotlin and Swift see [`ChildSafeError`] as a typed exception (`ChildSafeException`).
+//! [`ChildSafe`] is the object an app opens; [`KeyStore`] (here), `Logger` and `EventListener`
+//! (core's, exported from there) are the platform services the app implements in Kotlin or
+//! Swift. Kotlin and Swift see [`ChildSafeError`] as a typed exception (`ChildSafeException`).
+//! Core's plain data types (records, enums) cross as core's own UniFFI component.
 
+mod child_safe;
 mod error;
+mod platform;
 
 use childsafe_core::filter::CanonicalUrl;
 
+pub use child_safe::ChildSafe;
 pub use error::ChildSafeError;
+pub use platform::KeyStore;
 
 uniffi::setup_scaffolding!("childsafe");
 

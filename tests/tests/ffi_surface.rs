@@ -46,7 +46,9 @@ fn every_refusal_becomes_invalid_url_without_the_url_in_it() {
             canonicalize_url(input.to_owned()).expect_err("refused"),
             lookup_expressions(input.to_owned()).expect_err("refused"),
         ] {
-            let ChildSafeError::InvalidUrl { reason } = &error;
+            let ChildSafeError::InvalidUrl { reason } = &error else {
+                panic!("{input}: expected InvalidUrl, got {error:?}");
+            };
             assert!(reason.contains(expected), "{reason}");
             assert!(!error.to_string().contains("secret-token"), "{error}");
         }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the XCTest files of the Swift bindings on this machine (macOS or Linux with a Swift
+# toolchain), against the host build of the native library, without Xcode or an iOS simulator.
+#
+#   bindings/ios/Tests/run-host-tests.sh
+#
+# Optional, for the test that syncs: CHILDSAFE_TEST_BACKEND_URL (a running childsafe-backend,
+# loopback HTTP allowed) and CHILDSAFE_TEST_ACTIVATION_TOKEN (a token that backend accepts).
+#
+# It generates the bindings (bindings/generate.sh), lays out target/ios-host/ as a Swift package
+# in host mode (see bindings/ios/Package.swift), and runs `swift test` there.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+command -v swift >/dev/null || { echo "run-host-tests: no swift on PATH" >&2; exit 2; }
+target_dir="${CARGO_TARGET_DIR:-target}"
+bindings/generate.sh
+swift_dir="$target_dir/bindings/swift"
+out="$target_dir/ios-host"
+
+rm -rf "$out/Sources" "$out/HostFFI" "$out/Tests"
+mkdir -p "$out/Sources/ChildSafe" "$out/HostFFI" "$out/Tests"
+cp "$swift_dir"/*.swift "$out/Sources/ChildSafe/"
+cp "$swift_dir"/*.h "$out/HostFFI/"
+# One module map for every generated C module (ChildSafeFFI, and core's if it has its own).
+cat "$swift_dir"/*.modulemap >"$out/HostFFI/module.modulemap"
+cp -R bindings/ios/Tests/ChildSafeTests "$out/Tests/"
+cp bindings/ios/Package.swift "$out/Package.swift"
+
+CHILDSAFE_HOST_LIBRARY_DIR="$(cd "$target_dir/debug" && pwd)" swift test --package-path "$out"

@@ -1,0 +1,173 @@
+//! The exported [`ChildSafe`] object: one-line delegates to [`childsafe_core::ChildSafe`].
+//!
+//! The only work done here is what the boundary needs: owned arguments in, core's errors mapped
+//! to [`ChildSafeError`], and the network calls run as async functions on a tokio runtime, so
+//! that they are `suspend` in Kotlin and `async` in Swift and never block the UI thread.
+
+use std::sync::Arc;
+
+use childsafe_core::ChildSafeConfig;
+use childsafe_core::filter::decision::UrlDecision;
+use childsafe_core::reports::directory::EmergencyContacts;
+use childsafe_core::reports::{DeliveryRecord, Location, Receipt, ReportDraft};
+use childsafe_core::sdk::{EventListener, Logger, PairedParentInfo, SosOutcome};
+use childsafe_core::settings::activation::ActivationProfile;
+use childsafe_core::settings::parent_command::ParentAction;
+use childsafe_core::settings::{PinCheck, SafeModeStatus};
+use childsafe_core::sync::engine::SyncSummary;
+use childsafe_core::sync::wire::PairingCode;
+
+use crate::ChildSafeError;
+use crate::platform::{KeyStore, PlatformKeyStore};
+
+/// The SDK on one device: safe mode, the browser policy, emergency reports, pairing and sync.
+/// Open one per data directory and keep it for the life of the process; `close()` it (Kotlin
+/// `use {}`) to release the store.
+#[derive(Debug, uniffi::Object)]
+pub struct ChildSafe {
+    sdk: childsafe_core::ChildSafe,
+}
+
+#[uniffi::export]
+impl ChildSafe {
+    /// Opens (or, the first time, sets up) the SDK in `config.data_dir`, with the store sealed
+    /// under the key from `key_store`.
+    #[uniffi::constructor]
+    pub fn open(
+        config: ChildSafeConfig,
+        key_store: Arc<dyn KeyStore>,
+        logger: Arc<dyn Logger>,
+        listener: Arc<dyn EventListener>,
+    ) -> Result<Arc<Self>, ChildSafeError> {
+        let sdk = childsafe_core::ChildSafe::open(
+            config,
+            &PlatformKeyStore(key_store),
+            logger,
+            listener,
+        )?;
+        Ok(Arc::new(Self { sdk }))
+    }
+
+    /// This device's id (the backend's, and the one parent commands name).
+    pub fn device_id(&self) -> String {
+        self.sdk.device_id()
+    }
+
+    /// Safe mode as it stands.
+    pub fn status(&self) -> Result<SafeModeStatus, ChildSafeError> {
+        Ok(self.sdk.status()?)
+    }
+
+    /// The rules in force, as the child reads them, in the configured language.
+    pub fn rules(&self) -> Result<Vec<String>, ChildSafeError> {
+        Ok(self.sdk.rules()?)
+    }
+
+    /// Sets the parent PIN (changing it needs the old one).
+    pub fn set_pin(&self, new_pin: String, old_pin: Option<String>) -> Result<(), ChildSafeError> {
+        Ok(self.sdk.set_pin(&new_pin, old_pin.as_deref())?)
+    }
+
+    /// Checks the parent PIN; a wrong one is counted towards the lockout.
+    pub fn verify_pin(&self, pin: String) -> Result<PinCheck, ChildSafeError> {
+        Ok(self.sdk.verify_pin(&pin)?)
+    }
+
+    /// Checks a parent's offline code (works without network).
+    pub fn verify_parent_code(&self, code: String) -> Result<(), ChildSafeError> {
+        Ok(self.sdk.verify_parent_code(&code)?)
+    }
+
+    /// Sets a new PIN on the word of the parent's offline code.
+    pub fn reset_pin_with_parent_code(
+        &self,
+        code: String,
+        new_pin: String,
+    ) -> Result<(), ChildSafeError> {
+        Ok(self.sdk.reset_pin_with_parent_code(&code, &new_pin)?)
+    }
+
+    /// Applies a carrier's signed activation profile.
+    pub fn activate(&self, profile: Vec<u8>) -> Result<ActivationProfile, ChildSafeError> {
+        Ok(self.sdk.activate(&profile)?)
+    }
+
+    /// Applies a paired parent's signed command.
+    pub fn apply_parent_command(&self, command: Vec<u8>) -> Result<ParentAction, ChildSafeError> {
+        Ok(self.sdk.apply_parent_command(&command)?)
+    }
+
+    /// What to do with one URL the browser is about to load.
+    pub fn check_url(&self, url: String) -> Result<UrlDecision, ChildSafeError> {
+        Ok(self.sdk.check_url(&url)?)
+    }
+
+    /// What to do with each of `urls` (a page and its subresources), in one call.
+    pub fn check_urls(&self, urls: Vec<String>) -> Result<Vec<UrlDecision>, ChildSafeError> {
+        Ok(self.sdk.check_urls(&urls)?)
+    }
+
+    /// The block page for a blocked `url`, in the child's language, or none when `decision`
+    /// does not block.
+    pub fn block_page(&self, url: String, decision: UrlDecision) -> Option<String> {
+        self.sdk.block_page(&url, &decision)
+    }
+
+    /// Installs a signed list bundle; refused, keeping the one in force, if it is not newer,
+    /// expired or not trusted. Returns the version installed.
+    pub fn install_list_bundle(&self, bytes: Vec<u8>) -> Result<u64, ChildSafeError> {
+        Ok(self.sdk.install_list_bundle(bytes)?)
+    }
+
+    /// Files a report; the receipt means it is sealed on disk.
+    pub fn report(&self, draft: ReportDraft) -> Result<Receipt, ChildSafeError> {
+        Ok(self.sdk.report(draft)?)
+    }
+
+    /// Every report with its delivery status, oldest first.
+    pub fn reports(&self) -> Result<Vec<DeliveryRecord>, ChildSafeError> {
+        Ok(self.sdk.reports()?)
+    }
+
+    /// The emergency numbers and child helpline for the device's country.
+    pub fn emergency_contacts(&self) -> EmergencyContacts {
+        self.sdk.emergency_contacts()
+    }
+
+    /// SOS: the numbers to show and dial at once, and an urgent report queued (with the
+    /// location only if the child allowed it for this SOS).
+    pub fn sos(&self, location: Option<Location>) -> SosOutcome {
+        self.sdk.sos(location)
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl ChildSafe {
+    /// Registers the device with the backend, with the carrier's activation token. Returns the
+    /// device id.
+    pub async fn register(&self, activation_token: String) -> Result<String, ChildSafeError> {
+        Ok(self.sdk.register(&activation_token).await?)
+    }
+
+    /// A short code for a parent to type in their app to pair with this device.
+    pub async fn pairing_code(&self) -> Result<PairingCode, ChildSafeError> {
+        Ok(self.sdk.pairing_code().await?)
+    }
+
+    /// Pairs with the parent who claimed a code most recently, behind the parent PIN.
+    pub async fn pair_parent(&self, pin: String) -> Result<PairedParentInfo, ChildSafeError> {
+        Ok(self.sdk.pair_parent(&pin).await?)
+    }
+
+    /// Asks the paired parents, through the backend, to open a blocked page. Returns the
+    /// request's id.
+    pub async fn request_access(&self, url: String) -> Result<String, ChildSafeError> {
+        Ok(self.sdk.request_access(&url).await?)
+    }
+
+    /// One sync: sends the outbox (SOS first), refreshes statuses, applies new bundles and the
+    /// parents' decisions and commands.
+    pub async fn sync_now(&self) -> Result<SyncSummary, ChildSafeError> {
+        Ok(self.sdk.sync_now().await?)
+    }
+}
