@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod check;
+mod demo;
 mod device;
 mod emergency;
 mod keys;
@@ -33,6 +34,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the whole system on this machine and tell it as a story: a backend on loopback, a
+    /// carrier, a child's phone through the SDK and a parent's app; exits non-zero if a step
+    /// does not hold.
+    Demo(demo::DemoArgs),
     /// Canonicalize URLs, list their lookup expressions, and check them against compiled lists.
     #[command(subcommand)]
     Url(UrlCommand),
@@ -182,6 +187,7 @@ enum UrlCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Demo(args) => demo::demo(&args),
         Command::Url(UrlCommand::Canonicalize { urls, stdin }) => url::canonicalize(&urls, stdin),
         Command::Url(UrlCommand::Expressions { url, hashes }) => url::expressions(&url, hashes),
         Command::Url(UrlCommand::Check(args)) => check::check(&args),

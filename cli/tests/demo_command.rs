@@ -1,0 +1,142 @@
+//! `childsafe demo`, the README's first command: it runs to the end on a fresh machine with no
+//! setup, exits 0, and its story shows every step the README promises, with the evidence of
+//! each (the verdict and reason of every URL checked, the reports arriving routed and
+//! forwarded).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{Scratch, childsafe, text};
+
+/// Each step's title, in order, with a piece of evidence its lines must show.
+const STEPS: [(&str, &str); 18] = [
+    ("Backend started", "listening on http://127.0.0.1:"),
+    (
+        "Carrier key made, activation profile signed",
+        "carrier Demo Mobile, band 9-12",
+    ),
+    ("Child's phone opened through the SDK", "safe mode off"),
+    (
+        "Phone registered with the backend",
+        "one-use activation token minted",
+    ),
+    ("Safe mode activated", "gambling"),
+    ("Parent PIN set", "PBKDF2"),
+    ("Parent paired", "1 parent paired"),
+    (
+        "List bundle compiled, signed and published",
+        "illegal (2 hashed URLs)",
+    ),
+    ("Phone synced and loaded the lists", "applied: lists v1"),
+    (
+        "URLs checked",
+        "https://casino.example/slots -> BLOCK (blocked-category: gambling) [lists v1]",
+    ),
+    (
+        "Bypass attempts caught (one check_urls call)",
+        "via the URL it carries",
+    ),
+    (
+        "Child asked a parent to open a blocked page",
+        "BLOCK (blocked-category: violence)",
+    ),
+    (
+        "Parent approved it",
+        "verified the request with the phone's key",
+    ),
+    (
+        "Phone applied the approval",
+        "ALLOW (approved-request) [lists v1]",
+    ),
+    ("Reports filed, and an SOS", "SOS screen: dial 999"),
+    ("Phone synced the reports", "sent 4, delivered 4"),
+    (
+        "Reports arrived routed at the backend",
+        "child-sexual-abuse-material for IWF (1 URL)",
+    ),
+    (
+        "Hotline took its reports; every report forwarded",
+        "the phone now shows 4 of 4 forwarded",
+    ),
+];
+
+/// The verdicts of the URL checks the README lists: allowed, blocked by category, blocked as
+/// illegal, rewritten to SafeSearch, and each bypass caught.
+const DECISIONS: [&str; 7] = [
+    "https://en.wikipedia.org/wiki/Sea_otter -> ALLOW (no-rule-applies)",
+    "https://abuse-material.example/gallery/page2 -> BLOCK (illegal-material: illegal)",
+    "-> REWRITE (safe-search-enforced) to https://www.google.com/search?q=sea+otters&safe=active",
+    "http://3232235777/ -> BLOCK (blocked-category: ip-literal)",
+    "https://homework.example@casino.example/ -> BLOCK (blocked-category: gambling)",
+    "translate.goog/slots?_x_tr_sl=auto&_x_tr_tl=en -> BLOCK (blocked-category: gambling, via",
+    "statuses: 4 of 4 routed; parent feed: 4 reports, most urgent first (sos,",
+];
+
+#[test]
+fn the_demo_runs_to_the_end_and_tells_every_step() {
+    let output = childsafe(&["demo"]);
+    let story = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{story}\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+
+    let mut rest = story.as_str();
+    for (number, (title, evidence)) in STEPS.iter().enumerate() {
+        let heading = format!("{:>2}. {title}\n", number + 1);
+        let start = rest
+            .find(&heading)
+            .unwrap_or_else(|| panic!("step {heading:?} is missing or out of order:\n{story}"));
+        rest = &rest[start + heading.len()..];
+        let body = rest
+            .split_once(&format!("{:>2}. ", number + 2))
+            .map_or(rest, |(body, _)| body);
+        assert!(
+            body.contains(evidence),
+            "step {title:?} does not show {evidence:?}:\n{body}"
+        );
+    }
+    for decision in DECISIONS {
+        assert!(story.contains(decision), "{decision:?} missing:\n{story}");
+    }
+    assert!(story.trim_end().ends_with("Every step held."), "{story}");
+
+    let data = story
+        .split_once("(data in ")
+        .and_then(|(_, rest)| rest.split_once(")\n"))
+        .map(|(path, _)| path)
+        .expect("the story says where its data is");
+    assert!(
+        !std::path::Path::new(data).exists(),
+        "the temporary directory {data} is removed at the end"
+    );
+}
+
+#[test]
+fn the_demo_leaves_a_directory_it_was_given_and_refuses_one_in_use() {
+    let scratch = Scratch::new();
+    let dir = scratch.path("demo");
+    let dir_arg = dir.to_str().unwrap();
+
+    let output = childsafe(&["demo", "--dir", dir_arg]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(dir.join("backend").is_dir(), "the backend's data is kept");
+    assert!(
+        dir.join("phone").join("store").is_dir(),
+        "the phone's store is kept"
+    );
+
+    // A second run would meet a registered phone and a published bundle: it is refused before
+    // anything starts.
+    let again = childsafe(&["demo", "--dir", dir_arg]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("is not empty"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert!(text(&again.stdout).is_empty(), "{}", text(&again.stdout));
+}
