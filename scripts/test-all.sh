@@ -36,7 +36,9 @@ start_test_postgres() {
 step "postgres for the tests" start_test_postgres
 step "rust tests" cargo test --workspace
 step "generate bindings" bindings/generate.sh
-step "swift syntax" target/swift-check-venv/bin/python bindings/check-swift-syntax.py target/bindings/swift
+step "swift syntax" target/swift-check-venv/bin/python bindings/check-swift-syntax.py \
+  target/bindings/swift ios-sample bindings/ios/Package.swift bindings/ios/Tests
 step "kotlin on the JVM" mvn -B -ntp -f tests/kotlin/pom.xml test
+step "android sample's shared kotlin" mvn -B -ntp -f android-sample/shared-jvm/pom.xml test
 step "android and ios cross-builds" bindings/cross-build.sh --bindings-reference target/bindings
 printf '\nall checks passed (%ds)\n' "$SECONDS"

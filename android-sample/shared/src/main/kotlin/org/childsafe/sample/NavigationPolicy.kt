@@ -1,0 +1,92 @@
+package org.childsafe.sample
+
+import org.childsafe.sdk.core.UrlDecision
+import org.childsafe.sdk.core.Verdict
+
+/**
+ * What the browser does with one navigation (a link, a redirect, a form, a frame), from the SDK's
+ * [UrlDecision]. The WebView client only carries out the action; every choice is made here so the
+ * JVM tests see it.
+ */
+sealed interface NavigationAction {
+    /** Let the WebView load the URL as it was going to. */
+    data object Proceed : NavigationAction
+
+    /**
+     * Cancel this navigation and load [url] with [headers] instead: the SafeSearch rewrite, or the
+     * same URL when only a header (YouTube's restricted mode) must be added, since a WebView
+     * cannot add headers to a navigation it already started.
+     */
+    data class LoadInstead(val url: String, val headers: Map<String, String>) : NavigationAction
+
+    /**
+     * Cancel it and show the SDK's block page in its place. [blockedUrl] becomes the history
+     * entry, so "back" behaves as if the page had loaded.
+     */
+    data class ShowBlockPage(val html: String, val blockedUrl: String) : NavigationAction
+
+    /** The block page's "ask a parent" button, for [blockedUrl]. */
+    data class AskParent(val blockedUrl: String) : NavigationAction
+
+    /** The block page's "report" button. */
+    data object OpenReport : NavigationAction
+
+    /** A `childsafe:` link that is malformed: do nothing. */
+    data object Ignore : NavigationAction
+}
+
+/** The block page shown when the SDK gives none for a blocked URL (it always should). */
+const val PLAIN_BLOCK_PAGE =
+    "<!doctype html><meta charset=\"utf-8\"><title>Blocked</title><p>This page is blocked.</p>"
+
+/**
+ * Decides one navigation to [url]. [check] asks the SDK (`ChildSafe.checkUrl`), [blockPage]
+ * renders its block page (`ChildSafe.blockPage`). A failing [check] blocks: a filter that
+ * cannot answer must not let pages through.
+ */
+fun decideNavigation(
+    url: String,
+    check: (String) -> UrlDecision,
+    blockPage: (String, UrlDecision) -> String?,
+): NavigationAction {
+    if (BlockPageLink.isBlockPageLink(url)) return blockPageLinkAction(url)
+    val decision = try {
+        check(url)
+    } catch (_: Exception) { // any failure, typed or a panic: fail closed
+        return NavigationAction.ShowBlockPage(PLAIN_BLOCK_PAGE, url)
+    }
+    return navigationAction(url, decision, blockPage)
+}
+
+/** The action for [decision] on [url], once the SDK has answered. */
+fun navigationAction(
+    url: String,
+    decision: UrlDecision,
+    blockPage: (String, UrlDecision) -> String?,
+): NavigationAction {
+    val headers = requestHeaders(decision)
+    return when (decision.verdict) {
+        Verdict.BLOCK ->
+            NavigationAction.ShowBlockPage(blockPage(url, decision) ?: PLAIN_BLOCK_PAGE, url)
+        Verdict.REWRITE -> {
+            val target = decision.rewriteUrl
+            if (target == null) {
+                NavigationAction.ShowBlockPage(PLAIN_BLOCK_PAGE, url)
+            } else {
+                NavigationAction.LoadInstead(target, headers)
+            }
+        }
+        Verdict.ALLOW ->
+            if (headers.isEmpty()) NavigationAction.Proceed else NavigationAction.LoadInstead(url, headers)
+    }
+}
+
+/** The headers the SDK asks the browser to add to the request, by name. */
+fun requestHeaders(decision: UrlDecision): Map<String, String> =
+    decision.requestHeaders.associate { header -> header.name to header.value }
+
+private fun blockPageLinkAction(url: String): NavigationAction {
+    if (BlockPageLink.isReportLink(url)) return NavigationAction.OpenReport
+    val asked = BlockPageLink.askedUrl(url) ?: return NavigationAction.Ignore
+    return NavigationAction.AskParent(asked)
+}
