@@ -34,7 +34,18 @@ start_test_postgres() {
   echo "CHILDSAFE_TEST_DATABASE_URL=$url"
 }
 step "postgres for the tests" start_test_postgres
-step "rust tests" cargo test --workspace
+# The crash and fault harnesses run on their own, uncaptured, so that their counts (kills, reports
+# lost and duplicated, faults injected) are in the log of every run.
+harnesses=(
+  a_store_killed_at_random_moments
+  reports_with_a_receipt_arrive_exactly_once
+  ten_thousand_reports_through_a_hostile_network
+)
+skip_harnesses=()
+for harness in "${harnesses[@]}"; do skip_harnesses+=(--skip "$harness"); done
+step "rust tests" cargo test --workspace -- "${skip_harnesses[@]}"
+step "crash and fault harnesses" cargo test -p childsafe-tests \
+  --test store_crash --test report_crash --test report_faults -- --nocapture --test-threads 1
 step "generate bindings" bindings/generate.sh
 step "swift syntax" target/swift-check-venv/bin/python bindings/check-swift-syntax.py \
   target/bindings/swift ios-sample bindings/ios/Package.swift bindings/ios/Tests
