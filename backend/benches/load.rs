@@ -17,9 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use childsafe_backend::storage::Storage;
-use childsafe_backend::storage::sled_store::SledStorage;
-use childsafe_backend::{ServerConfig, clock, operator, spawn};
+use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::reports::model::new_report_id;
 use childsafe_core::reports::{Report, ReportKind, ReportedUser};
@@ -134,13 +132,10 @@ async fn main() {
         "childsafe-backend load bench: {devices} devices, {concurrency} concurrent, sled in {}",
         dir.path().display()
     );
-    let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(dir.path()).unwrap());
-    let server = spawn(
-        Arc::clone(&storage),
-        ServerConfig::new("127.0.0.1:0".parse().unwrap()),
-    )
-    .await
-    .unwrap();
+    let storage = open_storage(Some(dir.path()), None).await.unwrap();
+    let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
+        .await
+        .unwrap();
     let client = Arc::new(SyncClient::new(&server.url(), true).unwrap());
 
     let tokens =

@@ -32,9 +32,26 @@ pub(crate) async fn upload(
     State(state): State<AppState>,
     caller: DeviceCaller,
 ) -> ApiResult<Response> {
-    let key = idempotency_key(caller.idempotency_key.as_deref())?;
+    let key = idempotency_key(caller.idempotency_key.as_deref())?.to_owned();
     let batch: ReportBatch = json_body(&caller.headers, &caller.body)?;
     let reports = checked_reports(batch)?;
+    // A phone can lose its connection at any moment, and hyper then drops this handler at its
+    // next await. From taking the key to recording the answer the work runs on its own task, so
+    // a hang-up can never leave the key held (every retry refused with 409 until it went stale)
+    // or the answer unrecorded.
+    tokio::spawn(ingest(state, caller, key, reports))
+        .await
+        .map_err(|_| ApiError::internal("the ingest task stopped"))?
+}
+
+/// Takes the `Idempotency-Key`, stores the reports and records the answer.
+async fn ingest(
+    state: AppState,
+    caller: DeviceCaller,
+    key: String,
+    reports: Vec<NewReportDraft>,
+) -> ApiResult<Response> {
+    let key = key.as_str();
     let body_hash = crypto::sha256_of_parts(&[&caller.body]);
     let device_id = &caller.device.id;
     let now = clock::unix_now();

@@ -56,6 +56,12 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// The defaults on a free port of 127.0.0.1, with the operator API off: for tests, benches
+    /// and the demo.
+    pub fn loopback() -> Self {
+        Self::new(SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
     /// The defaults, listening on `listen`, with the operator API off.
     pub fn new(listen: SocketAddr) -> Self {
         Self {

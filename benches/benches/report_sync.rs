@@ -15,8 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use childsafe_backend::storage::Storage;
-use childsafe_backend::storage::sled_store::SledStorage;
-use childsafe_backend::{ServerConfig, clock, operator, spawn};
+use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::settings::system_clock_reading;
@@ -62,13 +61,10 @@ async fn main() {
         .and_then(|value| value.parse().ok())
         .unwrap_or(10_000);
     let dir = tempfile::tempdir().unwrap();
-    let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(dir.path()).unwrap());
-    let server = spawn(
-        Arc::clone(&storage),
-        ServerConfig::new("127.0.0.1:0".parse().unwrap()),
-    )
-    .await
-    .unwrap();
+    let storage = open_storage(Some(dir.path()), None).await.unwrap();
+    let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
+        .await
+        .unwrap();
     println!("report sync bench: {reports} queued reports, backend on loopback (sled)");
     let (batched, batched_summary) =
         sync_outbox(&storage, &server.url(), reports, MAX_REPORTS_PER_BATCH).await;

@@ -10,9 +10,7 @@ mod common;
 use std::process::Output;
 use std::sync::Arc;
 
-use childsafe_backend::storage::Storage;
-use childsafe_backend::storage::sled_store::SledStorage;
-use childsafe_backend::{ServerConfig, clock, operator, spawn};
+use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use common::{Scratch, arg, childsafe, text};
 use serde_json::Value;
 
@@ -24,13 +22,12 @@ fn json(output: &Output) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_registers_files_reports_and_syncs_them_to_the_backend() {
     let scratch = Scratch::new();
-    let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(&scratch.path("backend")).unwrap());
-    let server = spawn(
-        Arc::clone(&storage),
-        ServerConfig::new("127.0.0.1:0".parse().unwrap()),
-    )
-    .await
-    .unwrap();
+    let storage = open_storage(Some(scratch.path("backend").as_path()), None)
+        .await
+        .unwrap();
+    let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
+        .await
+        .unwrap();
     let token = operator::mint_activation_tokens(storage.as_ref(), 1, clock::unix_now())
         .await
         .unwrap()

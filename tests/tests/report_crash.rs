@@ -22,8 +22,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use childsafe_backend::storage::Storage;
-use childsafe_backend::storage::sled_store::SledStorage;
-use childsafe_backend::{ServerConfig, clock, operator, spawn};
+use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::reports::Outbox;
 use childsafe_core::settings::{DeviceSetup, SafeMode, system_clock_reading};
 use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
@@ -60,12 +59,11 @@ fn reports_with_a_receipt_arrive_exactly_once_however_often_the_app_is_killed() 
         .build()
         .unwrap();
     let server_dir = tempfile::tempdir().unwrap();
-    let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(server_dir.path()).unwrap());
+    let storage = runtime
+        .block_on(open_storage(Some(server_dir.path()), None))
+        .unwrap();
     let server = runtime
-        .block_on(spawn(
-            Arc::clone(&storage),
-            ServerConfig::new("127.0.0.1:0".parse().unwrap()),
-        ))
+        .block_on(spawn(Arc::clone(&storage), ServerConfig::loopback()))
         .unwrap();
     let device_dir = tempfile::tempdir().unwrap();
     let device_id = runtime.block_on(register_device(device_dir.path(), &server.url(), &storage));

@@ -12,9 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use childsafe_backend::storage::Storage;
-use childsafe_backend::storage::sled_store::SledStorage;
-use childsafe_backend::{ServerConfig, clock, operator, spawn};
+use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::settings::system_clock_reading;
@@ -44,13 +42,10 @@ async fn ten_thousand_reports_through_a_hostile_network_arrive_exactly_once() {
     println!("fault proxy test: seed {seed} (replay with REPORT_FAULTS_SEED={seed})");
 
     let server_dir = tempfile::tempdir().unwrap();
-    let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(server_dir.path()).unwrap());
-    let server = spawn(
-        Arc::clone(&storage),
-        ServerConfig::new("127.0.0.1:0".parse().unwrap()),
-    )
-    .await
-    .unwrap();
+    let storage = open_storage(Some(server_dir.path()), None).await.unwrap();
+    let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
+        .await
+        .unwrap();
     let proxy = FaultProxy::start(server.addr(), FaultMix::HOSTILE, seed)
         .await
         .unwrap();

@@ -8,9 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use childsafe_backend::storage::Storage;
-use childsafe_backend::storage::sled_store::SledStorage;
-use childsafe_backend::{ServerConfig, clock, operator, spawn};
+use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::decision::Verdict;
 use childsafe_core::reports::{ReportDraft, ReportKind};
@@ -42,13 +40,10 @@ impl Logger for Recorder {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
     let backend_dir = tempfile::tempdir().unwrap();
-    let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(backend_dir.path()).unwrap());
-    let server = spawn(
-        Arc::clone(&storage),
-        ServerConfig::new("127.0.0.1:0".parse().unwrap()),
-    )
-    .await
-    .unwrap();
+    let storage = open_storage(Some(backend_dir.path()), None).await.unwrap();
+    let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
+        .await
+        .unwrap();
     let token = operator::mint_activation_tokens(storage.as_ref(), 1, clock::unix_now())
         .await
         .unwrap()

@@ -8,8 +8,7 @@
 use std::sync::Arc;
 
 use childsafe_backend::storage::Storage;
-use childsafe_backend::storage::sled_store::SledStorage;
-use childsafe_backend::{RunningServer, ServerConfig, clock, operator, spawn};
+use childsafe_backend::{RunningServer, ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
 use childsafe_core::filter::decision::UrlFilter;
@@ -35,8 +34,8 @@ struct Backend {
 
 async fn backend() -> Backend {
     let dir = tempfile::tempdir().unwrap();
-    let storage: Arc<dyn Storage> = Arc::new(SledStorage::open(dir.path()).unwrap());
-    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+    let storage = open_storage(Some(dir.path()), None).await.unwrap();
+    let mut config = ServerConfig::loopback();
     config.operator_token = Some(OPERATOR_TOKEN.to_owned());
     let server = spawn(Arc::clone(&storage), config).await.unwrap();
     Backend {
