@@ -167,11 +167,7 @@ impl EtagCache {
 
 /// A strong ETag: the SHA-256 of the bytes in lowercase hex, quoted.
 fn etag_of(bytes: &[u8]) -> String {
-    let hex: String = crypto::sha256_of_parts(&[bytes])
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", crypto::hex(&crypto::sha256_of_parts(&[bytes])))
 }
 
 fn bundle_kind(name: &str) -> ApiResult<BundleKind> {

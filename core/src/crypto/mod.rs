@@ -49,6 +49,11 @@ pub fn sha256_of_parts(parts: &[&[u8]]) -> [u8; 32] {
     out
 }
 
+/// `bytes` in lowercase hex: how digests and random ids are written in JSON and on the wire.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// `N` bytes from the operating system's cryptographically secure generator.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
     let mut out = [0u8; N];

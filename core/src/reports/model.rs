@@ -144,7 +144,7 @@ pub enum ReportError {
 /// A new random report id.
 pub fn new_report_id() -> Result<String, ReportError> {
     let bytes = crypto::random_bytes::<REPORT_ID_BYTES>()?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crypto::hex(&bytes))
 }
 
 /// Whether `id` has the shape of a report id (32 lowercase hex characters).

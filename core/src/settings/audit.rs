@@ -100,7 +100,7 @@ impl<'a> AuditLog<'a> {
     ) -> Result<AuditEntry, AuditError> {
         let (index, previous_hash) = match self.head()? {
             Some(head) => (head.index + 1, head.hash),
-            None => (0, hex(&GENESIS_LINK)),
+            None => (0, crypto::hex(&GENESIS_LINK)),
         };
         let mut entry = AuditEntry {
             index,
@@ -148,7 +148,7 @@ impl<'a> AuditLog<'a> {
     /// and sits at its index, and the newest entry is the one the head names (so entries cut
     /// from the end are noticed too). Returns the number of entries.
     pub fn verify(&self) -> Result<u64, AuditError> {
-        let mut previous = hex(&GENESIS_LINK);
+        let mut previous = crypto::hex(&GENESIS_LINK);
         let entries = self.store.scan_prefix(ENTRY_PREFIX)?;
         let count = entries.len() as u64;
         for (position, (_, value)) in (0u64..).zip(entries) {
@@ -198,12 +198,8 @@ fn entry_hash(entry: &AuditEntry) -> Result<String, AuditError> {
     };
     let bytes =
         serde_json::to_vec(&unhashed).map_err(|_| AuditError::Broken { index: entry.index })?;
-    Ok(hex(&crypto::sha256_of_parts(&[
+    Ok(crypto::hex(&crypto::sha256_of_parts(&[
         b"childsafe audit entry v1\n",
         &bytes,
     ])))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -207,6 +207,5 @@ impl<'a, S: Store> SyncRun<'a, S> {
 pub fn idempotency_key(ids: &[String]) -> String {
     let parts: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
     let digest = crypto::sha256_of_parts(&parts);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("reports-{hex}")
+    format!("reports-{}", crypto::hex(&digest[..16]))
 }

@@ -50,10 +50,7 @@ impl PrincipalKind {
 
 /// The identifier the server gives a key: the first 16 bytes of its SHA-256, in lowercase hex.
 pub fn key_id(key: &PublicKey) -> String {
-    crypto::sha256_of_parts(&[&key.0])[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crypto::hex(&crypto::sha256_of_parts(&[&key.0])[..16])
 }
 
 /// The headers of one signed request.
@@ -103,10 +100,7 @@ pub struct RequestParts<'a> {
 impl RequestParts<'_> {
     /// The exact bytes that are signed.
     pub fn message(&self) -> Vec<u8> {
-        let body_hash: String = crypto::sha256_of_parts(&[self.body])
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let body_hash = crypto::hex(&crypto::sha256_of_parts(&[self.body]));
         format!(
             "{REQUEST_CONTEXT}\n{}\n{}\n{}\n{}\n{}\n{}\n{body_hash}",
             self.principal,
