@@ -269,7 +269,8 @@ async fn relay(
     let _ = client_write.shutdown().await;
 }
 
-/// A small, fast, seedable PRNG (SplitMix64), so a failing run can be replayed.
+/// A small, fast, seedable PRNG (SplitMix64), so a failing run can be replayed: it picks the
+/// proxy's faults and the crash tests' kill moments.
 #[derive(Clone, Debug)]
 pub struct SplitMix64(pub u64);
 
@@ -281,5 +282,16 @@ impl SplitMix64 {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// A duration in `min..=max`, to the microsecond.
+    pub fn duration_between(&mut self, min: Duration, max: Duration) -> Duration {
+        let span = u64::try_from((max - min).as_micros()).unwrap_or(u64::MAX - 1);
+        min + Duration::from_micros(self.below(span + 1))
     }
 }

@@ -72,8 +72,7 @@ fn reports_with_a_receipt_arrive_exactly_once_however_often_the_app_is_killed() 
     let mut receipted = BTreeSet::new();
     let mut syncs_seen = 0;
     for _ in 0..kills {
-        let delay = KILL_MIN
-            + Duration::from_millis(rng.next_u64() % (KILL_MAX - KILL_MIN).as_millis() as u64);
+        let delay = rng.duration_between(KILL_MIN, KILL_MAX);
         let lines = run_and_kill(device_dir.path(), Some(delay));
         for line in lines {
             if let Some(id) = line.strip_prefix("receipt ") {

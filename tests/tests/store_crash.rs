@@ -31,6 +31,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
+use childsafe_tests::fault_proxy::SplitMix64;
 
 /// How many times the writer is killed, unless `STORE_CRASH_KILLS` asks for more (a soak run).
 const KILLS: u32 = 240;
@@ -249,29 +250,5 @@ impl Stats {
             self.before_open += 1;
         }
         self.acknowledged += run.lines.iter().filter(|l| l.starts_with("acked")).count();
-    }
-}
-
-/// SplitMix64: a small, fast, deterministic generator, enough to pick kill moments.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// A duration in `min..=max`, to the microsecond.
-    fn duration_between(&mut self, min: Duration, max: Duration) -> Duration {
-        let span = (max - min).as_micros() as u64;
-        min + Duration::from_micros(self.below(span + 1))
     }
 }
