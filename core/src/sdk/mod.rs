@@ -348,7 +348,7 @@ impl ChildSafe {
     pub fn install_list_bundle(&self, bytes: Vec<u8>) -> Result<u64, SdkError> {
         let version = bundles::apply_lists(
             &*self.store,
-            bytes.clone(),
+            bytes,
             &self.config.trusted_list_keys,
             clock(),
         )

@@ -34,12 +34,17 @@ fn uptime_secs() -> Option<u64> {
     text.split('.').next()?.trim().parse().ok()
 }
 
+/// The kernel's boot id, read once: a process never outlives its boot, and the browser reads
+/// the clock for every URL it checks.
 fn kernel_boot_id() -> Option<u64> {
-    let bytes = std::fs::read("/proc/sys/kernel/random/boot_id").ok()?;
-    let digest = crypto::sha256_of_parts(&[&bytes]);
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    Some(u64::from_le_bytes(first))
+    static BOOT_ID: OnceLock<Option<u64>> = OnceLock::new();
+    *BOOT_ID.get_or_init(|| {
+        let bytes = std::fs::read("/proc/sys/kernel/random/boot_id").ok()?;
+        let digest = crypto::sha256_of_parts(&[&bytes]);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        Some(u64::from_le_bytes(first))
+    })
 }
 
 /// Seconds since this process first read the clock, and a random identifier of the process.
