@@ -374,34 +374,12 @@ pub(crate) fn parse_rfc3339(text: &str) -> Result<u64, String> {
     u64::try_from(local as i64 - offset_seconds).map_err(|_| format!("{text:?} is before 1970"))
 }
 
-/// Formats unix seconds as RFC 3339 in UTC (`2026-07-01T00:00:00Z`).
-pub(crate) fn format_rfc3339(unix: u64) -> String {
-    let (mut days, of_day) = (unix / DAY_SECONDS, unix % DAY_SECONDS);
-    let mut year = 1970;
-    while days >= days_in_year(year) {
-        days -= days_in_year(year);
-        year += 1;
-    }
-    let mut month = 1;
-    while days >= days_in_month(year, month) {
-        days -= days_in_month(year, month);
-        month += 1;
-    }
-    format!(
-        "{year:04}-{month:02}-{:02}T{:02}:{:02}:{:02}Z",
-        days + 1,
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60
-    )
-}
+/// Formats unix seconds as RFC 3339 in UTC (`2026-07-01T00:00:00Z`): the backend's formatter,
+/// so that the CLI and the hotline export write times the same way.
+pub(crate) use childsafe_backend::clock::rfc3339 as format_rfc3339;
 
 fn is_leap_year(year: u64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_year(year: u64) -> u64 {
-    if is_leap_year(year) { 366 } else { 365 }
 }
 
 /// Days in `month` (1 to 12) of `year`.
