@@ -492,16 +492,15 @@ impl ChildSafe {
         if identity::registration(&*self.store)?.is_none() {
             return Err(SdkError::NotReady("the device is not registered"));
         }
-        let before: Vec<String> = self.waiting_ids()?;
         let read_clock = clock;
-        let run = SyncRun::new(&self.outbox, &client, &self.device_key, &read_clock);
+        let delivered = |id: &str| {
+            self.listener
+                .on_event(ChildSafeEvent::ReportDelivered { id: id.to_owned() });
+        };
+        let run = SyncRun::new(&self.outbox, &client, &self.device_key, &read_clock)
+            .with_delivery_listener(&delivered);
         let mut summary = SyncSummary::default();
         run.send_outbox(&mut summary).await?;
-        let still_waiting = self.waiting_ids()?;
-        for id in before.into_iter().filter(|id| !still_waiting.contains(id)) {
-            self.listener
-                .on_event(ChildSafeEvent::ReportDelivered { id });
-        }
         let applied =
             bundles::fetch_and_apply(&client, &self.safe_mode, &self.trust(), &read_clock).await;
         if applied.applied.iter().any(|kind| kind.starts_with("lists")) {
@@ -603,16 +602,6 @@ impl ChildSafe {
             crate::store::Store::apply(&*self.store, batch)?;
         }
         Ok(())
-    }
-
-    fn waiting_ids(&self) -> Result<Vec<String>, SdkError> {
-        Ok(self
-            .outbox
-            .statuses()?
-            .into_iter()
-            .filter(|record| record.state.awaits_receipt())
-            .map(|record| record.id)
-            .collect())
     }
 
     fn reload_lists(&self) {

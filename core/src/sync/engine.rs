@@ -60,6 +60,7 @@ pub struct SyncRun<'a, S: Store> {
     backoff: Backoff,
     batch_size: usize,
     clock: &'a (dyn Fn() -> ClockReading + Send + Sync),
+    on_delivered: Option<&'a (dyn Fn(&str) + Send + Sync)>,
 }
 
 impl<'a, S: Store> SyncRun<'a, S> {
@@ -79,7 +80,14 @@ impl<'a, S: Store> SyncRun<'a, S> {
             backoff: Backoff::default(),
             batch_size: MAX_REPORTS_PER_BATCH,
             clock,
+            on_delivered: None,
         }
+    }
+
+    /// Calls `listener` with the id of each report as its server receipt is recorded.
+    pub fn with_delivery_listener(mut self, listener: &'a (dyn Fn(&str) + Send + Sync)) -> Self {
+        self.on_delivered = Some(listener);
+        self
     }
 
     /// Another retry schedule (tests against a loopback backend use short waits).
@@ -173,11 +181,14 @@ impl<'a, S: Store> SyncRun<'a, S> {
                 Ok(receipts) => {
                     self.outbox
                         .record_receipts(&receipts.receipts, (self.clock)())?;
-                    summary.delivered += receipts
-                        .receipts
-                        .iter()
-                        .filter(|receipt| ids.contains(&receipt.id))
-                        .count() as u64;
+                    for receipt in &receipts.receipts {
+                        if ids.contains(&receipt.id) {
+                            summary.delivered += 1;
+                            if let Some(listener) = self.on_delivered {
+                                listener(&receipt.id);
+                            }
+                        }
+                    }
                     return Ok(Ok(()));
                 }
                 Err(error) if error.is_retryable() && attempt + 1 < MAX_ATTEMPTS_PER_RUN => {
