@@ -85,6 +85,9 @@ impl CanonicalUrl {
                 limit: MAX_URL_BYTES,
             });
         }
+        if let Some(plain) = Self::parse_plain(raw) {
+            return Ok(plain);
+        }
         let trimmed = raw.trim_ascii();
         let is_break = |byte: &u8| matches!(byte, b'\t' | b'\r' | b'\n');
         let without_breaks: Cow<'_, [u8]> = if trimmed.iter().any(is_break) {
@@ -145,6 +148,65 @@ impl CanonicalUrl {
             host_end,
             path_end,
             host_kind,
+        })
+    }
+
+    /// The fast path for a URL that is already written as its canonical form, but for the case
+    /// of its scheme and host, a missing `/` before the query and a fragment: the form nearly
+    /// every URL a page loads is in. One pass over the bytes checks that no step of the general
+    /// path would change them, then they are copied once. `None` sends the URL down the general
+    /// path, which gives the same result for every URL this accepts (the proptests compare the
+    /// two).
+    ///
+    /// Accepted: a web scheme (`http`, `https`, `ws`, `wss`, any case) and exactly `://`; a
+    /// host of printable ASCII without userinfo, port, brackets, stray dots or a numeric last
+    /// label (an IPv4 form); a path without empty, `.` or `..` segments; nothing that would be
+    /// unescaped or escaped (`%`, controls, space, non-ASCII) and no backslash (a browser reads
+    /// it as `/`) before the query.
+    fn parse_plain(raw: &[u8]) -> Option<Self> {
+        let colon = raw
+            .iter()
+            .take(LONGEST_WEB_SCHEME + 1)
+            .position(|&byte| byte == b':')?;
+        let scheme = &raw[..colon];
+        if !WEB_SCHEMES
+            .iter()
+            .any(|web| web.as_bytes().eq_ignore_ascii_case(scheme))
+        {
+            return None;
+        }
+        let rest = raw[colon + 1..].strip_prefix(b"//")?;
+        let host_len = plain_domain_len(rest)?;
+        let (host, after_host) = rest.split_at(host_len);
+        let path_len = resolved_path_len(after_host)?;
+        let (path, after_path) = after_host.split_at(path_len);
+        let query_len = match after_path.first() {
+            Some(b'?') => plain_query_len(after_path),
+            _ => 0,
+        };
+        if after_path.get(query_len).is_some_and(|&byte| byte != b'#') {
+            return None;
+        }
+        let query = &after_path[..query_len];
+
+        let mut serialized = Vec::with_capacity(colon + 4 + rest.len());
+        serialized.extend_from_slice(scheme);
+        serialized.extend_from_slice(b"://");
+        let host_start = serialized.len();
+        serialized.extend_from_slice(host);
+        serialized.make_ascii_lowercase();
+        let host_end = serialized.len();
+        serialized.extend_from_slice(if path.is_empty() { b"/" } else { path });
+        let path_end = serialized.len();
+        serialized.extend_from_slice(query);
+        // Every byte copied was checked to be printable ASCII.
+        let serialized = String::from_utf8(serialized).ok()?;
+        Some(Self {
+            serialized,
+            host_start,
+            host_end,
+            path_end,
+            host_kind: HostKind::Domain,
         })
     }
 
@@ -210,6 +272,80 @@ impl AsRef<str> for CanonicalUrl {
     fn as_ref(&self) -> &str {
         self.as_str()
     }
+}
+
+/// Schemes [`CanonicalUrl::parse_plain`] takes: those of the web, whose URLs always name a host.
+const WEB_SCHEMES: [&str; 4] = ["http", "https", "ws", "wss"];
+/// The length of the longest of [`WEB_SCHEMES`].
+const LONGEST_WEB_SCHEME: usize = 5;
+
+/// The length of the plain domain `after_slashes` starts with, ending at `/`, `?`, `#` or the
+/// end; `None` unless the general path would only lowercase it: printable ASCII without `%`,
+/// `\`, userinfo, port or brackets, no leading, trailing or doubled dot, and a last label that
+/// does not start with a digit, so that no IPv4 form can hide in it.
+fn plain_domain_len(after_slashes: &[u8]) -> Option<usize> {
+    let mut previous = b'.';
+    let mut last_label = 0;
+    let mut len = after_slashes.len();
+    for (index, &byte) in after_slashes.iter().enumerate() {
+        match byte {
+            b'/' | b'?' | b'#' => {
+                len = index;
+                break;
+            }
+            b'.' if previous == b'.' => return None,
+            b'.' => last_label = index + 1,
+            b'%' | b'\\' | b'@' | b':' | b'[' | b']' => return None,
+            0x21..=0x7E => {}
+            _ => return None,
+        }
+        previous = byte;
+    }
+    let numeric = after_slashes
+        .get(last_label)
+        .is_some_and(u8::is_ascii_digit);
+    (len > 0 && previous != b'.' && !numeric).then_some(len)
+}
+
+/// The length of the resolved path `after_host` starts with (possibly empty), ending at `?`,
+/// `#` or the end; `None` unless the general path would leave it as it is: printable ASCII
+/// without `%` or `\`, and no empty segment but the last, and no `.` or `..` segment.
+fn resolved_path_len(after_host: &[u8]) -> Option<usize> {
+    if after_host.first() != Some(&b'/') {
+        return Some(0);
+    }
+    let is_dot_segment = |segment: &[u8]| segment == b"." || segment == b"..";
+    let mut segment_start = 1;
+    let mut len = after_host.len();
+    for (index, &byte) in after_host.iter().enumerate().skip(1) {
+        match byte {
+            b'?' | b'#' => {
+                len = index;
+                break;
+            }
+            b'/' => {
+                let segment = &after_host[segment_start..index];
+                if segment.is_empty() || is_dot_segment(segment) {
+                    return None;
+                }
+                segment_start = index + 1;
+            }
+            b'%' | b'\\' => return None,
+            0x21..=0x7E => {}
+            _ => return None,
+        }
+    }
+    (!is_dot_segment(&after_host[segment_start..len])).then_some(len)
+}
+
+/// The length of the query `after_path` starts with (its `?` included), ending at `#` or the
+/// end. A byte the general path would escape or unescape also ends it, and the caller then finds
+/// it is not at a `#`.
+fn plain_query_len(after_path: &[u8]) -> usize {
+    after_path
+        .iter()
+        .position(|&byte| byte == b'#' || byte == b'%' || !matches!(byte, 0x21..=0x7E))
+        .unwrap_or(after_path.len())
 }
 
 /// Splits off the scheme and the slashes after it. Returns the scheme as written (ASCII letters,
@@ -388,8 +524,56 @@ mod tests {
         proptest::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
     }
 
+    /// URLs close to the plain form the fast path takes, with the near misses it must turn
+    /// down: numeric labels, dots, ports, userinfo, dot segments, empty segments, escapes.
+    fn near_plain() -> impl Strategy<Value = Vec<u8>> {
+        let scheme = prop_oneof![
+            Just("http://"),
+            Just("HTTPS://"),
+            Just("wss://"),
+            Just("ftp://"),
+            Just("http:/"),
+            Just("http:///"),
+        ];
+        let label = prop_oneof![
+            "[a-zA-Z][a-zA-Z0-9_!*-]{0,6}",
+            "[0-9]{1,3}",
+            "0x[0-9a-f]{1,2}",
+            Just(String::new()),
+        ];
+        let host = proptest::collection::vec(label, 1..5).prop_map(|labels| labels.join("."));
+        let extra = prop_oneof![Just(""), Just(":8080"), Just("."), Just("@x.example"),];
+        let segment = prop_oneof![
+            "[a-zA-Z0-9._~!$&'()*+,;=:@-]{1,8}",
+            Just(".".to_owned()),
+            Just("..".to_owned()),
+            Just(String::new()),
+            Just("%2e".to_owned()),
+        ];
+        let path = proptest::collection::vec(segment, 0..5)
+            .prop_map(|segments| segments.iter().map(|s| format!("/{s}")).collect::<String>());
+        let tail = prop_oneof![
+            Just(""),
+            Just("?"),
+            Just("?q=a/b/../c&x=1"),
+            Just("?a=1#frag"),
+            Just("#top"),
+            Just("# \t%zz"),
+            Just(" "),
+        ];
+        (scheme, host, extra, path, tail).prop_map(|(scheme, host, extra, path, tail)| {
+            format!("{scheme}{host}{extra}{path}{tail}").into_bytes()
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The fast path for URLs already in plain form gives what the general path gives.
+        #[test]
+        fn the_plain_fast_path_matches_the_copying_implementation(raw in near_plain()) {
+            prop_assert_eq!(parts(CanonicalUrl::parse(&raw)), parts(reference::parse(&raw)));
+        }
 
         /// The allocation-free canonicalization writes exactly what the first, copying one wrote,
         /// and fails exactly when it failed.
@@ -410,6 +594,37 @@ mod tests {
         CanonicalUrl::parse(raw.as_bytes())
             .map(|url| url.to_string())
             .unwrap_or_else(|e| format!("error: {e}"))
+    }
+
+    #[test]
+    fn everyday_urls_take_the_plain_fast_path() {
+        for raw in [
+            "https://www.example.com/",
+            "https://WWW.Example.com/a/b.html?x=1&y=/z#top",
+            "http://example.com?q=1",
+            "wss://chat.example.org/socket",
+        ] {
+            let plain = CanonicalUrl::parse_plain(raw.as_bytes());
+            assert_eq!(
+                parts(plain.ok_or(UrlError::Empty)),
+                parts(reference::parse(raw.as_bytes())),
+                "{raw}"
+            );
+        }
+        for raw in [
+            "https://example.com./",
+            "http://0x7f.1/",
+            "http://example.com:80/",
+            "http://user@example.com/",
+            "http://example.com/a//b",
+            "http://example.com/a/../b",
+            "http://example.com/%41",
+            "http://example.com\\a",
+            " http://example.com/",
+            "ftp://example.com/",
+        ] {
+            assert!(CanonicalUrl::parse_plain(raw.as_bytes()).is_none(), "{raw}");
+        }
     }
 
     #[test]
