@@ -52,8 +52,8 @@ pub(super) const FINGERPRINT_BITS: u32 = 56;
 /// Most bucket bits: `2^24` offsets already take 64 MiB, past any useful list.
 const MAX_BUCKET_BITS: u32 = 24;
 /// Most entries per bucket, on average, that the encoder accepts when it looks for the smallest
-/// layout: a binary search in a bucket this size takes six steps.
-const MAX_MEAN_BUCKET: usize = 64;
+/// layout of a domain list: a binary search in a bucket this size takes six steps.
+pub(super) const MAX_MEAN_BUCKET: usize = 64;
 /// Bytes of the xxh3 secret derived from the seed (xxh3's default secret size).
 const SECRET_LEN: usize = 192;
 /// Bytes per bucket offset.
@@ -97,11 +97,16 @@ pub(super) struct EncodedDomainSet {
 
 /// Encodes a set of 56-bit domain fingerprints (any order, duplicates allowed).
 pub(super) fn encode(fingerprints: Vec<u64>) -> EncodedDomainSet {
-    encode_truncated(fingerprints, FINGERPRINT_BITS)
+    encode_truncated(fingerprints, FINGERPRINT_BITS, MAX_MEAN_BUCKET)
 }
 
-/// Encodes the top `fingerprint_bits` bits (1 to 56) of each of a set of 56-bit fingerprints.
-pub(super) fn encode_truncated(fingerprints: Vec<u64>, fingerprint_bits: u32) -> EncodedDomainSet {
+/// Encodes the top `fingerprint_bits` bits (1 to 56) of each of a set of 56-bit fingerprints,
+/// in buckets of at most `max_mean_bucket` entries on average.
+pub(super) fn encode_truncated(
+    fingerprints: Vec<u64>,
+    fingerprint_bits: u32,
+    max_mean_bucket: usize,
+) -> EncodedDomainSet {
     let mut fingerprints: Vec<u64> = fingerprints
         .into_iter()
         .map(|fingerprint| fingerprint >> (FINGERPRINT_BITS - fingerprint_bits))
@@ -109,7 +114,7 @@ pub(super) fn encode_truncated(fingerprints: Vec<u64>, fingerprint_bits: u32) ->
     fingerprints.sort_unstable();
     fingerprints.dedup();
     let entries = fingerprints.len();
-    let bucket_bits = best_bucket_bits(entries, fingerprint_bits);
+    let bucket_bits = best_bucket_bits(entries, fingerprint_bits, max_mean_bucket);
     let remainder_bits = fingerprint_bits - bucket_bits;
     let width = remainder_width(fingerprint_bits, bucket_bits);
 
@@ -141,15 +146,15 @@ pub(super) fn encode_truncated(fingerprints: Vec<u64>, fingerprint_bits: u32) ->
 }
 
 /// The bucket bits giving the smallest encoding for `entries` fingerprints of `fingerprint_bits`
-/// bits, with buckets of at most [`MAX_MEAN_BUCKET`] entries on average and at least one bit left
+/// bits, with buckets of at most `max_mean_bucket` entries on average and at least one bit left
 /// in every remainder.
-fn best_bucket_bits(entries: usize, fingerprint_bits: u32) -> u32 {
+fn best_bucket_bits(entries: usize, fingerprint_bits: u32, max_mean_bucket: usize) -> u32 {
     let size = |bits: u32| {
         OFFSET_BYTES * ((1 << bits) + 1) + entries * remainder_width(fingerprint_bits, bits)
     };
     let most = MAX_BUCKET_BITS.min(fingerprint_bits - 1);
     (0..=most)
-        .filter(|&bits| entries >> bits <= MAX_MEAN_BUCKET)
+        .filter(|&bits| entries >> bits <= max_mean_bucket)
         .min_by_key(|&bits| size(bits))
         .unwrap_or(most)
 }
@@ -320,9 +325,15 @@ impl<'a> DomainSet<'a> {
                 *span = self.locate(fingerprint);
             }
             let spans = &spans[..chunk.len()];
-            // Touch each bucket once before searching any (the value itself is not needed).
+            // Touch each bucket at both ends before searching any (the values themselves are
+            // not needed): a bucket of a large list often spans two cache lines.
             let touched = spans.iter().fold(0u8, |acc, span| {
-                acc ^ self.remainders.get(span.start).copied().unwrap_or_default()
+                let first = self.remainders.get(span.start).copied().unwrap_or_default();
+                let last = (span.end > span.start)
+                    .then(|| self.remainders.get(span.end - 1).copied())
+                    .flatten()
+                    .unwrap_or_default();
+                acc ^ first ^ last
             });
             std::hint::black_box(touched);
             spans.iter().any(|&span| self.search(span))
@@ -357,18 +368,21 @@ impl<'a> DomainSet<'a> {
         let Some(candidates) = self.remainders.get(span.start..span.end) else {
             return false;
         };
-        let wanted = span.wanted;
-        let (mut low, mut high) = (0, candidates.len() / width);
-        while low < high {
-            let middle = low + (high - low) / 2;
-            let value = read_remainder(candidates, middle, width);
-            match value.cmp(&wanted) {
-                std::cmp::Ordering::Less => low = middle + 1,
-                std::cmp::Ordering::Greater => high = middle,
-                std::cmp::Ordering::Equal => return true,
-            }
+        // A lower bound without branches on the data: the remainders are random, so a branch
+        // on each comparison would be mispredicted half the time.
+        let (mut base, mut size) = (0, candidates.len() / width);
+        if size == 0 {
+            return false;
         }
-        false
+        while size > 1 {
+            let half = size / 2;
+            let middle = base + half;
+            if read_remainder(candidates, middle, width) <= span.wanted {
+                base = middle;
+            }
+            size -= half;
+        }
+        read_remainder(candidates, base, width) == span.wanted
     }
 }
 
@@ -491,14 +505,12 @@ mod tests {
 
     #[test]
     fn a_million_entries_take_sixteen_bucket_bits_and_five_byte_remainders() {
-        assert_eq!(best_bucket_bits(1_000_000, FINGERPRINT_BITS), 16);
+        let best = |entries| best_bucket_bits(entries, FINGERPRINT_BITS, MAX_MEAN_BUCKET);
+        assert_eq!(best(1_000_000), 16);
         assert_eq!(remainder_width(FINGERPRINT_BITS, 16), 5);
-        assert_eq!(best_bucket_bits(0, FINGERPRINT_BITS), 0);
-        assert_eq!(best_bucket_bits(64, FINGERPRINT_BITS), 0);
-        assert!(
-            MAX_LIST_ENTRIES >> best_bucket_bits(MAX_LIST_ENTRIES, FINGERPRINT_BITS)
-                <= MAX_MEAN_BUCKET
-        );
+        assert_eq!(best(0), 0);
+        assert_eq!(best(64), 0);
+        assert!(MAX_LIST_ENTRIES >> best(MAX_LIST_ENTRIES) <= MAX_MEAN_BUCKET);
     }
 
     #[test]

@@ -93,6 +93,14 @@ impl ListBundle {
         self.lists.iter().map(|entry| self.view(entry))
     }
 
+    /// The bundle's lists of one kind, in the order they were compiled.
+    pub fn lists_of_kind(&self, kind: ListKind) -> impl Iterator<Item = BundleList<'_>> {
+        self.lists
+            .iter()
+            .filter(move |entry| entry.kind == kind)
+            .map(|entry| self.view(entry))
+    }
+
     /// The list called `name`, if the bundle has one.
     pub fn list(&self, name: &str) -> Option<BundleList<'_>> {
         self.lists
