@@ -24,13 +24,14 @@
 use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
 use super::policy::{FilterPolicy, builtin_category};
-use super::safesearch::SafeSearchOutcome;
+use super::safesearch::{SafeSearchOutcome, SiteLabels};
 use super::{
     CanonicalUrl, ExpressionHash, HostKind, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES,
     MAX_PATH_PREFIXES,
 };
 use super::{expressions, proxies, safesearch};
 use crate::crypto::PublicKey;
+use std::sync::LazyLock;
 
 /// How deep `blob:` / `view-source:` wrappers and proxies carrying proxies are followed. Deeper
 /// nesting has no use but hiding, so it is blocked.
@@ -207,6 +208,48 @@ impl UrlDecision {
     }
 }
 
+/// What one of rules 4 to 7 decided: the verdict, the reason and the list or category that
+/// decided. Small enough to pass around by value; it becomes a [`UrlDecision`] once, at the end.
+#[derive(Clone, Copy)]
+struct Ruling<'a> {
+    verdict: Verdict,
+    reason: DecisionReason,
+    category: Option<&'a str>,
+}
+
+impl<'a> Ruling<'a> {
+    fn allow(reason: DecisionReason) -> Self {
+        Self {
+            verdict: Verdict::Allow,
+            reason,
+            category: None,
+        }
+    }
+
+    fn block(reason: DecisionReason) -> Self {
+        Self {
+            verdict: Verdict::Block,
+            reason,
+            category: None,
+        }
+    }
+
+    fn by(self, category: &'a str) -> Self {
+        Self {
+            category: Some(category),
+            ..self
+        }
+    }
+
+    fn decision(self) -> UrlDecision {
+        let decision = UrlDecision::new(self.verdict, self.reason);
+        match self.category {
+            Some(category) => decision.with_category(category),
+            None => decision,
+        }
+    }
+}
+
 /// The browser filter: the list bundle in force and the keys bundles must be signed with.
 pub struct UrlFilter {
     trusted_keys: Vec<PublicKey>,
@@ -240,6 +283,7 @@ impl UrlFilter {
             policy,
             bundle: self.bundle.current(),
             now_unix,
+            builtin_blocked: BuiltinBlocked::of(policy),
         };
         let mut decision = judge.raw(url, 0);
         decision.bundle_version = self.bundle_version();
@@ -252,6 +296,26 @@ struct Judge<'a> {
     policy: &'a FilterPolicy,
     bundle: Option<&'a ListBundle>,
     now_unix: u64,
+    /// Which built-in categories the policy blocks, looked up once for the whole decision.
+    builtin_blocked: BuiltinBlocked,
+}
+
+/// Which of the built-in categories a policy blocks.
+#[derive(Clone, Copy)]
+struct BuiltinBlocked {
+    ip_literal: bool,
+    doh: bool,
+    unsafe_search: bool,
+}
+
+impl BuiltinBlocked {
+    fn of(policy: &FilterPolicy) -> Self {
+        Self {
+            ip_literal: policy.blocks(builtin_category::IP_LITERAL),
+            doh: policy.blocks(builtin_category::DOH),
+            unsafe_search: policy.blocks(builtin_category::UNSAFE_SEARCH),
+        }
+    }
 }
 
 impl Judge<'_> {
@@ -315,22 +379,26 @@ impl Judge<'_> {
             None
         };
 
+        // Most URLs are no search, no YouTube and no proxy; one look at the host tells.
+        let special = may_be_rewritten_or_carry(url);
         // The SafeSearch outcome serves rule 9 and the built-in `unsafe-search` category only.
-        let search =
-            if self.policy.safe_search || self.policy.blocks(builtin_category::UNSAFE_SEARCH) {
-                safesearch::enforce(url)
-            } else {
-                SafeSearchOutcome::NotASearchEngine
-            };
-        let mut outcome = match parent_allowed {
-            Some(reason) => UrlDecision::allow(reason),
+        let search = if special && (self.policy.safe_search || self.builtin_blocked.unsafe_search) {
+            safesearch::enforce(url)
+        } else {
+            SafeSearchOutcome::NotASearchEngine
+        };
+        let ruling = match parent_allowed {
+            Some(reason) => Ruling::allow(reason),
             None => match self.lists_and_categories(url, &probes, &search) {
-                Some(decision) if decision.verdict == Verdict::Block => return decision,
-                Some(decision) => decision,
-                None => UrlDecision::allow(DecisionReason::NoRuleApplies),
+                Some(ruling) if ruling.verdict == Verdict::Block => return ruling.decision(),
+                Some(ruling) => ruling,
+                None => Ruling::allow(DecisionReason::NoRuleApplies),
             },
         };
-
+        if !special {
+            return ruling.decision();
+        }
+        let mut outcome = ruling.decision();
         // A proxy is judged by what it carries, even when the proxy's own host is allowed.
         for carried in proxies::carried_urls(url) {
             let mut carried_decision = self.url(&carried, None, depth + 1);
@@ -352,21 +420,33 @@ impl Judge<'_> {
         url: &CanonicalUrl,
         probes: &HostProbes<'_>,
         search: &SafeSearchOutcome,
-    ) -> Option<UrlDecision> {
-        if let Some(list) = self.domain_list_hit(probes, |list| list.kind() == ListKind::Allow) {
-            return Some(UrlDecision::allow(DecisionReason::Allowlisted).with_category(list));
+    ) -> Option<Ruling<'_>> {
+        if let Some(list) = first_hit(self.allowlists(), probes) {
+            return Some(Ruling::allow(DecisionReason::Allowlisted).by(list));
         }
         if self.policy.allowlist_only {
-            return Some(UrlDecision::block(DecisionReason::NotOnAllowlist));
+            return Some(Ruling::block(DecisionReason::NotOnAllowlist));
         }
-        let blocked_list = self.domain_list_hit(probes, |list| {
-            list.kind() == ListKind::Category && self.policy.blocks(list.name())
-        });
-        if let Some(list) = blocked_list {
-            return Some(UrlDecision::block(DecisionReason::BlockedCategory).with_category(list));
+        if let Some(list) = first_hit(self.blocked_category_lists(), probes) {
+            return Some(Ruling::block(DecisionReason::BlockedCategory).by(list));
         }
-        let builtin = builtin_category_of(url, search, |category| self.policy.blocks(category))?;
-        Some(UrlDecision::block(DecisionReason::BlockedCategory).with_category(builtin))
+        let builtin = builtin_category_of(url, search, self.builtin_blocked)?;
+        Some(Ruling::block(DecisionReason::BlockedCategory).by(builtin))
+    }
+
+    /// The bundle's allowlists.
+    fn allowlists(&self) -> impl Iterator<Item = BundleList<'_>> {
+        self.bundle
+            .into_iter()
+            .flat_map(|bundle| bundle.lists_of_kind(ListKind::Allow))
+    }
+
+    /// The bundle's category lists the policy blocks.
+    fn blocked_category_lists(&self) -> impl Iterator<Item = BundleList<'_>> {
+        self.bundle
+            .into_iter()
+            .flat_map(|bundle| bundle.lists_of_kind(ListKind::Category))
+            .filter(|list| self.policy.blocks(list.name()))
     }
 
     /// The name of the first hashed URL list that holds any lookup expression of `url`.
@@ -382,10 +462,7 @@ impl Judge<'_> {
         let mut expressions: Option<LookupExpressions<'_>> = None;
         let mut hashes: Option<[[Option<ExpressionHash>; MAX_PATH_PREFIXES]; MAX_HOST_SUFFIXES]> =
             None;
-        for list in bundle.lists() {
-            if list.kind() != ListKind::HashedUrls {
-                continue;
-            }
+        for list in bundle.lists_of_kind(ListKind::HashedUrls) {
             for (host_index, &host) in hosts.iter().enumerate() {
                 let passes = match probes.find(host) {
                     Some(probe) => list.may_hold_host(probe),
@@ -409,19 +486,30 @@ impl Judge<'_> {
         }
         None
     }
-
-    fn domain_list_hit(
-        &self,
-        probes: &HostProbes<'_>,
-        wanted: impl Fn(&BundleList<'_>) -> bool,
-    ) -> Option<&str> {
-        self.bundle?
-            .lists()
-            .filter(|list| wanted(list))
-            .find(|list| list.contains_any_probe(probes.iter()))
-            .map(|list| list.name())
-    }
 }
+
+/// The name of the first of `lists` that holds any host suffix of `probes`.
+fn first_hit<'a>(
+    mut lists: impl Iterator<Item = BundleList<'a>>,
+    probes: &HostProbes<'_>,
+) -> Option<&'a str> {
+    lists
+        .find(|list| list.contains_any_probe(probes.iter()))
+        .map(|list| list.name())
+}
+
+/// Whether SafeSearch, restricted mode or a proxy rule can have anything to say about `url`:
+/// false for nearly every URL, which then skips all three. It errs only towards true: each of
+/// those rules needs a host with the site label of one of its tables, or (for proxies that run
+/// on any host and for generic proxy parameters) a sign of its own in the URL.
+fn may_be_rewritten_or_carry(url: &CanonicalUrl) -> bool {
+    (url.host_kind() == HostKind::Domain && SPECIAL_SITES.may_cover(url.host()))
+        || proxies::may_carry_on_any_host(url)
+}
+
+/// The site labels of every host a SafeSearch, restricted-mode or proxy rule names.
+static SPECIAL_SITES: LazyLock<SiteLabels> =
+    LazyLock::new(|| SiteLabels::of(safesearch::host_rules().chain(proxies::named_host_rules())));
 
 /// Rule 9: applies the SafeSearch outcome (already computed for `url`) to `outcome`. `raw` is the
 /// URL as the browser would send it, when it is the one being loaded.
@@ -471,7 +559,7 @@ fn enforce_safe_search(
 fn builtin_category_of(
     url: &CanonicalUrl,
     search: &SafeSearchOutcome,
-    blocked: impl Fn(&str) -> bool,
+    blocked: BuiltinBlocked,
 ) -> Option<&'static str> {
     let ip_literal = || url.host_kind() != HostKind::Domain;
     let doh = || {
@@ -481,15 +569,23 @@ fn builtin_category_of(
                 .any(|suffix| DOH_RESOLVERS.contains(&suffix))
     };
     let unsafe_search = || matches!(search, SafeSearchOutcome::CannotBeForcedSafe { .. });
-    let categories: [(&'static str, &dyn Fn() -> bool); 3] = [
-        (builtin_category::IP_LITERAL, &ip_literal),
-        (builtin_category::DOH, &doh),
-        (builtin_category::UNSAFE_SEARCH, &unsafe_search),
+    let categories: [(&'static str, bool, &dyn Fn() -> bool); 3] = [
+        (
+            builtin_category::IP_LITERAL,
+            blocked.ip_literal,
+            &ip_literal,
+        ),
+        (builtin_category::DOH, blocked.doh, &doh),
+        (
+            builtin_category::UNSAFE_SEARCH,
+            blocked.unsafe_search,
+            &unsafe_search,
+        ),
     ];
     categories
         .into_iter()
-        .find(|(name, applies)| blocked(name) && applies())
-        .map(|(name, _)| name)
+        .find(|(_, blocked, applies)| *blocked && applies())
+        .map(|(name, _, _)| name)
 }
 
 /// Whether a host rule (a canonical host) covers `host`: the same host, or for domains a parent
@@ -533,37 +629,32 @@ impl<'a> HostSuffixes<'a> {
 
 /// The fingerprints of every host suffix of one URL under the bundle's key (none without a
 /// bundle), made once per decision and looked up in every list. In host-suffix order, longest
-/// first; inline slots past the last suffix are `None`.
-// The inline variant is meant to be large: it lives on the stack for one decision, and is what
-// spares the heap.
-#[allow(clippy::large_enum_variant)]
-enum HostProbes<'a> {
-    Inline([Option<DomainProbe<'a>>; INLINE_PROBES]),
-    Spilled(Vec<Option<DomainProbe<'a>>>),
+/// first: the first [`INLINE_PROBES`] in place, any further ones on the heap.
+struct HostProbes<'a> {
+    inline: [Option<DomainProbe<'a>>; INLINE_PROBES],
+    spilled: Vec<DomainProbe<'a>>,
 }
 
 impl<'a> HostProbes<'a> {
     fn of(url: &'a CanonicalUrl, bundle: Option<&'a ListBundle>) -> Self {
-        let mut inline = [None; INLINE_PROBES];
+        let mut probes = Self {
+            inline: [None; INLINE_PROBES],
+            spilled: Vec::new(),
+        };
         if let Some(bundle) = bundle {
-            let suffixes = HostSuffixes::of(url);
-            for (index, suffix) in suffixes.iter().enumerate() {
-                let Some(slot) = inline.get_mut(index) else {
-                    let spilled = suffixes.iter().map(|suffix| Some(bundle.probe(suffix)));
-                    return Self::Spilled(spilled.collect());
-                };
-                *slot = Some(bundle.probe(suffix));
+            for (index, suffix) in HostSuffixes::of(url).iter().enumerate() {
+                let probe = bundle.probe(suffix);
+                match probes.inline.get_mut(index) {
+                    Some(slot) => *slot = Some(probe),
+                    None => probes.spilled.push(probe),
+                }
             }
         }
-        Self::Inline(inline)
+        probes
     }
 
     fn iter(&self) -> impl Iterator<Item = &DomainProbe<'a>> {
-        let slots: &[Option<DomainProbe<'a>>] = match self {
-            Self::Inline(probes) => probes,
-            Self::Spilled(probes) => probes,
-        };
-        slots.iter().flatten()
+        self.inline.iter().flatten().chain(&self.spilled)
     }
 
     /// The probe of `host_suffix`, a suffix of the same URL's host at a label boundary (every
@@ -608,6 +699,7 @@ fn wrapped_url(raw: &[u8]) -> Wrapping<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy;
 
     fn suffixes(raw: &str) -> Vec<String> {
         let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
@@ -638,6 +730,120 @@ mod tests {
             "example.com"
         ));
         assert!(!host_matches("10.0.0.1", HostKind::Ipv4, "0.0.1"));
+    }
+
+    /// One of `options`, or a string of `pattern`.
+    fn one_of(
+        options: &'static [&'static str],
+        pattern: &'static str,
+    ) -> impl Strategy<Value = String> {
+        proptest::prop_oneof![
+            3 => proptest::sample::select(options).prop_map(String::from),
+            1 => pattern,
+        ]
+    }
+
+    /// URLs of every kind the special rules react to, and of the kinds they do not.
+    fn special_or_not() -> impl Strategy<Value = String> {
+        let scheme = proptest::sample::select(&["https://", "http://"][..]);
+        let host = one_of(
+            &[
+                "www.google.com",
+                "translate.google.co.uk",
+                "www.google.com.au",
+                "google.de",
+                "www.bing.com",
+                "duckduckgo.com",
+                "search.yahoo.com",
+                "yandex.ru",
+                "www.baidu.com",
+                "m.youtube.com",
+                "youtubei.googleapis.com",
+                "www-example-com.translate.goog",
+                "webcache.googleusercontent.com",
+                "web.archive.org",
+                "archive.ph",
+                "www.microsofttranslator.com",
+                "proxy.example",
+                "www.example.com",
+                "10.0.0.1",
+                "[2001:db8::1]",
+            ],
+            "[a-z]{1,8}\\.(com|org|co\\.uk)",
+        );
+        let path = one_of(
+            &[
+                "/",
+                "/search",
+                "/images",
+                "/results",
+                "/browse.php",
+                "/translate",
+                "/translator",
+                "/web/2020/https://blocked.example/",
+                "/newest/https://blocked.example/",
+            ],
+            "/[a-z]{0,6}",
+        );
+        let query = one_of(
+            &[
+                "",
+                "?q=cats",
+                "?q=cache:blocked.example/page",
+                "?u=https://blocked.example/",
+                "?url=http://blocked.example/&x=1",
+                "?a=https://blocked.example/",
+                "?search_query=cats",
+                "?_x_tr_sch=http",
+            ],
+            "\\?[a-z]{1,3}=[a-z:/.]{0,12}",
+        );
+        (scheme, host, path, query)
+            .prop_map(|(scheme, host, path, query)| format!("{scheme}{host}{path}{query}"))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// A URL the quick look turns away gets nothing from SafeSearch, restricted mode or the
+        /// proxy rules, so skipping them changes no decision.
+        #[test]
+        fn the_quick_look_never_turns_away_a_url_the_special_rules_act_on(
+            raw in special_or_not()
+        ) {
+            let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
+            if !may_be_rewritten_or_carry(&url) {
+                proptest::prop_assert_eq!(
+                    safesearch::enforce(&url),
+                    SafeSearchOutcome::NotASearchEngine
+                );
+                proptest::prop_assert!(safesearch::restricted_mode_headers(&url).is_empty());
+                proptest::prop_assert!(proxies::carried_urls(&url).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn the_quick_look_spots_searches_youtube_and_proxies() {
+        for raw in [
+            "https://www.google.co.uk/search?q=x",
+            "https://m.youtube.com/watch?v=1",
+            "https://www-example-com.translate.goog/",
+            "https://web.archive.org/web/2020/https://example.com/",
+            "https://proxy.example/browse.php?u=x",
+            "https://any.example/?url=https://example.com/",
+        ] {
+            let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
+            assert!(may_be_rewritten_or_carry(&url), "{raw}");
+        }
+        for raw in [
+            "https://www.example.com/watch?v=1",
+            "https://cdn.example.net/app.js?v=3",
+            "http://10.0.0.1/",
+        ] {
+            let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
+            assert!(!may_be_rewritten_or_carry(&url), "{raw}");
+        }
     }
 
     #[test]

@@ -69,6 +69,39 @@ pub fn carried_urls(url: &CanonicalUrl) -> Vec<CanonicalUrl> {
     found
 }
 
+/// The host rules of the proxies that run on named hosts (all but [`HostRule::Any`]).
+pub(crate) fn named_host_rules() -> impl Iterator<Item = &'static HostRule> {
+    PROXIES
+        .iter()
+        .map(|proxy| &proxy.hosts)
+        .filter(|hosts| !matches!(hosts, HostRule::Any))
+}
+
+/// Whether `url` bears the mark of a proxy that may run on any host: the Google Translate
+/// website proxy's host suffix, the path of a proxy script, or a query holding `://` (where a
+/// generic target parameter would be). A URL on none of [`named_host_rules`] without such a
+/// mark carries nothing.
+pub(crate) fn may_carry_on_any_host(url: &CanonicalUrl) -> bool {
+    let mut on_any_host = PROXIES
+        .iter()
+        .filter(|proxy| matches!(proxy.hosts, HostRule::Any));
+    on_any_host.any(|proxy| match proxy.carrier {
+        Carrier::TranslateGoogHost => url.host().ends_with(TRANSLATE_GOOG_SUFFIX),
+        _ => proxy.paths.is_empty() || proxy.paths.contains(&url.path()),
+    }) || url.query().is_some_and(holds_scheme_separator)
+}
+
+/// Whether `query` holds `://`, as any absolute URL in it does. A plain scan for the colon:
+/// this runs for nearly every URL, and a substring searcher costs more to set up than a short
+/// query takes to read.
+fn holds_scheme_separator(query: &str) -> bool {
+    query
+        .as_bytes()
+        .iter()
+        .enumerate()
+        .any(|(index, &byte)| byte == b':' && query.as_bytes()[index + 1..].starts_with(b"//"))
+}
+
 /// A known proxy service.
 struct Proxy {
     hosts: HostRule,
@@ -185,7 +218,7 @@ fn directly_carried(url: &CanonicalUrl) -> Vec<CanonicalUrl> {
     }
     // A generic target is a parameter value starting `http://` or `https://`, taken as written:
     // a query without `://` has none, and most URLs are spared the passes over their parameters.
-    let query = url.query().filter(|query| query.contains("://"));
+    let query = url.query().filter(|query| holds_scheme_separator(query));
     let generic = GENERIC_TARGET_PARAMETERS
         .iter()
         .flat_map(|name| parameter_values(query, name))

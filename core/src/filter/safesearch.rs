@@ -126,6 +126,15 @@ pub fn restricted_mode_headers(url: &CanonicalUrl) -> &'static [(&'static str, &
     }
 }
 
+/// Every host rule of the search engines and of YouTube's restricted mode: a host none of them
+/// covers gets nothing from [`enforce`] or [`restricted_mode_headers`].
+pub(crate) fn host_rules() -> impl Iterator<Item = &'static HostRule> {
+    SEARCH_ENGINES
+        .iter()
+        .flat_map(|engine| engine.hosts)
+        .chain(YOUTUBE_RESTRICTED_HOSTS)
+}
+
 /// The header that asks YouTube for its strict restricted mode.
 pub const YOUTUBE_RESTRICT_STRICT: &[(&str, &str)] = &[("YouTube-Restrict", "Strict")];
 
@@ -402,7 +411,23 @@ pub(crate) fn site_label(domain: &str) -> &str {
 /// The site labels (see [`site_label`]) of the hosts some rules cover: a quick necessary test
 /// before the rules themselves.
 pub(crate) struct SiteLabels {
+    /// The labels, sorted.
     labels: Vec<&'static str>,
+    /// A bit per [`label_sketch`] value some label has: most labels of other sites miss it,
+    /// which answers for them without a comparison.
+    sketches: [u64; 4],
+}
+
+/// A byte summing up a label's length and its first and last letters: equal labels have equal
+/// sketches, and the few dozen labels of a table cover few of the 256 values.
+fn label_sketch(label: &str) -> u8 {
+    let bytes = label.as_bytes();
+    let (first, last) = (bytes.first().copied(), bytes.last().copied());
+    let mix = (bytes.len() as u32)
+        .wrapping_mul(97)
+        .wrapping_add(u32::from(first.unwrap_or(0)).wrapping_mul(31))
+        .wrapping_add(u32::from(last.unwrap_or(0)));
+    (mix ^ (mix >> 8)) as u8
 }
 
 impl SiteLabels {
@@ -413,13 +438,20 @@ impl SiteLabels {
             rules.into_iter().flat_map(HostRule::site_labels).collect();
         labels.sort_unstable();
         labels.dedup();
-        Self { labels }
+        let mut sketches = [0u64; 4];
+        for label in &labels {
+            let sketch = label_sketch(label);
+            sketches[usize::from(sketch >> 6)] |= 1 << (sketch & 63);
+        }
+        Self { labels, sketches }
     }
 
     /// Whether a rule the set was made of may cover the domain `host`: false means none does.
     pub(crate) fn may_cover(&self, host: &str) -> bool {
         let site = site_label(host);
-        self.labels.contains(&site)
+        let sketch = label_sketch(site);
+        self.sketches[usize::from(sketch >> 6)] & (1 << (sketch & 63)) != 0
+            && self.labels.binary_search(&site).is_ok()
     }
 }
 
