@@ -236,6 +236,19 @@ fn every_truncation_is_refused_as_truncated() {
 }
 
 #[test]
+fn a_signature_over_the_raw_bytes_instead_of_their_digest_is_refused() {
+    let key = key();
+    let mut bytes = small_bundle(&key, 1);
+    let body = bytes.len() - 64;
+    let raw_signature = key.sign(&bytes[..body]);
+    bytes[body..].copy_from_slice(&raw_signature);
+    assert_eq!(
+        ListBundle::open(bytes, &[key.public_key()], NOW).unwrap_err(),
+        BundleError::BadSignature
+    );
+}
+
+#[test]
 fn a_bundle_signed_with_another_key_is_refused() {
     let (ours, theirs) = (key(), key());
     let bytes = small_bundle(&theirs, 1);

@@ -29,7 +29,7 @@ use super::{
     CanonicalUrl, ExpressionHash, HostKind, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES,
     MAX_PATH_PREFIXES,
 };
-use super::{expressions, proxies, safesearch};
+use super::{proxies, safesearch};
 use crate::crypto::PublicKey;
 use std::sync::LazyLock;
 
@@ -456,21 +456,16 @@ impl Judge<'_> {
     /// most URLs, none. Each expression is hashed at most once, whatever the number of lists.
     fn illegal_material_list(&self, url: &CanonicalUrl, probes: &HostProbes<'_>) -> Option<&str> {
         let bundle = self.bundle?;
-        let (hosts, host_count) = expressions::lookup_host_suffixes(url);
-        let hosts = &hosts[..host_count];
         // The path prefixes are only worked out once some host suffix passes a prefilter.
         let mut expressions: Option<LookupExpressions<'_>> = None;
         let mut hashes: Option<[[Option<ExpressionHash>; MAX_PATH_PREFIXES]; MAX_HOST_SUFFIXES]> =
             None;
         for list in bundle.lists_of_kind(ListKind::HashedUrls) {
-            for (host_index, &host) in hosts.iter().enumerate() {
-                let passes = match probes.find(host) {
-                    Some(probe) => list.may_hold_host(probe),
-                    None => list.may_hold_host(&bundle.probe(host)),
-                };
-                if !passes {
+            for (host_index, probe) in probes.lookup_probes().enumerate() {
+                if !list.may_hold_host(probe) {
                     continue;
                 }
+                let host = probe.host_suffix();
                 let paths = expressions
                     .get_or_insert_with(|| url.lookup_expressions())
                     .path_prefixes();
@@ -657,11 +652,14 @@ impl<'a> HostProbes<'a> {
         self.inline.iter().flatten().chain(&self.spilled)
     }
 
-    /// The probe of `host_suffix`, a suffix of the same URL's host at a label boundary (every
-    /// lookup host suffix is one): the one of the same length.
-    fn find(&self, host_suffix: &str) -> Option<&DomainProbe<'a>> {
-        self.iter()
-            .find(|probe| probe.host_suffix().len() == host_suffix.len())
+    /// The probes of the host suffixes lookup expressions are made of, in their order: the
+    /// exact host, then the parents of five to two labels (see `expressions`).
+    fn lookup_probes(&self) -> impl Iterator<Item = &DomainProbe<'a>> {
+        let labels = self.iter().count();
+        self.iter().enumerate().filter_map(move |(index, probe)| {
+            let suffix_labels = labels - index;
+            (index == 0 || (2..=MAX_HOST_SUFFIXES).contains(&suffix_labels)).then_some(probe)
+        })
     }
 }
 
@@ -714,6 +712,33 @@ mod tests {
         );
         assert_eq!(suffixes("http://10.0.0.1/"), ["10.0.0.1"]);
         assert_eq!(suffixes("http://localhost/"), ["localhost"]);
+    }
+
+    #[test]
+    fn lookup_probes_are_the_lookup_host_suffixes() {
+        let (key, _) = crate::crypto::SigningKey::generate().unwrap();
+        let bundle = crate::filter::bundle::BundleBuilder::new(1, u64::MAX)
+            .sign(&key)
+            .unwrap();
+        let bundle = ListBundle::open(bundle, &[key.public_key()], 0).unwrap();
+        for raw in [
+            "http://localhost/",
+            "http://example.com/",
+            "http://www.example.com/",
+            "http://a.b.c.d.example.com/",
+            "http://1.2.3.4.5.6.7.8.9.10.example.com/",
+            "http://10.0.0.1/",
+            "http://[2001:db8::1]/",
+        ] {
+            let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
+            let probes = HostProbes::of(&url, Some(&bundle));
+            let from_probes: Vec<&str> = probes
+                .lookup_probes()
+                .map(|probe| probe.host_suffix())
+                .collect();
+            let expected = url.lookup_expressions();
+            assert_eq!(from_probes, expected.host_suffixes(), "{raw}");
+        }
     }
 
     #[test]

@@ -166,13 +166,6 @@ impl<'a> Iterator for LookupExpressions<'a> {
 
 impl ExactSizeIterator for LookupExpressions<'_> {}
 
-/// The host suffixes of `url`'s lookup expressions, as [`LookupExpressions::host_suffixes`] gives
-/// them (in an array, with their count), without working out its path prefixes: a lookup that
-/// rules out every host suffix first needs no path.
-pub(crate) fn lookup_host_suffixes(url: &CanonicalUrl) -> ([&str; MAX_HOST_SUFFIXES], usize) {
-    host_suffixes(url.host(), url.host_kind())
-}
-
 /// The exact host, then the parent domains made of the last 5, 4, 3 and 2 labels. An IP address
 /// has no parents, and a top-level domain alone is never tried.
 fn host_suffixes(host: &str, kind: HostKind) -> ([&str; MAX_HOST_SUFFIXES], usize) {

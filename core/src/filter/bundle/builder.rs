@@ -171,7 +171,7 @@ impl BundleBuilder {
                 out.extend_from_slice(section);
             }
         }
-        let signature = key.sign(&out);
+        let signature = key.sign(&format::signed_message(&out));
         out.extend_from_slice(&signature);
         Ok(out)
     }

@@ -18,15 +18,16 @@
 //!   deliberately ambiguous fingerprints of the entries' hosts (see `host_filter`), so that a URL
 //!   on none of those hosts is decided without hashing any expression.
 //!
-//! # Byte layout (format version 2)
+//! # Byte layout (format version 3)
 //!
-//! All integers are little-endian. The signature covers every byte before it, starting with the
-//! magic, which keeps a bundle signature from being mistaken for anything else the key signs.
+//! All integers are little-endian. The signature covers the SHA-256 of every byte before it,
+//! starting with the magic, behind a context string that keeps a bundle signature from being
+//! mistaken for anything else the key signs (see `format::signed_message`).
 //!
 //! ```text
 //! header (56 bytes)
 //!   0  magic            8   "csbundle"
-//!   8  format version   u16 2
+//!   8  format version   u16 3
 //!  10  flags            u16 0 (reserved)
 //!  12  list count       u32 at most MAX_LISTS
 //!  16  total length     u64 the whole bundle, signature included
@@ -45,7 +46,8 @@
 //!  20  section D length u32 0 / host prefilter (its own 8-byte header, then as sections A, B of
 //!                           a domain list; see `host_filter`)
 //!  24  name, then sections A, B, C, D
-//! signature (64 bytes): Ed25519 over everything above
+//! signature (64 bytes): Ed25519 over "childsafe list bundle signature v3\0" and the SHA-256
+//!                       of everything above
 //! ```
 
 mod active;
