@@ -628,6 +628,8 @@ impl<'a> HostSuffixes<'a> {
 struct HostProbes<'a> {
     inline: [Option<DomainProbe<'a>>; INLINE_PROBES],
     spilled: Vec<DomainProbe<'a>>,
+    /// How many probes there are, inline and spilled.
+    len: usize,
 }
 
 impl<'a> HostProbes<'a> {
@@ -635,27 +637,30 @@ impl<'a> HostProbes<'a> {
         let mut probes = Self {
             inline: [None; INLINE_PROBES],
             spilled: Vec::new(),
+            len: 0,
         };
         if let Some(bundle) = bundle {
-            for (index, suffix) in HostSuffixes::of(url).iter().enumerate() {
+            for suffix in HostSuffixes::of(url).iter() {
                 let probe = bundle.probe(suffix);
-                match probes.inline.get_mut(index) {
+                match probes.inline.get_mut(probes.len) {
                     Some(slot) => *slot = Some(probe),
                     None => probes.spilled.push(probe),
                 }
+                probes.len += 1;
             }
         }
         probes
     }
 
     fn iter(&self) -> impl Iterator<Item = &DomainProbe<'a>> {
-        self.inline.iter().flatten().chain(&self.spilled)
+        let inline = &self.inline[..self.len.min(INLINE_PROBES)];
+        inline.iter().flatten().chain(&self.spilled)
     }
 
     /// The probes of the host suffixes lookup expressions are made of, in their order: the
     /// exact host, then the parents of five to two labels (see `expressions`).
     fn lookup_probes(&self) -> impl Iterator<Item = &DomainProbe<'a>> {
-        let labels = self.iter().count();
+        let labels = self.len;
         self.iter().enumerate().filter_map(move |(index, probe)| {
             let suffix_labels = labels - index;
             (index == 0 || (2..=MAX_HOST_SUFFIXES).contains(&suffix_labels)).then_some(probe)

@@ -203,7 +203,7 @@ fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, Bund
                 .iter()
                 .map(|domain| key.fingerprint(domain.as_bytes()))
                 .collect();
-            let set = domain_set::encode(fingerprints);
+            let set = domain_set::encode(fingerprints)?;
             (
                 set.bucket_bits,
                 set.entries,
@@ -219,7 +219,7 @@ fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, Bund
             (
                 set.rice_parameter,
                 set.entries,
-                [set.index, set.gaps, set.rests, host_filter::encode(hosts)],
+                [set.index, set.gaps, set.rests, host_filter::encode(hosts)?],
             )
         }
     };

@@ -2,17 +2,31 @@
 //!
 //! Each domain becomes a 56-bit fingerprint: the top 56 bits of xxh3-64 keyed by a secret drawn
 //! from the bundle's random 128-bit seed. The fingerprints are sorted and split into `2^b`
-//! buckets by their top `b` bits; a bucket offset table (`2^b + 1` little-endian `u32`s) says
-//! where each bucket starts, and each entry keeps only its remaining `56 - b` bits, rounded up to
-//! whole bytes. A lookup hashes the host suffix once, reads two offsets and binary-searches a
-//! bucket of a few dozen entries. A URL's host suffixes are looked up together
+//! buckets by their top `b` bits, and each entry keeps only its remaining `56 - b` bits, rounded
+//! up to whole bytes. A bucket offset table says where each bucket starts. A lookup hashes the
+//! host suffix once, reads two offsets and binary-searches a bucket of a few dozen entries.
+//!
+//! The offset table is what every lookup reads first, at a random place, so it is kept small
+//! enough to stay in the CPU's cache between URLs: the `2^b + 1` offsets are grouped by
+//! [`GROUP_BUCKETS`], each group has the `u32` index of its first entry, and each offset is a
+//! `u16` count from its group's start. For a million domains that is 128 KiB instead of the
+//! 256 KiB of one `u32` per bucket.
+//!
+//! # Byte layout (section A of a domain list)
+//!
+//! ```text
+//! group starts     ((2^b >> 8) + 1) u32   the first entry of each group of 256 buckets
+//! bucket offsets   (2^b + 1) u16          entries before each bucket, counted from its group's
+//!                                         start (0 for the first bucket of a group); the last
+//!                                         offset is the end of the last bucket
+//! ``` A URL's host suffixes are looked up together
 //! ([`DomainSet::contains_any_fingerprint`]): their offsets and buckets are read before any bucket
 //! is searched, so for a list much larger than the CPU cache their cache misses overlap rather
 //! than follow one another.
 //!
 //! `b` is chosen to make the list smallest, with buckets of at most [`MAX_MEAN_BUCKET`] entries
-//! on average. For a million domains that is `b = 16`: 5-byte remainders plus 0.26 bytes of
-//! offsets, about 5.26 bytes per domain.
+//! on average. For a million domains that is `b = 16`: 5-byte remainders plus 0.13 bytes of
+//! offsets, about 5.13 bytes per domain.
 //!
 //! The same layout stores sets of *shorter* fingerprints, the top bits of the 56-bit ones: the
 //! host prefilter of a hashed URL list (see `host_filter`) keeps about `log2(hosts) + 7` bits per
@@ -43,7 +57,7 @@ use std::ops::Range;
 
 use xxhash_rust::xxh3::xxh3_64_with_secret;
 
-use super::format::{SEED_LEN, u32_at};
+use super::format::{SEED_LEN, u16_at, u32_at};
 use super::{BundleError, MAX_LIST_ENTRIES};
 use crate::crypto;
 
@@ -56,8 +70,14 @@ const MAX_BUCKET_BITS: u32 = 24;
 pub(super) const MAX_MEAN_BUCKET: usize = 64;
 /// Bytes of the xxh3 secret derived from the seed (xxh3's default secret size).
 const SECRET_LEN: usize = 192;
-/// Bytes per bucket offset.
-const OFFSET_BYTES: usize = 4;
+/// Buckets per group of the offset table: a group's offsets count from its own start, so a
+/// group may hold at most `u16::MAX` entries (a mean bucket of [`MAX_MEAN_BUCKET`] fills a
+/// quarter of that).
+const GROUP_BUCKETS: usize = 256;
+/// Bytes of a group start.
+const GROUP_START_BYTES: usize = 4;
+/// Bytes of a bucket offset within its group.
+const OFFSET_BYTES: usize = 2;
 /// Separates this use of SHA-256 from any other in the derivation of the xxh3 secret.
 const SECRET_CONTEXT: &[u8] = b"childsafe bundle domain fingerprint secret";
 
@@ -96,7 +116,7 @@ pub(super) struct EncodedDomainSet {
 }
 
 /// Encodes a set of 56-bit domain fingerprints (any order, duplicates allowed).
-pub(super) fn encode(fingerprints: Vec<u64>) -> EncodedDomainSet {
+pub(super) fn encode(fingerprints: Vec<u64>) -> Result<EncodedDomainSet, BundleError> {
     encode_truncated(fingerprints, FINGERPRINT_BITS, MAX_MEAN_BUCKET)
 }
 
@@ -106,7 +126,7 @@ pub(super) fn encode_truncated(
     fingerprints: Vec<u64>,
     fingerprint_bits: u32,
     max_mean_bucket: usize,
-) -> EncodedDomainSet {
+) -> Result<EncodedDomainSet, BundleError> {
     let mut fingerprints: Vec<u64> = fingerprints
         .into_iter()
         .map(|fingerprint| fingerprint >> (FINGERPRINT_BITS - fingerprint_bits))
@@ -119,8 +139,7 @@ pub(super) fn encode_truncated(
     let width = remainder_width(fingerprint_bits, bucket_bits);
 
     let bucket_count = 1usize << bucket_bits;
-    let mut offsets = Vec::with_capacity((bucket_count + 1) * OFFSET_BYTES);
-    let mut remainders = Vec::with_capacity(entries * width);
+    let mut starts = Vec::with_capacity(bucket_count + 1);
     let mut next = 0usize;
     for bucket in 0..=bucket_count {
         while fingerprints
@@ -129,29 +148,51 @@ pub(super) fn encode_truncated(
         {
             next += 1;
         }
-        // Entry counts are capped at MAX_LIST_ENTRIES (2^23) by the builder, so they fit a u32.
-        offsets.extend_from_slice(&(next as u32).to_le_bytes());
+        starts.push(next);
     }
+    let offsets = offset_table(&starts)?;
+    let mut remainders = Vec::with_capacity(entries * width);
     let mask = (1u64 << remainder_bits) - 1;
     for fp in &fingerprints {
         remainders.extend_from_slice(&(fp & mask).to_le_bytes()[..width]);
     }
-    EncodedDomainSet {
+    Ok(EncodedDomainSet {
         fingerprint_bits,
         bucket_bits: bucket_bits as u8,
         entries,
         offsets,
         remainders,
+    })
+}
+
+/// Section A for buckets starting at `starts` (one more than there are buckets, the last being
+/// the entry count): the group starts, then each offset counted from its group's start.
+fn offset_table(starts: &[usize]) -> Result<Vec<u8>, BundleError> {
+    let groups = starts.len().div_ceil(GROUP_BUCKETS);
+    let mut table = Vec::with_capacity(groups * GROUP_START_BYTES + starts.len() * OFFSET_BYTES);
+    for group in starts.chunks(GROUP_BUCKETS) {
+        // Entry counts are capped at MAX_LIST_ENTRIES (2^23) by the builder, so they fit a u32.
+        table.extend_from_slice(&(group[0] as u32).to_le_bytes());
     }
+    for group in starts.chunks(GROUP_BUCKETS) {
+        for &start in group {
+            let offset = u16::try_from(start - group[0]).map_err(|_| {
+                // Keyed fingerprints spread evenly: a group holds about a quarter of this at
+                // most, and a list skewed enough to overflow one cannot be made without the key.
+                BundleError::InvalidList("a list's fingerprints are too unevenly spread")
+            })?;
+            table.extend_from_slice(&offset.to_le_bytes());
+        }
+    }
+    Ok(table)
 }
 
 /// The bucket bits giving the smallest encoding for `entries` fingerprints of `fingerprint_bits`
 /// bits, with buckets of at most `max_mean_bucket` entries on average and at least one bit left
 /// in every remainder.
 fn best_bucket_bits(entries: usize, fingerprint_bits: u32, max_mean_bucket: usize) -> u32 {
-    let size = |bits: u32| {
-        OFFSET_BYTES * ((1 << bits) + 1) + entries * remainder_width(fingerprint_bits, bits)
-    };
+    let size =
+        |bits: u32| offset_table_len(bits) + entries * remainder_width(fingerprint_bits, bits);
     let most = MAX_BUCKET_BITS.min(fingerprint_bits - 1);
     (0..=most)
         .filter(|&bits| entries >> bits <= max_mean_bucket)
@@ -162,8 +203,14 @@ fn best_bucket_bits(entries: usize, fingerprint_bits: u32, max_mean_bucket: usiz
 /// Bytes of the bucket offset table for `bucket_bits` bucket bits, or `None` past
 /// [`MAX_BUCKET_BITS`].
 pub(super) fn offsets_len(bucket_bits: u8) -> Option<usize> {
-    (u32::from(bucket_bits) <= MAX_BUCKET_BITS)
-        .then(|| ((1usize << bucket_bits) + 1) * OFFSET_BYTES)
+    let bucket_bits = u32::from(bucket_bits);
+    (bucket_bits <= MAX_BUCKET_BITS).then(|| offset_table_len(bucket_bits))
+}
+
+/// Bytes of the bucket offset table for `bucket_bits` (at most [`MAX_BUCKET_BITS`]).
+fn offset_table_len(bucket_bits: u32) -> usize {
+    let offsets = (1usize << bucket_bits) + 1;
+    offsets.div_ceil(GROUP_BUCKETS) * GROUP_START_BYTES + offsets * OFFSET_BYTES
 }
 
 /// Bytes kept per entry once `bucket_bits` of its fingerprint are implied by its bucket.
@@ -223,7 +270,7 @@ impl DomainSetShape {
             ));
         }
         let bucket_count = 1usize << bucket_bits;
-        if offsets.len() != (bucket_count + 1) * OFFSET_BYTES
+        if offsets.len() != offset_table_len(bucket_bits)
             || remainders.len() != entries * remainder_width(fingerprint_bits, bucket_bits)
         {
             return Err(BundleError::Malformed(
@@ -233,17 +280,22 @@ impl DomainSetShape {
         let table = bytes.get(offsets.clone()).ok_or(BundleError::Malformed(
             "a domain list lies outside the bundle",
         ))?;
-        let mut previous = 0u32;
-        for (index, offset) in table.chunks_exact(OFFSET_BYTES).enumerate() {
-            let offset = u32::from_le_bytes([offset[0], offset[1], offset[2], offset[3]]);
-            if offset < previous || (index == 0 && offset != 0) {
+        let table = OffsetTable::over(table, bucket_bits);
+        let mut previous = 0usize;
+        for bucket in 0..=bucket_count {
+            let first_of_group = bucket % GROUP_BUCKETS == 0;
+            let start = table.start(bucket);
+            if start.is_none_or(|start| start < previous)
+                || (first_of_group && table.offset(bucket) != Some(0))
+                || (bucket == 0 && start != Some(0))
+            {
                 return Err(BundleError::Malformed(
                     "a domain list's bucket offsets decrease",
                 ));
             }
-            previous = offset;
+            previous = start.unwrap_or_default();
         }
-        if previous as usize != entries {
+        if previous != entries {
             return Err(BundleError::Malformed(
                 "a domain list's bucket offsets do not end at its entry count",
             ));
@@ -265,9 +317,48 @@ impl DomainSetShape {
             fingerprint_bits: self.fingerprint_bits,
             bucket_bits: self.bucket_bits,
             entries: self.entries,
-            offsets: bytes.get(self.offsets.clone()).unwrap_or_default(),
+            offsets: OffsetTable::over(
+                bytes.get(self.offsets.clone()).unwrap_or_default(),
+                self.bucket_bits,
+            ),
             remainders: bytes.get(self.remainders.clone()).unwrap_or_default(),
         }
+    }
+}
+
+/// A domain set's bucket offsets, read in place (see the byte layout above).
+#[derive(Clone, Copy)]
+struct OffsetTable<'a> {
+    group_starts: &'a [u8],
+    offsets: &'a [u8],
+}
+
+impl<'a> OffsetTable<'a> {
+    /// The table in `section`, for `bucket_bits`; a section of the wrong length gives a table
+    /// whose reads fail (parsing checks the length first).
+    fn over(section: &'a [u8], bucket_bits: u32) -> Self {
+        let groups = ((1usize << bucket_bits) + 1).div_ceil(GROUP_BUCKETS);
+        let (group_starts, offsets) =
+            section.split_at(section.len().min(groups * GROUP_START_BYTES));
+        Self {
+            group_starts,
+            offsets,
+        }
+    }
+
+    /// The index of the first entry of `bucket` (of the end, for one past the last bucket).
+    fn start(&self, bucket: usize) -> Option<usize> {
+        let group_start = u32_at(self.group_starts, bucket / GROUP_BUCKETS)?;
+        Some(group_start as usize + usize::from(self.offset(bucket)?))
+    }
+
+    /// The offset of `bucket` from its group's start, as stored.
+    fn offset(&self, bucket: usize) -> Option<u16> {
+        u16_at(self.offsets, bucket)
+    }
+
+    fn len(&self) -> usize {
+        self.group_starts.len() + self.offsets.len()
     }
 }
 
@@ -278,7 +369,7 @@ pub(super) struct DomainSet<'a> {
     fingerprint_bits: u32,
     bucket_bits: u32,
     entries: usize,
-    offsets: &'a [u8],
+    offsets: OffsetTable<'a>,
     remainders: &'a [u8],
 }
 
@@ -348,16 +439,14 @@ impl<'a> DomainSet<'a> {
         let remainder_bits = self.fingerprint_bits - self.bucket_bits;
         let bucket = (fingerprint >> remainder_bits) as usize;
         let wanted = fingerprint & ((1u64 << remainder_bits) - 1);
-        let (Some(start), Some(end)) = (
-            u32_at(self.offsets, bucket),
-            u32_at(self.offsets, bucket + 1),
-        ) else {
+        let (Some(start), Some(end)) = (self.offsets.start(bucket), self.offsets.start(bucket + 1))
+        else {
             return Span::EMPTY;
         };
         let width = remainder_width(self.fingerprint_bits, self.bucket_bits);
         Span {
-            start: start as usize * width,
-            end: end as usize * width,
+            start: start * width,
+            end: end * width,
             wanted,
         }
     }
@@ -436,7 +525,8 @@ mod tests {
                 .iter()
                 .map(|domain| key.fingerprint(domain.as_bytes()))
                 .collect(),
-        );
+        )
+        .unwrap();
         let mut bytes = encoded.offsets.clone();
         bytes.extend_from_slice(&encoded.remainders);
         let shape = DomainSetShape::parse(
@@ -501,6 +591,44 @@ mod tests {
             two.fingerprint(b"example.com")
         );
         assert!(one.fingerprint(b"example.com") < 1 << FINGERPRINT_BITS);
+    }
+
+    #[test]
+    fn offsets_in_many_groups_find_every_member_and_must_restart_at_each_group() {
+        let key = FingerprintKey::from_seed(&[7; SEED_LEN]);
+        let members: Vec<String> = (0..40_000).map(|i| format!("d{i}.example")).collect();
+        let refs: Vec<&str> = members.iter().map(String::as_str).collect();
+        let (bytes, shape) = set_of(&refs, &key);
+        assert!(shape.bucket_bits >= 10, "{}", shape.bucket_bits);
+        let set = shape.view(&bytes, &key);
+        assert!(members.iter().all(|member| set.contains(member)));
+        assert!((0..10_000).all(|i| !set.contains(&format!("other{i}.example"))));
+
+        let groups = ((1usize << shape.bucket_bits) + 1).div_ceil(GROUP_BUCKETS);
+        let offsets_at = shape.offsets.start + groups * GROUP_START_BYTES;
+        let reparse = |damaged: &[u8]| {
+            DomainSetShape::parse(
+                damaged,
+                shape.bucket_bits as u8,
+                shape.entries as u32,
+                shape.offsets.clone(),
+                shape.remainders.clone(),
+            )
+        };
+        assert!(reparse(&bytes).is_ok());
+        // The second group's first offset must be 0: its start is the group start.
+        let mut not_restarted = bytes.clone();
+        not_restarted[offsets_at + GROUP_BUCKETS * OFFSET_BYTES] = 1;
+        assert!(reparse(&not_restarted).is_err());
+        // An offset below the one before it.
+        let mut decreasing = bytes.clone();
+        decreasing[offsets_at + 2 * OFFSET_BYTES] = 0;
+        decreasing[offsets_at + 2 * OFFSET_BYTES + 1] = 0;
+        assert!(reparse(&decreasing).is_err());
+        // A group start past the entries.
+        let mut past_the_end = bytes.clone();
+        past_the_end[shape.offsets.start + GROUP_START_BYTES + 3] = 0xFF;
+        assert!(reparse(&past_the_end).is_err());
     }
 
     #[test]

@@ -285,6 +285,13 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The little-endian `u16` at index `index` of an array of them, or `None` past its end.
+pub(super) fn u16_at(bytes: &[u8], index: usize) -> Option<u16> {
+    let start = index.checked_mul(2)?;
+    let field = bytes.get(start..start.checked_add(2)?)?;
+    Some(u16::from_le_bytes([field[0], field[1]]))
+}
+
 /// The little-endian `u32` at index `index` of an array of them, or `None` past its end.
 pub(super) fn u32_at(bytes: &[u8], index: usize) -> Option<u32> {
     let start = index.checked_mul(4)?;
@@ -389,5 +396,8 @@ mod tests {
         assert_eq!(u32_at(&[1, 0, 0, 0, 2], 0), Some(1));
         assert_eq!(u32_at(&[1, 0, 0, 0, 2], 1), None);
         assert_eq!(u32_at(&[], usize::MAX), None);
+        assert_eq!(u16_at(&[1, 0, 2], 0), Some(1));
+        assert_eq!(u16_at(&[1, 0, 2], 1), None);
+        assert_eq!(u16_at(&[], usize::MAX), None);
     }
 }

@@ -38,7 +38,8 @@
 //! 1  bucket bits       u8   q, below b and at most 24
 //! 2  reserved          u16  0
 //! 4  host count        u32  distinct b-bit fingerprints
-//! 8  bucket offsets    (2^q + 1) u32, then the remainders, host count × ceil((b - q) / 8) bytes
+//! 8  bucket offsets    as section A of a domain list (see `domain_set`), then the remainders,
+//!                      host count × ceil((b - q) / 8) bytes
 //! ```
 
 use std::ops::Range;
@@ -59,11 +60,11 @@ const HEADER_BYTES: usize = 8;
 
 /// Encodes the filter of the hosts whose 56-bit fingerprints are `host_fingerprints` (any order,
 /// duplicates allowed) as section D of a hashed URL list.
-pub(super) fn encode(mut host_fingerprints: Vec<u64>) -> Vec<u8> {
+pub(super) fn encode(mut host_fingerprints: Vec<u64>) -> Result<Vec<u8>, BundleError> {
     host_fingerprints.sort_unstable();
     host_fingerprints.dedup();
     let bits = fingerprint_bits(host_fingerprints.len());
-    let set = domain_set::encode_truncated(host_fingerprints, bits, MAX_MEAN_BUCKET);
+    let set = domain_set::encode_truncated(host_fingerprints, bits, MAX_MEAN_BUCKET)?;
     let mut out = Vec::with_capacity(HEADER_BYTES + set.offsets.len() + set.remainders.len());
     // Fingerprint bits are at most 23 + NOISE_BITS = 30 (entry counts are capped at
     // MAX_LIST_ENTRIES = 2^23, checked by the builder), so they fit a byte.
@@ -74,7 +75,7 @@ pub(super) fn encode(mut host_fingerprints: Vec<u64>) -> Vec<u8> {
     out.extend_from_slice(&(set.entries as u32).to_le_bytes());
     out.extend_from_slice(&set.offsets);
     out.extend_from_slice(&set.remainders);
-    out
+    Ok(out)
 }
 
 /// Fingerprint bits for `hosts` distinct hosts: `ceil(log2 hosts) + NOISE_BITS`.
@@ -178,7 +179,8 @@ mod tests {
                 .iter()
                 .map(|host| key.fingerprint(host.as_bytes()))
                 .collect(),
-        );
+        )
+        .unwrap();
         let shape = HostFilterShape::parse(&bytes, 0..bytes.len()).unwrap();
         (bytes, shape)
     }
