@@ -317,6 +317,7 @@ impl DomainSetShape {
             fingerprint_bits: self.fingerprint_bits,
             bucket_bits: self.bucket_bits,
             entries: self.entries,
+            width: remainder_width(self.fingerprint_bits, self.bucket_bits),
             offsets: OffsetTable::over(
                 bytes.get(self.offsets.clone()).unwrap_or_default(),
                 self.bucket_bits,
@@ -369,6 +370,8 @@ pub(super) struct DomainSet<'a> {
     fingerprint_bits: u32,
     bucket_bits: u32,
     entries: usize,
+    /// Bytes per remainder.
+    width: usize,
     offsets: OffsetTable<'a>,
     remainders: &'a [u8],
 }
@@ -443,17 +446,16 @@ impl<'a> DomainSet<'a> {
         else {
             return Span::EMPTY;
         };
-        let width = remainder_width(self.fingerprint_bits, self.bucket_bits);
         Span {
-            start: start * width,
-            end: end * width,
+            start: start * self.width,
+            end: end * self.width,
             wanted,
         }
     }
 
     /// Binary search of one bucket for its wanted remainder.
     fn search(&self, span: Span) -> bool {
-        let width = remainder_width(self.fingerprint_bits, self.bucket_bits);
+        let width = self.width;
         let Some(candidates) = self.remainders.get(span.start..span.end) else {
             return false;
         };

@@ -11,7 +11,7 @@
 //!
 //! Three kinds of list ([`ListKind`]):
 //! - category lists and allowlists of domains, stored as keyed 56-bit fingerprints in sorted
-//!   buckets (see `domain_set`), about 5.3 bytes per entry for a million domains;
+//!   buckets (see `domain_set`), about 5.1 bytes per entry for a million domains;
 //! - hashed URL lists, stored as Rice-coded 4-byte prefixes of SHA-256 lookup-expression hashes
 //!   plus the rest of each hash to confirm a prefix hit (see `hash_set`), so the phone never holds
 //!   the addresses themselves and a prefix collision never blocks; and a host prefilter of short,
