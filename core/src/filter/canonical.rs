@@ -175,37 +175,31 @@ impl CanonicalUrl {
         {
             return None;
         }
-        let rest = raw[colon + 1..].strip_prefix(b"//")?;
-        let host_len = plain_domain_len(rest)?;
-        let (host, after_host) = rest.split_at(host_len);
-        let path_len = resolved_path_len(after_host)?;
-        let (path, after_path) = after_host.split_at(path_len);
-        let query_len = match after_path.first() {
-            Some(b'?') => plain_query_len(after_path),
-            _ => 0,
-        };
-        if after_path.get(query_len).is_some_and(|&byte| byte != b'#') {
+        let host_start = colon + "://".len();
+        if raw.get(colon..host_start) != Some(b"://") {
             return None;
         }
-        let query = &after_path[..query_len];
+        let host_end = host_start + plain_domain_len(&raw[host_start..])?;
+        let path_end = host_end + resolved_path_len(&raw[host_end..])?;
+        let end = path_end + plain_query_len(&raw[path_end..])?;
 
-        let mut serialized = Vec::with_capacity(colon + 4 + rest.len());
-        serialized.extend_from_slice(scheme);
-        serialized.extend_from_slice(b"://");
-        let host_start = serialized.len();
-        serialized.extend_from_slice(host);
+        // The canonical URL is the input up to its fragment, with the scheme and host in
+        // lowercase and a `/` for an empty path.
+        let no_path = path_end == host_end;
+        let mut serialized = Vec::with_capacity(end + usize::from(no_path));
+        serialized.extend_from_slice(&raw[..host_end]);
         serialized.make_ascii_lowercase();
-        let host_end = serialized.len();
-        serialized.extend_from_slice(if path.is_empty() { b"/" } else { path });
-        let path_end = serialized.len();
-        serialized.extend_from_slice(query);
-        // Every byte copied was checked to be printable ASCII.
+        if no_path {
+            serialized.push(b'/');
+        }
+        serialized.extend_from_slice(&raw[host_end..end]);
+        // Every byte was checked to be printable ASCII.
         let serialized = String::from_utf8(serialized).ok()?;
         Some(Self {
             serialized,
             host_start,
             host_end,
-            path_end,
+            path_end: path_end + usize::from(no_path),
             host_kind: HostKind::Domain,
         })
     }
@@ -279,32 +273,75 @@ const WEB_SCHEMES: [&str; 4] = ["http", "https", "ws", "wss"];
 /// The length of the longest of [`WEB_SCHEMES`].
 const LONGEST_WEB_SCHEME: usize = 5;
 
+/// What a byte is to [`CanonicalUrl::parse_plain`]. Most bytes of a URL are [`Plain::Ordinary`],
+/// which each part's scan passes over with one table lookup.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Plain {
+    /// Printable ASCII with no meaning to the scans below.
+    Ordinary,
+    Dot,
+    Slash,
+    Question,
+    Hash,
+    /// `@`, `:`, `[` and `]`: userinfo, a port or an IP literal in a host, ordinary elsewhere.
+    HostMark,
+    /// `\`: a path separator to a browser, ordinary in a query.
+    Backslash,
+    /// Controls, space, `%`, DEL and non-ASCII: the general path must escape or unescape them.
+    Escaped,
+}
+
+/// [`Plain`] of every byte.
+static PLAIN_BYTES: [Plain; 256] = {
+    let mut table = [Plain::Escaped; 256];
+    let mut byte = 0x21;
+    while byte <= 0x7E {
+        table[byte] = match byte as u8 {
+            b'.' => Plain::Dot,
+            b'/' => Plain::Slash,
+            b'?' => Plain::Question,
+            b'#' => Plain::Hash,
+            b'@' | b':' | b'[' | b']' => Plain::HostMark,
+            b'\\' => Plain::Backslash,
+            b'%' => Plain::Escaped,
+            _ => Plain::Ordinary,
+        };
+        byte += 1;
+    }
+    table
+};
+
+fn plain(byte: u8) -> Plain {
+    PLAIN_BYTES[usize::from(byte)]
+}
+
 /// The length of the plain domain `after_slashes` starts with, ending at `/`, `?`, `#` or the
 /// end; `None` unless the general path would only lowercase it: printable ASCII without `%`,
 /// `\`, userinfo, port or brackets, no leading, trailing or doubled dot, and a last label that
 /// does not start with a digit, so that no IPv4 form can hide in it.
 fn plain_domain_len(after_slashes: &[u8]) -> Option<usize> {
-    let mut previous = b'.';
+    let mut previous_dot = true;
     let mut last_label = 0;
     let mut len = after_slashes.len();
     for (index, &byte) in after_slashes.iter().enumerate() {
-        match byte {
-            b'/' | b'?' | b'#' => {
+        match plain(byte) {
+            Plain::Ordinary => previous_dot = false,
+            Plain::Dot if previous_dot => return None,
+            Plain::Dot => {
+                previous_dot = true;
+                last_label = index + 1;
+            }
+            Plain::Slash | Plain::Question | Plain::Hash => {
                 len = index;
                 break;
             }
-            b'.' if previous == b'.' => return None,
-            b'.' => last_label = index + 1,
-            b'%' | b'\\' | b'@' | b':' | b'[' | b']' => return None,
-            0x21..=0x7E => {}
-            _ => return None,
+            Plain::HostMark | Plain::Backslash | Plain::Escaped => return None,
         }
-        previous = byte;
     }
     let numeric = after_slashes
         .get(last_label)
         .is_some_and(u8::is_ascii_digit);
-    (len > 0 && previous != b'.' && !numeric).then_some(len)
+    (len > 0 && !previous_dot && !numeric).then_some(len)
 }
 
 /// The length of the resolved path `after_host` starts with (possibly empty), ending at `?`,
@@ -318,34 +355,39 @@ fn resolved_path_len(after_host: &[u8]) -> Option<usize> {
     let mut segment_start = 1;
     let mut len = after_host.len();
     for (index, &byte) in after_host.iter().enumerate().skip(1) {
-        match byte {
-            b'?' | b'#' => {
-                len = index;
-                break;
-            }
-            b'/' => {
+        match plain(byte) {
+            Plain::Ordinary | Plain::Dot | Plain::HostMark => {}
+            Plain::Slash => {
                 let segment = &after_host[segment_start..index];
                 if segment.is_empty() || is_dot_segment(segment) {
                     return None;
                 }
                 segment_start = index + 1;
             }
-            b'%' | b'\\' => return None,
-            0x21..=0x7E => {}
-            _ => return None,
+            Plain::Question | Plain::Hash => {
+                len = index;
+                break;
+            }
+            Plain::Backslash | Plain::Escaped => return None,
         }
     }
     (!is_dot_segment(&after_host[segment_start..len])).then_some(len)
 }
 
-/// The length of the query `after_path` starts with (its `?` included), ending at `#` or the
-/// end. A byte the general path would escape or unescape also ends it, and the caller then finds
-/// it is not at a `#`.
-fn plain_query_len(after_path: &[u8]) -> usize {
-    after_path
-        .iter()
-        .position(|&byte| byte == b'#' || byte == b'%' || !matches!(byte, 0x21..=0x7E))
-        .unwrap_or(after_path.len())
+/// The length of the query `after_path` starts with (its `?` included; 0 without one), ending
+/// at `#` or the end; `None` if the query has a byte the general path would escape or unescape.
+fn plain_query_len(after_path: &[u8]) -> Option<usize> {
+    if after_path.first() != Some(&b'?') {
+        return Some(0);
+    }
+    for (index, &byte) in after_path.iter().enumerate() {
+        match plain(byte) {
+            Plain::Hash => return Some(index),
+            Plain::Escaped => return None,
+            _ => {}
+        }
+    }
+    Some(after_path.len())
 }
 
 /// Splits off the scheme and the slashes after it. Returns the scheme as written (ASCII letters,

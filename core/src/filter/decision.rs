@@ -283,7 +283,6 @@ impl UrlFilter {
             policy,
             bundle: self.bundle.current(),
             now_unix,
-            builtin_blocked: BuiltinBlocked::of(policy),
         };
         let mut decision = judge.raw(url, 0);
         decision.bundle_version = self.bundle_version();
@@ -296,26 +295,6 @@ struct Judge<'a> {
     policy: &'a FilterPolicy,
     bundle: Option<&'a ListBundle>,
     now_unix: u64,
-    /// Which built-in categories the policy blocks, looked up once for the whole decision.
-    builtin_blocked: BuiltinBlocked,
-}
-
-/// Which of the built-in categories a policy blocks.
-#[derive(Clone, Copy)]
-struct BuiltinBlocked {
-    ip_literal: bool,
-    doh: bool,
-    unsafe_search: bool,
-}
-
-impl BuiltinBlocked {
-    fn of(policy: &FilterPolicy) -> Self {
-        Self {
-            ip_literal: policy.blocks(builtin_category::IP_LITERAL),
-            doh: policy.blocks(builtin_category::DOH),
-            unsafe_search: policy.blocks(builtin_category::UNSAFE_SEARCH),
-        }
-    }
 }
 
 impl Judge<'_> {
@@ -382,7 +361,9 @@ impl Judge<'_> {
         // Most URLs are no search, no YouTube and no proxy; one look at the host tells.
         let special = may_be_rewritten_or_carry(url);
         // The SafeSearch outcome serves rule 9 and the built-in `unsafe-search` category only.
-        let search = if special && (self.policy.safe_search || self.builtin_blocked.unsafe_search) {
+        let search = if special
+            && (self.policy.safe_search || self.policy.blocks(builtin_category::UNSAFE_SEARCH))
+        {
             safesearch::enforce(url)
         } else {
             SafeSearchOutcome::NotASearchEngine
@@ -430,7 +411,7 @@ impl Judge<'_> {
         if let Some(list) = first_hit(self.blocked_category_lists(), probes) {
             return Some(Ruling::block(DecisionReason::BlockedCategory).by(list));
         }
-        let builtin = builtin_category_of(url, search, self.builtin_blocked)?;
+        let builtin = builtin_category_of(url, search, self.policy)?;
         Some(Ruling::block(DecisionReason::BlockedCategory).by(builtin))
     }
 
@@ -554,33 +535,27 @@ fn enforce_safe_search(
 fn builtin_category_of(
     url: &CanonicalUrl,
     search: &SafeSearchOutcome,
-    blocked: BuiltinBlocked,
+    policy: &FilterPolicy,
 ) -> Option<&'static str> {
-    let ip_literal = || url.host_kind() != HostKind::Domain;
+    // Each category is asked about in the cheaper order: whether the URL is an IP literal or an
+    // unsafe search is known already, whether the policy blocks a category takes a lookup, and
+    // whether a host is a DNS-over-HTTPS resolver takes many comparisons.
+    let blocks = |category| policy.blocks(category);
+    if url.host_kind() != HostKind::Domain && blocks(builtin_category::IP_LITERAL) {
+        return Some(builtin_category::IP_LITERAL);
+    }
     let doh = || {
         url.path() == DOH_PATH
             || HostSuffixes::of(url)
                 .iter()
                 .any(|suffix| DOH_RESOLVERS.contains(&suffix))
     };
-    let unsafe_search = || matches!(search, SafeSearchOutcome::CannotBeForcedSafe { .. });
-    let categories: [(&'static str, bool, &dyn Fn() -> bool); 3] = [
-        (
-            builtin_category::IP_LITERAL,
-            blocked.ip_literal,
-            &ip_literal,
-        ),
-        (builtin_category::DOH, blocked.doh, &doh),
-        (
-            builtin_category::UNSAFE_SEARCH,
-            blocked.unsafe_search,
-            &unsafe_search,
-        ),
-    ];
-    categories
-        .into_iter()
-        .find(|(_, blocked, applies)| *blocked && applies())
-        .map(|(name, _, _)| name)
+    if blocks(builtin_category::DOH) && doh() {
+        return Some(builtin_category::DOH);
+    }
+    let unsafe_search = matches!(search, SafeSearchOutcome::CannotBeForcedSafe { .. });
+    (unsafe_search && blocks(builtin_category::UNSAFE_SEARCH))
+        .then_some(builtin_category::UNSAFE_SEARCH)
 }
 
 /// Whether a host rule (a canonical host) covers `host`: the same host, or for domains a parent
