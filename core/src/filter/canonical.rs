@@ -169,9 +169,12 @@ impl CanonicalUrl {
             .take(LONGEST_WEB_SCHEME + 1)
             .position(|&byte| byte == b':')?;
         let scheme = &raw[..colon];
-        if !WEB_SCHEMES
-            .iter()
-            .any(|web| web.as_bytes().eq_ignore_ascii_case(scheme))
+        // Nearly every URL spells its scheme in lowercase; only other spellings need folding.
+        let lowercase = WEB_SCHEMES.iter().any(|web| web.as_bytes() == scheme);
+        if !lowercase
+            && !WEB_SCHEMES
+                .iter()
+                .any(|web| web.as_bytes().eq_ignore_ascii_case(scheme))
         {
             return None;
         }
@@ -179,7 +182,8 @@ impl CanonicalUrl {
         if raw.get(colon..host_start) != Some(b"://") {
             return None;
         }
-        let host_end = host_start + plain_domain_len(&raw[host_start..])?;
+        let (host_len, host_has_uppercase) = plain_domain_len(&raw[host_start..])?;
+        let host_end = host_start + host_len;
         let path_end = host_end + resolved_path_len(&raw[host_end..])?;
         let end = path_end + plain_query_len(&raw[path_end..])?;
 
@@ -188,7 +192,12 @@ impl CanonicalUrl {
         let no_path = path_end == host_end;
         let mut serialized = Vec::with_capacity(end + usize::from(no_path));
         serialized.extend_from_slice(&raw[..host_end]);
-        serialized.make_ascii_lowercase();
+        if !lowercase {
+            serialized[..colon].make_ascii_lowercase();
+        }
+        if host_has_uppercase {
+            serialized[host_start..].make_ascii_lowercase();
+        }
         if no_path {
             serialized.push(b'/');
         }
@@ -215,21 +224,25 @@ impl CanonicalUrl {
     }
 
     /// The canonical host: a lowercase domain, dotted-decimal IPv4, or a bracketed IPv6 address.
+    #[inline]
     pub fn host(&self) -> &str {
         &self.serialized[self.host_start..self.host_end]
     }
 
     /// Whether the host is a domain name or an IP address.
+    #[inline]
     pub fn host_kind(&self) -> HostKind {
         self.host_kind
     }
 
     /// The resolved path; always starts with `/`.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.serialized[self.host_end..self.path_end]
     }
 
     /// The query without its `?`, if the URL had one (possibly empty).
+    #[inline]
     pub fn query(&self) -> Option<&str> {
         self.serialized.get(self.path_end + 1..)
     }
@@ -273,19 +286,24 @@ const WEB_SCHEMES: [&str; 4] = ["http", "https", "ws", "wss"];
 /// The length of the longest of [`WEB_SCHEMES`].
 const LONGEST_WEB_SCHEME: usize = 5;
 
-/// What a byte is to [`CanonicalUrl::parse_plain`]. Most bytes of a URL are [`Plain::Ordinary`],
-/// which each part's scan passes over with one table lookup.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// What a byte is to [`CanonicalUrl::parse_plain`]. Most bytes of a URL are ordinary to the part
+/// they are in; the classes are ordered so that each part's scan passes over its ordinary bytes
+/// with one table lookup and one comparison each.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Plain {
     /// Printable ASCII with no meaning to the scans below.
     Ordinary,
+    /// `A` to `Z`: ordinary, but a host that has one must be lowercased.
+    Uppercase,
+    /// The last class a host passes over.
     Dot,
+    /// `@`, `:`, `[` and `]`: userinfo, a port or an IP literal in a host, ordinary in a path.
+    HostMark,
+    /// The last class a path passes over.
     Slash,
     Question,
     Hash,
-    /// `@`, `:`, `[` and `]`: userinfo, a port or an IP literal in a host, ordinary elsewhere.
-    HostMark,
-    /// `\`: a path separator to a browser, ordinary in a query.
+    /// `\\`: a path separator to a browser, ordinary in a query.
     Backslash,
     /// Controls, space, `%`, DEL and non-ASCII: the general path must escape or unescape them.
     Escaped,
@@ -304,6 +322,7 @@ static PLAIN_BYTES: [Plain; 256] = {
             b'@' | b':' | b'[' | b']' => Plain::HostMark,
             b'\\' => Plain::Backslash,
             b'%' => Plain::Escaped,
+            b'A'..=b'Z' => Plain::Uppercase,
             _ => Plain::Ordinary,
         };
         byte += 1;
@@ -311,67 +330,78 @@ static PLAIN_BYTES: [Plain; 256] = {
     table
 };
 
+#[inline]
 fn plain(byte: u8) -> Plain {
     PLAIN_BYTES[usize::from(byte)]
 }
 
 /// The length of the plain domain `after_slashes` starts with, ending at `/`, `?`, `#` or the
-/// end; `None` unless the general path would only lowercase it: printable ASCII without `%`,
+/// end, and whether it has an uppercase letter; `None` unless the general path would only
+/// lowercase it: printable ASCII without `%`,
 /// `\`, userinfo, port or brackets, no leading, trailing or doubled dot, and a last label that
 /// does not start with a digit, so that no IPv4 form can hide in it.
-fn plain_domain_len(after_slashes: &[u8]) -> Option<usize> {
+fn plain_domain_len(after_slashes: &[u8]) -> Option<(usize, bool)> {
     let mut previous_dot = true;
     let mut last_label = 0;
-    let mut len = after_slashes.len();
-    for (index, &byte) in after_slashes.iter().enumerate() {
-        match plain(byte) {
-            Plain::Ordinary => previous_dot = false,
-            Plain::Dot if previous_dot => return None,
-            Plain::Dot => {
-                previous_dot = true;
-                last_label = index + 1;
-            }
-            Plain::Slash | Plain::Question | Plain::Hash => {
-                len = index;
-                break;
-            }
-            Plain::HostMark | Plain::Backslash | Plain::Escaped => return None,
+    let mut index = 0;
+    let len = loop {
+        let letters = ordinary_run(&after_slashes[index..], Plain::Uppercase);
+        if letters > 0 {
+            previous_dot = false;
+            index += letters;
         }
-    }
+        match after_slashes.get(index).map(|&byte| plain(byte)) {
+            None | Some(Plain::Slash | Plain::Question | Plain::Hash) => break index,
+            Some(Plain::Dot) if !previous_dot => {
+                previous_dot = true;
+                index += 1;
+                last_label = index;
+            }
+            Some(_) => return None,
+        }
+    };
     let numeric = after_slashes
         .get(last_label)
         .is_some_and(u8::is_ascii_digit);
-    (len > 0 && !previous_dot && !numeric).then_some(len)
+    let uppercase = after_slashes[..len].iter().any(u8::is_ascii_uppercase);
+    (len > 0 && !previous_dot && !numeric).then_some((len, uppercase))
 }
 
 /// The length of the resolved path `after_host` starts with (possibly empty), ending at `?`,
 /// `#` or the end; `None` unless the general path would leave it as it is: printable ASCII
-/// without `%` or `\`, and no empty segment but the last, and no `.` or `..` segment.
+/// without `%` or `\\`, and no empty segment but the last, and no `.` or `..` segment.
 fn resolved_path_len(after_host: &[u8]) -> Option<usize> {
     if after_host.first() != Some(&b'/') {
         return Some(0);
     }
     let is_dot_segment = |segment: &[u8]| segment == b"." || segment == b"..";
     let mut segment_start = 1;
-    let mut len = after_host.len();
-    for (index, &byte) in after_host.iter().enumerate().skip(1) {
-        match plain(byte) {
-            Plain::Ordinary | Plain::Dot | Plain::HostMark => {}
-            Plain::Slash => {
+    let mut index = 1;
+    let len = loop {
+        index += ordinary_run(&after_host[index..], Plain::HostMark);
+        match after_host.get(index).map(|&byte| plain(byte)) {
+            None | Some(Plain::Question | Plain::Hash) => break index,
+            Some(Plain::Slash) => {
                 let segment = &after_host[segment_start..index];
                 if segment.is_empty() || is_dot_segment(segment) {
                     return None;
                 }
-                segment_start = index + 1;
+                index += 1;
+                segment_start = index;
             }
-            Plain::Question | Plain::Hash => {
-                len = index;
-                break;
-            }
-            Plain::Backslash | Plain::Escaped => return None,
+            Some(_) => return None,
         }
-    }
+    };
     (!is_dot_segment(&after_host[segment_start..len])).then_some(len)
+}
+
+/// How many bytes `bytes` starts with whose class is at most `last`.
+#[inline]
+fn ordinary_run(bytes: &[u8], last: Plain) -> usize {
+    bytes
+        .iter()
+        .position(|&byte| plain(byte) > last)
+        .unwrap_or(bytes.len())
 }
 
 /// The length of the query `after_path` starts with (its `?` included; 0 without one), ending

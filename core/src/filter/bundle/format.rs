@@ -286,6 +286,7 @@ impl<'a> Reader<'a> {
 }
 
 /// The little-endian `u16` at index `index` of an array of them, or `None` past its end.
+#[inline]
 pub(super) fn u16_at(bytes: &[u8], index: usize) -> Option<u16> {
     let start = index.checked_mul(2)?;
     let field = bytes.get(start..start.checked_add(2)?)?;
@@ -293,6 +294,7 @@ pub(super) fn u16_at(bytes: &[u8], index: usize) -> Option<u16> {
 }
 
 /// The little-endian `u32` at index `index` of an array of them, or `None` past its end.
+#[inline]
 pub(super) fn u32_at(bytes: &[u8], index: usize) -> Option<u32> {
     let start = index.checked_mul(4)?;
     let field = bytes.get(start..start.checked_add(4)?)?;

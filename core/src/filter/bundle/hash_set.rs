@@ -145,6 +145,7 @@ impl HashSetShape {
     }
 
     /// The set over `bytes`, the buffer this shape was parsed from.
+    #[inline]
     pub(super) fn view<'a>(&self, bytes: &'a [u8]) -> HashedUrlSet<'a> {
         // `parse` checked the ranges against this buffer; an empty section is only a fallback.
         HashedUrlSet {

@@ -130,6 +130,7 @@ impl HostFilterShape {
     }
 
     /// The filter over `bytes`, the buffer this shape was parsed from.
+    #[inline]
     pub(super) fn view<'a>(&self, bytes: &'a [u8], key: &'a FingerprintKey) -> HostFilter<'a> {
         HostFilter {
             set: self.set.view(bytes, key),
@@ -158,6 +159,7 @@ impl<'a> HostFilter<'a> {
 
     /// Whether the list may hold an entry on the host suffix whose 56-bit fingerprint under
     /// [`Self::key`] is `fingerprint`. Never false for a host that carries an entry.
+    #[inline]
     pub(super) fn may_hold_fingerprint(&self, fingerprint: u64) -> bool {
         self.set.contains_fingerprint(fingerprint)
     }

@@ -112,6 +112,7 @@ impl ListBundle {
 
     /// The fingerprint of `host_suffix` under this bundle's key, to look up in each of its domain
     /// lists with [`BundleList::contains_probe`] without hashing the suffix once per list.
+    #[inline]
     pub fn probe<'a>(&'a self, host_suffix: &'a str) -> DomainProbe<'a> {
         DomainProbe {
             domain: host_suffix,
@@ -120,6 +121,7 @@ impl ListBundle {
         }
     }
 
+    #[inline]
     fn view<'a>(&'a self, entry: &'a ListEntry) -> BundleList<'a> {
         let body = match &entry.shape {
             ListShape::Domains(shape) => ListBody::Domains(shape.view(&self.bytes, &self.key)),
@@ -333,6 +335,7 @@ impl<'a> BundleList<'a> {
     /// Always false for a domain list.
     ///
     /// [`BundleBuilder::add_hashed_urls`]: super::BundleBuilder::add_hashed_urls
+    #[inline]
     pub fn may_hold_host(&self, probe: &DomainProbe<'_>) -> bool {
         match self.body {
             ListBody::Hashes(_, hosts) if std::ptr::eq(hosts.key(), probe.key) => {
