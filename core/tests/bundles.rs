@@ -236,6 +236,38 @@ fn every_truncation_is_refused_as_truncated() {
 }
 
 #[test]
+fn a_list_with_a_top_level_domain_covers_every_host_under_it_and_others_skip_single_labels() {
+    let key = key();
+    let mut builder = BundleBuilder::new(1, EXPIRES);
+    builder
+        .add_domains(
+            "whole-tlds",
+            ListKind::Category,
+            domains(&["tk", "localhost"]),
+        )
+        .unwrap();
+    builder
+        .add_domains("sites", ListKind::Category, domains(&["casino.example"]))
+        .unwrap();
+    let bundle = ListBundle::open(builder.sign(&key).unwrap(), &[key.public_key()], NOW).unwrap();
+    let hit = |list: &str, suffixes: &[&str]| {
+        let probes: Vec<_> = suffixes.iter().map(|suffix| bundle.probe(suffix)).collect();
+        bundle.list(list).unwrap().contains_any_probe(&probes)
+    };
+    assert!(hit("whole-tlds", &["a.b.tk", "b.tk", "tk"]));
+    assert!(hit("whole-tlds", &["localhost"]));
+    assert!(!hit(
+        "whole-tlds",
+        &["www.example.com", "example.com", "com"]
+    ));
+    assert!(hit(
+        "sites",
+        &["www.casino.example", "casino.example", "example"]
+    ));
+    assert!(!hit("sites", &["example"]));
+}
+
+#[test]
 fn a_signature_over_the_raw_bytes_instead_of_their_digest_is_refused() {
     let key = key();
     let mut bytes = small_bundle(&key, 1);

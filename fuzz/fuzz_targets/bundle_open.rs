@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use childsafe_core::crypto::{SIGNATURE_LEN, SigningKey};
 use childsafe_core::filter::ExpressionHash;
-use childsafe_core::filter::bundle::ListBundle;
+use childsafe_core::filter::bundle::{ListBundle, signed_message};
 use libfuzzer_sys::fuzz_target;
 
 const NOW: u64 = 1_800_000_000;
@@ -25,7 +25,7 @@ fuzz_target!(|bytes: &[u8]| {
     if bytes.len() > SIGNATURE_LEN {
         let body = &bytes[..bytes.len() - SIGNATURE_LEN];
         let mut signed = body.to_vec();
-        signed.extend_from_slice(&key.sign(body));
+        signed.extend_from_slice(&key.sign(&signed_message(body)));
         if let Ok(bundle) = ListBundle::open(signed, &trusted, NOW) {
             for list in bundle.lists() {
                 let _ = list.contains_domain("example.com");

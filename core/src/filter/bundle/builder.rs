@@ -1,7 +1,9 @@
 //! Building and signing a bundle, offline, from lists already read into memory.
 
 use super::domain_set::{self, FingerprintKey};
-use super::format::{self, HEADER_LEN, Header, LIST_RECORD_LEN, ListRecord, SECTIONS, SEED_LEN};
+use super::format::{
+    self, HEADER_LEN, HOLDS_SINGLE_LABELS, Header, LIST_RECORD_LEN, ListRecord, SECTIONS, SEED_LEN,
+};
 use super::{BundleError, ListKind, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS};
 use super::{hash_set, host_filter};
 use crate::crypto::{self, SIGNATURE_LEN, SigningKey};
@@ -197,15 +199,21 @@ impl BundleBuilder {
 type CompiledList = (ListRecord, String, [Vec<u8>; SECTIONS]);
 
 fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, BundleError> {
-    let (parameter, entries, sections) = match list.entries {
+    let (parameter, flags, entries, sections) = match list.entries {
         PendingEntries::Domains(domains) => {
             let fingerprints = domains
                 .iter()
                 .map(|domain| key.fingerprint(domain.as_bytes()))
                 .collect();
             let set = domain_set::encode(fingerprints)?;
+            let single_labels = domains.iter().any(|domain| !domain.contains('.'));
             (
                 set.bucket_bits,
+                if single_labels {
+                    HOLDS_SINGLE_LABELS
+                } else {
+                    0
+                },
                 set.entries,
                 [set.offsets, set.remainders, Vec::new(), Vec::new()],
             )
@@ -218,6 +226,7 @@ fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, Bund
             let set = hash_set::encode(entries.iter().map(|entry| entry.hash).collect());
             (
                 set.rice_parameter,
+                0,
                 set.entries,
                 [set.index, set.gaps, set.rests, host_filter::encode(hosts)?],
             )
@@ -240,6 +249,7 @@ fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, Bund
         // Names were checked to be at most MAX_NAME_BYTES (64) bytes when the list was added.
         name_len: list.name.len() as u8,
         parameter,
+        flags,
         // At most MAX_LIST_ENTRIES (2^23), checked above.
         entries: entries as u32,
         sections: [

@@ -92,7 +92,9 @@ const SIGNATURE_CONTEXT: &[u8] = b"childsafe list bundle signature v3\0";
 /// instructions on the phones' ARMv8 cores and on current x86-64 (about three times faster than
 /// SHA-512 here), so the phone hashes the bundle once with it and checks the signature over 32
 /// bytes. Forging a bundle then needs a SHA-256 collision or second preimage.
-pub(super) fn signed_message(signed: &[u8]) -> Vec<u8> {
+///
+/// Public so that a tool signing bundles elsewhere (an HSM, a fuzzer) signs the same message.
+pub fn signed_message(signed: &[u8]) -> Vec<u8> {
     let digest = crate::crypto::sha256_of_parts(&[signed]);
     [SIGNATURE_CONTEXT, &digest].concat()
 }
@@ -144,6 +146,11 @@ fn short(bytes: &[u8], magic: &[u8]) -> BundleError {
     }
 }
 
+/// List record flag: the domain list has an entry of a single label (a top-level domain such
+/// as `tk`, or a name without dots). Without it, lookups skip a URL's single-label suffixes,
+/// which no entry of the list can equal.
+pub(super) const HOLDS_SINGLE_LABELS: u8 = 1;
+
 /// The fixed part of one list record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct ListRecord {
@@ -151,6 +158,8 @@ pub(super) struct ListRecord {
     pub(super) name_len: u8,
     /// Bucket bits for domain lists, the Rice parameter for hashed URL lists.
     pub(super) parameter: u8,
+    /// [`HOLDS_SINGLE_LABELS`] or 0; always 0 for a hashed URL list.
+    pub(super) flags: u8,
     pub(super) entries: u32,
     /// Lengths of sections A to D, which follow the name in that order.
     pub(super) sections: [u32; SECTIONS],
@@ -161,7 +170,7 @@ impl ListRecord {
         out.push(kind_code(self.kind));
         out.push(self.name_len);
         out.push(self.parameter);
-        out.push(0);
+        out.push(self.flags);
         out.extend_from_slice(&self.entries.to_le_bytes());
         for length in self.sections {
             out.extend_from_slice(&length.to_le_bytes());
@@ -177,10 +186,9 @@ impl ListRecord {
         };
         let name_len = reader.u8()?;
         let parameter = reader.u8()?;
-        if reader.u8()? != 0 {
-            return Err(BundleError::Malformed(
-                "a list record's reserved byte is set",
-            ));
+        let flags = reader.u8()?;
+        if flags & !HOLDS_SINGLE_LABELS != 0 || (!kind.holds_domains() && flags != 0) {
+            return Err(BundleError::Malformed("a list record has unknown flags"));
         }
         let entries = reader.u32()?;
         let sections = [reader.u32()?, reader.u32()?, reader.u32()?, reader.u32()?];
@@ -194,6 +202,7 @@ impl ListRecord {
             kind,
             name_len,
             parameter,
+            flags,
             entries,
             sections,
         })
@@ -363,6 +372,7 @@ mod tests {
             kind: ListKind::HashedUrls,
             name_len: 5,
             parameter: 17,
+            flags: 0,
             entries: 1000,
             sections: [1, 2, 3, 4],
         };
@@ -370,8 +380,17 @@ mod tests {
         record.write_to(&mut bytes);
         assert_eq!(bytes.len(), LIST_RECORD_LEN);
         assert_eq!(ListRecord::parse(&mut Reader::new(&bytes)).unwrap(), record);
-        bytes[0] = 9;
-        assert!(ListRecord::parse(&mut Reader::new(&bytes)).is_err());
+        let mut unknown_kind = bytes.clone();
+        unknown_kind[0] = 9;
+        assert!(ListRecord::parse(&mut Reader::new(&unknown_kind)).is_err());
+        // Only a domain list may hold single labels, and no other flag exists.
+        let mut flagged = bytes.clone();
+        flagged[3] = HOLDS_SINGLE_LABELS;
+        assert!(ListRecord::parse(&mut Reader::new(&flagged)).is_err());
+        flagged[0] = 1;
+        assert!(ListRecord::parse(&mut Reader::new(&flagged)).is_ok());
+        flagged[3] = 2;
+        assert!(ListRecord::parse(&mut Reader::new(&flagged)).is_err());
     }
 
     #[test]

@@ -38,7 +38,8 @@
 //!   0  kind             u8  1 category, 2 allow, 3 hashed URLs
 //!   1  name length      u8  1..=MAX_NAME_BYTES
 //!   2  parameter        u8  bucket bits (domain lists) or Rice parameter (hashed URLs)
-//!   3  reserved         u8  0
+//!   3  flags            u8  1 = a domain list with a single-label entry (so lookups try
+//!                           a URL's top-level domain too), else 0
 //!   4  entry count      u32
 //!   8  section A length u32 bucket offsets / prefix block index
 //!  12  section B length u32 fingerprint remainders / Rice-coded prefix deltas
@@ -63,7 +64,9 @@ mod rice;
 pub use active::ActiveBundle;
 pub use builder::BundleBuilder;
 pub use error::BundleError;
-pub use format::{FORMAT_VERSION, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS, MAX_NAME_BYTES};
+pub use format::{
+    FORMAT_VERSION, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS, MAX_NAME_BYTES, signed_message,
+};
 pub use open::{BundleList, DomainProbe, ListBundle};
 
 /// What a list in a bundle holds, and so how the filter uses a hit in it.

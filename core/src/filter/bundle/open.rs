@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::domain_set::{BATCH, DomainSet, DomainSetShape, FingerprintKey};
-use super::format::{self, Header, ListRecord, MAX_LISTS, Reader};
+use super::format::{self, HOLDS_SINGLE_LABELS, Header, ListRecord, MAX_LISTS, Reader};
 use super::hash_set::{HashSetShape, HashedUrlSet};
 use super::host_filter::{HostFilter, HostFilterShape};
 use super::{BundleError, ListKind};
@@ -24,6 +24,8 @@ pub struct ListBundle {
 struct ListEntry {
     name: String,
     kind: ListKind,
+    /// Whether the domain list has a single-label entry (see [`DomainProbe`]).
+    holds_single_labels: bool,
     shape: ListShape,
 }
 
@@ -118,6 +120,7 @@ impl ListBundle {
             domain: host_suffix,
             key: &self.key,
             fingerprint: self.key.fingerprint(host_suffix.as_bytes()),
+            single_label: !host_suffix.contains('.'),
         }
     }
 
@@ -132,6 +135,7 @@ impl ListBundle {
         BundleList {
             name: &entry.name,
             kind: entry.kind,
+            holds_single_labels: entry.holds_single_labels,
             body,
         }
     }
@@ -202,6 +206,7 @@ fn parse_lists(
         lists.push(ListEntry {
             name,
             kind: record.kind,
+            holds_single_labels: record.flags & HOLDS_SINGLE_LABELS != 0,
             shape,
         });
     }
@@ -219,6 +224,9 @@ pub struct DomainProbe<'a> {
     domain: &'a str,
     key: &'a FingerprintKey,
     fingerprint: u64,
+    /// Whether the suffix is a single label (`com`, `localhost`): only a list with a
+    /// single-label entry can hold it.
+    single_label: bool,
 }
 
 impl<'a> DomainProbe<'a> {
@@ -240,6 +248,7 @@ impl fmt::Debug for DomainProbe<'_> {
 pub struct BundleList<'a> {
     name: &'a str,
     kind: ListKind,
+    holds_single_labels: bool,
     body: ListBody<'a>,
 }
 
@@ -309,6 +318,11 @@ impl<'a> BundleList<'a> {
         };
         let mut fingerprints = [0u64; BATCH];
         let mut count = 0;
+        // A list without single-label entries cannot hold a single-label suffix (`com` of
+        // `www.example.com`): skipping it spares a lookup, usually a memory read, per URL.
+        let probes = probes
+            .into_iter()
+            .filter(|probe| self.holds_single_labels || !probe.single_label);
         for probe in probes {
             if !std::ptr::eq(set.key(), probe.key) {
                 if self.contains_probe(probe) {
