@@ -556,15 +556,24 @@ mod tests {
         (bytes, shape)
     }
 
-    #[test]
-    fn finds_exactly_its_members() {
-        let key = FingerprintKey::from_seed(&[1; SEED_LEN]);
-        let members: Vec<String> = (0..5000).map(|i| format!("site{i}.example")).collect();
+    /// `count` made-up domains, and the set of them under a key made from `seed`.
+    fn made_up_set(
+        seed: u8,
+        count: usize,
+    ) -> (Vec<String>, FingerprintKey, Vec<u8>, DomainSetShape) {
+        let key = FingerprintKey::from_seed(&[seed; SEED_LEN]);
+        let members: Vec<String> = (0..count).map(|i| format!("site{i}.example")).collect();
         let refs: Vec<&str> = members.iter().map(String::as_str).collect();
         let (bytes, shape) = set_of(&refs, &key);
+        (members, key, bytes, shape)
+    }
+
+    #[test]
+    fn finds_exactly_its_members() {
+        let (members, key, bytes, shape) = made_up_set(1, 5000);
         let set = shape.view(&bytes, &key);
         assert_eq!(set.len(), 5000);
-        assert!(refs.iter().all(|domain| set.contains(domain)));
+        assert!(members.iter().all(|domain| set.contains(domain)));
         assert!((5000..10_000).all(|i| !set.contains(&format!("site{i}.example"))));
     }
 
@@ -611,10 +620,7 @@ mod tests {
 
     #[test]
     fn offsets_in_many_groups_find_every_member_and_must_restart_at_each_group() {
-        let key = FingerprintKey::from_seed(&[7; SEED_LEN]);
-        let members: Vec<String> = (0..40_000).map(|i| format!("d{i}.example")).collect();
-        let refs: Vec<&str> = members.iter().map(String::as_str).collect();
-        let (bytes, shape) = set_of(&refs, &key);
+        let (members, key, bytes, shape) = made_up_set(7, 40_000);
         assert!(shape.bucket_bits >= 10, "{}", shape.bucket_bits);
         let set = shape.view(&bytes, &key);
         assert!(members.iter().all(|member| set.contains(member)));
