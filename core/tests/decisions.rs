@@ -318,6 +318,11 @@ fn dns_over_https_endpoints_are_a_blockable_category() {
         "https://dns.google/dns-query?dns=AAAB",
         "https://cloudflare-dns.com/dns-query",
         "https://doh.some-resolver.example/dns-query",
+        // The built-in resolvers, on any path and under any subdomain.
+        "https://dns.google/resolve?name=example.com",
+        "https://1dot1dot1dot1.cloudflare-dns.com/",
+        "https://abc123.dns.nextdns.io/",
+        "https://DOH.MULLVAD.NET./",
     ] {
         assert_blocked(
             &fixture,
@@ -326,6 +331,13 @@ fn dns_over_https_endpoints_are_a_blockable_category() {
             DecisionReason::BlockedCategory,
             Some("doh"),
         );
+    }
+    for url in [
+        "https://dns.google.example/",
+        "https://notcloudflare-dns.com/",
+        "https://example.com/dns-query-help",
+    ] {
+        assert_allowed(&fixture, url, &policy);
     }
 }
 

@@ -24,7 +24,7 @@
 use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
 use super::policy::{FilterPolicy, builtin_category};
-use super::safesearch::{SafeSearchOutcome, SiteLabels};
+use super::safesearch::{HostRule, SafeSearchOutcome, SiteLabels};
 use super::{
     CanonicalUrl, ExpressionHash, HostKind, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES,
     MAX_PATH_PREFIXES,
@@ -66,6 +66,12 @@ const DOH_RESOLVERS: &[&str] = &[
     "doh.libredns.gr",
     "dns0.eu",
 ];
+
+/// The built-in DNS-over-HTTPS resolvers and every host under them.
+const DOH_RESOLVER_HOSTS: HostRule = HostRule::Domains(DOH_RESOLVERS);
+
+/// The site labels of [`DOH_RESOLVER_HOSTS`], which turn nearly every other host away at once.
+static DOH_SITES: LazyLock<SiteLabels> = LazyLock::new(|| SiteLabels::of([&DOH_RESOLVER_HOSTS]));
 
 /// The RFC 8484 default path of a DNS-over-HTTPS endpoint.
 const DOH_PATH: &str = "/dns-query";
@@ -537,25 +543,26 @@ fn builtin_category_of(
     search: &SafeSearchOutcome,
     policy: &FilterPolicy,
 ) -> Option<&'static str> {
-    // Each category is asked about in the cheaper order: whether the URL is an IP literal or an
-    // unsafe search is known already, whether the policy blocks a category takes a lookup, and
-    // whether a host is a DNS-over-HTTPS resolver takes many comparisons.
+    // Whether the URL falls in a category is asked first: it takes a comparison or two, where
+    // asking the policy takes a lookup, and nearly every URL falls in none.
     let blocks = |category| policy.blocks(category);
     if url.host_kind() != HostKind::Domain && blocks(builtin_category::IP_LITERAL) {
         return Some(builtin_category::IP_LITERAL);
     }
-    let doh = || {
-        url.path() == DOH_PATH
-            || HostSuffixes::of(url)
-                .iter()
-                .any(|suffix| DOH_RESOLVERS.contains(&suffix))
-    };
-    if blocks(builtin_category::DOH) && doh() {
+    if is_doh_endpoint(url) && blocks(builtin_category::DOH) {
         return Some(builtin_category::DOH);
     }
     let unsafe_search = matches!(search, SafeSearchOutcome::CannotBeForcedSafe { .. });
     (unsafe_search && blocks(builtin_category::UNSAFE_SEARCH))
         .then_some(builtin_category::UNSAFE_SEARCH)
+}
+
+/// Whether `url` is a DNS-over-HTTPS endpoint: at the RFC 8484 path, or on a built-in resolver.
+fn is_doh_endpoint(url: &CanonicalUrl) -> bool {
+    url.path() == DOH_PATH
+        || (url.host_kind() == HostKind::Domain
+            && DOH_SITES.may_cover(url.host())
+            && DOH_RESOLVER_HOSTS.matches(url.host()))
 }
 
 /// Whether a host rule (a canonical host) covers `host`: the same host, or for domains a parent
