@@ -291,15 +291,14 @@ const LONGEST_WEB_SCHEME: usize = 5;
 /// with one table lookup and one comparison each.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Plain {
-    /// Printable ASCII with no meaning to the scans below.
+    /// Printable ASCII with no meaning to the scans below: what a host's scan passes over.
     Ordinary,
     /// `A` to `Z`: ordinary, but a host that has one must be lowercased.
     Uppercase,
-    /// The last class a host passes over.
     Dot,
     /// `@`, `:`, `[` and `]`: userinfo, a port or an IP literal in a host, ordinary in a path.
+    /// The last class a path's scan passes over.
     HostMark,
-    /// The last class a path passes over.
     Slash,
     Question,
     Hash,
@@ -343,15 +342,21 @@ fn plain(byte: u8) -> Plain {
 fn plain_domain_len(after_slashes: &[u8]) -> Option<(usize, bool)> {
     let mut previous_dot = true;
     let mut last_label = 0;
+    let mut uppercase = false;
     let mut index = 0;
     let len = loop {
-        let letters = ordinary_run(&after_slashes[index..], Plain::Uppercase);
+        let letters = ordinary_run(&after_slashes[index..], Plain::Ordinary);
         if letters > 0 {
             previous_dot = false;
             index += letters;
         }
         match after_slashes.get(index).map(|&byte| plain(byte)) {
             None | Some(Plain::Slash | Plain::Question | Plain::Hash) => break index,
+            Some(Plain::Uppercase) => {
+                uppercase = true;
+                previous_dot = false;
+                index += 1;
+            }
             Some(Plain::Dot) if !previous_dot => {
                 previous_dot = true;
                 index += 1;
@@ -363,7 +368,6 @@ fn plain_domain_len(after_slashes: &[u8]) -> Option<(usize, bool)> {
     let numeric = after_slashes
         .get(last_label)
         .is_some_and(u8::is_ascii_digit);
-    let uppercase = after_slashes[..len].iter().any(u8::is_ascii_uppercase);
     (len > 0 && !previous_dot && !numeric).then_some((len, uppercase))
 }
 

@@ -225,7 +225,11 @@ pub(super) struct DomainSetShape {
     fingerprint_bits: u32,
     bucket_bits: u32,
     entries: usize,
-    offsets: Range<usize>,
+    /// Bytes per remainder.
+    width: usize,
+    /// The two parts of section A, the bucket offset table.
+    group_starts: Range<usize>,
+    bucket_offsets: Range<usize>,
     remainders: Range<usize>,
 }
 
@@ -301,13 +305,22 @@ impl DomainSetShape {
                 "a domain list's bucket offsets do not end at its entry count",
             ));
         }
+        let groups_end = offsets.start + table.group_starts.len();
         Ok(Self {
             fingerprint_bits,
             bucket_bits,
             entries,
-            offsets,
+            width: remainder_width(fingerprint_bits, bucket_bits),
+            group_starts: offsets.start..groups_end,
+            bucket_offsets: groups_end..offsets.end,
             remainders,
         })
+    }
+
+    /// Where section A lies.
+    #[cfg(test)]
+    fn offsets(&self) -> Range<usize> {
+        self.group_starts.start..self.bucket_offsets.end
     }
 
     /// The set over `bytes`, the buffer this shape was parsed from.
@@ -319,14 +332,12 @@ impl DomainSetShape {
             fingerprint_bits: self.fingerprint_bits,
             bucket_bits: self.bucket_bits,
             entries: self.entries,
-            width: remainder_width(self.fingerprint_bits, self.bucket_bits),
-            remainder_mask: (1u64
-                << (8 * remainder_width(self.fingerprint_bits, self.bucket_bits)))
-                - 1,
-            offsets: OffsetTable::over(
-                bytes.get(self.offsets.clone()).unwrap_or_default(),
-                self.bucket_bits,
-            ),
+            width: self.width,
+            remainder_mask: (1u64 << (8 * self.width)) - 1,
+            offsets: OffsetTable {
+                group_starts: bytes.get(self.group_starts.clone()).unwrap_or_default(),
+                offsets: bytes.get(self.bucket_offsets.clone()).unwrap_or_default(),
+            },
             remainders: bytes.get(self.remainders.clone()).unwrap_or_default(),
         }
     }
@@ -627,13 +638,13 @@ mod tests {
         assert!((0..10_000).all(|i| !set.contains(&format!("other{i}.example"))));
 
         let groups = ((1usize << shape.bucket_bits) + 1).div_ceil(GROUP_BUCKETS);
-        let offsets_at = shape.offsets.start + groups * GROUP_START_BYTES;
+        let offsets_at = shape.offsets().start + groups * GROUP_START_BYTES;
         let reparse = |damaged: &[u8]| {
             DomainSetShape::parse(
                 damaged,
                 shape.bucket_bits as u8,
                 shape.entries as u32,
-                shape.offsets.clone(),
+                shape.offsets(),
                 shape.remainders.clone(),
             )
         };
@@ -649,7 +660,7 @@ mod tests {
         assert!(reparse(&decreasing).is_err());
         // A group start past the entries.
         let mut past_the_end = bytes.clone();
-        past_the_end[shape.offsets.start + GROUP_START_BYTES + 3] = 0xFF;
+        past_the_end[shape.offsets().start + GROUP_START_BYTES + 3] = 0xFF;
         assert!(reparse(&past_the_end).is_err());
     }
 
@@ -667,7 +678,7 @@ mod tests {
     fn inconsistent_sections_are_refused() {
         let key = FingerprintKey::from_seed(&[3; SEED_LEN]);
         let (bytes, shape) = set_of(&["a.example", "b.example", "c.example"], &key);
-        let offsets = shape.offsets.clone();
+        let offsets = shape.offsets();
         let remainders = shape.remainders.clone();
         let bits = shape.bucket_bits as u8;
         assert!(
