@@ -70,9 +70,6 @@ const DOH_RESOLVERS: &[&str] = &[
 /// The built-in DNS-over-HTTPS resolvers and every host under them.
 const DOH_RESOLVER_HOSTS: HostRule = HostRule::Domains(DOH_RESOLVERS);
 
-/// The site labels of [`DOH_RESOLVER_HOSTS`], which turn nearly every other host away at once.
-static DOH_SITES: LazyLock<SiteLabels> = LazyLock::new(|| SiteLabels::of([&DOH_RESOLVER_HOSTS]));
-
 /// The RFC 8484 default path of a DNS-over-HTTPS endpoint.
 const DOH_PATH: &str = "/dns-query";
 
@@ -376,7 +373,7 @@ impl Judge<'_> {
         };
         let ruling = match parent_allowed {
             Some(reason) => Ruling::allow(reason),
-            None => match self.lists_and_categories(url, &probes, &search) {
+            None => match self.lists_and_categories(url, &probes, &search, special) {
                 Some(ruling) if ruling.verdict == Verdict::Block => return ruling.decision(),
                 Some(ruling) => ruling,
                 None => Ruling::allow(DecisionReason::NoRuleApplies),
@@ -401,12 +398,13 @@ impl Judge<'_> {
     }
 
     /// Rules 5 to 7: allowlist-only mode, allowlists, blocked categories. `None` when no list or
-    /// category has anything to say.
+    /// category has anything to say. `special` is what [`may_be_rewritten_or_carry`] said of `url`.
     fn lists_and_categories(
         &self,
         url: &CanonicalUrl,
         probes: &HostProbes<'_>,
         search: &SafeSearchOutcome,
+        special: bool,
     ) -> Option<Ruling<'_>> {
         if let Some(list) = first_hit(self.allowlists(), probes) {
             return Some(Ruling::allow(DecisionReason::Allowlisted).by(list));
@@ -417,7 +415,7 @@ impl Judge<'_> {
         if let Some(list) = first_hit(self.blocked_category_lists(), probes) {
             return Some(Ruling::block(DecisionReason::BlockedCategory).by(list));
         }
-        let builtin = builtin_category_of(url, search, self.policy)?;
+        let builtin = builtin_category_of(url, search, special, self.policy)?;
         Some(Ruling::block(DecisionReason::BlockedCategory).by(builtin))
     }
 
@@ -480,18 +478,25 @@ fn first_hit<'a>(
         .map(|list| list.name())
 }
 
-/// Whether SafeSearch, restricted mode or a proxy rule can have anything to say about `url`:
-/// false for nearly every URL, which then skips all three. It errs only towards true: each of
-/// those rules needs a host with the site label of one of its tables, or (for proxies that run
-/// on any host and for generic proxy parameters) a sign of its own in the URL.
+/// Whether SafeSearch, restricted mode, a proxy rule or the built-in DoH resolvers can have
+/// anything to say about `url`: false for nearly every URL, which then skips them all. It errs
+/// only towards true: each of those rules needs a host with the site label of one of its tables,
+/// or (for proxies that run on any host and for generic proxy parameters) a sign of its own in
+/// the URL.
 fn may_be_rewritten_or_carry(url: &CanonicalUrl) -> bool {
     (url.host_kind() == HostKind::Domain && SPECIAL_SITES.may_cover(url.host()))
         || proxies::may_carry_on_any_host(url)
 }
 
-/// The site labels of every host a SafeSearch, restricted-mode or proxy rule names.
-static SPECIAL_SITES: LazyLock<SiteLabels> =
-    LazyLock::new(|| SiteLabels::of(safesearch::host_rules().chain(proxies::named_host_rules())));
+/// The site labels of every host a SafeSearch, restricted-mode, proxy or DoH rule names.
+static SPECIAL_SITES: LazyLock<SiteLabels> = LazyLock::new(|| {
+    let doh = std::iter::once(&DOH_RESOLVER_HOSTS);
+    SiteLabels::of(
+        safesearch::host_rules()
+            .chain(proxies::named_host_rules())
+            .chain(doh),
+    )
+});
 
 /// Rule 9: applies the SafeSearch outcome (already computed for `url`) to `outcome`. `raw` is the
 /// URL as the browser would send it, when it is the one being loaded.
@@ -541,6 +546,7 @@ fn enforce_safe_search(
 fn builtin_category_of(
     url: &CanonicalUrl,
     search: &SafeSearchOutcome,
+    special: bool,
     policy: &FilterPolicy,
 ) -> Option<&'static str> {
     // Whether the URL falls in a category is asked first: it takes a comparison or two, where
@@ -549,7 +555,7 @@ fn builtin_category_of(
     if url.host_kind() != HostKind::Domain && blocks(builtin_category::IP_LITERAL) {
         return Some(builtin_category::IP_LITERAL);
     }
-    if is_doh_endpoint(url) && blocks(builtin_category::DOH) {
+    if is_doh_endpoint(url, special) && blocks(builtin_category::DOH) {
         return Some(builtin_category::DOH);
     }
     let unsafe_search = matches!(search, SafeSearchOutcome::CannotBeForcedSafe { .. });
@@ -558,10 +564,11 @@ fn builtin_category_of(
 }
 
 /// Whether `url` is a DNS-over-HTTPS endpoint: at the RFC 8484 path, or on a built-in resolver.
-fn is_doh_endpoint(url: &CanonicalUrl) -> bool {
+/// `special` is what [`may_be_rewritten_or_carry`] said of it: no resolver is turned away there.
+fn is_doh_endpoint(url: &CanonicalUrl, special: bool) -> bool {
     url.path() == DOH_PATH
-        || (url.host_kind() == HostKind::Domain
-            && DOH_SITES.may_cover(url.host())
+        || (special
+            && url.host_kind() == HostKind::Domain
             && DOH_RESOLVER_HOSTS.matches(url.host()))
 }
 

@@ -475,29 +475,40 @@ impl<'a> DomainSet<'a> {
         }
     }
 
-    /// Binary search of one bucket for its wanted remainder.
+    /// Looks for the wanted remainder in one bucket, starting where it would be.
+    ///
+    /// Keyed fingerprints are uniform, so a remainder's place among the bucket's sorted entries
+    /// is close to its value's share of the remainder range: for a bucket of `n` entries the
+    /// guess is off by about `sqrt(n) / 2` places, one or two for the buckets of a large list.
+    /// The scan then walks from the guess towards the value and stops as soon as it passes it.
     #[inline]
     fn search(&self, span: Span) -> bool {
         let width = self.width;
-        if span.end > self.remainders.len() {
+        if span.end > self.remainders.len() || span.end <= span.start {
             return false;
         }
-        // A lower bound without branches on the data: the remainders are random, so a branch
-        // on each comparison would be mispredicted half the time. Remainders are read from the
-        // whole list rather than the bucket, so that nearly every read is one 8-byte load.
-        let (mut base, mut size) = (span.start, (span.end - span.start) / width);
-        if size == 0 {
-            return false;
-        }
-        while size > 1 {
-            let half = size / 2;
-            let middle = base + half * width;
-            if self.remainder_at(middle) <= span.wanted {
-                base = middle;
+        let count = (span.end - span.start) / width;
+        let remainder_bits = self.fingerprint_bits - self.bucket_bits;
+        // `wanted` has `remainder_bits` bits, so the guess is below `count`.
+        let guess = ((u128::from(span.wanted) * count as u128) >> remainder_bits) as usize;
+        let mut at = span.start + guess * width;
+        let found = self.remainder_at(at);
+        if found < span.wanted {
+            loop {
+                at += width;
+                if at >= span.end {
+                    return false;
+                }
+                let next = self.remainder_at(at);
+                if next >= span.wanted {
+                    return next == span.wanted;
+                }
             }
-            size -= half;
         }
-        self.remainder_at(base) == span.wanted
+        while at > span.start && self.remainder_at(at) > span.wanted {
+            at -= width;
+        }
+        self.remainder_at(at) == span.wanted
     }
 
     /// The remainder starting at byte `offset` of the remainders.
