@@ -559,57 +559,46 @@ impl Backend {
         version: u64,
         expires_at: u64,
     ) -> anyhow::Result<String> {
-        let response = self
+        let request = self
             .http
             .put(format!("{}/v1/operator/bundles/lists", self.url))
-            .bearer_auth(OPERATOR_TOKEN)
             .header("x-bundle-version", version.to_string())
             .header("x-bundle-expires-at", expires_at.to_string())
-            .body(bundle.to_vec())
-            .send()
-            .await?;
-        let status = response.status();
-        ensure!(
-            status.is_success(),
-            "the bundle upload was refused: {status}"
-        );
+            .body(bundle.to_vec());
+        let response = Self::as_operator(request, "the bundle upload").await?;
         let info: serde_json::Value = response.json().await?;
         Ok(info["etag"].as_str().unwrap_or_default().to_owned())
     }
 
     /// The hotline queue as a hotline reads it.
     async fn hotline_queue(&self) -> anyhow::Result<HotlineQueue> {
-        let response = self
+        let request = self
             .http
-            .get(format!("{}/v1/operator/hotline-queue", self.url))
-            .bearer_auth(OPERATOR_TOKEN)
-            .send()
-            .await?;
-        let status = response.status();
-        ensure!(
-            status.is_success(),
-            "the hotline queue was refused: {status}"
-        );
+            .get(format!("{}/v1/operator/hotline-queue", self.url));
+        let response = Self::as_operator(request, "the hotline queue").await?;
         Ok(response.json().await?)
     }
 
     /// Records that the hotline took a report.
     async fn mark_forwarded(&self, report_id: &str) -> anyhow::Result<()> {
-        let response = self
-            .http
-            .post(format!(
-                "{}/v1/operator/hotline-queue/{report_id}/forwarded",
-                self.url
-            ))
-            .bearer_auth(OPERATOR_TOKEN)
-            .send()
-            .await?;
-        let status = response.status();
-        ensure!(
-            status.is_success(),
-            "marking forwarded was refused: {status}"
-        );
+        let request = self.http.post(format!(
+            "{}/v1/operator/hotline-queue/{report_id}/forwarded",
+            self.url
+        ));
+        Self::as_operator(request, "marking forwarded").await?;
         Ok(())
+    }
+
+    /// Sends `request` with the operator's token; the response, or an error saying `what` was
+    /// refused.
+    async fn as_operator(
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> anyhow::Result<reqwest::Response> {
+        let response = request.bearer_auth(OPERATOR_TOKEN).send().await?;
+        let status = response.status();
+        ensure!(status.is_success(), "{what} was refused: {status}");
+        Ok(response)
     }
 }
 
