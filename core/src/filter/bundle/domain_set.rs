@@ -210,8 +210,12 @@ pub(super) fn offsets_len(bucket_bits: u8) -> Option<usize> {
 
 /// Bytes of the bucket offset table for `bucket_bits` (at most [`MAX_BUCKET_BITS`]).
 fn offset_table_len(bucket_bits: u32) -> usize {
-    let offsets = (1usize << bucket_bits) + 1;
-    offsets.div_ceil(GROUP_BUCKETS) * GROUP_START_BYTES + offsets * OFFSET_BYTES
+    group_starts_len(bucket_bits) + ((1usize << bucket_bits) + 1) * OFFSET_BYTES
+}
+
+/// Bytes of the group starts that begin the offset table for `bucket_bits`.
+fn group_starts_len(bucket_bits: u32) -> usize {
+    ((1usize << bucket_bits) + 1).div_ceil(GROUP_BUCKETS) * GROUP_START_BYTES
 }
 
 /// Bytes kept per entry once `bucket_bits` of its fingerprint are implied by its bucket.
@@ -354,9 +358,8 @@ impl<'a> OffsetTable<'a> {
     /// The table in `section`, for `bucket_bits`; a section of the wrong length gives a table
     /// whose reads fail (parsing checks the length first).
     fn over(section: &'a [u8], bucket_bits: u32) -> Self {
-        let groups = ((1usize << bucket_bits) + 1).div_ceil(GROUP_BUCKETS);
         let (group_starts, offsets) =
-            section.split_at(section.len().min(groups * GROUP_START_BYTES));
+            section.split_at(section.len().min(group_starts_len(bucket_bits)));
         Self {
             group_starts,
             offsets,
@@ -648,8 +651,7 @@ mod tests {
         assert!(members.iter().all(|member| set.contains(member)));
         assert!((0..10_000).all(|i| !set.contains(&format!("other{i}.example"))));
 
-        let groups = ((1usize << shape.bucket_bits) + 1).div_ceil(GROUP_BUCKETS);
-        let offsets_at = shape.offsets().start + groups * GROUP_START_BYTES;
+        let offsets_at = shape.bucket_offsets.start;
         let reparse = |damaged: &[u8]| {
             DomainSetShape::parse(
                 damaged,
