@@ -87,7 +87,7 @@ pub(crate) fn may_carry_on_any_host(url: &CanonicalUrl) -> bool {
         .filter(|proxy| matches!(proxy.hosts, HostRule::Any));
     on_any_host.any(|proxy| match proxy.carrier {
         Carrier::TranslateGoogHost => url.host().ends_with(TRANSLATE_GOOG_SUFFIX),
-        _ => proxy.paths.is_empty() || proxy.paths.contains(&url.path()),
+        _ => proxy.serves_path(url.path()),
     }) || url.query().is_some_and(holds_scheme_separator)
 }
 
@@ -108,6 +108,13 @@ struct Proxy {
     /// The paths at which the service carries a URL; empty for every path.
     paths: &'static [&'static str],
     carrier: Carrier,
+}
+
+impl Proxy {
+    /// Whether the service carries a URL at `path`.
+    fn serves_path(&self, path: &str) -> bool {
+        self.paths.is_empty() || self.paths.contains(&path)
+    }
 }
 
 /// Where in a proxy URL the carried URL is.
@@ -209,7 +216,7 @@ fn directly_carried(url: &CanonicalUrl) -> Vec<CanonicalUrl> {
     if url.host_kind() == HostKind::Domain {
         let named_site = PROXY_SITES.may_cover(url.host());
         for proxy in PROXIES {
-            let at_path = proxy.paths.is_empty() || proxy.paths.contains(&url.path());
+            let at_path = proxy.serves_path(url.path());
             let may_match = named_site || matches!(proxy.hosts, HostRule::Any);
             if at_path && may_match && proxy.hosts.matches(url.host()) {
                 carried.extend(carried_by(proxy.carrier, url));
