@@ -281,8 +281,9 @@ impl AsRef<str> for CanonicalUrl {
     }
 }
 
-/// Schemes [`CanonicalUrl::parse_plain`] takes: those of the web, whose URLs always name a host.
-const WEB_SCHEMES: [&str; 4] = ["http", "https", "ws", "wss"];
+/// Schemes that are loaded over the network and so can be checked: those of the web, whose URLs
+/// always name a host, and the only ones [`CanonicalUrl::parse_plain`] takes.
+pub(crate) const WEB_SCHEMES: [&str; 4] = ["http", "https", "ws", "wss"];
 /// The length of the longest of [`WEB_SCHEMES`].
 const LONGEST_WEB_SCHEME: usize = 5;
 
@@ -336,9 +337,9 @@ fn plain(byte: u8) -> Plain {
 
 /// The length of the plain domain `after_slashes` starts with, ending at `/`, `?`, `#` or the
 /// end, and whether it has an uppercase letter; `None` unless the general path would only
-/// lowercase it: printable ASCII without `%`,
-/// `\`, userinfo, port or brackets, no leading, trailing or doubled dot, and a last label that
-/// does not start with a digit, so that no IPv4 form can hide in it.
+/// lowercase it: printable ASCII without `%`, `\`, userinfo, port or brackets, no leading,
+/// trailing or doubled dot, and a last label that does not start with a digit, so that no IPv4
+/// form can hide in it.
 fn plain_domain_len(after_slashes: &[u8]) -> Option<(usize, bool)> {
     let mut previous_dot = true;
     let mut last_label = 0;

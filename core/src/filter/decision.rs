@@ -23,22 +23,20 @@
 
 use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
+use super::canonical::WEB_SCHEMES;
 use super::policy::{FilterPolicy, builtin_category};
 use super::safesearch::{HostRule, SafeSearchOutcome, SiteLabels};
 use super::{
     CanonicalUrl, ExpressionHash, HostKind, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES,
     MAX_PATH_PREFIXES,
 };
-use super::{proxies, safesearch};
+use super::{expressions, proxies, safesearch};
 use crate::crypto::PublicKey;
 use std::sync::LazyLock;
 
 /// How deep `blob:` / `view-source:` wrappers and proxies carrying proxies are followed. Deeper
 /// nesting has no use but hiding, so it is blocked.
 pub const MAX_WRAPPING_DEPTH: usize = 4;
-
-/// Schemes that are loaded over the network and so can be checked.
-const WEB_SCHEMES: [&str; 4] = ["http", "https", "ws", "wss"];
 
 /// Well-known public DNS-over-HTTPS resolvers (the built-in part of the `doh` category).
 const DOH_RESOLVERS: &[&str] = &[
@@ -647,12 +645,11 @@ impl<'a> HostProbes<'a> {
     }
 
     /// The probes of the host suffixes lookup expressions are made of, in their order: the
-    /// exact host, then the parents of five to two labels (see `expressions`).
+    /// exact host, then the parents [`expressions::is_lookup_parent`] names.
     fn lookup_probes(&self) -> impl Iterator<Item = &DomainProbe<'a>> {
         let labels = self.len;
         self.iter().enumerate().filter_map(move |(index, probe)| {
-            let suffix_labels = labels - index;
-            (index == 0 || (2..=MAX_HOST_SUFFIXES).contains(&suffix_labels)).then_some(probe)
+            (index == 0 || expressions::is_lookup_parent(labels - index)).then_some(probe)
         })
     }
 }

@@ -166,20 +166,28 @@ impl<'a> Iterator for LookupExpressions<'a> {
 
 impl ExactSizeIterator for LookupExpressions<'_> {}
 
-/// The exact host, then the parent domains made of the last 5, 4, 3 and 2 labels. An IP address
-/// has no parents, and a top-level domain alone is never tried.
+/// Whether the parent domain of a host made of its last `labels` labels is a lookup host suffix:
+/// those of 5, 4, 3 and 2 labels are; a top-level domain alone never is.
+pub(crate) fn is_lookup_parent(labels: usize) -> bool {
+    (2..=MAX_HOST_SUFFIXES).contains(&labels)
+}
+
+/// The exact host, then the parent domains [`is_lookup_parent`] names. An IP address has no
+/// parents.
 fn host_suffixes(host: &str, kind: HostKind) -> ([&str; MAX_HOST_SUFFIXES], usize) {
     let mut suffixes = [host; MAX_HOST_SUFFIXES];
     let mut count = 1;
     if kind == HostKind::Domain {
         // Walking the dots from the right, the suffix after the m-th dot has m labels. The
-        // first (the top-level domain alone) is skipped; the next four are the parents, found
-        // shortest first and tried longest first.
+        // parents are found shortest first and tried longest first.
         let mut parents = [""; MAX_HOST_SUFFIXES - 1];
         let mut parent_count = 0;
-        for (dot, _) in host.rmatch_indices('.').skip(1).take(MAX_HOST_SUFFIXES - 1) {
-            parents[parent_count] = &host[dot + 1..];
-            parent_count += 1;
+        let dots = host.rmatch_indices('.').take(MAX_HOST_SUFFIXES);
+        for (labels, (dot, _)) in (1..).zip(dots) {
+            if is_lookup_parent(labels) {
+                parents[parent_count] = &host[dot + 1..];
+                parent_count += 1;
+            }
         }
         for parent in parents[..parent_count].iter().rev() {
             suffixes[count] = parent;
