@@ -360,7 +360,7 @@ impl Judge<'_> {
         };
 
         // Most URLs are no search, no YouTube and no proxy; one look at the host tells.
-        let special = may_be_rewritten_or_carry(url);
+        let special = special_rules_may_apply(url);
         // The SafeSearch outcome serves rule 9 and the built-in `unsafe-search` category only.
         let search = if special
             && (self.policy.safe_search || self.policy.blocks(builtin_category::UNSAFE_SEARCH))
@@ -396,7 +396,7 @@ impl Judge<'_> {
     }
 
     /// Rules 5 to 7: allowlist-only mode, allowlists, blocked categories. `None` when no list or
-    /// category has anything to say. `special` is what [`may_be_rewritten_or_carry`] said of `url`.
+    /// category has anything to say. `special` is what [`special_rules_may_apply`] said of `url`.
     fn lists_and_categories(
         &self,
         url: &CanonicalUrl,
@@ -481,7 +481,7 @@ fn first_hit<'a>(
 /// only towards true: each of those rules needs a host with the site label of one of its tables,
 /// or (for proxies that run on any host and for generic proxy parameters) a sign of its own in
 /// the URL.
-fn may_be_rewritten_or_carry(url: &CanonicalUrl) -> bool {
+fn special_rules_may_apply(url: &CanonicalUrl) -> bool {
     (url.host_kind() == HostKind::Domain && SPECIAL_SITES.may_cover(url.host()))
         || proxies::may_carry_on_any_host(url)
 }
@@ -562,7 +562,7 @@ fn builtin_category_of(
 }
 
 /// Whether `url` is a DNS-over-HTTPS endpoint: at the RFC 8484 path, or on a built-in resolver.
-/// `special` is what [`may_be_rewritten_or_carry`] said of it: no resolver is turned away there.
+/// `special` is what [`special_rules_may_apply`] said of it: no resolver is turned away there.
 fn is_doh_endpoint(url: &CanonicalUrl, special: bool) -> bool {
     url.path() == DOH_PATH
         || (special
@@ -828,7 +828,7 @@ mod tests {
             raw in special_or_not()
         ) {
             let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-            if !may_be_rewritten_or_carry(&url) {
+            if !special_rules_may_apply(&url) {
                 proptest::prop_assert_eq!(
                     safesearch::enforce(&url),
                     SafeSearchOutcome::NotASearchEngine
@@ -850,7 +850,7 @@ mod tests {
             "https://any.example/?url=https://example.com/",
         ] {
             let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-            assert!(may_be_rewritten_or_carry(&url), "{raw}");
+            assert!(special_rules_may_apply(&url), "{raw}");
         }
         for raw in [
             "https://www.example.com/watch?v=1",
@@ -858,7 +858,7 @@ mod tests {
             "http://10.0.0.1/",
         ] {
             let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-            assert!(!may_be_rewritten_or_carry(&url), "{raw}");
+            assert!(!special_rules_may_apply(&url), "{raw}");
         }
     }
 
