@@ -330,7 +330,10 @@ impl Judge<'_> {
             return UrlDecision::block(DecisionReason::NotAWebAddress);
         }
         // Each host suffix is fingerprinted once, then looked up in every list.
-        let probes = HostProbes::of(url, self.bundle);
+        let mut probes = HostProbes::EMPTY;
+        if let Some(bundle) = self.bundle {
+            probes.fill(url, bundle);
+        }
         if let Some(list) = self.illegal_material_list(url, &probes) {
             return UrlDecision::block(DecisionReason::IllegalMaterial).with_category(list);
         }
@@ -584,6 +587,8 @@ fn host_matches(host: &str, kind: HostKind, rule: &str) -> bool {
 /// lists match on any of them, so an entry covers all subdomains. An IP address is only itself.
 struct HostSuffixes<'a> {
     host: &'a str,
+    /// Where the next suffix starts in `host`, if there is one.
+    next: Option<usize>,
     is_domain: bool,
 }
 
@@ -591,21 +596,25 @@ impl<'a> HostSuffixes<'a> {
     fn of(url: &'a CanonicalUrl) -> Self {
         Self {
             host: url.host(),
+            next: Some(0),
             is_domain: url.host_kind() == HostKind::Domain,
         }
     }
+}
 
-    fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
-        let host = self.host;
-        let parents = self
+impl<'a> Iterator for HostSuffixes<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let start = self.next?;
+        let suffix = self.host.get(start..)?;
+        // A plain scan: hosts are short, and a search call would cost more than it saves.
+        self.next = self
             .is_domain
-            .then(|| {
-                host.match_indices('.')
-                    .map(move |(dot, _)| &host[dot + 1..])
-            })
-            .into_iter()
-            .flatten();
-        std::iter::once(host).chain(parents)
+            .then(|| suffix.bytes().position(|byte| byte == b'.'))
+            .flatten()
+            .map(|dot| start + dot + 1);
+        Some(suffix)
     }
 }
 
@@ -620,23 +629,24 @@ struct HostProbes<'a> {
 }
 
 impl<'a> HostProbes<'a> {
-    fn of(url: &'a CanonicalUrl, bundle: Option<&'a ListBundle>) -> Self {
-        let mut probes = Self {
-            inline: [None; INLINE_PROBES],
-            spilled: Vec::new(),
-            len: 0,
-        };
-        if let Some(bundle) = bundle {
-            for suffix in HostSuffixes::of(url).iter() {
-                let probe = bundle.probe(suffix);
-                match probes.inline.get_mut(probes.len) {
-                    Some(slot) => *slot = Some(probe),
-                    None => probes.spilled.push(probe),
-                }
-                probes.len += 1;
+    /// No probes, to be filled in place by [`Self::fill`] (returning a filled one would copy
+    /// the inline array, several hundred bytes, once more per decision).
+    const EMPTY: Self = Self {
+        inline: [None; INLINE_PROBES],
+        spilled: Vec::new(),
+        len: 0,
+    };
+
+    /// Adds the probes of every host suffix of `url`, with `bundle`'s key.
+    fn fill(&mut self, url: &'a CanonicalUrl, bundle: &'a ListBundle) {
+        for suffix in HostSuffixes::of(url) {
+            let probe = bundle.probe(suffix);
+            match self.inline.get_mut(self.len) {
+                Some(slot) => *slot = Some(probe),
+                None => self.spilled.push(probe),
             }
+            self.len += 1;
         }
-        probes
     }
 
     fn iter(&self) -> impl Iterator<Item = &DomainProbe<'a>> {
@@ -692,7 +702,7 @@ mod tests {
 
     fn suffixes(raw: &str) -> Vec<String> {
         let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-        HostSuffixes::of(&url).iter().map(String::from).collect()
+        HostSuffixes::of(&url).map(String::from).collect()
     }
 
     #[test]
@@ -722,7 +732,8 @@ mod tests {
             "http://[2001:db8::1]/",
         ] {
             let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-            let probes = HostProbes::of(&url, Some(&bundle));
+            let mut probes = HostProbes::EMPTY;
+            probes.fill(&url, &bundle);
             let from_probes: Vec<&str> = probes
                 .lookup_probes()
                 .map(|probe| probe.host_suffix())
