@@ -231,6 +231,8 @@ pub(super) struct DomainSetShape {
     entries: usize,
     /// Bytes per remainder.
     width: usize,
+    /// The low `8 * width` bits.
+    remainder_mask: u64,
     /// The two parts of section A, the bucket offset table.
     group_starts: Range<usize>,
     bucket_offsets: Range<usize>,
@@ -310,11 +312,13 @@ impl DomainSetShape {
             ));
         }
         let groups_end = offsets.start + table.group_starts.len();
+        let width = remainder_width(fingerprint_bits, bucket_bits);
         Ok(Self {
             fingerprint_bits,
             bucket_bits,
             entries,
-            width: remainder_width(fingerprint_bits, bucket_bits),
+            width,
+            remainder_mask: (1u64 << (8 * width)) - 1,
             group_starts: offsets.start..groups_end,
             bucket_offsets: groups_end..offsets.end,
             remainders,
@@ -323,27 +327,62 @@ impl DomainSetShape {
 
     /// Where section A lies.
     #[cfg(test)]
-    fn offsets(&self) -> Range<usize> {
+    fn offset_section(&self) -> Range<usize> {
         self.group_starts.start..self.bucket_offsets.end
     }
 
-    /// The set over `bytes`, the buffer this shape was parsed from.
+    /// The set over `bytes`, the buffer this shape was parsed from. Making one costs nothing:
+    /// each lookup reads the sections it needs from `bytes`.
     #[inline]
-    pub(super) fn view<'a>(&self, bytes: &'a [u8], key: &'a FingerprintKey) -> DomainSet<'a> {
-        // `parse` checked both ranges against this buffer; an empty section is only a fallback.
+    pub(super) fn view<'a>(&'a self, bytes: &'a [u8], key: &'a FingerprintKey) -> DomainSet<'a> {
         DomainSet {
             key,
-            fingerprint_bits: self.fingerprint_bits,
-            bucket_bits: self.bucket_bits,
-            entries: self.entries,
-            width: self.width,
-            remainder_mask: (1u64 << (8 * self.width)) - 1,
-            offsets: OffsetTable {
-                group_starts: bytes.get(self.group_starts.clone()).unwrap_or_default(),
-                offsets: bytes.get(self.bucket_offsets.clone()).unwrap_or_default(),
-            },
-            remainders: bytes.get(self.remainders.clone()).unwrap_or_default(),
+            shape: self,
+            bytes,
         }
+    }
+
+    /// The bucket offset table in `bytes`, the buffer this shape was parsed from. `parse`
+    /// checked both ranges against it; an empty table is only a fallback, in which every
+    /// lookup fails.
+    #[inline]
+    fn offsets<'a>(&self, bytes: &'a [u8]) -> OffsetTable<'a> {
+        OffsetTable {
+            group_starts: bytes.get(self.group_starts.clone()).unwrap_or_default(),
+            offsets: bytes.get(self.bucket_offsets.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// The remainder of entry `index` (below the entry count) in `bytes`, the buffer this shape
+    /// was parsed from.
+    #[inline]
+    fn remainder(&self, bytes: &[u8], index: usize) -> u64 {
+        let offset = self.remainders.start + index * self.width;
+        // One 8-byte read, masked. A bundle goes on past every list (its signature follows), so
+        // the 8 bytes are there even for the last entry; a copy of the field itself is only a
+        // fallback.
+        if let Some(word) = bytes.get(offset..).and_then(<[u8]>::first_chunk::<8>) {
+            return u64::from_le_bytes(*word) & self.remainder_mask;
+        }
+        let mut out = [0u8; 8];
+        if let Some(field) = bytes.get(offset..offset + self.width) {
+            out[..self.width].copy_from_slice(field);
+        }
+        u64::from_le_bytes(out)
+    }
+
+    /// Every fingerprint of the set in `bytes` (the buffer this shape was parsed from), cut to
+    /// the set's fingerprint bits, in increasing order.
+    pub(super) fn fingerprints<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = u64> + 'a {
+        let offsets = self.offsets(bytes);
+        let remainder_bits = self.fingerprint_bits - self.bucket_bits;
+        (0..1usize << self.bucket_bits).flat_map(move |bucket| {
+            let start = offsets.start(bucket).unwrap_or_default();
+            let end = offsets.start(bucket + 1).unwrap_or_default();
+            (start..end.min(self.entries)).map(move |index| {
+                ((bucket as u64) << remainder_bits) | self.remainder(bytes, index)
+            })
+        })
     }
 }
 
@@ -378,36 +417,39 @@ impl<'a> OffsetTable<'a> {
     fn offset(&self, bucket: usize) -> Option<u16> {
         u16_at(self.offsets, bucket)
     }
-
-    fn len(&self) -> usize {
-        self.group_starts.len() + self.offsets.len()
-    }
 }
 
 /// A domain set, read in place from a bundle's bytes.
 #[derive(Clone, Copy)]
 pub(super) struct DomainSet<'a> {
     key: &'a FingerprintKey,
-    fingerprint_bits: u32,
-    bucket_bits: u32,
-    entries: usize,
-    /// Bytes per remainder.
-    width: usize,
-    /// The low `8 * width` bits.
-    remainder_mask: u64,
-    offsets: OffsetTable<'a>,
-    remainders: &'a [u8],
+    shape: &'a DomainSetShape,
+    /// The buffer the shape was parsed from.
+    bytes: &'a [u8],
 }
 
 impl<'a> DomainSet<'a> {
     /// Number of distinct fingerprints.
     pub(super) fn len(&self) -> usize {
-        self.entries
+        self.shape.entries
     }
 
     /// Bytes the set occupies in the bundle.
     pub(super) fn bytes_used(&self) -> usize {
-        self.offsets.len() + self.remainders.len()
+        let shape = self.shape;
+        shape.group_starts.len() + shape.bucket_offsets.len() + shape.remainders.len()
+    }
+
+    /// The bucket offset table.
+    #[inline]
+    fn offsets(&self) -> OffsetTable<'a> {
+        self.shape.offsets(self.bytes)
+    }
+
+    /// The remainder of entry `index` (below the entry count).
+    #[inline]
+    fn remainder(&self, index: usize) -> u64 {
+        self.shape.remainder(self.bytes, index)
     }
 
     /// Whether `domain`'s fingerprint is in the set.
@@ -424,7 +466,7 @@ impl<'a> DomainSet<'a> {
     /// set of shorter fingerprints: whether its top bits are).
     #[inline]
     pub(super) fn contains_fingerprint(&self, fingerprint: u64) -> bool {
-        self.search(self.locate(fingerprint))
+        self.search(self.locate(&self.offsets(), fingerprint))
     }
 
     /// Whether any of `fingerprints` (56-bit, made with this set's key) is in the set: the same
@@ -437,44 +479,37 @@ impl<'a> DomainSet<'a> {
     /// their buckets, and only then is any bucket searched, so the loads of all of them are in
     /// flight together and the searches find their buckets already cached.
     pub(super) fn contains_any_fingerprint(&self, fingerprints: &[u64]) -> bool {
+        let offsets = self.offsets();
         fingerprints.chunks(BATCH).any(|chunk| {
             let mut spans = [Span::EMPTY; BATCH];
             for (span, &fingerprint) in spans.iter_mut().zip(chunk) {
-                *span = self.locate(fingerprint);
+                *span = self.locate(&offsets, fingerprint);
             }
             let spans = &spans[..chunk.len()];
             // Touch each bucket at both ends before searching any (the values themselves are
             // not needed): a bucket of a large list often spans two cache lines.
-            let touched = spans.iter().fold(0u8, |acc, span| {
-                let first = self.remainders.get(span.start).copied().unwrap_or_default();
-                let last = (span.end > span.start)
-                    .then(|| self.remainders.get(span.end - 1).copied())
-                    .flatten()
-                    .unwrap_or_default();
-                acc ^ first ^ last
+            let touched = spans.iter().fold(0u64, |acc, span| {
+                acc ^ self.remainder(span.start) ^ self.remainder(span.end.saturating_sub(1))
             });
             std::hint::black_box(touched);
             spans.iter().any(|&span| self.search(span))
         })
     }
 
-    /// The bucket `fingerprint` falls in: where its candidates lie among the remainders, and the
-    /// remainder it would have. An empty span if the offsets are out of range (`parse` rules
-    /// that out).
+    /// The bucket `fingerprint` falls in: the indices of its candidates, and the remainder it
+    /// would have. An empty span if the offsets are out of range (`parse` rules that out).
     #[inline]
-    fn locate(&self, fingerprint: u64) -> Span {
-        let fingerprint = fingerprint >> (FINGERPRINT_BITS - self.fingerprint_bits);
-        let remainder_bits = self.fingerprint_bits - self.bucket_bits;
+    fn locate(&self, offsets: &OffsetTable<'_>, fingerprint: u64) -> Span {
+        let shape = self.shape;
+        let fingerprint = fingerprint >> (FINGERPRINT_BITS - shape.fingerprint_bits);
+        let remainder_bits = shape.fingerprint_bits - shape.bucket_bits;
         let bucket = (fingerprint >> remainder_bits) as usize;
         let wanted = fingerprint & ((1u64 << remainder_bits) - 1);
-        let (Some(start), Some(end)) = (self.offsets.start(bucket), self.offsets.start(bucket + 1))
-        else {
-            return Span::EMPTY;
-        };
-        Span {
-            start: start * self.width,
-            end: end * self.width,
-            wanted,
+        match (offsets.start(bucket), offsets.start(bucket + 1)) {
+            (Some(start), Some(end)) if start < end && end <= shape.entries => {
+                Span { start, end, wanted }
+            }
+            _ => Span::EMPTY,
         }
     }
 
@@ -486,51 +521,30 @@ impl<'a> DomainSet<'a> {
     /// The scan then walks from the guess towards the value and stops as soon as it passes it.
     #[inline]
     fn search(&self, span: Span) -> bool {
-        let width = self.width;
-        if span.end > self.remainders.len() || span.end <= span.start {
+        let Span { start, end, wanted } = span;
+        if start >= end {
             return false;
         }
-        let count = (span.end - span.start) / width;
-        let remainder_bits = self.fingerprint_bits - self.bucket_bits;
-        // `wanted` has `remainder_bits` bits, so the guess is below `count`.
-        let guess = ((u128::from(span.wanted) * count as u128) >> remainder_bits) as usize;
-        let mut at = span.start + guess * width;
-        let found = self.remainder_at(at);
-        if found < span.wanted {
+        let remainder_bits = self.shape.fingerprint_bits - self.shape.bucket_bits;
+        // `wanted` has `remainder_bits` bits, so the guess is below the bucket's length.
+        let guess = ((u128::from(wanted) * (end - start) as u128) >> remainder_bits) as usize;
+        let mut index = start + guess;
+        if self.remainder(index) < wanted {
             loop {
-                at += width;
-                if at >= span.end {
+                index += 1;
+                if index >= end {
                     return false;
                 }
-                let next = self.remainder_at(at);
-                if next >= span.wanted {
-                    return next == span.wanted;
+                let next = self.remainder(index);
+                if next >= wanted {
+                    return next == wanted;
                 }
             }
         }
-        while at > span.start && self.remainder_at(at) > span.wanted {
-            at -= width;
+        while index > start && self.remainder(index) > wanted {
+            index -= 1;
         }
-        self.remainder_at(at) == span.wanted
-    }
-
-    /// The remainder starting at byte `offset` of the remainders.
-    #[inline]
-    fn remainder_at(&self, offset: usize) -> u64 {
-        // One 8-byte read, masked, where the list has 8 bytes from there (all but its last
-        // entries); a copy of the field itself near the end.
-        if let Some(word) = self
-            .remainders
-            .get(offset..)
-            .and_then(<[u8]>::first_chunk::<8>)
-        {
-            return u64::from_le_bytes(*word) & self.remainder_mask;
-        }
-        let mut out = [0u8; 8];
-        if let Some(field) = self.remainders.get(offset..offset + self.width) {
-            out[..self.width].copy_from_slice(field);
-        }
-        u64::from_le_bytes(out)
+        self.remainder(index) == wanted
     }
 }
 
@@ -538,8 +552,8 @@ impl<'a> DomainSet<'a> {
 /// a URL has host suffixes in all but odd cases.
 pub(super) const BATCH: usize = 8;
 
-/// Where one fingerprint's bucket lies among a set's remainders (byte offsets), and the remainder
-/// sought in it.
+/// Where one fingerprint's bucket lies among a set's entries (indices, `start` up to but not
+/// including `end`), and the remainder sought in it.
 #[derive(Clone, Copy)]
 struct Span {
     start: usize,
@@ -657,7 +671,7 @@ mod tests {
                 damaged,
                 shape.bucket_bits as u8,
                 shape.entries as u32,
-                shape.offsets(),
+                shape.offset_section(),
                 shape.remainders.clone(),
             )
         };
@@ -673,7 +687,7 @@ mod tests {
         assert!(reparse(&decreasing).is_err());
         // A group start past the entries.
         let mut past_the_end = bytes.clone();
-        past_the_end[shape.offsets().start + GROUP_START_BYTES + 3] = 0xFF;
+        past_the_end[shape.offset_section().start + GROUP_START_BYTES + 3] = 0xFF;
         assert!(reparse(&past_the_end).is_err());
     }
 
@@ -691,7 +705,7 @@ mod tests {
     fn inconsistent_sections_are_refused() {
         let key = FingerprintKey::from_seed(&[3; SEED_LEN]);
         let (bytes, shape) = set_of(&["a.example", "b.example", "c.example"], &key);
-        let offsets = shape.offsets();
+        let offsets = shape.offset_section();
         let remainders = shape.remainders.clone();
         let bits = shape.bucket_bits as u8;
         assert!(

@@ -120,23 +120,15 @@ impl ListBundle {
             domain: host_suffix,
             key: &self.key,
             fingerprint: self.key.fingerprint(host_suffix.as_bytes()),
-            single_label: !host_suffix.contains('.'),
+            single_label: !host_suffix.bytes().any(|byte| byte == b'.'),
         }
     }
 
     #[inline]
     fn view<'a>(&'a self, entry: &'a ListEntry) -> BundleList<'a> {
-        let body = match &entry.shape {
-            ListShape::Domains(shape) => ListBody::Domains(shape.view(&self.bytes, &self.key)),
-            ListShape::Hashes(shape, hosts) => {
-                ListBody::Hashes(shape.view(&self.bytes), hosts.view(&self.bytes, &self.key))
-            }
-        };
         BundleList {
-            name: &entry.name,
-            kind: entry.kind,
-            holds_single_labels: entry.holds_single_labels,
-            body,
+            bundle: self,
+            entry,
         }
     }
 }
@@ -243,16 +235,15 @@ impl fmt::Debug for DomainProbe<'_> {
     }
 }
 
-/// One list of an opened bundle, read in place.
+/// One list of an opened bundle, read in place: two references, so cheap to make and to copy.
+/// Each lookup reads the list's sections straight from the bundle's bytes.
 #[derive(Clone, Copy)]
 pub struct BundleList<'a> {
-    name: &'a str,
-    kind: ListKind,
-    holds_single_labels: bool,
-    body: ListBody<'a>,
+    bundle: &'a ListBundle,
+    entry: &'a ListEntry,
 }
 
-#[derive(Clone, Copy)]
+/// A list's sections over the bundle's bytes, made for one lookup.
 enum ListBody<'a> {
     Domains(DomainSet<'a>),
     Hashes(HashedUrlSet<'a>, HostFilter<'a>),
@@ -261,17 +252,29 @@ enum ListBody<'a> {
 impl<'a> BundleList<'a> {
     /// The list's name, as given to the compiler.
     pub fn name(&self) -> &'a str {
-        self.name
+        &self.entry.name
     }
 
     /// What the list holds.
     pub fn kind(&self) -> ListKind {
-        self.kind
+        self.entry.kind
+    }
+
+    /// The list's sections over the bundle's bytes.
+    #[inline]
+    fn body(&self) -> ListBody<'a> {
+        let ListBundle { bytes, key, .. } = self.bundle;
+        match &self.entry.shape {
+            ListShape::Domains(shape) => ListBody::Domains(shape.view(bytes, key)),
+            ListShape::Hashes(shape, hosts) => {
+                ListBody::Hashes(shape.view(bytes), hosts.view(bytes, key))
+            }
+        }
     }
 
     /// Number of distinct entries.
     pub fn len(&self) -> usize {
-        match self.body {
+        match self.body() {
             ListBody::Domains(set) => set.len(),
             ListBody::Hashes(set, _) => set.len(),
         }
@@ -287,7 +290,7 @@ impl<'a> BundleList<'a> {
     /// suffix not in the list is reported as in it with probability below `10^-9` per URL (see
     /// the domain set's documentation).
     pub fn contains_domain(&self, host_suffix: &str) -> bool {
-        match self.body {
+        match self.body() {
             ListBody::Domains(set) => set.contains(host_suffix),
             ListBody::Hashes(..) => false,
         }
@@ -297,7 +300,7 @@ impl<'a> BundleList<'a> {
     /// [`Self::contains_domain`], with the fingerprint already computed. A probe made by another
     /// bundle is recomputed under this list's key, so a mix-up cannot give a wrong answer.
     pub fn contains_probe(&self, probe: &DomainProbe<'_>) -> bool {
-        match self.body {
+        match self.body() {
             ListBody::Domains(set) if std::ptr::eq(set.key(), probe.key) => {
                 set.contains_fingerprint(probe.fingerprint)
             }
@@ -313,7 +316,7 @@ impl<'a> BundleList<'a> {
         &self,
         probes: impl IntoIterator<Item = &'p DomainProbe<'p>>,
     ) -> bool {
-        let ListBody::Domains(set) = self.body else {
+        let ListBody::Domains(set) = self.body() else {
             return false;
         };
         let mut fingerprints = [0u64; BATCH];
@@ -322,7 +325,7 @@ impl<'a> BundleList<'a> {
         // `www.example.com`): skipping it spares a lookup, usually a memory read, per URL.
         let probes = probes
             .into_iter()
-            .filter(|probe| self.holds_single_labels || !probe.single_label);
+            .filter(|probe| self.entry.holds_single_labels || !probe.single_label);
         for probe in probes {
             if !std::ptr::eq(set.key(), probe.key) {
                 if self.contains_probe(probe) {
@@ -351,19 +354,21 @@ impl<'a> BundleList<'a> {
     /// [`BundleBuilder::add_hashed_urls`]: super::BundleBuilder::add_hashed_urls
     #[inline]
     pub fn may_hold_host(&self, probe: &DomainProbe<'_>) -> bool {
-        match self.body {
-            ListBody::Hashes(_, hosts) if std::ptr::eq(hosts.key(), probe.key) => {
-                hosts.may_hold_fingerprint(probe.fingerprint)
-            }
-            ListBody::Hashes(_, hosts) => hosts.may_hold(probe.domain),
-            ListBody::Domains(_) => false,
+        let ListShape::Hashes(_, hosts) = &self.entry.shape else {
+            return false;
+        };
+        let hosts = hosts.view(&self.bundle.bytes, &self.bundle.key);
+        if std::ptr::eq(hosts.key(), probe.key) {
+            hosts.may_hold_fingerprint(probe.fingerprint)
+        } else {
+            hosts.may_hold(probe.domain)
         }
     }
 
     /// Whether the hashed URL list holds `hash`, compared in full. Always false for a domain
     /// list.
     pub fn contains_hash(&self, hash: &ExpressionHash) -> bool {
-        match self.body {
+        match self.body() {
             ListBody::Domains(_) => false,
             ListBody::Hashes(set, _) => set.contains(hash),
         }
@@ -371,7 +376,7 @@ impl<'a> BundleList<'a> {
 
     /// Bytes of the bundle the list's entries take (its name and record excluded).
     pub fn bytes_used(&self) -> usize {
-        match self.body {
+        match self.body() {
             ListBody::Domains(set) => set.bytes_used(),
             ListBody::Hashes(set, hosts) => set.bytes_used() + hosts.bytes_used(),
         }
@@ -381,7 +386,7 @@ impl<'a> BundleList<'a> {
     /// part a lookup walks before it confirms on the 28 remaining bytes of each hash. Zero for a
     /// domain list.
     pub fn prefix_bytes_used(&self) -> usize {
-        match self.body {
+        match self.body() {
             ListBody::Domains(_) => 0,
             ListBody::Hashes(set, _) => set.prefix_bytes(),
         }
@@ -390,7 +395,7 @@ impl<'a> BundleList<'a> {
     /// Of [`Self::bytes_used`], the bytes of a hashed URL list's host prefilter (see
     /// [`Self::may_hold_host`]). Zero for a domain list.
     pub fn host_filter_bytes_used(&self) -> usize {
-        match self.body {
+        match self.body() {
             ListBody::Domains(_) => 0,
             ListBody::Hashes(_, hosts) => hosts.bytes_used(),
         }
@@ -400,8 +405,8 @@ impl<'a> BundleList<'a> {
 impl fmt::Debug for BundleList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BundleList")
-            .field("name", &self.name)
-            .field("kind", &self.kind)
+            .field("name", &self.name())
+            .field("kind", &self.kind())
             .field("len", &self.len())
             .finish()
     }
