@@ -69,11 +69,7 @@ pub enum UrlError {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct CanonicalUrl {
     serialized: String,
-    /// Byte offsets into `serialized`.
-    host_start: usize,
-    host_end: usize,
-    path_end: usize,
-    host_kind: HostKind,
+    parts: Parts,
 }
 
 impl CanonicalUrl {
@@ -144,10 +140,12 @@ impl CanonicalUrl {
         }
         Ok(Self {
             serialized,
-            host_start,
-            host_end,
-            path_end,
-            host_kind,
+            parts: Parts {
+                host_start,
+                host_end,
+                path_end,
+                host_kind,
+            },
         })
     }
 
@@ -164,53 +162,43 @@ impl CanonicalUrl {
     /// unescaped or escaped (`%`, controls, space, non-ASCII) and no backslash (a browser reads
     /// it as `/`) before the query.
     fn parse_plain(raw: &[u8]) -> Option<Self> {
-        let colon = raw
-            .iter()
-            .take(LONGEST_WEB_SCHEME + 1)
-            .position(|&byte| byte == b':')?;
-        let scheme = &raw[..colon];
-        // Nearly every URL spells its scheme in lowercase; only other spellings need folding.
-        let lowercase = WEB_SCHEMES.iter().any(|web| web.as_bytes() == scheme);
-        if !lowercase
-            && !WEB_SCHEMES
-                .iter()
-                .any(|web| web.as_bytes().eq_ignore_ascii_case(scheme))
-        {
-            return None;
-        }
-        let host_start = colon + "://".len();
-        if raw.get(colon..host_start) != Some(b"://") {
-            return None;
-        }
-        let (host_len, host_has_uppercase) = plain_domain_len(&raw[host_start..])?;
-        let host_end = host_start + host_len;
-        let path_end = host_end + resolved_path_len(&raw[host_end..])?;
-        let end = path_end + plain_query_len(&raw[path_end..])?;
-
+        let scan = PlainScan::of(raw)?;
         // The canonical URL is the input up to its fragment, with the scheme and host in
         // lowercase and a `/` for an empty path.
-        let no_path = path_end == host_end;
-        let mut serialized = Vec::with_capacity(end + usize::from(no_path));
-        serialized.extend_from_slice(&raw[..host_end]);
-        if !lowercase {
-            serialized[..colon].make_ascii_lowercase();
+        let no_path = scan.path_end == scan.host_end;
+        let mut serialized = Vec::with_capacity(scan.end + usize::from(no_path));
+        serialized.extend_from_slice(&raw[..scan.host_end]);
+        if !scan.scheme_is_lowercase {
+            serialized[..scan.colon].make_ascii_lowercase();
         }
-        if host_has_uppercase {
-            serialized[host_start..].make_ascii_lowercase();
+        if scan.host_has_uppercase {
+            serialized[scan.host_start..].make_ascii_lowercase();
         }
         if no_path {
             serialized.push(b'/');
         }
-        serialized.extend_from_slice(&raw[host_end..end]);
+        serialized.extend_from_slice(&raw[scan.host_end..scan.end]);
         // Every byte was checked to be printable ASCII.
         let serialized = String::from_utf8(serialized).ok()?;
         Some(Self {
             serialized,
-            host_start,
-            host_end,
-            path_end: path_end + usize::from(no_path),
-            host_kind: HostKind::Domain,
+            parts: Parts {
+                host_start: scan.host_start,
+                host_end: scan.host_end,
+                path_end: scan.path_end + usize::from(no_path),
+                host_kind: HostKind::Domain,
+            },
         })
+    }
+
+    /// The URL borrowed, for code that serves canonical URLs and text already in canonical form
+    /// alike.
+    #[inline]
+    pub(crate) fn borrowed(&self) -> CanonicalStr<'_> {
+        CanonicalStr {
+            serialized: &self.serialized,
+            parts: self.parts,
+        }
     }
 
     /// The whole canonical URL.
@@ -220,42 +208,127 @@ impl CanonicalUrl {
 
     /// The scheme, lowercase (`http` when the input had none).
     pub fn scheme(&self) -> &str {
-        &self.serialized[..self.host_start - "://".len()]
+        self.borrowed().scheme()
     }
 
     /// The canonical host: a lowercase domain, dotted-decimal IPv4, or a bracketed IPv6 address.
     #[inline]
     pub fn host(&self) -> &str {
-        &self.serialized[self.host_start..self.host_end]
+        self.borrowed().host()
     }
 
     /// Whether the host is a domain name or an IP address.
     #[inline]
     pub fn host_kind(&self) -> HostKind {
-        self.host_kind
+        self.parts.host_kind
     }
 
     /// The resolved path; always starts with `/`.
     #[inline]
     pub fn path(&self) -> &str {
-        &self.serialized[self.host_end..self.path_end]
+        self.borrowed().path()
     }
 
     /// The query without its `?`, if the URL had one (possibly empty).
     #[inline]
     pub fn query(&self) -> Option<&str> {
-        self.serialized.get(self.path_end + 1..)
-    }
-
-    /// The path followed by `?query` when there is a query.
-    pub(crate) fn path_and_query(&self) -> &str {
-        &self.serialized[self.host_end..]
+        self.borrowed().query()
     }
 
     /// The host-suffix × path-prefix expressions that list lookups try for this URL (at most
     /// 5 × 6 = 30), without allocating.
     pub fn lookup_expressions(&self) -> LookupExpressions<'_> {
+        LookupExpressions::new(self.borrowed())
+    }
+}
+
+/// Where the parts of a canonical URL lie in its text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Parts {
+    /// Byte offsets into the text.
+    host_start: usize,
+    host_end: usize,
+    path_end: usize,
+    host_kind: HostKind,
+}
+
+/// A canonical URL borrowed: from a [`CanonicalUrl`], or from text that is already a canonical
+/// URL as it stands (see [`Self::in_place`]). The decision works on this form, so the URLs a
+/// page loads, nearly all written canonically, are judged without being copied.
+#[derive(Clone, Copy)]
+pub(crate) struct CanonicalStr<'a> {
+    serialized: &'a str,
+    parts: Parts,
+}
+
+impl<'a> CanonicalStr<'a> {
+    /// `raw` up to its fragment, when that is already a canonical URL byte for byte: what
+    /// [`CanonicalUrl::parse`] would return, without the copy. `None` for anything else, which
+    /// then needs `parse`: an uppercase letter in the scheme or host, no `/` before the query,
+    /// or any of the forms the fast path of `parse` leaves to the general one.
+    pub(crate) fn in_place(raw: &'a [u8]) -> Option<Self> {
+        let scan = PlainScan::of(raw)?;
+        if !scan.scheme_is_lowercase || scan.host_has_uppercase || scan.path_end == scan.host_end {
+            return None;
+        }
+        // Every byte was checked to be printable ASCII.
+        let serialized = std::str::from_utf8(raw.get(..scan.end)?).ok()?;
+        Some(Self {
+            serialized,
+            parts: Parts {
+                host_start: scan.host_start,
+                host_end: scan.host_end,
+                path_end: scan.path_end,
+                host_kind: HostKind::Domain,
+            },
+        })
+    }
+
+    /// The scheme, lowercase.
+    pub(crate) fn scheme(&self) -> &'a str {
+        &self.serialized[..self.parts.host_start - "://".len()]
+    }
+
+    /// The canonical host.
+    #[inline]
+    pub(crate) fn host(&self) -> &'a str {
+        &self.serialized[self.parts.host_start..self.parts.host_end]
+    }
+
+    /// Whether the host is a domain name or an IP address.
+    #[inline]
+    pub(crate) fn host_kind(&self) -> HostKind {
+        self.parts.host_kind
+    }
+
+    /// The resolved path; always starts with `/`.
+    #[inline]
+    pub(crate) fn path(&self) -> &'a str {
+        &self.serialized[self.parts.host_end..self.parts.path_end]
+    }
+
+    /// The query without its `?`, if the URL had one (possibly empty).
+    #[inline]
+    pub(crate) fn query(&self) -> Option<&'a str> {
+        self.serialized.get(self.parts.path_end + 1..)
+    }
+
+    /// The path followed by `?query` when there is a query.
+    pub(crate) fn path_and_query(&self) -> &'a str {
+        &self.serialized[self.parts.host_end..]
+    }
+
+    /// See [`CanonicalUrl::lookup_expressions`].
+    pub(crate) fn lookup_expressions(self) -> LookupExpressions<'a> {
         LookupExpressions::new(self)
+    }
+
+    /// The URL as an owned [`CanonicalUrl`] (a copy of its text).
+    pub(crate) fn to_owned_url(self) -> CanonicalUrl {
+        CanonicalUrl {
+            serialized: self.serialized.to_owned(),
+            parts: self.parts,
+        }
     }
 }
 
@@ -270,7 +343,7 @@ impl fmt::Debug for CanonicalUrl {
         // A URL is browsing history: debug output names only what kind of thing this is, so a
         // stray `{:?}` in a log line cannot leak it.
         f.debug_struct("CanonicalUrl")
-            .field("host_kind", &self.host_kind)
+            .field("host_kind", &self.parts.host_kind)
             .finish_non_exhaustive()
     }
 }
@@ -281,11 +354,63 @@ impl AsRef<str> for CanonicalUrl {
     }
 }
 
-/// Schemes that are loaded over the network and so can be checked: those of the web, whose URLs
-/// always name a host, and the only ones [`CanonicalUrl::parse_plain`] takes.
-pub(crate) const WEB_SCHEMES: [&str; 4] = ["http", "https", "ws", "wss"];
-/// The length of the longest of [`WEB_SCHEMES`].
+/// Whether `scheme` (lowercase) is loaded over the network and so can be checked: a scheme of
+/// the web, whose URLs always name a host. These are the only ones [`CanonicalUrl::parse_plain`]
+/// takes. A match rather than a table, as it runs for every URL.
+pub(crate) fn is_web_scheme(scheme: &[u8]) -> bool {
+    matches!(scheme, b"http" | b"https" | b"ws" | b"wss")
+}
+/// The length of the longest scheme [`is_web_scheme`] takes.
 const LONGEST_WEB_SCHEME: usize = 5;
+
+/// Where the parts of a URL lie that the fast path of [`CanonicalUrl::parse`] takes (see
+/// [`CanonicalUrl::parse_plain`]), and what it must lowercase.
+struct PlainScan {
+    /// The colon after the scheme.
+    colon: usize,
+    scheme_is_lowercase: bool,
+    host_start: usize,
+    host_end: usize,
+    host_has_uppercase: bool,
+    /// The end of the path (`host_end` when there is none).
+    path_end: usize,
+    /// The end of the query, where the fragment or the input ends.
+    end: usize,
+}
+
+impl PlainScan {
+    /// One pass over `raw`: `None` unless every step of the general path would leave it as it
+    /// is, but for the case of its scheme and host, a `/` for an empty path and the fragment.
+    fn of(raw: &[u8]) -> Option<Self> {
+        let colon = raw
+            .iter()
+            .take(LONGEST_WEB_SCHEME + 1)
+            .position(|&byte| byte == b':')?;
+        let scheme = &raw[..colon];
+        // Nearly every URL spells its scheme in lowercase; only other spellings need folding.
+        let scheme_is_lowercase = is_web_scheme(scheme);
+        if !scheme_is_lowercase && !is_web_scheme(&scheme.to_ascii_lowercase()) {
+            return None;
+        }
+        let host_start = colon + "://".len();
+        if raw.get(colon..host_start) != Some(b"://") {
+            return None;
+        }
+        let (host_len, host_has_uppercase) = plain_domain_len(&raw[host_start..])?;
+        let host_end = host_start + host_len;
+        let path_end = host_end + resolved_path_len(&raw[host_end..])?;
+        let end = path_end + plain_query_len(&raw[path_end..])?;
+        Some(Self {
+            colon,
+            scheme_is_lowercase,
+            host_start,
+            host_end,
+            host_has_uppercase,
+            path_end,
+            end,
+        })
+    }
+}
 
 /// What a byte is to [`CanonicalUrl::parse_plain`]. Most bytes of a URL are ordinary to the part
 /// they are in; the classes are ordered so that each part's scan passes over its ordinary bytes
@@ -536,10 +661,10 @@ mod tests {
         result.map(|url| {
             (
                 url.serialized,
-                url.host_start,
-                url.host_end,
-                url.path_end,
-                url.host_kind,
+                url.parts.host_start,
+                url.parts.host_end,
+                url.parts.path_end,
+                url.parts.host_kind,
             )
         })
     }
@@ -652,6 +777,17 @@ mod tests {
             prop_assert_eq!(parts(CanonicalUrl::parse(&raw)), parts(reference::parse(&raw)));
         }
 
+        /// A URL taken where it lies is exactly the one the copying implementation writes.
+        #[test]
+        fn a_url_taken_in_place_is_its_canonical_form(raw in near_plain()) {
+            if let Some(url) = CanonicalStr::in_place(&raw) {
+                prop_assert_eq!(
+                    Ok(parts(Ok(url.to_owned_url()))),
+                    reference::parse(&raw).map(|url| parts(Ok(url)))
+                );
+            }
+        }
+
         /// The allocation-free canonicalization writes exactly what the first, copying one wrote,
         /// and fails exactly when it failed.
         #[test]
@@ -705,6 +841,32 @@ mod tests {
     }
 
     #[test]
+    fn urls_already_canonical_are_taken_in_place() {
+        for raw in [
+            "https://www.example.com/",
+            "https://www.example.com/a/b.html?x=1&y=/z#top",
+            "wss://chat.example.org/socket",
+        ] {
+            let url = CanonicalStr::in_place(raw.as_bytes()).unwrap();
+            assert!(raw.starts_with(url.to_owned_url().as_str()), "{raw}");
+            assert_eq!(
+                parts(Ok(url.to_owned_url())),
+                parts(reference::parse(raw.as_bytes()))
+            );
+        }
+        // Each needs a change: case, a `/` before the query, or the general path.
+        for raw in [
+            "HTTPS://www.example.com/",
+            "https://WWW.example.com/",
+            "http://example.com?q=1",
+            "http://example.com",
+            "http://example.com/a/../b",
+        ] {
+            assert!(CanonicalStr::in_place(raw.as_bytes()).is_none(), "{raw}");
+        }
+    }
+
+    #[test]
     fn parts_are_exposed_separately() {
         let url =
             CanonicalUrl::parse(b"HTTPS://user:pw@Example.COM:8443/a/./b/../c?x=1#top").unwrap();
@@ -714,7 +876,7 @@ mod tests {
         assert_eq!(url.host_kind(), HostKind::Domain);
         assert_eq!(url.path(), "/a/c");
         assert_eq!(url.query(), Some("x=1"));
-        assert_eq!(url.path_and_query(), "/a/c?x=1");
+        assert_eq!(url.borrowed().path_and_query(), "/a/c?x=1");
     }
 
     #[test]

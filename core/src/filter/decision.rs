@@ -23,7 +23,7 @@
 
 use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
-use super::canonical::WEB_SCHEMES;
+use super::canonical::{CanonicalStr, is_web_scheme};
 use super::policy::{FilterPolicy, builtin_category};
 use super::safesearch::{HostRule, SafeSearchOutcome, SiteLabels};
 use super::{
@@ -316,16 +316,23 @@ impl Judge<'_> {
                 decision
             }
             Wrapping::LocalPage => UrlDecision::allow(DecisionReason::LocalPage),
-            Wrapping::None => match CanonicalUrl::parse(raw) {
-                Ok(url) if WEB_SCHEMES.contains(&url.scheme()) => self.url(&url, Some(raw), depth),
-                _ => UrlDecision::block(DecisionReason::NotAWebAddress),
+            // A URL already in canonical form, as nearly every one a page loads is, is judged
+            // where it lies; any other is canonicalized first.
+            Wrapping::None => match CanonicalStr::in_place(raw) {
+                Some(url) => self.url(url, Some(raw), depth),
+                None => match CanonicalUrl::parse(raw) {
+                    Ok(url) if is_web_scheme(url.scheme().as_bytes()) => {
+                        self.url(url.borrowed(), Some(raw), depth)
+                    }
+                    _ => UrlDecision::block(DecisionReason::NotAWebAddress),
+                },
             },
         }
     }
 
     /// Rules 2 to 10 for a canonical web URL; `raw` is the URL as the browser would send it, when
     /// this is the URL being loaded rather than one carried inside it.
-    fn url(&self, url: &CanonicalUrl, raw: Option<&[u8]>, depth: usize) -> UrlDecision {
+    fn url(&self, url: CanonicalStr<'_>, raw: Option<&[u8]>, depth: usize) -> UrlDecision {
         if depth > MAX_WRAPPING_DEPTH {
             return UrlDecision::block(DecisionReason::NotAWebAddress);
         }
@@ -364,13 +371,18 @@ impl Judge<'_> {
 
         // Most URLs are no search, no YouTube and no proxy; one look at the host tells.
         let special = special_rules_may_apply(url);
+        // The special rules read the URL as an owned one; only the few they may act on are
+        // copied.
+        let owned = special.then(|| url.to_owned_url());
         // The SafeSearch outcome serves rule 9 and the built-in `unsafe-search` category only.
-        let search = if special
-            && (self.policy.safe_search || self.policy.blocks(builtin_category::UNSAFE_SEARCH))
-        {
-            safesearch::enforce(url)
-        } else {
-            SafeSearchOutcome::NotASearchEngine
+        let search = match &owned {
+            Some(owned)
+                if self.policy.safe_search
+                    || self.policy.blocks(builtin_category::UNSAFE_SEARCH) =>
+            {
+                safesearch::enforce(owned)
+            }
+            _ => SafeSearchOutcome::NotASearchEngine,
         };
         let ruling = match parent_allowed {
             Some(reason) => Ruling::allow(reason),
@@ -380,20 +392,20 @@ impl Judge<'_> {
                 None => Ruling::allow(DecisionReason::NoRuleApplies),
             },
         };
-        if !special {
+        let Some(owned) = owned else {
             return ruling.decision();
-        }
+        };
         let mut outcome = ruling.decision();
         // A proxy is judged by what it carries, even when the proxy's own host is allowed.
-        for carried in proxies::carried_urls(url) {
-            let mut carried_decision = self.url(&carried, None, depth + 1);
+        for carried in proxies::carried_urls(&owned) {
+            let mut carried_decision = self.url(carried.borrowed(), None, depth + 1);
             if carried_decision.verdict == Verdict::Block {
                 carried_decision.via_carried_url = true;
                 return carried_decision;
             }
         }
         if self.policy.safe_search {
-            enforce_safe_search(url, raw, search, &mut outcome);
+            enforce_safe_search(&owned, raw, search, &mut outcome);
         }
         outcome
     }
@@ -402,7 +414,7 @@ impl Judge<'_> {
     /// category has anything to say. `special` is what [`special_rules_may_apply`] said of `url`.
     fn lists_and_categories(
         &self,
-        url: &CanonicalUrl,
+        url: CanonicalStr<'_>,
         probes: &HostProbes<'_>,
         search: &SafeSearchOutcome,
         special: bool,
@@ -440,7 +452,11 @@ impl Judge<'_> {
     /// A list's host prefilter is asked first for each lookup host suffix (with the fingerprint
     /// `probes` already hold), so only the expressions of a suffix that passes are hashed: for
     /// most URLs, none. Each expression is hashed at most once, whatever the number of lists.
-    fn illegal_material_list(&self, url: &CanonicalUrl, probes: &HostProbes<'_>) -> Option<&str> {
+    fn illegal_material_list(
+        &self,
+        url: CanonicalStr<'_>,
+        probes: &HostProbes<'_>,
+    ) -> Option<&str> {
         let bundle = self.bundle?;
         // The path prefixes are only worked out once some host suffix passes a prefilter.
         let mut expressions: Option<LookupExpressions<'_>> = None;
@@ -484,7 +500,7 @@ fn first_hit<'a>(
 /// only towards true: each of those rules needs a host with the site label of one of its tables,
 /// or (for proxies that run on any host and for generic proxy parameters) a sign of its own in
 /// the URL.
-fn special_rules_may_apply(url: &CanonicalUrl) -> bool {
+fn special_rules_may_apply(url: CanonicalStr<'_>) -> bool {
     (url.host_kind() == HostKind::Domain && SPECIAL_SITES.may_cover(url.host()))
         || proxies::may_carry_on_any_host(url)
 }
@@ -545,7 +561,7 @@ fn enforce_safe_search(
 /// falls in and `blocked` says is blocked; `search` is its SafeSearch outcome. A category is only
 /// looked into when it is blocked.
 fn builtin_category_of(
-    url: &CanonicalUrl,
+    url: CanonicalStr<'_>,
     search: &SafeSearchOutcome,
     special: bool,
     policy: &FilterPolicy,
@@ -566,7 +582,7 @@ fn builtin_category_of(
 
 /// Whether `url` is a DNS-over-HTTPS endpoint: at the RFC 8484 path, or on a built-in resolver.
 /// `special` is what [`special_rules_may_apply`] said of it: no resolver is turned away there.
-fn is_doh_endpoint(url: &CanonicalUrl, special: bool) -> bool {
+fn is_doh_endpoint(url: CanonicalStr<'_>, special: bool) -> bool {
     url.path() == DOH_PATH
         || (special
             && url.host_kind() == HostKind::Domain
@@ -593,7 +609,7 @@ struct HostSuffixes<'a> {
 }
 
 impl<'a> HostSuffixes<'a> {
-    fn of(url: &'a CanonicalUrl) -> Self {
+    fn of(url: CanonicalStr<'a>) -> Self {
         Self {
             host: url.host(),
             next: Some(0),
@@ -638,7 +654,7 @@ impl<'a> HostProbes<'a> {
     };
 
     /// Adds the probes of every host suffix of `url`, with `bundle`'s key.
-    fn fill(&mut self, url: &'a CanonicalUrl, bundle: &'a ListBundle) {
+    fn fill(&mut self, url: CanonicalStr<'a>, bundle: &'a ListBundle) {
         for suffix in HostSuffixes::of(url) {
             let probe = bundle.probe(suffix);
             match self.inline.get_mut(self.len) {
@@ -702,7 +718,7 @@ mod tests {
 
     fn suffixes(raw: &str) -> Vec<String> {
         let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-        HostSuffixes::of(&url).map(String::from).collect()
+        HostSuffixes::of(url.borrowed()).map(String::from).collect()
     }
 
     #[test]
@@ -733,7 +749,7 @@ mod tests {
         ] {
             let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
             let mut probes = HostProbes::EMPTY;
-            probes.fill(&url, &bundle);
+            probes.fill(url.borrowed(), &bundle);
             let from_probes: Vec<&str> = probes
                 .lookup_probes()
                 .map(|probe| probe.host_suffix())
@@ -839,7 +855,7 @@ mod tests {
             raw in special_or_not()
         ) {
             let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-            if !special_rules_may_apply(&url) {
+            if !special_rules_may_apply(url.borrowed()) {
                 proptest::prop_assert_eq!(
                     safesearch::enforce(&url),
                     SafeSearchOutcome::NotASearchEngine
@@ -861,7 +877,7 @@ mod tests {
             "https://any.example/?url=https://example.com/",
         ] {
             let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-            assert!(special_rules_may_apply(&url), "{raw}");
+            assert!(special_rules_may_apply(url.borrowed()), "{raw}");
         }
         for raw in [
             "https://www.example.com/watch?v=1",
@@ -869,7 +885,7 @@ mod tests {
             "http://10.0.0.1/",
         ] {
             let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-            assert!(!special_rules_may_apply(&url), "{raw}");
+            assert!(!special_rules_may_apply(url.borrowed()), "{raw}");
         }
     }
 

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use super::canonical::CanonicalUrl;
+use super::canonical::CanonicalStr;
 use super::host::HostKind;
 use crate::crypto;
 
@@ -106,7 +106,7 @@ impl fmt::Debug for ExpressionHash {
     }
 }
 
-/// Iterator over the lookup expressions of one [`CanonicalUrl`], host suffixes outermost, in the
+/// Iterator over the lookup expressions of one [`CanonicalUrl`](super::CanonicalUrl), host suffixes outermost, in the
 /// order the published rules list them. No expression repeats.
 #[derive(Clone, Debug)]
 pub struct LookupExpressions<'a> {
@@ -118,7 +118,7 @@ pub struct LookupExpressions<'a> {
 }
 
 impl<'a> LookupExpressions<'a> {
-    pub(crate) fn new(url: &'a CanonicalUrl) -> Self {
+    pub(crate) fn new(url: CanonicalStr<'a>) -> Self {
         let (hosts, host_count) = host_suffixes(url.host(), url.host_kind());
         let (paths, path_count) = path_prefixes(url.path_and_query(), url.path());
         Self {
@@ -224,6 +224,7 @@ fn path_prefixes<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::CanonicalUrl;
 
     fn expressions(raw: &str) -> Vec<String> {
         CanonicalUrl::parse(raw.as_bytes())

@@ -19,6 +19,7 @@
 
 use std::sync::LazyLock;
 
+use super::canonical::CanonicalStr;
 use super::safesearch::{HostRule, SiteLabels};
 use super::{CanonicalUrl, HostKind};
 
@@ -81,7 +82,7 @@ pub(crate) fn named_host_rules() -> impl Iterator<Item = &'static HostRule> {
 /// website proxy's host suffix, the path of a proxy script, or a query holding `://` (where a
 /// generic target parameter would be). A URL on none of [`named_host_rules`] without such a
 /// mark carries nothing.
-pub(crate) fn may_carry_on_any_host(url: &CanonicalUrl) -> bool {
+pub(crate) fn may_carry_on_any_host(url: CanonicalStr<'_>) -> bool {
     let mut on_any_host = PROXIES
         .iter()
         .filter(|proxy| matches!(proxy.hosts, HostRule::Any));

@@ -359,11 +359,18 @@ impl DomainSetShape {
     fn remainder(&self, bytes: &[u8], index: usize) -> u64 {
         let offset = self.remainders.start + index * self.width;
         // One 8-byte read, masked. A bundle goes on past every list (its signature follows), so
-        // the 8 bytes are there even for the last entry; a copy of the field itself is only a
-        // fallback.
-        if let Some(word) = bytes.get(offset..).and_then(<[u8]>::first_chunk::<8>) {
-            return u64::from_le_bytes(*word) & self.remainder_mask;
+        // the 8 bytes are there even for the last entry.
+        match bytes.get(offset..).and_then(<[u8]>::first_chunk::<8>) {
+            Some(word) => u64::from_le_bytes(*word) & self.remainder_mask,
+            None => self.remainder_at_end(bytes, offset),
         }
+    }
+
+    /// [`Self::remainder`] for a field with fewer than 8 bytes after its start in `bytes`: only
+    /// in a buffer that ends with the set (in tests, or a damaged shape).
+    #[cold]
+    #[inline(never)]
+    fn remainder_at_end(&self, bytes: &[u8], offset: usize) -> u64 {
         let mut out = [0u8; 8];
         if let Some(field) = bytes.get(offset..offset + self.width) {
             out[..self.width].copy_from_slice(field);

@@ -1,7 +1,7 @@
 //! The canonicalization as first written, before the allocation-free rewrite: every step on its
 //! own copy of the URL. Kept only as the oracle the rewrite is compared with, byte for byte.
 
-use super::{CanonicalUrl, MAX_URL_BYTES, SPECIAL_SCHEMES, UrlError, host_of};
+use super::{CanonicalUrl, MAX_URL_BYTES, Parts, SPECIAL_SCHEMES, UrlError, host_of};
 use crate::filter::escape::unescape_fully;
 use crate::filter::host::{HostKind, collapse_dots, parse_ipv4, push_display, push_ipv6};
 
@@ -51,10 +51,12 @@ pub(super) fn parse(raw: &[u8]) -> Result<CanonicalUrl, UrlError> {
     }
     Ok(CanonicalUrl {
         serialized,
-        host_start,
-        host_end,
-        path_end,
-        host_kind,
+        parts: Parts {
+            host_start,
+            host_end,
+            path_end,
+            host_kind,
+        },
     })
 }
 
