@@ -330,29 +330,43 @@ fn main() -> Result<(), Box<dyn Error>> {
     heading("Per-URL decision time");
     let clock = latency::clock_cost_ns();
     println!(
-        "{} URLs; one untimed warm-up pass, then each URL timed alone (clock cost {clock:.0} ns \
-         subtracted), then one whole pass for throughput",
+        "{} URLs; {ROUNDS} rounds, each engine in turn within a round: one untimed warm-up pass, \
+         then each URL timed alone (clock cost {clock:.0} ns subtracted), then one whole pass for \
+         throughput; figures over all rounds",
         count(workload.corpus.len())
     );
     let policy = childsafe_side::policy();
     let corpus = &workload.corpus;
 
     let childsafe_check = |url: &CorpusUrl| filter.check(url.url.as_bytes(), &policy, NOW_UNIX);
-    let childsafe_figures = Figures::measure(corpus, clock, childsafe_check);
-
     let before_requests = live_bytes();
     let requests: Vec<Option<Request>> = corpus.iter().map(adblock_request).collect();
     let requests_bytes = live_bytes().saturating_sub(before_requests);
-    let adblock_figures = Figures::measure(&requests, clock, |request| {
+    let adblock_prebuilt = |request: &Option<Request>| {
         request
             .as_ref()
             .is_some_and(|request| engine.check_network_request(request).should_block())
-    });
-    let adblock_full_figures = Figures::measure(corpus, clock, |url| {
+    };
+    let adblock_full = |url: &CorpusUrl| {
         adblock_request(url)
             .is_some_and(|request| engine.check_network_request(&request).should_block())
-    });
-    let floor_figures = Figures::measure(corpus, clock, |url| sha256_floor(&url.url));
+    };
+    let floor = |url: &CorpusUrl| sha256_floor(&url.url);
+    // The engines take turns, so that a slow spell of the machine falls on each of them.
+    let mut childsafe_runs = Runs::default();
+    let mut adblock_runs = Runs::default();
+    let mut adblock_full_runs = Runs::default();
+    let mut floor_runs = Runs::default();
+    for _ in 0..ROUNDS {
+        childsafe_runs.measure(corpus, clock, childsafe_check);
+        adblock_runs.measure(&requests, clock, adblock_prebuilt);
+        adblock_full_runs.measure(corpus, clock, adblock_full);
+        floor_runs.measure(corpus, clock, floor);
+    }
+    let childsafe_figures = childsafe_runs.figures();
+    let adblock_figures = adblock_runs.figures();
+    let adblock_full_figures = adblock_full_runs.figures();
+    let floor_figures = floor_runs.figures();
 
     println!(
         "{:<42} {:>9} {:>9} {:>9} {:>13}",
@@ -403,6 +417,34 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// Rounds of per-URL timing per engine.
+const ROUNDS: usize = 3;
+
+/// The timings of one engine over the corpus, gathered over the rounds.
+#[derive(Default)]
+struct Runs {
+    samples: Vec<f64>,
+    items: usize,
+    passes: Duration,
+}
+
+impl Runs {
+    /// One round: a warm-up pass, each item timed alone, then one pass timed as a whole.
+    fn measure<T, R>(&mut self, items: &[T], clock: f64, mut work: impl FnMut(&T) -> R) {
+        self.samples
+            .extend(latency::time_each(items, clock, &mut work));
+        self.passes += latency::time_pass(items, &mut work);
+        self.items += items.len();
+    }
+
+    fn figures(self) -> Figures {
+        Figures {
+            latency: LatencySummary::from_samples(self.samples),
+            urls_per_second: self.items as f64 / self.passes.as_secs_f64(),
+        }
+    }
+}
+
 /// Latency and throughput of one engine over the corpus.
 struct Figures {
     latency: LatencySummary,
@@ -410,15 +452,6 @@ struct Figures {
 }
 
 impl Figures {
-    fn measure<T, R>(items: &[T], clock: f64, mut work: impl FnMut(&T) -> R) -> Self {
-        let samples = latency::time_each(items, clock, &mut work);
-        let pass = latency::time_pass(items, &mut work);
-        Self {
-            latency: LatencySummary::from_samples(samples),
-            urls_per_second: items.len() as f64 / pass.as_secs_f64(),
-        }
-    }
-
     fn print(&self, name: &str) {
         println!(
             "{name:<42} {:>6.0} ns {:>6.0} ns {:>6.0} ns {:>8.2} M/s",
