@@ -338,7 +338,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let policy = childsafe_side::policy();
     let corpus = &workload.corpus;
 
-    let childsafe_check = |url: &CorpusUrl| filter.check(url.url.as_bytes(), &policy, NOW_UNIX);
+    let childsafe_check = |url: &CorpusUrl| filter.check_str(&url.url, &policy, NOW_UNIX);
     let before_requests = live_bytes();
     let requests: Vec<Option<Request>> = corpus.iter().map(adblock_request).collect();
     let requests_bytes = live_bytes().saturating_sub(before_requests);
@@ -372,7 +372,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "{:<42} {:>9} {:>9} {:>9} {:>13}",
         "engine", "median", "p99", "mean", "throughput"
     );
-    childsafe_figures.print("childsafe UrlFilter::check");
+    childsafe_figures.print("childsafe UrlFilter::check_str");
     adblock_figures.print("adblock check (Request prebuilt)");
     adblock_full_figures.print("adblock Request::new + check");
     floor_figures.print("floor: parse + SHA-256 every expression");

@@ -257,6 +257,8 @@ fn the_block_page_reason_follows_the_decision() {
     );
 }
 
+/// Also: text gets the decision its bytes get, whichever way the URL is read (in place or
+/// canonicalized, directly or through a wrapper).
 #[test]
 fn arbitrary_bytes_never_panic_the_decision() {
     use proptest::prelude::*;
@@ -279,12 +281,18 @@ fn arbitrary_bytes_never_panic_the_decision() {
         Just(b"www.google.com/search?q=x&safe=off".to_vec()),
         Just(b"%25".to_vec()),
         Just(b"/".to_vec()),
+        Just(b"https://www.".to_vec()),
+        Just(b" ".to_vec()),
+        Just("\u{fc}".as_bytes().to_vec()),
         proptest::collection::vec(any::<u8>(), 1..6),
     ];
     proptest!(config, |(raw in proptest::collection::vec(pieces, 0..10).prop_map(|p| p.concat()))| {
         let decision = fixture.filter.check(&raw, &policy, NOW);
         if decision.verdict == Verdict::Rewrite {
             prop_assert!(decision.rewrite_url.is_some());
+        }
+        if let Ok(text) = std::str::from_utf8(&raw) {
+            prop_assert_eq!(fixture.filter.check_str(text, &policy, NOW), decision);
         }
     });
 }

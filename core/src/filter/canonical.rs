@@ -267,13 +267,21 @@ impl<'a> CanonicalStr<'a> {
     /// then needs `parse`: an uppercase letter in the scheme or host, no `/` before the query,
     /// or any of the forms the fast path of `parse` leaves to the general one.
     pub(crate) fn in_place(raw: &'a [u8]) -> Option<Self> {
-        let scan = PlainScan::of(raw)?;
-        if !scan.scheme_is_lowercase || scan.host_has_uppercase || scan.path_end == scan.host_end {
-            return None;
-        }
+        let scan = PlainScan::in_place(raw)?;
         // Every byte was checked to be printable ASCII.
         let serialized = std::str::from_utf8(raw.get(..scan.end)?).ok()?;
-        Some(Self {
+        Some(Self::from_scan(serialized, &scan))
+    }
+
+    /// [`Self::in_place`] for text, which needs no check that it is UTF-8.
+    pub(crate) fn in_place_text(raw: &'a str) -> Option<Self> {
+        let scan = PlainScan::in_place(raw.as_bytes())?;
+        Some(Self::from_scan(raw.get(..scan.end)?, &scan))
+    }
+
+    /// The URL `serialized`, which `scan` found already canonical.
+    fn from_scan(serialized: &'a str, scan: &PlainScan) -> Self {
+        Self {
             serialized,
             parts: Parts {
                 host_start: scan.host_start,
@@ -281,7 +289,7 @@ impl<'a> CanonicalStr<'a> {
                 path_end: scan.path_end,
                 host_kind: HostKind::Domain,
             },
-        })
+        }
     }
 
     /// The scheme, lowercase.
@@ -379,6 +387,14 @@ struct PlainScan {
 }
 
 impl PlainScan {
+    /// [`Self::of`], for a URL that is canonical as it stands up to its fragment: its scheme and
+    /// host are lowercase and its path is not empty.
+    fn in_place(raw: &[u8]) -> Option<Self> {
+        Self::of(raw).filter(|scan| {
+            scan.scheme_is_lowercase && !scan.host_has_uppercase && scan.path_end > scan.host_end
+        })
+    }
+
     /// One pass over `raw`: `None` unless every step of the general path would leave it as it
     /// is, but for the case of its scheme and host, a `/` for an empty path and the fragment.
     fn of(raw: &[u8]) -> Option<Self> {
@@ -848,6 +864,8 @@ mod tests {
             "wss://chat.example.org/socket",
         ] {
             let url = CanonicalStr::in_place(raw.as_bytes()).unwrap();
+            let text = CanonicalStr::in_place_text(raw).unwrap();
+            assert_eq!(url.to_owned_url(), text.to_owned_url());
             assert!(raw.starts_with(url.to_owned_url().as_str()), "{raw}");
             assert_eq!(
                 parts(Ok(url.to_owned_url())),
@@ -863,6 +881,7 @@ mod tests {
             "http://example.com/a/../b",
         ] {
             assert!(CanonicalStr::in_place(raw.as_bytes()).is_none(), "{raw}");
+            assert!(CanonicalStr::in_place_text(raw).is_none(), "{raw}");
         }
     }
 

@@ -32,6 +32,7 @@ use super::{
 };
 use super::{expressions, proxies, safesearch};
 use crate::crypto::PublicKey;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 /// How deep `blob:` / `view-source:` wrappers and proxies carrying proxies are followed. Deeper
@@ -280,6 +281,16 @@ impl UrlFilter {
 
     /// Decides what to do with `url` (any bytes) under `policy` at `now_unix`.
     pub fn check(&self, url: &[u8], policy: &FilterPolicy, now_unix: u64) -> UrlDecision {
+        self.decide(RawUrl::Bytes(url), policy, now_unix)
+    }
+
+    /// [`Self::check`] for a URL that is text, as the browser hands it over: the same decision,
+    /// without checking again that it is UTF-8.
+    pub fn check_str(&self, url: &str, policy: &FilterPolicy, now_unix: u64) -> UrlDecision {
+        self.decide(RawUrl::Text(url), policy, now_unix)
+    }
+
+    fn decide(&self, url: RawUrl<'_>, policy: &FilterPolicy, now_unix: u64) -> UrlDecision {
         let judge = Judge {
             policy,
             bundle: self.bundle.current(),
@@ -288,6 +299,39 @@ impl UrlFilter {
         let mut decision = judge.raw(url, 0);
         decision.bundle_version = self.bundle_version();
         decision
+    }
+}
+
+/// A URL as the browser gave it: any bytes, or text.
+#[derive(Clone, Copy)]
+enum RawUrl<'a> {
+    Bytes(&'a [u8]),
+    /// Known to be UTF-8, so a URL already in canonical form is taken as it is.
+    Text(&'a str),
+}
+
+impl<'a> RawUrl<'a> {
+    fn bytes(self) -> &'a [u8] {
+        match self {
+            Self::Bytes(bytes) => bytes,
+            Self::Text(text) => text.as_bytes(),
+        }
+    }
+
+    /// The part of the URL at `range` (of its bytes), as the same kind of input where it can be.
+    fn part(self, range: Range<usize>) -> Option<Self> {
+        match self {
+            Self::Bytes(bytes) => bytes.get(range).map(Self::Bytes),
+            Self::Text(text) => text.get(range).map(Self::Text),
+        }
+    }
+
+    /// The URL where it lies, when it is already in canonical form (see [`CanonicalStr`]).
+    fn in_place(self) -> Option<CanonicalStr<'a>> {
+        match self {
+            Self::Bytes(bytes) => CanonicalStr::in_place(bytes),
+            Self::Text(text) => CanonicalStr::in_place_text(text),
+        }
     }
 }
 
@@ -300,12 +344,21 @@ struct Judge<'a> {
 
 impl Judge<'_> {
     /// Rule 1, then the URL's own rules, following wrappers up to [`MAX_WRAPPING_DEPTH`].
-    fn raw(&self, raw: &[u8], depth: usize) -> UrlDecision {
+    fn raw(&self, raw: RawUrl<'_>, depth: usize) -> UrlDecision {
         if depth > MAX_WRAPPING_DEPTH {
             return UrlDecision::block(DecisionReason::NotAWebAddress);
         }
-        match wrapped_url(raw) {
+        let bytes = raw.bytes();
+        // A URL already in canonical form, as nearly every one a page loads is, is judged where
+        // it lies. Its web scheme rules out a wrapper.
+        if let Some(url) = raw.in_place() {
+            return self.url(url, Some(bytes), depth);
+        }
+        match wrapped_url(bytes) {
             Wrapping::Carries(inner) => {
+                let Some(inner) = raw.part(inner) else {
+                    return UrlDecision::block(DecisionReason::NotAWebAddress);
+                };
                 let mut decision = self.raw(inner, depth + 1);
                 decision.via_carried_url = true;
                 // A rewrite of the inner URL cannot be applied through the wrapper.
@@ -316,16 +369,12 @@ impl Judge<'_> {
                 decision
             }
             Wrapping::LocalPage => UrlDecision::allow(DecisionReason::LocalPage),
-            // A URL already in canonical form, as nearly every one a page loads is, is judged
-            // where it lies; any other is canonicalized first.
-            Wrapping::None => match CanonicalStr::in_place(raw) {
-                Some(url) => self.url(url, Some(raw), depth),
-                None => match CanonicalUrl::parse(raw) {
-                    Ok(url) if is_web_scheme(url.scheme().as_bytes()) => {
-                        self.url(url.borrowed(), Some(raw), depth)
-                    }
-                    _ => UrlDecision::block(DecisionReason::NotAWebAddress),
-                },
+            // Any other URL is canonicalized first.
+            Wrapping::None => match CanonicalUrl::parse(bytes) {
+                Ok(url) if is_web_scheme(url.scheme().as_bytes()) => {
+                    self.url(url.borrowed(), Some(bytes), depth)
+                }
+                _ => UrlDecision::block(DecisionReason::NotAWebAddress),
             },
         }
     }
@@ -681,23 +730,27 @@ impl<'a> HostProbes<'a> {
 }
 
 /// What a URL's scheme says before it is canonicalized.
-enum Wrapping<'a> {
-    /// `blob:` and `view-source:` carry another URL, which is what would load.
-    Carries(&'a [u8]),
+enum Wrapping {
+    /// `blob:` and `view-source:` carry another URL, which is what would load: the bytes at
+    /// this range of the URL's.
+    Carries(Range<usize>),
     /// `about:blank` / `about:srcdoc`.
     LocalPage,
     /// Anything else: canonicalize it as it is.
     None,
 }
 
-fn wrapped_url(raw: &[u8]) -> Wrapping<'_> {
+fn wrapped_url(raw: &[u8]) -> Wrapping {
     let trimmed = raw.trim_ascii();
     let Some(colon) = trimmed.iter().position(|&byte| byte == b':') else {
         return Wrapping::None;
     };
     let (scheme, rest) = (&trimmed[..colon], &trimmed[colon + 1..]);
     if scheme.eq_ignore_ascii_case(b"blob") || scheme.eq_ignore_ascii_case(b"view-source") {
-        return Wrapping::Carries(rest);
+        // Trimming takes ASCII whitespace off, so the range starts and ends next to ASCII bytes,
+        // at character boundaries.
+        let start = raw.len() - raw.trim_ascii_start().len() + colon + 1;
+        return Wrapping::Carries(start..start + rest.len());
     }
     if scheme.eq_ignore_ascii_case(b"about") {
         let page = rest
@@ -891,10 +944,11 @@ mod tests {
 
     #[test]
     fn wrappers_are_recognised_case_insensitively() {
-        assert!(matches!(
-            wrapped_url(b"BLOB:https://x.example/uuid"),
-            Wrapping::Carries(b"https://x.example/uuid")
-        ));
+        let raw = b" BLOB:https://x.example/uuid\n";
+        let Wrapping::Carries(inner) = wrapped_url(raw) else {
+            panic!("blob: carries a URL");
+        };
+        assert_eq!(&raw[inner], b"https://x.example/uuid");
         assert!(matches!(
             wrapped_url(b"view-source:http://x/"),
             Wrapping::Carries(_)

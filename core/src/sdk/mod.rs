@@ -316,7 +316,7 @@ impl ChildSafe {
         let filter = self.filter.read().unwrap_or_else(PoisonError::into_inner);
         Ok(urls
             .iter()
-            .map(|url| filter.check(url.as_ref().as_bytes(), &policy, now))
+            .map(|url| filter.check_str(url.as_ref(), &policy, now))
             .collect())
     }
 
