@@ -435,7 +435,7 @@ impl Judge<'_> {
         };
         let ruling = match parent_allowed {
             Some(reason) => Ruling::allow(reason),
-            None => match self.lists_and_categories(url, &probes, &search, special) {
+            None => match self.lists_and_categories(url, probes.all(), &search, special) {
                 Some(ruling) if ruling.verdict == Verdict::Block => return ruling.decision(),
                 Some(ruling) => ruling,
                 None => Ruling::allow(DecisionReason::NoRuleApplies),
@@ -464,7 +464,7 @@ impl Judge<'_> {
     fn lists_and_categories(
         &self,
         url: CanonicalStr<'_>,
-        probes: &HostProbes<'_>,
+        probes: &[DomainProbe<'_>],
         search: &SafeSearchOutcome,
         special: bool,
     ) -> Option<Ruling<'_>> {
@@ -537,10 +537,10 @@ impl Judge<'_> {
 /// The name of the first of `lists` that holds any host suffix of `probes`.
 fn first_hit<'a>(
     mut lists: impl Iterator<Item = BundleList<'a>>,
-    probes: &HostProbes<'_>,
+    probes: &[DomainProbe<'_>],
 ) -> Option<&'a str> {
     lists
-        .find(|list| list.contains_any_probe(probes.iter()))
+        .find(|list| list.contains_any_probe(probes))
         .map(|list| list.name())
 }
 
@@ -683,21 +683,23 @@ impl<'a> Iterator for HostSuffixes<'a> {
     }
 }
 
-/// The fingerprints of every host suffix of one URL under the bundle's key (none without a
-/// bundle), made once per decision and looked up in every list. In host-suffix order, longest
-/// first: the first [`INLINE_PROBES`] in place, any further ones on the heap.
+/// The fingerprints of every host suffix of one URL under the bundle's key, made once per
+/// decision and looked up in every list. In host-suffix order, longest first: in place for up to
+/// [`INLINE_PROBES`], all on the heap for a longer host.
 struct HostProbes<'a> {
-    inline: [Option<DomainProbe<'a>>; INLINE_PROBES],
+    /// The probes, when there are at most [`INLINE_PROBES`]; the rest of the array holds
+    /// placeholders, never read.
+    inline: [DomainProbe<'a>; INLINE_PROBES],
+    /// All the probes, when there are more.
     spilled: Vec<DomainProbe<'a>>,
-    /// How many probes there are, inline and spilled.
     len: usize,
 }
 
 impl<'a> HostProbes<'a> {
     /// No probes, to be filled in place by [`Self::fill`] (returning a filled one would copy
-    /// the inline array, several hundred bytes, once more per decision).
+    /// the array, several hundred bytes, once more per decision).
     const EMPTY: Self = Self {
-        inline: [None; INLINE_PROBES],
+        inline: [DomainProbe::PLACEHOLDER; INLINE_PROBES],
         spilled: Vec::new(),
         len: 0,
     };
@@ -706,26 +708,34 @@ impl<'a> HostProbes<'a> {
     fn fill(&mut self, url: CanonicalStr<'a>, bundle: &'a ListBundle) {
         for suffix in HostSuffixes::of(url) {
             let probe = bundle.probe(suffix);
-            match self.inline.get_mut(self.len) {
-                Some(slot) => *slot = Some(probe),
-                None => self.spilled.push(probe),
+            if let Some(slot) = self.inline.get_mut(self.len) {
+                *slot = probe;
+            } else {
+                if self.spilled.is_empty() {
+                    self.spilled.extend_from_slice(&self.inline);
+                }
+                self.spilled.push(probe);
             }
             self.len += 1;
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = &DomainProbe<'a>> {
-        let inline = &self.inline[..self.len.min(INLINE_PROBES)];
-        inline.iter().flatten().chain(&self.spilled)
+    /// Every probe, in host-suffix order.
+    #[inline]
+    fn all(&self) -> &[DomainProbe<'a>] {
+        self.inline.get(..self.len).unwrap_or(&self.spilled)
     }
 
     /// The probes of the host suffixes lookup expressions are made of, in their order: the
     /// exact host, then the parents [`expressions::is_lookup_parent`] names.
     fn lookup_probes(&self) -> impl Iterator<Item = &DomainProbe<'a>> {
         let labels = self.len;
-        self.iter().enumerate().filter_map(move |(index, probe)| {
-            (index == 0 || expressions::is_lookup_parent(labels - index)).then_some(probe)
-        })
+        self.all()
+            .iter()
+            .enumerate()
+            .filter_map(move |(index, probe)| {
+                (index == 0 || expressions::is_lookup_parent(labels - index)).then_some(probe)
+            })
     }
 }
 

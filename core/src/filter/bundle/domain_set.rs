@@ -88,6 +88,11 @@ pub(super) struct FingerprintKey {
 }
 
 impl FingerprintKey {
+    /// A key of zeros, which no bundle has (its seed is random): for placeholders only.
+    pub(super) const UNUSED: Self = Self {
+        secret: [0; SECRET_LEN],
+    };
+
     /// Stretches the 128-bit seed into an xxh3 secret: SHA-256 of (context, seed, block number)
     /// for each 32-byte block.
     pub(super) fn from_seed(seed: &[u8; SEED_LEN]) -> Self {

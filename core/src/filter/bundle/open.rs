@@ -18,6 +18,20 @@ pub struct ListBundle {
     expires_at: u64,
     key: FingerprintKey,
     lists: Vec<ListEntry>,
+    /// For each [`ListKind`], the indices in `lists` of the lists of that kind, in order.
+    by_kind: [Vec<usize>; LIST_KINDS],
+}
+
+/// How many [`ListKind`]s there are.
+const LIST_KINDS: usize = 3;
+
+/// Where `kind`'s lists are listed in [`ListBundle::by_kind`].
+fn kind_index(kind: ListKind) -> usize {
+    match kind {
+        ListKind::Category => 0,
+        ListKind::HashedUrls => 1,
+        ListKind::Allow => 2,
+    }
 }
 
 /// A checked list: its name, kind and where its sections lie.
@@ -61,11 +75,16 @@ impl ListBundle {
             });
         }
         let lists = parse_lists(signed, &mut reader, header.list_count)?;
+        let mut by_kind: [Vec<usize>; LIST_KINDS] = Default::default();
+        for (index, list) in lists.iter().enumerate() {
+            by_kind[kind_index(list.kind)].push(index);
+        }
         Ok(Self {
             version: header.version,
             expires_at: header.expires_at,
             key: FingerprintKey::from_seed(&header.seed),
             lists,
+            by_kind,
             bytes,
         })
     }
@@ -98,9 +117,9 @@ impl ListBundle {
 
     /// The bundle's lists of one kind, in the order they were compiled.
     pub fn lists_of_kind(&self, kind: ListKind) -> impl Iterator<Item = BundleList<'_>> {
-        self.lists
+        self.by_kind[kind_index(kind)]
             .iter()
-            .filter(move |entry| entry.kind == kind)
+            .filter_map(|&index| self.lists.get(index))
             .map(|entry| self.view(entry))
     }
 
@@ -219,6 +238,21 @@ pub struct DomainProbe<'a> {
     /// Whether the suffix is a single label (`com`, `localhost`): only a list with a
     /// single-label entry can hold it.
     single_label: bool,
+}
+
+/// The key of [`DomainProbe::PLACEHOLDER`].
+static PLACEHOLDER_KEY: FingerprintKey = FingerprintKey::UNUSED;
+
+impl DomainProbe<'static> {
+    /// A probe of no bundle, to fill the unused slots of an array of probes. Looked up in a
+    /// list, it is recomputed under the list's key (as a probe of another bundle is) and
+    /// matches nothing: its suffix is empty.
+    pub(crate) const PLACEHOLDER: Self = Self {
+        domain: "",
+        key: &PLACEHOLDER_KEY,
+        fingerprint: 0,
+        single_label: true,
+    };
 }
 
 impl<'a> DomainProbe<'a> {
