@@ -429,6 +429,28 @@ impl<'a> OffsetTable<'a> {
     fn offset(&self, bucket: usize) -> Option<u16> {
         u16_at(self.offsets, bucket)
     }
+
+    /// The index of the first entry of `bucket` and of the next bucket's: [`Self::start`] of
+    /// both, with one read of the group start and of the two adjacent offsets unless the next
+    /// bucket starts a group.
+    #[inline]
+    fn bounds(&self, bucket: usize) -> Option<(usize, usize)> {
+        let next = bucket + 1;
+        if next % GROUP_BUCKETS == 0 {
+            return Some((self.start(bucket)?, self.start(next)?));
+        }
+        let group_start = u32_at(self.group_starts, bucket / GROUP_BUCKETS)? as usize;
+        let pair = self
+            .offsets
+            .get(bucket * OFFSET_BYTES..)?
+            .first_chunk::<4>()?;
+        let start = u16::from_le_bytes([pair[0], pair[1]]);
+        let end = u16::from_le_bytes([pair[2], pair[3]]);
+        Some((
+            group_start + usize::from(start),
+            group_start + usize::from(end),
+        ))
+    }
 }
 
 /// A domain set, read in place from a bundle's bytes.
@@ -494,22 +516,25 @@ impl<'a> DomainSet<'a> {
         let offsets = self.offsets();
         fingerprints.chunks(BATCH).any(|chunk| {
             let mut spans = [Span::EMPTY; BATCH];
+            // Each bucket is read where its search will start before any is searched (the value
+            // itself is not needed here), so that the reads of all of them wait together.
+            let mut touched = 0;
             for (span, &fingerprint) in spans.iter_mut().zip(chunk) {
                 *span = self.locate(&offsets, fingerprint);
+                touched ^= self.remainder(span.guess);
             }
-            let spans = &spans[..chunk.len()];
-            // Touch each bucket at both ends before searching any (the values themselves are
-            // not needed): a bucket of a large list often spans two cache lines.
-            let touched = spans.iter().fold(0u64, |acc, span| {
-                acc ^ self.remainder(span.start) ^ self.remainder(span.end.saturating_sub(1))
-            });
             std::hint::black_box(touched);
-            spans.iter().any(|&span| self.search(span))
+            spans[..chunk.len()].iter().any(|&span| self.search(span))
         })
     }
 
-    /// The bucket `fingerprint` falls in: the indices of its candidates, and the remainder it
-    /// would have. An empty span if the offsets are out of range (`parse` rules that out).
+    /// The bucket `fingerprint` falls in: the indices of its candidates, the remainder it would
+    /// have, and where it would be. An empty span if the offsets are out of range (`parse`
+    /// rules that out).
+    ///
+    /// Keyed fingerprints are uniform, so a remainder's place among the bucket's sorted entries
+    /// is close to its value's share of the remainder range: for a bucket of `n` entries the
+    /// guess is off by about `sqrt(n) / 2` places, one or two for the buckets of a large list.
     #[inline]
     fn locate(&self, offsets: &OffsetTable<'_>, fingerprint: u64) -> Span {
         let shape = self.shape;
@@ -517,30 +542,35 @@ impl<'a> DomainSet<'a> {
         let remainder_bits = shape.fingerprint_bits - shape.bucket_bits;
         let bucket = (fingerprint >> remainder_bits) as usize;
         let wanted = fingerprint & ((1u64 << remainder_bits) - 1);
-        match (offsets.start(bucket), offsets.start(bucket + 1)) {
-            (Some(start), Some(end)) if start < end && end <= shape.entries => {
-                Span { start, end, wanted }
+        match offsets.bounds(bucket) {
+            Some((start, end)) if start < end && end <= shape.entries => {
+                // `wanted` has `remainder_bits` bits, so the guess is below the bucket's length.
+                let share = (u128::from(wanted) * (end - start) as u128) >> remainder_bits;
+                Span {
+                    start,
+                    end,
+                    wanted,
+                    guess: start + share as usize,
+                }
             }
             _ => Span::EMPTY,
         }
     }
 
-    /// Looks for the wanted remainder in one bucket, starting where it would be.
-    ///
-    /// Keyed fingerprints are uniform, so a remainder's place among the bucket's sorted entries
-    /// is close to its value's share of the remainder range: for a bucket of `n` entries the
-    /// guess is off by about `sqrt(n) / 2` places, one or two for the buckets of a large list.
-    /// The scan then walks from the guess towards the value and stops as soon as it passes it.
+    /// Looks for the wanted remainder in one bucket, starting at the guess: the scan walks from
+    /// there towards the value and stops as soon as it passes it.
     #[inline]
     fn search(&self, span: Span) -> bool {
-        let Span { start, end, wanted } = span;
+        let Span {
+            start,
+            end,
+            wanted,
+            guess,
+        } = span;
         if start >= end {
             return false;
         }
-        let remainder_bits = self.shape.fingerprint_bits - self.shape.bucket_bits;
-        // `wanted` has `remainder_bits` bits, so the guess is below the bucket's length.
-        let guess = ((u128::from(wanted) * (end - start) as u128) >> remainder_bits) as usize;
-        let mut index = start + guess;
+        let mut index = guess;
         if self.remainder(index) < wanted {
             loop {
                 index += 1;
@@ -565,12 +595,13 @@ impl<'a> DomainSet<'a> {
 pub(super) const BATCH: usize = 8;
 
 /// Where one fingerprint's bucket lies among a set's entries (indices, `start` up to but not
-/// including `end`), and the remainder sought in it.
+/// including `end`), the remainder sought in it, and the index it would have.
 #[derive(Clone, Copy)]
 struct Span {
     start: usize,
     end: usize,
     wanted: u64,
+    guess: usize,
 }
 
 impl Span {
@@ -579,6 +610,7 @@ impl Span {
         start: 0,
         end: 0,
         wanted: 0,
+        guess: 0,
     };
 }
 
