@@ -398,16 +398,24 @@ impl PlainScan {
     /// One pass over `raw`: `None` unless every step of the general path would leave it as it
     /// is, but for the case of its scheme and host, a `/` for an empty path and the fragment.
     fn of(raw: &[u8]) -> Option<Self> {
-        let colon = raw
-            .iter()
-            .take(LONGEST_WEB_SCHEME + 1)
-            .position(|&byte| byte == b':')?;
-        let scheme = &raw[..colon];
-        // Nearly every URL spells its scheme in lowercase; only other spellings need folding.
-        let scheme_is_lowercase = is_web_scheme(scheme);
-        if !scheme_is_lowercase && !is_web_scheme(&scheme.to_ascii_lowercase()) {
-            return None;
-        }
+        let (colon, scheme_is_lowercase) = match raw {
+            // Nearly every URL a page loads is one of these two.
+            [b'h', b't', b't', b'p', b's', b':', ..] => (5, true),
+            [b'h', b't', b't', b'p', b':', ..] => (4, true),
+            _ => {
+                let colon = raw
+                    .iter()
+                    .take(LONGEST_WEB_SCHEME + 1)
+                    .position(|&byte| byte == b':')?;
+                let scheme = &raw[..colon];
+                // Only a scheme not spelled in lowercase needs folding.
+                let lowercase = is_web_scheme(scheme);
+                if !lowercase && !is_web_scheme(&scheme.to_ascii_lowercase()) {
+                    return None;
+                }
+                (colon, lowercase)
+            }
+        };
         let host_start = colon + "://".len();
         if raw.get(colon..host_start) != Some(b"://") {
             return None;

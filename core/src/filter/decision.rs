@@ -32,6 +32,7 @@ use super::{
 };
 use super::{expressions, proxies, safesearch};
 use crate::crypto::PublicKey;
+use std::collections::BTreeSet;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -393,22 +394,11 @@ impl Judge<'_> {
         if let Some(list) = self.illegal_material_list(url, &probes) {
             return UrlDecision::block(DecisionReason::IllegalMaterial).with_category(list);
         }
-        let host = url.host();
-        let kind = url.host_kind();
-        if self
-            .policy
-            .denied_hosts
-            .iter()
-            .any(|rule| host_matches(host, kind, rule))
-        {
+        let (host, kind) = (url.host(), url.host_kind());
+        if rules_cover(&self.policy.denied_hosts, url) {
             return UrlDecision::block(DecisionReason::ParentDenied);
         }
-        let parent_allowed = if self
-            .policy
-            .allowed_hosts
-            .iter()
-            .any(|rule| host_matches(host, kind, rule))
-        {
+        let parent_allowed = if rules_cover(&self.policy.allowed_hosts, url) {
             Some(DecisionReason::ParentAllowed)
         } else if self.policy.approvals.iter().any(|approval| {
             approval.expires_at_unix > self.now_unix && host_matches(host, kind, &approval.host)
@@ -638,6 +628,12 @@ fn is_doh_endpoint(url: CanonicalStr<'_>, special: bool) -> bool {
             && DOH_RESOLVER_HOSTS.matches(url.host()))
 }
 
+/// Whether any of `rules` (canonical hosts) covers the host of `url`, as [`host_matches`] says:
+/// one of the host's suffixes is a rule. A few set lookups, however many rules the parent made.
+fn rules_cover(rules: &BTreeSet<String>, url: CanonicalStr<'_>) -> bool {
+    !rules.is_empty() && HostSuffixes::of(url).any(|(suffix, _)| rules.contains(suffix))
+}
+
 /// Whether a host rule (a canonical host) covers `host`: the same host, or for domains a parent
 /// domain of it (`example.com` covers `www.example.com`, not `badexample.com`).
 fn host_matches(host: &str, kind: HostKind, rule: &str) -> bool {
@@ -650,6 +646,7 @@ fn host_matches(host: &str, kind: HostKind, rule: &str) -> bool {
 
 /// Every suffix of a host at a label boundary, longest first: `a.b.com`, `b.com`, `com`. Domain
 /// lists match on any of them, so an entry covers all subdomains. An IP address is only itself.
+/// Each comes with whether it is a single label (has no dot), which the scan finds anyway.
 struct HostSuffixes<'a> {
     host: &'a str,
     /// Where the next suffix starts in `host`, if there is one.
@@ -668,18 +665,15 @@ impl<'a> HostSuffixes<'a> {
 }
 
 impl<'a> Iterator for HostSuffixes<'a> {
-    type Item = &'a str;
+    type Item = (&'a str, bool);
 
-    fn next(&mut self) -> Option<&'a str> {
+    fn next(&mut self) -> Option<(&'a str, bool)> {
         let start = self.next?;
         let suffix = self.host.get(start..)?;
         // A plain scan: hosts are short, and a search call would cost more than it saves.
-        self.next = self
-            .is_domain
-            .then(|| suffix.bytes().position(|byte| byte == b'.'))
-            .flatten()
-            .map(|dot| start + dot + 1);
-        Some(suffix)
+        let dot = suffix.bytes().position(|byte| byte == b'.');
+        self.next = dot.filter(|_| self.is_domain).map(|dot| start + dot + 1);
+        Some((suffix, dot.is_none()))
     }
 }
 
@@ -706,8 +700,8 @@ impl<'a> HostProbes<'a> {
 
     /// Adds the probes of every host suffix of `url`, with `bundle`'s key.
     fn fill(&mut self, url: CanonicalStr<'a>, bundle: &'a ListBundle) {
-        for suffix in HostSuffixes::of(url) {
-            let probe = bundle.probe(suffix);
+        for (suffix, single_label) in HostSuffixes::of(url) {
+            let probe = bundle.probe_labelled(suffix, single_label);
             if let Some(slot) = self.inline.get_mut(self.len) {
                 *slot = probe;
             } else {
@@ -781,7 +775,12 @@ mod tests {
 
     fn suffixes(raw: &str) -> Vec<String> {
         let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
-        HostSuffixes::of(url.borrowed()).map(String::from).collect()
+        HostSuffixes::of(url.borrowed())
+            .map(|(suffix, single_label)| {
+                assert_eq!(single_label, !suffix.contains('.'), "{suffix}");
+                suffix.to_owned()
+            })
+            .collect()
     }
 
     #[test]
@@ -836,6 +835,24 @@ mod tests {
             "example.com"
         ));
         assert!(!host_matches("10.0.0.1", HostKind::Ipv4, "0.0.1"));
+    }
+
+    proptest::proptest! {
+        /// Looking the host's suffixes up in the rules finds what comparing each rule finds.
+        #[test]
+        fn rule_lookup_agrees_with_matching_each_rule(
+            host in "[a-c]{1,2}(\\.[a-c]{1,2}){0,3}|10\\.0\\.[0-2]\\.1|\\[::[1-3]\\]",
+            rules in proptest::collection::btree_set(
+                "[a-c]{1,2}(\\.[a-c]{1,2}){0,2}|10\\.0\\.[0-2]\\.1|0\\.[0-2]\\.1|\\[::[1-3]\\]",
+                0..6,
+            ),
+        ) {
+            let url = CanonicalUrl::parse(format!("http://{host}/").as_bytes()).unwrap();
+            let by_rule = rules
+                .iter()
+                .any(|rule| host_matches(url.host(), url.host_kind(), rule));
+            proptest::prop_assert_eq!(rules_cover(&rules, url.borrowed()), by_rule);
+        }
     }
 
     /// One of `options`, or a string of `pattern`.

@@ -135,11 +135,23 @@ impl ListBundle {
     /// lists with [`BundleList::contains_probe`] without hashing the suffix once per list.
     #[inline]
     pub fn probe<'a>(&'a self, host_suffix: &'a str) -> DomainProbe<'a> {
+        self.probe_labelled(host_suffix, !host_suffix.contains('.'))
+    }
+
+    /// [`Self::probe`] for a caller that has already scanned the suffix: `single_label` must be
+    /// whether it has no dot.
+    #[inline]
+    pub(crate) fn probe_labelled<'a>(
+        &'a self,
+        host_suffix: &'a str,
+        single_label: bool,
+    ) -> DomainProbe<'a> {
+        debug_assert_eq!(single_label, !host_suffix.contains('.'));
         DomainProbe {
             domain: host_suffix,
             key: &self.key,
             fingerprint: self.key.fingerprint(host_suffix.as_bytes()),
-            single_label: !host_suffix.bytes().any(|byte| byte == b'.'),
+            single_label,
         }
     }
 
