@@ -306,6 +306,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     drop(opened);
+    for entries in [10_000, 100_000, 1_000_000] {
+        println!(
+            "hashed list of {:>9} entries: prefix part {:.2} B/entry (the least any encoding of \
+             that many 4-byte prefixes can take: {:.2})",
+            count(entries),
+            childsafe_side::hashed_prefix_bytes_per_entry(entries, &key)?,
+            childsafe_side::prefix_set_bound_bytes(entries),
+        );
+    }
 
     // ---- Memory
     heading("Heap held once loaded (counting allocator; peak = most extra heap while loading)");
