@@ -141,8 +141,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     let storage = open(&args.storage).await?;
     let server = spawn(storage, config).await?;
+    // The signals are caught from before the line a supervisor waits for: a SIGTERM sent as soon
+    // as it reads the line stops the server cleanly rather than killing it.
+    let shutdown = shutdown_signal()?;
     print_lines([format!("listening on {}", server.url())])?;
-    shutdown_signal().await?;
+    shutdown.await?;
     server.shutdown().await
 }
 
@@ -176,18 +179,23 @@ fn print_lines(lines: impl IntoIterator<Item = String>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits for SIGINT or SIGTERM.
-async fn shutdown_signal() -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut terminate = signal(SignalKind::terminate())?;
+/// Catches SIGINT and SIGTERM from now on; the future it returns ends at the first of them.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
         tokio::select! {
-            result = tokio::signal::ctrl_c() => result?,
+            _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await?;
-    Ok(())
+        Ok(())
+    })
+}
+
+/// Waits for Ctrl-C (the handler is installed when the future is first polled).
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>>> {
+    Ok(async { Ok(tokio::signal::ctrl_c().await?) })
 }

@@ -271,3 +271,43 @@ async fn upload(http: &reqwest::Client, url: &str, device: &SigningKey, report: 
     }
     assert_eq!(request.send().await.unwrap().status(), 200);
 }
+
+/// A supervisor may stop the server as soon as it reads the line it waits for: the signal must
+/// already be caught then, so the server shuts down cleanly instead of being killed by it. A shell
+/// already waiting on the server's output sends the signal within microseconds of the line.
+#[tokio::test]
+async fn a_stop_right_after_the_listening_line_is_a_clean_shutdown() {
+    for place in places().await {
+        for attempt in 0..12 {
+            let mut server = Command::new(BINARY)
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .args(&place.storage_args)
+                .env_remove("CHILDSAFE_OPERATOR_TOKEN")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let supervisor = Command::new("sh")
+                .args([
+                    "-c",
+                    "read -r line && kill -TERM \"$SERVER\" && echo \"$line\"",
+                ])
+                .env("SERVER", server.id().to_string())
+                .stdin(Stdio::from(server.stdout.take().unwrap()))
+                .output()
+                .unwrap();
+            let line = String::from_utf8_lossy(&supervisor.stdout);
+            assert!(
+                line.starts_with("listening on "),
+                "[{}] {line:?}",
+                place.name
+            );
+            let status = server.wait().unwrap();
+            assert!(
+                status.success(),
+                "[{}] attempt {attempt}: {status}",
+                place.name
+            );
+        }
+    }
+}
