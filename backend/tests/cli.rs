@@ -96,15 +96,7 @@ struct Served {
 
 impl Served {
     fn start(place: &Place, extra: &[&str]) -> Self {
-        let mut child = Command::new(BINARY)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .args(&place.storage_args)
-            .env_remove("CHILDSAFE_OPERATOR_TOKEN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = Self::spawn(place, extra);
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -116,6 +108,19 @@ impl Served {
             .to_owned();
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
         Served { child, url }
+    }
+
+    /// `serve` on a free loopback port, its standard output piped.
+    fn spawn(place: &Place, extra: &[&str]) -> Child {
+        Command::new(BINARY)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .args(&place.storage_args)
+            .env_remove("CHILDSAFE_OPERATOR_TOKEN")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
     }
 
     fn stop(mut self) -> ExitStatus {
@@ -279,14 +284,7 @@ async fn upload(http: &reqwest::Client, url: &str, device: &SigningKey, report: 
 async fn a_stop_right_after_the_listening_line_is_a_clean_shutdown() {
     for place in places().await {
         for attempt in 0..12 {
-            let mut server = Command::new(BINARY)
-                .args(["serve", "--listen", "127.0.0.1:0"])
-                .args(&place.storage_args)
-                .env_remove("CHILDSAFE_OPERATOR_TOKEN")
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
+            let mut server = Served::spawn(&place, &[]);
             let supervisor = Command::new("sh")
                 .args([
                     "-c",
