@@ -530,3 +530,22 @@ fn canonical_form_of_hashed_entries_matches_what_the_importer_hashes() {
     let expected = HashedUrlEntry::from(url.lookup_expressions().next().unwrap());
     assert!(import_url_hashes(ILLEGAL_URLS).entries.contains(&expected));
 }
+
+/// A URL longer than the canonicalizer accepts is blocked, however plainly it is written: it
+/// cannot be checked whole.
+#[test]
+fn an_over_long_url_is_blocked_even_when_written_plainly() {
+    let fixture = fixture();
+    let policy = FilterPolicy::default();
+    let long = format!(
+        "https://kids-encyclopedia.example/{}",
+        "a".repeat(childsafe_core::filter::MAX_URL_BYTES)
+    );
+    for decision in [
+        fixture.filter.check(long.as_bytes(), &policy, NOW),
+        fixture.filter.check_str(&long, &policy, NOW),
+    ] {
+        assert_eq!(decision.verdict, Verdict::Block);
+        assert_eq!(decision.reason, DecisionReason::NotAWebAddress);
+    }
+}

@@ -397,7 +397,11 @@ impl PlainScan {
 
     /// One pass over `raw`: `None` unless every step of the general path would leave it as it
     /// is, but for the case of its scheme and host, a `/` for an empty path and the fragment.
+    /// Also `None` for input over [`MAX_URL_BYTES`], which `parse` refuses whatever its form.
     fn of(raw: &[u8]) -> Option<Self> {
+        if raw.len() > MAX_URL_BYTES {
+            return None;
+        }
         let (colon, scheme_is_lowercase) = match raw {
             // Nearly every URL a page loads is one of these two.
             [b'h', b't', b't', b'p', b's', b':', ..] => (5, true),
