@@ -76,12 +76,18 @@ impl CanonicalUrl {
     /// Canonicalizes `raw`, which may be any bytes: URLs arrive from pages in any encoding and
     /// with any junk a bypass attempt puts in them.
     pub fn parse(raw: &[u8]) -> Result<Self, UrlError> {
+        Self::parse_scanned(raw, PlainScan::of(raw).as_ref())
+    }
+
+    /// [`Self::parse`], with `scan` what [`PlainScan::of`] found of `raw` (a caller that has
+    /// already scanned it does not scan again).
+    pub(crate) fn parse_scanned(raw: &[u8], scan: Option<&PlainScan>) -> Result<Self, UrlError> {
         if raw.len() > MAX_URL_BYTES {
             return Err(UrlError::TooLong {
                 limit: MAX_URL_BYTES,
             });
         }
-        if let Some(plain) = Self::parse_plain(raw) {
+        if let Some(plain) = scan.and_then(|scan| Self::from_plain(raw, scan)) {
             return Ok(plain);
         }
         let trimmed = raw.trim_ascii();
@@ -154,15 +160,14 @@ impl CanonicalUrl {
     /// every URL a page loads is in. One pass over the bytes checks that no step of the general
     /// path would change them, then they are copied once. `None` sends the URL down the general
     /// path, which gives the same result for every URL this accepts (the proptests compare the
-    /// two).
+    /// two). `scan` is what [`PlainScan::of`] found of `raw`.
     ///
     /// Accepted: a web scheme (`http`, `https`, `ws`, `wss`, any case) and exactly `://`; a
     /// host of printable ASCII without userinfo, port, brackets, stray dots or a numeric last
     /// label (an IPv4 form); a path without empty, `.` or `..` segments; nothing that would be
     /// unescaped or escaped (`%`, controls, space, non-ASCII) and no backslash (a browser reads
     /// it as `/`) before the query.
-    fn parse_plain(raw: &[u8]) -> Option<Self> {
-        let scan = PlainScan::of(raw)?;
+    fn from_plain(raw: &[u8], scan: &PlainScan) -> Option<Self> {
         // The canonical URL is the input up to its fragment, with the scheme and host in
         // lowercase and a `/` for an empty path.
         let no_path = scan.path_end == scan.host_end;
@@ -263,20 +268,25 @@ pub(crate) struct CanonicalStr<'a> {
 
 impl<'a> CanonicalStr<'a> {
     /// `raw` up to its fragment, when that is already a canonical URL byte for byte: what
-    /// [`CanonicalUrl::parse`] would return, without the copy. `None` for anything else, which
-    /// then needs `parse`: an uppercase letter in the scheme or host, no `/` before the query,
-    /// or any of the forms the fast path of `parse` leaves to the general one.
-    pub(crate) fn in_place(raw: &'a [u8]) -> Option<Self> {
-        let scan = PlainScan::in_place(raw)?;
+    /// [`CanonicalUrl::parse`] would return, without the copy. `scan` is what [`PlainScan::of`]
+    /// found of `raw`. `None` for anything else, which then needs `parse`: an uppercase letter
+    /// in the scheme or host, no `/` before the query, or any of the forms the fast path of
+    /// `parse` leaves to the general one.
+    pub(crate) fn in_place(raw: &'a [u8], scan: &PlainScan) -> Option<Self> {
+        if !scan.is_in_place() {
+            return None;
+        }
         // Every byte was checked to be printable ASCII.
         let serialized = std::str::from_utf8(raw.get(..scan.end)?).ok()?;
-        Some(Self::from_scan(serialized, &scan))
+        Some(Self::from_scan(serialized, scan))
     }
 
     /// [`Self::in_place`] for text, which needs no check that it is UTF-8.
-    pub(crate) fn in_place_text(raw: &'a str) -> Option<Self> {
-        let scan = PlainScan::in_place(raw.as_bytes())?;
-        Some(Self::from_scan(raw.get(..scan.end)?, &scan))
+    pub(crate) fn in_place_text(raw: &'a str, scan: &PlainScan) -> Option<Self> {
+        if !scan.is_in_place() {
+            return None;
+        }
+        Some(Self::from_scan(raw.get(..scan.end)?, scan))
     }
 
     /// The URL `serialized`, which `scan` found already canonical.
@@ -363,7 +373,7 @@ impl AsRef<str> for CanonicalUrl {
 }
 
 /// Whether `scheme` (lowercase) is loaded over the network and so can be checked: a scheme of
-/// the web, whose URLs always name a host. These are the only ones [`CanonicalUrl::parse_plain`]
+/// the web, whose URLs always name a host. These are the only ones [`CanonicalUrl::from_plain`]
 /// takes. A match rather than a table, as it runs for every URL.
 pub(crate) fn is_web_scheme(scheme: &[u8]) -> bool {
     matches!(scheme, b"http" | b"https" | b"ws" | b"wss")
@@ -372,8 +382,8 @@ pub(crate) fn is_web_scheme(scheme: &[u8]) -> bool {
 const LONGEST_WEB_SCHEME: usize = 5;
 
 /// Where the parts of a URL lie that the fast path of [`CanonicalUrl::parse`] takes (see
-/// [`CanonicalUrl::parse_plain`]), and what it must lowercase.
-struct PlainScan {
+/// [`CanonicalUrl::from_plain`]), and what it must lowercase.
+pub(crate) struct PlainScan {
     /// The colon after the scheme.
     colon: usize,
     scheme_is_lowercase: bool,
@@ -387,18 +397,16 @@ struct PlainScan {
 }
 
 impl PlainScan {
-    /// [`Self::of`], for a URL that is canonical as it stands up to its fragment: its scheme and
-    /// host are lowercase and its path is not empty.
-    fn in_place(raw: &[u8]) -> Option<Self> {
-        Self::of(raw).filter(|scan| {
-            scan.scheme_is_lowercase && !scan.host_has_uppercase && scan.path_end > scan.host_end
-        })
+    /// Whether the URL is canonical as it stands up to its fragment: its scheme and host are
+    /// lowercase and its path is not empty.
+    fn is_in_place(&self) -> bool {
+        self.scheme_is_lowercase && !self.host_has_uppercase && self.path_end > self.host_end
     }
 
     /// One pass over `raw`: `None` unless every step of the general path would leave it as it
     /// is, but for the case of its scheme and host, a `/` for an empty path and the fragment.
     /// Also `None` for input over [`MAX_URL_BYTES`], which `parse` refuses whatever its form.
-    fn of(raw: &[u8]) -> Option<Self> {
+    pub(crate) fn of(raw: &[u8]) -> Option<Self> {
         if raw.len() > MAX_URL_BYTES {
             return None;
         }
@@ -440,7 +448,7 @@ impl PlainScan {
     }
 }
 
-/// What a byte is to [`CanonicalUrl::parse_plain`]. Most bytes of a URL are ordinary to the part
+/// What a byte is to [`CanonicalUrl::from_plain`]. Most bytes of a URL are ordinary to the part
 /// they are in; the classes are ordered so that each part's scan passes over its ordinary bytes
 /// with one table lookup and one comparison each.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -808,7 +816,7 @@ mod tests {
         /// A URL taken where it lies is exactly the one the copying implementation writes.
         #[test]
         fn a_url_taken_in_place_is_its_canonical_form(raw in near_plain()) {
-            if let Some(url) = CanonicalStr::in_place(&raw) {
+            if let Some(url) = in_place(&raw) {
                 prop_assert_eq!(
                     Ok(parts(Ok(url.to_owned_url()))),
                     reference::parse(&raw).map(|url| parts(Ok(url)))
@@ -831,6 +839,19 @@ mod tests {
         }
     }
 
+    /// The fast path alone.
+    fn parse_plain(raw: &[u8]) -> Option<CanonicalUrl> {
+        CanonicalUrl::from_plain(raw, &PlainScan::of(raw)?)
+    }
+
+    fn in_place(raw: &[u8]) -> Option<CanonicalStr<'_>> {
+        CanonicalStr::in_place(raw, &PlainScan::of(raw)?)
+    }
+
+    fn in_place_text(raw: &str) -> Option<CanonicalStr<'_>> {
+        CanonicalStr::in_place_text(raw, &PlainScan::of(raw.as_bytes())?)
+    }
+
     fn canonical(raw: &str) -> String {
         CanonicalUrl::parse(raw.as_bytes())
             .map(|url| url.to_string())
@@ -845,7 +866,7 @@ mod tests {
             "http://example.com?q=1",
             "wss://chat.example.org/socket",
         ] {
-            let plain = CanonicalUrl::parse_plain(raw.as_bytes());
+            let plain = parse_plain(raw.as_bytes());
             assert_eq!(
                 parts(plain.ok_or(UrlError::Empty)),
                 parts(reference::parse(raw.as_bytes())),
@@ -864,7 +885,7 @@ mod tests {
             " http://example.com/",
             "ftp://example.com/",
         ] {
-            assert!(CanonicalUrl::parse_plain(raw.as_bytes()).is_none(), "{raw}");
+            assert!(parse_plain(raw.as_bytes()).is_none(), "{raw}");
         }
     }
 
@@ -875,8 +896,8 @@ mod tests {
             "https://www.example.com/a/b.html?x=1&y=/z#top",
             "wss://chat.example.org/socket",
         ] {
-            let url = CanonicalStr::in_place(raw.as_bytes()).unwrap();
-            let text = CanonicalStr::in_place_text(raw).unwrap();
+            let url = in_place(raw.as_bytes()).unwrap();
+            let text = in_place_text(raw).unwrap();
             assert_eq!(url.to_owned_url(), text.to_owned_url());
             assert!(raw.starts_with(url.to_owned_url().as_str()), "{raw}");
             assert_eq!(
@@ -892,8 +913,8 @@ mod tests {
             "http://example.com",
             "http://example.com/a/../b",
         ] {
-            assert!(CanonicalStr::in_place(raw.as_bytes()).is_none(), "{raw}");
-            assert!(CanonicalStr::in_place_text(raw).is_none(), "{raw}");
+            assert!(in_place(raw.as_bytes()).is_none(), "{raw}");
+            assert!(in_place_text(raw).is_none(), "{raw}");
         }
     }
 

@@ -23,7 +23,7 @@
 
 use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
-use super::canonical::{CanonicalStr, is_web_scheme};
+use super::canonical::{CanonicalStr, PlainScan, is_web_scheme};
 use super::policy::{FilterPolicy, builtin_category};
 use super::safesearch::{HostRule, SafeSearchOutcome, SiteLabels};
 use super::{
@@ -327,11 +327,12 @@ impl<'a> RawUrl<'a> {
         }
     }
 
-    /// The URL where it lies, when it is already in canonical form (see [`CanonicalStr`]).
-    fn in_place(self) -> Option<CanonicalStr<'a>> {
+    /// The URL where it lies, when it is already in canonical form (see [`CanonicalStr`]);
+    /// `scan` is what [`PlainScan::of`] found of its bytes.
+    fn in_place(self, scan: &PlainScan) -> Option<CanonicalStr<'a>> {
         match self {
-            Self::Bytes(bytes) => CanonicalStr::in_place(bytes),
-            Self::Text(text) => CanonicalStr::in_place_text(text),
+            Self::Bytes(bytes) => CanonicalStr::in_place(bytes, scan),
+            Self::Text(text) => CanonicalStr::in_place_text(text, scan),
         }
     }
 }
@@ -350,9 +351,11 @@ impl Judge<'_> {
             return UrlDecision::block(DecisionReason::NotAWebAddress);
         }
         let bytes = raw.bytes();
+        // One scan of the bytes serves both ways of reading the URL below.
+        let scan = PlainScan::of(bytes);
         // A URL already in canonical form, as nearly every one a page loads is, is judged where
         // it lies. Its web scheme rules out a wrapper.
-        if let Some(url) = raw.in_place() {
+        if let Some(url) = scan.as_ref().and_then(|scan| raw.in_place(scan)) {
             return self.url(url, Some(bytes), depth);
         }
         match wrapped_url(bytes) {
@@ -371,7 +374,7 @@ impl Judge<'_> {
             }
             Wrapping::LocalPage => UrlDecision::allow(DecisionReason::LocalPage),
             // Any other URL is canonicalized first.
-            Wrapping::None => match CanonicalUrl::parse(bytes) {
+            Wrapping::None => match CanonicalUrl::parse_scanned(bytes, scan.as_ref()) {
                 Ok(url) if is_web_scheme(url.scheme().as_bytes()) => {
                     self.url(url.borrowed(), Some(bytes), depth)
                 }
