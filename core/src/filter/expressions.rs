@@ -106,8 +106,8 @@ impl fmt::Debug for ExpressionHash {
     }
 }
 
-/// Iterator over the lookup expressions of one [`CanonicalUrl`](super::CanonicalUrl), host suffixes outermost, in the
-/// order the published rules list them. No expression repeats.
+/// Iterator over the lookup expressions of one [`CanonicalUrl`](super::CanonicalUrl), host
+/// suffixes outermost, in the order the published rules list them. No expression repeats.
 #[derive(Clone, Debug)]
 pub struct LookupExpressions<'a> {
     hosts: [&'a str; MAX_HOST_SUFFIXES],

@@ -389,8 +389,7 @@ impl DomainSetShape {
         let offsets = self.offsets(bytes);
         let remainder_bits = self.fingerprint_bits - self.bucket_bits;
         (0..1usize << self.bucket_bits).flat_map(move |bucket| {
-            let start = offsets.start(bucket).unwrap_or_default();
-            let end = offsets.start(bucket + 1).unwrap_or_default();
+            let (start, end) = offsets.bounds(bucket).unwrap_or_default();
             (start..end.min(self.entries)).map(move |index| {
                 ((bucket as u64) << remainder_bits) | self.remainder(bytes, index)
             })

@@ -60,7 +60,8 @@ const MAX_MEAN_BUCKET: usize = 4;
 /// Bytes of the section's own header, before the bucket offsets.
 const HEADER_BYTES: usize = 8;
 /// Most bits of the bitmap an opened filter keeps in memory (see [`HostFilterShape::parse`]):
-/// `2^21` bits take 256 KiB, enough to hold the whole filter for up to 8,192 hosts.
+/// `2^21` bits take 256 KiB, enough to hold the whole filter for up to 16,384 hosts (whose
+/// fingerprints have `14 + NOISE_BITS` bits).
 const MAX_BITMAP_BITS: u32 = 21;
 
 /// Encodes the filter of the hosts whose 56-bit fingerprints are `host_fingerprints` (any order,
