@@ -151,11 +151,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     println!("seed {SEED:#x}, {cpus} CPUs available, single-threaded measurements");
     // `cargo bench` passes `--bench`; `cargo test` runs bench targets without it.
-    let size = if std::env::args().any(|arg| arg == "--bench") {
-        WorkloadSize::ISSUE
-    } else {
+    let smoke = !std::env::args().any(|arg| arg == "--bench");
+    let size = if smoke {
         println!("smoke run (no --bench argument): small workload, figures not comparable");
         WorkloadSize::SMOKE
+    } else {
+        WorkloadSize::ISSUE
     };
 
     // ---- Workload
@@ -309,7 +310,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     // The size of the workload's hashed list, ten and a hundred times it (only the first in a
     // smoke run, which has a small list and a debug build).
     let hashed_sizes = [1, 10, 100].map(|times| times * size.hashed_urls.max(1_000));
-    let smoke = size.hashed_urls < WorkloadSize::ISSUE.hashed_urls;
     for entries in hashed_sizes.into_iter().take(if smoke { 1 } else { 3 }) {
         println!(
             "hashed list of {:>9} entries: prefix part {:.2} B/entry (the least any encoding of \
