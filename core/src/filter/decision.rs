@@ -23,7 +23,7 @@
 
 use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
-use super::canonical::{CanonicalStr, PlainScan, is_web_scheme};
+use super::canonical::{CanonicalStr, PlainScan, as_browser_reads, is_web_scheme};
 use super::policy::{FilterPolicy, builtin_category};
 use super::safesearch::{HostRule, SafeSearchOutcome, SiteLabels};
 use super::{
@@ -32,8 +32,8 @@ use super::{
 };
 use super::{expressions, proxies, safesearch};
 use crate::crypto::PublicKey;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::ops::Range;
 use std::sync::LazyLock;
 
 /// How deep `blob:` / `view-source:` wrappers and proxies carrying proxies are followed. Deeper
@@ -319,14 +319,6 @@ impl<'a> RawUrl<'a> {
         }
     }
 
-    /// The part of the URL at `range` (of its bytes), as the same kind of input where it can be.
-    fn part(self, range: Range<usize>) -> Option<Self> {
-        match self {
-            Self::Bytes(bytes) => bytes.get(range).map(Self::Bytes),
-            Self::Text(text) => text.get(range).map(Self::Text),
-        }
-    }
-
     /// The URL where it lies, when it is already in canonical form (see [`CanonicalStr`]);
     /// `scan` is what [`PlainScan::of`] found of its bytes.
     fn in_place(self, scan: &PlainScan) -> Option<CanonicalStr<'a>> {
@@ -360,10 +352,7 @@ impl Judge<'_> {
         }
         match wrapped_url(bytes) {
             Wrapping::Carries(inner) => {
-                let Some(inner) = raw.part(inner) else {
-                    return UrlDecision::block(DecisionReason::NotAWebAddress);
-                };
-                let mut decision = self.raw(inner, depth + 1);
+                let mut decision = self.raw(RawUrl::Bytes(&inner), depth + 1);
                 decision.via_carried_url = true;
                 // A rewrite of the inner URL cannot be applied through the wrapper.
                 if decision.verdict == Verdict::Rewrite {
@@ -572,7 +561,7 @@ fn enforce_safe_search(
     let rewrite = match search {
         SafeSearchOutcome::Rewrite { url: safe } => Some(safe),
         SafeSearchOutcome::AlreadySafe
-            if raw.is_some_and(|raw| raw.trim_ascii() != url.as_str().as_bytes()) =>
+            if raw.is_some_and(|raw| *as_browser_reads(raw) != *url.as_str().as_bytes()) =>
         {
             Some(url.as_str().to_owned())
         }
@@ -737,27 +726,29 @@ impl<'a> HostProbes<'a> {
 }
 
 /// What a URL's scheme says before it is canonicalized.
-enum Wrapping {
-    /// `blob:` and `view-source:` carry another URL, which is what would load: the bytes at
-    /// this range of the URL's.
-    Carries(Range<usize>),
+enum Wrapping<'a> {
+    /// `blob:` and `view-source:` carry another URL, which is what would load: these bytes,
+    /// after the wrapper's scheme and colon, as the browser reads them.
+    Carries(Cow<'a, [u8]>),
     /// `about:blank` / `about:srcdoc`.
     LocalPage,
     /// Anything else: canonicalize it as it is.
     None,
 }
 
-fn wrapped_url(raw: &[u8]) -> Wrapping {
-    let trimmed = raw.trim_ascii();
-    let Some(colon) = trimmed.iter().position(|&byte| byte == b':') else {
+/// Looks at the scheme of `raw` as a browser reads it (controls and spaces at the ends stripped,
+/// tabs and line breaks removed: `"\x01bl\tob:..."` is a `blob:` URL).
+fn wrapped_url(raw: &[u8]) -> Wrapping<'_> {
+    let input = as_browser_reads(raw);
+    let Some(colon) = input.iter().position(|&byte| byte == b':') else {
         return Wrapping::None;
     };
-    let (scheme, rest) = (&trimmed[..colon], &trimmed[colon + 1..]);
+    let (scheme, rest) = (&input[..colon], &input[colon + 1..]);
     if scheme.eq_ignore_ascii_case(b"blob") || scheme.eq_ignore_ascii_case(b"view-source") {
-        // Trimming takes ASCII whitespace off, so the range starts and ends next to ASCII bytes,
-        // at character boundaries.
-        let start = raw.len() - raw.trim_ascii_start().len() + colon + 1;
-        return Wrapping::Carries(start..start + rest.len());
+        return Wrapping::Carries(match input {
+            Cow::Borrowed(input) => Cow::Borrowed(&input[colon + 1..]),
+            Cow::Owned(_) => Cow::Owned(rest.to_vec()),
+        });
     }
     if scheme.eq_ignore_ascii_case(b"about") {
         let page = rest
@@ -978,7 +969,12 @@ mod tests {
         let Wrapping::Carries(inner) = wrapped_url(raw) else {
             panic!("blob: carries a URL");
         };
-        assert_eq!(&raw[inner], b"https://x.example/uuid");
+        assert_eq!(&*inner, b"https://x.example/uuid");
+        let raw = b"\x01bl\tob:https://x.exa\nmple/uuid\x1f";
+        let Wrapping::Carries(inner) = wrapped_url(raw) else {
+            panic!("blob: carries a URL, whatever controls surround it");
+        };
+        assert_eq!(&*inner, b"https://x.example/uuid");
         assert!(matches!(
             wrapped_url(b"view-source:http://x/"),
             Wrapping::Carries(_)

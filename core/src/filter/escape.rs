@@ -5,6 +5,10 @@
 //! per round) that costs time quadratic in the length of the URL, which a hostile page can choose.
 //! [`unescape_fully`] reaches the same fixed point in one pass over the input, and without a copy
 //! when there is no `%` at all, as in most URLs.
+//!
+//! Each part of a URL (host, path, query) is unescaped on its own, after the parts were found on
+//! the raw input, and re-escaped by [`escape_into`] for the part it is in: an escaped `/`, `?`,
+//! `#`, `\` or `@` never moves a boundary between parts.
 
 use std::borrow::Cow;
 
@@ -33,32 +37,50 @@ pub(crate) fn unescape_fully(input: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
-/// Appends `bytes` to `out`, escaping the bytes a canonical URL may not carry literally: controls
-/// and space (≤ 0x20), DEL and everything above (≥ 0x7F), `#` and `%`. Hex digits are uppercase.
-pub(crate) fn escape_into(bytes: &[u8], out: &mut String) {
-    escape_runs_into(bytes, out, false);
+/// The part of a canonical URL some bytes are escaped for. Every part escapes what a canonical URL
+/// may not carry literally (controls and space, DEL and everything above, `#` and `%`); each also
+/// escapes what would end it, so that no unescaped byte can move a boundary when the canonical
+/// URL is read again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UrlPart {
+    /// A host, whose ASCII letters are also lowercased (the escapes' hex digits stay uppercase).
+    /// `/`, `\`, `?`, `@` and `:` would end it or move it; browsers refuse a host holding one,
+    /// so only hosts that never load are escaped this way.
+    Host,
+    /// One segment of a path: `?` would start the query.
+    PathSegment,
+    /// The query: the fragment's `#` is the only byte that could end it, and it is escaped in
+    /// every part.
+    Query,
 }
 
-/// [`escape_into`] with ASCII letters lowercased (the escapes' hex digits stay uppercase), for
-/// hosts.
-pub(crate) fn escape_lowercase_into(bytes: &[u8], out: &mut String) {
-    escape_runs_into(bytes, out, true);
+impl UrlPart {
+    /// Whether a canonical URL must carry `byte` escaped in this part.
+    fn must_escape(self, byte: u8) -> bool {
+        let anywhere = byte <= 0x20 || byte >= 0x7F || byte == b'#' || byte == b'%';
+        anywhere
+            || match self {
+                Self::Host => matches!(byte, b'/' | b'\\' | b'?' | b'@' | b':'),
+                Self::PathSegment => byte == b'?',
+                Self::Query => false,
+            }
+    }
 }
 
-/// Appends each run of bytes that need no escape in one piece, then the escape of the byte that
-/// ends it.
-fn escape_runs_into(mut bytes: &[u8], out: &mut String, lowercase: bool) {
+/// Appends `bytes` to `out` as `part` of a canonical URL: each run of bytes that need no escape
+/// in one piece, then the escape (uppercase hex) of the byte that ends it.
+pub(crate) fn escape_into(mut bytes: &[u8], part: UrlPart, out: &mut String) {
     while !bytes.is_empty() {
         let run_len = bytes
             .iter()
-            .position(|&byte| needs_escape(byte))
+            .position(|&byte| part.must_escape(byte))
             .unwrap_or(bytes.len());
         let (run, rest) = bytes.split_at(run_len);
         // A run holds only bytes 0x21..=0x7E, which are ASCII and so always UTF-8.
         if let Ok(run) = std::str::from_utf8(run) {
             let start = out.len();
             out.push_str(run);
-            if lowercase {
+            if part == UrlPart::Host {
                 out[start..].make_ascii_lowercase();
             }
         }
@@ -70,11 +92,6 @@ fn escape_runs_into(mut bytes: &[u8], out: &mut String, lowercase: bool) {
         out.push(char::from(HEX_DIGITS[usize::from(byte & 0x0F)]));
         bytes = rest;
     }
-}
-
-/// Whether a canonical URL must carry `byte` escaped.
-fn needs_escape(byte: u8) -> bool {
-    byte <= 0x20 || byte >= 0x7F || byte == b'#' || byte == b'%'
 }
 
 /// The byte encoded by the escape at the very end of `bytes`, if `bytes` ends in `%XX`.
@@ -148,9 +165,20 @@ mod tests {
 
     #[test]
     fn escaping_uses_uppercase_hex_for_exactly_the_listed_bytes() {
-        let mut out = String::new();
-        escape_into(b" #%\x01\x7f\xffa~!", &mut out);
-        assert_eq!(out, "%20%23%25%01%7F%FFa~!");
+        let escaped = |part| {
+            let mut out = String::new();
+            escape_into(b" #%\x01\x7f\xffA~!?/@:\\", part, &mut out);
+            out
+        };
+        assert_eq!(escaped(UrlPart::Query), "%20%23%25%01%7F%FFA~!?/@:\\");
+        assert_eq!(
+            escaped(UrlPart::PathSegment),
+            "%20%23%25%01%7F%FFA~!%3F/@:\\"
+        );
+        assert_eq!(
+            escaped(UrlPart::Host),
+            "%20%23%25%01%7F%FFa~!%3F%2F%40%3A%5C"
+        );
     }
 
     proptest! {

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::UrlError;
-use super::escape::escape_lowercase_into;
+use super::escape::{UrlPart, escape_into};
 
 /// What kind of host a canonical URL names. Lookup expressions and IP-literal policies differ
 /// by kind: an IP address has no parent domains to walk up through.
@@ -24,8 +24,8 @@ pub enum HostKind {
     Ipv6,
 }
 
-/// Normalises `raw`, the host bytes of a fully unescaped URL (no userinfo, no port), and appends
-/// its canonical text to `out`.
+/// Normalises `raw`, the host of a URL as found on the raw input (no userinfo, no port) and then
+/// fully unescaped, and appends its canonical text to `out`.
 ///
 /// An ASCII host with its dots in place, as almost every host is, is read where it lies: only
 /// dots to collapse or a non-ASCII name make a copy. Case is folded as the host is written out
@@ -69,7 +69,7 @@ pub(crate) fn push_canonical_host(raw: &[u8], out: &mut String) -> Result<HostKi
         push_display(address, out);
         return Ok(HostKind::Ipv4);
     }
-    escape_lowercase_into(&host, out);
+    escape_into(&host, UrlPart::Host, out);
     Ok(HostKind::Domain)
 }
 
