@@ -6,8 +6,9 @@
 #
 # - Debian: clang and llvm's binutils (ring's C code for the Android and iOS cross-builds), Maven and a
 #   JDK (the Kotlin tests), python3-venv, PostgreSQL's server (the backend's storage tests run against
-#   a throwaway cluster, see scripts/start-postgres.sh). Needs root (or sudo) only when something is
-#   missing.
+#   a throwaway cluster, see scripts/start-postgres.sh), Node.js (its `URL` is one of the independent
+#   URL Standard implementations the filter is tested against). Needs root (or sudo) only when
+#   something is missing.
 # - rustup: rustfmt, clippy, rust-src (to build std for the iOS simulator), and the Android and
 #   iOS targets.
 # - PyPI: tree-sitter with the Swift grammar, in a virtualenv under target/ (the Swift check).
@@ -24,6 +25,7 @@ command -v mvn >/dev/null || missing_packages+=(maven)
 command -v javac >/dev/null || missing_packages+=(default-jdk-headless)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing_packages+=(python3-venv)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing_packages+=(postgresql)
+command -v node >/dev/null || missing_packages+=(nodejs)
 if ((${#missing_packages[@]})); then
   echo "installing Debian packages: ${missing_packages[*]}"
   sudo_cmd=()
