@@ -5,8 +5,10 @@
 //!
 //! 1. **Not a web address.** Only `http`, `https`, `ws` and `wss` URLs load. `about:blank` and
 //!    `about:srcdoc` are allowed (empty local documents); `blob:` and `view-source:` are judged by
-//!    the URL they carry; everything else (`data:`, `javascript:`, `file:`, `intent:`, URLs that
-//!    cannot be read) is blocked, because none of it can be checked against a list.
+//!    the URL they carry (the source of a search SafeSearch would rewrite is blocked); everything
+//!    else (`data:`, `javascript:`, `file:`, `intent:`, URLs that cannot be read) is blocked,
+//!    because none of it can be checked against a list. The URL is read as the browser reads it
+//!    (see [`super::canonical`]): the host judged below is the host the browser connects to.
 //! 2. **Illegal material.** A hit on any hashed URL list blocks, whatever any allow rule,
 //!    approval or allowlist says. Nothing below can override it.
 //! 3. **Parent deny rules** block.
@@ -15,8 +17,10 @@
 //! 6. **Allowlists** (exceptions) allow in normal mode, before categories are looked at.
 //! 7. **Blocked categories** block: bundle lists, then the built-in `ip-literal`, `doh` and
 //!    `unsafe-search` categories.
-//! 8. **Carried URLs.** A translation, cache or web proxy URL is blocked when the URL it carries
-//!    would be (judged by all of the rules above).
+//! 8. **Carried URLs.** A translation, cache, AMP, image or web proxy URL is blocked when the URL
+//!    it carries would be (judged by all of the rules above), and when a known proxy's target
+//!    cannot be read. A known proxy's server fetches the search it carries without SafeSearch,
+//!    so such a URL is rewritten to the carried search in its safe form.
 //! 9. **SafeSearch** rewrites search URLs to their safe form, or adds the restricted-mode
 //!    header the browser must send.
 //! 10. Otherwise the URL is allowed.
@@ -351,15 +355,23 @@ impl Judge<'_> {
             return self.url(url, Some(bytes), depth);
         }
         match wrapped_url(bytes) {
-            Wrapping::Carries(inner) => {
-                let mut decision = self.raw(RawUrl::Bytes(&inner), depth + 1);
-                decision.via_carried_url = true;
-                // A rewrite of the inner URL cannot be applied through the wrapper.
-                if decision.verdict == Verdict::Rewrite {
-                    decision = UrlDecision::allow(DecisionReason::NoRuleApplies);
-                    decision.via_carried_url = true;
+            Wrapping::Carries { inner, fetches } => {
+                let decision = self.raw(RawUrl::Bytes(&inner), depth + 1);
+                let decision = match decision.verdict {
+                    Verdict::Block => decision,
+                    // A rewrite or a header cannot be applied through the wrapper: the source
+                    // of a search SafeSearch would rewrite is not shown.
+                    _ if fetches && needs_safe_search(&decision) => {
+                        UrlDecision::block(DecisionReason::BlockedCategory)
+                            .with_category(builtin_category::UNSAFE_SEARCH)
+                    }
+                    // A `blob:` URL names an object a page of that origin made; nothing loads.
+                    _ => UrlDecision::allow(DecisionReason::NoRuleApplies),
+                };
+                UrlDecision {
+                    via_carried_url: true,
+                    ..decision
                 }
-                decision
             }
             Wrapping::LocalPage => UrlDecision::allow(DecisionReason::LocalPage),
             // Any other URL is canonicalized first.
@@ -428,11 +440,34 @@ impl Judge<'_> {
         };
         let mut outcome = ruling.decision();
         // A proxy is judged by what it carries, even when the proxy's own host is allowed.
-        for carried in proxies::carried_urls(&owned) {
-            let mut carried_decision = self.url(carried.borrowed(), None, depth + 1);
+        let carried = proxies::carried_urls(&owned, raw);
+        if carried.unreadable {
+            return UrlDecision {
+                via_carried_url: true,
+                ..UrlDecision::block(DecisionReason::NotAWebAddress)
+            };
+        }
+        for carried in carried.urls {
+            let written = Some(carried.as_written.as_bytes());
+            let mut carried_decision = self.url(carried.url.borrowed(), written, depth + 1);
+            carried_decision.via_carried_url = true;
             if carried_decision.verdict == Verdict::Block {
-                carried_decision.via_carried_url = true;
                 return carried_decision;
+            }
+            // A proxy's server fetches the search itself, unrewritten and without the header:
+            // the browser is sent to the search in its safe form instead.
+            if carried.fetched_by_proxy && needs_safe_search(&carried_decision) {
+                let safe = carried_decision
+                    .rewrite_url
+                    .take()
+                    .unwrap_or_else(|| carried.url.to_string());
+                return UrlDecision {
+                    verdict: Verdict::Rewrite,
+                    reason: DecisionReason::SafeSearchEnforced,
+                    rewrite_url: Some(safe),
+                    request_headers: Vec::new(),
+                    ..carried_decision
+                };
             }
         }
         if self.policy.safe_search {
@@ -588,6 +623,12 @@ fn enforce_safe_search(
     }
 }
 
+/// Whether `decision` holds only with SafeSearch applied by the browser: a rewrite, or a header
+/// the request must carry.
+fn needs_safe_search(decision: &UrlDecision) -> bool {
+    decision.verdict == Verdict::Rewrite || !decision.request_headers.is_empty()
+}
+
 /// The first built-in category, in the order `ip-literal`, `doh`, `unsafe-search`, that `url`
 /// falls in and `blocked` says is blocked; `search` is its SafeSearch outcome. A category is only
 /// looked into when it is blocked.
@@ -727,9 +768,14 @@ impl<'a> HostProbes<'a> {
 
 /// What a URL's scheme says before it is canonicalized.
 enum Wrapping<'a> {
-    /// `blob:` and `view-source:` carry another URL, which is what would load: these bytes,
-    /// after the wrapper's scheme and colon, as the browser reads them.
-    Carries(Cow<'a, [u8]>),
+    /// `blob:` and `view-source:` carry another URL, which is what would load.
+    Carries {
+        /// The bytes after the wrapper's scheme and colon, as the browser reads them.
+        inner: Cow<'a, [u8]>,
+        /// Whether the browser fetches the inner URL (`view-source:` does; a `blob:` URL names
+        /// an object in memory, made by a page of the inner URL's origin).
+        fetches: bool,
+    },
     /// `about:blank` / `about:srcdoc`.
     LocalPage,
     /// Anything else: canonicalize it as it is.
@@ -744,11 +790,13 @@ fn wrapped_url(raw: &[u8]) -> Wrapping<'_> {
         return Wrapping::None;
     };
     let (scheme, rest) = (&input[..colon], &input[colon + 1..]);
-    if scheme.eq_ignore_ascii_case(b"blob") || scheme.eq_ignore_ascii_case(b"view-source") {
-        return Wrapping::Carries(match input {
+    let fetches = scheme.eq_ignore_ascii_case(b"view-source");
+    if fetches || scheme.eq_ignore_ascii_case(b"blob") {
+        let inner = match input {
             Cow::Borrowed(input) => Cow::Borrowed(&input[colon + 1..]),
             Cow::Owned(_) => Cow::Owned(rest.to_vec()),
-        });
+        };
+        return Wrapping::Carries { inner, fetches };
     }
     if scheme.eq_ignore_ascii_case(b"about") {
         let page = rest
@@ -881,6 +929,14 @@ mod tests {
                 "web.archive.org",
                 "archive.ph",
                 "www.microsofttranslator.com",
+                "cdn.ampproject.org",
+                "www-example-com.cdn.ampproject.org",
+                "www-example-com.bing-amp.com",
+                "i0.wp.com",
+                "images.weserv.nl",
+                "wsrv.nl",
+                "translated.turbopages.org",
+                "r.jina.ai",
                 "proxy.example",
                 "www.example.com",
                 "10.0.0.1",
@@ -899,6 +955,11 @@ mod tests {
                 "/translator",
                 "/web/2020/https://blocked.example/",
                 "/newest/https://blocked.example/",
+                "/c/s/blocked.example/",
+                "/amp/s/blocked.example/",
+                "/proxy_u/en-ru.ru.1/https/blocked.example/",
+                "/blocked.example/a.jpg",
+                "/https://blocked.example/",
             ],
             "/[a-z]{0,6}",
         );
@@ -912,6 +973,8 @@ mod tests {
                 "?a=https://blocked.example/",
                 "?search_query=cats",
                 "?_x_tr_sch=http",
+                "?url=blocked.example/a.jpg",
+                "?url=ssl:blocked.example/a.jpg",
             ],
             "\\?[a-z]{1,3}=[a-z:/.]{0,12}",
         );
@@ -935,7 +998,7 @@ mod tests {
                     SafeSearchOutcome::NotASearchEngine
                 );
                 proptest::prop_assert!(safesearch::restricted_mode_headers(&url).is_empty());
-                proptest::prop_assert!(proxies::carried_urls(&url).is_empty());
+                proptest::prop_assert!(proxies::carried_urls(&url, Some(raw.as_bytes())).is_empty());
             }
         }
     }
@@ -966,18 +1029,19 @@ mod tests {
     #[test]
     fn wrappers_are_recognised_case_insensitively() {
         let raw = b" BLOB:https://x.example/uuid\n";
-        let Wrapping::Carries(inner) = wrapped_url(raw) else {
+        let Wrapping::Carries { inner, fetches } = wrapped_url(raw) else {
             panic!("blob: carries a URL");
         };
         assert_eq!(&*inner, b"https://x.example/uuid");
+        assert!(!fetches);
         let raw = b"\x01bl\tob:https://x.exa\nmple/uuid\x1f";
-        let Wrapping::Carries(inner) = wrapped_url(raw) else {
+        let Wrapping::Carries { inner, .. } = wrapped_url(raw) else {
             panic!("blob: carries a URL, whatever controls surround it");
         };
         assert_eq!(&*inner, b"https://x.example/uuid");
         assert!(matches!(
             wrapped_url(b"view-source:http://x/"),
-            Wrapping::Carries(_)
+            Wrapping::Carries { fetches: true, .. }
         ));
         assert!(matches!(wrapped_url(b"about:blank"), Wrapping::LocalPage));
         assert!(matches!(wrapped_url(b"about:config"), Wrapping::None));

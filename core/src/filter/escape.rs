@@ -37,6 +37,30 @@ pub(crate) fn unescape_fully(input: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// Percent-decodes `input` once, as a server decodes a form value: `%252F` becomes `%2F`, not
+/// `/`. Bytes that are not UTF-8 once decoded become U+FFFD. Borrowed when there is no `%`.
+pub(crate) fn unescape_once(input: &str) -> Cow<'_, str> {
+    if !input.contains('%') {
+        return Cow::Borrowed(input);
+    }
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes.get(index..index + 3).and_then(trailing_escape) {
+            Some(decoded) => {
+                out.push(decoded);
+                index += 3;
+            }
+            None => {
+                out.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// The part of a canonical URL some bytes are escaped for. Every part escapes what a canonical URL
 /// may not carry literally (controls and space, DEL and everything above, `#` and `%`); each also
 /// escapes what would end it, so that no unescaped byte can move a boundary when the canonical
@@ -154,6 +178,13 @@ mod tests {
         assert_eq!(&*unescape_fully(b"%25%32%35"), b"%");
         assert_eq!(&*unescape_fully(b"%%%25%32%35asd%%"), b"%%%asd%%");
         assert_eq!(&*unescape_fully(b"%2%35"), b"%");
+    }
+
+    #[test]
+    fn unescaping_once_decodes_each_escape_of_the_input_only() {
+        assert_eq!(unescape_once("a%252Fb%2F%zz%4"), "a%2Fb/%zz%4");
+        assert_eq!(unescape_once("%C3%BC%FF"), "ü\u{fffd}");
+        assert!(matches!(unescape_once("plain"), Cow::Borrowed("plain")));
     }
 
     #[test]

@@ -512,9 +512,10 @@ impl HostRule {
     }
 }
 
-/// Which paths of a host a rule covers.
+/// Which paths of a host a rule covers. Shared with [`super::proxies`], whose table says the same
+/// of the paths a proxy serves.
 #[derive(Clone, Copy, Debug)]
-enum PathRule {
+pub(crate) enum PathRule {
     /// Exactly this path.
     Exact(&'static str),
     /// Every path starting with this text.
@@ -524,7 +525,8 @@ enum PathRule {
 }
 
 impl PathRule {
-    fn matches(&self, path: &str) -> bool {
+    /// Whether the canonical `path` is covered.
+    pub(crate) fn matches(&self, path: &str) -> bool {
         match *self {
             Self::Exact(exact) => path == exact,
             Self::Prefix(prefix) => path.starts_with(prefix),
