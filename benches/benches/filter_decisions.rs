@@ -164,24 +164,27 @@ fn main() -> Result<(), Box<dyn Error>> {
     let start = Instant::now();
     let workload = Workload::generate(SEED, size);
     println!(
-        "generated in {}: {} category domains, {} hashed URLs, corpus of {} URLs",
+        "generated in {}: {} category domains, {} hashed URLs, corpora of {} (browsing) and {} \
+         (long-tail) URLs",
         secs(start.elapsed()),
         count(workload.category_domains.len()),
         count(workload.hashed_urls.len()),
         count(workload.corpus.len()),
+        count(workload.long_tail.len()),
     );
-    let mix: Vec<String> = CorpusKind::ALL
-        .iter()
-        .map(|&kind| {
-            let n = workload
-                .corpus
-                .iter()
-                .filter(|url| url.kind == kind)
-                .count();
-            format!("{} {}", kind.name(), count(n))
-        })
-        .collect();
-    println!("corpus mix: {}", mix.join(", "));
+    for (shape, corpus) in [
+        ("browsing", &workload.corpus),
+        ("long-tail", &workload.long_tail),
+    ] {
+        let mix: Vec<String> = CorpusKind::ALL
+            .iter()
+            .filter_map(|&kind| {
+                let n = corpus.iter().filter(|url| url.kind == kind).count();
+                (n > 0).then(|| format!("{} {}", kind.name(), count(n)))
+            })
+            .collect();
+        println!("{shape} corpus mix: {}", mix.join(", "));
+    }
     let hashes: Vec<_> = workload
         .hashed_urls
         .iter()
@@ -339,85 +342,32 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     drop((text_sets, restored, serialized));
 
-    // ---- Per-URL decision time
-    heading("Per-URL decision time");
-    let clock = latency::clock_cost_ns();
-    println!(
-        "{} URLs; {ROUNDS} rounds, each engine in turn within a round: one untimed warm-up pass, \
-         then each URL timed alone (clock cost {clock:.0} ns subtracted), then one whole pass for \
-         throughput; figures over all rounds",
-        count(workload.corpus.len())
-    );
+    // ---- Per-URL decision time, then what was blocked, for each shape of corpus
     let policy = childsafe_side::policy();
-    let corpus = &workload.corpus;
-
-    let childsafe_check = |url: &CorpusUrl| filter.check_str(&url.url, &policy, NOW_UNIX);
-    let before_requests = live_bytes();
-    let requests: Vec<Option<Request>> = corpus.iter().map(adblock_request).collect();
-    let requests_bytes = live_bytes().saturating_sub(before_requests);
-    let adblock_prebuilt = |request: &Option<Request>| {
-        request
-            .as_ref()
-            .is_some_and(|request| engine.check_network_request(request).should_block())
-    };
-    let adblock_full = |url: &CorpusUrl| {
-        adblock_request(url)
-            .is_some_and(|request| engine.check_network_request(&request).should_block())
-    };
-    let floor = |url: &CorpusUrl| sha256_floor(&url.url);
-    // The engines take turns, so that a slow spell of the machine falls on each of them.
-    let mut childsafe_runs = Runs::default();
-    let mut adblock_runs = Runs::default();
-    let mut adblock_full_runs = Runs::default();
-    let mut floor_runs = Runs::default();
-    for _ in 0..ROUNDS {
-        childsafe_runs.measure(corpus, clock, childsafe_check);
-        adblock_runs.measure(&requests, clock, adblock_prebuilt);
-        adblock_full_runs.measure(corpus, clock, adblock_full);
-        floor_runs.measure(corpus, clock, floor);
+    let clock = latency::clock_cost_ns();
+    for (shape, corpus) in [
+        ("browsing", &workload.corpus),
+        ("long-tail", &workload.long_tail),
+    ] {
+        let engines = Engines {
+            filter: &filter,
+            policy: &policy,
+            engine: &engine,
+        };
+        engines.time_each_url(shape, corpus, clock);
+        heading(&format!(
+            "Sanity, {shape} corpus: what each engine blocked (reported, not asserted)"
+        ));
+        let decisions: Vec<UrlDecision> = corpus.iter().map(|url| engines.check(url)).collect();
+        let adblock_blocks: Vec<Option<bool>> = corpus
+            .iter()
+            .map(|url| {
+                adblock_request(url)
+                    .map(|request| engine.check_network_request(&request).should_block())
+            })
+            .collect();
+        print_sanity(corpus, &decisions, &adblock_blocks);
     }
-    let childsafe_figures = childsafe_runs.figures();
-    let adblock_figures = adblock_runs.figures();
-    let adblock_full_figures = adblock_full_runs.figures();
-    let floor_figures = floor_runs.figures();
-
-    println!(
-        "{:<42} {:>9} {:>9} {:>9} {:>13}",
-        "engine", "median", "p99", "mean", "throughput"
-    );
-    childsafe_figures.print("childsafe UrlFilter::check_str");
-    adblock_figures.print("adblock check (Request prebuilt)");
-    adblock_full_figures.print("adblock Request::new + check");
-    floor_figures.print("floor: parse + SHA-256 every expression");
-    let median = |figures: &Figures| figures.latency.median_ns.max(1.0);
-    println!(
-        "ratio: adblock / childsafe median, both from the URL string = {:.2}x (target >= 5x); \
-         adblock's check alone on a prebuilt Request = {:.2}x",
-        median(&adblock_full_figures) / median(&childsafe_figures),
-        median(&adblock_figures) / median(&childsafe_figures),
-    );
-    println!(
-        "ratio: childsafe / SHA-256 floor median = {:.2}x (target <= 1.5x)",
-        median(&childsafe_figures) / median(&floor_figures),
-    );
-    println!(
-        "(the {} prebuilt adblock Requests take {} of heap, not counted as the engine's)",
-        count(requests.len()),
-        bytes(requests_bytes)
-    );
-    drop(requests);
-
-    // ---- Sanity
-    heading("Sanity: what each engine blocked (reported, not asserted)");
-    let decisions: Vec<UrlDecision> = corpus.iter().map(childsafe_check).collect();
-    let adblock_blocks: Vec<Option<bool>> = corpus
-        .iter()
-        .map(|url| {
-            adblock_request(url)
-                .map(|request| engine.check_network_request(&request).should_block())
-        })
-        .collect();
-    print_sanity(corpus, &decisions, &adblock_blocks);
 
     heading("Heap held after checking the corpus (bytes freed when each engine is dropped)");
     let filter_after = bytes_freed_by_dropping(filter);
@@ -477,6 +427,85 @@ impl Figures {
     }
 }
 
+/// The two engines under test, loaded, with the policy childsafe decides under.
+struct Engines<'a> {
+    filter: &'a UrlFilter,
+    policy: &'a childsafe_core::filter::policy::FilterPolicy,
+    engine: &'a adblock::Engine,
+}
+
+impl Engines<'_> {
+    /// childsafe's decision for a corpus URL, from the string as the browser hands it over.
+    fn check(&self, url: &CorpusUrl) -> UrlDecision {
+        self.filter.check_str(&url.url, self.policy, NOW_UNIX)
+    }
+
+    /// Times every URL of `corpus` with each engine in turn, and prints the figures and ratios.
+    fn time_each_url(&self, shape: &str, corpus: &[CorpusUrl], clock: f64) {
+        heading(&format!("Per-URL decision time, {shape} corpus"));
+        let mean_len = corpus.iter().map(|url| url.url.len()).sum::<usize>() / corpus.len().max(1);
+        println!(
+            "{} URLs (mean length {mean_len} bytes); {ROUNDS} rounds, each engine in turn within \
+             a round: one untimed warm-up pass, then each URL timed alone (clock cost {clock:.0} \
+             ns subtracted), then one whole pass for throughput; figures over all rounds",
+            count(corpus.len())
+        );
+        let before_requests = live_bytes();
+        let requests: Vec<Option<Request>> = corpus.iter().map(adblock_request).collect();
+        let requests_bytes = live_bytes().saturating_sub(before_requests);
+        let adblock_prebuilt = |request: &Option<Request>| {
+            request
+                .as_ref()
+                .is_some_and(|request| self.engine.check_network_request(request).should_block())
+        };
+        let adblock_full = |url: &CorpusUrl| {
+            adblock_request(url)
+                .is_some_and(|request| self.engine.check_network_request(&request).should_block())
+        };
+        let floor = |url: &CorpusUrl| sha256_floor(&url.url);
+        // The engines take turns, so that a slow spell of the machine falls on each of them.
+        let mut childsafe_runs = Runs::default();
+        let mut adblock_runs = Runs::default();
+        let mut adblock_full_runs = Runs::default();
+        let mut floor_runs = Runs::default();
+        for _ in 0..ROUNDS {
+            childsafe_runs.measure(corpus, clock, |url| self.check(url));
+            adblock_runs.measure(&requests, clock, adblock_prebuilt);
+            adblock_full_runs.measure(corpus, clock, adblock_full);
+            floor_runs.measure(corpus, clock, floor);
+        }
+        let childsafe_figures = childsafe_runs.figures();
+        let adblock_figures = adblock_runs.figures();
+        let adblock_full_figures = adblock_full_runs.figures();
+        let floor_figures = floor_runs.figures();
+
+        println!(
+            "{:<42} {:>9} {:>9} {:>9} {:>13}",
+            "engine", "median", "p99", "mean", "throughput"
+        );
+        childsafe_figures.print("childsafe UrlFilter::check_str");
+        adblock_figures.print("adblock check (Request prebuilt)");
+        adblock_full_figures.print("adblock Request::new + check");
+        floor_figures.print("floor: parse + SHA-256 every expression");
+        let median = |figures: &Figures| figures.latency.median_ns.max(1.0);
+        println!(
+            "ratio ({shape}): adblock / childsafe median, both from the URL string = {:.2}x \
+             (target >= 5x); adblock's check alone on a prebuilt Request = {:.2}x",
+            median(&adblock_full_figures) / median(&childsafe_figures),
+            median(&adblock_figures) / median(&childsafe_figures),
+        );
+        println!(
+            "ratio ({shape}): childsafe / SHA-256 floor median = {:.2}x (target <= 1.5x)",
+            median(&childsafe_figures) / median(&floor_figures),
+        );
+        println!(
+            "(the {} prebuilt adblock Requests take {} of heap, not counted as the engine's)",
+            count(requests.len()),
+            bytes(requests_bytes)
+        );
+    }
+}
+
 /// The request a browser would hand adblock for a corpus URL; `None` when adblock cannot parse
 /// the URL (it then cannot block it either).
 fn adblock_request(url: &CorpusUrl) -> Option<Request> {
@@ -520,6 +549,9 @@ fn print_sanity(corpus: &[CorpusUrl], decisions: &[UrlDecision], adblock: &[Opti
         let indices: Vec<usize> = (0..corpus.len())
             .filter(|&i| corpus[i].kind == kind)
             .collect();
+        if indices.is_empty() {
+            continue;
+        }
         let tally = |pick: &dyn Fn(usize) -> bool| indices.iter().filter(|&&i| pick(i)).count();
         let only_childsafe = tally(&|i| childsafe_blocked(i) && !adblock_blocked(i));
         let only_adblock = tally(&|i| !childsafe_blocked(i) && adblock_blocked(i));

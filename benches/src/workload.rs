@@ -24,6 +24,8 @@ pub struct WorkloadSize {
     pub popular_sites: usize,
     /// URLs in the corpus.
     pub corpus: usize,
+    /// URLs in the long-tail corpus, the second shape of workload.
+    pub long_tail: usize,
 }
 
 impl WorkloadSize {
@@ -35,6 +37,7 @@ impl WorkloadSize {
         hashed_hosts: 2_000,
         popular_sites: 2_500,
         corpus: 100_000,
+        long_tail: 100_000,
     };
 
     /// A small workload for a quick smoke run (`cargo test --all-targets` runs the bench binary
@@ -45,6 +48,7 @@ impl WorkloadSize {
         hashed_hosts: 50,
         popular_sites: 100,
         corpus: 1_000,
+        long_tail: 1_000,
     };
 }
 
@@ -53,6 +57,37 @@ const CATEGORY_PERCENT: usize = 15;
 const HASHED_PERCENT: usize = 5;
 const SEARCH_PERCENT: usize = 5;
 const ODD_SPELLING_PERCENT: usize = 5;
+
+/// Share of each kind in the long-tail corpus, in percent (the rest is
+/// [`CorpusKind::LongPage`]).
+const CDN_ASSET_PERCENT: usize = 25;
+const LISTED_SUBDOMAIN_PERCENT: usize = 15;
+
+/// Hosts that serve scripts, styles and images for many sites, with paths of their own shape.
+const ASSET_CDNS: &[&str] = &[
+    "cdn.jsdelivr.net",
+    "unpkg.com",
+    "cdnjs.cloudflare.com",
+    "d1a2b3c4d5e6f7.cloudfront.net",
+    "res.cloudinary.com",
+    "images.ctfassets.net",
+    "lh3.googleusercontent.com",
+    "pbs.twimg.com",
+];
+
+/// Query parameters that trackers and campaign links add to URLs.
+const TRACKING_PARAMETERS: &[&str] = &[
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "fbclid",
+    "gclid",
+    "mc_eid",
+    "ref_src",
+    "session",
+    "sig",
+];
 
 /// Real sites children use, visited alongside the made-up ones. None is on a generated list.
 const REAL_SITES: &[&str] = &[
@@ -103,6 +138,9 @@ pub struct Workload {
     pub hashed_urls: Vec<HashedUrl>,
     /// The URLs to decide, in browsing order.
     pub corpus: Vec<CorpusUrl>,
+    /// A second corpus of another shape: mostly long URLs on hosts no list names (deep paths,
+    /// long queries), CDN script and image URLs, and pages on subdomains of listed hosts.
+    pub long_tail: Vec<CorpusUrl>,
 }
 
 /// One entry of the hashed-URL list.
@@ -144,16 +182,25 @@ pub enum CorpusKind {
     /// Odd spellings of the above: uppercase, trailing dots, IP literals, percent-escapes,
     /// userinfo tricks.
     OddSpelling,
+    /// Long URLs on hosts no list names: deep paths, long queries full of tracking parameters.
+    LongPage,
+    /// Scripts, styles and images on shared CDNs, with versioned and transformed paths.
+    CdnAsset,
+    /// Pages and assets on deep subdomains of listed hosts, with long paths.
+    ListedSubdomain,
 }
 
 impl CorpusKind {
     /// Every kind, in report order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 8] = [
         Self::Everyday,
         Self::Category,
         Self::Hashed,
         Self::Search,
         Self::OddSpelling,
+        Self::LongPage,
+        Self::CdnAsset,
+        Self::ListedSubdomain,
     ];
 
     /// A short name for the report.
@@ -164,6 +211,9 @@ impl CorpusKind {
             Self::Hashed => "hashed-url",
             Self::Search => "search",
             Self::OddSpelling => "odd-spelling",
+            Self::LongPage => "long-page",
+            Self::CdnAsset => "cdn-asset",
+            Self::ListedSubdomain => "listed-sub",
         }
     }
 }
@@ -186,10 +236,17 @@ impl Workload {
             hashed_urls: &hashed_urls,
         };
         let corpus = generator.corpus(size.corpus);
+        // The long tail's hosts, drawn after the first corpus so that it stays as it was: many,
+        // each rarely visited, on no list.
+        let unlisted: Vec<String> = (0..size.long_tail / 10)
+            .map(|_| fresh_site(&mut generator.rng, &mut taken))
+            .collect();
+        let long_tail = generator.long_tail(size.long_tail, &unlisted);
         Self {
             category_domains,
             hashed_urls,
             corpus,
+            long_tail,
         }
     }
 }
@@ -336,6 +393,125 @@ impl CorpusGenerator<'_> {
         }
         self.rng.shuffle(&mut corpus);
         corpus
+    }
+
+    /// The long-tail corpus: long pages on `unlisted` hosts, CDN assets, and pages on
+    /// subdomains of listed hosts.
+    fn long_tail(&mut self, count: usize, unlisted: &[String]) -> Vec<CorpusUrl> {
+        let share = |percent: usize| count * percent / 100;
+        let mut corpus = Vec::with_capacity(count);
+        corpus.extend((0..share(CDN_ASSET_PERCENT)).map(|_| self.cdn_asset()));
+        corpus.extend((0..share(LISTED_SUBDOMAIN_PERCENT)).map(|_| self.listed_subdomain()));
+        while corpus.len() < count {
+            let host = self.rng.pick_ref(unlisted).clone();
+            corpus.push(self.long_page(&host));
+        }
+        self.rng.shuffle(&mut corpus);
+        corpus
+    }
+
+    /// A long page URL on `site`: a subdomain, a deep path and a long query.
+    fn long_page(&mut self, site: &str) -> CorpusUrl {
+        let host = format!("{}.{site}", self.rng.pick(SITE_HOSTS));
+        let url = format!("https://{host}/{}?{}", self.deep_path(), self.long_query());
+        document(url, CorpusKind::LongPage, false)
+    }
+
+    /// A script, style or image on a shared CDN, loaded by an everyday page.
+    fn cdn_asset(&mut self) -> CorpusUrl {
+        let cdn = self.rng.pick(ASSET_CDNS);
+        let (extension, request_type) = self.rng.pick(SUBRESOURCES);
+        let mut path = match self.rng.below(3) {
+            0 => format!(
+                "npm/{}@{}.{}.{}/dist/",
+                self.rng.pick(WORDS),
+                self.rng.below(20),
+                self.rng.below(30),
+                self.rng.below(10)
+            ),
+            1 => format!(
+                "image/upload/w_{},h_{},c_fill,q_auto,f_auto/v{}/",
+                100 * (1 + self.rng.below(12)),
+                100 * (1 + self.rng.below(9)),
+                1_500_000_000 + self.rng.below(200_000_000)
+            ),
+            _ => String::from("assets/"),
+        };
+        names::hex(&mut self.rng, 24, &mut path);
+        path.push('/');
+        names::pronounceable(&mut self.rng, 3, &mut path);
+        path.push('.');
+        path.push_str(extension);
+        if self.rng.percent(50) {
+            path.push_str(&format!(
+                "?v={}&{}",
+                self.rng.below(100_000),
+                self.long_query()
+            ));
+        }
+        let site = &self.popular[self.rng.skewed_index(self.popular.len())];
+        CorpusUrl {
+            url: format!("https://{cdn}/{path}"),
+            source_url: format!("https://www.{site}/"),
+            request_type,
+            kind: CorpusKind::CdnAsset,
+            on_list: false,
+        }
+    }
+
+    /// A page on a subdomain two or three labels below a listed host.
+    fn listed_subdomain(&mut self) -> CorpusUrl {
+        let entry = self.rng.pick_ref(self.category_domains).clone();
+        let mut host = String::new();
+        for _ in 0..2 + self.rng.below(2) {
+            let syllables = 1 + self.rng.below(2);
+            names::pronounceable(&mut self.rng, syllables, &mut host);
+            host.push('.');
+        }
+        let url = format!("https://{host}{entry}/{}", self.deep_path());
+        document(url, CorpusKind::ListedSubdomain, true)
+    }
+
+    /// A path of five to ten segments.
+    fn deep_path(&mut self) -> String {
+        let segments = 5 + self.rng.below(6);
+        let mut path = String::with_capacity(segments * 12);
+        for index in 0..segments {
+            if index > 0 {
+                path.push('/');
+            }
+            match self.rng.below(3) {
+                0 => path.push_str(self.rng.pick(WORDS)),
+                1 => names::hex(&mut self.rng, 8, &mut path),
+                _ => path.push_str(&format!(
+                    "{}-{}-{}",
+                    self.rng.pick(WORDS),
+                    self.rng.pick(WORDS),
+                    self.rng.below(100_000)
+                )),
+            }
+        }
+        path
+    }
+
+    /// Four to twelve parameters, tracking ones among them, some with long values.
+    fn long_query(&mut self) -> String {
+        let parameters = 4 + self.rng.below(9);
+        let mut query = String::with_capacity(parameters * 24);
+        for index in 0..parameters {
+            if index > 0 {
+                query.push('&');
+            }
+            if self.rng.percent(50) {
+                query.push_str(self.rng.pick(TRACKING_PARAMETERS));
+            } else {
+                query.push_str(self.rng.pick(WORDS));
+            }
+            query.push('=');
+            let long = self.rng.percent(30);
+            names::hex(&mut self.rng, if long { 48 } else { 8 }, &mut query);
+        }
+        query
     }
 
     /// A page or subresource of a popular site.
@@ -574,6 +750,7 @@ mod tests {
         hashed_hosts: 100,
         popular_sites: 200,
         corpus: 2_000,
+        long_tail: 2_000,
     };
 
     #[test]
@@ -583,6 +760,7 @@ mod tests {
         assert_eq!(a.category_domains, b.category_domains);
         assert_eq!(a.hashed_urls, b.hashed_urls);
         assert_eq!(a.corpus, b.corpus);
+        assert_eq!(a.long_tail, b.long_tail);
     }
 
     #[test]
@@ -600,6 +778,29 @@ mod tests {
         };
         assert_eq!(count(CorpusKind::Category), SMALL.corpus * 15 / 100);
         assert_eq!(count(CorpusKind::Everyday), SMALL.corpus * 70 / 100);
+        assert_eq!(workload.long_tail.len(), SMALL.long_tail);
+        let long_tail = |kind| {
+            workload
+                .long_tail
+                .iter()
+                .filter(|url| url.kind == kind)
+                .count()
+        };
+        assert_eq!(long_tail(CorpusKind::CdnAsset), SMALL.long_tail * 25 / 100);
+        assert_eq!(long_tail(CorpusKind::LongPage), SMALL.long_tail * 60 / 100);
+        let mean_len = workload
+            .long_tail
+            .iter()
+            .map(|url| url.url.len())
+            .sum::<usize>()
+            / SMALL.long_tail;
+        let everyday_len = workload
+            .corpus
+            .iter()
+            .map(|url| url.url.len())
+            .sum::<usize>()
+            / SMALL.corpus;
+        assert!(mean_len > 2 * everyday_len, "{mean_len} vs {everyday_len}");
     }
 
     #[test]
@@ -610,10 +811,13 @@ mod tests {
             .iter()
             .map(|domain| digest(domain))
             .collect();
+        let unlisted =
+            |url: &&CorpusUrl| matches!(url.kind, CorpusKind::Everyday | CorpusKind::LongPage);
         for url in workload
             .corpus
             .iter()
-            .filter(|url| url.kind == CorpusKind::Everyday)
+            .chain(&workload.long_tail)
+            .filter(unlisted)
         {
             let host = url.url.split('/').nth(2).unwrap_or_default();
             assert!(!is_covered(host, &listed), "{host} is listed");
