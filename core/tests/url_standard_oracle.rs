@@ -14,26 +14,15 @@
 // Test code: a failed expectation is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::io::Write as _;
-use std::net::Ipv6Addr;
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+mod url_oracle;
 
-use childsafe_core::crypto::SigningKey;
-use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
-use childsafe_core::filter::decision::{UrlFilter, Verdict};
-use childsafe_core::filter::policy::FilterPolicy;
-use childsafe_core::filter::{CanonicalUrl, HashedUrlEntry};
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
-
-const NOW: u64 = 1_800_000_000;
-/// The listed host of the fixture bundle: on a category list and, as `listed.example/`, on a
-/// hashed URL list.
-const LISTED: &str = "listed.example";
-/// The host allowlist-only mode allows in these tests; the grammar puts it in userinfo.
-const ALLOWED: &str = "allowed.example";
+use url_oracle::{ALLOWED, Reading, check, check_against_url_crate};
 
 /// URLs built from the pieces that have moved host boundaries in URL parsers: encoded delimiters
 /// in userinfo and path, doubled `@`, backslashes, every C0 control at both ends and tabs and
@@ -193,128 +182,12 @@ fn ipv6() -> impl Strategy<Value = String> {
     .prop_map(str::to_owned)
 }
 
-/// The host an oracle read, as the filter writes hosts: the Safe Browsing dot rules applied to a
-/// domain, and an IPv4-mapped address as IPv4. `None` when nothing is left of the name.
-fn expected_host(host: &str) -> Option<String> {
-    if let Some(literal) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        let address: Ipv6Addr = literal.parse().expect("the oracle writes valid IPv6");
-        return Some(match address.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => format!("[{address}]"),
-        });
-    }
-    let labels: Vec<&str> = host.split('.').filter(|label| !label.is_empty()).collect();
-    (!labels.is_empty()).then(|| labels.join("."))
-}
-
-/// A filter with one signed bundle: `listed.example` on the category list `listed` and, as the
-/// expression `listed.example/`, on the hashed list `csam`.
-fn filter() -> &'static UrlFilter {
-    static FILTER: OnceLock<UrlFilter> = OnceLock::new();
-    FILTER.get_or_init(|| {
-        let (key, _) = SigningKey::generate().unwrap();
-        let mut builder = BundleBuilder::new(1, NOW + 86_400);
-        builder
-            .add_domains("listed", ListKind::Category, [LISTED.to_owned()])
-            .unwrap();
-        let root = CanonicalUrl::parse(format!("http://{LISTED}/").as_bytes()).unwrap();
-        let entry = HashedUrlEntry::from(root.lookup_expressions().next().unwrap());
-        builder.add_hashed_urls("csam", [entry]).unwrap();
-        let mut filter = UrlFilter::new(vec![key.public_key()]);
-        filter
-            .install_bundle(builder.sign(&key).unwrap(), NOW)
-            .unwrap();
-        filter
-    })
-}
-
-fn verdict(url: &str, policy: &FilterPolicy) -> Verdict {
-    filter().check_str(url, policy, NOW).verdict
-}
-
-fn is_within(host: &str, domain: &str) -> bool {
-    host == domain || host.ends_with(&format!(".{domain}"))
-}
-
-/// Everything this test promises about one URL, given what an oracle read of it: `Some(host)`
-/// for an `http(s)` URL the oracle parsed, `None` otherwise. `serialization` is the oracle's own
-/// text of the URL, judged the same way.
-fn check(raw: &str, oracle_host: Option<&str>, serialization: Option<&str>) -> Result<(), String> {
-    let ours = CanonicalUrl::parse(raw.as_bytes());
-    if ours.is_err() && verdict(raw, &FilterPolicy::default()) != Verdict::Block {
-        return Err("a URL the filter cannot read was not blocked".to_owned());
-    }
-    let Some(oracle_host) = oracle_host else {
-        return Ok(());
-    };
-    let expected = expected_host(oracle_host);
-    for text in std::iter::once(raw).chain(serialization) {
-        let judged = CanonicalUrl::parse(text.as_bytes()).map(|url| url.host().to_owned());
-        match (&expected, &judged) {
-            (Some(expected), Ok(judged)) if judged == expected => {}
-            // A name of dots only: the browser cannot resolve it; the filter refuses it.
-            (None, Err(_)) => {}
-            _ => {
-                return Err(format!(
-                    "{text:?}: the oracle reads host {oracle_host:?}, the filter {judged:?}"
-                ));
-            }
-        }
-        let Some(expected) = &expected else { continue };
-        let mut denied = FilterPolicy::default();
-        denied
-            .deny_host(expected)
-            .map_err(|_| "the oracle's host is no host rule")?;
-        if verdict(text, &denied) != Verdict::Block {
-            return Err(format!(
-                "{text:?}: a parent's deny rule for {expected} let it through"
-            ));
-        }
-        if is_within(expected, LISTED) {
-            let mut listed = FilterPolicy::default();
-            listed.block_category("listed");
-            if verdict(text, &listed) != Verdict::Block
-                || verdict(text, &FilterPolicy::default()) != Verdict::Block
-            {
-                return Err(format!("{text:?}: a listed host was not blocked"));
-            }
-        }
-        if !is_within(expected, ALLOWED) {
-            let mut allowlist_only = FilterPolicy {
-                allowlist_only: true,
-                ..FilterPolicy::default()
-            };
-            allowlist_only.allow_host(ALLOWED).unwrap();
-            if verdict(text, &allowlist_only) != Verdict::Block {
-                return Err(format!(
-                    "{text:?}: allowlist-only mode let {expected} through as {ALLOWED}"
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// What the `url` crate reads of `raw`: the host of an `http(s)` URL, and its serialization.
-fn url_crate_reading(raw: &str) -> Option<(String, String)> {
-    let parsed = url::Url::parse(raw).ok()?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return None;
-    }
-    Some((parsed.host_str()?.to_owned(), parsed.as_str().to_owned()))
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(20_000))]
 
     #[test]
     fn the_filter_judges_the_host_the_url_crate_reads(raw in hostile_url()) {
-        let reading = url_crate_reading(&raw);
-        let result = check(
-            &raw,
-            reading.as_ref().map(|(host, _)| host.as_str()),
-            reading.as_ref().map(|(_, text)| text.as_str()),
-        );
+        let result = check_against_url_crate(&raw);
         prop_assert!(result.is_ok(), "{}", result.unwrap_err());
     }
 }
@@ -360,7 +233,7 @@ fn the_filter_judges_the_host_node_reads() {
     }
     let output = node.wait_with_output().unwrap();
     assert!(output.status.success(), "node failed");
-    let readings: Vec<Option<(String, String)>> = serde_json::from_slice(&output.stdout).unwrap();
+    let readings: Vec<Option<Reading>> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(readings.len(), urls.len());
     let mut read = 0;
     let failures: Vec<String> = urls
@@ -368,12 +241,7 @@ fn the_filter_judges_the_host_node_reads() {
         .zip(&readings)
         .filter_map(|(raw, reading)| {
             read += usize::from(reading.is_some());
-            check(
-                raw,
-                reading.as_ref().map(|(host, _)| host.as_str()),
-                reading.as_ref().map(|(_, text)| text.as_str()),
-            )
-            .err()
+            check(raw, reading.as_ref()).err()
         })
         .collect();
     println!("Node.js read {read} of {NODE_SAMPLE} generated URLs as http(s)");

@@ -1,6 +1,13 @@
 //! Any bytes as a URL: canonicalization and the whole decision must never panic, a canonical URL
-//! must be a fixed point, and a rewrite must come with its URL.
+//! must be a fixed point, and a rewrite must come with its URL. Input that is text is also held
+//! against the `url` crate's reading of the URL Standard (the property of
+//! `core/tests/url_standard_oracle.rs`, from the same module): the filter judges the host the
+//! browser loads, and a URL it cannot read is blocked.
 #![no_main]
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../core/tests/url_oracle/mod.rs"]
+mod url_oracle;
 
 use std::sync::OnceLock;
 
@@ -57,4 +64,9 @@ fuzz_target!(|raw: &[u8]| {
         decision.verdict == Verdict::Rewrite,
         decision.rewrite_url.is_some()
     );
+    if let Ok(text) = std::str::from_utf8(raw) {
+        if let Err(disagreement) = url_oracle::check_against_url_crate(text) {
+            panic!("{disagreement}");
+        }
+    }
 });
