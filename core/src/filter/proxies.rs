@@ -199,7 +199,12 @@ impl<'a> Reading<'a> {
             query: url.query().map(Cow::Borrowed),
             decode_values: false,
         };
-        let written = as_written.and_then(|raw| {
+        // A URL written in its canonical form (nearly every one a page loads) reads the same.
+        let is_canonical = |raw: &[u8]| {
+            raw.strip_prefix(url.as_str().as_bytes())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"#"))
+        };
+        let written = as_written.filter(|raw| !is_canonical(raw)).and_then(|raw| {
             let input = as_browser_reads(raw);
             let parts = WrittenParts::split(&input).ok()?;
             let text = |bytes: &[u8]| Cow::Owned(String::from_utf8_lossy(bytes).into_owned());
