@@ -123,7 +123,11 @@ fn domain() -> impl Strategy<Value = String> {
     (
         prop::sample::select(&["", "", ".", "www."][..]),
         proptest::collection::vec((label, dot), 0..3),
-        prop::sample::select(&["listed", "Listed", "example", "allowed", "com"][..]),
+        prop::sample::select(
+            &[
+                "listed", "Listed", "example", "allowed", "com", "111", "0x1F",
+            ][..],
+        ),
         prop::sample::select(&[".example", ".EXAMPLE", "%2Eexample", "。example", ""][..]),
         ending,
     )
@@ -189,6 +193,15 @@ proptest! {
     fn the_filter_judges_the_host_the_url_crate_reads(raw in hostile_url()) {
         let result = check_against_url_crate(&raw);
         prop_assert!(result.is_ok(), "{}", result.unwrap_err());
+    }
+}
+
+/// Inputs the fuzz target `url_check` found that the grammar had not reached, kept as they were
+/// found.
+#[test]
+fn the_fuzzers_findings_hold() {
+    for raw in ["http:\t............................\t\t\t\t\t\t\t\t\t\t\t111..:#"] {
+        check_against_url_crate(raw).unwrap();
     }
 }
 

@@ -23,8 +23,11 @@ pub(crate) const LISTED: &str = "listed.example";
 /// The host allowlist-only mode allows; the grammar puts it in userinfo.
 pub(crate) const ALLOWED: &str = "allowed.example";
 
-/// The host an oracle read, as the filter writes hosts: the Safe Browsing dot rules applied to a
-/// domain, and an IPv4-mapped address as IPv4. `None` when nothing is left of the name.
+/// The host an oracle read, as the filter writes hosts: an IPv4-mapped address as IPv4, and a
+/// domain with the Safe Browsing dot rules applied (leading and trailing dots dropped, runs of
+/// dots made one), then read again by the `url` crate's host parser, since dropping dots can
+/// leave an IPv4 address (`..111..` is `111`, which is 0.0.0.111). `None` when nothing is left
+/// of the name: no resolver can look such a name up, and the filter refuses it.
 pub(crate) fn expected_host(host: &str) -> Option<String> {
     if let Some(literal) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let address: Ipv6Addr = literal.parse().expect("the oracle writes valid IPv6");
@@ -34,7 +37,14 @@ pub(crate) fn expected_host(host: &str) -> Option<String> {
         });
     }
     let labels: Vec<&str> = host.split('.').filter(|label| !label.is_empty()).collect();
-    (!labels.is_empty()).then(|| labels.join("."))
+    if labels.is_empty() {
+        return None;
+    }
+    let name = labels.join(".");
+    Some(match url::Host::parse(&name) {
+        Ok(url::Host::Ipv4(address)) => address.to_string(),
+        _ => name,
+    })
 }
 
 /// A filter with one signed bundle: `listed.example` on the category list `listed` and, as the
