@@ -12,7 +12,7 @@ use childsafe_core::crypto::{self, SigningKey};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::bundles::EtagCache;
+use crate::bundles::BundleCache;
 use crate::clock;
 use crate::log;
 use crate::pairing::PairingAttempts;
@@ -156,7 +156,7 @@ pub async fn spawn(
             .map(|token| crypto::sha256_of_parts(&[token.as_bytes()])),
         pairing_code_ttl_secs: config.pairing_code_ttl_secs,
         pairing_attempts: PairingAttempts::default(),
-        etags: EtagCache::default(),
+        bundles: BundleCache::default(),
     }));
 
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -256,6 +256,6 @@ pub(crate) struct Shared {
     pub(crate) pairing_code_ttl_secs: u64,
     /// Failed pairing claims per parent.
     pub(crate) pairing_attempts: PairingAttempts,
-    /// ETags of the bundles served.
-    pub(crate) etags: EtagCache,
+    /// The bundles served, each held once in memory with its ETag.
+    pub(crate) bundles: BundleCache,
 }
