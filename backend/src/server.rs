@@ -1,5 +1,6 @@
 //! Starting and stopping the server: its configuration, the shared state every handler reads,
-//! the listener, graceful shutdown, and the hourly retention job.
+//! graceful shutdown, and the hourly retention job. The listener and the life of each
+//! connection are in [`connections`](crate::connections).
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -14,6 +15,8 @@ use tokio::task::JoinHandle;
 
 use crate::bundles::BundleCache;
 use crate::clock;
+use crate::connections::{self, OpenConnections};
+use crate::limits::ConnectionLimits;
 use crate::log;
 use crate::pairing::PairingAttempts;
 use crate::routes;
@@ -53,6 +56,8 @@ pub struct ServerConfig {
     pub purge_interval: Duration,
     /// How long a pairing code works, in seconds.
     pub pairing_code_ttl_secs: u64,
+    /// Timeouts, rates and caps of connections.
+    pub connections: ConnectionLimits,
 }
 
 impl ServerConfig {
@@ -74,6 +79,7 @@ impl ServerConfig {
             ),
             purge_interval: PURGE_INTERVAL,
             pairing_code_ttl_secs: PAIRING_CODE_TTL_SECS,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -87,6 +93,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("retention", &self.retention)
             .field("purge_interval", &self.purge_interval)
             .field("pairing_code_ttl_secs", &self.pairing_code_ttl_secs)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -108,6 +115,7 @@ pub struct RunningServer {
     stop: watch::Sender<bool>,
     serving: JoinHandle<std::io::Result<()>>,
     purging: JoinHandle<()>,
+    open: Arc<OpenConnections>,
 }
 
 impl RunningServer {
@@ -121,7 +129,13 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections, lets requests in flight finish, and stops the retention job.
+    /// How many connections are open now (those being refused over the cap not counted).
+    pub fn open_connections(&self) -> usize {
+        self.open.count()
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (closing the connections
+    /// still open after [`ConnectionLimits::shutdown_grace`]), and stops the retention job.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         // Ignored when no receiver is left: both tasks have already stopped.
         let _ = self.stop.send(true);
@@ -140,6 +154,18 @@ pub async fn spawn(
 ) -> anyhow::Result<RunningServer> {
     if config.retention.hotline_secs < HOTLINE_MIN_RETENTION_SECS {
         anyhow::bail!("hotline reports must be kept at least 366 days");
+    }
+    let limits = config.connections;
+    for (name, cap) in [
+        ("the connection cap", limits.max_connections),
+        (
+            "the per-address request cap",
+            limits.max_requests_per_address,
+        ),
+    ] {
+        if cap == 0 || u32::try_from(cap).is_err() {
+            anyhow::bail!("{name} must be 1 to {}", u32::MAX);
+        }
     }
     let (_, fresh_pkcs8) = SigningKey::generate().context("no randomness for a key")?;
     let pkcs8 = storage
@@ -165,15 +191,14 @@ pub async fn spawn(
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
 
-    let mut serve_stop = stopped.clone();
-    let serving = tokio::spawn(
-        axum::serve(listener, routes::router(state))
-            .with_graceful_shutdown(async move {
-                // Resolves on `shutdown` and also when the handle is dropped.
-                let _ = serve_stop.wait_for(|stop| *stop).await;
-            })
-            .into_future(),
-    );
+    let open = OpenConnections::new(limits.max_connections);
+    let serving = tokio::spawn(connections::serve(
+        listener,
+        routes::router(state),
+        limits,
+        Arc::clone(&open),
+        stopped.clone(),
+    ));
     let purging = tokio::spawn(purge_job(
         storage,
         config.retention,
@@ -185,6 +210,7 @@ pub async fn spawn(
         stop,
         serving,
         purging,
+        open,
     })
 }
 
