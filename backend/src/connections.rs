@@ -71,7 +71,7 @@ pub(crate) async fn serve(
     limits: ConnectionLimits,
     open: Arc<OpenConnections>,
     stop: watch::Receiver<bool>,
-) -> io::Result<()> {
+) {
     let router = TowerToHyperService::new(router);
     let slots = AddressSlots::new(limits.max_requests_per_address);
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT));
@@ -121,7 +121,6 @@ pub(crate) async fn serve(
     let _ = refusals
         .acquire_many(permit_count(MAX_REFUSALS_IN_FLIGHT))
         .await;
-    Ok(())
 }
 
 /// Serves one connection until it ends, or until the shutdown grace after a stop.

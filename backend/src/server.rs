@@ -113,7 +113,7 @@ pub fn retention_days(report_days: u64, hotline_days: u64, message_days: u64) ->
 pub struct RunningServer {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
-    serving: JoinHandle<std::io::Result<()>>,
+    serving: JoinHandle<()>,
     purging: JoinHandle<()>,
     open: Arc<OpenConnections>,
 }
@@ -140,10 +140,7 @@ impl RunningServer {
         // Ignored when no receiver is left: both tasks have already stopped.
         let _ = self.stop.send(true);
         self.purging.await.context("the retention job panicked")?;
-        self.serving
-            .await
-            .context("the server task panicked")?
-            .context("the server failed")
+        self.serving.await.context("the server task panicked")
     }
 }
 
