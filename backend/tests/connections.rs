@@ -79,6 +79,34 @@ async fn a_request_head_sent_byte_by_byte_is_cut_off_at_the_header_timeout() {
     server.stop().await;
 }
 
+/// A kept-alive connection left idle after its answer is closed when the header timeout (here
+/// 1 s) passes without a next request head.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_kept_alive_connection_is_closed_at_the_header_timeout() {
+    let timeout = Duration::from_secs(1);
+    let server = common::sled_server_with(|config| {
+        config.connections.header_read_timeout = timeout;
+    })
+    .await;
+    let mut stream = connect_from(server.addr, LOCALHOST).await;
+    stream
+        .write_all(request_head("GET", "/v1/server", 0, &[]).as_bytes())
+        .await
+        .unwrap();
+    // The clock starts before the server's can: it starts once it has answered.
+    let started = Instant::now();
+    let reply = read_reply(&mut stream).await.expect("an answer");
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("connection"),
+        None,
+        "the connection is kept alive"
+    );
+    assert_eq!(read_until_closed(&mut stream).await, 0);
+    assert_cut_at("idle kept-alive connection", started.elapsed(), timeout);
+    server.stop().await;
+}
+
 /// A body trickled at 5 bytes a second, under a floor of 100: cut off when the 1 s grace ends,
 /// with 408 `body_too_slow`.
 #[tokio::test(flavor = "multi_thread")]
