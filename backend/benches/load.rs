@@ -133,9 +133,11 @@ async fn main() {
         dir.path().display()
     );
     let storage = open_storage(Some(dir.path()), None).await.unwrap();
-    let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
-        .await
-        .unwrap();
+    let mut config = ServerConfig::loopback();
+    // Every simulated device sends from 127.0.0.1, where phones would each have an address.
+    config.connections.max_requests_per_address =
+        config.connections.max_requests_per_address.max(concurrency);
+    let server = spawn(Arc::clone(&storage), config).await.unwrap();
     let client = Arc::new(SyncClient::new(&server.url(), true).unwrap());
 
     let tokens =

@@ -3,10 +3,11 @@
 //! logged without their details reaching the client.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use childsafe_core::sync::wire::ErrorBody;
 
+use crate::limits::BUSY_RETRY_AFTER_SECS;
 use crate::log;
 use crate::storage::StorageError;
 
@@ -16,6 +17,8 @@ pub(crate) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Seconds for the `Retry-After` header, on refusals that pass.
+    retry_after_secs: Option<u64>,
 }
 
 /// Shorthand for handler results.
@@ -28,6 +31,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after_secs: None,
         }
     }
 
@@ -62,6 +66,39 @@ impl ApiError {
         )
     }
 
+    /// 408: the request body arrived too slowly (see [`crate::pacing`]).
+    pub(crate) fn body_too_slow() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_too_slow",
+            "the request body did not arrive in time or came under the minimum rate",
+        )
+    }
+
+    /// 503: the server has as many connections open as it takes.
+    pub(crate) fn server_busy() -> Self {
+        Self::busy(
+            "server_busy",
+            "the server has all the connections it takes; retry after the time given",
+        )
+    }
+
+    /// 503: this client address has as many requests in flight as it may.
+    pub(crate) fn address_busy() -> Self {
+        Self::busy(
+            "address_busy",
+            "this address has as many requests in flight as the server allows; retry after \
+             the time given",
+        )
+    }
+
+    /// 503 with `Retry-After`: a refusal that passes on its own.
+    fn busy(code: &'static str, message: impl Into<String>) -> Self {
+        let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
+        error.retry_after_secs = Some(BUSY_RETRY_AFTER_SECS);
+        error
+    }
+
     /// The status.
     pub(crate) fn status(&self) -> StatusCode {
         self.status
@@ -84,7 +121,13 @@ impl From<StorageError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 

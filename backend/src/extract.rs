@@ -11,13 +11,16 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult};
 use crate::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use crate::pacing::is_body_too_slow;
 
-/// The raw body, within the route's size limit.
+/// The raw body, within the route's size limit and its read deadlines.
 pub(crate) async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> ApiResult<Bytes> {
     Bytes::from_request(request, state)
         .await
         .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            if is_body_too_slow(&rejection) {
+                ApiError::body_too_slow()
+            } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "body_too_large",

@@ -7,6 +7,8 @@
 //! tests start it in-process with [`spawn`]; `main.rs` only parses the command line.
 //!
 //! - [`server`]: configuration, start, shutdown and the retention job.
+//! - `connections`, `pacing`, `admission`: the accept loop, the deadlines on slow clients and
+//!   the cap per client address.
 //! - [`routes`]: the one table of every route the server answers.
 //! - [`routing`]: where each report goes (parents, hotlines).
 //! - [`limits`]: every limit the protocol enforces.
@@ -14,14 +16,17 @@
 //! - [`storage`]: the state, behind one trait (sled or PostgreSQL).
 #![forbid(unsafe_code)]
 
+mod admission;
 mod auth;
 mod bundles;
 pub mod clock;
+mod connections;
 mod error;
 mod extract;
 pub mod limits;
 mod log;
 pub mod operator;
+mod pacing;
 mod pairing;
 mod registration;
 mod relay;

@@ -1,6 +1,8 @@
 //! Every limit of protocol v1 the server enforces, in one place. `docs/protocol/openapi.json`
 //! and `docs/protocol/README.md` state the same numbers; the tests use these constants.
 
+use std::time::{Duration, Instant};
+
 /// Largest JSON body accepted, in bytes (a full report batch is far below it).
 pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
 /// Largest bundle the operator may upload, in bytes.
@@ -25,3 +27,109 @@ pub const PAIRING_CODE_DIGITS: usize = 8;
 pub const MAX_PAIRING_FAILURES: u32 = 10;
 /// The window over which wrong pairing codes are counted, in seconds.
 pub const PAIRING_FAILURE_WINDOW_SECS: u64 = 600;
+
+// Connections. A client that is slow on purpose must cost the server little and never for long:
+// every stage of an exchange has a deadline, and the number of connections and of requests in
+// flight per client address is capped. `ConnectionLimits` carries these numbers into a server
+// (tests shorten them); the constants are the production defaults.
+
+/// The whole request head (request line and headers) must arrive within this, counted from when
+/// the server starts waiting for it. It also bounds how long an idle kept-alive connection stays
+/// open between two requests.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The whole request body must arrive within this, counted from when the server starts reading
+/// it. A JSON body is at most [`MAX_JSON_BODY_BYTES`]; a bundle upload of [`MAX_BUNDLE_BYTES`]
+/// needs about 280 KiB/s to make it.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// The least average rate, in bytes per second, at which a request body must arrive once
+/// [`BODY_RATE_GRACE`] has passed.
+pub const MIN_BODY_BYTES_PER_SEC: u64 = 1024;
+/// How long a request body may arrive at any rate before [`MIN_BODY_BYTES_PER_SEC`] applies.
+pub const BODY_RATE_GRACE: Duration = Duration::from_secs(5);
+/// The least average rate, in bytes per second, at which a client must take an answer once
+/// [`SEND_RATE_GRACE`] has passed. It is measured only while the server has bytes waiting for
+/// the client, so a slow phone on a poor network still gets a 32 MiB bundle (in hours, at
+/// worst), while a client that stops reading is dropped.
+pub const MIN_SEND_BYTES_PER_SEC: u64 = 1024;
+/// How long a client may take an answer at any rate before [`MIN_SEND_BYTES_PER_SEC`] applies.
+pub const SEND_RATE_GRACE: Duration = Duration::from_secs(10);
+/// Most connections open at once, over the whole server. Past it a connection gets a
+/// 503 `server_busy` answer (see [`MAX_REFUSALS_IN_FLIGHT`]) and is closed.
+pub const MAX_CONNECTIONS: usize = 4096;
+/// Most requests in flight at once from one client address (an IPv4 address, or an IPv6 /64,
+/// the block one subscriber gets), counted from the request head until its answer is sent. Past
+/// it a request gets a 503 `address_busy` answer. Behind a reverse proxy every request comes
+/// from the proxy's address, so this must be raised there (`--max-requests-per-address`).
+pub const MAX_REQUESTS_PER_ADDRESS: usize = 64;
+/// Connections over [`MAX_CONNECTIONS`] that may be getting their 503 at once; past this a
+/// connection is closed as soon as it is accepted, without an answer.
+pub const MAX_REFUSALS_IN_FLIGHT: usize = 64;
+/// How long a connection over [`MAX_CONNECTIONS`] has to send its request head and take its
+/// 503 before it is closed.
+pub const REFUSAL_TIME_LIMIT: Duration = Duration::from_secs(2);
+/// The `Retry-After` of a 503, in seconds.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 5;
+/// After a stop is asked for, how long connections have to finish the exchange they are in;
+/// those still open after it are closed. Supervisors usually wait 30 s before they kill.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// A floor under the average rate of a transfer: once `grace` has passed since the transfer
+/// began, it must have moved at least `bytes_per_sec` for every second since then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateFloor {
+    /// The least average rate; 0 turns the floor off.
+    pub bytes_per_sec: u64,
+    /// How long the transfer may run at any rate first.
+    pub grace: Duration,
+}
+
+impl RateFloor {
+    /// When a transfer that began at `started` and has moved `bytes` falls under the floor;
+    /// `None` when it never does (the floor is off).
+    pub fn deadline(&self, started: Instant, bytes: u64) -> Option<Instant> {
+        if self.bytes_per_sec == 0 {
+            return None;
+        }
+        let earned_millis = bytes.saturating_mul(1000) / self.bytes_per_sec;
+        started.checked_add(self.grace.max(Duration::from_millis(earned_millis)))
+    }
+}
+
+/// The per-connection limits of a server; [`Default`] gives the constants above.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// See [`HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+    /// See [`BODY_READ_TIMEOUT`].
+    pub body_read_timeout: Duration,
+    /// See [`MIN_BODY_BYTES_PER_SEC`] and [`BODY_RATE_GRACE`].
+    pub min_body_rate: RateFloor,
+    /// See [`MIN_SEND_BYTES_PER_SEC`] and [`SEND_RATE_GRACE`].
+    pub min_send_rate: RateFloor,
+    /// See [`MAX_CONNECTIONS`].
+    pub max_connections: usize,
+    /// See [`MAX_REQUESTS_PER_ADDRESS`].
+    pub max_requests_per_address: usize,
+    /// See [`SHUTDOWN_GRACE`].
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            body_read_timeout: BODY_READ_TIMEOUT,
+            min_body_rate: RateFloor {
+                bytes_per_sec: MIN_BODY_BYTES_PER_SEC,
+                grace: BODY_RATE_GRACE,
+            },
+            min_send_rate: RateFloor {
+                bytes_per_sec: MIN_SEND_BYTES_PER_SEC,
+                grace: SEND_RATE_GRACE,
+            },
+            max_connections: MAX_CONNECTIONS,
+            max_requests_per_address: MAX_REQUESTS_PER_ADDRESS,
+            shutdown_grace: SHUTDOWN_GRACE,
+        }
+    }
+}

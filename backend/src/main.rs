@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use childsafe_backend::limits::MAX_TOKENS_PER_REQUEST;
+use childsafe_backend::limits::{
+    MAX_CONNECTIONS, MAX_REQUESTS_PER_ADDRESS, MAX_TOKENS_PER_REQUEST,
+};
 use childsafe_backend::operator;
 use childsafe_backend::server::{
     DEFAULT_HOTLINE_RETENTION_DAYS, DEFAULT_MESSAGE_RETENTION_DAYS, DEFAULT_REPORT_RETENTION_DAYS,
@@ -71,6 +73,13 @@ struct ServeArgs {
     /// Days relayed messages are kept.
     #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_MESSAGE_RETENTION_DAYS)]
     message_retention_days: u64,
+    /// Most connections open at once; past it a connection is answered 503.
+    #[arg(long, value_name = "N", default_value_t = MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Most requests in flight from one client address (IPv4, or IPv6 /64); past it a request
+    /// is answered 503. Behind a reverse proxy every request comes from the proxy: raise it.
+    #[arg(long, value_name = "N", default_value_t = MAX_REQUESTS_PER_ADDRESS)]
+    max_requests_per_address: usize,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +148,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.hotline_retention_days,
         args.message_retention_days,
     );
+    config.connections.max_connections = args.max_connections;
+    config.connections.max_requests_per_address = args.max_requests_per_address;
     let storage = open(&args.storage).await?;
     let server = spawn(storage, config).await?;
     // The signals are caught from before the line a supervisor waits for: a SIGTERM sent as soon

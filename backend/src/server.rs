@@ -1,5 +1,6 @@
 //! Starting and stopping the server: its configuration, the shared state every handler reads,
-//! the listener, graceful shutdown, and the hourly retention job.
+//! graceful shutdown, and the hourly retention job. The listener and the life of each
+//! connection are in [`connections`](crate::connections).
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -12,8 +13,10 @@ use childsafe_core::crypto::{self, SigningKey};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::bundles::EtagCache;
+use crate::bundles::BundleCache;
 use crate::clock;
+use crate::connections::{self, OpenConnections};
+use crate::limits::ConnectionLimits;
 use crate::log;
 use crate::pairing::PairingAttempts;
 use crate::routes;
@@ -53,6 +56,8 @@ pub struct ServerConfig {
     pub purge_interval: Duration,
     /// How long a pairing code works, in seconds.
     pub pairing_code_ttl_secs: u64,
+    /// Timeouts, rates and caps of connections.
+    pub connections: ConnectionLimits,
 }
 
 impl ServerConfig {
@@ -74,6 +79,7 @@ impl ServerConfig {
             ),
             purge_interval: PURGE_INTERVAL,
             pairing_code_ttl_secs: PAIRING_CODE_TTL_SECS,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -87,6 +93,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("retention", &self.retention)
             .field("purge_interval", &self.purge_interval)
             .field("pairing_code_ttl_secs", &self.pairing_code_ttl_secs)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -106,8 +113,9 @@ pub fn retention_days(report_days: u64, hotline_days: u64, message_days: u64) ->
 pub struct RunningServer {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
-    serving: JoinHandle<std::io::Result<()>>,
+    serving: JoinHandle<()>,
     purging: JoinHandle<()>,
+    open: Arc<OpenConnections>,
 }
 
 impl RunningServer {
@@ -121,15 +129,18 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections, lets requests in flight finish, and stops the retention job.
+    /// How many connections are open now (those being refused over the cap not counted).
+    pub fn open_connections(&self) -> usize {
+        self.open.count()
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (closing the connections
+    /// still open after [`ConnectionLimits::shutdown_grace`]), and stops the retention job.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         // Ignored when no receiver is left: both tasks have already stopped.
         let _ = self.stop.send(true);
         self.purging.await.context("the retention job panicked")?;
-        self.serving
-            .await
-            .context("the server task panicked")?
-            .context("the server failed")
+        self.serving.await.context("the server task panicked")
     }
 }
 
@@ -140,6 +151,18 @@ pub async fn spawn(
 ) -> anyhow::Result<RunningServer> {
     if config.retention.hotline_secs < HOTLINE_MIN_RETENTION_SECS {
         anyhow::bail!("hotline reports must be kept at least 366 days");
+    }
+    let limits = config.connections;
+    for (name, cap) in [
+        ("the connection cap", limits.max_connections),
+        (
+            "the per-address request cap",
+            limits.max_requests_per_address,
+        ),
+    ] {
+        if cap == 0 || u32::try_from(cap).is_err() {
+            anyhow::bail!("{name} must be 1 to {}", u32::MAX);
+        }
     }
     let (_, fresh_pkcs8) = SigningKey::generate().context("no randomness for a key")?;
     let pkcs8 = storage
@@ -156,7 +179,7 @@ pub async fn spawn(
             .map(|token| crypto::sha256_of_parts(&[token.as_bytes()])),
         pairing_code_ttl_secs: config.pairing_code_ttl_secs,
         pairing_attempts: PairingAttempts::default(),
-        etags: EtagCache::default(),
+        bundles: BundleCache::default(),
     }));
 
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -165,15 +188,14 @@ pub async fn spawn(
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
 
-    let mut serve_stop = stopped.clone();
-    let serving = tokio::spawn(
-        axum::serve(listener, routes::router(state))
-            .with_graceful_shutdown(async move {
-                // Resolves on `shutdown` and also when the handle is dropped.
-                let _ = serve_stop.wait_for(|stop| *stop).await;
-            })
-            .into_future(),
-    );
+    let open = OpenConnections::new(limits.max_connections);
+    let serving = tokio::spawn(connections::serve(
+        listener,
+        routes::router(state),
+        limits,
+        Arc::clone(&open),
+        stopped.clone(),
+    ));
     let purging = tokio::spawn(purge_job(
         storage,
         config.retention,
@@ -185,6 +207,7 @@ pub async fn spawn(
         stop,
         serving,
         purging,
+        open,
     })
 }
 
@@ -256,6 +279,6 @@ pub(crate) struct Shared {
     pub(crate) pairing_code_ttl_secs: u64,
     /// Failed pairing claims per parent.
     pub(crate) pairing_attempts: PairingAttempts,
-    /// ETags of the bundles served.
-    pub(crate) etags: EtagCache,
+    /// The bundles served, each held once in memory with its ETag.
+    pub(crate) bundles: BundleCache,
 }

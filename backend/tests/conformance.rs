@@ -1,7 +1,8 @@
 //! The server against its OpenAPI document (`docs/protocol/openapi.json`), in the spirit of
 //! schemathesis: the routes served and the routes documented are the same set, every operation
-//! is exercised through each documented answer (500 aside), and every answer the server gives
-//! matches the documented status and schema. OpenAPI 3.1 schemas are JSON Schema 2020-12; refs
+//! is exercised through each documented answer (500 aside; 408 and 503 on replicas whose limits
+//! make them quick to provoke), and every answer the server gives matches the documented status
+//! and schema. OpenAPI 3.1 schemas are JSON Schema 2020-12; refs
 //! to `#/components/...` resolve against a root that carries the document's components.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -9,25 +10,37 @@ mod common;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+use std::time::Duration;
 
-use childsafe_backend::limits::{MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES, MAX_PAIRING_FAILURES};
-use childsafe_backend::routes::{Access, ROUTES, Route};
+use childsafe_backend::clock::unix_now;
+use childsafe_backend::limits::{
+    BUSY_RETRY_AFTER_SECS, MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES, MAX_PAIRING_FAILURES,
+};
+use childsafe_backend::routes::{Access, HttpMethod, ROUTES, Route};
 use childsafe_backend::storage::IdempotencyBegin;
 use childsafe_core::crypto;
 use childsafe_core::reports::ReportKind;
-use childsafe_core::sync::request_signing::PrincipalKind;
+use childsafe_core::sync::request_signing::{
+    HEADER_NONCE, HEADER_PRINCIPAL, HEADER_SIGNATURE, HEADER_TIMESTAMP, PrincipalKind,
+};
 use childsafe_core::sync::wire::{
     MessageKind, OutgoingMessage, PairingClaim, ParentRegistration, ReportBatch, TimeRequest,
     TokenRequest,
 };
-use common::{Identity, Reply, TestServer, report};
+use common::{Identity, OPERATOR_TOKEN, Reply, TestServer, raw, report};
 use serde_json::{Value, json};
+use tokio::net::TcpStream;
 
 const OPENAPI: &str = include_str!("../../docs/protocol/openapi.json");
 /// One byte over the JSON body limit.
 const OVER_JSON_LIMIT: usize = MAX_JSON_BODY_BYTES + 1;
 /// One byte over the bundle limit.
 const OVER_BUNDLE_LIMIT: usize = MAX_BUNDLE_BYTES + 1;
+/// The body rate grace of the replica that exercises 408, so that each of them takes a moment.
+const HURRIED_BODY_GRACE: Duration = Duration::from_millis(100);
+/// An id for path parameters and principals of requests refused before they are looked up.
+const ANY_ID: &str = "00000000000000000000000000000000";
 
 fn document() -> Value {
     serde_json::from_str(OPENAPI).expect("openapi.json is JSON")
@@ -96,8 +109,18 @@ async fn every_operation_answers_as_documented() {
     for server in common::servers().await {
         let disabled = server.replica(|config| config.operator_token = None).await;
         exercise(&server, &disabled).await;
+        let crowded = server
+            .replica(|config| config.connections.max_requests_per_address = 1)
+            .await;
+        exercise_address_busy(&crowded).await;
+        let hurried = server
+            .replica(|config| config.connections.min_body_rate.grace = HURRIED_BODY_GRACE)
+            .await;
+        exercise_body_too_slow(&hurried, &doc).await;
         let mut exchanges = server.exchanges();
-        exchanges.extend(disabled.exchanges());
+        for replica in [&disabled, &crowded, &hurried] {
+            exchanges.extend(replica.exchanges());
+        }
 
         let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for exchange in &exchanges {
@@ -167,6 +190,8 @@ async fn every_operation_answers_as_documented() {
             );
         }
         disabled.stop().await;
+        crowded.stop().await;
+        hurried.stop().await;
         server.stop().await;
     }
 }
@@ -592,6 +617,81 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         .send()
         .await
         .refused(404, "report_unknown");
+}
+
+/// Every route answers 503 `address_busy` with `Retry-After` while its caller's address has its
+/// one request in flight (a request the server is reading the body of).
+async fn exercise_address_busy(crowded: &TestServer) {
+    let _in_flight = request_without_its_body(
+        crowded,
+        HttpMethod::Post,
+        "/v1/operator/activation-tokens",
+        Access::Operator,
+    )
+    .await;
+    for route in ROUTES {
+        let reply = crowded
+            .call(route.method.as_str(), &concrete_path(route.path, ANY_ID))
+            .send()
+            .await
+            .refused(503, "address_busy");
+        assert_eq!(
+            reply.header("retry-after"),
+            Some(BUSY_RETRY_AFTER_SECS.to_string()),
+            "{:?}",
+            route.operation
+        );
+    }
+}
+
+/// Every route documented to answer 408 does when its body never comes, at the shortened
+/// grace.
+async fn exercise_body_too_slow(hurried: &TestServer, doc: &Value) {
+    for route in ROUTES {
+        if operation_of(doc, route)["responses"]["408"].is_null() {
+            continue;
+        }
+        let path = concrete_path(route.path, ANY_ID);
+        let mut stream = request_without_its_body(hurried, route.method, &path, route.access).await;
+        let reply = raw::read_reply(&mut stream)
+            .await
+            .unwrap_or_else(|| panic!("{:?}: no answer", route.operation));
+        hurried.record(route.method.as_str(), &path, &reply);
+    }
+}
+
+/// A request the server has taken in and is reading the body of, with what `access` needs to
+/// get that far: signing headers of the right kind (not checked before the body is read) or
+/// the operator token.
+async fn request_without_its_body(
+    server: &TestServer,
+    method: HttpMethod,
+    path: &str,
+    access: Access,
+) -> TcpStream {
+    let signed_as = |kind: PrincipalKind| {
+        vec![
+            format!("{HEADER_PRINCIPAL}: {}:{ANY_ID}", kind.as_str()),
+            format!("{HEADER_TIMESTAMP}: {}", unix_now()),
+            format!("{HEADER_NONCE}: conformance-nonce"),
+            format!("{HEADER_SIGNATURE}: checked-after-the-body"),
+        ]
+    };
+    let mut extra = vec!["Content-Type: application/json".to_owned()];
+    match access {
+        Access::Public => {}
+        Access::Device => extra.extend(signed_as(PrincipalKind::Device)),
+        Access::Parent => extra.extend(signed_as(PrincipalKind::Parent)),
+        Access::Operator => extra.push(format!("Authorization: Bearer {OPERATOR_TOKEN}")),
+    }
+    raw::request_waiting_for_its_body(
+        server.addr,
+        Ipv4Addr::LOCALHOST,
+        method.as_str(),
+        path,
+        &extra,
+    )
+    .await
 }
 
 /// The route a concrete request matched.

@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use childsafe_backend::storage::sled_store::SledStorage;
 use childsafe_backend::storage::{
-    BundlePut, DeviceRecord, DeviceRegistered, HOTLINE_MIN_RETENTION_SECS, IdempotencyBegin,
-    NewMessage, NewReport, ParentRecord, Purged, ReportInsert, Retention, STALE_IDEMPOTENCY_SECS,
-    Storage, StoredBundle,
+    BundlePut, BundleVersion, DeviceRecord, DeviceRegistered, HOTLINE_MIN_RETENTION_SECS,
+    IdempotencyBegin, NewMessage, NewReport, ParentRecord, Purged, ReportInsert, Retention,
+    STALE_IDEMPOTENCY_SECS, Storage, StoredBundle,
 };
 use childsafe_core::crypto::PublicKey;
 use childsafe_core::reports::{Report, ReportKind};
@@ -910,6 +910,10 @@ mod behaviour {
     pub(crate) async fn bundle_versions_never_go_back(storage: Arc<dyn Storage>) {
         assert_eq!(storage.bundle(BundleKind::Policy).await.unwrap(), None);
         assert_eq!(
+            storage.bundle_version(BundleKind::Policy).await.unwrap(),
+            None
+        );
+        assert_eq!(
             storage
                 .put_bundle(bundle(BundleKind::Policy, 5))
                 .await
@@ -919,6 +923,10 @@ mod behaviour {
         assert_eq!(
             storage.bundle(BundleKind::Policy).await.unwrap(),
             Some(bundle(BundleKind::Policy, 5))
+        );
+        assert_eq!(
+            storage.bundle_version(BundleKind::Policy).await.unwrap(),
+            Some(bundle_version(5))
         );
         for older_or_same in [5, 4, 0] {
             assert_eq!(
@@ -932,6 +940,11 @@ mod behaviour {
         assert_eq!(
             storage.bundle(BundleKind::Policy).await.unwrap(),
             Some(bundle(BundleKind::Policy, 5))
+        );
+        assert_eq!(
+            storage.bundle_version(BundleKind::Policy).await.unwrap(),
+            Some(bundle_version(5)),
+            "a refused upload leaves the version alone"
         );
         assert_eq!(
             storage
@@ -952,7 +965,19 @@ mod behaviour {
             storage.bundle(BundleKind::Policy).await.unwrap(),
             Some(bundle(BundleKind::Policy, 6))
         );
+        assert_eq!(
+            storage.bundle_version(BundleKind::Policy).await.unwrap(),
+            Some(bundle_version(6))
+        );
+        assert_eq!(
+            storage.bundle_version(BundleKind::Lists).await.unwrap(),
+            Some(bundle_version(1))
+        );
         assert_eq!(storage.bundle(BundleKind::Directory).await.unwrap(), None);
+        assert_eq!(
+            storage.bundle_version(BundleKind::Directory).await.unwrap(),
+            None
+        );
     }
 
     pub(crate) async fn concurrent_bundle_uploads_never_lower_the_version(
@@ -965,6 +990,10 @@ mod behaviour {
             tokio::spawn(async move {
                 let mut highest = 0;
                 for _ in 0..200 {
+                    if let Some(stored) = storage.bundle_version(BundleKind::Lists).await.unwrap() {
+                        assert!(stored.version >= highest, "the stored version went back");
+                        highest = stored.version;
+                    }
                     if let Some(served) = storage.bundle(BundleKind::Lists).await.unwrap() {
                         assert!(served.version >= highest, "the served version went back");
                         assert_eq!(served, bundle(BundleKind::Lists, served.version));
@@ -1351,6 +1380,10 @@ async fn sled_keeps_every_acknowledged_write_across_a_reopen() {
         Some(bundle(BundleKind::Directory, 3))
     );
     assert_eq!(
+        storage.bundle_version(BundleKind::Directory).await.unwrap(),
+        Some(bundle_version(3))
+    );
+    assert_eq!(
         storage.secret("time-key", b"new".to_vec()).await.unwrap(),
         b"key"
     );
@@ -1364,6 +1397,65 @@ async fn sled_keeps_every_acknowledged_write_across_a_reopen() {
         .unwrap();
     let next = storage.feed("p", feed[0].seq, 10).await.unwrap();
     assert_eq!(next.len(), 1, "seqs keep increasing after a reopen");
+}
+
+/// A bundle read from sled shares sled's own copy of the value: two reads, one allocation.
+#[tokio::test(flavor = "multi_thread")]
+async fn sled_hands_out_its_own_copy_of_a_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SledStorage::open(dir.path()).unwrap();
+    storage
+        .put_bundle(bundle(BundleKind::Lists, 1))
+        .await
+        .unwrap();
+    let first = storage.bundle(BundleKind::Lists).await.unwrap().unwrap();
+    let second = storage.bundle(BundleKind::Lists).await.unwrap().unwrap();
+    assert_eq!(first, bundle(BundleKind::Lists, 1));
+    assert_eq!(
+        first.bytes.as_ptr(),
+        second.bytes.as_ptr(),
+        "each read copied the bundle"
+    );
+}
+
+/// A database written before versions had a tree of their own still answers
+/// `bundle_version`, from the bundle itself.
+#[tokio::test(flavor = "multi_thread")]
+async fn sled_reads_the_version_of_a_bundle_stored_before_the_version_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let storage = SledStorage::open(dir.path()).unwrap();
+        storage
+            .put_bundle(bundle(BundleKind::Policy, 7))
+            .await
+            .unwrap();
+    }
+    {
+        // What an older server left: the bundle, and no entry in `bundle_versions`.
+        let db = sled::open(dir.path()).unwrap();
+        db.open_tree("bundle_versions").unwrap().clear().unwrap();
+        db.flush().unwrap();
+    }
+    let storage = SledStorage::open(dir.path()).unwrap();
+    assert_eq!(
+        storage.bundle_version(BundleKind::Policy).await.unwrap(),
+        Some(bundle_version(7))
+    );
+    assert_eq!(
+        storage
+            .put_bundle(bundle(BundleKind::Policy, 7))
+            .await
+            .unwrap(),
+        BundlePut::NotNewer { current: 7 }
+    );
+    storage
+        .put_bundle(bundle(BundleKind::Policy, 8))
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.bundle_version(BundleKind::Policy).await.unwrap(),
+        Some(bundle_version(8))
+    );
 }
 
 /// `SledStorage::open` creates the directory it is given.
@@ -1452,6 +1544,16 @@ fn bundle(kind: BundleKind, version: u64) -> StoredBundle {
         kind,
         version,
         expires_at: NOW + 30 * DAY,
-        bytes: format!("{} bundle v{version}", kind.as_str()).into_bytes(),
+        bytes: format!("{} bundle v{version}", kind.as_str())
+            .into_bytes()
+            .into(),
+    }
+}
+
+/// The version record of [`bundle`]`(_, version)`.
+fn bundle_version(version: u64) -> BundleVersion {
+    BundleVersion {
+        version,
+        expires_at: NOW + 30 * DAY,
     }
 }

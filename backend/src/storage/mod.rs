@@ -11,6 +11,7 @@
 //! other change, are durable before the method returns.
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use childsafe_core::crypto::PublicKey;
 use childsafe_core::reports::Report;
 use childsafe_core::sync::wire::{
@@ -149,8 +150,18 @@ pub struct StoredBundle {
     pub version: u64,
     /// Unix seconds.
     pub expires_at: u64,
-    /// The exact signed bytes.
-    pub bytes: Vec<u8>,
+    /// The exact signed bytes. Shared, not copied, by every clone (up to 32 MiB each).
+    pub bytes: Bytes,
+}
+
+/// The version and expiry of the bundle stored for a kind, without its bytes: what the server
+/// checks its in-memory copy against on every fetch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BundleVersion {
+    /// The bundle's own version.
+    pub version: u64,
+    /// Unix seconds.
+    pub expires_at: u64,
 }
 
 /// What storing a bundle did.
@@ -316,6 +327,9 @@ pub trait Storage: Send + Sync + 'static {
 
     /// The bundle served for a kind.
     async fn bundle(&self, kind: BundleKind) -> StorageResult<Option<StoredBundle>>;
+
+    /// The version and expiry of the bundle served for a kind; cheap whatever the bundle's size.
+    async fn bundle_version(&self, kind: BundleKind) -> StorageResult<Option<BundleVersion>>;
 
     /// The stored secret named `name`, storing `fresh` first if there is none (so replicas
     /// agree on one server key).

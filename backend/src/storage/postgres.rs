@@ -17,6 +17,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use childsafe_core::crypto::PublicKey;
 use childsafe_core::reports::{Report, ReportKind};
 use childsafe_core::sync::wire::{
@@ -28,9 +29,9 @@ use tokio_postgres::{NoTls, Row};
 
 use super::rules::{self, IdempotencyDecision, IdempotencyState, PurgeCutoffs};
 use super::{
-    BundlePut, DeviceRecord, DeviceRegistered, HotlineEntry, IdempotencyBegin, NewMessage,
-    NewReport, ParentRecord, Purged, ReportInsert, Retention, Storage, StorageError, StorageResult,
-    StoredBundle,
+    BundlePut, BundleVersion, DeviceRecord, DeviceRegistered, HotlineEntry, IdempotencyBegin,
+    NewMessage, NewReport, ParentRecord, Purged, ReportInsert, Retention, Storage, StorageError,
+    StorageResult, StoredBundle,
 };
 
 /// Most connections one server process keeps open to the database.
@@ -673,7 +674,7 @@ impl Storage for PostgresStorage {
                 &kind,
                 &to_db(bundle.version)?,
                 &to_db(bundle.expires_at)?,
-                &bundle.bytes,
+                &bundle.bytes.as_ref(),
             ],
         )
         .await?;
@@ -704,7 +705,24 @@ impl Storage for PostgresStorage {
                 kind,
                 version: get_u64(&row, 0)?,
                 expires_at: get_u64(&row, 1)?,
-                bytes: get(&row, 2)?,
+                bytes: Bytes::from(get::<Vec<u8>>(&row, 2)?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn bundle_version(&self, kind: BundleKind) -> StorageResult<Option<BundleVersion>> {
+        let client = self.client().await?;
+        let row = query_opt(
+            &client,
+            "SELECT version, expires_at FROM bundles WHERE kind = $1",
+            &[&kind.as_str()],
+        )
+        .await?;
+        row.map(|row| {
+            Ok(BundleVersion {
+                version: get_u64(&row, 0)?,
+                expires_at: get_u64(&row, 1)?,
             })
         })
         .transpose()

@@ -61,6 +61,7 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use childsafe_core::crypto::PublicKey;
 use childsafe_core::reports::Report;
 use childsafe_core::sync::wire::{
@@ -74,9 +75,9 @@ use tokio::sync::oneshot;
 
 use super::rules::{self, IdempotencyDecision, IdempotencyState, PurgeCutoffs};
 use super::{
-    BundlePut, DeviceRecord, DeviceRegistered, HotlineEntry, IdempotencyBegin, NewMessage,
-    NewReport, ParentRecord, Purged, ReportInsert, Retention, Storage, StorageError, StorageResult,
-    StoredBundle,
+    BundlePut, BundleVersion, DeviceRecord, DeviceRegistered, HotlineEntry, IdempotencyBegin,
+    NewMessage, NewReport, ParentRecord, Purged, ReportInsert, Retention, Storage, StorageError,
+    StorageResult, StoredBundle,
 };
 
 /// sled's page cache for the server, in bytes: large enough to keep the recent reports, feeds
@@ -332,6 +333,9 @@ trees! {
     message_age,
     /// Bundle kind → [`encode_bundle`].
     bundles,
+    /// Bundle kind → `version || expires_at` of its entry in `bundles`, written with it: the
+    /// check behind every fetch, which must not load a 32 MiB value that sled's cache let go.
+    bundle_versions,
     /// Secret name → its bytes.
     secrets,
 }
@@ -1014,8 +1018,8 @@ impl Storage for SledStorage {
         let encoded = encode_bundle(&bundle);
         self.write(move |tx| {
             let key = bundle.kind.as_str().as_bytes();
-            if let Some(bytes) = tx.bundles.get(key)? {
-                let current = decode_bundle(bundle.kind, &bytes)
+            if let Some(stored) = tx.bundles.get(key)? {
+                let current = decode_bundle_version(&stored)
                     .map_err(ConflictableTransactionError::Abort)?
                     .version;
                 if bundle.version <= current {
@@ -1023,6 +1027,7 @@ impl Storage for SledStorage {
                 }
             }
             tx.bundles.insert(key, encoded.as_slice())?;
+            tx.bundle_versions.insert(key, &encoded[..2 * TIME_LEN])?;
             Ok(BundlePut::Stored)
         })
         .await
@@ -1033,7 +1038,22 @@ impl Storage for SledStorage {
             t.bundles
                 .get(kind.as_str().as_bytes())
                 .map_err(from_sled)?
-                .map(|bytes| decode_bundle(kind, &bytes))
+                .map(|stored| decode_bundle(kind, stored))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn bundle_version(&self, kind: BundleKind) -> StorageResult<Option<BundleVersion>> {
+        self.read(move |t| {
+            let key = kind.as_str().as_bytes();
+            // A database written before `bundle_versions` existed has only the bundle itself.
+            let stored = match t.bundle_versions.get(key).map_err(from_sled)? {
+                Some(version) => Some(version),
+                None => t.bundles.get(key).map_err(from_sled)?,
+            };
+            stored
+                .map(|stored| decode_bundle_version(&stored))
                 .transpose()
         })
         .await
@@ -1483,14 +1503,30 @@ fn encode_bundle(bundle: &StoredBundle) -> Vec<u8> {
     bytes
 }
 
-fn decode_bundle(kind: BundleKind, bytes: &[u8]) -> StorageResult<StoredBundle> {
-    let version = be_u64(bytes, "bundle")?;
-    let expires_at = be_u64(bytes.get(TIME_LEN..).unwrap_or_default(), "bundle")?;
+/// The bundle in a stored value. Its bytes share sled's own copy of the value (sled values are
+/// reference-counted), so reading a 32 MiB bundle copies nothing.
+fn decode_bundle(kind: BundleKind, stored: IVec) -> StorageResult<StoredBundle> {
+    let BundleVersion {
+        version,
+        expires_at,
+    } = decode_bundle_version(&stored)?;
+    let bytes = Bytes::from_owner(stored).slice(2 * TIME_LEN..);
     Ok(StoredBundle {
         kind,
         version,
         expires_at,
-        bytes: bytes[2 * TIME_LEN..].to_vec(),
+        bytes,
+    })
+}
+
+/// The version and expiry at the head of a stored bundle (at least `2 * TIME_LEN` bytes once
+/// this succeeds).
+fn decode_bundle_version(stored: &[u8]) -> StorageResult<BundleVersion> {
+    let version = be_u64(stored, "bundle")?;
+    let expires_at = be_u64(stored.get(TIME_LEN..).unwrap_or_default(), "bundle")?;
+    Ok(BundleVersion {
+        version,
+        expires_at,
     })
 }
 

@@ -27,6 +27,8 @@ use serde_json::Value;
 
 use crate::support;
 
+pub mod raw;
+
 /// The operator token every test server is started with.
 pub const OPERATOR_TOKEN: &str = "test-operator-token-7f3a";
 
@@ -49,6 +51,8 @@ pub struct TestServer {
     pub storage: Arc<dyn Storage>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// `127.0.0.1:PORT`.
+    pub addr: std::net::SocketAddr,
     http: reqwest::Client,
     running: Option<RunningServer>,
     exchanges: Mutex<Vec<Exchange>>,
@@ -67,6 +71,13 @@ pub async fn servers_with(adjust: impl Fn(&mut ServerConfig)) -> Vec<TestServer>
         servers.push(TestServer::start(name, storage, Some(guard), &adjust).await);
     }
     servers
+}
+
+/// One server on a fresh sled storage, configured by `adjust`: for stories about connections,
+/// which do not depend on the storage.
+pub async fn sled_server_with(adjust: impl Fn(&mut ServerConfig)) -> TestServer {
+    let (storage, guard) = support::fresh_sled();
+    TestServer::start("sled", storage, Some(guard), &adjust).await
 }
 
 /// Who signs a request.
@@ -329,6 +340,7 @@ impl TestServer {
             name,
             storage,
             url: running.url(),
+            addr: running.addr(),
             http: reqwest::Client::new(),
             running: Some(running),
             exchanges: Mutex::new(Vec::new()),
@@ -370,6 +382,22 @@ impl TestServer {
     /// A PUT.
     pub fn put(&self, path_and_query: &str) -> Call<'_> {
         self.call("PUT", path_and_query)
+    }
+
+    /// How many connections the server has open.
+    pub fn open_connections(&self) -> usize {
+        self.running
+            .as_ref()
+            .map_or(0, RunningServer::open_connections)
+    }
+
+    /// Records an exchange made without [`Call`] (over a raw socket), for the conformance check.
+    pub fn record(&self, method: &str, path: &str, reply: &Reply) {
+        self.exchanges.lock().unwrap().push(Exchange {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            reply: reply.clone(),
+        });
     }
 
     /// Every exchange so far.
