@@ -9,8 +9,15 @@
 //! Time comes in as a [`ClockReading`] from the platform and goes through the persisted
 //! [`TrustedClock`], so moving the wall clock (or the time zone, which unix seconds do not
 //! have) unlocks nothing.
+//!
+//! Every counted attempt (a PIN, the old PIN of a change, an offline parent code, the PIN that
+//! pairs a parent) and every other change to the PIN state or the paired parents runs under one
+//! lock, from reading the state to writing it back. Guesses made at the same moment from several
+//! threads are therefore each counted before any of them is checked, and none overwrites
+//! another's count.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
@@ -205,16 +212,22 @@ impl From<LockedOut> for SafeModeError {
     }
 }
 
-/// Safe mode of one device over its store.
+/// Safe mode of one device over its store. Keep one per store: the lock that serializes PIN
+/// and parent-code attempts is this object's.
 pub struct SafeMode<S: Store> {
     store: S,
+    /// Held from reading the PIN state or the paired parents to writing them back.
+    credentials: Mutex<()>,
 }
 
 impl<S: Store> SafeMode<S> {
     /// Safe mode over `store`, which [`SafeMode::init`] set up before (now or at an earlier
     /// run).
     pub fn new(store: S) -> Self {
-        Self { store }
+        Self {
+            store,
+            credentials: Mutex::new(()),
+        }
     }
 
     /// The store, for the other parts of the SDK that share it.
@@ -297,6 +310,7 @@ impl<S: Store> SafeMode<S> {
         clock: ClockReading,
     ) -> Result<(), SafeModeError> {
         self.setup()?;
+        let _credentials = self.lock_credentials();
         let Some(mut state) = self.pin_state()? else {
             let (now, mut batch) = self.begin(clock)?;
             put_json(&mut batch, keys::PIN, &PinState::new(new_pin)?)?;
@@ -336,6 +350,17 @@ impl<S: Store> SafeMode<S> {
 
     /// Checks a PIN guess. The attempt is counted and flushed before the answer is computed.
     pub fn verify_pin(&self, pin: &str, clock: ClockReading) -> Result<PinCheck, SafeModeError> {
+        let credentials = self.lock_credentials();
+        self.verify_pin_locked(&credentials, pin, clock)
+    }
+
+    /// [`Self::verify_pin`] for a caller that holds the credentials lock.
+    fn verify_pin_locked(
+        &self,
+        _credentials: &MutexGuard<'_, ()>,
+        pin: &str,
+        clock: ClockReading,
+    ) -> Result<PinCheck, SafeModeError> {
         self.setup()?;
         let mut state = self.pin_state()?.ok_or(SafeModeError::PinRequired)?;
         let ticket = match self.counted_attempt(&mut state, clock) {
@@ -367,7 +392,8 @@ impl<S: Store> SafeMode<S> {
         pin: &str,
         clock: ClockReading,
     ) -> Result<(), SafeModeError> {
-        if self.verify_pin(pin, clock)? != PinCheck::Right {
+        let credentials = self.lock_credentials();
+        if self.verify_pin_locked(&credentials, pin, clock)? != PinCheck::Right {
             return Err(SafeModeError::PinRequired);
         }
         let (now, mut batch) = self.begin(clock)?;
@@ -427,6 +453,7 @@ impl<S: Store> SafeMode<S> {
         clock: ClockReading,
         action: impl FnOnce(ParentCredential, &mut WriteBatch) -> Result<String, SafeModeError>,
     ) -> Result<(), SafeModeError> {
+        let _credentials = self.lock_credentials();
         let (now, mut batch) = self.begin(clock)?;
         let mut parents = self.parents()?;
         let mut outcome = Err(ParentCodeError::Wrong);
@@ -463,6 +490,7 @@ impl<S: Store> SafeMode<S> {
         clock: ClockReading,
     ) -> Result<ParentAction, SafeModeError> {
         let setup = self.setup()?;
+        let _credentials = self.lock_credentials();
         let mut parents = self.parents()?;
         let keys_paired: Vec<PublicKey> = parents.iter().map(|parent| parent.key).collect();
         let verified = ParentCommand::verify(envelope, &keys_paired, &setup.device_id)?;
@@ -643,6 +671,15 @@ impl<S: Store> SafeMode<S> {
     /// already holds the clock's new state.
     fn begin(&self, clock: ClockReading) -> Result<(TrustedNow, WriteBatch), SafeModeError> {
         Ok(advance_trusted_clock(&self.store, clock)?)
+    }
+
+    /// The lock every read-modify-write of the PIN state and the paired parents holds. A thread
+    /// that panicked while holding it left no half-written state (each change is one batch), so
+    /// a poisoned lock is taken over.
+    fn lock_credentials(&self) -> MutexGuard<'_, ()> {
+        self.credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Begins a PIN attempt and flushes it as counted before anything is compared.
