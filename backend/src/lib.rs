@@ -17,6 +17,7 @@
 mod auth;
 mod bundles;
 pub mod clock;
+mod device_status;
 mod error;
 mod extract;
 pub mod limits;

@@ -53,6 +53,10 @@ pub struct ServerConfig {
     pub purge_interval: Duration,
     /// How long a pairing code works, in seconds.
     pub pairing_code_ttl_secs: u64,
+    /// The key that signs server time (PKCS#8, as `childsafe keys generate` writes it) when the
+    /// operator supplies one, so that apps can ship its public key in their configuration;
+    /// `None` uses the key generated at the first start and kept in storage.
+    pub time_key: Option<Vec<u8>>,
 }
 
 impl ServerConfig {
@@ -74,6 +78,7 @@ impl ServerConfig {
             ),
             purge_interval: PURGE_INTERVAL,
             pairing_code_ttl_secs: PAIRING_CODE_TTL_SECS,
+            time_key: None,
         }
     }
 }
@@ -87,6 +92,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("retention", &self.retention)
             .field("purge_interval", &self.purge_interval)
             .field("pairing_code_ttl_secs", &self.pairing_code_ttl_secs)
+            .field("time_key_supplied", &self.time_key.is_some())
             .finish()
     }
 }
@@ -141,12 +147,7 @@ pub async fn spawn(
     if config.retention.hotline_secs < HOTLINE_MIN_RETENTION_SECS {
         anyhow::bail!("hotline reports must be kept at least 366 days");
     }
-    let (_, fresh_pkcs8) = SigningKey::generate().context("no randomness for a key")?;
-    let pkcs8 = storage
-        .secret(TIME_KEY_SECRET, fresh_pkcs8)
-        .await
-        .context("reading the server time key")?;
-    let time_key = SigningKey::from_pkcs8(&pkcs8).context("the stored time key is damaged")?;
+    let time_key = time_key(storage.as_ref(), config.time_key.as_deref()).await?;
     let state = AppState(Arc::new(Shared {
         storage: Arc::clone(&storage),
         time_key,
@@ -206,6 +207,21 @@ pub async fn open_storage(
     let storage = SledStorage::open(dir)
         .with_context(|| format!("opening the sled database in {}", dir.display()))?;
     Ok(Arc::new(storage))
+}
+
+/// The key that signs server time: the operator's `supplied` one, else the one kept in storage
+/// (generated and stored at the first start, shared by every replica).
+async fn time_key(storage: &dyn Storage, supplied: Option<&[u8]>) -> anyhow::Result<SigningKey> {
+    if let Some(pkcs8) = supplied {
+        return SigningKey::from_pkcs8(pkcs8)
+            .context("the time key given is not an Ed25519 private key in PKCS#8 v2 DER");
+    }
+    let (_, fresh_pkcs8) = SigningKey::generate().context("no randomness for a key")?;
+    let pkcs8 = storage
+        .secret(TIME_KEY_SECRET, fresh_pkcs8)
+        .await
+        .context("reading the server time key")?;
+    SigningKey::from_pkcs8(&pkcs8).context("the stored time key is damaged")
 }
 
 /// Purges what retention no longer keeps, now and then every `interval`, until stopped.

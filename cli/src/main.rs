@@ -79,7 +79,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum DeviceCommand {
-    /// Set up a device directory: its identifier, country and trusted carrier keys.
+    /// Set up a device directory: its identifier, country and trusted carrier and list keys.
     Init(device::InitArgs),
     /// Register the device with a backend, with the carrier's activation token.
     Register(sync::RegisterArgs),
@@ -114,7 +114,7 @@ enum DeviceCommand {
         #[arg(long)]
         pin: String,
     },
-    /// Print the device's safe-mode state as JSON.
+    /// Print the device's safe-mode state and the state of its lists as JSON.
     Status {
         /// The device directory.
         #[arg(long)]

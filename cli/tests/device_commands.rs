@@ -161,6 +161,8 @@ fn a_profile_from_an_untrusted_carrier_is_refused() {
             "init",
             "--dir",
             arg(&device),
+            "--country",
+            "fr",
             "--trust-carrier",
             &trusted.to_string()
         ])
@@ -194,4 +196,18 @@ fn commands_on_a_directory_that_was_never_set_up_explain_what_to_do() {
     let output = childsafe(&["device", "status", "--dir", arg(&scratch.path("nothing"))]);
     assert!(!output.status.success());
     assert!(text(&output.stderr).contains("device init"), "{output:?}");
+}
+
+#[test]
+fn a_device_set_up_without_a_country_cannot_open_the_sdk_and_says_why() {
+    let scratch = Scratch::new();
+    let device = scratch.path("device");
+    assert!(
+        childsafe(&["device", "init", "--dir", arg(&device)])
+            .status
+            .success()
+    );
+    let output = childsafe(&["device", "status", "--dir", arg(&device)]);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("--country"), "{output:?}");
 }

@@ -33,6 +33,7 @@ use super::{
 };
 use crate::crypto::PublicKey;
 use crate::filter::blockpage::Locale;
+use crate::filter::decision::ListsStatus;
 use crate::filter::policy::{FilterPolicy, canonical_host};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
 
@@ -151,6 +152,9 @@ pub struct SafeModeStatus {
     pub paired_parents: u64,
     /// Entries in the audit log.
     pub audit_log_entries: u64,
+    /// The browser filter's lists: their version, and whether they are out of date or
+    /// unavailable.
+    pub lists: ListsStatus,
 }
 
 /// Why a safe-mode operation was refused. Nothing changed when one of these is returned,
@@ -618,8 +622,13 @@ impl<S: Store> SafeMode<S> {
         Ok(self.store.apply(batch)?)
     }
 
-    /// The state for a status screen.
-    pub fn status(&self, clock: ClockReading) -> Result<SafeModeStatus, SafeModeError> {
+    /// The state for a status screen, with `lists`, the state of the filter's lists (which the
+    /// SDK's facade holds, not safe mode).
+    pub fn status(
+        &self,
+        clock: ClockReading,
+        lists: ListsStatus,
+    ) -> Result<SafeModeStatus, SafeModeError> {
         self.setup()?;
         let (now, batch) = self.begin(clock)?;
         self.store.apply(batch)?;
@@ -639,6 +648,7 @@ impl<S: Store> SafeMode<S> {
                 .map(|locked| locked.retry_after_secs),
             paired_parents: self.parents()?.len() as u64,
             audit_log_entries: self.audit().len()?,
+            lists,
         })
     }
 
