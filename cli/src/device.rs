@@ -6,11 +6,12 @@
 //! built with) and, standing in for the phone's Android Keystore or iOS Keychain, the data key in
 //! `data.key` (created with mode 0600). On a phone the key never sits next to the data.
 //!
-//! `device status` opens the directory as the phone does, through the SDK's facade
-//! (`ChildSafe::open`) with that configuration: what it shows is what the phone's status screen
-//! shows, on its trusted clock. The SDK's warnings (lists out of date, lists unavailable) go to
-//! standard error.
+//! `device status`, `device install-lists` and `device check` open the directory as the phone
+//! does, through the SDK's facade (`ChildSafe::open`) with that configuration: what they show is
+//! what the phone decides with its stored lists and policy, on its trusted clock. The SDK's
+//! warnings (lists out of date, lists unavailable, a bundle refused) go to standard error.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,8 +29,10 @@ use childsafe_core::{ChildSafe, ChildSafeConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::check::print_decisions;
 use crate::keys::read_signing_key;
 use crate::lists::{format_rfc3339, parse_rfc3339};
+use crate::url::os_bytes;
 
 /// Exit code of `device verify-pin` for a wrong PIN.
 const EXIT_WRONG_PIN: u8 = 1;
@@ -67,6 +70,28 @@ pub(crate) struct InitArgs {
         allow_hyphen_values = true
     )]
     trusted_list_keys: Vec<PublicKey>,
+}
+
+/// `childsafe device install-lists`.
+#[derive(clap::Args)]
+pub(crate) struct InstallListsArgs {
+    /// The device directory.
+    #[arg(long)]
+    dir: PathBuf,
+    /// The signed list bundle (from `childsafe lists compile`).
+    #[arg(long, value_name = "FILE")]
+    bundle: PathBuf,
+}
+
+/// `childsafe device check`.
+#[derive(clap::Args)]
+pub(crate) struct DeviceCheckArgs {
+    /// The device directory.
+    #[arg(long)]
+    dir: PathBuf,
+    /// URLs to check, as the phone's browser would hand them over.
+    #[arg(value_name = "URL", required = true)]
+    urls: Vec<OsString>,
 }
 
 /// What `device init` was told, kept in the device directory (`device.json`) so that every
@@ -140,6 +165,36 @@ pub(crate) fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&path, serde_json::to_vec_pretty(&config)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     print_json(&json!({ "device_id": device_id }))
+}
+
+/// `childsafe device install-lists`: installs a signed list bundle on the device, as a sync
+/// would, and prints the version now in force and the state of the lists.
+pub(crate) fn install_lists(args: &InstallListsArgs) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(&args.bundle)
+        .with_context(|| format!("cannot read the bundle {}", args.bundle.display()))?;
+    let sdk = open_sdk(&args.dir)?;
+    let version = sdk
+        .install_list_bundle(bytes)
+        .with_context(|| format!("the bundle {} was refused", args.bundle.display()))?;
+    let lists = sdk.status().context("cannot read the status")?.lists;
+    print_json(&json!({ "installed_version": version, "lists": lists }))
+}
+
+/// `childsafe device check`: what the phone decides for each URL with its stored lists and
+/// policy, one JSON object per URL with the fields of `childsafe url check`.
+pub(crate) fn check(args: &DeviceCheckArgs) -> anyhow::Result<ExitCode> {
+    let sdk = open_sdk(&args.dir)?;
+    // The browser hands the SDK text: bytes that are not UTF-8 become U+FFFD, as they would in
+    // the platform's string.
+    let urls: Vec<String> = args
+        .urls
+        .iter()
+        .map(|url| String::from_utf8_lossy(&os_bytes(url)).into_owned())
+        .collect();
+    let decisions = sdk
+        .check_urls(&urls)
+        .context("the URLs cannot be checked")?;
+    print_decisions(urls.into_iter().zip(decisions))
 }
 
 /// `childsafe activation sign`: writes a signed activation profile.
