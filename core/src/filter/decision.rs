@@ -36,7 +36,6 @@ use super::{
 };
 use super::{expressions, proxies, safesearch};
 use crate::crypto::PublicKey;
-use serde::Serialize;
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -265,7 +264,7 @@ impl<'a> Ruling<'a> {
 
 /// The state of the filter's lists, for a status screen and for what the device tells its
 /// parents.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ListsStatus {
     /// The version of the list bundle in force; `None` before the first one installs.
@@ -328,12 +327,6 @@ impl UrlFilter {
     /// The version of the bundle in force.
     pub fn bundle_version(&self) -> Option<u64> {
         self.bundle.current().map(ListBundle::version)
-    }
-
-    /// When the bundle in force expires (unix seconds). It stays in force after that, until a
-    /// newer one replaces it.
-    pub fn bundle_expires_at(&self) -> Option<u64> {
-        self.bundle.current().map(ListBundle::expires_at)
     }
 
     /// Whether the filter is blocking every web address because its lists could not be put

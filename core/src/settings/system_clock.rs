@@ -34,6 +34,10 @@ impl ClockSource for SystemClock {
     }
 }
 
+/// Where [`ClockForTests`] puts the time since boot when a boot starts: a minute, as if the app
+/// opened shortly after the phone started.
+const TEST_SECS_AFTER_BOOT: u64 = 60;
+
 /// Clocks a test sets by hand: the wall clock a child could move, the time since boot, and the
 /// boot. Never used on a phone.
 #[derive(Debug)]
@@ -47,7 +51,7 @@ impl ClockForTests {
         Self {
             now: Mutex::new(ClockReading {
                 wall_unix,
-                monotonic_secs: 60,
+                monotonic_secs: TEST_SECS_AFTER_BOOT,
                 boot_id: 1,
             }),
         }
@@ -67,11 +71,11 @@ impl ClockForTests {
         self.change(|now| now.wall_unix = wall_unix);
     }
 
-    /// Restarts the phone: a new boot, whose time since boot starts again at a minute.
+    /// Restarts the phone: a new boot, whose time since boot starts again.
     pub fn reboot(&self) {
         self.change(|now| {
             now.boot_id = now.boot_id.wrapping_add(1);
-            now.monotonic_secs = 60;
+            now.monotonic_secs = TEST_SECS_AFTER_BOOT;
         });
     }
 
