@@ -263,13 +263,30 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         "the lists in force are not the fresh bundle: {lists:?}"
     );
     ensure!(
-        !app.warnings().iter().any(|line| line.contains("time")),
+        !app.warnings()
+            .iter()
+            .any(|line| line.contains("trusted clock")),
         "the phone did not take the server's signed time: {:?}",
         app.warnings()
     );
+    let seen_by_parent = parent
+        .key_client
+        .parent_devices(&parent.key)
+        .await?
+        .peers
+        .into_iter()
+        .find(|peer| peer.id == phone.device_id())
+        .and_then(|peer| peer.status);
+    ensure!(
+        seen_by_parent
+            .as_ref()
+            .is_some_and(|status| status.lists_version == Some(BUNDLE_VERSION)
+                && status.lists_out_of_date_since.is_none()),
+        "the parent does not see the phone's lists: {seen_by_parent:?}"
+    );
     story.evidence(&format!(
         "trusted clock checked against the server's signed time first; applied: {}; lists v{} \
-         in force, up to date, and reported to the backend for the parent",
+         in force, up to date, and so the parent's app sees them",
         summary.bundles_applied.join(", "),
         BUNDLE_VERSION
     ))?;
