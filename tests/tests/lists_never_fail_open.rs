@@ -372,16 +372,13 @@ impl Backend {
         assert!(response.status().is_success(), "{}", response.status());
     }
 
-    /// A phone registered with this backend, trusting its time key unless told otherwise.
-    async fn phone(&self, now: u64, list_key: PublicKey, trust_time_key: bool) -> Phone {
+    /// A phone registered with this backend, trusting `time_key` for the server's time.
+    async fn phone(&self, now: u64, list_key: PublicKey, time_key: Option<PublicKey>) -> Phone {
         let url = self.server.url();
-        let time_key = self.time_key;
         let phone = Phone::new(now, list_key, |config| {
             config.backend_url = Some(url);
             config.allow_insecure_loopback = true;
-            if trust_time_key {
-                config.trusted_server_time_keys = vec![time_key];
-            }
+            config.trusted_server_time_keys = time_key.into_iter().collect();
         });
         let token = operator::mint_activation_tokens(self.storage.as_ref(), 1, clock::unix_now())
             .await
@@ -397,7 +394,9 @@ async fn a_clock_a_year_ahead_is_corrected_by_the_server_and_a_new_bundle_instal
     let backend = Backend::start().await;
     let (list_key, _) = SigningKey::generate().unwrap();
     let now = clock::unix_now();
-    let phone = backend.phone(now, list_key.public_key(), true).await;
+    let phone = backend
+        .phone(now, list_key.public_key(), Some(backend.time_key))
+        .await;
     let sdk = phone.open();
     sdk.install_list_bundle(bundle(&list_key, 1, now + VALIDITY))
         .unwrap();
@@ -444,39 +443,53 @@ async fn a_clock_a_year_ahead_is_corrected_by_the_server_and_a_new_bundle_instal
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_a_trusted_time_key_a_sync_says_so_and_the_lists_stay_in_force() {
+async fn without_the_server_s_time_a_sync_says_so_and_the_lists_stay_in_force() {
     let backend = Backend::start().await;
     let (list_key, _) = SigningKey::generate().unwrap();
-    let now = clock::unix_now();
-    let phone = backend.phone(now, list_key.public_key(), false).await;
-    let sdk = phone.open();
-    sdk.install_list_bundle(bundle(&list_key, 1, now + VALIDITY))
-        .unwrap();
-    drop(sdk);
-    phone.clock.set_wall(now + YEAR);
-    phone.clock.reboot();
-    let sdk = phone.open();
-    backend
-        .publish(bundle(&list_key, 2, now + VALIDITY), 2, now + VALIDITY)
-        .await;
+    let (stranger, _) = SigningKey::generate().unwrap();
+    // No time key at all, and a key the server does not sign with.
+    let cases = [
+        (None, "no server time key is configured"),
+        (
+            Some(stranger.public_key()),
+            "the server's time was not taken",
+        ),
+    ];
+    for (version, (time_key, warning)) in (1..).step_by(2).zip(cases) {
+        let now = clock::unix_now();
+        let phone = backend.phone(now, list_key.public_key(), time_key).await;
+        let sdk = phone.open();
+        sdk.install_list_bundle(bundle(&list_key, version, now + VALIDITY))
+            .unwrap();
+        drop(sdk);
+        phone.clock.set_wall(now + YEAR);
+        phone.clock.reboot();
+        let sdk = phone.open();
+        let newer = version + 1;
+        backend
+            .publish(
+                bundle(&list_key, newer, now + VALIDITY),
+                newer,
+                now + VALIDITY,
+            )
+            .await;
 
-    let summary = sdk.sync_now().await.unwrap();
-    assert!(summary.bundles_applied.is_empty(), "{summary:?}");
-    let warnings = phone.app.warnings();
-    assert!(
-        warnings
-            .iter()
-            .any(|line| line.contains("no server time key is configured")),
-        "{warnings:?}"
-    );
-    assert!(
-        warnings
-            .iter()
-            .any(|line| line.contains("bundle refused") && line.contains("expired")),
-        "{warnings:?}"
-    );
-    assert_lists_filter(&sdk);
-    assert_eq!(lists(&sdk), out_of_date(1, now + VALIDITY));
+        let summary = sdk.sync_now().await.unwrap();
+        assert!(summary.bundles_applied.is_empty(), "{summary:?}");
+        let warnings = phone.app.warnings();
+        assert!(
+            warnings.iter().any(|line| line.contains(warning)),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|line| line.contains("bundle refused") && line.contains("expired")),
+            "{warnings:?}"
+        );
+        assert_lists_filter(&sdk);
+        assert_eq!(lists(&sdk), out_of_date(version, now + VALIDITY));
+    }
     backend.server.shutdown().await.unwrap();
 }
 
@@ -487,7 +500,7 @@ async fn a_parent_sees_that_the_phone_s_lists_are_out_of_date() {
     let now = clock::unix_now();
     // Without the server's time key: here the test's clocks, not the server's, say how long the
     // phone has been on.
-    let phone = backend.phone(now, list_key.public_key(), false).await;
+    let phone = backend.phone(now, list_key.public_key(), None).await;
     let sdk = phone.open();
     sdk.install_list_bundle(bundle(&list_key, 1, now + DAY))
         .unwrap();
