@@ -19,6 +19,9 @@ val backendUrl: String = providers.gradleProperty("childsafe.backendUrl").getOrE
 val carrierKey: String = providers.gradleProperty("childsafe.carrierKey").getOrElse("")
 val listKey: String = providers.gradleProperty("childsafe.listKey").getOrElse("")
 val directoryKey: String = providers.gradleProperty("childsafe.directoryKey").getOrElse("")
+// The backend's server time key (its `GET /v1/server` time_key), so that every sync can correct
+// a phone clock set wrong.
+val serverTimeKey: String = providers.gradleProperty("childsafe.serverTimeKey").getOrElse("")
 
 android {
     namespace = "org.childsafe.sample.android"
@@ -36,6 +39,7 @@ android {
         buildConfigField("String", "CARRIER_KEY", "\"$carrierKey\"")
         buildConfigField("String", "LIST_KEY", "\"$listKey\"")
         buildConfigField("String", "DIRECTORY_KEY", "\"$directoryKey\"")
+        buildConfigField("String", "SERVER_TIME_KEY", "\"$serverTimeKey\"")
     }
 
     buildFeatures {

@@ -21,6 +21,7 @@ mod auth;
 mod bundles;
 pub mod clock;
 mod connections;
+mod device_status;
 mod error;
 mod extract;
 pub mod limits;

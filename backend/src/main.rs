@@ -80,6 +80,10 @@ struct ServeArgs {
     /// is answered 503. Behind a reverse proxy every request comes from the proxy: raise it.
     #[arg(long, value_name = "N", default_value_t = MAX_REQUESTS_PER_ADDRESS)]
     max_requests_per_address: usize,
+    /// The private key that signs server time (from `childsafe keys generate`), so that apps can
+    /// ship its public key; without it, a key generated at the first start and kept in storage.
+    #[arg(long, value_name = "KEYFILE")]
+    time_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -143,6 +147,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let mut config = ServerConfig::new(args.listen);
     config.operator_token = operator_token(args.operator_token_file.as_deref())?;
+    if let Some(path) = &args.time_key_file {
+        config.time_key =
+            Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?);
+    }
     config.retention = retention_days(
         args.report_retention_days,
         args.hotline_retention_days,

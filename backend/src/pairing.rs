@@ -91,6 +91,7 @@ pub(crate) async fn claim(
         id: device.id,
         public_key: device.public_key,
         paired_at: now,
+        status: None,
     }))
 }
 
@@ -106,13 +107,14 @@ pub(crate) async fn parents_of_device(
                 id,
                 public_key: parent.public_key,
                 paired_at,
+                status: None,
             });
         }
     }
     Ok(Json(PairedPeers { peers }))
 }
 
-/// `GET /v1/parent/devices`.
+/// `GET /v1/parent/devices`: each paired device with the status it last reported.
 pub(crate) async fn devices_of_parent(
     State(state): State<AppState>,
     caller: ParentCaller,
@@ -120,10 +122,12 @@ pub(crate) async fn devices_of_parent(
     let mut peers = Vec::new();
     for (id, paired_at) in state.storage.devices_of(&caller.parent.id).await? {
         if let Some(device) = state.storage.device(&id).await? {
+            let status = state.storage.device_status(&id).await?;
             peers.push(PairedPeer {
                 id,
                 public_key: device.public_key,
                 paired_at,
+                status,
             });
         }
     }

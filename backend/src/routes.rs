@@ -10,7 +10,7 @@ use crate::bundles;
 use crate::error;
 use crate::limits::{MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES};
 use crate::server::AppState;
-use crate::{operator, pairing, registration, relay, reports, server_time};
+use crate::{device_status, operator, pairing, registration, relay, reports, server_time};
 
 /// An HTTP method the protocol uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +72,8 @@ pub enum Operation {
     GetReportStatus,
     /// `POST /v1/device/time`.
     GetSignedTime,
+    /// `POST /v1/device/status`.
+    ReportDeviceStatus,
     /// `POST /v1/device/pairing-codes`.
     CreatePairingCode,
     /// `GET /v1/device/parents`.
@@ -147,6 +149,7 @@ pub const ROUTES: &[Route] = {
             Device,
         ),
         route(Post, "/v1/device/time", GetSignedTime, Device),
+        route(Post, "/v1/device/status", ReportDeviceStatus, Device),
         route(Post, "/v1/device/pairing-codes", CreatePairingCode, Device),
         route(Get, "/v1/device/parents", ListDeviceParents, Device),
         route(Post, "/v1/device/messages", SendToParents, Device),
@@ -202,6 +205,7 @@ fn handler(operation: Operation, method: MethodFilter) -> MethodRouter<AppState>
         ListReportStatuses => on(method, reports::statuses),
         GetReportStatus => on(method, reports::status),
         GetSignedTime => on(method, server_time::signed_time),
+        ReportDeviceStatus => on(method, device_status::report),
         CreatePairingCode => on(method, pairing::create_code),
         ListDeviceParents => on(method, pairing::parents_of_device),
         SendToParents => on(method, relay::device_sends),

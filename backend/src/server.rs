@@ -58,6 +58,10 @@ pub struct ServerConfig {
     pub pairing_code_ttl_secs: u64,
     /// Timeouts, rates and caps of connections.
     pub connections: ConnectionLimits,
+    /// The key that signs server time (PKCS#8, as `childsafe keys generate` writes it) when the
+    /// operator supplies one, so that apps can ship its public key in their configuration;
+    /// `None` uses the key generated at the first start and kept in storage.
+    pub time_key: Option<Vec<u8>>,
 }
 
 impl ServerConfig {
@@ -80,6 +84,7 @@ impl ServerConfig {
             purge_interval: PURGE_INTERVAL,
             pairing_code_ttl_secs: PAIRING_CODE_TTL_SECS,
             connections: ConnectionLimits::default(),
+            time_key: None,
         }
     }
 }
@@ -94,6 +99,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("purge_interval", &self.purge_interval)
             .field("pairing_code_ttl_secs", &self.pairing_code_ttl_secs)
             .field("connections", &self.connections)
+            .field("time_key_supplied", &self.time_key.is_some())
             .finish()
     }
 }
@@ -164,12 +170,7 @@ pub async fn spawn(
             anyhow::bail!("{name} must be 1 to {}", u32::MAX);
         }
     }
-    let (_, fresh_pkcs8) = SigningKey::generate().context("no randomness for a key")?;
-    let pkcs8 = storage
-        .secret(TIME_KEY_SECRET, fresh_pkcs8)
-        .await
-        .context("reading the server time key")?;
-    let time_key = SigningKey::from_pkcs8(&pkcs8).context("the stored time key is damaged")?;
+    let time_key = time_key(storage.as_ref(), config.time_key.as_deref()).await?;
     let state = AppState(Arc::new(Shared {
         storage: Arc::clone(&storage),
         time_key,
@@ -229,6 +230,21 @@ pub async fn open_storage(
     let storage = SledStorage::open(dir)
         .with_context(|| format!("opening the sled database in {}", dir.display()))?;
     Ok(Arc::new(storage))
+}
+
+/// The key that signs server time: the operator's `supplied` one, else the one kept in storage
+/// (generated and stored at the first start, shared by every replica).
+async fn time_key(storage: &dyn Storage, supplied: Option<&[u8]>) -> anyhow::Result<SigningKey> {
+    if let Some(pkcs8) = supplied {
+        return SigningKey::from_pkcs8(pkcs8)
+            .context("the time key given is not an Ed25519 private key in PKCS#8 v2 DER");
+    }
+    let (_, fresh_pkcs8) = SigningKey::generate().context("no randomness for a key")?;
+    let pkcs8 = storage
+        .secret(TIME_KEY_SECRET, fresh_pkcs8)
+        .await
+        .context("reading the server time key")?;
+    SigningKey::from_pkcs8(&pkcs8).context("the stored time key is damaged")
 }
 
 /// Purges what retention no longer keeps, now and then every `interval`, until stopped.

@@ -12,8 +12,8 @@ use childsafe_backend::storage::Storage;
 use childsafe_core::reports::ReportKind;
 use childsafe_core::sync::request_signing::{PrincipalKind, registration_proof};
 use childsafe_core::sync::wire::{
-    BundleKind, Feed, Mailbox, MessageKind, OutgoingMessage, PairedPeers, PairingClaim,
-    ParentRegistration, ReportStatuses, TimeRequest, TokenRequest,
+    BundleKind, DeviceStatus, Feed, Mailbox, MessageKind, OutgoingMessage, PairedPeers,
+    PairingClaim, ParentRegistration, ReportStatuses, TimeRequest, TokenRequest,
 };
 use common::{Call, Identity, Reply, TestServer, fresh_key, report};
 
@@ -124,7 +124,7 @@ fn expected(access: Access, operation: Operation, who: Who) -> (u16, Option<&'st
             | Operation::CreateActivationTokens,
             _,
         ) => (201, None),
-        (Operation::MarkHotlineForwarded, _) => (204, None),
+        (Operation::MarkHotlineForwarded | Operation::ReportDeviceStatus, _) => (204, None),
         _ => (200, None),
     }
 }
@@ -157,6 +157,14 @@ impl World {
             .send()
             .await
             .expect(201);
+        // A's lists are out of date: only A's parent may see that.
+        server
+            .post("/v1/device/status")
+            .signed(&a)
+            .json(&a_status())
+            .send()
+            .await
+            .expect(204);
         let forged_a = a.forger();
         let world = World {
             server,
@@ -202,6 +210,15 @@ impl World {
     }
 }
 
+/// The status device A reports: lists version 3, out of date.
+fn a_status() -> DeviceStatus {
+    DeviceStatus {
+        lists_version: Some(3),
+        lists_out_of_date_since: Some(1_700_000_000),
+        lists_unavailable: false,
+    }
+}
+
 fn message(kind: MessageKind) -> OutgoingMessage {
     OutgoingMessage {
         kind,
@@ -242,6 +259,7 @@ async fn request(world: &World, operation: Operation, who: Who) -> Reply {
         Operation::GetSignedTime => server.post("/v1/device/time").json(&TimeRequest {
             challenge: "challenge".to_owned(),
         }),
+        Operation::ReportDeviceStatus => server.post("/v1/device/status").json(&a_status()),
         Operation::CreatePairingCode => server.post("/v1/device/pairing-codes"),
         Operation::ListDeviceParents => server.get("/v1/device/parents"),
         Operation::SendToParents => server
@@ -298,6 +316,16 @@ fn sees_only_its_own(world: &World, operation: Operation, who: Who, reply: &Repl
             let peers = reply.json::<PairedPeers>().peers;
             let sees_a = peers.iter().any(|peer| peer.id == *a);
             assert_eq!(sees_a, who == Who::ParentP, "{who:?}");
+            // A parent sees the status its own paired devices reported (only A reported one),
+            // and nobody else's.
+            for peer in &peers {
+                let out_of_date = peer
+                    .status
+                    .as_ref()
+                    .and_then(|status| status.lists_out_of_date_since);
+                let expected = (peer.id == *a).then_some(1_700_000_000);
+                assert_eq!(out_of_date, expected, "{who:?} sees {}", peer.id);
+            }
         }
         Operation::ReadDeviceMailbox | Operation::ReadParentMailbox => {
             let messages = reply.json::<Mailbox>().messages;
@@ -320,6 +348,14 @@ async fn snapshot(world: &World) -> String {
         parts.push(format!(
             "{:?}",
             storage.parents_of(&device.id).await.unwrap()
+        ));
+        parts.push(format!(
+            "{:?}",
+            storage
+                .device_status(&device.id)
+                .await
+                .unwrap()
+                .map(|status| (status.lists_version, status.lists_out_of_date_since))
         ));
         parts.push(format!(
             "{:?}",

@@ -1,6 +1,6 @@
 //! The real `childsafe-backend` binary: `serve` prints its address once it answers and stops
-//! cleanly on SIGTERM, `tokens create` mints tokens that register devices, and `export` prints
-//! the hotline queue as JSON Lines. Each story runs on a sled directory and, when the test
+//! cleanly on SIGTERM, signs server time with the key the operator gives it, `tokens create`
+//! mints tokens that register devices, and `export` prints the hotline queue as JSON Lines. Each story runs on a sled directory and, when the test
 //! support has a server, on a PostgreSQL database. sled allows one process at a time, so the
 //! commands take turns on the same state.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -17,7 +17,7 @@ use childsafe_core::reports::{Report, ReportKind};
 use childsafe_core::sync::request_signing::{
     HEADER_IDEMPOTENCY_KEY, PrincipalKind, registration_proof, sign_request,
 };
-use childsafe_core::sync::wire::{DeviceRegistration, HotlineReport, ReportBatch};
+use childsafe_core::sync::wire::{DeviceRegistration, HotlineReport, ReportBatch, ServerInfo};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_childsafe-backend");
 const OPERATOR_TOKEN: &str = "cli-test-operator-token";
@@ -215,6 +215,34 @@ async fn the_operator_api_is_off_without_a_token_and_retention_is_checked() {
                 .run(&["tokens", "create", "--count", "0"])
                 .status
                 .success()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_operator_s_time_key_signs_the_server_s_time() {
+    for place in places().await {
+        let (key, pkcs8) = SigningKey::generate().unwrap();
+        let key_file = place.dir.path().join("time.key");
+        std::fs::write(&key_file, pkcs8).unwrap();
+        let key_file = key_file.to_str().unwrap();
+        let served = Served::start(&place, &["--time-key-file", key_file]);
+        let info: ServerInfo = reqwest::get(format!("{}/v1/server", served.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(info.time_key, key.public_key(), "[{}]", place.name);
+        assert!(served.stop().success());
+
+        let not_a_key = place.file("not-a-key", "hello");
+        let refused = place.run(&["serve", "--time-key-file", &not_a_key]);
+        assert!(!refused.status.success());
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("PKCS#8"),
+            "[{}] {refused:?}",
+            place.name
         );
     }
 }

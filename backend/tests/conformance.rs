@@ -25,8 +25,8 @@ use childsafe_core::sync::request_signing::{
     HEADER_NONCE, HEADER_PRINCIPAL, HEADER_SIGNATURE, HEADER_TIMESTAMP, PrincipalKind,
 };
 use childsafe_core::sync::wire::{
-    MessageKind, OutgoingMessage, PairingClaim, ParentRegistration, ReportBatch, TimeRequest,
-    TokenRequest,
+    DeviceStatus, MessageKind, OutgoingMessage, PairingClaim, ParentRegistration, ReportBatch,
+    TimeRequest, TokenRequest,
 };
 use common::{Identity, OPERATOR_TOKEN, Reply, TestServer, raw, report};
 use serde_json::{Value, json};
@@ -432,6 +432,27 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         .await
         .refused(400, "bad_challenge");
 
+    // Device status, before the parent lists its devices, so that the listing shows it.
+    server
+        .post("/v1/device/status")
+        .signed(&device)
+        .json(&DeviceStatus {
+            lists_version: Some(4),
+            lists_out_of_date_since: Some(1_700_000_000),
+            lists_unavailable: false,
+        })
+        .send()
+        .await
+        .expect(204);
+    server
+        .post("/v1/device/status")
+        .signed(&device)
+        .json(&json!({"lists_version": 4, "lists_out_of_date_since": null,
+                      "lists_unavailable": false, "battery": 80}))
+        .send()
+        .await
+        .refused(400, "invalid_body");
+
     // Pairing.
     server
         .get("/v1/device/parents")
@@ -439,12 +460,16 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         .send()
         .await
         .expect(200);
-    server
+    let listed = server
         .get("/v1/parent/devices")
         .signed(&parent)
         .send()
         .await
         .expect(200);
+    assert!(
+        String::from_utf8_lossy(&listed.body).contains("\"lists_out_of_date_since\":1700000000"),
+        "the parent sees the device's status"
+    );
     let guesser = server.parent().await;
     for _ in 0..MAX_PAIRING_FAILURES {
         server

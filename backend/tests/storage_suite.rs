@@ -21,6 +21,7 @@ use childsafe_core::crypto::PublicKey;
 use childsafe_core::reports::{Report, ReportKind};
 use childsafe_core::sync::wire::{
     BundleKind, DeliveryState, Destination, DestinationKind, MessageKind, ReportStatus,
+    ReportedDeviceStatus,
 };
 
 /// A Tuesday in November 2023: every test clock starts here.
@@ -75,6 +76,7 @@ every_storage! {
     bundle_versions_never_go_back,
     concurrent_bundle_uploads_never_lower_the_version,
     a_secret_is_stored_once,
+    a_device_status_is_kept_per_device_and_replaced_by_the_next,
     purge_removes_what_retention_no_longer_keeps,
     purge_keeps_hotline_reports_at_least_a_year,
 }
@@ -1048,6 +1050,47 @@ mod behaviour {
         assert_eq!(
             storage.secret("other", b"second".to_vec()).await.unwrap(),
             b"second"
+        );
+    }
+
+    pub(crate) async fn a_device_status_is_kept_per_device_and_replaced_by_the_next(
+        storage: Arc<dyn Storage>,
+    ) {
+        let (a, b) = (device(1), device(2));
+        assert_eq!(storage.device_status(&a.id).await.unwrap(), None);
+        let out_of_date = ReportedDeviceStatus {
+            lists_version: Some(7),
+            lists_out_of_date_since: Some(NOW - DAY),
+            lists_unavailable: false,
+            reported_at: NOW,
+        };
+        storage
+            .put_device_status(&a.id, out_of_date.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            storage.device_status(&a.id).await.unwrap(),
+            Some(out_of_date)
+        );
+        assert_eq!(
+            storage.device_status(&b.id).await.unwrap(),
+            None,
+            "one device's status is not another's"
+        );
+        let unavailable = ReportedDeviceStatus {
+            lists_version: None,
+            lists_out_of_date_since: None,
+            lists_unavailable: true,
+            reported_at: NOW + 60,
+        };
+        storage
+            .put_device_status(&a.id, unavailable.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            storage.device_status(&a.id).await.unwrap(),
+            Some(unavailable),
+            "the latest report replaces the one before"
         );
     }
 

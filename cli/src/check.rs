@@ -1,5 +1,6 @@
 //! `childsafe url check`: the browser filter's decision for URLs, against a compiled bundle and a
-//! policy given on the command line, one JSON object per URL.
+//! policy given on the command line, one JSON object per URL. `childsafe device check` prints a
+//! phone's decisions with the same code ([`print_decisions`]), so both give the same fields.
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
@@ -79,15 +80,21 @@ pub(crate) fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("--deny-host {host:?}"))?;
     }
 
-    let mut out = BufWriter::new(io::stdout().lock());
-    for url in &args.urls {
+    print_decisions(args.urls.iter().map(|url| {
         let raw = os_bytes(url);
         let decision = filter.check(&raw, &policy, now);
-        writeln!(
-            out,
-            "{}",
-            decision_json(&String::from_utf8_lossy(&raw), &decision)
-        )?;
+        (String::from_utf8_lossy(&raw).into_owned(), decision)
+    }))
+}
+
+/// Prints each URL with its decision as one JSON object per line: `url`, `verdict`, `category`,
+/// `reason`, `rewrite_url`, `request_headers`, `via_carried_url`, `bundle_version`.
+pub(crate) fn print_decisions(
+    decisions: impl IntoIterator<Item = (String, UrlDecision)>,
+) -> anyhow::Result<ExitCode> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    for (url, decision) in decisions {
+        writeln!(out, "{}", decision_json(&url, &decision))?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

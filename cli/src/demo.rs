@@ -133,8 +133,10 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
     story.begin("Backend started")?;
     let backend = Backend::start(&root.join("backend")).await?;
     story.evidence(&format!(
-        "listening on {} (sled storage in backend/, operator token set)",
-        backend.url
+        "listening on {} (sled storage in backend/, operator token set, server time signed \
+         with the operator's time key {})",
+        backend.url,
+        short(&backend.time_key.to_base64url())
     ))?;
 
     story.begin("Carrier key made, activation profile signed")?;
@@ -164,7 +166,7 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
 
     story.begin("Child's phone opened through the SDK")?;
     let app = Arc::new(DemoApp::default());
-    let phone = open_phone(root, &backend.url, &carrier_key, &list_key, &app)?;
+    let phone = open_phone(root, &backend, &carrier_key, &list_key, &app)?;
     let status = phone.status()?;
     ensure!(!status.safe_mode, "safe mode is on before activation");
     story.evidence(&format!(
@@ -255,7 +257,39 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         "no list bundle was applied: {:?}",
         summary.bundles_applied
     );
-    story.evidence(&format!("applied: {}", summary.bundles_applied.join(", ")))?;
+    let lists = phone.status()?.lists;
+    ensure!(
+        lists.version == Some(BUNDLE_VERSION) && lists.out_of_date_since.is_none(),
+        "the lists in force are not the fresh bundle: {lists:?}"
+    );
+    ensure!(
+        !app.warnings()
+            .iter()
+            .any(|line| line.contains("trusted clock")),
+        "the phone did not take the server's signed time: {:?}",
+        app.warnings()
+    );
+    let seen_by_parent = parent
+        .key_client
+        .parent_devices(&parent.key)
+        .await?
+        .peers
+        .into_iter()
+        .find(|peer| peer.id == phone.device_id())
+        .and_then(|peer| peer.status);
+    ensure!(
+        seen_by_parent
+            .as_ref()
+            .is_some_and(|status| status.lists_version == Some(BUNDLE_VERSION)
+                && status.lists_out_of_date_since.is_none()),
+        "the parent does not see the phone's lists: {seen_by_parent:?}"
+    );
+    story.evidence(&format!(
+        "trusted clock checked against the server's signed time first; applied: {}; lists v{} \
+         in force, up to date, and so the parent's app sees them",
+        summary.bundles_applied.join(", "),
+        BUNDLE_VERSION
+    ))?;
 
     story.begin("URLs checked")?;
     let expectations: [(&str, Verdict, DecisionReason); 4] = [
@@ -535,6 +569,9 @@ struct Backend {
     server: RunningServer,
     url: String,
     http: reqwest::Client,
+    /// The public half of the key that signs the server's time, which the phone is configured
+    /// to trust (as an app ships it).
+    time_key: PublicKey,
 }
 
 impl Backend {
@@ -542,6 +579,11 @@ impl Backend {
         let storage = open_storage(Some(dir), None).await?;
         let mut config = ServerConfig::new(([127, 0, 0, 1], 0).into());
         config.operator_token = Some(OPERATOR_TOKEN.to_owned());
+        // The operator makes the time key and gives it to the server (`serve --time-key-file`),
+        // so that the app can ship its public half.
+        let (time_key, time_pkcs8) =
+            SigningKey::generate().context("cannot make the server time key")?;
+        config.time_key = Some(time_pkcs8);
         let server = spawn(Arc::clone(&storage), config).await?;
         let url = server.url();
         Ok(Self {
@@ -549,6 +591,7 @@ impl Backend {
             server,
             url,
             http: reqwest::Client::new(),
+            time_key: time_key.public_key(),
         })
     }
 
@@ -719,11 +762,11 @@ impl EventListener for DemoApp {
     }
 }
 
-/// Opens the child's phone in `root/phone`, trusting the demo's carrier and list keys. The data
-/// key sits in a file, standing in for the Android Keystore or the iOS Keychain.
+/// Opens the child's phone in `root/phone`, trusting the demo's carrier, list and server time
+/// keys. The data key sits in a file, standing in for the Android Keystore or the iOS Keychain.
 fn open_phone(
     root: &Path,
-    backend_url: &str,
+    backend: &Backend,
     carrier_key: &SigningKey,
     list_key: &SigningKey,
     app: &Arc<DemoApp>,
@@ -736,11 +779,12 @@ fn open_phone(
     let key_store = FileKeyStoreForTests::new(root.join("phone-data.key"));
     let config = ChildSafeConfig {
         data_dir,
-        backend_url: Some(backend_url.to_owned()),
+        backend_url: Some(backend.url.clone()),
         allow_insecure_loopback: true,
         trusted_carrier_keys: vec![carrier_key.public_key()],
         trusted_list_keys: vec![list_key.public_key()],
         trusted_directory_keys: Vec::new(),
+        trusted_server_time_keys: vec![backend.time_key],
         country: COUNTRY.to_owned(),
         locale: "en".to_owned(),
     };

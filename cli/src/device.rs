@@ -1,25 +1,38 @@
 //! `childsafe device ...` and `childsafe activation sign`: safe mode of a device kept in a
 //! directory, driven the way a phone drives it, for tests, demos and operators.
 //!
-//! The directory holds the sealed store (`store/`) and, standing in for the phone's Android
-//! Keystore or iOS Keychain, the data key in `data.key` (created with mode 0600). On a phone the
-//! key never sits next to the data.
+//! The directory holds the sealed store (`store/`), what `device init` was told (`device.json`:
+//! the country and the keys the device trusts, the part of an app's `ChildSafeConfig` a phone is
+//! built with) and, standing in for the phone's Android Keystore or iOS Keychain, the data key in
+//! `data.key` (created with mode 0600). On a phone the key never sits next to the data.
+//!
+//! `device status`, `device install-lists` and `device check` open the directory as the phone
+//! does, through the SDK's facade (`ChildSafe::open`) with that configuration: what they show is
+//! what the phone decides with its stored lists and policy, on its trusted clock. The SDK's
+//! warnings (lists out of date, lists unavailable, a bundle refused) go to standard error.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use childsafe_core::crypto::PublicKey;
 use childsafe_core::filter::blockpage::Locale;
+use childsafe_core::sdk::{ChildSafeEvent, EventListener, LogLevel, Logger};
 use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::{AgeBand, ClockReading, DeviceSetup, PinCheck, SafeMode};
 use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
 use childsafe_core::sync::identity;
+use childsafe_core::{ChildSafe, ChildSafeConfig};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::check::print_decisions;
 use crate::keys::read_signing_key;
 use crate::lists::{format_rfc3339, parse_rfc3339};
+use crate::url::os_bytes;
 
 /// Exit code of `device verify-pin` for a wrong PIN.
 const EXIT_WRONG_PIN: u8 = 1;
@@ -27,6 +40,10 @@ const EXIT_WRONG_PIN: u8 = 1;
 const EXIT_LOCKED_OUT: u8 = 3;
 /// Validity of an activation profile signed without `--expires`: 30 days.
 const DEFAULT_PROFILE_VALIDITY_SECS: u64 = 30 * 24 * 60 * 60;
+/// The file in a device directory holding what `device init` was told.
+const CONFIG_FILE: &str = "device.json";
+/// The language the SDK is opened in: the CLI prints codes, not sentences for the child.
+const SDK_LOCALE: &str = "en";
 
 /// `childsafe device init`.
 #[derive(clap::Args)]
@@ -46,6 +63,47 @@ pub(crate) struct InitArgs {
         allow_hyphen_values = true
     )]
     trusted_carriers: Vec<PublicKey>,
+    /// A public key (base64url) whose list bundles the device accepts; repeat for several.
+    #[arg(
+        long = "trusted-list-key",
+        value_name = "KEY",
+        allow_hyphen_values = true
+    )]
+    trusted_list_keys: Vec<PublicKey>,
+}
+
+/// `childsafe device install-lists`.
+#[derive(clap::Args)]
+pub(crate) struct InstallListsArgs {
+    /// The device directory.
+    #[arg(long)]
+    dir: PathBuf,
+    /// The signed list bundle (from `childsafe lists compile`).
+    #[arg(long, value_name = "FILE")]
+    bundle: PathBuf,
+}
+
+/// `childsafe device check`.
+#[derive(clap::Args)]
+pub(crate) struct DeviceCheckArgs {
+    /// The device directory.
+    #[arg(long)]
+    dir: PathBuf,
+    /// URLs to check, as the phone's browser would hand them over.
+    #[arg(value_name = "URL", required = true)]
+    urls: Vec<OsString>,
+}
+
+/// What `device init` was told, kept in the device directory (`device.json`) so that every
+/// later command builds the phone with the same configuration.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct DeviceConfig {
+    /// ISO 3166 country code, upper case.
+    country: Option<String>,
+    /// Carrier keys whose activation profiles the device accepts.
+    trusted_carrier_keys: Vec<PublicKey>,
+    /// Keys whose list bundles the device accepts.
+    trusted_list_keys: Vec<PublicKey>,
 }
 
 /// `childsafe activation sign`.
@@ -87,18 +145,56 @@ pub(crate) fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let device_key =
         identity::device_key(safe_mode.store()).context("cannot make the device key")?;
     let device_id = identity::device_id(&device_key);
-    let setup = DeviceSetup {
-        device_id: device_id.clone(),
+    let config = DeviceConfig {
         country: args
             .country
             .as_ref()
             .map(|country| country.to_ascii_uppercase()),
-        trusted_carriers: args.trusted_carriers.clone(),
+        trusted_carrier_keys: args.trusted_carriers.clone(),
+        trusted_list_keys: args.trusted_list_keys.clone(),
+    };
+    let setup = DeviceSetup {
+        device_id: device_id.clone(),
+        country: config.country.clone(),
+        trusted_carriers: config.trusted_carrier_keys.clone(),
     };
     safe_mode
         .init(setup, clock()?)
         .context("cannot set the device up")?;
+    let path = args.dir.join(CONFIG_FILE);
+    std::fs::write(&path, serde_json::to_vec_pretty(&config)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     print_json(&json!({ "device_id": device_id }))
+}
+
+/// `childsafe device install-lists`: installs a signed list bundle on the device, as a sync
+/// would, and prints the version now in force and the state of the lists.
+pub(crate) fn install_lists(args: &InstallListsArgs) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(&args.bundle)
+        .with_context(|| format!("cannot read the bundle {}", args.bundle.display()))?;
+    let sdk = open_sdk(&args.dir)?;
+    let version = sdk
+        .install_list_bundle(bytes)
+        .with_context(|| format!("the bundle {} was refused", args.bundle.display()))?;
+    let lists = sdk.status().context("cannot read the status")?.lists;
+    print_json(&json!({ "installed_version": version, "lists": lists }))
+}
+
+/// `childsafe device check`: what the phone decides for each URL with its stored lists and
+/// policy, one JSON object per URL with the fields of `childsafe url check`.
+pub(crate) fn check(args: &DeviceCheckArgs) -> anyhow::Result<ExitCode> {
+    let sdk = open_sdk(&args.dir)?;
+    // The browser hands the SDK text: bytes that are not UTF-8 become U+FFFD, as they would in
+    // the platform's string.
+    let urls: Vec<String> = args
+        .urls
+        .iter()
+        .map(|url| String::from_utf8_lossy(&os_bytes(url)).into_owned())
+        .collect();
+    let decisions = sdk
+        .check_urls(&urls)
+        .context("the URLs cannot be checked")?;
+    print_decisions(urls.into_iter().zip(decisions))
 }
 
 /// `childsafe activation sign`: writes a signed activation profile.
@@ -180,11 +276,10 @@ pub(crate) fn verify_pin(dir: &Path, pin: &str) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-/// `childsafe device status`.
+/// `childsafe device status`: safe mode and the state of the lists, as the phone's status
+/// screen reads them.
 pub(crate) fn status(dir: &Path) -> anyhow::Result<ExitCode> {
-    let status = open_existing(dir)?
-        .status(clock()?)
-        .context("cannot read the status")?;
+    let status = open_sdk(dir)?.status().context("cannot read the status")?;
     print_json(&serde_json::to_value(status)?)
 }
 
@@ -220,6 +315,61 @@ pub(crate) fn open_existing(dir: &Path) -> anyhow::Result<DeviceSafeMode> {
         dir.display()
     );
     open(dir)
+}
+
+/// Opens a device directory as the phone opens itself: the SDK's facade, configured as
+/// `device init` was told, with the data key from `data.key`.
+fn open_sdk(dir: &Path) -> anyhow::Result<ChildSafe> {
+    open_existing(dir)?;
+    let path = dir.join(CONFIG_FILE);
+    let text = std::fs::read(&path).with_context(|| {
+        format!(
+            "cannot read {}: set the device up with `childsafe device init --dir {}`",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    let config: DeviceConfig = serde_json::from_slice(&text)
+        .with_context(|| format!("{} is not a device configuration", path.display()))?;
+    let country = config.country.with_context(|| {
+        format!(
+            "{} was set up without a country, which the SDK needs (emergency numbers, report \
+             routing): set a device up with `childsafe device init --country CC`",
+            dir.display()
+        )
+    })?;
+    let data_dir = dir
+        .to_str()
+        .with_context(|| format!("{} is not UTF-8", dir.display()))?
+        .to_owned();
+    let sdk_config = ChildSafeConfig {
+        data_dir,
+        trusted_carrier_keys: config.trusted_carrier_keys,
+        trusted_list_keys: config.trusted_list_keys,
+        country,
+        locale: SDK_LOCALE.to_owned(),
+        ..ChildSafeConfig::default()
+    };
+    let keys = FileKeyStoreForTests::new(dir.join("data.key"));
+    let console = Arc::new(Console);
+    ChildSafe::open(sdk_config, &keys, console.clone(), console)
+        .with_context(|| format!("cannot open the device in {}", dir.display()))
+}
+
+/// The app around the SDK, for the CLI: warnings go to standard error, where an operator sees
+/// them; routine lines and events (which the warnings already tell) are dropped.
+struct Console;
+
+impl Logger for Console {
+    fn log(&self, level: LogLevel, message: String) {
+        if level == LogLevel::Warn {
+            let _ = writeln!(io::stderr().lock(), "childsafe: warning: {message}");
+        }
+    }
+}
+
+impl EventListener for Console {
+    fn on_event(&self, _event: ChildSafeEvent) {}
 }
 
 /// Prints `value` as one line of JSON.

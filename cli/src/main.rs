@@ -79,7 +79,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum DeviceCommand {
-    /// Set up a device directory: its identifier, country and trusted carrier keys.
+    /// Set up a device directory: its identifier, country and trusted carrier and list keys.
     Init(device::InitArgs),
     /// Register the device with a backend, with the carrier's activation token.
     Register(sync::RegisterArgs),
@@ -114,7 +114,13 @@ enum DeviceCommand {
         #[arg(long)]
         pin: String,
     },
-    /// Print the device's safe-mode state as JSON.
+    /// Install a signed list bundle on the device, as a sync would (refused if not newer,
+    /// expired on the device's trusted clock, or not signed by a key the device trusts).
+    InstallLists(device::InstallListsArgs),
+    /// Decide allow / block / rewrite for each URL as the phone does, with its stored lists and
+    /// policy, and print one JSON object per URL (the fields of `childsafe url check`).
+    Check(device::DeviceCheckArgs),
+    /// Print the device's safe-mode state and the state of its lists as JSON.
     Status {
         /// The device directory.
         #[arg(long)]
@@ -209,6 +215,8 @@ fn main() -> ExitCode {
             device::set_pin(&dir, &pin, old_pin.as_deref())
         }
         Command::Device(DeviceCommand::VerifyPin { dir, pin }) => device::verify_pin(&dir, &pin),
+        Command::Device(DeviceCommand::InstallLists(args)) => device::install_lists(&args),
+        Command::Device(DeviceCommand::Check(args)) => device::check(&args),
         Command::Device(DeviceCommand::Status { dir }) => device::status(&dir),
         Command::Device(DeviceCommand::Rules { dir, locale }) => {
             device::rules(&dir, locale.as_deref())

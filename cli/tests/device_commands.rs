@@ -1,13 +1,15 @@
 //! The `childsafe device` and `childsafe activation` commands, run as an operator or a test rig
-//! runs them: a carrier key signs a profile, a device directory is set up and activated, and the
-//! PIN commands answer with the documented exit codes and JSON.
+//! runs them: a carrier key signs a profile, a device directory is set up and activated, the
+//! PIN commands answer with the documented exit codes and JSON, and a device with lists
+//! installed decides URLs as the phone does, in the JSON `childsafe url check` prints.
 
 // Test code: a failed expectation is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use common::{Scratch, arg, childsafe, generate_key, text};
 
@@ -161,6 +163,8 @@ fn a_profile_from_an_untrusted_carrier_is_refused() {
             "init",
             "--dir",
             arg(&device),
+            "--country",
+            "fr",
             "--trust-carrier",
             &trusted.to_string()
         ])
@@ -194,4 +198,220 @@ fn commands_on_a_directory_that_was_never_set_up_explain_what_to_do() {
     let output = childsafe(&["device", "status", "--dir", arg(&scratch.path("nothing"))]);
     assert!(!output.status.success());
     assert!(text(&output.stderr).contains("device init"), "{output:?}");
+}
+
+/// Makes a key with `childsafe keys generate` at `name` in `scratch`; its file and public key.
+fn key(scratch: &Scratch, name: &str) -> (PathBuf, String) {
+    let file = scratch.path(name);
+    let output = childsafe(&["keys", "generate", "--out", arg(&file)]);
+    assert!(output.status.success(), "{output:?}");
+    (file, text(&output.stdout).trim().to_owned())
+}
+
+/// Compiles the lists of the story, version `version`, signed with `key`, into `name`.
+fn compile_lists(scratch: &Scratch, key: &Path, version: u64, name: &str) -> PathBuf {
+    let gambling = scratch.file("gambling.txt", "casino.example\n");
+    let illegal = scratch.file("illegal.txt", "http://abuse-material.example/gallery/\n");
+    let out = scratch.path(name);
+    let version = version.to_string();
+    let compiled = childsafe(&[
+        "lists",
+        "compile",
+        "--out",
+        arg(&out),
+        "--key",
+        arg(key),
+        "--version",
+        &version,
+        "--category",
+        &format!("gambling={}", arg(&gambling)),
+        "--hashed-urls",
+        &format!("illegal={}", arg(&illegal)),
+    ]);
+    assert!(compiled.status.success(), "{compiled:?}");
+    out
+}
+
+/// One JSON object per line.
+fn json_lines(output: &std::process::Output) -> Vec<serde_json::Value> {
+    text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON object per line"))
+        .collect()
+}
+
+/// The field names of a JSON object.
+fn fields(value: &serde_json::Value) -> BTreeSet<String> {
+    value.as_object().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn a_device_decides_urls_with_its_stored_lists_as_the_phone_does() {
+    let scratch = Scratch::new();
+    let (carrier_key, carrier) = key(&scratch, "carrier.key");
+    let (list_key, list_public) = key(&scratch, "lists.key");
+    let device = scratch.path("device");
+    let init = childsafe(&[
+        "device",
+        "init",
+        "--dir",
+        arg(&device),
+        "--country",
+        "GB",
+        "--trust-carrier",
+        &carrier,
+        "--trusted-list-key",
+        &list_public,
+    ]);
+    assert!(init.status.success(), "{init:?}");
+    let profile = scratch.path("profile.json");
+    sign_profile(&carrier_key, "Example Mobile", "9-12", 1, &profile);
+    let activated = childsafe(&[
+        "device",
+        "activate",
+        "--dir",
+        arg(&device),
+        "--profile",
+        arg(&profile),
+    ]);
+    assert!(activated.status.success(), "{activated:?}");
+    let urls = [
+        "https://casino.example/slots",
+        "https://abuse-material.example/gallery/page2",
+        "https://en.wikipedia.org/wiki/Sea_otter",
+    ];
+    let device_check = |urls: &[&str]| {
+        let mut args = vec!["device", "check", "--dir", arg(&device)];
+        args.extend_from_slice(urls);
+        let output = childsafe(&args);
+        assert!(output.status.success(), "{output:?}");
+        json_lines(&output)
+    };
+
+    // Without lists, only the built-in rules apply.
+    let before = device_check(&urls);
+    assert_eq!(before[0]["verdict"], "allow", "{before:?}");
+    assert_eq!(before[0]["bundle_version"], serde_json::Value::Null);
+
+    let bundle = compile_lists(&scratch, &list_key, 1, "lists-1.bin");
+    let installed = childsafe(&[
+        "device",
+        "install-lists",
+        "--dir",
+        arg(&device),
+        "--bundle",
+        arg(&bundle),
+    ]);
+    assert!(installed.status.success(), "{installed:?}");
+    let installed = json(&installed);
+    assert_eq!(installed["installed_version"], 1);
+    assert_eq!(installed["lists"]["version"], 1);
+    assert_eq!(
+        installed["lists"]["out_of_date_since"],
+        serde_json::Value::Null
+    );
+
+    // A later run opens the device the same way and decides with the stored lists.
+    let after = device_check(&urls);
+    assert_eq!(after.len(), urls.len());
+    assert_eq!(
+        (
+            &after[0]["verdict"],
+            &after[0]["reason"],
+            &after[0]["category"]
+        ),
+        (
+            &"block".into(),
+            &"blocked-category".into(),
+            &"gambling".into()
+        )
+    );
+    assert_eq!(
+        (&after[1]["verdict"], &after[1]["reason"]),
+        (&"block".into(), &"illegal-material".into())
+    );
+    assert_eq!(after[2]["verdict"], "allow");
+    assert!(after.iter().all(|decision| decision["bundle_version"] == 1));
+
+    // The same fields as `childsafe url check` prints for the same bundle and policy.
+    let mut args = vec![
+        "url",
+        "check",
+        "--bundle",
+        arg(&bundle),
+        "--trust",
+        &list_public,
+        "--block",
+        "gambling",
+    ];
+    args.extend_from_slice(&urls);
+    let url_check = childsafe(&args);
+    assert!(url_check.status.success(), "{url_check:?}");
+    let url_check = json_lines(&url_check);
+    for (phone, operator) in after.iter().zip(&url_check) {
+        assert_eq!(fields(phone), fields(operator));
+        assert_eq!(
+            phone["verdict"], operator["verdict"],
+            "{phone} vs {operator}"
+        );
+        assert_eq!(phone["reason"], operator["reason"], "{phone} vs {operator}");
+    }
+
+    let status = json(&childsafe(&["device", "status", "--dir", arg(&device)]));
+    assert_eq!(status["lists"]["version"], 1);
+    assert_eq!(status["lists"]["unavailable"], false);
+
+    // The same bundle again is not newer: refused, and the SDK's reason is on stderr.
+    let again = childsafe(&[
+        "device",
+        "install-lists",
+        "--dir",
+        arg(&device),
+        "--bundle",
+        arg(&bundle),
+    ]);
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("not newer"), "{again:?}");
+}
+
+#[test]
+fn lists_signed_by_a_key_the_device_does_not_trust_are_refused() {
+    let scratch = Scratch::new();
+    let (list_key, _) = key(&scratch, "lists.key");
+    let device = scratch.path("device");
+    assert!(
+        childsafe(&["device", "init", "--dir", arg(&device), "--country", "GB"])
+            .status
+            .success()
+    );
+    let bundle = compile_lists(&scratch, &list_key, 1, "lists.bin");
+    let refused = childsafe(&[
+        "device",
+        "install-lists",
+        "--dir",
+        arg(&device),
+        "--bundle",
+        arg(&bundle),
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("not signed by a trusted"),
+        "{refused:?}"
+    );
+    let status = json(&childsafe(&["device", "status", "--dir", arg(&device)]));
+    assert_eq!(status["lists"]["version"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_device_set_up_without_a_country_cannot_open_the_sdk_and_says_why() {
+    let scratch = Scratch::new();
+    let device = scratch.path("device");
+    assert!(
+        childsafe(&["device", "init", "--dir", arg(&device)])
+            .status
+            .success()
+    );
+    let output = childsafe(&["device", "status", "--dir", arg(&device)]);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("--country"), "{output:?}");
 }

@@ -27,6 +27,7 @@ fn every_reason() -> Vec<BlockReason> {
         BlockReason::ParentDenied,
         BlockReason::NotOnAllowlist,
         BlockReason::NotAWebAddress,
+        BlockReason::ListsUnavailable,
         category("social-media"),
     ];
     reasons.extend(

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use childsafe_core::crypto::SigningKey;
+use childsafe_core::filter::decision::ListsStatus;
 use childsafe_core::settings::activation::{ActivationError, ActivationProfile};
 use childsafe_core::settings::audit::Actor;
 use childsafe_core::settings::parent_code::{ParentSecret, current_code};
@@ -86,7 +87,8 @@ fn at(wall: u64) -> ClockReading {
 }
 
 fn status(safe_mode: &SafeMode<SealedStore<SledStore>>, clock: ClockReading) -> SafeModeStatus {
-    safe_mode.status(clock).unwrap()
+    // Safe mode alone holds no lists; the facade adds theirs.
+    safe_mode.status(clock, ListsStatus::default()).unwrap()
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //!
 //! - [`fault_proxy`]: a TCP proxy that drops, resets, stalls and truncates, between the SDK and
 //!   the backend.
+//! - [`recorder`]: the app around the SDK, keeping every event and log line it is given.
 #![forbid(unsafe_code)]
 
 pub mod fault_proxy;
+pub mod recorder;

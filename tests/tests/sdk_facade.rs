@@ -1,10 +1,11 @@
 //! The `ChildSafe` facade as an app uses it, against the real backend on loopback: the listener
 //! hears about changes and deliveries, a parent's command through the relay takes effect on the
-//! very next URL check, and everything survives closing and reopening the SDK.
+//! very next URL check, and everything survives closing and reopening the SDK. And a child who
+//! fires PIN guesses from many threads at once gets each one counted before it is checked.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Barrier};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,30 +13,17 @@ use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::decision::Verdict;
 use childsafe_core::reports::{ReportDraft, ReportKind};
-use childsafe_core::sdk::{ChildSafeEvent, EventListener, LogLevel, Logger};
+use childsafe_core::sdk::ChildSafeEvent;
 use childsafe_core::settings::parent_command::{ParentAction, ParentCommand};
+use childsafe_core::settings::{FREE_ATTEMPTS, PinCheck};
 use childsafe_core::store::FileKeyStoreForTests;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::wire::{MessageKind, OutgoingMessage};
 use childsafe_core::{ChildSafe, ChildSafeConfig};
+use childsafe_tests::recorder::Recorder;
 
-#[derive(Default)]
-struct Recorder {
-    events: Mutex<Vec<ChildSafeEvent>>,
-    lines: Mutex<Vec<String>>,
-}
-
-impl EventListener for Recorder {
-    fn on_event(&self, event: ChildSafeEvent) {
-        self.events.lock().unwrap().push(event);
-    }
-}
-
-impl Logger for Recorder {
-    fn log(&self, _level: LogLevel, message: String) {
-        self.lines.lock().unwrap().push(message);
-    }
-}
+/// Wrong PIN guesses fired at once, one thread each.
+const CONCURRENT_GUESSES: usize = 50;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
@@ -65,13 +53,7 @@ async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
     assert_eq!(device_id, sdk.device_id());
 
     sdk.set_pin("4821", None).unwrap();
-    assert!(
-        recorder
-            .events
-            .lock()
-            .unwrap()
-            .contains(&ChildSafeEvent::SettingsChanged)
-    );
+    assert!(recorder.events().contains(&ChildSafeEvent::SettingsChanged));
 
     // A parent pairs through the backend.
     let (parent_key, _) = SigningKey::generate().unwrap();
@@ -117,9 +99,7 @@ async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
     assert_eq!(sdk.check_url(page).unwrap().verdict, Verdict::Block);
     assert!(
         recorder
-            .events
-            .lock()
-            .unwrap()
+            .events()
             .contains(&ChildSafeEvent::ReportDelivered {
                 id: receipt.id.clone()
             })
@@ -127,7 +107,7 @@ async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
     // The same command relayed again (a replay) changes nothing and is only logged.
     let summary = sdk.sync_now().await.unwrap();
     assert_eq!(summary.sent, 0);
-    let logged = recorder.lines.lock().unwrap().join("\n");
+    let logged = recorder.lines().join("\n");
     assert!(
         !logged.contains("games.example"),
         "log lines never name hosts: {logged}"
@@ -141,4 +121,62 @@ async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
     assert_eq!(sdk.check_url(page).unwrap().verdict, Verdict::Block);
     assert_eq!(sdk.reports().unwrap().len(), 1);
     server.shutdown().await.unwrap();
+}
+
+#[test]
+fn concurrent_pin_guesses_are_each_counted_before_they_are_checked() {
+    let phone_dir = tempfile::tempdir().unwrap();
+    let keys = FileKeyStoreForTests::new(phone_dir.path().join("data.key"));
+    let config = ChildSafeConfig {
+        data_dir: phone_dir.path().join("sdk").display().to_string(),
+        country: "GB".to_owned(),
+        locale: "en".to_owned(),
+        ..ChildSafeConfig::default()
+    };
+    let recorder = Arc::new(Recorder::default());
+    let sdk = ChildSafe::open(config.clone(), &keys, recorder.clone(), recorder.clone()).unwrap();
+    sdk.set_pin("4821", None).unwrap();
+
+    // Every thread waits for the others, so that the guesses arrive together.
+    let start = Barrier::new(CONCURRENT_GUESSES);
+    let answers: Vec<PinCheck> = std::thread::scope(|scope| {
+        let guesses: Vec<_> = (0..CONCURRENT_GUESSES)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    sdk.verify_pin("0000").unwrap()
+                })
+            })
+            .collect();
+        guesses
+            .into_iter()
+            .map(|guess| guess.join().unwrap())
+            .collect()
+    });
+    let wrong = answers
+        .iter()
+        .filter(|answer| matches!(answer, PinCheck::Wrong { .. }))
+        .count();
+    let locked_out = answers
+        .iter()
+        .filter(|answer| matches!(answer, PinCheck::LockedOut { .. }))
+        .count();
+    println!(
+        "{CONCURRENT_GUESSES} concurrent guesses: {wrong} checked and answered wrong, \
+         {locked_out} refused unchecked"
+    );
+    assert_eq!(wrong + locked_out, CONCURRENT_GUESSES, "{answers:?}");
+    // Every guess that was checked was counted first: the count kept is the number checked, and
+    // no more were checked than the free attempts.
+    let counted = sdk.status().unwrap().failed_pin_attempts as usize;
+    assert_eq!(
+        counted, wrong,
+        "{wrong} guesses were checked, {counted} counted"
+    );
+    assert_eq!(wrong, FREE_ATTEMPTS as usize);
+    drop(sdk);
+    let reopened = ChildSafe::open(config, &keys, recorder.clone(), recorder).unwrap();
+    let status = reopened.status().unwrap();
+    assert_eq!(status.failed_pin_attempts as usize, wrong);
+    assert!(status.locked_out_for_secs.is_some_and(|secs| secs > 0));
 }

@@ -16,6 +16,7 @@ use childsafe_core::crypto::PublicKey;
 use childsafe_core::reports::Report;
 use childsafe_core::sync::wire::{
     BundleKind, Destination, FeedItem, MessageKind, RelayedMessage, ReportStatus,
+    ReportedDeviceStatus,
 };
 
 pub mod postgres;
@@ -310,6 +311,16 @@ pub trait Storage: Send + Sync + 'static {
 
     /// The devices paired with a parent, with the time of pairing, oldest first.
     async fn devices_of(&self, parent_id: &str) -> StorageResult<Vec<(String, u64)>>;
+
+    /// Keeps `status` as the latest a device reported, replacing the one before.
+    async fn put_device_status(
+        &self,
+        device_id: &str,
+        status: ReportedDeviceStatus,
+    ) -> StorageResult<()>;
+
+    /// The latest status a device reported, if it has reported one.
+    async fn device_status(&self, device_id: &str) -> StorageResult<Option<ReportedDeviceStatus>>;
 
     /// Appends a message to the mailbox of `recipient` (`device:ID` or `parent:ID`); its seq.
     async fn post_message(&self, recipient: &str, message: NewMessage) -> StorageResult<u64>;

@@ -22,6 +22,7 @@ use childsafe_core::crypto::PublicKey;
 use childsafe_core::reports::{Report, ReportKind};
 use childsafe_core::sync::wire::{
     BundleKind, Destination, DestinationKind, FeedItem, MessageKind, RelayedMessage, ReportStatus,
+    ReportedDeviceStatus,
 };
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::types::ToSql;
@@ -143,6 +144,13 @@ CREATE TABLE IF NOT EXISTS bundles (
 CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
     value BYTEA NOT NULL
+);
+CREATE TABLE IF NOT EXISTS device_status (
+    device_id TEXT PRIMARY KEY,
+    lists_version BIGINT,
+    lists_out_of_date_since BIGINT,
+    lists_unavailable BOOLEAN NOT NULL,
+    reported_at BIGINT NOT NULL
 );
 ";
 
@@ -607,6 +615,55 @@ impl Storage for PostgresStorage {
         pairings(&rows)
     }
 
+    async fn put_device_status(
+        &self,
+        device_id: &str,
+        status: ReportedDeviceStatus,
+    ) -> StorageResult<()> {
+        let client = self.client().await?;
+        execute(
+            &client,
+            "INSERT INTO device_status
+                 (device_id, lists_version, lists_out_of_date_since, lists_unavailable,
+                  reported_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (device_id) DO UPDATE
+             SET lists_version = EXCLUDED.lists_version,
+                 lists_out_of_date_since = EXCLUDED.lists_out_of_date_since,
+                 lists_unavailable = EXCLUDED.lists_unavailable,
+                 reported_at = EXCLUDED.reported_at",
+            &[
+                &device_id,
+                &status.lists_version.map(to_db).transpose()?,
+                &status.lists_out_of_date_since.map(to_db).transpose()?,
+                &status.lists_unavailable,
+                &to_db(status.reported_at)?,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn device_status(&self, device_id: &str) -> StorageResult<Option<ReportedDeviceStatus>> {
+        let client = self.client().await?;
+        let row = query_opt(
+            &client,
+            "SELECT lists_version, lists_out_of_date_since, lists_unavailable, reported_at
+             FROM device_status WHERE device_id = $1",
+            &[&device_id],
+        )
+        .await?;
+        row.map(|row| {
+            Ok(ReportedDeviceStatus {
+                lists_version: get_optional_u64(&row, 0)?,
+                lists_out_of_date_since: get_optional_u64(&row, 1)?,
+                lists_unavailable: get(&row, 2)?,
+                reported_at: get_u64(&row, 3)?,
+            })
+        })
+        .transpose()
+    }
+
     async fn post_message(&self, recipient: &str, message: NewMessage) -> StorageResult<u64> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(from_pg)?;
@@ -1027,6 +1084,12 @@ fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, column: usize) -
 
 fn get_u64(row: &Row, column: usize) -> StorageResult<u64> {
     u64::try_from(get::<i64>(row, column)?).map_err(|_| corrupt("negative number"))
+}
+
+fn get_optional_u64(row: &Row, column: usize) -> StorageResult<Option<u64>> {
+    get::<Option<i64>>(row, column)?
+        .map(|value| u64::try_from(value).map_err(|_| corrupt("negative number")))
+        .transpose()
 }
 
 fn public_key(row: &Row, column: usize) -> StorageResult<PublicKey> {

@@ -66,6 +66,7 @@ use childsafe_core::crypto::PublicKey;
 use childsafe_core::reports::Report;
 use childsafe_core::sync::wire::{
     BundleKind, Destination, DestinationKind, FeedItem, MessageKind, RelayedMessage, ReportStatus,
+    ReportedDeviceStatus,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -338,6 +339,8 @@ trees! {
     bundle_versions,
     /// Secret name → its bytes.
     secrets,
+    /// Device id → its latest [`ReportedDeviceStatus`].
+    device_status,
 }
 
 /// What a queued write returns inside the transaction: its outcome, or a reason to undo it
@@ -967,6 +970,32 @@ impl Storage for SledStorage {
         let parent_id = parent_id.to_owned();
         self.read(move |t| pairings_of(&t.parent_devices, &parent_id))
             .await
+    }
+
+    async fn put_device_status(
+        &self,
+        device_id: &str,
+        status: ReportedDeviceStatus,
+    ) -> StorageResult<()> {
+        let key = device_id.as_bytes().to_vec();
+        let value = to_json(&status)?;
+        self.write(move |tx| {
+            tx.device_status.insert(key.as_slice(), value.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn device_status(&self, device_id: &str) -> StorageResult<Option<ReportedDeviceStatus>> {
+        let key = device_id.as_bytes().to_vec();
+        self.read(move |t| {
+            t.device_status
+                .get(&key)
+                .map_err(from_sled)?
+                .map(|bytes| from_json(&bytes, "a device status"))
+                .transpose()
+        })
+        .await
     }
 
     async fn post_message(&self, recipient: &str, message: NewMessage) -> StorageResult<u64> {

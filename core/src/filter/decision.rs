@@ -24,6 +24,10 @@
 //! 9. **SafeSearch** rewrites search URLs to their safe form, or adds the restricted-mode
 //!    header the browser must send.
 //! 10. Otherwise the URL is allowed.
+//!
+//! One state overrides all of them but rule 1: when the lists the phone had cannot be put back in
+//! force (see [`UrlFilter::restore_bundle`]), every URL that rule 1 would not block and that is
+//! not a local page is blocked as **lists unavailable**. The filter never runs without its lists.
 
 use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
@@ -120,6 +124,9 @@ pub enum DecisionReason {
     NotOnAllowlist,
     /// Not a web address that can be checked (`data:`, `javascript:`, `file:`, unreadable).
     NotAWebAddress,
+    /// The lists the phone had cannot be opened (a changed key, a damaged store), so nothing can
+    /// be checked until a valid list bundle installs.
+    ListsUnavailable,
 }
 
 impl DecisionReason {
@@ -137,6 +144,7 @@ impl DecisionReason {
             Self::ParentDenied => "parent-denied",
             Self::NotOnAllowlist => "not-on-allowlist",
             Self::NotAWebAddress => "not-a-web-address",
+            Self::ListsUnavailable => "lists-unavailable",
         }
     }
 }
@@ -182,6 +190,7 @@ impl UrlDecision {
             DecisionReason::IllegalMaterial => BlockReason::IllegalMaterial,
             DecisionReason::ParentDenied => BlockReason::ParentDenied,
             DecisionReason::NotOnAllowlist => BlockReason::NotOnAllowlist,
+            DecisionReason::ListsUnavailable => BlockReason::ListsUnavailable,
             DecisionReason::BlockedCategory => BlockReason::Category {
                 category: self.category.clone().unwrap_or_default(),
             },
@@ -257,10 +266,28 @@ impl<'a> Ruling<'a> {
     }
 }
 
+/// The state of the filter's lists, for a status screen and for what the device tells its
+/// parents.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ListsStatus {
+    /// The version of the list bundle in force; `None` before the first one installs.
+    pub version: Option<u64>,
+    /// When the bundle in force expired (unix seconds, judged on trusted time), if it has. The
+    /// lists stay in force, out of date, until a sync brings newer ones.
+    pub out_of_date_since: Option<u64>,
+    /// Whether the lists the phone had cannot be opened, so that every web address is blocked
+    /// until a valid list bundle installs.
+    pub unavailable: bool,
+}
+
 /// The browser filter: the list bundle in force and the keys bundles must be signed with.
 pub struct UrlFilter {
     trusted_keys: Vec<PublicKey>,
     bundle: ActiveBundle,
+    /// Set when the lists the phone had could not be put back in force and none are: the filter
+    /// then blocks every web address rather than run without them.
+    lists_unavailable: bool,
 }
 
 impl UrlFilter {
@@ -270,18 +297,65 @@ impl UrlFilter {
         Self {
             trusted_keys,
             bundle: ActiveBundle::new(),
+            lists_unavailable: false,
         }
     }
 
-    /// Verifies and installs a list bundle. A bundle that is damaged, wrongly signed, expired or
-    /// not newer than the one in force is refused, and the one in force stays.
+    /// Verifies and installs a new list bundle. A bundle that is damaged, wrongly signed,
+    /// expired at `now_unix` (trusted time: the raw wall clock is the child's to set) or not
+    /// newer than the one in force is refused, and the one in force stays.
     pub fn install_bundle(&mut self, bytes: Vec<u8>, now_unix: u64) -> Result<u64, BundleError> {
-        self.bundle.install(bytes, &self.trusted_keys, now_unix)
+        let version = self.bundle.install(bytes, &self.trusted_keys, now_unix)?;
+        self.lists_unavailable = false;
+        Ok(version)
+    }
+
+    /// Puts back in force the bundle that was in force before (the one the phone keeps), with
+    /// every check but the expiry: lists stay in force until a newer bundle replaces them. If it
+    /// cannot be opened (a trusted key changed in an update, the store is damaged) and no bundle
+    /// is in force, the filter fails closed: every web address is blocked with
+    /// [`DecisionReason::ListsUnavailable`] until a bundle installs.
+    pub fn restore_bundle(&mut self, bytes: Vec<u8>) -> Result<u64, BundleError> {
+        match self.bundle.restore(bytes, &self.trusted_keys) {
+            Ok(version) => {
+                self.lists_unavailable = false;
+                Ok(version)
+            }
+            Err(error) => {
+                self.lists_lost();
+                Err(error)
+            }
+        }
     }
 
     /// The version of the bundle in force.
     pub fn bundle_version(&self) -> Option<u64> {
         self.bundle.current().map(ListBundle::version)
+    }
+
+    /// Whether the filter is blocking every web address because its lists could not be put
+    /// back in force (see [`Self::restore_bundle`], [`Self::lists_lost`]).
+    pub fn lists_unavailable(&self) -> bool {
+        self.lists_unavailable
+    }
+
+    /// Records that the lists the phone had cannot even be read (the store holding them is
+    /// damaged): with no bundle in force, the filter fails closed as [`Self::restore_bundle`]
+    /// does.
+    pub fn lists_lost(&mut self) {
+        self.lists_unavailable |= self.bundle.current().is_none();
+    }
+
+    /// The state of the lists at `now_unix` (trusted time).
+    pub fn lists_status(&self, now_unix: u64) -> ListsStatus {
+        let current = self.bundle.current();
+        ListsStatus {
+            version: current.map(ListBundle::version),
+            out_of_date_since: current
+                .filter(|bundle| bundle.is_expired(now_unix))
+                .map(ListBundle::expires_at),
+            unavailable: self.lists_unavailable,
+        }
     }
 
     /// Decides what to do with `url` (any bytes) under `policy` at `now_unix`.
@@ -302,6 +376,11 @@ impl UrlFilter {
             now_unix,
         };
         let mut decision = judge.raw(url, 0);
+        let opens =
+            decision.verdict != Verdict::Block && decision.reason != DecisionReason::LocalPage;
+        if self.lists_unavailable && opens {
+            decision = UrlDecision::block(DecisionReason::ListsUnavailable);
+        }
         decision.bundle_version = self.bundle_version();
         decision
     }

@@ -6,8 +6,17 @@
 //! store's data key (Android Keystore, iOS Keychain), a [`Logger`], and an [`EventListener`] for
 //! the UI. Nothing the child browses is logged or sent: log lines name operations and outcomes,
 //! never URLs or report contents.
+//!
+//! The facade reads the platform's clocks through one [`ClockSource`] (the system's, unless a test
+//! opens it with [`ChildSafe::open_with_clock`]) and judges everything on the trusted clock that
+//! those readings advance; every sync starts by correcting that clock with the server's signed
+//! time. The filter's lists never fail open: the lists in force stay in force, across restarts
+//! and whatever the clocks say, until a newer valid bundle replaces them. Out of date, they keep
+//! filtering and the state shows in [`ChildSafe::status`], as a [`ChildSafeEvent`], in the log, and
+//! to the parents through the backend; lists that cannot be opened at all block every web address.
 
 mod error;
+mod lists;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -20,7 +29,7 @@ pub use error::SdkError;
 use crate::crypto::{PublicKey, SigningKey};
 use crate::filter::CanonicalUrl;
 use crate::filter::blockpage::{BlockPage, Locale};
-use crate::filter::decision::{UrlDecision, UrlFilter};
+use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
 use crate::reports::outbox::KEEP_DELIVERED_SECS;
@@ -30,15 +39,15 @@ use crate::settings::activation::ActivationProfile;
 use crate::settings::parent_code::ParentSecret;
 use crate::settings::parent_command::ParentAction;
 use crate::settings::{
-    ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
-    advance_trusted_clock, system_clock_reading,
+    ClockSource, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus, SystemClock,
+    TrustedNow, advance_trusted_clock,
 };
 use crate::store::{KeyStore, SealedStore, SledStore, get_json, open_device_store, put_json};
 use crate::sync::bundles::{self, BundleTrust};
 use crate::sync::client::SyncClient;
 use crate::sync::engine::{SyncRun, SyncSummary};
 use crate::sync::identity::{self, Registration};
-use crate::sync::wire::{MessageKind, OutgoingMessage, PairingCode};
+use crate::sync::wire::{BundleKind, DeviceStatus, MessageKind, OutgoingMessage, PairingCode};
 
 type DeviceStore = Arc<SealedStore<SledStore>>;
 
@@ -67,6 +76,12 @@ pub struct ChildSafeConfig {
     pub trusted_list_keys: Vec<PublicKey>,
     /// Keys that sign directory updates.
     pub trusted_directory_keys: Vec<PublicKey>,
+    /// Keys that sign the backend's time (its `GET /v1/server` `time_key`, which the operator
+    /// can fix with `childsafe-backend serve --time-key-file`). Every sync corrects the trusted
+    /// clock with the signed time; with no key here the clock is never corrected by the server,
+    /// and each sync logs a warning saying so.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub trusted_server_time_keys: Vec<PublicKey>,
     /// ISO 3166-1 alpha-2 country of the line (emergency numbers, report routing).
     pub country: String,
     /// The child's language for rules and block pages (en, fr, es, de; others fall back to en).
@@ -108,6 +123,17 @@ pub enum ChildSafeEvent {
         /// Until when, Unix seconds.
         until_unix: u64,
     },
+    /// The list bundle in force has expired on trusted time and no newer one has arrived. The
+    /// lists stay in force; show the child and the parent that they are out of date. Told once
+    /// per state, when first seen after opening, a sync or an install.
+    ListsOutOfDate {
+        /// When the lists expired, Unix seconds.
+        since_unix: u64,
+    },
+    /// The lists the phone had cannot be opened (a trusted key changed in an update, the store
+    /// is damaged): every web address is blocked until a valid list bundle installs. Told once,
+    /// as [`ChildSafeEvent::ListsOutOfDate`] is.
+    ListsUnavailable,
 }
 
 /// The app's listener for [`ChildSafeEvent`]s; called on the thread that made the change.
@@ -159,6 +185,10 @@ pub struct ChildSafe {
     writing: Mutex<()>,
     /// The filter policy and trusted time last read, for [`ChildSafe::check_urls`].
     policy_cache: Mutex<Option<CachedPolicy>>,
+    /// Where the platform's clocks are read.
+    clock: Arc<dyn ClockSource>,
+    /// The state of the lists last told to the app, so that each state is told once.
+    lists_told: Mutex<ListsStatus>,
 }
 
 /// The policy in force as last read, with the trusted time and boot clock of that moment.
@@ -182,12 +212,24 @@ impl std::fmt::Debug for ChildSafe {
 
 impl ChildSafe {
     /// Opens (or, the first time, sets up) the SDK in `config.data_dir`, with the store sealed
-    /// under the key from `key_store`.
+    /// under the key from `key_store`, reading the system's clocks.
     pub fn open(
         config: ChildSafeConfig,
         key_store: &dyn KeyStore,
         logger: Arc<dyn Logger>,
         listener: Arc<dyn EventListener>,
+    ) -> Result<Self, SdkError> {
+        Self::open_with_clock(config, key_store, logger, listener, Arc::new(SystemClock))
+    }
+
+    /// [`ChildSafe::open`] reading the platform's clocks from `clock`: tests set the wall clock,
+    /// the time since boot and the boot to see what a child who moves them would see.
+    pub fn open_with_clock(
+        config: ChildSafeConfig,
+        key_store: &dyn KeyStore,
+        logger: Arc<dyn Logger>,
+        listener: Arc<dyn EventListener>,
+        clock: Arc<dyn ClockSource>,
     ) -> Result<Self, SdkError> {
         let country: CountryCode = config
             .country
@@ -208,22 +250,14 @@ impl ChildSafe {
                         country: Some(country.as_str().to_owned()),
                         trusted_carriers: config.trusted_carrier_keys.clone(),
                     },
-                    system_clock_reading(),
+                    clock.reading(),
                 )?;
                 logger.log(LogLevel::Info, "device set up".to_owned());
             }
             Err(error) => return Err(error.into()),
         }
-        let mut filter = UrlFilter::new(config.trusted_list_keys.clone());
-        if let Some(bytes) = bundles::stored_lists(&store)? {
-            if let Err(error) = filter.install_bundle(bytes, system_clock_reading().wall_unix) {
-                logger.log(
-                    LogLevel::Warn,
-                    format!("stored list bundle not loaded: {error}"),
-                );
-            }
-        }
-        Ok(ChildSafe {
+        let filter = lists::stored_filter(&*store, &config.trusted_list_keys, &*logger);
+        let sdk = ChildSafe {
             outbox: Outbox::new(Arc::clone(&store)),
             safe_mode,
             store,
@@ -235,7 +269,11 @@ impl ChildSafe {
             syncing: tokio::sync::Mutex::new(()),
             writing: Mutex::new(()),
             policy_cache: Mutex::new(None),
-        })
+            clock,
+            lists_told: Mutex::new(ListsStatus::default()),
+        };
+        sdk.check_lists()?;
+        Ok(sdk)
     }
 
     /// This device's id (the backend's, and the one parent commands name).
@@ -245,9 +283,10 @@ impl ChildSafe {
 
     // ---- Safe mode -------------------------------------------------------------------------
 
-    /// Safe mode as it stands.
+    /// Safe mode as it stands, with the state of the filter's lists.
     pub fn status(&self) -> Result<SafeModeStatus, SdkError> {
-        Ok(self.safe_mode.status(clock())?)
+        let lists = self.lists_status()?;
+        Ok(self.safe_mode.status(self.clock.reading(), lists)?)
     }
 
     /// The rules in force, as the child reads them, in the configured language.
@@ -257,39 +296,44 @@ impl ChildSafe {
 
     /// Sets the parent PIN (changing it needs the old one).
     pub fn set_pin(&self, new_pin: &str, old_pin: Option<&str>) -> Result<(), SdkError> {
-        self.safe_mode.set_pin(new_pin, old_pin, clock())?;
+        self.safe_mode
+            .set_pin(new_pin, old_pin, self.clock.reading())?;
         self.changed("parent PIN set");
         Ok(())
     }
 
     /// Checks the parent PIN; a wrong one is counted towards the lockout.
     pub fn verify_pin(&self, pin: &str) -> Result<PinCheck, SdkError> {
-        Ok(self.safe_mode.verify_pin(pin, clock())?)
+        Ok(self.safe_mode.verify_pin(pin, self.clock.reading())?)
     }
 
     /// Checks a parent's offline code (works without network).
     pub fn verify_parent_code(&self, code: &str) -> Result<(), SdkError> {
-        Ok(self.safe_mode.verify_parent_code(code, clock())?)
+        Ok(self
+            .safe_mode
+            .verify_parent_code(code, self.clock.reading())?)
     }
 
     /// Sets a new PIN on the word of the parent's offline code.
     pub fn reset_pin_with_parent_code(&self, code: &str, new_pin: &str) -> Result<(), SdkError> {
         self.safe_mode
-            .reset_pin_with_parent_code(code, new_pin, clock())?;
+            .reset_pin_with_parent_code(code, new_pin, self.clock.reading())?;
         self.changed("parent PIN reset with the parent code");
         Ok(())
     }
 
     /// Applies a carrier's signed activation profile.
     pub fn activate(&self, profile: &[u8]) -> Result<ActivationProfile, SdkError> {
-        let applied = self.safe_mode.activate(profile, clock())?;
+        let applied = self.safe_mode.activate(profile, self.clock.reading())?;
         self.changed("activation profile applied");
         Ok(applied)
     }
 
     /// Applies a paired parent's signed command.
     pub fn apply_parent_command(&self, command: &[u8]) -> Result<ParentAction, SdkError> {
-        let action = self.safe_mode.apply_parent_command(command, clock())?;
+        let action = self
+            .safe_mode
+            .apply_parent_command(command, self.clock.reading())?;
         self.changed("parent command applied");
         if let ParentAction::ApproveAccess { host, until_unix } = &action {
             self.listener.on_event(ChildSafeEvent::ApprovalReceived {
@@ -344,21 +388,25 @@ impl ChildSafe {
     }
 
     /// Installs a signed list bundle (also what `sync_now` does with one from the backend);
-    /// refused, keeping the one in force, if it is not newer, expired or not trusted.
+    /// refused, keeping the one in force, if it is not newer, expired on trusted time or not
+    /// trusted.
     pub fn install_list_bundle(&self, bytes: Vec<u8>) -> Result<u64, SdkError> {
         let version = bundles::apply_lists(
             &*self.store,
             bytes,
             &self.config.trusted_list_keys,
-            clock(),
+            self.clock.reading(),
         )
-        .map_err(|_| {
+        .map_err(|why| {
+            self.logger
+                .log(LogLevel::Warn, format!("list bundle refused: {why}"));
             SdkError::Refused(
                 "the list bundle is not newer than the one in force, has expired, or is not \
                  signed by a trusted list key",
             )
         })?;
         self.reload_lists();
+        self.check_lists()?;
         Ok(version)
     }
 
@@ -373,7 +421,7 @@ impl ChildSafe {
             device_id: self.device_id(),
             url: canonical.to_string(),
             host: canonical.host().to_owned(),
-            requested_at: clock().wall_unix,
+            requested_at: self.clock.reading().wall_unix,
         };
         let blob = URL_SAFE_NO_PAD.encode(request.sign(&self.device_key)?);
         self.client()?
@@ -394,7 +442,7 @@ impl ChildSafe {
 
     /// Files a report; the receipt means it is sealed on disk.
     pub fn report(&self, draft: ReportDraft) -> Result<Receipt, SdkError> {
-        let receipt = self.outbox.report(draft, clock())?;
+        let receipt = self.outbox.report(draft, self.clock.reading())?;
         self.logger.log(LogLevel::Info, "report filed".to_owned());
         Ok(receipt)
     }
@@ -413,7 +461,8 @@ impl ChildSafe {
     /// location only if the child allowed it for this SOS).
     pub fn sos(&self, location: Option<Location>) -> SosOutcome {
         let SosAnswer { contacts, report } =
-            self.outbox.sos(self.country().as_ref(), location, clock());
+            self.outbox
+                .sos(self.country().as_ref(), location, self.clock.reading());
         let report = match report {
             Ok(receipt) => {
                 self.logger.log(LogLevel::Info, "SOS filed".to_owned());
@@ -446,7 +495,7 @@ impl ChildSafe {
                 device_id: device_id.clone(),
                 country: self.config.country.clone(),
                 allow_insecure_loopback: self.config.allow_insecure_loopback,
-                registered_at: clock().wall_unix,
+                registered_at: self.clock.reading().wall_unix,
                 trust: self.trust(),
             },
         )?;
@@ -475,7 +524,7 @@ impl ChildSafe {
             .map_err(|_| SdkError::InvalidInput("no randomness for the parent secret"))?;
         let shown = secret.to_base32();
         self.safe_mode
-            .pair_parent(parent.public_key, secret, pin, clock())?;
+            .pair_parent(parent.public_key, secret, pin, self.clock.reading())?;
         self.changed("parent paired");
         Ok(PairedParentInfo {
             parent_id: parent.id,
@@ -484,15 +533,18 @@ impl ChildSafe {
         })
     }
 
-    /// One sync: sends the outbox (SOS first), refreshes statuses, applies new bundles, and
-    /// applies the parents' decisions and commands waiting in the mailbox.
+    /// One sync: first the server's signed time for the trusted clock, then the outbox (SOS
+    /// first), statuses, new bundles, the device's status for its parents, and the parents'
+    /// decisions and commands waiting in the mailbox.
     pub async fn sync_now(&self) -> Result<SyncSummary, SdkError> {
         let _one_at_a_time = self.syncing.lock().await;
         let client = self.client()?;
         if identity::registration(&*self.store)?.is_none() {
             return Err(SdkError::NotReady("the device is not registered"));
         }
-        let read_clock = clock;
+        // Time comes first: on a clock set a year ahead every new bundle would look expired.
+        self.correct_clock(&client).await;
+        let read_clock = || self.clock.reading();
         let delivered = |id: &str| {
             self.listener
                 .on_event(ChildSafeEvent::ReportDelivered { id: id.to_owned() });
@@ -503,14 +555,10 @@ impl ChildSafe {
         run.send_outbox(&mut summary).await?;
         let applied =
             bundles::fetch_and_apply(&client, &self.safe_mode, &self.trust(), &read_clock).await;
-        if applied.applied.iter().any(|kind| kind.starts_with("lists")) {
+        if applied.kinds.contains(&BundleKind::Lists) {
             self.reload_lists();
         }
-        if applied
-            .applied
-            .iter()
-            .any(|kind| kind.starts_with("policy"))
-        {
+        if applied.kinds.contains(&BundleKind::Policy) {
             self.changed("policy bundle applied");
         }
         for refused in &applied.refused {
@@ -518,9 +566,13 @@ impl ChildSafe {
                 .log(LogLevel::Warn, format!("bundle refused: {refused}"));
         }
         summary.bundles_applied = applied.applied;
+        let lists = self.check_lists()?;
+        self.send_status(&client, &lists).await;
         self.read_mailbox(&client).await?;
         // Delivered reports stay visible to the child for a while, then leave the phone.
-        let pruned = self.outbox.prune(clock(), KEEP_DELIVERED_SECS)?;
+        let pruned = self
+            .outbox
+            .prune(self.clock.reading(), KEEP_DELIVERED_SECS)?;
         if pruned > 0 {
             self.logger.log(
                 LogLevel::Info,
@@ -544,7 +596,7 @@ impl ChildSafe {
     /// every [`POLICY_REFRESH_SECS`] and after every change made through this object; in
     /// between, trusted time moves on by the boot clock, which the child cannot set.
     fn policy_now(&self) -> Result<(Arc<FilterPolicy>, u64), SdkError> {
-        let reading = clock();
+        let reading = self.clock.reading();
         let mut cache = self
             .policy_cache
             .lock()
@@ -604,16 +656,110 @@ impl ChildSafe {
         Ok(())
     }
 
+    /// Puts the stored bundle, just replaced, in force in a fresh filter. Should the new one
+    /// not open (it passed the same checks a moment ago), the lists in force stay.
     fn reload_lists(&self) {
-        let Ok(Some(bytes)) = bundles::stored_lists(&*self.store) else {
+        let fresh =
+            lists::stored_filter(&*self.store, &self.config.trusted_list_keys, &*self.logger);
+        let mut filter = self.filter.write().unwrap_or_else(PoisonError::into_inner);
+        if fresh.lists_unavailable() && filter.bundle_version().is_some() {
+            self.logger.log(
+                LogLevel::Warn,
+                "the new list bundle did not load; the lists in force stay".to_owned(),
+            );
             return;
+        }
+        *filter = fresh;
+    }
+
+    /// The state of the lists now, on trusted time.
+    fn lists_status(&self) -> Result<ListsStatus, SdkError> {
+        let now = self.trusted_now()?;
+        Ok(self
+            .filter
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .lists_status(now.unix_secs()))
+    }
+
+    /// The state of the lists, told to the app (an event and a log line) when it is new.
+    fn check_lists(&self) -> Result<ListsStatus, SdkError> {
+        let status = self.lists_status()?;
+        let news = {
+            let mut told = self
+                .lists_told
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let news = lists::news(&told, &status);
+            *told = status.clone();
+            news
         };
-        let mut fresh = UrlFilter::new(self.config.trusted_list_keys.clone());
-        match fresh.install_bundle(bytes, clock().wall_unix) {
-            Ok(_) => *self.filter.write().unwrap_or_else(PoisonError::into_inner) = fresh,
-            Err(error) => self
-                .logger
-                .log(LogLevel::Warn, format!("list bundle not loaded: {error}")),
+        // Told with no lock held: the app may call back into the SDK from its listener.
+        for (event, line) in news {
+            self.logger.log(LogLevel::Warn, line);
+            self.listener.on_event(event);
+        }
+        Ok(status)
+    }
+
+    /// The trusted time now, with the trusted clock advanced and kept.
+    fn trusted_now(&self) -> Result<TrustedNow, SdkError> {
+        let (now, batch) = advance_trusted_clock(&*self.store, self.clock.reading())?;
+        crate::store::Store::apply(&*self.store, batch)?;
+        Ok(now)
+    }
+
+    /// Corrects the trusted clock with the server's signed time. With no time key configured,
+    /// or an answer that is missing or refused, the clock stays as it was and a warning says
+    /// so; the sync goes on, judged on the clock as it stands.
+    async fn correct_clock(&self, client: &SyncClient) {
+        let keys = &self.config.trusted_server_time_keys;
+        if keys.is_empty() {
+            self.logger.log(
+                LogLevel::Warn,
+                "no server time key is configured: the server cannot correct the trusted clock"
+                    .to_owned(),
+            );
+            return;
+        }
+        let corrected = async {
+            let challenge = self.safe_mode.server_time_challenge()?;
+            let envelope = client.server_time(&self.device_key, &challenge).await?;
+            let reading = self.clock.reading();
+            Ok::<_, SdkError>(
+                self.safe_mode
+                    .accept_signed_server_time(&envelope, keys, reading)?,
+            )
+        }
+        .await;
+        match corrected {
+            Ok(_) => {
+                // The cached policy carries a trusted time that may just have moved.
+                *self
+                    .policy_cache
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = None;
+                self.logger
+                    .log(LogLevel::Info, "trusted clock set by the server".to_owned());
+            }
+            Err(error) => self.logger.log(
+                LogLevel::Warn,
+                format!("the server's time was not taken, the trusted clock is unchanged: {error}"),
+            ),
+        }
+    }
+
+    /// Tells the backend the state of the lists, for the parents to see. A failure is logged:
+    /// the next sync sends it again.
+    async fn send_status(&self, client: &SyncClient, lists: &ListsStatus) {
+        let status = DeviceStatus {
+            lists_version: lists.version,
+            lists_out_of_date_since: lists.out_of_date_since,
+            lists_unavailable: lists.unavailable,
+        };
+        if let Err(error) = client.send_status(&self.device_key, &status).await {
+            self.logger
+                .log(LogLevel::Warn, format!("device status not sent: {error}"));
         }
     }
 
@@ -649,10 +795,6 @@ impl ChildSafe {
         self.logger.log(LogLevel::Info, what.to_owned());
         self.listener.on_event(ChildSafeEvent::SettingsChanged);
     }
-}
-
-fn clock() -> ClockReading {
-    system_clock_reading()
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub(crate) use safe_mode::advance_trusted_clock;
 pub use safe_mode::{
     ChildChange, ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
 };
-pub use system_clock::system_clock_reading;
+pub use system_clock::{ClockForTests, ClockSource, SystemClock, system_clock_reading};
 pub use trusted_time::{TrustedClock, TrustedNow};
 
 /// PBKDF2-HMAC-SHA256 iterations for a new parent PIN hash.

@@ -9,8 +9,15 @@
 //! Time comes in as a [`ClockReading`] from the platform and goes through the persisted
 //! [`TrustedClock`], so moving the wall clock (or the time zone, which unix seconds do not
 //! have) unlocks nothing.
+//!
+//! Every counted attempt (a PIN, the old PIN of a change, an offline parent code, the PIN that
+//! pairs a parent) and every other change to the PIN state or the paired parents runs under one
+//! lock, from reading the state to writing it back. Guesses made at the same moment from several
+//! threads are therefore each counted before any of them is checked, and none overwrites
+//! another's count.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +33,7 @@ use super::{
 };
 use crate::crypto::PublicKey;
 use crate::filter::blockpage::Locale;
+use crate::filter::decision::ListsStatus;
 use crate::filter::policy::{FilterPolicy, canonical_host};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
 
@@ -144,6 +152,9 @@ pub struct SafeModeStatus {
     pub paired_parents: u64,
     /// Entries in the audit log.
     pub audit_log_entries: u64,
+    /// The browser filter's lists: their version, and whether they are out of date or
+    /// unavailable.
+    pub lists: ListsStatus,
 }
 
 /// Why a safe-mode operation was refused. Nothing changed when one of these is returned,
@@ -205,16 +216,22 @@ impl From<LockedOut> for SafeModeError {
     }
 }
 
-/// Safe mode of one device over its store.
+/// Safe mode of one device over its store. Keep one per store: the lock that serializes PIN
+/// and parent-code attempts is this object's.
 pub struct SafeMode<S: Store> {
     store: S,
+    /// Held from reading the PIN state or the paired parents to writing them back.
+    credentials: Mutex<()>,
 }
 
 impl<S: Store> SafeMode<S> {
     /// Safe mode over `store`, which [`SafeMode::init`] set up before (now or at an earlier
     /// run).
     pub fn new(store: S) -> Self {
-        Self { store }
+        Self {
+            store,
+            credentials: Mutex::new(()),
+        }
     }
 
     /// The store, for the other parts of the SDK that share it.
@@ -297,6 +314,7 @@ impl<S: Store> SafeMode<S> {
         clock: ClockReading,
     ) -> Result<(), SafeModeError> {
         self.setup()?;
+        let _credentials = self.lock_credentials();
         let Some(mut state) = self.pin_state()? else {
             let (now, mut batch) = self.begin(clock)?;
             put_json(&mut batch, keys::PIN, &PinState::new(new_pin)?)?;
@@ -336,6 +354,17 @@ impl<S: Store> SafeMode<S> {
 
     /// Checks a PIN guess. The attempt is counted and flushed before the answer is computed.
     pub fn verify_pin(&self, pin: &str, clock: ClockReading) -> Result<PinCheck, SafeModeError> {
+        let credentials = self.lock_credentials();
+        self.verify_pin_locked(&credentials, pin, clock)
+    }
+
+    /// [`Self::verify_pin`] for a caller that holds the credentials lock.
+    fn verify_pin_locked(
+        &self,
+        _credentials: &MutexGuard<'_, ()>,
+        pin: &str,
+        clock: ClockReading,
+    ) -> Result<PinCheck, SafeModeError> {
         self.setup()?;
         let mut state = self.pin_state()?.ok_or(SafeModeError::PinRequired)?;
         let ticket = match self.counted_attempt(&mut state, clock) {
@@ -367,7 +396,8 @@ impl<S: Store> SafeMode<S> {
         pin: &str,
         clock: ClockReading,
     ) -> Result<(), SafeModeError> {
-        if self.verify_pin(pin, clock)? != PinCheck::Right {
+        let credentials = self.lock_credentials();
+        if self.verify_pin_locked(&credentials, pin, clock)? != PinCheck::Right {
             return Err(SafeModeError::PinRequired);
         }
         let (now, mut batch) = self.begin(clock)?;
@@ -427,6 +457,7 @@ impl<S: Store> SafeMode<S> {
         clock: ClockReading,
         action: impl FnOnce(ParentCredential, &mut WriteBatch) -> Result<String, SafeModeError>,
     ) -> Result<(), SafeModeError> {
+        let _credentials = self.lock_credentials();
         let (now, mut batch) = self.begin(clock)?;
         let mut parents = self.parents()?;
         let mut outcome = Err(ParentCodeError::Wrong);
@@ -463,6 +494,7 @@ impl<S: Store> SafeMode<S> {
         clock: ClockReading,
     ) -> Result<ParentAction, SafeModeError> {
         let setup = self.setup()?;
+        let _credentials = self.lock_credentials();
         let mut parents = self.parents()?;
         let keys_paired: Vec<PublicKey> = parents.iter().map(|parent| parent.key).collect();
         let verified = ParentCommand::verify(envelope, &keys_paired, &setup.device_id)?;
@@ -590,8 +622,13 @@ impl<S: Store> SafeMode<S> {
         Ok(self.store.apply(batch)?)
     }
 
-    /// The state for a status screen.
-    pub fn status(&self, clock: ClockReading) -> Result<SafeModeStatus, SafeModeError> {
+    /// The state for a status screen, with `lists`, the state of the filter's lists (which the
+    /// SDK's facade holds, not safe mode).
+    pub fn status(
+        &self,
+        clock: ClockReading,
+        lists: ListsStatus,
+    ) -> Result<SafeModeStatus, SafeModeError> {
         self.setup()?;
         let (now, batch) = self.begin(clock)?;
         self.store.apply(batch)?;
@@ -611,6 +648,7 @@ impl<S: Store> SafeMode<S> {
                 .map(|locked| locked.retry_after_secs),
             paired_parents: self.parents()?.len() as u64,
             audit_log_entries: self.audit().len()?,
+            lists,
         })
     }
 
@@ -643,6 +681,15 @@ impl<S: Store> SafeMode<S> {
     /// already holds the clock's new state.
     fn begin(&self, clock: ClockReading) -> Result<(TrustedNow, WriteBatch), SafeModeError> {
         Ok(advance_trusted_clock(&self.store, clock)?)
+    }
+
+    /// The lock every read-modify-write of the PIN state and the paired parents holds. A thread
+    /// that panicked while holding it left no half-written state (each change is one batch), so
+    /// a poisoned lock is taken over.
+    fn lock_credentials(&self) -> MutexGuard<'_, ()> {
+        self.credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Begins a PIN attempt and flushes it as counted before anything is compared.

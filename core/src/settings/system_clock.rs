@@ -6,12 +6,89 @@
 //! they cannot be read (iOS), the time since boot is measured from the first reading in this
 //! process and every process counts as a new boot, which only makes the trusted clock more
 //! cautious: it then relies on the last trusted time it stored and on signed server time.
+//!
+//! The SDK reads the clocks through one [`ClockSource`], the system's by default ([`SystemClock`]),
+//! so that a test can set all three ([`ClockForTests`]) and see what a child who moves the clock
+//! or restarts the phone would see.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::ClockReading;
 use crate::crypto;
+
+/// Where the SDK reads the platform's clocks: every time it judges or stamps anything, it asks
+/// its one source and takes the reading through the trusted clock.
+pub trait ClockSource: Send + Sync {
+    /// The clocks now.
+    fn reading(&self) -> ClockReading;
+}
+
+/// The system's clocks (see [`system_clock_reading`]): what a phone uses.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl ClockSource for SystemClock {
+    fn reading(&self) -> ClockReading {
+        system_clock_reading()
+    }
+}
+
+/// Where [`ClockForTests`] puts the time since boot when a boot starts: a minute, as if the app
+/// opened shortly after the phone started.
+const TEST_SECS_AFTER_BOOT: u64 = 60;
+
+/// Clocks a test sets by hand: the wall clock a child could move, the time since boot, and the
+/// boot. Never used on a phone.
+#[derive(Debug)]
+pub struct ClockForTests {
+    now: Mutex<ClockReading>,
+}
+
+impl ClockForTests {
+    /// Clocks reading `wall_unix` on the wall, a minute after boot 1.
+    pub fn new(wall_unix: u64) -> Self {
+        Self {
+            now: Mutex::new(ClockReading {
+                wall_unix,
+                monotonic_secs: TEST_SECS_AFTER_BOOT,
+                boot_id: 1,
+            }),
+        }
+    }
+
+    /// Lets `secs` pass: the wall clock and the time since boot both move on.
+    pub fn advance(&self, secs: u64) {
+        self.change(|now| {
+            now.wall_unix = now.wall_unix.saturating_add(secs);
+            now.monotonic_secs = now.monotonic_secs.saturating_add(secs);
+        });
+    }
+
+    /// Sets the wall clock to `wall_unix`, as a child in the phone's settings can; the time since
+    /// boot does not move.
+    pub fn set_wall(&self, wall_unix: u64) {
+        self.change(|now| now.wall_unix = wall_unix);
+    }
+
+    /// Restarts the phone: a new boot, whose time since boot starts again.
+    pub fn reboot(&self) {
+        self.change(|now| {
+            now.boot_id = now.boot_id.wrapping_add(1);
+            now.monotonic_secs = TEST_SECS_AFTER_BOOT;
+        });
+    }
+
+    fn change(&self, step: impl FnOnce(&mut ClockReading)) {
+        step(&mut self.now.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+}
+
+impl ClockSource for ClockForTests {
+    fn reading(&self) -> ClockReading {
+        *self.now.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 /// The clocks now.
 pub fn system_clock_reading() -> ClockReading {

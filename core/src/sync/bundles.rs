@@ -45,8 +45,10 @@ pub struct BundleTrust {
 /// What fetching the bundles did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct BundlesApplied {
-    /// The kinds applied, with their new version.
+    /// The kinds applied, each with its new version, for the sync summary.
     pub applied: Vec<String>,
+    /// The kinds applied.
+    pub kinds: Vec<BundleKind>,
     /// The kinds refused or not fetched, with why.
     pub refused: Vec<String>,
 }
@@ -97,6 +99,7 @@ pub async fn fetch_and_apply<S: Store>(
                 outcome
                     .applied
                     .push(format!("{} v{version}", kind.as_str()));
+                outcome.kinds.push(kind);
                 remember_etag(store, &etag_key, etag);
             }
             Err(why) => outcome.refused.push(format!("{}: {why}", kind.as_str())),
@@ -115,8 +118,8 @@ fn remember_etag(store: &dyn Store, key: &[u8], etag: Option<String>) {
     }
 }
 
-/// Opens a list bundle (signature, format, expiry on trusted time) and keeps it if its version is above the one
-/// in force.
+/// Opens a list bundle (signature, format, expiry on trusted time) and keeps it if its version
+/// is above the one in force.
 pub fn apply_lists(
     store: &dyn Store,
     bytes: Vec<u8>,

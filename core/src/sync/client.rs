@@ -22,9 +22,9 @@ use serde::de::DeserializeOwned;
 
 use super::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKind};
 use super::wire::{
-    BundleKind, DeviceRegistration, ErrorBody, Feed, Mailbox, OutgoingMessage, PairedPeer,
-    PairedPeers, PairingClaim, PairingCode, ParentRegistration, Registered, Relayed, ReportBatch,
-    ReportReceipts, ReportStatuses, TimeRequest,
+    BundleKind, DeviceRegistration, DeviceStatus, ErrorBody, Feed, Mailbox, OutgoingMessage,
+    PairedPeer, PairedPeers, PairingClaim, PairingCode, ParentRegistration, Registered, Relayed,
+    ReportBatch, ReportReceipts, ReportStatuses, TimeRequest,
 };
 use crate::crypto::{CryptoError, SigningKey};
 
@@ -265,6 +265,24 @@ impl SyncClient {
         read_limited(response, MAX_JSON_RESPONSE_BYTES).await
     }
 
+    /// Tells the backend the state of this device's lists, for its parents to see.
+    pub async fn send_status(
+        &self,
+        key: &SigningKey,
+        status: &DeviceStatus,
+    ) -> Result<(), SyncError> {
+        self.send(
+            Some(key),
+            Method::POST,
+            "v1/device/status",
+            "",
+            to_json(status)?,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// A short code a parent types to pair with this device.
     pub async fn pairing_code(&self, key: &SigningKey) -> Result<PairingCode, SyncError> {
         self.signed(key, Method::POST, "v1/device/pairing-codes", "", Vec::new())
@@ -343,6 +361,13 @@ impl SyncClient {
             code: code.to_owned(),
         })?;
         self.signed(key, Method::POST, "v1/parent/pairings", "", body)
+            .await
+    }
+
+    /// The devices paired with this parent, each with the status it last reported (the state
+    /// of its lists).
+    pub async fn parent_devices(&self, key: &SigningKey) -> Result<PairedPeers, SyncError> {
+        self.signed(key, Method::GET, "v1/parent/devices", "", Vec::new())
             .await
     }
 

@@ -132,6 +132,46 @@ pub struct TimeRequest {
     pub challenge: String,
 }
 
+/// `POST /v1/device/status`: the state of the device's filter lists, sent at every sync so that
+/// its parents can see a phone whose lists are out of date or cannot be used. A device sees its
+/// own lists only; the server keeps the latest report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceStatus {
+    /// The version of the list bundle in force, if any.
+    pub lists_version: Option<u64>,
+    /// When the bundle in force expired (Unix seconds, on the device's trusted clock), if it
+    /// has: the lists stay in force on the device, out of date.
+    pub lists_out_of_date_since: Option<u64>,
+    /// Whether the device's lists cannot be opened, so that it blocks every web address.
+    pub lists_unavailable: bool,
+}
+
+/// A device's latest [`DeviceStatus`], as its parents see it in `GET /v1/parent/devices`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportedDeviceStatus {
+    /// As in [`DeviceStatus::lists_version`].
+    pub lists_version: Option<u64>,
+    /// As in [`DeviceStatus::lists_out_of_date_since`].
+    pub lists_out_of_date_since: Option<u64>,
+    /// As in [`DeviceStatus::lists_unavailable`].
+    pub lists_unavailable: bool,
+    /// When the server took the report, Unix seconds.
+    pub reported_at: u64,
+}
+
+impl ReportedDeviceStatus {
+    /// `status` as the server took it at `reported_at`.
+    pub fn new(status: DeviceStatus, reported_at: u64) -> Self {
+        Self {
+            lists_version: status.lists_version,
+            lists_out_of_date_since: status.lists_out_of_date_since,
+            lists_unavailable: status.lists_unavailable,
+            reported_at,
+        }
+    }
+}
+
 /// `GET /v1/server`: what a device or operator needs to trust this server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerInfo {
@@ -168,6 +208,9 @@ pub struct PairedPeer {
     pub public_key: PublicKey,
     /// When the pairing was made, Unix seconds.
     pub paired_at: u64,
+    /// A device's latest status, in `GET /v1/parent/devices` once the device has sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ReportedDeviceStatus>,
 }
 
 /// A list of peers: a device's parents, or a parent's devices.

@@ -75,6 +75,7 @@ final class SampleModel: ObservableObject {
             trustedCarrierKeys: keys("ChildSafeCarrierKey"),
             trustedListKeys: keys("ChildSafeListKey"),
             trustedDirectoryKeys: keys("ChildSafeDirectoryKey"),
+            trustedServerTimeKeys: keys("ChildSafeServerTimeKey"),
             country: Locale.current.region?.identifier ?? "GB",
             locale: Locale.current.language.languageCode?.identifier ?? "en"
         )

@@ -66,13 +66,19 @@ pub enum BlockReason {
     /// The URL is not a web address (`javascript:`, `data:`, `file:`, `intent:` ...) or could not
     /// be read as one.
     NotAWebAddress,
+    /// The phone's lists cannot be opened, so no page can be checked until new lists arrive.
+    ListsUnavailable,
 }
 
 impl BlockReason {
     /// Whether the page offers "ask a parent". Not for illegal material, which no allow rule can
-    /// unblock, nor for something that is not a web address, for which there is nothing to allow.
+    /// unblock, nor for something that is not a web address, for which there is nothing to allow,
+    /// nor while the lists are unavailable, when no allow rule applies either.
     pub fn offers_ask_parent(&self) -> bool {
-        !matches!(self, Self::IllegalMaterial | Self::NotAWebAddress)
+        !matches!(
+            self,
+            Self::IllegalMaterial | Self::NotAWebAddress | Self::ListsUnavailable
+        )
     }
 
     /// Whether the page may show the blocked host. Never for illegal material: the address itself
@@ -151,6 +157,7 @@ pub fn reason_text(reason: &BlockReason, locale: Locale) -> &'static str {
         BlockReason::ParentDenied => reasons.parent_denied,
         BlockReason::NotOnAllowlist => reasons.not_on_allowlist,
         BlockReason::NotAWebAddress => reasons.not_a_web_address,
+        BlockReason::ListsUnavailable => reasons.lists_unavailable,
     }
 }
 

@@ -68,6 +68,8 @@ pub(super) struct ReasonText {
     pub(super) not_on_allowlist: &'static str,
     /// Not a web address, or not readable as one.
     pub(super) not_a_web_address: &'static str,
+    /// The phone's lists cannot be opened, so nothing can be checked.
+    pub(super) lists_unavailable: &'static str,
     /// One sentence per category with its own wording.
     pub(super) categories: CategoryText,
     /// A category without its own wording.
@@ -161,6 +163,8 @@ const ENGLISH: PageText = PageText {
         not_on_allowlist: "On this device you can visit only the websites a parent has chosen. \
                            This one is not on the list yet.",
         not_a_web_address: "This link is not a normal web address, so it cannot be opened here.",
+        lists_unavailable: "The safety lists on this device need to be updated, so no \
+                            website can be checked right now. Please ask a parent for help.",
         categories: CategoryText {
             adult: "This page is for adults only.",
             gambling: "This page is about gambling, which is only for adults.",
@@ -200,6 +204,9 @@ const FRENCH: PageText = PageText {
                            parent. Celui-ci n’est pas encore sur la liste.",
         not_a_web_address: "Ce lien n’est pas une adresse web normale. Il ne peut donc pas \
                             s’ouvrir ici.",
+        lists_unavailable: "Les listes de sécurité de cet appareil doivent être mises à jour. \
+                            Aucun site ne peut donc être vérifié pour l’instant. Demande de \
+                            l’aide à un parent.",
         categories: CategoryText {
             adult: "Cette page est réservée aux adultes.",
             gambling: "Cette page parle de jeux d’argent, qui sont réservés aux adultes.",
@@ -242,6 +249,9 @@ const SPANISH: PageText = PageText {
                            tu familia. Este todavía no está en la lista.",
         not_a_web_address: "Este enlace no es una dirección web normal. Por eso no se puede \
                             abrir aquí.",
+        lists_unavailable: "Las listas de seguridad de este dispositivo necesitan \
+                            actualizarse, así que ahora no se puede comprobar ningún sitio web. \
+                            Pide ayuda a tu familia.",
         categories: CategoryText {
             adult: "Esta página es solo para adultos.",
             gambling: "Esta página trata de apuestas, que son solo para adultos.",
@@ -283,6 +293,9 @@ const GERMAN: PageText = PageText {
                            Eltern ausgewählt haben. Diese Seite ist noch nicht dabei.",
         not_a_web_address: "Dieser Link ist keine normale Internetadresse. Deshalb kann er hier \
                             nicht geöffnet werden.",
+        lists_unavailable: "Die Sicherheitslisten auf diesem Gerät müssen erneuert werden. \
+                            Deshalb kann gerade keine Internetseite geprüft werden. Bitte frag \
+                            deine Eltern um Hilfe.",
         categories: CategoryText {
             adult: "Diese Seite ist nur für Erwachsene.",
             gambling: "Auf dieser Seite geht es um Glücksspiel. Das ist nur für Erwachsene.",
@@ -326,6 +339,7 @@ mod tests {
                 reasons.parent_denied,
                 reasons.not_on_allowlist,
                 reasons.not_a_web_address,
+                reasons.lists_unavailable,
                 reasons.other_category,
             ];
             strings.extend(

@@ -1,4 +1,10 @@
 //! The bundle in force on the phone, replaced only by a newer one that opened cleanly.
+//!
+//! Expiry is checked once, when a bundle is offered for the first time ([`ActiveBundle::install`]):
+//! an already expired bundle is refused, so that an attacker who holds back updates cannot feed
+//! the phone an old one (the freeze attack). A bundle in force stays in force after its expiry
+//! and across restarts ([`ActiveBundle::restore`]): lists that vanish when they expire would leave
+//! a phone that cannot sync, or whose clock a child moved forward, with no lists at all.
 
 use super::{BundleError, ListBundle};
 use crate::crypto::PublicKey;
@@ -24,16 +30,27 @@ impl ActiveBundle {
         self.current.as_ref()
     }
 
-    /// Opens `bytes` (see [`ListBundle::open`]) and puts it in force. Refuses a bundle whose
-    /// version is not newer than the current one (rollback / replay); on any error the current
-    /// bundle stays. Returns the version now in force.
+    /// Opens `bytes` (see [`ListBundle::open`]: expired at `now_unix`, which must be trusted
+    /// time, is refused) and puts it in force. Refuses a bundle whose version is not newer than
+    /// the current one (rollback / replay); on any error the current bundle stays. Returns the
+    /// version now in force.
     pub fn install(
         &mut self,
         bytes: Vec<u8>,
         trusted: &[PublicKey],
         now_unix: u64,
     ) -> Result<u64, BundleError> {
-        let offered = ListBundle::open(bytes, trusted, now_unix)?;
+        self.put_in_force(ListBundle::open(bytes, trusted, now_unix)?)
+    }
+
+    /// Puts back in force a bundle that was in force before (the one kept in the store), opened
+    /// with [`ListBundle::reopen`]: every check but the expiry. The version rule is the same as
+    /// for [`Self::install`]; on any error the current bundle stays.
+    pub fn restore(&mut self, bytes: Vec<u8>, trusted: &[PublicKey]) -> Result<u64, BundleError> {
+        self.put_in_force(ListBundle::reopen(bytes, trusted)?)
+    }
+
+    fn put_in_force(&mut self, offered: ListBundle) -> Result<u64, BundleError> {
         if let Some(current) = &self.current {
             if offered.version() <= current.version() {
                 return Err(BundleError::NotNewer {

@@ -10,8 +10,8 @@ use super::{BundleError, ListKind};
 use crate::crypto::PublicKey;
 use crate::filter::ExpressionHash;
 
-/// An opened bundle: signed by a trusted key, unexpired, and checked so that no lookup can
-/// read outside it. It owns its bytes and answers lookups from them directly.
+/// An opened bundle: signed by a trusted key, unexpired when it was first installed, and checked
+/// so that no lookup can read outside it. It owns its bytes and answers lookups from them directly.
 pub struct ListBundle {
     bytes: Vec<u8>,
     version: u64,
@@ -57,6 +57,23 @@ impl ListBundle {
     /// The cost is one SHA-256 pass over the bytes and a signature check over its digest, plus
     /// a walk over the bucket offsets and block index of each list, not over its entries.
     pub fn open(bytes: Vec<u8>, trusted: &[PublicKey], now_unix: u64) -> Result<Self, BundleError> {
+        Self::open_checked(bytes, trusted, Some(now_unix))
+    }
+
+    /// Opens a bundle that was already in force (the one the phone keeps in its store) with
+    /// every check of [`Self::open`] but the expiry. Lists in force stay in force until a newer
+    /// bundle replaces them, whatever the clocks say: a phone that could not sync, or whose
+    /// clock a child moved forward, keeps filtering with them (and says they are out of date).
+    pub fn reopen(bytes: Vec<u8>, trusted: &[PublicKey]) -> Result<Self, BundleError> {
+        Self::open_checked(bytes, trusted, None)
+    }
+
+    /// [`Self::open`], checking the expiry only when given the time.
+    fn open_checked(
+        bytes: Vec<u8>,
+        trusted: &[PublicKey],
+        now_unix: Option<u64>,
+    ) -> Result<Self, BundleError> {
         let (signed, signature) = format::check_envelope(&bytes)?;
         if trusted.is_empty() {
             return Err(BundleError::NoTrustedKeys);
@@ -68,10 +85,10 @@ impl ListBundle {
 
         let mut reader = Reader::new(signed);
         let header = Header::parse(&mut reader)?;
-        if now_unix >= header.expires_at {
+        if let Some(now) = now_unix.filter(|&now| now >= header.expires_at) {
             return Err(BundleError::Expired {
                 expires_at: header.expires_at,
-                now: now_unix,
+                now,
             });
         }
         let lists = parse_lists(signed, &mut reader, header.list_count)?;

@@ -183,6 +183,30 @@ class ChildSafeBindingTest {
     }
 
     @Test
+    fun `the state of the lists crosses in the status, with its event and decision reason`() {
+        val lists = SigningKeyFile.generate(dir, "lists")
+        val bundle = compileLists(dir, lists, 3, "gambling", listOf("casino.example"))
+        open(deviceConfig(dir, listKeys = listOf(lists.publicKey))).use { sdk ->
+            assertNull(sdk.status().lists.version)
+            sdk.installListBundle(bundle)
+            val state = sdk.status().lists
+            assertEquals(3uL, state.version)
+            assertNull(state.outOfDateSince)
+            assertFalse(state.unavailable)
+        }
+        // An update that trusts another list key: the stored lists no longer open, and the
+        // filter blocks every web address until a valid bundle installs.
+        val other = SigningKeyFile.generate(dir, "other")
+        open(deviceConfig(dir, listKeys = listOf(other.publicKey))).use { sdk ->
+            assertTrue(sdk.status().lists.unavailable)
+            assertTrue(ChildSafeEvent.ListsUnavailable in listener.events, "${listener.events}")
+            val decision = sdk.checkUrl("https://example.org/")
+            assertEquals(Verdict.BLOCK, decision.verdict)
+            assertEquals(DecisionReason.LISTS_UNAVAILABLE, decision.reason)
+        }
+    }
+
+    @Test
     fun `report files a draft and reports lists it, and an invalid draft is InvalidInput`() {
         open().use { sdk ->
             val draft = ReportDraft(

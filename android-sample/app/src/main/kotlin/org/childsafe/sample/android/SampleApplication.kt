@@ -30,6 +30,7 @@ class SampleApplication : Application() {
             trustedCarrierKeys = listOfNotNull(BuildConfig.CARRIER_KEY.ifEmpty { null }),
             trustedListKeys = listOfNotNull(BuildConfig.LIST_KEY.ifEmpty { null }),
             trustedDirectoryKeys = listOfNotNull(BuildConfig.DIRECTORY_KEY.ifEmpty { null }),
+            trustedServerTimeKeys = listOfNotNull(BuildConfig.SERVER_TIME_KEY.ifEmpty { null }),
             country = lineCountry(),
             locale = Locale.getDefault().language,
         )

@@ -1,0 +1,110 @@
+//! The facade's side of the filter's lists: putting the stored bundle back in force at every
+//! open and after every install, and telling the app when their state changes.
+//!
+//! The stored bundle is reopened with every check but its expiry (it was unexpired when it
+//! installed), so lists never vanish at a restart however long the phone was offline or however
+//! far its clock was moved. A stored bundle that cannot be opened or read leaves the filter
+//! failing closed, never running without lists.
+
+use crate::crypto::PublicKey;
+use crate::filter::decision::{ListsStatus, UrlFilter};
+use crate::store::Store;
+use crate::sync::bundles;
+
+use super::{ChildSafeEvent, LogLevel, Logger};
+
+/// A filter trusting `keys`, with the bundle kept in `store` in force. A phone that never had a
+/// bundle gets a filter without one (the built-in rules only); a stored bundle that cannot be
+/// read or opened gives a filter that blocks every web address, and a warning in the log.
+pub(super) fn stored_filter(
+    store: &dyn Store,
+    keys: &[PublicKey],
+    logger: &dyn Logger,
+) -> UrlFilter {
+    let mut filter = UrlFilter::new(keys.to_vec());
+    let failure = match bundles::stored_lists(store) {
+        Ok(None) => None,
+        Ok(Some(bytes)) => filter
+            .restore_bundle(bytes)
+            .err()
+            .map(|error| error.to_string()),
+        Err(error) => {
+            filter.lists_lost();
+            Some(error.to_string())
+        }
+    };
+    if let Some(why) = failure {
+        logger.log(
+            LogLevel::Warn,
+            format!(
+                "the stored list bundle cannot be used ({why}): every web address is blocked \
+                 until a valid list bundle installs"
+            ),
+        );
+    }
+    filter
+}
+
+/// What the app has not been told yet about the lists, going from `told` to `now`: each event
+/// with its log line.
+pub(super) fn news(told: &ListsStatus, now: &ListsStatus) -> Vec<(ChildSafeEvent, String)> {
+    let mut news = Vec::new();
+    if now.unavailable && !told.unavailable {
+        news.push((
+            ChildSafeEvent::ListsUnavailable,
+            "lists unavailable: every web address is blocked until a valid list bundle installs"
+                .to_owned(),
+        ));
+    }
+    if let Some(since_unix) = now.out_of_date_since {
+        if told.out_of_date_since != Some(since_unix) {
+            news.push((
+                ChildSafeEvent::ListsOutOfDate { since_unix },
+                format!(
+                    "lists out of date since {since_unix} (unix seconds): they stay in force \
+                     until a sync brings newer ones"
+                ),
+            ));
+        }
+    }
+    news
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(told: &ListsStatus, now: &ListsStatus) -> Vec<ChildSafeEvent> {
+        news(told, now)
+            .into_iter()
+            .map(|(event, _)| event)
+            .collect()
+    }
+
+    #[test]
+    fn each_state_is_told_once() {
+        let fresh = ListsStatus {
+            version: Some(1),
+            ..ListsStatus::default()
+        };
+        let stale = ListsStatus {
+            out_of_date_since: Some(100),
+            ..fresh.clone()
+        };
+        assert_eq!(events(&ListsStatus::default(), &fresh), []);
+        assert_eq!(
+            events(&fresh, &stale),
+            [ChildSafeEvent::ListsOutOfDate { since_unix: 100 }]
+        );
+        assert_eq!(events(&stale, &stale), []);
+        let lost = ListsStatus {
+            unavailable: true,
+            ..ListsStatus::default()
+        };
+        assert_eq!(
+            events(&ListsStatus::default(), &lost),
+            [ChildSafeEvent::ListsUnavailable]
+        );
+        assert_eq!(events(&lost, &lost), []);
+    }
+}
