@@ -198,9 +198,12 @@ proptest! {
 
 /// Inputs the fuzz target `url_check` found that the grammar had not reached, kept as they were
 /// found.
+const FUZZ_FINDINGS: &[&str] =
+    &["http:\t............................\t\t\t\t\t\t\t\t\t\t\t111..:#"];
+
 #[test]
 fn the_fuzzers_findings_hold() {
-    for raw in ["http:\t............................\t\t\t\t\t\t\t\t\t\t\t111..:#"] {
+    for raw in FUZZ_FINDINGS {
         check_against_url_crate(raw).unwrap();
     }
 }
