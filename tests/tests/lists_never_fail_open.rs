@@ -443,6 +443,37 @@ async fn a_clock_a_year_ahead_is_corrected_by_the_server_and_a_new_bundle_instal
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_set_up_with_its_clock_a_year_ahead_takes_bundles_after_its_first_sync() {
+    let backend = Backend::start().await;
+    let (list_key, _) = SigningKey::generate().unwrap();
+    let now = clock::unix_now();
+    // The very first reading the phone ever takes is a year ahead: nothing better is known yet.
+    let phone = backend
+        .phone(now + YEAR, list_key.public_key(), Some(backend.time_key))
+        .await;
+    let sdk = phone.open();
+    assert!(
+        sdk.install_list_bundle(bundle(&list_key, 1, now + VALIDITY))
+            .is_err(),
+        "a bundle looks expired on a clock a year ahead"
+    );
+    // The server's signed time brings the estimate back, and the bundle installs in that sync.
+    backend
+        .publish(bundle(&list_key, 1, now + VALIDITY), 1, now + VALIDITY)
+        .await;
+    let summary = sdk.sync_now().await.unwrap();
+    assert_eq!(
+        summary.bundles_applied,
+        ["lists v1"],
+        "{:?}",
+        phone.app.warnings()
+    );
+    assert_lists_filter(&sdk);
+    assert_eq!(lists(&sdk), up_to_date(1));
+    backend.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_server_s_time_a_sync_says_so_and_the_lists_stay_in_force() {
     let backend = Backend::start().await;
     let (list_key, _) = SigningKey::generate().unwrap();

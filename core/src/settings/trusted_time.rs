@@ -17,7 +17,11 @@
 //!   time: no wall clock change and no reboot moves it forward. Lockouts count down on it, so
 //!   that setting the clock forward a year and rebooting unlocks nothing. The price: time the
 //!   phone spends switched off does not count towards a lockout until the server's signed time
-//!   arrives.
+//!   arrives. A steady time is only ever compared with another (the end of a lockout), so where
+//!   it started does not matter, and it is not tied to the estimate: a phone whose first reading
+//!   ever came from a wall clock set a year ahead starts its steady clock there, and the server's
+//!   time then brings the estimate back without moving the steady clock (which would only make
+//!   running lockouts longer).
 //!
 //! Signed server time ([`TrustedClock::accept_server_time`], checked elsewhere) is the authority:
 //! it re-anchors both times, and is the only thing that moves the estimate back (undoing a
@@ -44,7 +48,7 @@ impl TrustedNow {
     }
 
     /// The time on the clock that only monotonic and server time move, in seconds since the
-    /// Unix epoch; lockouts are measured on it. It is at most the estimate.
+    /// Unix epoch; lockouts are measured on it. Only differences of it mean anything.
     pub fn steady_unix_secs(self) -> u64 {
         self.steady_unix
     }
@@ -101,17 +105,16 @@ impl TrustedClock {
             self.last_estimate = self.last_estimate.max(wall_unix);
             self.anchor(boot_id, monotonic_secs);
         }
-        self.last_estimate = self.last_estimate.max(self.last_steady);
         self.reading()
     }
 
     /// Takes `server_unix`, the time in a server response whose signature has been checked,
-    /// read when the monotonic clock of boot `boot_id` said `monotonic_secs`. Both times are
-    /// re-anchored on it; the steady time never goes back, the estimate may (see the module
-    /// documentation).
+    /// read when the monotonic clock of boot `boot_id` said `monotonic_secs`. The estimate
+    /// becomes the server's time, back or forward; the steady time moves forward to it, never
+    /// back (see the module documentation).
     pub fn accept_server_time(&mut self, server_unix: u64, monotonic_secs: u64, boot_id: u64) {
         self.last_steady = self.last_steady.max(server_unix);
-        self.last_estimate = server_unix.max(self.last_steady);
+        self.last_estimate = server_unix;
         self.anchor(boot_id, monotonic_secs);
     }
 
@@ -215,6 +218,19 @@ mod tests {
             clock.now(START, 30, BOOT + 1).steady_unix_secs(),
             START + 510
         );
+    }
+
+    #[test]
+    fn server_time_corrects_a_first_reading_that_was_a_year_ahead() {
+        let mut clock = TrustedClock::default();
+        let ahead = clock.now(START + YEAR, 3, BOOT);
+        assert_eq!(ahead.unix_secs(), START + YEAR);
+        clock.accept_server_time(START, 4, BOOT);
+        let now = clock.now(START + YEAR, 14, BOOT);
+        assert_eq!(now.unix_secs(), START + 10);
+        // The steady clock keeps counting from where it started: a lockout begun before the
+        // correction still has its whole wait to run.
+        assert_eq!(now.steady_unix_secs(), ahead.steady_unix_secs() + 10);
     }
 
     #[test]
