@@ -17,7 +17,7 @@ use childsafe_core::crypto::{PublicKey, SigningKey};
 use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
 use childsafe_core::filter::decision::{DecisionReason, ListsStatus, UrlDecision, Verdict};
 use childsafe_core::filter::{CanonicalUrl, HashedUrlEntry};
-use childsafe_core::sdk::ChildSafeEvent;
+use childsafe_core::sdk::{ChildSafeEvent, POLICY_REFRESH_SECS};
 use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::{AgeBand, ClockForTests};
 use childsafe_core::store::FileKeyStoreForTests;
@@ -220,6 +220,31 @@ fn lists_stay_in_force_after_a_restart_once_they_expired_offline() {
         .unwrap();
     assert_lists_filter(&sdk);
     assert_eq!(lists(&sdk), up_to_date(3));
+}
+
+#[test]
+fn lists_that_expire_while_the_app_runs_offline_are_told_about_and_stay_in_force() {
+    let (list_key, _) = SigningKey::generate().unwrap();
+    let phone = Phone::new(T0, list_key.public_key(), |_| {});
+    let expiry = T0 + VALIDITY;
+    let sdk = phone.open();
+    sdk.install_list_bundle(bundle(&list_key, 1, expiry))
+        .unwrap();
+    assert_lists_filter(&sdk);
+    phone.app.clear();
+
+    // The app keeps running, never restarted and never able to sync, past the expiry.
+    phone.clock.advance(VALIDITY + DAY);
+    assert_lists_filter(&sdk);
+    assert_eq!(
+        phone.app.events(),
+        [ChildSafeEvent::ListsOutOfDate { since_unix: expiry }],
+        "told when the browser's next check reads the time again"
+    );
+    phone.clock.advance(POLICY_REFRESH_SECS + 1);
+    assert_lists_filter(&sdk);
+    assert_eq!(phone.app.events().len(), 1, "told once");
+    assert_eq!(lists(&sdk), out_of_date(1, expiry));
 }
 
 #[test]

@@ -622,6 +622,9 @@ impl ChildSafe {
         };
         let now = fresh.trusted_unix;
         *cache = Some(fresh);
+        drop(cache);
+        // Lists that expire while the app runs offline are told about here, at the same pace.
+        self.check_lists_at(now);
         Ok((policy, now))
     }
 
@@ -674,17 +677,25 @@ impl ChildSafe {
 
     /// The state of the lists now, on trusted time.
     fn lists_status(&self) -> Result<ListsStatus, SdkError> {
-        let now = self.trusted_now()?;
-        Ok(self
-            .filter
+        Ok(self.lists_status_at(self.trusted_now()?.unix_secs()))
+    }
+
+    /// The state of the lists at `now_unix`, trusted time.
+    fn lists_status_at(&self, now_unix: u64) -> ListsStatus {
+        self.filter
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .lists_status(now.unix_secs()))
+            .lists_status(now_unix)
     }
 
     /// The state of the lists, told to the app (an event and a log line) when it is new.
     fn check_lists(&self) -> Result<ListsStatus, SdkError> {
-        let status = self.lists_status()?;
+        Ok(self.check_lists_at(self.trusted_now()?.unix_secs()))
+    }
+
+    /// [`Self::check_lists`] at `now_unix`, trusted time.
+    fn check_lists_at(&self, now_unix: u64) -> ListsStatus {
+        let status = self.lists_status_at(now_unix);
         let news = {
             let mut told = self
                 .lists_told
@@ -699,7 +710,7 @@ impl ChildSafe {
             self.logger.log(LogLevel::Warn, line);
             self.listener.on_event(event);
         }
-        Ok(status)
+        status
     }
 
     /// The trusted time now, with the trusted clock advanced and kept.
