@@ -19,7 +19,8 @@ const HOSTS_FILE: &[u8] =
     b"# adult sites\r\n0.0.0.0 adult-one.example\r\n127.0.0.1 adult-two.example # inline\r\n";
 const DOMAIN_LIST: &[u8] = b"gambling-site.example\nB\xc3\xbccher-Casino.example\n";
 const ADBLOCK_LIST: &[u8] = b"[Adblock Plus 2.0]\n! dating\n||dating-app.example^\n";
-const ILLEGAL_URLS: &[u8] = b"http://abuse-host.example/dir/page.html\nhttp://195.127.0.11/blah\n";
+const ILLEGAL_URLS: &[u8] = b"http://abuse-host.example/dir/page.html\nhttp://195.127.0.11/blah\n\
+    http://deep-host.example/a/b/c/d/e/\n";
 const ALLOWLIST: &[u8] = b"kids-encyclopedia.example\n";
 
 struct Fixture {
@@ -162,6 +163,100 @@ fn a_hashed_entry_blocks_its_url_in_every_spelling_but_not_a_sibling_page() {
         &policy,
     );
     assert_allowed(&fixture, "http://abuse-host.example/", &policy);
+}
+
+#[test]
+fn a_hashed_directory_entry_blocks_everything_below_it_at_any_depth() {
+    let fixture = fixture();
+    let policy = FilterPolicy::default();
+    for url in [
+        "http://deep-host.example/a/b/c/d/e/",
+        "http://deep-host.example/a/b/c/d/e/page.html",
+        "http://deep-host.example/a/b/c/d/e/f/",
+        "http://deep-host.example/a/b/c/d/e/f/g/page.html?x=1",
+        "https://deep-host.example/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p.jpg",
+        // Under a subdomain of the listed host, and spelled as a browser might.
+        "http://www.deep-host.example/a/b/c/d/e/f/g/page.html?x=1",
+        "http://cdn.img.deep-host.example/a/b/c/d/e/f/g/",
+        "HTTP://DEEP-HOST.example./a/b/c/%64/e/./f/../g/page.html",
+    ] {
+        assert_blocked(
+            &fixture,
+            url,
+            &policy,
+            DecisionReason::IllegalMaterial,
+            Some("csam"),
+        );
+    }
+    for url in [
+        "http://deep-host.example/a/b/c/d/",
+        // A file called `e` is not the directory `e/`.
+        "http://deep-host.example/a/b/c/d/e",
+        "http://deep-host.example/a/b/c/d/x/f/g/page.html",
+        "http://deep-host.example/a/b/c/d/ee/f/",
+        "http://deep-host.example/b/c/d/e/f/",
+        "http://deep-host.example.org/a/b/c/d/e/f/",
+        "http://not-deep-host.example/a/b/c/d/e/f/",
+    ] {
+        assert_allowed(&fixture, url, &policy);
+    }
+}
+
+/// A hostile URL with 100,000 directories on a listed host is judged like any other: each
+/// directory's hash continues the one above it, so the work grows with the URL's length, not
+/// with its square.
+#[test]
+fn a_url_with_a_hundred_thousand_directories_is_judged_whole() {
+    let fixture = fixture();
+    let policy = FilterPolicy::default();
+    let deep = "z/".repeat(100_000);
+    assert_blocked(
+        &fixture,
+        &format!("http://deep-host.example/a/b/c/d/e/{deep}page.html?x=1"),
+        &policy,
+        DecisionReason::IllegalMaterial,
+        Some("csam"),
+    );
+    assert_allowed(
+        &fixture,
+        &format!("http://deep-host.example/a/b/c/d/{deep}e/page.html"),
+        &policy,
+    );
+}
+
+/// When several hashed lists hold expressions of a URL, the first list of the bundle names the
+/// block, whichever host suffix or directory the hit was found under.
+#[test]
+fn the_first_hashed_list_of_the_bundle_names_the_block() {
+    let (signing_key, _) = SigningKey::generate().unwrap();
+    let mut builder = BundleBuilder::new(1, NOW + DAY);
+    builder
+        .add_hashed_urls(
+            "hotline-a",
+            import_url_hashes(b"http://both.example/x/y/z/w/v/u/\n").entries,
+        )
+        .unwrap();
+    builder
+        .add_hashed_urls(
+            "hotline-b",
+            import_url_hashes(b"http://www.both.example/\n").entries,
+        )
+        .unwrap();
+    let mut filter = UrlFilter::new(vec![signing_key.public_key()]);
+    filter
+        .install_bundle(builder.sign(&signing_key).unwrap(), NOW)
+        .unwrap();
+    let policy = FilterPolicy::default();
+    let category = |url: &str| filter.check_str(url, &policy, NOW).category;
+    assert_eq!(
+        category("http://www.both.example/x/y/z/w/v/u/t.html").as_deref(),
+        Some("hotline-a")
+    );
+    assert_eq!(
+        category("http://www.both.example/x/y/").as_deref(),
+        Some("hotline-b")
+    );
+    assert_eq!(category("http://both.example/x/y/"), None);
 }
 
 #[test]

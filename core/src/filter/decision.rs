@@ -26,10 +26,7 @@ use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBund
 use super::canonical::{CanonicalStr, PlainScan, is_web_scheme};
 use super::policy::{FilterPolicy, builtin_category};
 use super::safesearch::{HostRule, SafeSearchOutcome, SiteLabels};
-use super::{
-    CanonicalUrl, ExpressionHash, HostKind, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES,
-    MAX_PATH_PREFIXES,
-};
+use super::{CanonicalUrl, HostKind, LookupExpressions};
 use super::{expressions, proxies, safesearch};
 use crate::crypto::PublicKey;
 use std::collections::BTreeSet;
@@ -489,41 +486,47 @@ impl Judge<'_> {
             .filter(|list| self.policy.blocks(list.name()))
     }
 
-    /// The name of the first hashed URL list that holds any lookup expression of `url`.
+    /// The name of the first hashed URL list (in bundle order) that holds any expression of
+    /// `url` a list is asked about: a lookup host suffix followed by any directory prefix of the
+    /// path, the exact path or the path with its query (see [`LookupExpressions::list_lookup_hashes`]).
     ///
-    /// A list's host prefilter is asked first for each lookup host suffix (with the fingerprint
-    /// `probes` already hold), so only the expressions of a suffix that passes are hashed: for
-    /// most URLs, none. Each expression is hashed at most once, whatever the number of lists.
+    /// The lists' host prefilters are asked first for each lookup host suffix (with the
+    /// fingerprint `probes` already hold), so only the expressions of a suffix that passes one
+    /// are hashed: for most URLs, none. Each expression is hashed at most once and looked up in
+    /// every list whose prefilter let its host suffix through.
     fn illegal_material_list(
         &self,
         url: CanonicalStr<'_>,
         probes: &HostProbes<'_>,
     ) -> Option<&str> {
         let bundle = self.bundle?;
-        // The path prefixes are only worked out once some host suffix passes a prefilter.
+        let lists = || bundle.lists_of_kind(ListKind::HashedUrls);
+        // The URL's path is only looked at once some host suffix passes a prefilter.
         let mut expressions: Option<LookupExpressions<'_>> = None;
-        let mut hashes: Option<[[Option<ExpressionHash>; MAX_PATH_PREFIXES]; MAX_HOST_SUFFIXES]> =
-            None;
-        for list in bundle.lists_of_kind(ListKind::HashedUrls) {
-            for (host_index, probe) in probes.lookup_probes().enumerate() {
-                if !list.may_hold_host(probe) {
-                    continue;
-                }
-                let host = probe.host_suffix();
-                let paths = expressions
-                    .get_or_insert_with(|| url.lookup_expressions())
-                    .path_prefixes();
-                let row = &mut hashes.get_or_insert_default()[host_index];
-                for (slot, &path) in row.iter_mut().zip(paths) {
-                    let hash =
-                        slot.get_or_insert_with(|| LookupExpression::new(host, path).full_hash());
-                    if list.contains_hash(hash) {
+        // The rank in `lists` and the list itself of the first list found to hold an expression.
+        let mut found: Option<(usize, BundleList<'_>)> = None;
+        for probe in probes.lookup_probes() {
+            // Only a list ranked before the one found could still change the answer.
+            let ranks = found.map_or(usize::MAX, |(rank, _)| rank);
+            if !lists().take(ranks).any(|list| list.may_hold_host(probe)) {
+                continue;
+            }
+            let expressions = expressions.get_or_insert_with(|| url.lookup_expressions());
+            for hash in expressions.list_lookup_hashes(probe.host_suffix()) {
+                let ranks = found.map_or(usize::MAX, |(rank, _)| rank);
+                let hit = lists()
+                    .take(ranks)
+                    .enumerate()
+                    .find(|(_, list)| list.may_hold_host(probe) && list.contains_hash(&hash));
+                if let Some((rank, list)) = hit {
+                    if rank == 0 {
                         return Some(list.name());
                     }
+                    found = Some((rank, list));
                 }
             }
         }
-        None
+        found.map(|(_, list)| list.name())
     }
 }
 
