@@ -8,7 +8,7 @@
 
 use childsafe_core::crypto::{PublicKey, SigningKey};
 use childsafe_core::filter::bundle::{
-    ActiveBundle, BundleBuilder, BundleError, FORMAT_VERSION, ListBundle, ListKind,
+    ActiveBundle, BundleBuilder, BundleError, FORMAT_VERSION, ListBundle, ListKind, signed_message,
 };
 use childsafe_core::filter::{CanonicalUrl, ExpressionHash, HashedUrlEntry};
 use proptest::prelude::*;
@@ -430,10 +430,25 @@ fn random_other_domains_are_not_found_in_a_large_list() {
 fn resign(mut bytes: Vec<u8>, key: &SigningKey) -> Vec<u8> {
     if bytes.len() >= SIGNATURE_LEN {
         let signed_len = bytes.len() - SIGNATURE_LEN;
-        let signature = key.sign(&bytes[..signed_len]);
+        let signature = key.sign(&signed_message(&bytes[..signed_len]));
         bytes[signed_len..].copy_from_slice(&signature);
     }
     bytes
+}
+
+#[test]
+fn a_resigned_bundle_opens_so_damage_behind_the_signature_is_reached() {
+    let key = key();
+    let bytes = small_bundle(&key, 1);
+    let mut foreign = bytes.clone();
+    let body = foreign.len() - SIGNATURE_LEN;
+    foreign[body..].copy_from_slice(&[0; SIGNATURE_LEN]);
+    assert_eq!(
+        ListBundle::open(resign(foreign, &key), &[key.public_key()], NOW)
+            .unwrap()
+            .as_bytes(),
+        bytes
+    );
 }
 
 /// Exercises every lookup of every list of an opened bundle.
