@@ -4,9 +4,10 @@
 use super::{BundleError, ListKind};
 use crate::crypto::SIGNATURE_LEN;
 
-/// The bundle format version this build writes and reads. Version 3 signs a SHA-256 digest of
-/// the bundle instead of the bundle itself (see [`signed_message`]); the layout is that of 2.
-pub const FORMAT_VERSION: u16 = 3;
+/// The bundle format version this build writes and reads, the only one it reads. Version 4 gives
+/// domain lists their IP address ranges (sections C and D); version 3 began signing a SHA-256
+/// digest of the bundle instead of the bundle itself (see [`signed_message`]).
+pub const FORMAT_VERSION: u16 = 4;
 /// Largest bundle accepted, in bytes (128 MiB). A million category domains take about 5.3 MB,
 /// so this leaves room for every list a phone should carry while bounding what a bad download
 /// can make the phone hold.
@@ -81,7 +82,9 @@ impl Header {
     }
 }
 
-/// Separates the signature of a bundle from anything else an Ed25519 key might sign.
+/// Separates the signature of a bundle from anything else an Ed25519 key might sign. It names
+/// format version 3, where this way of signing began; later versions sign the same way (the
+/// format version is checked before the signature, so no bundle is read in another's format).
 const SIGNATURE_CONTEXT: &[u8] = b"childsafe list bundle signature v3\0";
 
 /// What a bundle's Ed25519 signature signs: [`SIGNATURE_CONTEXT`], then the SHA-256 of `signed`,

@@ -1,7 +1,9 @@
 //! Opening a bundle: checking it, then answering lookups from its bytes in place.
 
 use std::fmt;
+use std::net::IpAddr;
 
+use super::address_set::{AddressSet, AddressSetShape};
 use super::domain_set::{BATCH, DomainSet, DomainSetShape, FingerprintKey};
 use super::format::{self, HOLDS_SINGLE_LABELS, Header, ListRecord, MAX_LISTS, Reader};
 use super::hash_set::{HashSetShape, HashedUrlSet};
@@ -44,7 +46,7 @@ struct ListEntry {
 }
 
 enum ListShape {
-    Domains(DomainSetShape),
+    Domains(DomainSetShape, AddressSetShape),
     Hashes(HashSetShape, HostFilterShape),
 }
 
@@ -208,18 +210,10 @@ fn parse_lists(
         }
         let [a, b, c, d] = ranges;
         let shape = if record.kind.holds_domains() {
-            if !c.is_empty() || !d.is_empty() {
-                return Err(BundleError::Malformed(
-                    "a domain list has a third or fourth section",
-                ));
-            }
-            ListShape::Domains(DomainSetShape::parse(
-                signed,
-                record.parameter,
-                record.entries,
-                a,
-                b,
-            )?)
+            ListShape::Domains(
+                DomainSetShape::parse(signed, record.parameter, record.entries, a, b)?,
+                AddressSetShape::parse(signed, c, d)?,
+            )
         } else {
             ListShape::Hashes(
                 HashSetShape::parse(signed, record.parameter, record.entries, a, b, c)?,
@@ -291,7 +285,7 @@ pub struct BundleList<'a> {
 
 /// A list's sections over the bundle's bytes, made for one lookup.
 enum ListBody<'a> {
-    Domains(DomainSet<'a>),
+    Domains(DomainSet<'a>, AddressSet<'a>),
     Hashes(HashedUrlSet<'a>, HostFilter<'a>),
 }
 
@@ -311,18 +305,31 @@ impl<'a> BundleList<'a> {
     fn body(&self) -> ListBody<'a> {
         let ListBundle { bytes, key, .. } = self.bundle;
         match &self.entry.shape {
-            ListShape::Domains(shape) => ListBody::Domains(shape.view(bytes, key)),
+            ListShape::Domains(shape, addresses) => {
+                ListBody::Domains(shape.view(bytes, key), addresses.view(bytes))
+            }
             ListShape::Hashes(shape, hosts) => {
                 ListBody::Hashes(shape.view(bytes), hosts.view(bytes, key))
             }
         }
     }
 
-    /// Number of distinct entries.
+    /// Number of distinct entries: domains and address ranges (after merging, see
+    /// [`Self::address_range_count`]) for a domain list, hashes for a hashed URL list.
     pub fn len(&self) -> usize {
         match self.body() {
-            ListBody::Domains(set) => set.len(),
+            ListBody::Domains(set, addresses) => set.len() + addresses.len(),
             ListBody::Hashes(set, _) => set.len(),
+        }
+    }
+
+    /// Number of address ranges the domain list keeps for its IP address and CIDR entries:
+    /// overlapping and adjacent ones are merged into one, and the IPv4-mapped part of an IPv6
+    /// range is kept as an IPv4 range. Zero for a hashed URL list.
+    pub fn address_range_count(&self) -> usize {
+        match self.body() {
+            ListBody::Domains(_, addresses) => addresses.len(),
+            ListBody::Hashes(..) => 0,
         }
     }
 
@@ -334,10 +341,22 @@ impl<'a> BundleList<'a> {
     /// Whether the domain list holds `host_suffix`, one host suffix of a canonical URL (the
     /// caller tries each: a hit on any counts). Always false for a hashed URL list. A host
     /// suffix not in the list is reported as in it with probability below `10^-9` per URL (see
-    /// the domain set's documentation).
+    /// the domain set's documentation). A host that is an IP address is looked up with
+    /// [`Self::contains_address`] instead.
     pub fn contains_domain(&self, host_suffix: &str) -> bool {
         match self.body() {
-            ListBody::Domains(set) => set.contains(host_suffix),
+            ListBody::Domains(set, _) => set.contains(host_suffix),
+            ListBody::Hashes(..) => false,
+        }
+    }
+
+    /// Whether an IP address or CIDR range entry of the domain list covers `address`, the host
+    /// of a URL whose host is an IP address. An IPv4-mapped IPv6 address (`::ffff:203.0.113.7`)
+    /// is the IPv4 address it maps. Exact: one binary search over the list's ranges. Always
+    /// false for a hashed URL list.
+    pub fn contains_address(&self, address: IpAddr) -> bool {
+        match self.body() {
+            ListBody::Domains(_, addresses) => addresses.contains(address),
             ListBody::Hashes(..) => false,
         }
     }
@@ -347,10 +366,10 @@ impl<'a> BundleList<'a> {
     /// bundle is recomputed under this list's key, so a mix-up cannot give a wrong answer.
     pub fn contains_probe(&self, probe: &DomainProbe<'_>) -> bool {
         match self.body() {
-            ListBody::Domains(set) if std::ptr::eq(set.key(), probe.key) => {
+            ListBody::Domains(set, _) if std::ptr::eq(set.key(), probe.key) => {
                 set.contains_fingerprint(probe.fingerprint)
             }
-            ListBody::Domains(set) => set.contains(probe.domain),
+            ListBody::Domains(set, _) => set.contains(probe.domain),
             ListBody::Hashes(..) => false,
         }
     }
@@ -362,7 +381,7 @@ impl<'a> BundleList<'a> {
         &self,
         probes: impl IntoIterator<Item = &'p DomainProbe<'p>>,
     ) -> bool {
-        let ListBody::Domains(set) = self.body() else {
+        let ListBody::Domains(set, _) = self.body() else {
             return false;
         };
         let mut fingerprints = [0u64; BATCH];
@@ -415,7 +434,7 @@ impl<'a> BundleList<'a> {
     /// list.
     pub fn contains_hash(&self, hash: &ExpressionHash) -> bool {
         match self.body() {
-            ListBody::Domains(_) => false,
+            ListBody::Domains(..) => false,
             ListBody::Hashes(set, _) => set.contains(hash),
         }
     }
@@ -423,7 +442,7 @@ impl<'a> BundleList<'a> {
     /// Bytes of the bundle the list's entries take (its name and record excluded).
     pub fn bytes_used(&self) -> usize {
         match self.body() {
-            ListBody::Domains(set) => set.bytes_used(),
+            ListBody::Domains(set, addresses) => set.bytes_used() + addresses.bytes_used(),
             ListBody::Hashes(set, hosts) => set.bytes_used() + hosts.bytes_used(),
         }
     }
@@ -433,7 +452,7 @@ impl<'a> BundleList<'a> {
     /// domain list.
     pub fn prefix_bytes_used(&self) -> usize {
         match self.body() {
-            ListBody::Domains(_) => 0,
+            ListBody::Domains(..) => 0,
             ListBody::Hashes(set, _) => set.prefix_bytes(),
         }
     }
@@ -442,7 +461,7 @@ impl<'a> BundleList<'a> {
     /// [`Self::may_hold_host`]). Zero for a domain list.
     pub fn host_filter_bytes_used(&self) -> usize {
         match self.body() {
-            ListBody::Domains(_) => 0,
+            ListBody::Domains(..) => 0,
             ListBody::Hashes(_, hosts) => hosts.bytes_used(),
         }
     }
