@@ -514,6 +514,14 @@ impl Judge<'_> {
     ) -> Option<&str> {
         let bundle = self.bundle?;
         let lists = || bundle.lists_of_kind(ListKind::HashedUrls);
+        // Nearly every URL: no prefilter lets any host suffix through, and nothing is hashed.
+        if !lists().any(|list| {
+            probes
+                .lookup_probes()
+                .any(|probe| list.may_hold_host(probe))
+        }) {
+            return None;
+        }
         // The URL's path is only looked at once some host suffix passes a prefilter.
         let mut expressions: Option<LookupExpressions<'_>> = None;
         // The rank in `lists` and the list itself of the first list found to hold an expression.

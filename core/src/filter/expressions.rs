@@ -15,9 +15,9 @@
 //! directories the published set stops listing at `/a/b/c/`, and a directory entry would cover
 //! nothing below its fourth level. The published set is a subset of what a list is asked, so an
 //! entry made from any of its expressions matches as before. Each directory's hash continues the
-//! SHA-256 of the one above it ([`Sha256Stream`]): a URL with `n` path segments costs one pass
-//! over its path and `n` final blocks, linear in its length however hostile, and only for a host
-//! suffix a list's host prefilter lets through.
+//! SHA-256 of the one above it (`Sha256Stream`): a URL with `n` directories costs two passes over
+//! its path (the whole URL first, then the directories) and `n` final blocks, linear in its length
+//! however hostile, and only for a host suffix a list's host prefilter lets through.
 
 use std::fmt;
 
@@ -164,7 +164,7 @@ impl<'a> LookupExpressions<'a> {
     /// The hashes a hashed URL list is asked about for `host_suffix`, one of
     /// [`Self::host_suffixes`]: more than the published expressions of that suffix, since lists
     /// are asked about every directory prefix (see [`ListLookupHashes`]).
-    pub(crate) fn list_lookup_hashes(&self, host_suffix: &str) -> ListLookupHashes<'a> {
+    pub(crate) fn list_lookup_hashes(&self, host_suffix: &'a str) -> ListLookupHashes<'a> {
         ListLookupHashes::new(host_suffix, self.path, self.path_and_query)
     }
 }
@@ -187,38 +187,50 @@ impl<'a> Iterator for LookupExpressions<'a> {
 
 impl ExactSizeIterator for LookupExpressions<'_> {}
 
-/// The hashes of every expression a hashed URL list is asked about for one host suffix of a URL:
-/// the host suffix followed by each directory prefix of the path from the root (`/`, `/a/`,
-/// `/a/b/`, ... at any depth), then the exact path when it does not end in `/`, then the path
-/// with the query when there is one. No expression repeats.
+/// The hashes of every expression a hashed URL list is asked about for one host suffix of a URL,
+/// in Safe Browsing's order: the host suffix followed by the path with the query when there is
+/// one, then by the exact path, then by each directory prefix of the path from the root (`/`,
+/// `/a/`, `/a/b/`, ... at any depth). No expression repeats.
 ///
-/// The expressions all start with the host suffix and each is a prefix of the next, so one
-/// [`Sha256Stream`] fed the host and then the path, a segment at a time, gives each hash for the
-/// cost of its own segment and a final block.
+/// The whole URL comes first because most entries are pages, so a URL on a list is usually
+/// found with one or two hashes. The directories all start with the host suffix and each is a
+/// prefix of the next, so one [`Sha256Stream`] fed the host and then the path, a directory at a
+/// time, gives each of their hashes for the cost of its own segment and a final block: the work
+/// grows with the URL's length, however many directories it has.
 #[derive(Clone)]
 pub(crate) struct ListLookupHashes<'a> {
-    /// The host suffix and `path[..fed]`, hashed.
-    stream: Sha256Stream,
+    host_suffix: &'a str,
     path: &'a str,
     /// The query with its `?`, or empty.
     query: &'a str,
+    /// What comes next.
+    next: NextHash,
+    /// The host suffix and `path[..fed]`, hashed.
+    directories: Sha256Stream,
     /// How much of `path` the stream has been fed.
     fed: usize,
-    /// Whether the hash with the query has been given (or there is none).
-    done: bool,
+}
+
+/// Which of the expressions [`ListLookupHashes`] gives next.
+#[derive(Clone, Copy)]
+enum NextHash {
+    WithQuery,
+    ExactPath,
+    Directories,
 }
 
 impl<'a> ListLookupHashes<'a> {
     /// The hashes for `host_suffix` on a URL of path `path` and `path_and_query`.
-    fn new(host_suffix: &str, path: &'a str, path_and_query: &'a str) -> Self {
-        let mut stream = Sha256Stream::new();
-        stream.update(host_suffix.as_bytes());
+    fn new(host_suffix: &'a str, path: &'a str, path_and_query: &'a str) -> Self {
+        let mut directories = Sha256Stream::new();
+        directories.update(host_suffix.as_bytes());
         Self {
-            stream,
+            host_suffix,
             path,
             query: path_and_query.get(path.len()..).unwrap_or_default(),
+            next: NextHash::WithQuery,
+            directories,
             fed: 0,
-            done: false,
         }
     }
 }
@@ -227,23 +239,28 @@ impl Iterator for ListLookupHashes<'_> {
     type Item = ExpressionHash;
 
     fn next(&mut self) -> Option<ExpressionHash> {
-        let rest = self.path.get(self.fed..).unwrap_or_default();
-        if !rest.is_empty() {
-            // The next directory, or else the exact path (a file name after the last slash).
-            let end = rest.find('/').map_or(rest.len(), |slash| slash + 1);
-            self.stream.update(&rest.as_bytes()[..end]);
-            self.fed += end;
-            return Some(ExpressionHash(self.stream.digest()));
+        let (host, path) = (self.host_suffix.as_bytes(), self.path.as_bytes());
+        if let NextHash::WithQuery = self.next {
+            self.next = NextHash::ExactPath;
+            if !self.query.is_empty() {
+                let query = self.query.as_bytes();
+                return Some(ExpressionHash(crypto::sha256_of_parts(&[
+                    host, path, query,
+                ])));
+            }
         }
-        if self.done {
-            return None;
+        if let NextHash::ExactPath = self.next {
+            self.next = NextHash::Directories;
+            // A path ending in `/` is its own last directory, hashed with the others.
+            if !self.path.ends_with('/') {
+                return Some(ExpressionHash(crypto::sha256_of_parts(&[host, path])));
+            }
         }
-        self.done = true;
-        if self.query.is_empty() {
-            return None;
-        }
-        self.stream.update(self.query.as_bytes());
-        Some(ExpressionHash(self.stream.digest()))
+        let rest = path.get(self.fed..)?;
+        let slash = rest.iter().position(|&byte| byte == b'/')?;
+        self.directories.update(&rest[..=slash]);
+        self.fed += slash + 1;
+        Some(ExpressionHash(self.directories.digest()))
     }
 }
 
@@ -368,14 +385,14 @@ mod tests {
         let url = owned.borrowed();
         let mut texts: Vec<String> = Vec::new();
         let path = url.path();
-        for (slash, _) in path.match_indices('/') {
-            texts.push(format!("{host}{}", &path[..=slash]));
+        if url.path_and_query().len() > path.len() {
+            texts.push(format!("{host}{}", url.path_and_query()));
         }
         if !path.ends_with('/') {
             texts.push(format!("{host}{path}"));
         }
-        if url.path_and_query().len() > path.len() {
-            texts.push(format!("{host}{}", url.path_and_query()));
+        for (slash, _) in path.match_indices('/') {
+            texts.push(format!("{host}{}", &path[..=slash]));
         }
         let hashes: Vec<ExpressionHash> = owned
             .lookup_expressions()
@@ -394,6 +411,8 @@ mod tests {
         assert_eq!(
             list_lookup_texts("http://a.b/1/2/3/4/5/6/7/8.html?q=1", "a.b"),
             [
+                "a.b/1/2/3/4/5/6/7/8.html?q=1",
+                "a.b/1/2/3/4/5/6/7/8.html",
                 "a.b/",
                 "a.b/1/",
                 "a.b/1/2/",
@@ -402,17 +421,15 @@ mod tests {
                 "a.b/1/2/3/4/5/",
                 "a.b/1/2/3/4/5/6/",
                 "a.b/1/2/3/4/5/6/7/",
-                "a.b/1/2/3/4/5/6/7/8.html",
-                "a.b/1/2/3/4/5/6/7/8.html?q=1",
             ]
         );
         assert_eq!(list_lookup_texts("http://a.b/", "a.b"), ["a.b/"]);
-        assert_eq!(list_lookup_texts("http://a.b/?", "b"), ["b/", "b/?"]);
+        assert_eq!(list_lookup_texts("http://a.b/?", "b"), ["b/?", "b/"]);
         assert_eq!(
             list_lookup_texts("http://a.b/1/?x", "a.b"),
-            ["a.b/", "a.b/1/", "a.b/1/?x"]
+            ["a.b/1/?x", "a.b/", "a.b/1/"]
         );
-        assert_eq!(list_lookup_texts("http://a.b/x", "a.b"), ["a.b/", "a.b/x"]);
+        assert_eq!(list_lookup_texts("http://a.b/x", "a.b"), ["a.b/x", "a.b/"]);
     }
 
     proptest::proptest! {

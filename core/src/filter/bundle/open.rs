@@ -283,9 +283,10 @@ pub struct BundleList<'a> {
     entry: &'a ListEntry,
 }
 
-/// A list's sections over the bundle's bytes, made for one lookup.
+/// A list's sections over the bundle's bytes, made for one lookup. A domain list's address
+/// ranges are viewed apart ([`BundleList::addresses`]): a domain lookup never reads them.
 enum ListBody<'a> {
-    Domains(DomainSet<'a>, AddressSet<'a>),
+    Domains(DomainSet<'a>),
     Hashes(HashedUrlSet<'a>, HostFilter<'a>),
 }
 
@@ -305,12 +306,19 @@ impl<'a> BundleList<'a> {
     fn body(&self) -> ListBody<'a> {
         let ListBundle { bytes, key, .. } = self.bundle;
         match &self.entry.shape {
-            ListShape::Domains(shape, addresses) => {
-                ListBody::Domains(shape.view(bytes, key), addresses.view(bytes))
-            }
+            ListShape::Domains(shape, _) => ListBody::Domains(shape.view(bytes, key)),
             ListShape::Hashes(shape, hosts) => {
                 ListBody::Hashes(shape.view(bytes), hosts.view(bytes, key))
             }
+        }
+    }
+
+    /// The domain list's address ranges over the bundle's bytes; `None` for a hashed URL list.
+    #[inline]
+    fn addresses(&self) -> Option<AddressSet<'a>> {
+        match &self.entry.shape {
+            ListShape::Domains(_, addresses) => Some(addresses.view(&self.bundle.bytes)),
+            ListShape::Hashes(..) => None,
         }
     }
 
@@ -318,7 +326,7 @@ impl<'a> BundleList<'a> {
     /// [`Self::address_range_count`]) for a domain list, hashes for a hashed URL list.
     pub fn len(&self) -> usize {
         match self.body() {
-            ListBody::Domains(set, addresses) => set.len() + addresses.len(),
+            ListBody::Domains(set) => set.len() + self.address_range_count(),
             ListBody::Hashes(set, _) => set.len(),
         }
     }
@@ -327,10 +335,7 @@ impl<'a> BundleList<'a> {
     /// overlapping and adjacent ones are merged into one, and the IPv4-mapped part of an IPv6
     /// range is kept as an IPv4 range. Zero for a hashed URL list.
     pub fn address_range_count(&self) -> usize {
-        match self.body() {
-            ListBody::Domains(_, addresses) => addresses.len(),
-            ListBody::Hashes(..) => 0,
-        }
+        self.addresses().map_or(0, |addresses| addresses.len())
     }
 
     /// Whether the list has no entries.
@@ -345,7 +350,7 @@ impl<'a> BundleList<'a> {
     /// [`Self::contains_address`] instead.
     pub fn contains_domain(&self, host_suffix: &str) -> bool {
         match self.body() {
-            ListBody::Domains(set, _) => set.contains(host_suffix),
+            ListBody::Domains(set) => set.contains(host_suffix),
             ListBody::Hashes(..) => false,
         }
     }
@@ -355,10 +360,8 @@ impl<'a> BundleList<'a> {
     /// is the IPv4 address it maps. Exact: one binary search over the list's ranges. Always
     /// false for a hashed URL list.
     pub fn contains_address(&self, address: IpAddr) -> bool {
-        match self.body() {
-            ListBody::Domains(_, addresses) => addresses.contains(address),
-            ListBody::Hashes(..) => false,
-        }
+        self.addresses()
+            .is_some_and(|addresses| addresses.contains(address))
     }
 
     /// Whether the domain list holds the host suffix of `probe`: the same answer as
@@ -366,10 +369,10 @@ impl<'a> BundleList<'a> {
     /// bundle is recomputed under this list's key, so a mix-up cannot give a wrong answer.
     pub fn contains_probe(&self, probe: &DomainProbe<'_>) -> bool {
         match self.body() {
-            ListBody::Domains(set, _) if std::ptr::eq(set.key(), probe.key) => {
+            ListBody::Domains(set) if std::ptr::eq(set.key(), probe.key) => {
                 set.contains_fingerprint(probe.fingerprint)
             }
-            ListBody::Domains(set, _) => set.contains(probe.domain),
+            ListBody::Domains(set) => set.contains(probe.domain),
             ListBody::Hashes(..) => false,
         }
     }
@@ -381,7 +384,7 @@ impl<'a> BundleList<'a> {
         &self,
         probes: impl IntoIterator<Item = &'p DomainProbe<'p>>,
     ) -> bool {
-        let ListBody::Domains(set, _) = self.body() else {
+        let ListBody::Domains(set) = self.body() else {
             return false;
         };
         let mut fingerprints = [0u64; BATCH];
@@ -434,7 +437,7 @@ impl<'a> BundleList<'a> {
     /// list.
     pub fn contains_hash(&self, hash: &ExpressionHash) -> bool {
         match self.body() {
-            ListBody::Domains(..) => false,
+            ListBody::Domains(_) => false,
             ListBody::Hashes(set, _) => set.contains(hash),
         }
     }
@@ -442,7 +445,12 @@ impl<'a> BundleList<'a> {
     /// Bytes of the bundle the list's entries take (its name and record excluded).
     pub fn bytes_used(&self) -> usize {
         match self.body() {
-            ListBody::Domains(set, addresses) => set.bytes_used() + addresses.bytes_used(),
+            ListBody::Domains(set) => {
+                set.bytes_used()
+                    + self
+                        .addresses()
+                        .map_or(0, |addresses| addresses.bytes_used())
+            }
             ListBody::Hashes(set, hosts) => set.bytes_used() + hosts.bytes_used(),
         }
     }
@@ -452,7 +460,7 @@ impl<'a> BundleList<'a> {
     /// domain list.
     pub fn prefix_bytes_used(&self) -> usize {
         match self.body() {
-            ListBody::Domains(..) => 0,
+            ListBody::Domains(_) => 0,
             ListBody::Hashes(set, _) => set.prefix_bytes(),
         }
     }
@@ -461,7 +469,7 @@ impl<'a> BundleList<'a> {
     /// [`Self::may_hold_host`]). Zero for a domain list.
     pub fn host_filter_bytes_used(&self) -> usize {
         match self.body() {
-            ListBody::Domains(..) => 0,
+            ListBody::Domains(_) => 0,
             ListBody::Hashes(_, hosts) => hosts.bytes_used(),
         }
     }
