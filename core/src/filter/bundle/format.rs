@@ -87,7 +87,7 @@ impl Header {
 /// format version is checked before the signature, so no bundle is read in another's format).
 const SIGNATURE_CONTEXT: &[u8] = b"childsafe list bundle signature v3\0";
 
-/// What a bundle's Ed25519 signature signs: [`SIGNATURE_CONTEXT`], then the SHA-256 of `signed`,
+/// What a bundle's Ed25519 signature signs: `SIGNATURE_CONTEXT`, then the SHA-256 of `signed`,
 /// every byte of the bundle before the signature.
 ///
 /// Ed25519 hashes what it signs with SHA-512, and checking a signature over the whole bundle
