@@ -9,7 +9,7 @@
 use childsafe_core::crypto::{PublicKey, SigningKey};
 use childsafe_core::filter::bundle::{
     ActiveBundle, BundleBuilder, BundleError, FORMAT_VERSION, IpRange, ListBundle, ListKind,
-    signed_message,
+    OLDEST_FORMAT_VERSION, signed_message,
 };
 use childsafe_core::filter::{CanonicalUrl, ExpressionHash, HashedUrlEntry};
 use proptest::prelude::*;
@@ -464,7 +464,7 @@ fn a_bundle_is_refused_from_its_expiry_second_on() {
 }
 
 #[test]
-fn not_a_bundle_and_a_future_format_are_named_as_such() {
+fn not_a_bundle_and_formats_this_build_cannot_read_are_named_as_such() {
     let key = key();
     let trusted = [key.public_key()];
     assert_eq!(
@@ -477,18 +477,55 @@ fn not_a_bundle_and_a_future_format_are_named_as_such() {
         ListBundle::open(future, &trusted, NOW),
         Err(BundleError::UnsupportedFormat { found, .. }) if found == FORMAT_VERSION + 1
     ));
-    // Version 3 had no address ranges: a bundle in it is refused whole, not read without them,
-    // and one claiming it (signed or not) is refused before anything else is read.
-    assert_eq!(FORMAT_VERSION, 4);
-    let mut older = small_bundle(&key, 1);
-    older[8..10].copy_from_slice(&3u16.to_le_bytes());
+    let mut ancient = small_bundle(&key, 1);
+    ancient[8..10].copy_from_slice(&(OLDEST_FORMAT_VERSION - 1).to_le_bytes());
     assert_eq!(
-        ListBundle::open(resign(older, &key), &trusted, NOW).unwrap_err(),
+        ListBundle::open(resign(ancient, &key), &trusted, NOW).unwrap_err(),
         BundleError::UnsupportedFormat {
-            found: 3,
-            supported: 4
+            found: OLDEST_FORMAT_VERSION - 1,
+            supported: FORMAT_VERSION
         }
     );
+}
+
+/// A version 3 bundle, as the CLI before address ranges wrote it: the same layout, domain lists
+/// without a third or fourth section. A phone updated to this build keeps it in force; one with
+/// address ranges claiming version 3 is refused, never read without them.
+#[test]
+fn a_version_3_bundle_still_opens_but_not_with_address_ranges() {
+    let key = key();
+    let trusted = [key.public_key()];
+    assert_eq!((OLDEST_FORMAT_VERSION, FORMAT_VERSION), (3, 4));
+    let as_version_3 = |mut bytes: Vec<u8>| {
+        bytes[8..10].copy_from_slice(&3u16.to_le_bytes());
+        resign(bytes, &key)
+    };
+    let mut builder = BundleBuilder::new(1, EXPIRES);
+    builder
+        .add_domains("gambling", ListKind::Category, domains(&["casino.example"]))
+        .unwrap();
+    builder
+        .add_hashed_urls("illegal", [url_entry("http://bad.example/dir/")])
+        .unwrap();
+    let old = ListBundle::open(as_version_3(builder.sign(&key).unwrap()), &trusted, NOW).unwrap();
+    assert!(
+        old.list("gambling")
+            .unwrap()
+            .contains_domain("casino.example")
+    );
+    assert!(
+        old.list("illegal")
+            .unwrap()
+            .contains_hash(&url_hash("http://bad.example/dir/"))
+    );
+    let mut active = ActiveBundle::new();
+    assert_eq!(
+        active.install(as_version_3(small_bundle(&key, 1)), &trusted, NOW),
+        Err(BundleError::Malformed(
+            "a domain list has address ranges in a format version without them"
+        ))
+    );
+    assert!(active.current().is_none());
 }
 
 #[test]

@@ -4,7 +4,9 @@ use super::domain_set::{self, FingerprintKey};
 use super::format::{
     self, HEADER_LEN, HOLDS_SINGLE_LABELS, Header, LIST_RECORD_LEN, ListRecord, SECTIONS, SEED_LEN,
 };
-use super::{BundleError, IpRange, ListKind, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS};
+use super::{
+    BundleError, FORMAT_VERSION, IpRange, ListKind, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS,
+};
 use super::{address_set, hash_set, host_filter};
 use crate::crypto::{self, SIGNATURE_LEN, SigningKey};
 use crate::filter::HashedUrlEntry;
@@ -188,6 +190,7 @@ impl BundleBuilder {
         }
         let mut out = Vec::with_capacity(total_len);
         Header {
+            format: FORMAT_VERSION,
             // At most MAX_LISTS (256) lists, checked as they were added.
             list_count: lists.len() as u32,
             total_len: total_len as u64,

@@ -29,7 +29,7 @@
 //! ```text
 //! header (56 bytes)
 //!   0  magic            8   "csbundle"
-//!   8  format version   u16 4
+//!   8  format version   u16 4 (3 is read too: see below)
 //!  10  flags            u16 0 (reserved)
 //!  12  list count       u32 at most MAX_LISTS
 //!  16  total length     u64 the whole bundle, signature included
@@ -56,9 +56,10 @@
 //! ```
 //!
 //! Version 4 added the address ranges of domain lists (sections C and D, empty in version 3).
-//! A phone that reads version 3 refuses a version 4 bundle as a format it cannot read, rather
-//! than filter without the addresses; a version 4 reader refuses version 3 bundles the same way,
-//! so lists are recompiled once with the new CLI.
+//! A phone that reads only version 3 refuses a version 4 bundle as a format it cannot read, and
+//! keeps the bundle in force, rather than filter without the addresses. This build reads version
+//! 3 bundles too, checking that their domain lists have no third or fourth section, so a phone
+//! updated to it keeps its stored bundle in force until a version 4 bundle arrives.
 
 mod active;
 mod address_set;
@@ -76,7 +77,8 @@ pub use active::ActiveBundle;
 pub use builder::BundleBuilder;
 pub use error::BundleError;
 pub use format::{
-    FORMAT_VERSION, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS, MAX_NAME_BYTES, signed_message,
+    FORMAT_VERSION, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS, MAX_NAME_BYTES,
+    OLDEST_FORMAT_VERSION, signed_message,
 };
 pub use ip_range::{IpRange, IpRangeError};
 pub use open::{BundleList, DomainProbe, ListBundle};

@@ -5,7 +5,9 @@ use std::net::IpAddr;
 
 use super::address_set::{AddressSet, AddressSetShape};
 use super::domain_set::{BATCH, DomainSet, DomainSetShape, FingerprintKey};
-use super::format::{self, HOLDS_SINGLE_LABELS, Header, ListRecord, MAX_LISTS, Reader};
+use super::format::{
+    self, ADDRESS_RANGES_SINCE, HOLDS_SINGLE_LABELS, Header, ListRecord, MAX_LISTS, Reader,
+};
 use super::hash_set::{HashSetShape, HashedUrlSet};
 use super::host_filter::{HostFilter, HostFilterShape};
 use super::{BundleError, ListKind};
@@ -76,7 +78,7 @@ impl ListBundle {
                 now: now_unix,
             });
         }
-        let lists = parse_lists(signed, &mut reader, header.list_count)?;
+        let lists = parse_lists(signed, &mut reader, &header)?;
         let mut by_kind: [Vec<usize>; LIST_KINDS] = Default::default();
         for (index, list) in lists.iter().enumerate() {
             by_kind[kind_index(list.kind)].push(index);
@@ -178,13 +180,15 @@ impl fmt::Debug for ListBundle {
     }
 }
 
-/// Reads `count` list records from `reader`, a reader over `signed` (the bundle without its
-/// signature) placed after the header, and checks each list's sections.
+/// Reads the list records `header` announces from `reader`, a reader over `signed` (the bundle
+/// without its signature) placed after the header, and checks each list's sections as the
+/// header's format version lays them out.
 fn parse_lists(
     signed: &[u8],
     reader: &mut Reader<'_>,
-    count: u32,
+    header: &Header,
 ) -> Result<Vec<ListEntry>, BundleError> {
+    let count = header.list_count;
     if count as usize > MAX_LISTS {
         return Err(BundleError::TooLarge {
             what: "the number of lists",
@@ -210,6 +214,11 @@ fn parse_lists(
         }
         let [a, b, c, d] = ranges;
         let shape = if record.kind.holds_domains() {
+            if header.format < ADDRESS_RANGES_SINCE && !(c.is_empty() && d.is_empty()) {
+                return Err(BundleError::Malformed(
+                    "a domain list has address ranges in a format version without them",
+                ));
+            }
             ListShape::Domains(
                 DomainSetShape::parse(signed, record.parameter, record.entries, a, b)?,
                 AddressSetShape::parse(signed, c, d)?,
