@@ -1,9 +1,9 @@
 //! `childsafe lists ...`: compiling text lists into the signed bundle phones load.
 //!
 //! `lists compile` reads each list with the same importers the SDK documents (hosts files, plain
-//! domain lists, AdBlock domain rules; URL lists for hashed lists), compiles them with
-//! [`BundleBuilder`], signs the bundle, opens it again with the public key as a phone would, and
-//! reports per list what was read, what was skipped and what it costs.
+//! domain lists, AdBlock domain rules, IP addresses and CIDR ranges; URL lists for hashed lists),
+//! compiles them with [`BundleBuilder`], signs the bundle, opens it again with the public key as a
+//! phone would, and reports per list what was read, what was skipped and what it costs.
 
 use std::fs::{self, File};
 use std::io::{self, IsTerminal, Read, Write};
@@ -68,28 +68,40 @@ pub(crate) struct ListSource {
 /// What importing one list read and skipped, for the summary.
 struct ImportSummary {
     name: String,
+    counts: ImportCounts,
+}
+
+/// The lines an importer read and skipped, and the entries it found.
+struct ImportCounts {
     lines: usize,
     skipped_comments: usize,
     skipped_invalid: usize,
+    /// For a domain list, the distinct entries of each form read.
+    hosts: Option<HostCounts>,
 }
 
-/// Reads `source`, imports it with `import` behind a spinner, and records the lines it read and
-/// skipped (`import` returns them as lines, comments, invalid) in `summaries`.
+/// The distinct entries of each form a domain list was read with.
+struct HostCounts {
+    domains: usize,
+    ip_addresses: usize,
+    cidr_ranges: usize,
+}
+
+/// Reads `source`, imports it with `import` behind a spinner, and records what it read and
+/// skipped in `summaries`.
 fn import_source<T>(
     source: &ListSource,
     doing: &str,
     summaries: &mut Vec<ImportSummary>,
-    import: impl FnOnce(&[u8]) -> (T, (usize, usize, usize)),
+    import: impl FnOnce(&[u8]) -> (T, ImportCounts),
 ) -> anyhow::Result<T> {
     let text = read_input(&source.path)?;
     let spinner = spinner(format!("{doing} {}", source.name));
-    let (imported, (lines, skipped_comments, skipped_invalid)) = import(&text);
+    let (imported, counts) = import(&text);
     spinner.finish_and_clear();
     summaries.push(ImportSummary {
         name: source.name.clone(),
-        lines,
-        skipped_comments,
-        skipped_invalid,
+        counts,
     });
     Ok(imported)
 }
@@ -120,25 +132,31 @@ pub(crate) fn compile(args: &CompileArgs) -> anyhow::Result<()> {
     for (source, kind) in domain_lists {
         let imported = import_source(source, "importing", &mut summaries, |text| {
             let imported = import_domains(text, ListFormat::Auto);
-            let counts = (
-                imported.lines,
-                imported.skipped_comments,
-                imported.skipped_invalid,
-            );
-            (imported.domains, counts)
+            let counts = ImportCounts {
+                lines: imported.lines,
+                skipped_comments: imported.skipped_comments,
+                skipped_invalid: imported.skipped_invalid,
+                hosts: Some(HostCounts {
+                    domains: imported.domains.len(),
+                    ip_addresses: imported.ip_addresses(),
+                    cidr_ranges: imported.cidr_ranges(),
+                }),
+            };
+            (imported, counts)
         })?;
         builder
-            .add_domains(&source.name, kind, imported)
+            .add_hosts(&source.name, kind, imported.domains, imported.ip_ranges)
             .with_context(|| format!("cannot add the list {}", source.name))?;
     }
     for source in &args.hashed_urls {
         let imported = import_source(source, "importing and hashing", &mut summaries, |text| {
             let imported = import_url_hashes(text);
-            let counts = (
-                imported.lines,
-                imported.skipped_comments,
-                imported.skipped_invalid,
-            );
+            let counts = ImportCounts {
+                lines: imported.lines,
+                skipped_comments: imported.skipped_comments,
+                skipped_invalid: imported.skipped_invalid,
+                hosts: None,
+            };
             (imported.entries, counts)
         })?;
         builder
@@ -157,8 +175,11 @@ pub(crate) fn compile(args: &CompileArgs) -> anyhow::Result<()> {
 
     let mut err = io::stderr().lock();
     for list in bundle.lists() {
-        let summary = summaries.iter().find(|summary| summary.name == list.name());
-        write_list_summary(&mut err, list, summary)?;
+        let counts = summaries
+            .iter()
+            .find(|summary| summary.name == list.name())
+            .map(|summary| &summary.counts);
+        write_list_summary(&mut err, list, counts)?;
     }
     writeln!(
         err,
@@ -172,10 +193,12 @@ pub(crate) fn compile(args: &CompileArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One line for `list`: its entries and their cost in the bundle, then, with `counts`, what its
+/// file was read as.
 fn write_list_summary(
     out: &mut impl Write,
     list: childsafe_core::filter::bundle::BundleList<'_>,
-    summary: Option<&ImportSummary>,
+    counts: Option<&ImportCounts>,
 ) -> io::Result<()> {
     let kind = match list.kind() {
         ListKind::Category => "category",
@@ -189,13 +212,17 @@ fn write_list_summary(
             bytes as f64 / list.len() as f64
         }
     };
-    write!(
-        out,
-        "{} ({kind}): {} entries, {:.2} bytes/entry",
-        list.name(),
-        list.len(),
-        per_entry(list.bytes_used()),
-    )?;
+    write!(out, "{} ({kind}): {} entries", list.name(), list.len())?;
+    if list.kind().holds_domains() {
+        let ranges = list.address_range_count();
+        write!(
+            out,
+            " ({}, {})",
+            counted(list.len() - ranges, "domain", "domains"),
+            counted(ranges, "address range", "address ranges")
+        )?;
+    }
+    write!(out, ", {:.2} bytes/entry", per_entry(list.bytes_used()))?;
     if list.kind() == ListKind::HashedUrls {
         write!(
             out,
@@ -204,17 +231,32 @@ fn write_list_summary(
             per_entry(list.host_filter_bytes_used())
         )?;
     }
-    if let Some(summary) = summary {
+    if let Some(counts) = counts {
+        write!(out, "; {} lines read", counts.lines)?;
+        if let Some(hosts) = &counts.hosts {
+            write!(
+                out,
+                " ({}, {}, {})",
+                counted(hosts.domains, "domain", "domains"),
+                counted(hosts.ip_addresses, "IP address", "IP addresses"),
+                counted(hosts.cidr_ranges, "CIDR range", "CIDR ranges")
+            )?;
+        }
         write!(
             out,
-            "; {} lines read, {} comments and {} invalid lines skipped",
-            summary.lines, summary.skipped_comments, summary.skipped_invalid
+            ", {} comments and {} invalid lines skipped",
+            counts.skipped_comments, counts.skipped_invalid
         )?;
     }
     if list.is_empty() {
         write!(out, "; WARNING: the list is empty")?;
     }
     writeln!(out)
+}
+
+/// `count` followed by the noun for it: `1 IP address`, `2 IP addresses`.
+fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// Reads an input file, with a progress bar on a terminal when the file is large.

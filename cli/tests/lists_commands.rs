@@ -121,6 +121,94 @@ fn lists_compile_builds_a_bundle_the_sdk_opens_with_the_printed_key() {
 }
 
 #[test]
+fn lists_compile_counts_ip_addresses_and_cidr_ranges_and_url_check_matches_every_spelling() {
+    let scratch = Scratch::new();
+    let (key_file, public) = generate_key(&scratch);
+    let vpn = scratch.file(
+        "vpn.txt",
+        "# VPN and DoH endpoints\n203.0.113.7\n198.51.100.0/24\n2001:db8::/32\n\
+         [2001:db8:ffff::1]\n192.0.2.9/32\n0.0.0.0 vpn.example\n198.51.100.0/33\n\
+         ||203.0.113.8^\n",
+    );
+    let kids = scratch.file("kids.txt", "192.0.2.10\n");
+    let bundle_file = scratch.path("lists.bundle");
+    let output = childsafe(&[
+        "lists",
+        "compile",
+        "--out",
+        arg(&bundle_file),
+        "--key",
+        arg(&key_file),
+        "--version",
+        "2",
+        "--category",
+        &format!("vpn={}", arg(&vpn)),
+        "--allow",
+        &format!("kids={}", arg(&kids)),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let summary = text(&output.stderr);
+    // Six address entries are read: the hosts line's sink address is none, and /33 is invalid.
+    // Stored, the address inside 2001:db8::/32 adds nothing and 203.0.113.7 and .8 are one range.
+    for expected in [
+        "vpn (category): 5 entries (1 domain, 4 address ranges)",
+        "9 lines read (1 domain, 4 IP addresses, 2 CIDR ranges), 1 comments and 1 invalid lines",
+        "kids (allowlist): 1 entries (0 domains, 1 address range)",
+        "1 lines read (0 domains, 1 IP address, 0 CIDR ranges)",
+    ] {
+        assert!(
+            summary.contains(expected),
+            "{expected:?} missing from {summary}"
+        );
+    }
+
+    let bundle = ListBundle::open(fs::read(&bundle_file).unwrap(), &[public], now()).unwrap();
+    let list = bundle.list("vpn").unwrap();
+    for inside in [
+        "203.0.113.7",
+        "203.0.113.8",
+        "198.51.100.200",
+        "2001:db8::9",
+    ] {
+        assert!(list.contains_address(inside.parse().unwrap()), "{inside}");
+    }
+    assert!(!list.contains_address("0.0.0.0".parse().unwrap()));
+
+    let output = childsafe(&[
+        "url",
+        "check",
+        "--bundle",
+        arg(&bundle_file),
+        "--trust",
+        &public.to_string(),
+        "--block",
+        "vpn",
+        "http://3405803783/",
+        "http://[::ffff:cb00:7107]/",
+        "http://0xc6.0x33.0x64.1/",
+        "http://[2001:DB8:0:0:0:0:0:1]/",
+        "http://203.0.113.9/",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let verdicts: Vec<(String, String)> = text(&output.stdout)
+        .lines()
+        .map(|line| {
+            let decision: serde_json::Value = serde_json::from_str(line).unwrap();
+            (
+                decision["verdict"].as_str().unwrap().to_owned(),
+                decision["category"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let block = ("block".to_owned(), "vpn".to_owned());
+    let allow = ("allow".to_owned(), String::new());
+    assert_eq!(
+        verdicts,
+        [block.clone(), block.clone(), block.clone(), block, allow]
+    );
+}
+
+#[test]
 fn lists_compile_defaults_to_thirty_days_of_validity() {
     let scratch = Scratch::new();
     let (key_file, public) = generate_key(&scratch);

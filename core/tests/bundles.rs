@@ -8,10 +8,12 @@
 
 use childsafe_core::crypto::{PublicKey, SigningKey};
 use childsafe_core::filter::bundle::{
-    ActiveBundle, BundleBuilder, BundleError, FORMAT_VERSION, ListBundle, ListKind,
+    ActiveBundle, BundleBuilder, BundleError, FORMAT_VERSION, IpRange, ListBundle, ListKind,
+    OLDEST_FORMAT_VERSION, signed_message,
 };
 use childsafe_core::filter::{CanonicalUrl, ExpressionHash, HashedUrlEntry};
 use proptest::prelude::*;
+use std::net::IpAddr;
 
 /// 2030-01-01T00:00:00Z: far enough ahead for every bundle these tests open "now".
 const EXPIRES: u64 = 1_893_456_000;
@@ -38,14 +40,24 @@ fn domains(names: &[&str]) -> Vec<String> {
     names.iter().map(|name| name.to_string()).collect()
 }
 
-/// A small bundle with one list of each kind.
+fn ip_ranges(texts: &[&str]) -> Vec<IpRange> {
+    texts.iter().map(|text| text.parse().unwrap()).collect()
+}
+
+fn address(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+/// A small bundle with one list of each kind, the category list with address ranges of both
+/// families.
 fn small_bundle(key: &SigningKey, version: u64) -> Vec<u8> {
     let mut builder = BundleBuilder::new(version, EXPIRES);
     builder
-        .add_domains(
+        .add_hosts(
             "gambling",
             ListKind::Category,
             domains(&["casino.example", "bets.example", "casino.example"]),
+            ip_ranges(&["203.0.113.7", "198.51.100.0/24", "2001:db8::/32"]),
         )
         .unwrap();
     builder
@@ -76,11 +88,14 @@ fn a_signed_bundle_opens_with_its_lists_and_metadata() {
     assert_eq!(
         lists,
         [
-            ("gambling", ListKind::Category, 2),
+            ("gambling", ListKind::Category, 5),
             ("school", ListKind::Allow, 1),
             ("illegal", ListKind::HashedUrls, 2),
         ]
     );
+    let gambling = bundle.list("gambling").unwrap();
+    assert_eq!(gambling.address_range_count(), 3);
+    assert!(gambling.contains_address(address("198.51.100.9")));
     assert!(bundle.list("nothing").is_none());
     assert!(
         bundle
@@ -207,6 +222,144 @@ fn a_hashed_list_lets_through_every_host_it_has_entries_on_and_few_others() {
 }
 
 #[test]
+fn address_entries_cover_their_ranges_and_not_their_neighbours() {
+    let key = key();
+    let mut builder = BundleBuilder::new(1, EXPIRES);
+    builder
+        .add_hosts(
+            "vpn",
+            ListKind::Category,
+            domains(&["vpn.example"]),
+            ip_ranges(&[
+                "203.0.113.7",
+                "198.51.100.0/24",
+                "198.51.100.77",
+                "10.0.0.0/8",
+                "2001:db8::/32",
+                "2001:db8:ffff::1",
+                "2001:db8:1:2::/64",
+                "::ffff:192.0.2.128/121",
+            ]),
+        )
+        .unwrap();
+    builder
+        .add_hosts(
+            "kids",
+            ListKind::Allow,
+            Vec::new(),
+            ip_ranges(&["192.0.2.10"]),
+        )
+        .unwrap();
+    let bundle = ListBundle::open(builder.sign(&key).unwrap(), &[key.public_key()], NOW).unwrap();
+    let vpn = bundle.list("vpn").unwrap();
+    // The single addresses and the /64 inside wider ranges add nothing; the mapped IPv6 range
+    // is kept as the IPv4 range 192.0.2.128/25.
+    assert_eq!(vpn.address_range_count(), 5);
+    assert_eq!(vpn.len(), 6);
+    for inside in [
+        "203.0.113.7",
+        "198.51.100.0",
+        "198.51.100.255",
+        "10.0.0.0",
+        "10.255.255.255",
+        "2001:db8::",
+        "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+        "192.0.2.128",
+        "192.0.2.255",
+        "::ffff:192.0.2.200",
+        "::ffff:203.0.113.7",
+    ] {
+        assert!(vpn.contains_address(address(inside)), "{inside}");
+    }
+    for outside in [
+        "203.0.113.6",
+        "203.0.113.8",
+        "198.51.99.255",
+        "198.51.101.0",
+        "9.255.255.255",
+        "11.0.0.0",
+        "192.0.2.127",
+        "192.0.3.0",
+        "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
+        "2001:db9::",
+        "::203.0.113.7",
+        "::",
+    ] {
+        assert!(!vpn.contains_address(address(outside)), "{outside}");
+    }
+    // Addresses are not domains, and a list without ranges holds none.
+    assert!(!vpn.contains_domain("203.0.113.7"));
+    assert!(vpn.contains_domain("vpn.example"));
+    let kids = bundle.list("kids").unwrap();
+    assert!(kids.contains_address(address("192.0.2.10")) && !kids.is_empty());
+    assert!(!kids.contains_address(address("192.0.2.11")));
+}
+
+#[test]
+fn an_address_given_as_a_domain_is_kept_as_an_address_range() {
+    let key = key();
+    let mut builder = BundleBuilder::new(1, EXPIRES);
+    builder
+        .add_domains(
+            "vpn",
+            ListKind::Category,
+            domains(&[
+                "203.0.113.7",
+                "[2001:db8::1]",
+                "198.51.100.0/24",
+                "vpn.example",
+            ]),
+        )
+        .unwrap();
+    let bundle = ListBundle::open(builder.sign(&key).unwrap(), &[key.public_key()], NOW).unwrap();
+    let vpn = bundle.list("vpn").unwrap();
+    assert_eq!((vpn.len(), vpn.address_range_count()), (4, 3));
+    assert!(vpn.contains_address(address("203.0.113.7")));
+    assert!(vpn.contains_address(address("2001:db8::1")));
+    assert!(vpn.contains_address(address("198.51.100.1")));
+    assert!(!vpn.contains_domain("203.0.113.7"));
+}
+
+/// Address ranges a faulty or compromised signer put out of order are refused when the bundle
+/// is opened, never searched.
+#[test]
+fn address_ranges_out_of_order_behind_a_valid_signature_are_refused() {
+    let key = key();
+    let mut builder = BundleBuilder::new(1, EXPIRES);
+    builder
+        .add_hosts(
+            "vpn",
+            ListKind::Category,
+            Vec::new(),
+            ip_ranges(&["10.0.0.0/8", "192.0.2.0/24"]),
+        )
+        .unwrap();
+    let bytes = builder.sign(&key).unwrap();
+    // Section C holds each range as two little-endian numbers, first and last address.
+    let section: Vec<u8> = ["10.0.0.0", "10.255.255.255", "192.0.2.0", "192.0.2.255"]
+        .iter()
+        .flat_map(|ip| {
+            ip.parse::<std::net::Ipv4Addr>()
+                .unwrap()
+                .to_bits()
+                .to_le_bytes()
+        })
+        .collect();
+    let at = bytes
+        .windows(section.len())
+        .position(|window| window == section)
+        .expect("the IPv4 section is in the bundle");
+    let mut swapped = bytes.clone();
+    swapped[at..at + 8].copy_from_slice(&bytes[at + 8..at + 16]);
+    swapped[at + 8..at + 16].copy_from_slice(&bytes[at..at + 8]);
+    assert!(matches!(
+        ListBundle::open(resign(swapped, &key), &[key.public_key()], NOW),
+        Err(BundleError::Malformed(_))
+    ));
+    assert!(ListBundle::open(resign(bytes, &key), &[key.public_key()], NOW).is_ok());
+}
+
+#[test]
 fn every_single_flipped_byte_is_refused() {
     let key = key();
     let bytes = small_bundle(&key, 1);
@@ -311,7 +464,7 @@ fn a_bundle_is_refused_from_its_expiry_second_on() {
 }
 
 #[test]
-fn not_a_bundle_and_a_future_format_are_named_as_such() {
+fn not_a_bundle_and_formats_this_build_cannot_read_are_named_as_such() {
     let key = key();
     let trusted = [key.public_key()];
     assert_eq!(
@@ -324,6 +477,55 @@ fn not_a_bundle_and_a_future_format_are_named_as_such() {
         ListBundle::open(future, &trusted, NOW),
         Err(BundleError::UnsupportedFormat { found, .. }) if found == FORMAT_VERSION + 1
     ));
+    let mut ancient = small_bundle(&key, 1);
+    ancient[8..10].copy_from_slice(&(OLDEST_FORMAT_VERSION - 1).to_le_bytes());
+    assert_eq!(
+        ListBundle::open(resign(ancient, &key), &trusted, NOW).unwrap_err(),
+        BundleError::UnsupportedFormat {
+            found: OLDEST_FORMAT_VERSION - 1,
+            supported: FORMAT_VERSION
+        }
+    );
+}
+
+/// A version 3 bundle, as the CLI before address ranges wrote it: the same layout, domain lists
+/// without a third or fourth section. A phone updated to this build keeps it in force; one with
+/// address ranges claiming version 3 is refused, never read without them.
+#[test]
+fn a_version_3_bundle_still_opens_but_not_with_address_ranges() {
+    let key = key();
+    let trusted = [key.public_key()];
+    assert_eq!((OLDEST_FORMAT_VERSION, FORMAT_VERSION), (3, 4));
+    let as_version_3 = |mut bytes: Vec<u8>| {
+        bytes[8..10].copy_from_slice(&3u16.to_le_bytes());
+        resign(bytes, &key)
+    };
+    let mut builder = BundleBuilder::new(1, EXPIRES);
+    builder
+        .add_domains("gambling", ListKind::Category, domains(&["casino.example"]))
+        .unwrap();
+    builder
+        .add_hashed_urls("illegal", [url_entry("http://bad.example/dir/")])
+        .unwrap();
+    let old = ListBundle::open(as_version_3(builder.sign(&key).unwrap()), &trusted, NOW).unwrap();
+    assert!(
+        old.list("gambling")
+            .unwrap()
+            .contains_domain("casino.example")
+    );
+    assert!(
+        old.list("illegal")
+            .unwrap()
+            .contains_hash(&url_hash("http://bad.example/dir/"))
+    );
+    let mut active = ActiveBundle::new();
+    assert_eq!(
+        active.install(as_version_3(small_bundle(&key, 1)), &trusted, NOW),
+        Err(BundleError::Malformed(
+            "a domain list has address ranges in a format version without them"
+        ))
+    );
+    assert!(active.current().is_none());
 }
 
 #[test]
@@ -430,10 +632,25 @@ fn random_other_domains_are_not_found_in_a_large_list() {
 fn resign(mut bytes: Vec<u8>, key: &SigningKey) -> Vec<u8> {
     if bytes.len() >= SIGNATURE_LEN {
         let signed_len = bytes.len() - SIGNATURE_LEN;
-        let signature = key.sign(&bytes[..signed_len]);
+        let signature = key.sign(&signed_message(&bytes[..signed_len]));
         bytes[signed_len..].copy_from_slice(&signature);
     }
     bytes
+}
+
+#[test]
+fn a_resigned_bundle_opens_so_damage_behind_the_signature_is_reached() {
+    let key = key();
+    let bytes = small_bundle(&key, 1);
+    let mut foreign = bytes.clone();
+    let body = foreign.len() - SIGNATURE_LEN;
+    foreign[body..].copy_from_slice(&[0; SIGNATURE_LEN]);
+    assert_eq!(
+        ListBundle::open(resign(foreign, &key), &[key.public_key()], NOW)
+            .unwrap()
+            .as_bytes(),
+        bytes
+    );
 }
 
 /// Exercises every lookup of every list of an opened bundle.
@@ -446,6 +663,16 @@ fn use_every_list(bundle: &ListBundle) {
             list.may_hold_host(&bundle.probe(domain));
         }
         let _ = (list.prefix_bytes_used(), list.host_filter_bytes_used());
+        let _ = list.address_range_count();
+        for ip in [
+            "203.0.113.7",
+            "0.0.0.0",
+            "::ffff:198.51.100.1",
+            "2001:db8::1",
+            "::",
+        ] {
+            list.contains_address(address(ip));
+        }
         for hash in [
             url_hash("http://bad.example/dir/"),
             ExpressionHash([0; 32]),

@@ -6,7 +6,7 @@
 
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::blockpage::BlockReason;
-use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
+use childsafe_core::filter::bundle::{BundleBuilder, IpRange, ListKind};
 use childsafe_core::filter::decision::{DecisionReason, UrlDecision, UrlFilter, Verdict};
 use childsafe_core::filter::import::{ListFormat, import_domains, import_url_hashes};
 use childsafe_core::filter::policy::FilterPolicy;
@@ -19,7 +19,8 @@ const HOSTS_FILE: &[u8] =
     b"# adult sites\r\n0.0.0.0 adult-one.example\r\n127.0.0.1 adult-two.example # inline\r\n";
 const DOMAIN_LIST: &[u8] = b"gambling-site.example\nB\xc3\xbccher-Casino.example\n";
 const ADBLOCK_LIST: &[u8] = b"[Adblock Plus 2.0]\n! dating\n||dating-app.example^\n";
-const ILLEGAL_URLS: &[u8] = b"http://abuse-host.example/dir/page.html\nhttp://195.127.0.11/blah\n";
+const ILLEGAL_URLS: &[u8] = b"http://abuse-host.example/dir/page.html\nhttp://195.127.0.11/blah\n\
+    http://deep-host.example/a/b/c/d/e/\n";
 const ALLOWLIST: &[u8] = b"kids-encyclopedia.example\n";
 
 struct Fixture {
@@ -165,6 +166,100 @@ fn a_hashed_entry_blocks_its_url_in_every_spelling_but_not_a_sibling_page() {
 }
 
 #[test]
+fn a_hashed_directory_entry_blocks_everything_below_it_at_any_depth() {
+    let fixture = fixture();
+    let policy = FilterPolicy::default();
+    for url in [
+        "http://deep-host.example/a/b/c/d/e/",
+        "http://deep-host.example/a/b/c/d/e/page.html",
+        "http://deep-host.example/a/b/c/d/e/f/",
+        "http://deep-host.example/a/b/c/d/e/f/g/page.html?x=1",
+        "https://deep-host.example/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p.jpg",
+        // Under a subdomain of the listed host, and spelled as a browser might.
+        "http://www.deep-host.example/a/b/c/d/e/f/g/page.html?x=1",
+        "http://cdn.img.deep-host.example/a/b/c/d/e/f/g/",
+        "HTTP://DEEP-HOST.example./a/b/c/%64/e/./f/../g/page.html",
+    ] {
+        assert_blocked(
+            &fixture,
+            url,
+            &policy,
+            DecisionReason::IllegalMaterial,
+            Some("csam"),
+        );
+    }
+    for url in [
+        "http://deep-host.example/a/b/c/d/",
+        // A file called `e` is not the directory `e/`.
+        "http://deep-host.example/a/b/c/d/e",
+        "http://deep-host.example/a/b/c/d/x/f/g/page.html",
+        "http://deep-host.example/a/b/c/d/ee/f/",
+        "http://deep-host.example/b/c/d/e/f/",
+        "http://deep-host.example.org/a/b/c/d/e/f/",
+        "http://not-deep-host.example/a/b/c/d/e/f/",
+    ] {
+        assert_allowed(&fixture, url, &policy);
+    }
+}
+
+/// A hostile URL with 100,000 directories on a listed host is judged like any other: each
+/// directory's hash continues the one above it, so the work grows with the URL's length, not
+/// with its square.
+#[test]
+fn a_url_with_a_hundred_thousand_directories_is_judged_whole() {
+    let fixture = fixture();
+    let policy = FilterPolicy::default();
+    let deep = "z/".repeat(100_000);
+    assert_blocked(
+        &fixture,
+        &format!("http://deep-host.example/a/b/c/d/e/{deep}page.html?x=1"),
+        &policy,
+        DecisionReason::IllegalMaterial,
+        Some("csam"),
+    );
+    assert_allowed(
+        &fixture,
+        &format!("http://deep-host.example/a/b/c/d/{deep}e/page.html"),
+        &policy,
+    );
+}
+
+/// When several hashed lists hold expressions of a URL, the first list of the bundle names the
+/// block, whichever host suffix or directory the hit was found under.
+#[test]
+fn the_first_hashed_list_of_the_bundle_names_the_block() {
+    let (signing_key, _) = SigningKey::generate().unwrap();
+    let mut builder = BundleBuilder::new(1, NOW + DAY);
+    builder
+        .add_hashed_urls(
+            "hotline-a",
+            import_url_hashes(b"http://both.example/x/y/z/w/v/u/\n").entries,
+        )
+        .unwrap();
+    builder
+        .add_hashed_urls(
+            "hotline-b",
+            import_url_hashes(b"http://www.both.example/\n").entries,
+        )
+        .unwrap();
+    let mut filter = UrlFilter::new(vec![signing_key.public_key()]);
+    filter
+        .install_bundle(builder.sign(&signing_key).unwrap(), NOW)
+        .unwrap();
+    let policy = FilterPolicy::default();
+    let category = |url: &str| filter.check_str(url, &policy, NOW).category;
+    assert_eq!(
+        category("http://www.both.example/x/y/z/w/v/u/t.html").as_deref(),
+        Some("hotline-a")
+    );
+    assert_eq!(
+        category("http://www.both.example/x/y/").as_deref(),
+        Some("hotline-b")
+    );
+    assert_eq!(category("http://both.example/x/y/"), None);
+}
+
+#[test]
 fn illegal_material_is_blocked_whatever_any_allow_rule_says() {
     let fixture = fixture();
     let mut policy = FilterPolicy::default();
@@ -178,6 +273,287 @@ fn illegal_material_is_blocked_whatever_any_allow_rule_says() {
         DecisionReason::IllegalMaterial,
         Some("csam"),
     );
+}
+
+/// VPN, proxy and DNS-over-HTTPS endpoints as such lists are published: bare addresses, CIDR
+/// ranges of both families, and hosts-file lines whose first column is only where names are sent.
+const VPN_LIST: &[u8] =
+    b"# VPN, proxy and DoH endpoints\n203.0.113.7\n198.51.100.0/24 # exit nodes\n\
+    2001:db8:1::/48\n[2001:db8:2::1]\n::ffff:192.0.2.128/121\n0.0.0.0 vpn-provider.example\n\
+    127.0.0.1 proxy-provider.example\n203.0.113.0/33\n";
+/// Servers a school runs, allowlisted by address.
+const KIDS_SERVERS: &[u8] = b"198.51.100.77\n2001:db8:1:cafe::/64\n192.0.2.10\n";
+
+/// A filter whose bundle has the category list `vpn` read from [`VPN_LIST`] and the allowlist
+/// `kids-servers` read from [`KIDS_SERVERS`].
+fn address_fixture() -> Fixture {
+    let (signing_key, _) = SigningKey::generate().unwrap();
+    let mut builder = BundleBuilder::new(1, NOW + DAY);
+    for (name, kind, text) in [
+        ("vpn", ListKind::Category, VPN_LIST),
+        ("kids-servers", ListKind::Allow, KIDS_SERVERS),
+    ] {
+        let imported = import_domains(text, ListFormat::Auto);
+        builder
+            .add_hosts(name, kind, imported.domains, imported.ip_ranges)
+            .unwrap();
+    }
+    let mut filter = UrlFilter::new(vec![signing_key.public_key()]);
+    filter
+        .install_bundle(builder.sign(&signing_key).unwrap(), NOW)
+        .unwrap();
+    Fixture {
+        filter,
+        signing_key,
+    }
+}
+
+/// Every spelling of 203.0.113.7 a browser reads: dotted, one number, hex, octal, three parts,
+/// IPv4-mapped IPv6 in both notations, with a port, user-info and a trailing dot, escaped, and
+/// inside a wrapper.
+const SPELLINGS_OF_203_0_113_7: [&str; 13] = [
+    "http://203.0.113.7/",
+    "https://203.0.113.7:8443/path?q=1",
+    "http://3405803783/",
+    "http://0xcb.0.0x71.7/",
+    "http://0313.0.0161.07/",
+    "http://203.0.28935/",
+    "http://0xcb007107/",
+    "http://[::ffff:203.0.113.7]/",
+    "http://[::ffff:cb00:7107]/",
+    "http://user@203.0.113.7./",
+    "http://%32%30%33.0.113.7/",
+    "HTTP://[::FFFF:CB00:7107]:80/",
+    "blob:http://203.0.113.7/0b1c",
+];
+
+#[test]
+fn an_address_entry_blocks_its_address_in_every_spelling_and_not_its_neighbours() {
+    let fixture = address_fixture();
+    let policy = blocking(&["vpn"]);
+    for url in SPELLINGS_OF_203_0_113_7 {
+        assert_blocked(
+            &fixture,
+            url,
+            &policy,
+            DecisionReason::BlockedCategory,
+            Some("vpn"),
+        );
+        assert_allowed(&fixture, url, &FilterPolicy::default());
+    }
+    for url in [
+        "http://203.0.113.6/",
+        "http://203.0.113.8/",
+        // 203.0.29447 is 203.0.115.7; ::203.0.113.7 is an IPv6 address of its own.
+        "http://203.0.29447/",
+        "http://[::203.0.113.7]/",
+    ] {
+        assert_allowed(&fixture, url, &policy);
+    }
+}
+
+#[test]
+fn a_cidr_entry_blocks_every_address_in_its_range_in_every_spelling() {
+    let fixture = address_fixture();
+    let policy = blocking(&["vpn"]);
+    for url in [
+        "http://198.51.100.0/",
+        "http://198.51.100.255/",
+        "http://3325256804/",
+        "http://0xc6.0x33.0x64.0x01/",
+        "http://0306.063.0144.0377/",
+        "http://198.51.25700/",
+        "http://[::ffff:c633:64ff]/",
+        "http://[2001:db8:1::5]/",
+        "http://[2001:DB8:1:0:0:0:0:5]/",
+        "http://[2001:0db8:0001:ffff:ffff:ffff:ffff:ffff]:8080/",
+        "http://[2001:db8:2::1]/",
+        "http://[2001:db8:2:0::0:1]/",
+        // An IPv6 range over IPv4-mapped addresses covers those IPv4 addresses.
+        "http://192.0.2.200/",
+        "http://3221226177/",
+        "http://[::ffff:192.0.2.129]/",
+    ] {
+        assert_blocked(
+            &fixture,
+            url,
+            &policy,
+            DecisionReason::BlockedCategory,
+            Some("vpn"),
+        );
+    }
+    for url in [
+        "http://198.51.99.255/",
+        "http://198.51.101.0/",
+        "http://[2001:db8:2::2]/",
+        "http://[2001:db8::1]/",
+        "http://[2001:db8:0:ffff:ffff:ffff:ffff:ffff]/",
+        "http://192.0.2.127/",
+        "http://[::ffff:192.0.2.100]/",
+    ] {
+        assert_allowed(&fixture, url, &policy);
+    }
+}
+
+/// For any IPv4 address, however the URL spells it, the decision is what the entries say: the
+/// allowlist first, then the category's ranges. Addresses are drawn mostly next to the edges of
+/// the listed ranges, where a binary search goes wrong if it goes wrong at all.
+#[test]
+fn an_ipv4_host_is_judged_by_the_ranges_that_hold_it_whatever_its_spelling() {
+    use proptest::prelude::*;
+    use std::net::{IpAddr, Ipv4Addr};
+    let fixture = address_fixture();
+    let policy = blocking(&["vpn"]);
+    let vpn = import_domains(VPN_LIST, ListFormat::Auto).ip_ranges;
+    let kids = import_domains(KIDS_SERVERS, ListFormat::Auto).ip_ranges;
+    let edges: Vec<u32> = vpn
+        .iter()
+        .chain(&kids)
+        .filter_map(ipv4_edges)
+        .flatten()
+        .collect();
+    let config = ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let address = prop_oneof![
+        3 => (proptest::sample::select(edges), -2i64..=2)
+            .prop_map(|(edge, delta)| (i64::from(edge) + delta).clamp(0, i64::from(u32::MAX)) as u32),
+        1 => any::<u32>(),
+    ];
+    proptest!(config, |(bits in address)| {
+        let ip = IpAddr::V4(Ipv4Addr::from_bits(bits));
+        let expected = if kids.iter().any(|range| range.contains(ip)) {
+            (Verdict::Allow, Some("kids-servers"))
+        } else if vpn.iter().any(|range| range.contains(ip)) {
+            (Verdict::Block, Some("vpn"))
+        } else {
+            (Verdict::Allow, None)
+        };
+        for url in [
+            format!("http://{ip}/"),
+            format!("http://{bits}/"),
+            format!("http://{bits:#x}/"),
+            format!("http://[::ffff:{:x}:{:x}]/", bits >> 16, bits & 0xffff),
+        ] {
+            let decision = check(&fixture, &url, &policy);
+            prop_assert_eq!(
+                (decision.verdict, decision.category.as_deref()),
+                expected,
+                "{}",
+                url
+            );
+        }
+    });
+}
+
+/// The first and last IPv4 address of `range`, when it holds IPv4 addresses (an IPv6 range
+/// holds them only in the IPv4-mapped block).
+fn ipv4_edges(range: &IpRange) -> Option<[u32; 2]> {
+    use std::net::IpAddr;
+    let (first, prefix_len) = match range.network() {
+        IpAddr::V4(v4) => (v4.to_bits(), range.prefix_len()),
+        IpAddr::V6(v6) => (
+            v6.to_ipv4_mapped()?.to_bits(),
+            range.prefix_len().checked_sub(96)?,
+        ),
+    };
+    let hosts = u32::MAX.checked_shr(u32::from(prefix_len)).unwrap_or(0);
+    Some([first, first | hosts])
+}
+
+#[test]
+fn a_hosts_file_sink_address_is_not_an_entry_but_its_names_are() {
+    let fixture = address_fixture();
+    let policy = blocking(&["vpn"]);
+    for url in ["http://0.0.0.0/", "http://127.0.0.1/", "http://[::1]/"] {
+        assert_allowed(&fixture, url, &policy);
+    }
+    for url in [
+        "http://vpn-provider.example/",
+        "https://www.proxy-provider.example/",
+    ] {
+        assert_blocked(
+            &fixture,
+            url,
+            &policy,
+            DecisionReason::BlockedCategory,
+            Some("vpn"),
+        );
+    }
+}
+
+/// Spellings of 198.51.100.77, on the allowlist inside the blocked 198.51.100.0/24.
+const SPELLINGS_OF_198_51_100_77: [&str; 8] = [
+    "http://198.51.100.77/",
+    "http://3325256781/",
+    "http://0xc6.0x33.0x64.0x4d/",
+    "http://0306.063.0144.0115/",
+    "http://198.51.25677/",
+    "http://[::ffff:198.51.100.77]/",
+    "http://[::ffff:c633:644d]/",
+    "https://198.51.100.77.:443/lessons",
+];
+
+#[test]
+fn an_allowlisted_address_is_allowed_in_every_spelling_before_any_category() {
+    let fixture = address_fixture();
+    let policy = blocking(&["vpn", "ip-literal"]);
+    for url in SPELLINGS_OF_198_51_100_77.iter().chain(&[
+        "http://[2001:db8:1:cafe::9]/",
+        "http://[2001:DB8:1:CAFE:0:0:0:9]/",
+    ]) {
+        let decision = check(&fixture, url, &policy);
+        assert_eq!(decision.verdict, Verdict::Allow, "{url}: {decision:?}");
+        assert_eq!(decision.reason, DecisionReason::Allowlisted, "{url}");
+        assert_eq!(decision.category.as_deref(), Some("kids-servers"), "{url}");
+    }
+    for url in ["http://198.51.100.78/", "http://[2001:db8:1:caff::9]/"] {
+        assert_blocked(
+            &fixture,
+            url,
+            &policy,
+            DecisionReason::BlockedCategory,
+            Some("vpn"),
+        );
+    }
+    // An address on no list still falls in the built-in category.
+    assert_blocked(
+        &fixture,
+        "http://192.0.2.11/",
+        &policy,
+        DecisionReason::BlockedCategory,
+        Some("ip-literal"),
+    );
+}
+
+#[test]
+fn allowlist_only_mode_lets_through_allowlisted_addresses_in_every_spelling_and_no_other() {
+    let fixture = address_fixture();
+    let policy = FilterPolicy {
+        allowlist_only: true,
+        ..FilterPolicy::default()
+    };
+    for url in SPELLINGS_OF_198_51_100_77.iter().chain(&[
+        "http://192.0.2.10/",
+        "http://3221225994/",
+        "http://[::ffff:c000:20a]/",
+        "http://[2001:db8:1:cafe::1]/",
+    ]) {
+        let decision = check(&fixture, url, &policy);
+        assert_eq!(decision.verdict, Verdict::Allow, "{url}: {decision:?}");
+        assert_eq!(decision.reason, DecisionReason::Allowlisted, "{url}");
+    }
+    for url in [
+        "http://192.0.2.11/",
+        "http://198.51.100.76/",
+        "http://[2001:db8:1:cafd::1]/",
+        "http://203.0.113.7/",
+        "http://school.example/",
+    ] {
+        assert_blocked(&fixture, url, &policy, DecisionReason::NotOnAllowlist, None);
+    }
 }
 
 /// Checks that every spelling is blocked as the `adult` category.

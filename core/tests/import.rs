@@ -103,8 +103,10 @@ fn a_plain_domain_list_with_idn_uppercase_and_wildcards() {
             "xn--bcher-kva.de",
         ]
     );
+    // An address on a line of its own is an entry, kept apart from the domains.
+    assert_eq!(imported.ip_ranges, ["192.168.0.1".parse().unwrap()]);
     assert_eq!(imported.skipped_comments, 1);
-    assert_eq!(imported.skipped_invalid, 3);
+    assert_eq!(imported.skipped_invalid, 2);
 }
 
 #[test]

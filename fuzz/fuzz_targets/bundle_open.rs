@@ -3,6 +3,7 @@
 //! and every list of a bundle that opens is looked up.
 #![no_main]
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 
 use childsafe_core::crypto::{SIGNATURE_LEN, SigningKey};
@@ -30,6 +31,8 @@ fuzz_target!(|bytes: &[u8]| {
             for list in bundle.lists() {
                 let _ = list.contains_domain("example.com");
                 let _ = list.contains_hash(&ExpressionHash([0x5a; 32]));
+                let _ = list.contains_address(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7)));
+                let _ = list.contains_address(IpAddr::V6(Ipv6Addr::LOCALHOST));
             }
         }
     }

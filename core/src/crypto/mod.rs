@@ -1,7 +1,8 @@
 //! Thin wrappers over *ring*, the one cryptography library in childsafe. Every hash, signature
 //! and cipher the SDK uses goes through here, so the choice of primitive is made in one place.
 //!
-//! - [`sha256_of_parts`]: the digest behind hashed URL lists and the audit chain.
+//! - [`sha256_of_parts`]: the digest behind hashed URL lists and the audit chain, and
+//!   `Sha256Stream` for the digests of every prefix of one input (the directories of a URL).
 //! - [`SigningKey`] and [`PublicKey`]: Ed25519, which signs the list bundles the phone loads.
 //! - [`random_bytes`]: the operating system's generator, for seeds and keys.
 //! - [`aead`]: AES-256-GCM sealing, for everything the phone keeps on disk.
@@ -49,6 +50,33 @@ pub fn sha256_of_parts(parts: &[&[u8]]) -> [u8; 32] {
     out
 }
 
+/// SHA-256 over bytes fed in order, whose digest can be taken at any point and the feeding go on:
+/// the digests of many prefixes of one input (a URL's directories) cost one pass over it plus a
+/// final block per digest, instead of a pass over each prefix.
+#[derive(Clone)]
+pub(crate) struct Sha256Stream(digest::Context);
+
+impl Sha256Stream {
+    /// A stream that has been fed nothing.
+    pub(crate) fn new() -> Self {
+        Self(digest::Context::new(&digest::SHA256))
+    }
+
+    /// Feeds `bytes` after everything fed so far.
+    #[inline]
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The SHA-256 of everything fed so far; the stream can be fed on.
+    #[inline]
+    pub(crate) fn digest(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(self.0.clone().finish().as_ref());
+        out
+    }
+}
+
 /// `bytes` in lowercase hex: how digests and random ids are written in JSON and on the wire.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
@@ -76,6 +104,17 @@ mod tests {
             .map(|b| format!("{b:02x}"))
             .collect();
         assert_eq!(hex, expected);
+    }
+
+    #[test]
+    fn a_stream_digests_each_prefix_as_a_one_shot_hash_would() {
+        let mut stream = Sha256Stream::new();
+        assert_eq!(stream.digest(), sha256_of_parts(&[]));
+        let input = [b'x'; 200];
+        for (start, end) in [(0, 1), (1, 55), (55, 56), (56, 64), (64, 200)] {
+            stream.update(&input[start..end]);
+            assert_eq!(stream.digest(), sha256_of_parts(&[&input[..end]]), "{end}");
+        }
     }
 
     #[test]

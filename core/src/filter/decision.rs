@@ -34,10 +34,7 @@ use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBund
 use super::canonical::{CanonicalStr, PlainScan, as_browser_reads, is_web_scheme};
 use super::policy::{FilterPolicy, builtin_category};
 use super::safesearch::{HostRule, SafeSearchOutcome, SiteLabels};
-use super::{
-    CanonicalUrl, ExpressionHash, HostKind, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES,
-    MAX_PATH_PREFIXES,
-};
+use super::{CanonicalUrl, HostKind, LookupExpressions};
 use super::{expressions, proxies, safesearch};
 use crate::crypto::PublicKey;
 use std::borrow::Cow;
@@ -557,6 +554,10 @@ impl Judge<'_> {
 
     /// Rules 5 to 7: allowlist-only mode, allowlists, blocked categories. `None` when no list or
     /// category has anything to say. `special` is what [`special_rules_may_apply`] said of `url`.
+    ///
+    /// A domain is looked up in the lists' domains by its suffixes (`probes`); an IP address,
+    /// whatever spelling the URL gave it (canonicalization leaves one), in their address ranges
+    /// only, so neither kind of host pays for the other's lookup.
     fn lists_and_categories(
         &self,
         url: CanonicalStr<'_>,
@@ -564,13 +565,22 @@ impl Judge<'_> {
         search: &SafeSearchOutcome,
         special: bool,
     ) -> Option<Ruling<'_>> {
-        if let Some(list) = first_hit(self.allowlists(), probes) {
+        let host = match url.host_kind() {
+            HostKind::Domain => ListedHost::Domain(probes),
+            HostKind::Ipv4 | HostKind::Ipv6 => match host_address(url) {
+                Some(address) => ListedHost::Address(address),
+                // Canonical IP hosts always parse back (see `host_address`); one that did not
+                // could not be looked up, so it is not let through.
+                None => return Some(Ruling::block(DecisionReason::NotAWebAddress)),
+            },
+        };
+        if let Some(list) = first_hit(self.allowlists(), host) {
             return Some(Ruling::allow(DecisionReason::Allowlisted).by(list));
         }
         if self.policy.allowlist_only {
             return Some(Ruling::block(DecisionReason::NotOnAllowlist));
         }
-        if let Some(list) = first_hit(self.blocked_category_lists(), probes) {
+        if let Some(list) = first_hit(self.blocked_category_lists(), host) {
             return Some(Ruling::block(DecisionReason::BlockedCategory).by(list));
         }
         let builtin = builtin_category_of(url, search, special, self.policy)?;
@@ -592,52 +602,91 @@ impl Judge<'_> {
             .filter(|list| self.policy.blocks(list.name()))
     }
 
-    /// The name of the first hashed URL list that holds any lookup expression of `url`.
+    /// The name of the first hashed URL list (in bundle order) that holds any expression of
+    /// `url` a list is asked about: a lookup host suffix followed by any directory prefix of the
+    /// path, the exact path or the path with its query (see [`LookupExpressions::list_lookup_hashes`]).
     ///
-    /// A list's host prefilter is asked first for each lookup host suffix (with the fingerprint
-    /// `probes` already hold), so only the expressions of a suffix that passes are hashed: for
-    /// most URLs, none. Each expression is hashed at most once, whatever the number of lists.
+    /// The lists' host prefilters are asked first for each lookup host suffix (with the
+    /// fingerprint `probes` already hold), so only the expressions of a suffix that passes one
+    /// are hashed: for most URLs, none. Each expression is hashed at most once and looked up in
+    /// every list whose prefilter let its host suffix through.
     fn illegal_material_list(
         &self,
         url: CanonicalStr<'_>,
         probes: &HostProbes<'_>,
     ) -> Option<&str> {
         let bundle = self.bundle?;
-        // The path prefixes are only worked out once some host suffix passes a prefilter.
+        let lists = || bundle.lists_of_kind(ListKind::HashedUrls);
+        // Nearly every URL: no prefilter lets any host suffix through, and nothing is hashed.
+        if !lists().any(|list| {
+            probes
+                .lookup_probes()
+                .any(|probe| list.may_hold_host(probe))
+        }) {
+            return None;
+        }
+        // The URL's path is only looked at once some host suffix passes a prefilter.
         let mut expressions: Option<LookupExpressions<'_>> = None;
-        let mut hashes: Option<[[Option<ExpressionHash>; MAX_PATH_PREFIXES]; MAX_HOST_SUFFIXES]> =
-            None;
-        for list in bundle.lists_of_kind(ListKind::HashedUrls) {
-            for (host_index, probe) in probes.lookup_probes().enumerate() {
-                if !list.may_hold_host(probe) {
-                    continue;
-                }
-                let host = probe.host_suffix();
-                let paths = expressions
-                    .get_or_insert_with(|| url.lookup_expressions())
-                    .path_prefixes();
-                let row = &mut hashes.get_or_insert_default()[host_index];
-                for (slot, &path) in row.iter_mut().zip(paths) {
-                    let hash =
-                        slot.get_or_insert_with(|| LookupExpression::new(host, path).full_hash());
-                    if list.contains_hash(hash) {
+        // The rank in `lists` and the list itself of the first list found to hold an expression.
+        let mut found: Option<(usize, BundleList<'_>)> = None;
+        for probe in probes.lookup_probes() {
+            // Only a list ranked before the one found could still change the answer.
+            let ranks = found.map_or(usize::MAX, |(rank, _)| rank);
+            if !lists().take(ranks).any(|list| list.may_hold_host(probe)) {
+                continue;
+            }
+            let expressions = expressions.get_or_insert_with(|| url.lookup_expressions());
+            for hash in expressions.list_lookup_hashes(probe.host_suffix()) {
+                let ranks = found.map_or(usize::MAX, |(rank, _)| rank);
+                let hit = lists()
+                    .take(ranks)
+                    .enumerate()
+                    .find(|(_, list)| list.may_hold_host(probe) && list.contains_hash(&hash));
+                if let Some((rank, list)) = hit {
+                    if rank == 0 {
                         return Some(list.name());
                     }
+                    found = Some((rank, list));
                 }
             }
         }
-        None
+        found.map(|(_, list)| list.name())
     }
 }
 
-/// The name of the first of `lists` that holds any host suffix of `probes`.
+/// A URL's host as domain lists look it up.
+#[derive(Clone, Copy)]
+enum ListedHost<'p, 'a> {
+    /// A domain name: the probes of its suffixes, any of which a domain entry may be.
+    Domain(&'p [DomainProbe<'a>]),
+    /// An IP address, whatever spelling the URL gave it: only address ranges can cover it.
+    Address(std::net::IpAddr),
+}
+
+/// The name of the first of `lists` that holds `host`.
 fn first_hit<'a>(
     mut lists: impl Iterator<Item = BundleList<'a>>,
-    probes: &[DomainProbe<'_>],
+    host: ListedHost<'_, '_>,
 ) -> Option<&'a str> {
     lists
-        .find(|list| list.contains_any_probe(probes))
+        .find(|list| match host {
+            ListedHost::Domain(probes) => list.contains_any_probe(probes),
+            ListedHost::Address(address) => list.contains_address(address),
+        })
         .map(|list| list.name())
+}
+
+/// The address of a URL whose host is an IP address; `None` for a domain. Canonicalization
+/// writes an IPv4 host in dotted decimal and an IPv6 host in brackets, each as `std::net`
+/// displays it (an IPv4-mapped IPv6 host becomes IPv4), so the text parses back.
+fn host_address(url: CanonicalStr<'_>) -> Option<std::net::IpAddr> {
+    let host = url.host();
+    let address = match url.host_kind() {
+        HostKind::Domain => return None,
+        HostKind::Ipv4 => host,
+        HostKind::Ipv6 => host.strip_prefix('[')?.strip_suffix(']')?,
+    };
+    address.parse().ok()
 }
 
 /// Whether SafeSearch, restricted mode, a proxy rule or the built-in DoH resolvers can have
@@ -940,6 +989,32 @@ mod tests {
             let expected = url.lookup_expressions();
             assert_eq!(from_probes, expected.host_suffixes(), "{raw}");
         }
+    }
+
+    #[test]
+    fn every_ip_host_spelling_gives_its_address() {
+        for (raw, expected) in [
+            ("http://203.0.113.7/", "203.0.113.7"),
+            ("http://3405803783/", "203.0.113.7"),
+            ("http://0xcb.0.0x71.7/", "203.0.113.7"),
+            ("http://0313.0.0161.07/", "203.0.113.7"),
+            ("http://203.0.28935/", "203.0.113.7"),
+            ("http://203.0.29447/", "203.0.115.7"),
+            ("http://[::ffff:203.0.113.7]/", "203.0.113.7"),
+            ("http://[::ffff:cb00:7107]/", "203.0.113.7"),
+            ("http://[2001:DB8:0:0:0:0:0:1]/", "2001:db8::1"),
+            ("http://[::1]/", "::1"),
+            ("http://[::203.0.113.7]/", "::cb00:7107"),
+        ] {
+            let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
+            assert_eq!(
+                host_address(url.borrowed()),
+                Some(expected.parse().unwrap()),
+                "{raw}"
+            );
+        }
+        let domain = CanonicalUrl::parse(b"http://example.com/").unwrap();
+        assert_eq!(host_address(domain.borrowed()), None);
     }
 
     #[test]

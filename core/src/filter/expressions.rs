@@ -5,13 +5,25 @@
 //! up under a small fixed set of expressions: the exact host and up to four parent domains taken
 //! from its last five labels, times the exact path with its query, the exact path, and up to four
 //! directory prefixes from the root. At most 5 × 6 = 30 expressions, all borrowed from the
-//! canonical URL.
+//! canonical URL. [`LookupExpressions`] is that published set, unchanged: `childsafe url
+//! expressions` prints it and the bindings return it, so that a list maintainer can compare it
+//! with any other Safe Browsing implementation.
+//!
+//! Hashed URL lists are asked more: under the same host suffixes, *every* directory prefix of the
+//! path, however deep ([`ListLookupHashes`]). With only four, an entry for
+//! `host.example/a/b/c/d/e/` would never meet `http://host.example/a/b/c/d/e/f.html`, whose
+//! directories the published set stops listing at `/a/b/c/`, and a directory entry would cover
+//! nothing below its fourth level. The published set is a subset of what a list is asked, so an
+//! entry made from any of its expressions matches as before. Each directory's hash continues the
+//! SHA-256 of the one above it (`Sha256Stream`): a URL with `n` directories costs two passes over
+//! its path (the whole URL first, then the directories) and `n` final blocks, linear in its length
+//! however hostile, and only for a host suffix a list's host prefilter lets through.
 
 use std::fmt;
 
 use super::canonical::CanonicalStr;
 use super::host::HostKind;
-use crate::crypto;
+use crate::crypto::{self, Sha256Stream};
 
 /// Most host suffixes tried for one URL: the exact host and four parents.
 pub const MAX_HOST_SUFFIXES: usize = 5;
@@ -115,6 +127,9 @@ pub struct LookupExpressions<'a> {
     paths: [&'a str; MAX_PATH_PREFIXES],
     path_count: usize,
     next: usize,
+    /// The URL's whole path, and its path with the query, for [`Self::list_lookup_hashes`].
+    path: &'a str,
+    path_and_query: &'a str,
 }
 
 impl<'a> LookupExpressions<'a> {
@@ -127,6 +142,8 @@ impl<'a> LookupExpressions<'a> {
             paths,
             path_count,
             next: 0,
+            path: url.path(),
+            path_and_query: url.path_and_query(),
         }
     }
 }
@@ -143,6 +160,13 @@ impl<'a> LookupExpressions<'a> {
     pub fn path_prefixes(&self) -> &[&'a str] {
         &self.paths[..self.path_count]
     }
+
+    /// The hashes a hashed URL list is asked about for `host_suffix`, one of
+    /// [`Self::host_suffixes`]: more than the published expressions of that suffix, since lists
+    /// are asked about every directory prefix (see [`ListLookupHashes`]).
+    pub(crate) fn list_lookup_hashes(&self, host_suffix: &'a str) -> ListLookupHashes<'a> {
+        ListLookupHashes::new(host_suffix, self.path, self.path_and_query)
+    }
 }
 
 impl<'a> Iterator for LookupExpressions<'a> {
@@ -152,10 +176,7 @@ impl<'a> Iterator for LookupExpressions<'a> {
         let (host_index, path_index) = (self.next / self.path_count, self.next % self.path_count);
         let host = *self.hosts[..self.host_count].get(host_index)?;
         self.next += 1;
-        Some(LookupExpression {
-            host,
-            path: self.paths[path_index],
-        })
+        Some(LookupExpression::new(host, self.paths[path_index]))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -165,6 +186,83 @@ impl<'a> Iterator for LookupExpressions<'a> {
 }
 
 impl ExactSizeIterator for LookupExpressions<'_> {}
+
+/// The hashes of every expression a hashed URL list is asked about for one host suffix of a URL,
+/// in Safe Browsing's order: the host suffix followed by the path with the query when there is
+/// one, then by the exact path, then by each directory prefix of the path from the root (`/`,
+/// `/a/`, `/a/b/`, ... at any depth). No expression repeats.
+///
+/// The whole URL comes first because most entries are pages, so a URL on a list is usually
+/// found with one or two hashes. The directories all start with the host suffix and each is a
+/// prefix of the next, so one [`Sha256Stream`] fed the host and then the path, a directory at a
+/// time, gives each of their hashes for the cost of its own segment and a final block: the work
+/// grows with the URL's length, however many directories it has.
+#[derive(Clone)]
+pub(crate) struct ListLookupHashes<'a> {
+    host_suffix: &'a str,
+    path: &'a str,
+    /// The query with its `?`, or empty.
+    query: &'a str,
+    /// What comes next.
+    next: NextHash,
+    /// The host suffix and `path[..fed]`, hashed.
+    directories: Sha256Stream,
+    /// How much of `path` the stream has been fed.
+    fed: usize,
+}
+
+/// Which of the expressions [`ListLookupHashes`] gives next.
+#[derive(Clone, Copy)]
+enum NextHash {
+    WithQuery,
+    ExactPath,
+    Directories,
+}
+
+impl<'a> ListLookupHashes<'a> {
+    /// The hashes for `host_suffix` on a URL of path `path` and `path_and_query`.
+    fn new(host_suffix: &'a str, path: &'a str, path_and_query: &'a str) -> Self {
+        let mut directories = Sha256Stream::new();
+        directories.update(host_suffix.as_bytes());
+        Self {
+            host_suffix,
+            path,
+            query: path_and_query.get(path.len()..).unwrap_or_default(),
+            next: NextHash::WithQuery,
+            directories,
+            fed: 0,
+        }
+    }
+}
+
+impl Iterator for ListLookupHashes<'_> {
+    type Item = ExpressionHash;
+
+    fn next(&mut self) -> Option<ExpressionHash> {
+        let (host, path) = (self.host_suffix.as_bytes(), self.path.as_bytes());
+        if let NextHash::WithQuery = self.next {
+            self.next = NextHash::ExactPath;
+            if !self.query.is_empty() {
+                let query = self.query.as_bytes();
+                return Some(ExpressionHash(crypto::sha256_of_parts(&[
+                    host, path, query,
+                ])));
+            }
+        }
+        if let NextHash::ExactPath = self.next {
+            self.next = NextHash::Directories;
+            // A path ending in `/` is its own last directory, hashed with the others.
+            if !self.path.ends_with('/') {
+                return Some(ExpressionHash(crypto::sha256_of_parts(&[host, path])));
+            }
+        }
+        let rest = path.get(self.fed..)?;
+        let slash = rest.iter().position(|&byte| byte == b'/')?;
+        self.directories.update(&rest[..=slash]);
+        self.fed += slash + 1;
+        Some(ExpressionHash(self.directories.digest()))
+    }
+}
 
 /// Whether the parent domain of a host made of its last `labels` labels is a lookup host suffix:
 /// those of 5, 4, 3 and 2 labels are; a top-level domain alone never is.
@@ -279,6 +377,80 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), all.len());
+    }
+
+    /// The texts whose hashes [`ListLookupHashes`] gives for `host` on `raw`, in its order.
+    fn list_lookup_texts(raw: &str, host: &str) -> Vec<String> {
+        let owned = CanonicalUrl::parse(raw.as_bytes()).unwrap();
+        let url = owned.borrowed();
+        let mut texts: Vec<String> = Vec::new();
+        let path = url.path();
+        if url.path_and_query().len() > path.len() {
+            texts.push(format!("{host}{}", url.path_and_query()));
+        }
+        if !path.ends_with('/') {
+            texts.push(format!("{host}{path}"));
+        }
+        for (slash, _) in path.match_indices('/') {
+            texts.push(format!("{host}{}", &path[..=slash]));
+        }
+        let hashes: Vec<ExpressionHash> = owned
+            .lookup_expressions()
+            .list_lookup_hashes(host)
+            .collect();
+        let expected: Vec<ExpressionHash> = texts
+            .iter()
+            .map(|text| ExpressionHash(crypto::sha256_of_parts(&[text.as_bytes()])))
+            .collect();
+        assert_eq!(hashes, expected, "{raw}");
+        texts
+    }
+
+    #[test]
+    fn lists_are_asked_about_every_directory_however_deep() {
+        assert_eq!(
+            list_lookup_texts("http://a.b/1/2/3/4/5/6/7/8.html?q=1", "a.b"),
+            [
+                "a.b/1/2/3/4/5/6/7/8.html?q=1",
+                "a.b/1/2/3/4/5/6/7/8.html",
+                "a.b/",
+                "a.b/1/",
+                "a.b/1/2/",
+                "a.b/1/2/3/",
+                "a.b/1/2/3/4/",
+                "a.b/1/2/3/4/5/",
+                "a.b/1/2/3/4/5/6/",
+                "a.b/1/2/3/4/5/6/7/",
+            ]
+        );
+        assert_eq!(list_lookup_texts("http://a.b/", "a.b"), ["a.b/"]);
+        assert_eq!(list_lookup_texts("http://a.b/?", "b"), ["b/?", "b/"]);
+        assert_eq!(
+            list_lookup_texts("http://a.b/1/?x", "a.b"),
+            ["a.b/1/?x", "a.b/", "a.b/1/"]
+        );
+        assert_eq!(list_lookup_texts("http://a.b/x", "a.b"), ["a.b/x", "a.b/"]);
+    }
+
+    proptest::proptest! {
+        /// Every published expression of a URL is among those a list is asked about, under the
+        /// same host suffix.
+        #[test]
+        fn the_published_set_is_part_of_what_lists_are_asked(
+            raw in "http://[a-c]{1,2}(\\.[a-c]{1,2}){0,6}(/[a-c]{0,2}){0,9}(\\?[a-c=&]{0,4})?"
+        ) {
+            let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
+            let expressions = url.lookup_expressions();
+            for expression in expressions.clone() {
+                let asked: Vec<ExpressionHash> =
+                    expressions.list_lookup_hashes(expression.host_suffix()).collect();
+                proptest::prop_assert!(asked.contains(&expression.full_hash()), "{}", expression);
+                let mut unique = asked.clone();
+                unique.sort();
+                unique.dedup();
+                proptest::prop_assert_eq!(unique.len(), asked.len());
+            }
+        }
     }
 
     #[test]

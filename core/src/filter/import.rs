@@ -8,10 +8,20 @@
 //! syntaxes this engine does not implement), so a line that cannot be used is counted and skipped,
 //! never fatal: the caller reports the counts and decides whether the list is usable.
 //!
+//! Lists of VPN, proxy and DNS-over-HTTPS endpoints are full of IP addresses, so an address or
+//! a CIDR range is an entry too ([`IpRange`]), kept apart from the domains: a URL whose host is
+//! an address, in any spelling, is matched against the ranges (see
+//! [`BundleBuilder::add_hosts`](super::bundle::BundleBuilder::add_hosts)).
+//!
 //! Choices made where a format is loose:
-//! - An IP address is never imported as a domain. In a hosts file an IP in the name position is
-//!   boilerplate (`0.0.0.0 0.0.0.0`); in a domain list it is an invalid entry. IP blocks belong
-//!   in URL lists, which handle every IP spelling through canonicalization.
+//! - A line that is only an IP address or a CIDR range (`203.0.113.7`, `198.51.100.0/24`,
+//!   `2001:db8::/32`, `[2001:db8::1]`, optionally followed by a `#` comment) is an address entry,
+//!   whatever the format but AdBlock's, where an address is a rule's host (`||203.0.113.7^`). The
+//!   notations and the treatment of host bits and prefix lengths are [`IpRange`]'s: `/33` is
+//!   invalid, `198.51.100.7/24` stands for `198.51.100.0/24`.
+//! - In a hosts file the first column is the address the names are sent to (`0.0.0.0
+//!   example.com`, `127.0.0.1 example.com`), not an entry, and an address in the name position is
+//!   boilerplate (`0.0.0.0 0.0.0.0`). An address is never imported as a domain.
 //! - A single-label name (`router`, `com`) is invalid: lookups never try a top-level domain alone,
 //!   so such an entry could never match a public site.
 //! - Lines are counted one by one: a line that yields at least one domain counts as imported even
@@ -20,6 +30,7 @@
 
 use std::net::IpAddr;
 
+use super::bundle::IpRange;
 use super::{CanonicalUrl, HashedUrlEntry, HostKind};
 
 /// The longest domain name DNS allows, in bytes (RFC 1035). Longer names are invalid entries.
@@ -69,36 +80,59 @@ const WHOLE_DOMAIN_ADBLOCK_OPTIONS: [&str; 12] = [
 const ADBLOCK_COSMETIC_MARKERS: [&[u8]; 7] =
     [b"##", b"#@#", b"#?#", b"#@?#", b"#$#", b"#@$#", b"#%#"];
 
-/// The text format of a domain list.
+/// The text format of a domain list. In every format but AdBlock's, a line that is only an IP
+/// address or CIDR range is an address entry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ListFormat {
     /// Decide for each line from its shape: AdBlock rules start with `||` or `@@` or carry
-    /// AdBlock markers, hosts lines start with an IP address, anything else is a plain domain.
-    /// Mixed files (a hosts file with a few bare domains) import as a person would expect.
+    /// AdBlock markers, hosts lines start with an IP address followed by names, a lone address
+    /// or range is an address entry, anything else is a plain domain. Mixed files (a hosts file
+    /// with a few bare domains and addresses) import as a person would expect.
     #[default]
     Auto,
-    /// Hosts-file lines: an IP address followed by one or more names, `#` starting a comment.
+    /// Hosts-file lines: an IP address (where the names are sent, not an entry) followed by one
+    /// or more names, `#` starting a comment.
     Hosts,
     /// One domain per line; `*.example.com` and `.example.com` mean `example.com` and its
     /// subdomains, as every domain entry does.
     Domains,
-    /// AdBlock filter syntax, of which only whole-domain block rules (`||example.com^`) are taken.
+    /// AdBlock filter syntax, of which only whole-domain block rules (`||example.com^`,
+    /// `||203.0.113.7^`) are taken.
     AdBlock,
 }
 
-/// The domains read from a list, with counts of what was read and skipped.
+/// The domains and IP address entries read from a list, with counts of what was read and
+/// skipped.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportedDomains {
     /// Canonical domains (lowercase, punycode), sorted and without duplicates.
     pub domains: Vec<String>,
+    /// IP addresses and CIDR ranges, sorted and without duplicates.
+    pub ip_ranges: Vec<IpRange>,
     /// Lines read.
     pub lines: usize,
     /// Lines that carry no entry by design: blank lines, comments, list headers, and hosts-file
     /// lines naming only the machine itself (`127.0.0.1 localhost`).
     pub skipped_comments: usize,
-    /// Lines that yielded no domain because they are malformed or use syntax this importer does
-    /// not take (AdBlock exceptions, cosmetic rules, rules with paths or wildcards, IP entries).
+    /// Lines that yielded no entry because they are malformed or use syntax this importer does
+    /// not take (AdBlock exceptions, cosmetic rules, rules with paths or wildcards, prefix
+    /// lengths longer than the address).
     pub skipped_invalid: usize,
+}
+
+impl ImportedDomains {
+    /// How many of [`Self::ip_ranges`] are single addresses.
+    pub fn ip_addresses(&self) -> usize {
+        self.ip_ranges
+            .iter()
+            .filter(|range| range.is_single_address())
+            .count()
+    }
+
+    /// How many of [`Self::ip_ranges`] are ranges of more than one address.
+    pub fn cidr_ranges(&self) -> usize {
+        self.ip_ranges.len() - self.ip_addresses()
+    }
 }
 
 /// Reads a domain list in `format`. `text` may be any bytes; lines end in LF or CRLF.
@@ -106,7 +140,11 @@ pub fn import_domains(text: &[u8], format: ListFormat) -> ImportedDomains {
     let mut imported = ImportedDomains::default();
     for line in lines_of(text) {
         imported.lines += 1;
-        match read_domain_line(line.trim_ascii(), format, &mut imported.domains) {
+        let mut entries = Entries {
+            domains: &mut imported.domains,
+            ip_ranges: &mut imported.ip_ranges,
+        };
+        match read_domain_line(line.trim_ascii(), format, &mut entries) {
             LineOutcome::Entries => {}
             LineOutcome::Comment => imported.skipped_comments += 1,
             LineOutcome::Invalid => imported.skipped_invalid += 1,
@@ -114,6 +152,8 @@ pub fn import_domains(text: &[u8], format: ListFormat) -> ImportedDomains {
     }
     imported.domains.sort_unstable();
     imported.domains.dedup();
+    imported.ip_ranges.sort_unstable();
+    imported.ip_ranges.dedup();
     imported
 }
 
@@ -158,6 +198,12 @@ pub fn import_url_hashes(text: &[u8]) -> ImportedUrls {
     imported
 }
 
+/// Where the entries of a domain list's lines go.
+struct Entries<'a> {
+    domains: &'a mut Vec<String>,
+    ip_ranges: &'a mut Vec<IpRange>,
+}
+
 /// What one line contributed.
 enum LineOutcome {
     Entries,
@@ -182,13 +228,24 @@ fn lines_of(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     text.split(|&byte| byte == b'\n').filter(move |_| !no_lines)
 }
 
-/// Reads one trimmed line, appending the domains it names to `out`.
-fn read_domain_line(line: &[u8], format: ListFormat, out: &mut Vec<String>) -> LineOutcome {
+/// Reads one trimmed line, appending the entries it names to `out`.
+fn read_domain_line(line: &[u8], format: ListFormat, out: &mut Entries<'_>) -> LineOutcome {
     // In AdBlock syntax `##.banner` hides page elements; it is a rule, not a comment.
     if format == ListFormat::AdBlock && is_cosmetic_rule(line) {
         return LineOutcome::Invalid;
     }
-    if is_comment(line) || is_list_header(line) {
+    if is_comment(line) {
+        return LineOutcome::Comment;
+    }
+    // Before headers: `[2001:db8::1]` is an address, not a section like `[Adblock Plus 2.0]`.
+    if format != ListFormat::AdBlock {
+        let entry = without_inline_comment(line).trim_ascii();
+        if let Some(range) = address_entry(entry) {
+            out.ip_ranges.push(range);
+            return LineOutcome::Entries;
+        }
+    }
+    if is_list_header(line) {
         return LineOutcome::Comment;
     }
     let syntax = match format {
@@ -198,8 +255,8 @@ fn read_domain_line(line: &[u8], format: ListFormat, out: &mut Vec<String>) -> L
         ListFormat::AdBlock => LineSyntax::AdBlock,
     };
     match syntax {
-        LineSyntax::Hosts => read_hosts_line(line, out),
-        LineSyntax::Domain => read_plain_domain(line, out),
+        LineSyntax::Hosts => read_hosts_line(line, out.domains),
+        LineSyntax::Domain => read_plain_domain(line, out.domains),
         LineSyntax::AdBlock => read_adblock_rule(line, out),
     }
 }
@@ -273,8 +330,9 @@ fn read_plain_domain(line: &[u8], out: &mut Vec<String>) -> LineOutcome {
     push_domain(name, out)
 }
 
-/// `||example.com^`, optionally with whole-domain options (`||example.com^$third-party`).
-fn read_adblock_rule(line: &[u8], out: &mut Vec<String>) -> LineOutcome {
+/// `||example.com^` or `||203.0.113.7^`, optionally with whole-domain options
+/// (`||example.com^$third-party`).
+fn read_adblock_rule(line: &[u8], out: &mut Entries<'_>) -> LineOutcome {
     let Some(rule) = line.strip_prefix(b"||") else {
         // Exceptions (`@@`), address-anchored (`|https://`), regex (`/.../`) and substring
         // rules do not name a whole domain.
@@ -299,9 +357,27 @@ fn read_adblock_rule(line: &[u8], out: &mut Vec<String>) -> LineOutcome {
     }
     let pattern = pattern.strip_suffix(b"|").unwrap_or(pattern);
     let pattern = pattern.strip_suffix(b"^").unwrap_or(pattern);
+    // A rule's host is one address; `||198.51.100.0/24^` is a path rule on 198.51.100.0.
+    if !pattern.contains(&b'/') {
+        if let Some(range) = address_entry(pattern) {
+            out.ip_ranges.push(range);
+            return LineOutcome::Entries;
+        }
+    }
     // Anything left that is not a name (`*` in the middle, `^` before a path, `/`) makes the
     // canonical host fail the domain-shape check in `canonical_domain`.
-    push_domain(pattern.strip_prefix(b"*.").unwrap_or(pattern), out)
+    push_domain(pattern.strip_prefix(b"*.").unwrap_or(pattern), out.domains)
+}
+
+/// The IP address or CIDR range `token` is, if it is one (see [`IpRange`] for the notations).
+fn address_entry(token: &[u8]) -> Option<IpRange> {
+    // Every address starts with a digit or has a colon; most domains are turned away here,
+    // without a parse.
+    let plausible = token.first().is_some_and(u8::is_ascii_digit) || token.contains(&b':');
+    if !plausible {
+        return None;
+    }
+    std::str::from_utf8(token).ok()?.parse().ok()
 }
 
 fn push_domain(name: &[u8], out: &mut Vec<String>) -> LineOutcome {
@@ -422,10 +498,67 @@ mod tests {
     }
 
     #[test]
-    fn hosts_lines_without_an_address_or_names_are_invalid() {
-        let imported = import_domains(b"example.com\n0.0.0.0\n0.0.0.0 router\n", ListFormat::Hosts);
+    fn hosts_lines_without_an_address_or_with_unusable_names_are_invalid() {
+        let imported = import_domains(
+            b"example.com\n0.0.0.0 router\nfe80::1%lo0\n",
+            ListFormat::Hosts,
+        );
+        assert!(imported.domains.is_empty() && imported.ip_ranges.is_empty());
+        assert_eq!(imported.skipped_invalid, 3);
+    }
+
+    fn ranges(texts: &[&str]) -> Vec<IpRange> {
+        let mut ranges: Vec<IpRange> = texts.iter().map(|text| text.parse().unwrap()).collect();
+        ranges.sort_unstable();
+        ranges
+    }
+
+    #[test]
+    fn a_line_of_one_address_or_range_is_an_entry_and_a_hosts_sink_is_not() {
+        let text = b"# VPN endpoints\n0.0.0.0 vpn.example\n127.0.0.1 proxy.example # sink\n\
+              203.0.113.7\n198.51.100.0/24 # exit nodes\n2001:db8::/32\n[2001:db8:1::1]\n\
+              2001:db8:2::1\n203.0.113.7/32\n192.0.2.9/24\n0.0.0.0 0.0.0.0\n\
+              203.0.113.0/33\n2001:db8::/129\n010.0.0.1\n2130706433\n";
+        for format in [ListFormat::Auto, ListFormat::Hosts, ListFormat::Domains] {
+            let imported = import_domains(text, format);
+            assert_eq!(
+                imported.ip_ranges,
+                ranges(&[
+                    "203.0.113.7",
+                    "198.51.100.0/24",
+                    "2001:db8::/32",
+                    "2001:db8:1::1",
+                    "2001:db8:2::1",
+                    "192.0.2.0/24",
+                ]),
+                "{format:?}"
+            );
+            assert_eq!(
+                (imported.ip_addresses(), imported.cidr_ranges()),
+                (3, 3),
+                "{format:?}"
+            );
+            assert_eq!(imported.lines, 15, "{format:?}");
+            if format != ListFormat::Domains {
+                assert_eq!(imported.domains, ["proxy.example", "vpn.example"]);
+                assert_eq!(imported.skipped_comments, 2, "{format:?}");
+                assert_eq!(imported.skipped_invalid, 4, "{format:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn adblock_rules_name_single_addresses() {
+        let imported = import_domains(
+            b"||203.0.113.7^\n||[2001:db8::1]^$third-party\n||198.51.100.0/24^\n\
+              203.0.113.8\n||0x7f.1^\n",
+            ListFormat::AdBlock,
+        );
+        assert_eq!(imported.ip_ranges, ranges(&["203.0.113.7", "2001:db8::1"]));
         assert!(imported.domains.is_empty());
         assert_eq!(imported.skipped_invalid, 3);
+        let auto = import_domains(b"||203.0.113.7^\n", ListFormat::Auto);
+        assert_eq!(auto.ip_ranges, ranges(&["203.0.113.7"]));
     }
 
     #[test]
@@ -435,7 +568,8 @@ mod tests {
             ["a.example", "b.example", "c.example"]
         );
         let imported = import_domains(b"a.example b.example\n1.2.3.4\n", ListFormat::Domains);
-        assert_eq!(imported.skipped_invalid, 2);
+        assert_eq!(imported.skipped_invalid, 1);
+        assert_eq!(imported.ip_ranges, ranges(&["1.2.3.4"]));
     }
 
     #[test]

@@ -4,8 +4,10 @@ use super::domain_set::{self, FingerprintKey};
 use super::format::{
     self, HEADER_LEN, HOLDS_SINGLE_LABELS, Header, LIST_RECORD_LEN, ListRecord, SECTIONS, SEED_LEN,
 };
-use super::{BundleError, ListKind, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS};
-use super::{hash_set, host_filter};
+use super::{
+    BundleError, FORMAT_VERSION, IpRange, ListKind, MAX_BUNDLE_BYTES, MAX_LIST_ENTRIES, MAX_LISTS,
+};
+use super::{address_set, hash_set, host_filter};
 use crate::crypto::{self, SIGNATURE_LEN, SigningKey};
 use crate::filter::HashedUrlEntry;
 
@@ -46,7 +48,10 @@ struct PendingList {
 
 #[derive(Debug)]
 enum PendingEntries {
-    Domains(Vec<String>),
+    Hosts {
+        domains: Vec<String>,
+        ip_ranges: Vec<IpRange>,
+    },
     Hashes(Vec<HashedUrlEntry>),
 }
 
@@ -72,31 +77,58 @@ impl BundleBuilder {
 
     /// Adds a list of domains of kind `kind` ([`ListKind::Category`] or [`ListKind::Allow`]).
     /// Domains are canonical hosts as [`CanonicalUrl`](crate::filter::CanonicalUrl) writes them
-    /// (lowercase ASCII, punycode, no trailing dot); duplicates are fine.
+    /// (lowercase ASCII, punycode, no trailing dot); duplicates are fine. An entry written as an
+    /// IP address or CIDR range (`203.0.113.7`, `[2001:db8::1]`, `198.51.100.0/24`) is taken as
+    /// that [`IpRange`], as [`Self::add_hosts`] takes ranges: a URL whose host is an IP address
+    /// is looked up in the list's ranges only, so an address kept as a domain would never match.
     pub fn add_domains(
         &mut self,
         name: &str,
         kind: ListKind,
         domains: impl IntoIterator<Item = String>,
     ) -> Result<(), BundleError> {
+        self.add_hosts(name, kind, domains, [])
+    }
+
+    /// Adds a list of kind `kind` ([`ListKind::Category`] or [`ListKind::Allow`]) holding
+    /// `domains` (as [`Self::add_domains`] takes them) and the IP addresses and CIDR ranges
+    /// `ip_ranges`. Overlapping ranges and duplicates are fine.
+    ///
+    /// A domain covers its subdomains; a range covers every address in it, in every spelling a
+    /// URL can give it (canonicalization reduces them all to one), an IPv4 address and its
+    /// IPv4-mapped IPv6 form (`::ffff:203.0.113.7`) being the same address.
+    pub fn add_hosts(
+        &mut self,
+        name: &str,
+        kind: ListKind,
+        domains: impl IntoIterator<Item = String>,
+        ip_ranges: impl IntoIterator<Item = IpRange>,
+    ) -> Result<(), BundleError> {
         if !kind.holds_domains() {
             return Err(BundleError::InvalidList(
-                "add_domains takes category lists and allowlists; hashed URL lists go through \
-                 add_hashed_urls",
+                "add_domains and add_hosts take category lists and allowlists; hashed URL lists \
+                 go through add_hashed_urls",
             ));
         }
         self.check_new_name(name)?;
+        let mut ip_ranges: Vec<IpRange> = ip_ranges.into_iter().collect();
         let mut entries = Vec::new();
         for (index, domain) in domains.into_iter().enumerate() {
-            if !is_canonical_host(&domain) {
+            if let Ok(range) = domain.parse::<IpRange>() {
+                ip_ranges.push(range);
+            } else if is_canonical_host(&domain) {
+                entries.push(domain);
+            } else {
                 return Err(BundleError::InvalidDomain { index });
             }
-            entries.push(domain);
         }
         self.lists.push(PendingList {
             name: name.to_owned(),
             kind,
-            entries: PendingEntries::Domains(entries),
+            entries: PendingEntries::Hosts {
+                domains: entries,
+                ip_ranges,
+            },
         });
         Ok(())
     }
@@ -158,6 +190,7 @@ impl BundleBuilder {
         }
         let mut out = Vec::with_capacity(total_len);
         Header {
+            format: FORMAT_VERSION,
             // At most MAX_LISTS (256) lists, checked as they were added.
             list_count: lists.len() as u32,
             total_len: total_len as u64,
@@ -200,12 +233,14 @@ type CompiledList = (ListRecord, String, [Vec<u8>; SECTIONS]);
 
 fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, BundleError> {
     let (parameter, flags, entries, sections) = match list.entries {
-        PendingEntries::Domains(domains) => {
+        PendingEntries::Hosts { domains, ip_ranges } => {
             let fingerprints = domains
                 .iter()
                 .map(|domain| key.fingerprint(domain.as_bytes()))
                 .collect();
             let set = domain_set::encode(fingerprints)?;
+            let addresses = address_set::encode(&ip_ranges);
+            check_entry_count(set.entries.saturating_add(addresses.ranges))?;
             let single_labels = domains.iter().any(|domain| !domain.contains('.'));
             (
                 set.bucket_bits,
@@ -215,7 +250,7 @@ fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, Bund
                     0
                 },
                 set.entries,
-                [set.offsets, set.remainders, Vec::new(), Vec::new()],
+                [set.offsets, set.remainders, addresses.ipv4, addresses.ipv6],
             )
         }
         PendingEntries::Hashes(entries) => {
@@ -224,6 +259,7 @@ fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, Bund
                 .map(|entry| key.fingerprint(entry.host.as_bytes()))
                 .collect();
             let set = hash_set::encode(entries.iter().map(|entry| entry.hash).collect());
+            check_entry_count(set.entries)?;
             (
                 set.rice_parameter,
                 0,
@@ -232,12 +268,6 @@ fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, Bund
             )
         }
     };
-    if entries > MAX_LIST_ENTRIES {
-        return Err(BundleError::TooLarge {
-            what: "a list's number of distinct entries",
-            limit: MAX_LIST_ENTRIES as u64,
-        });
-    }
     let section_len = |section: &Vec<u8>| {
         u32::try_from(section.len()).map_err(|_| BundleError::TooLarge {
             what: "a list's section",
@@ -260,6 +290,18 @@ fn compile(list: PendingList, key: &FingerprintKey) -> Result<CompiledList, Bund
         ],
     };
     Ok((record, list.name, sections))
+}
+
+/// Refuses a list of more than [`MAX_LIST_ENTRIES`] distinct entries (domains and address ranges
+/// together, or hashes).
+fn check_entry_count(entries: usize) -> Result<(), BundleError> {
+    if entries > MAX_LIST_ENTRIES {
+        return Err(BundleError::TooLarge {
+            what: "a list's number of distinct entries",
+            limit: MAX_LIST_ENTRIES as u64,
+        });
+    }
+    Ok(())
 }
 
 /// Whether `host` can be a host of a [`CanonicalUrl`](crate::filter::CanonicalUrl): 1 to 253

@@ -15,13 +15,14 @@ pub enum BundleError {
     BadMagic,
     /// The bundle is in a format version this build cannot read.
     #[error(
-        "the bundle is in format version {found}, this build reads version {supported} \
-         (compile it with a matching CLI or update the SDK)"
+        "the bundle is in format version {found}, this build reads versions {} to {supported} \
+         (compile it with a matching CLI or update the SDK)",
+        super::format::OLDEST_FORMAT_VERSION
     )]
     UnsupportedFormat {
         /// The format version in the bundle.
         found: u16,
-        /// The format version this build reads.
+        /// The newest format version this build reads (and the one it writes).
         supported: u16,
     },
     /// No trusted public key was given, so no bundle can be accepted.

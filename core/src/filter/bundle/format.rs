@@ -4,9 +4,17 @@
 use super::{BundleError, ListKind};
 use crate::crypto::SIGNATURE_LEN;
 
-/// The bundle format version this build writes and reads. Version 3 signs a SHA-256 digest of
-/// the bundle instead of the bundle itself (see [`signed_message`]); the layout is that of 2.
-pub const FORMAT_VERSION: u16 = 3;
+/// The bundle format version this build writes, and the newest it reads. Version 4 gives domain
+/// lists their IP address ranges (sections C and D); version 3 began signing a SHA-256 digest of
+/// the bundle instead of the bundle itself (see [`signed_message`]).
+pub const FORMAT_VERSION: u16 = 4;
+/// The oldest bundle format version this build reads. A version 3 bundle is a version 4 bundle
+/// whose domain lists have no address ranges, so a phone updated to this build keeps the bundle
+/// it holds in force until a newer one arrives; a build that reads only version 3 refuses
+/// version 4 bundles whole, never reading their domains without their ranges.
+pub const OLDEST_FORMAT_VERSION: u16 = 3;
+/// The first format version whose domain lists may hold address ranges.
+pub(super) const ADDRESS_RANGES_SINCE: u16 = 4;
 /// Largest bundle accepted, in bytes (128 MiB). A million category domains take about 5.3 MB,
 /// so this leaves room for every list a phone should carry while bounding what a bad download
 /// can make the phone hold.
@@ -35,6 +43,8 @@ const TOTAL_LEN_AT: usize = 16;
 /// The fixed header of a bundle.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Header {
+    /// The format version: [`FORMAT_VERSION`] in a bundle this build writes.
+    pub(super) format: u16,
     pub(super) list_count: u32,
     pub(super) total_len: u64,
     pub(super) version: u64,
@@ -45,7 +55,7 @@ pub(super) struct Header {
 impl Header {
     pub(super) fn write_to(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&self.format.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
         out.extend_from_slice(&self.list_count.to_le_bytes());
         out.extend_from_slice(&self.total_len.to_le_bytes());
@@ -58,7 +68,7 @@ impl Header {
     pub(super) fn parse(reader: &mut Reader<'_>) -> Result<Self, BundleError> {
         let magic = reader.take(MAGIC.len())?;
         let format = reader.u16()?;
-        if magic != MAGIC || format != FORMAT_VERSION {
+        if magic != MAGIC || !is_readable(format) {
             return Err(BundleError::Malformed(
                 "the header changed after it was checked",
             ));
@@ -72,6 +82,7 @@ impl Header {
         let expires_at = reader.u64()?;
         let seed = reader.array()?;
         Ok(Self {
+            format,
             list_count,
             total_len,
             version,
@@ -81,10 +92,12 @@ impl Header {
     }
 }
 
-/// Separates the signature of a bundle from anything else an Ed25519 key might sign.
+/// Separates the signature of a bundle from anything else an Ed25519 key might sign. It names
+/// format version 3, where this way of signing began; later versions sign the same way (the
+/// format version is checked before the signature, so no bundle is read in another's format).
 const SIGNATURE_CONTEXT: &[u8] = b"childsafe list bundle signature v3\0";
 
-/// What a bundle's Ed25519 signature signs: [`SIGNATURE_CONTEXT`], then the SHA-256 of `signed`,
+/// What a bundle's Ed25519 signature signs: `SIGNATURE_CONTEXT`, then the SHA-256 of `signed`,
 /// every byte of the bundle before the signature.
 ///
 /// Ed25519 hashes what it signs with SHA-512, and checking a signature over the whole bundle
@@ -114,7 +127,7 @@ pub(super) fn check_envelope(bytes: &[u8]) -> Result<(&[u8], &[u8]), BundleError
         return Err(BundleError::BadMagic);
     }
     let format = reader.u16().map_err(|_| BundleError::Truncated)?;
-    if format != FORMAT_VERSION {
+    if !is_readable(format) {
         return Err(BundleError::UnsupportedFormat {
             found: format,
             supported: FORMAT_VERSION,
@@ -134,6 +147,11 @@ pub(super) fn check_envelope(bytes: &[u8]) -> Result<(&[u8], &[u8]), BundleError
         ));
     }
     Ok(bytes.split_at(bytes.len() - SIGNATURE_LEN))
+}
+
+/// Whether this build reads bundles of format version `format`.
+fn is_readable(format: u16) -> bool {
+    (OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&format)
 }
 
 /// A short input is reported as truncated if it could be the start of a bundle, else as not a
@@ -318,6 +336,7 @@ mod tests {
 
     fn header() -> Header {
         Header {
+            format: FORMAT_VERSION,
             list_count: 2,
             total_len: (HEADER_LEN + SIGNATURE_LEN) as u64,
             version: 7,
@@ -332,6 +351,13 @@ mod tests {
         header().write_to(&mut bytes);
         assert_eq!(bytes.len(), HEADER_LEN);
         assert_eq!(Header::parse(&mut Reader::new(&bytes)).unwrap(), header());
+        let older = Header {
+            format: OLDEST_FORMAT_VERSION,
+            ..header()
+        };
+        let mut bytes = Vec::new();
+        older.write_to(&mut bytes);
+        assert_eq!(Header::parse(&mut Reader::new(&bytes)).unwrap(), older);
     }
 
     #[test]
@@ -347,13 +373,16 @@ mod tests {
             check_envelope(&bytes[..bytes.len() - 1]),
             Err(BundleError::Truncated)
         );
+        let mut older = bytes.clone();
+        older[MAGIC.len()..MAGIC.len() + 2].copy_from_slice(&OLDEST_FORMAT_VERSION.to_le_bytes());
+        assert!(check_envelope(&older).is_ok());
         let mut joined = bytes.clone();
         joined.push(0);
         assert!(matches!(
             check_envelope(&joined),
             Err(BundleError::Malformed(_))
         ));
-        for other in [FORMAT_VERSION - 1, FORMAT_VERSION + 1] {
+        for other in [OLDEST_FORMAT_VERSION - 1, FORMAT_VERSION + 1] {
             let mut other_format = bytes.clone();
             other_format[MAGIC.len()..MAGIC.len() + 2].copy_from_slice(&other.to_le_bytes());
             assert_eq!(

@@ -1,9 +1,13 @@
 //! Opening a bundle: checking it, then answering lookups from its bytes in place.
 
 use std::fmt;
+use std::net::IpAddr;
 
+use super::address_set::{AddressSet, AddressSetShape};
 use super::domain_set::{BATCH, DomainSet, DomainSetShape, FingerprintKey};
-use super::format::{self, HOLDS_SINGLE_LABELS, Header, ListRecord, MAX_LISTS, Reader};
+use super::format::{
+    self, ADDRESS_RANGES_SINCE, HOLDS_SINGLE_LABELS, Header, ListRecord, MAX_LISTS, Reader,
+};
 use super::hash_set::{HashSetShape, HashedUrlSet};
 use super::host_filter::{HostFilter, HostFilterShape};
 use super::{BundleError, ListKind};
@@ -44,7 +48,7 @@ struct ListEntry {
 }
 
 enum ListShape {
-    Domains(DomainSetShape),
+    Domains(DomainSetShape, AddressSetShape),
     Hashes(HashSetShape, HostFilterShape),
 }
 
@@ -91,7 +95,7 @@ impl ListBundle {
                 now,
             });
         }
-        let lists = parse_lists(signed, &mut reader, header.list_count)?;
+        let lists = parse_lists(signed, &mut reader, &header)?;
         let mut by_kind: [Vec<usize>; LIST_KINDS] = Default::default();
         for (index, list) in lists.iter().enumerate() {
             by_kind[kind_index(list.kind)].push(index);
@@ -193,13 +197,15 @@ impl fmt::Debug for ListBundle {
     }
 }
 
-/// Reads `count` list records from `reader`, a reader over `signed` (the bundle without its
-/// signature) placed after the header, and checks each list's sections.
+/// Reads the list records `header` announces from `reader`, a reader over `signed` (the bundle
+/// without its signature) placed after the header, and checks each list's sections as the
+/// header's format version lays them out.
 fn parse_lists(
     signed: &[u8],
     reader: &mut Reader<'_>,
-    count: u32,
+    header: &Header,
 ) -> Result<Vec<ListEntry>, BundleError> {
+    let count = header.list_count;
     if count as usize > MAX_LISTS {
         return Err(BundleError::TooLarge {
             what: "the number of lists",
@@ -225,18 +231,15 @@ fn parse_lists(
         }
         let [a, b, c, d] = ranges;
         let shape = if record.kind.holds_domains() {
-            if !c.is_empty() || !d.is_empty() {
+            if header.format < ADDRESS_RANGES_SINCE && !(c.is_empty() && d.is_empty()) {
                 return Err(BundleError::Malformed(
-                    "a domain list has a third or fourth section",
+                    "a domain list has address ranges in a format version without them",
                 ));
             }
-            ListShape::Domains(DomainSetShape::parse(
-                signed,
-                record.parameter,
-                record.entries,
-                a,
-                b,
-            )?)
+            ListShape::Domains(
+                DomainSetShape::parse(signed, record.parameter, record.entries, a, b)?,
+                AddressSetShape::parse(signed, c, d)?,
+            )
         } else {
             ListShape::Hashes(
                 HashSetShape::parse(signed, record.parameter, record.entries, a, b, c)?,
@@ -306,7 +309,8 @@ pub struct BundleList<'a> {
     entry: &'a ListEntry,
 }
 
-/// A list's sections over the bundle's bytes, made for one lookup.
+/// A list's sections over the bundle's bytes, made for one lookup. A domain list's address
+/// ranges are viewed apart ([`BundleList::addresses`]): a domain lookup never reads them.
 enum ListBody<'a> {
     Domains(DomainSet<'a>),
     Hashes(HashedUrlSet<'a>, HostFilter<'a>),
@@ -328,19 +332,36 @@ impl<'a> BundleList<'a> {
     fn body(&self) -> ListBody<'a> {
         let ListBundle { bytes, key, .. } = self.bundle;
         match &self.entry.shape {
-            ListShape::Domains(shape) => ListBody::Domains(shape.view(bytes, key)),
+            ListShape::Domains(shape, _) => ListBody::Domains(shape.view(bytes, key)),
             ListShape::Hashes(shape, hosts) => {
                 ListBody::Hashes(shape.view(bytes), hosts.view(bytes, key))
             }
         }
     }
 
-    /// Number of distinct entries.
+    /// The domain list's address ranges over the bundle's bytes; `None` for a hashed URL list.
+    #[inline]
+    fn addresses(&self) -> Option<AddressSet<'a>> {
+        match &self.entry.shape {
+            ListShape::Domains(_, addresses) => Some(addresses.view(&self.bundle.bytes)),
+            ListShape::Hashes(..) => None,
+        }
+    }
+
+    /// Number of distinct entries: domains and address ranges (after merging, see
+    /// [`Self::address_range_count`]) for a domain list, hashes for a hashed URL list.
     pub fn len(&self) -> usize {
         match self.body() {
-            ListBody::Domains(set) => set.len(),
+            ListBody::Domains(set) => set.len() + self.address_range_count(),
             ListBody::Hashes(set, _) => set.len(),
         }
+    }
+
+    /// Number of address ranges the domain list keeps for its IP address and CIDR entries:
+    /// overlapping and adjacent ones are merged into one, and the IPv4-mapped part of an IPv6
+    /// range is kept as an IPv4 range. Zero for a hashed URL list.
+    pub fn address_range_count(&self) -> usize {
+        self.addresses().map_or(0, |addresses| addresses.len())
     }
 
     /// Whether the list has no entries.
@@ -351,12 +372,22 @@ impl<'a> BundleList<'a> {
     /// Whether the domain list holds `host_suffix`, one host suffix of a canonical URL (the
     /// caller tries each: a hit on any counts). Always false for a hashed URL list. A host
     /// suffix not in the list is reported as in it with probability below `10^-9` per URL (see
-    /// the domain set's documentation).
+    /// the domain set's documentation). A host that is an IP address is looked up with
+    /// [`Self::contains_address`] instead.
     pub fn contains_domain(&self, host_suffix: &str) -> bool {
         match self.body() {
             ListBody::Domains(set) => set.contains(host_suffix),
             ListBody::Hashes(..) => false,
         }
+    }
+
+    /// Whether an IP address or CIDR range entry of the domain list covers `address`, the host
+    /// of a URL whose host is an IP address. An IPv4-mapped IPv6 address (`::ffff:203.0.113.7`)
+    /// is the IPv4 address it maps. Exact: one binary search over the list's ranges. Always
+    /// false for a hashed URL list.
+    pub fn contains_address(&self, address: IpAddr) -> bool {
+        self.addresses()
+            .is_some_and(|addresses| addresses.contains(address))
     }
 
     /// Whether the domain list holds the host suffix of `probe`: the same answer as
@@ -440,7 +471,12 @@ impl<'a> BundleList<'a> {
     /// Bytes of the bundle the list's entries take (its name and record excluded).
     pub fn bytes_used(&self) -> usize {
         match self.body() {
-            ListBody::Domains(set) => set.bytes_used(),
+            ListBody::Domains(set) => {
+                set.bytes_used()
+                    + self
+                        .addresses()
+                        .map_or(0, |addresses| addresses.bytes_used())
+            }
             ListBody::Hashes(set, hosts) => set.bytes_used() + hosts.bytes_used(),
         }
     }
