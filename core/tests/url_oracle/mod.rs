@@ -20,6 +20,8 @@ pub(crate) const NOW: u64 = 1_800_000_000;
 /// The listed host of the fixture bundle: on a category list and, as `listed.example/`, on a
 /// hashed URL list.
 pub(crate) const LISTED: &str = "listed.example";
+/// Addresses on the category list `listed` too, as the filter writes IP hosts.
+pub(crate) const LISTED_ADDRESSES: [&str; 2] = ["203.0.113.7", "[2001:db8::1]"];
 /// The host allowlist-only mode allows; the grammar puts it in userinfo.
 pub(crate) const ALLOWED: &str = "allowed.example";
 
@@ -47,15 +49,22 @@ pub(crate) fn expected_host(host: &str) -> Option<String> {
     })
 }
 
-/// A filter with one signed bundle: `listed.example` on the category list `listed` and, as the
-/// expression `listed.example/`, on the hashed list `csam`.
+/// A filter with one signed bundle: `listed.example` and [`LISTED_ADDRESSES`] on the category
+/// list `listed`, and, as the expression `listed.example/`, `listed.example` on the hashed list
+/// `csam`.
 fn filter() -> &'static UrlFilter {
     static FILTER: OnceLock<UrlFilter> = OnceLock::new();
     FILTER.get_or_init(|| {
         let (key, _) = SigningKey::generate().unwrap();
         let mut builder = BundleBuilder::new(1, NOW + 86_400);
         builder
-            .add_domains("listed", ListKind::Category, [LISTED.to_owned()])
+            .add_domains(
+                "listed",
+                ListKind::Category,
+                std::iter::once(LISTED)
+                    .chain(LISTED_ADDRESSES)
+                    .map(str::to_owned),
+            )
             .unwrap();
         let root = CanonicalUrl::parse(format!("http://{LISTED}/").as_bytes()).unwrap();
         let entry = HashedUrlEntry::from(root.lookup_expressions().next().unwrap());
@@ -112,14 +121,20 @@ pub(crate) fn check(raw: &str, reading: Option<&Reading>) -> Result<(), String> 
                 "{text:?}: a parent's deny rule for {expected} let it through"
             ));
         }
-        if is_within(expected, LISTED) {
+        let on_hashed_list = is_within(expected, LISTED);
+        if on_hashed_list || LISTED_ADDRESSES.contains(&expected.as_str()) {
             let mut listed = FilterPolicy::default();
             listed.block_category("listed");
-            if verdict(text, &listed) != Verdict::Block
-                || verdict(text, &FilterPolicy::default()) != Verdict::Block
-            {
-                return Err(format!("{text:?}: a listed host was not blocked"));
+            if verdict(text, &listed) != Verdict::Block {
+                return Err(format!(
+                    "{text:?}: a host on a blocked category list was let through"
+                ));
             }
+        }
+        if on_hashed_list && verdict(text, &FilterPolicy::default()) != Verdict::Block {
+            return Err(format!(
+                "{text:?}: a host on the hashed list was let through"
+            ));
         }
         if !is_within(expected, ALLOWED) {
             let mut allowlist_only = FilterPolicy {
