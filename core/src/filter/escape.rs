@@ -43,22 +43,27 @@ pub(crate) fn unescape_once(input: &str) -> Cow<'_, str> {
     if !input.contains('%') {
         return Cow::Borrowed(input);
     }
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+    Cow::Owned(String::from_utf8_lossy(&unescape_pass(input.as_bytes())).into_owned())
+}
+
+/// One left-to-right pass that decodes every `%XX` escape of `input` (two hex digits), and only
+/// those: a decoded byte never joins the bytes around it into a new escape.
+fn unescape_pass(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
     let mut index = 0;
-    while index < bytes.len() {
-        match bytes.get(index..index + 3).and_then(trailing_escape) {
+    while index < input.len() {
+        match input.get(index..index + 3).and_then(trailing_escape) {
             Some(decoded) => {
                 out.push(decoded);
                 index += 3;
             }
             None => {
-                out.push(bytes[index]);
+                out.push(input[index]);
                 index += 1;
             }
         }
     }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    out
 }
 
 /// The part of a canonical URL some bytes are escaped for. Every part escapes what a canonical URL
@@ -145,26 +150,7 @@ mod tests {
     fn unescape_by_passes(input: &[u8]) -> Vec<u8> {
         let mut current = input.to_vec();
         loop {
-            let mut next = Vec::with_capacity(current.len());
-            let mut i = 0;
-            while i < current.len() {
-                let decoded = match current.get(i..i + 3) {
-                    Some([b'%', high, low]) => hex_value(*high)
-                        .zip(hex_value(*low))
-                        .map(|(h, l)| h << 4 | l),
-                    _ => None,
-                };
-                match decoded {
-                    Some(byte) => {
-                        next.push(byte);
-                        i += 3;
-                    }
-                    None => {
-                        next.push(current[i]);
-                        i += 1;
-                    }
-                }
-            }
+            let next = unescape_pass(&current);
             if next == current {
                 return next;
             }
