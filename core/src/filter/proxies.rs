@@ -191,7 +191,7 @@ struct Reading<'a> {
 impl<'a> Reading<'a> {
     /// The canonical reading of `url`, and the reading of `as_written` when it is given, can be
     /// split and differs.
-    fn both(url: &'a CanonicalUrl, as_written: Option<&'a [u8]>) -> Vec<Self> {
+    fn both(url: &'a CanonicalUrl, as_written: Option<&'a [u8]>) -> impl Iterator<Item = Self> {
         let canonical = Self {
             host: url.host(),
             host_kind: url.host_kind(),
@@ -220,7 +220,7 @@ impl<'a> Reading<'a> {
         });
         // The written reading first: where both find the same URL, its text is what a proxy's
         // server would request.
-        written.into_iter().chain([canonical]).collect()
+        written.into_iter().chain([canonical])
     }
 
     /// The same host with empty parts, to fill in.
