@@ -352,6 +352,7 @@ mod decisions {
             "https://translated.turbopages.org/proxy_u/en-ru.ru.3f2a1b4c/https/blocked.example/",
             "https://r.jina.ai/https://blocked.example/",
             "https://translate.google.com/translate?u=https://fine.example%252F@blocked.example/",
+            "https://proxy.example/browse.php?u=https://fine.example/&u=https://blocked.example/",
         ] {
             let decision = decide(url);
             assert_eq!(decision.verdict, Verdict::Block, "{url}: {decision:?}");
@@ -370,10 +371,15 @@ mod decisions {
 
     #[test]
     fn a_proxy_whose_target_cannot_be_read_is_blocked() {
+        let too_many: Vec<String> = (0..=super::MAX_CARRIED_URLS)
+            .map(|n| format!("u=https://site{n}.example/"))
+            .collect();
+        let too_many = format!("https://proxy.example/browse.php?{}", too_many.join("&"));
         for url in [
             "https://cdn.ampproject.org/c/s/",
             "https://translated.turbopages.org/proxy_u/en-ru.ru.3f2a1b4c/",
             "https://translate.google.com/translate?u=javascript:alert(1)",
+            &too_many,
         ] {
             let decision = decide(url);
             assert_eq!(decision.verdict, Verdict::Block, "{url}: {decision:?}");
@@ -426,4 +432,25 @@ mod decisions {
             Some("https://www.google.com/search?q=https://www.youtube.com/&safe=active")
         );
     }
+}
+
+#[test]
+fn every_value_of_a_proxys_parameter_is_judged() {
+    // PHP, which Glype runs on, takes the last of several `u` values; the first is harmless.
+    let found = carried(
+        "https://freeproxy.example/browse.php?u=https://fine.example/&u=https://blocked.example/",
+    );
+    assert_eq!(found, ["https://fine.example/", "https://blocked.example/"]);
+}
+
+#[test]
+fn a_url_carrying_more_than_the_filter_judges_is_unreadable() {
+    let targets: Vec<String> = (0..=MAX_CARRIED_URLS)
+        .map(|n| format!("u=https://site{n}.example/"))
+        .collect();
+    let raw = format!("https://freeproxy.example/browse.php?{}", targets.join("&"));
+    let url = CanonicalUrl::parse(raw.as_bytes()).unwrap();
+    let found = carried_urls(&url, Some(raw.as_bytes()));
+    assert_eq!(found.urls.len(), MAX_CARRIED_URLS);
+    assert!(found.unreadable);
 }

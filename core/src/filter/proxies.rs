@@ -39,7 +39,8 @@ use super::{CanonicalUrl, HostKind};
 /// combinations of the services in the `PROXIES` table that still load.
 pub const MAX_NESTING_DEPTH: usize = 3;
 
-/// The most carried URLs returned for one URL, bounding the work a crafted URL can cause.
+/// The most carried URLs judged for one URL, bounding the work a crafted URL can cause. A URL
+/// that carries more is reported unreadable (and blocked), never judged by the first ones only.
 pub const MAX_CARRIED_URLS: usize = 8;
 
 /// Parameter names that carry a target URL in generic web proxies and redirectors; a value counts
@@ -78,8 +79,9 @@ pub struct CarriedUrl {
 pub struct CarriedUrls {
     /// The carried URLs, outermost first, without duplicates and without the URL itself.
     pub urls: Vec<CarriedUrl>,
-    /// Whether a known proxy carries something that cannot be read as a web address (the
-    /// filter blocks such a URL: what the proxy fetches cannot be judged).
+    /// Whether a known proxy carries something that cannot be read as a web address, or the URL
+    /// carries more than [`MAX_CARRIED_URLS`] (the filter blocks such a URL: what it carries
+    /// cannot all be judged).
     pub unreadable: bool,
 }
 
@@ -134,13 +136,19 @@ fn keep_carried_by(
                 continue;
             };
             let known = carried == *root || found.urls.iter().any(|c| c.url == carried);
-            if !known && found.urls.len() < MAX_CARRIED_URLS {
-                found.urls.push(CarriedUrl {
-                    url: carried,
-                    as_written: text,
-                    fetched_by_proxy: fetched,
-                });
+            if known {
+                continue;
             }
+            // More than the filter judges for one URL: what is left over cannot be judged.
+            if found.urls.len() >= MAX_CARRIED_URLS {
+                found.unreadable = true;
+                continue;
+            }
+            found.urls.push(CarriedUrl {
+                url: carried,
+                as_written: text,
+                fetched_by_proxy: fetched,
+            });
         }
     }
 }
@@ -447,15 +455,25 @@ fn directly_carried(url: &Reading<'_>) -> Vec<(Target, bool)> {
 fn carried_by(carrier: Carrier, url: &Reading<'_>) -> Vec<Target> {
     let path = url.path.as_ref();
     let target = match carrier {
-        Carrier::Parameter(name) => url
-            .parameters(name)
-            .find(|value| !value.is_empty())
-            .map(|value| Target::Url(value.into_owned())),
+        // Every value of the parameter: servers differ on which of several they take (PHP takes
+        // the last), so each is judged.
+        Carrier::Parameter(name) => {
+            return url
+                .parameters(name)
+                .filter(|value| !value.is_empty())
+                .map(|value| Target::Url(value.into_owned()))
+                .collect();
+        }
         Carrier::TranslateGoogHost => translate_goog_target(url).map(Target::Url),
-        Carrier::GoogleCacheQuery => url.parameters("q").find_map(|value| {
-            let value = value.strip_prefix("cache:")?;
-            Some(Target::Url(without_cache_decorations(value).to_owned()))
-        }),
+        Carrier::GoogleCacheQuery => {
+            return url
+                .parameters("q")
+                .filter_map(|value| {
+                    let value = value.strip_prefix("cache:")?;
+                    Some(Target::Url(without_cache_decorations(value).to_owned()))
+                })
+                .collect();
+        }
         Carrier::WaybackPath => path.strip_prefix("/web/").and_then(|rest| {
             let rest = match rest.split_once('/') {
                 Some((segment, after)) if is_wayback_timestamp(segment) => after,
@@ -479,8 +497,9 @@ fn carried_by(carrier: Carrier, url: &Reading<'_>) -> Vec<Target> {
         Carrier::HostAndPath => path_target(path.trim_start_matches('/'), url),
         Carrier::WholePath => path_target(path.trim_start_matches('/'), url),
         Carrier::ImageParameter(name) => {
-            url.parameters(name)
-                .find(|value| !value.is_empty())
+            return url
+                .parameters(name)
+                .filter(|value| !value.is_empty())
                 .map(|value| {
                     let (scheme, rest) = match value.strip_prefix("ssl:") {
                         Some(rest) => ("https://", rest),
@@ -488,6 +507,7 @@ fn carried_by(carrier: Carrier, url: &Reading<'_>) -> Vec<Target> {
                     };
                     Target::Url(format!("{scheme}{}", rest.trim_start_matches('/')))
                 })
+                .collect();
         }
         Carrier::SchemeSegment => {
             // Under `/proxy_u/` a page is translated; elsewhere the service's own pages are.
