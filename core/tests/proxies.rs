@@ -370,6 +370,19 @@ mod decisions {
     }
 
     #[test]
+    fn proxies_nested_past_the_depth_followed_are_blocked_not_allowed() {
+        for depth in [1, 3, 5, 8] {
+            let mut url = "https://blocked.example/".to_owned();
+            for _ in 0..depth {
+                url = format!("https://web.archive.org/web/2020/{url}");
+            }
+            let decision = decide(&url);
+            assert_eq!(decision.verdict, Verdict::Block, "{depth}: {decision:?}");
+            assert!(decision.via_carried_url, "{depth}");
+        }
+    }
+
+    #[test]
     fn a_proxy_whose_target_cannot_be_read_is_blocked() {
         let too_many: Vec<String> = (0..=super::MAX_CARRIED_URLS)
             .map(|n| format!("u=https://site{n}.example/"))
