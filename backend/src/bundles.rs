@@ -242,7 +242,8 @@ fn header_value(text: &str) -> ApiResult<HeaderValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::sled_store::SledStorage;
+    use crate::storage::BundleStore;
+    use crate::storage::sled::SledStorage;
 
     fn lists(version: u64, fill: u8) -> StoredBundle {
         StoredBundle {

@@ -21,7 +21,7 @@ use crate::log;
 use crate::pairing::PairingAttempts;
 use crate::routes;
 use crate::storage::postgres::PostgresStorage;
-use crate::storage::sled_store::SledStorage;
+use crate::storage::sled::SledStorage;
 use crate::storage::{HOTLINE_MIN_RETENTION_SECS, Retention, Storage};
 
 /// Seconds in a day.
