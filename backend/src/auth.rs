@@ -19,7 +19,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::body_bytes;
 use crate::limits::MAX_NONCE_CHARS;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::storage::{DeviceRecord, ParentRecord};
 
 /// A request a registered device signed.

@@ -11,7 +11,7 @@ use crate::auth::DeviceCaller;
 use crate::clock;
 use crate::error::ApiResult;
 use crate::extract::json_body;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// `POST /v1/device/status`: keeps the calling device's status, replacing the one before.
 pub(crate) async fn report(

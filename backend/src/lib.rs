@@ -13,11 +13,14 @@
 //! - [`routing`]: where each report goes (parents, hotlines).
 //! - [`limits`]: every limit the protocol enforces.
 //! - [`operator`]: activation tokens and the hotline export, shared by HTTP and the CLI.
-//! - [`storage`]: the state, behind one trait (sled or PostgreSQL).
+//! - `state`: the state every handler shares, built by [`server`] and read by the handlers;
+//!   `bundle_cache` and `pairing_attempts` are the parts of it kept in memory.
+//! - [`storage`]: the durable state, one trait per kind of data (sled or PostgreSQL).
 #![forbid(unsafe_code)]
 
 mod admission;
 mod auth;
+mod bundle_cache;
 mod bundles;
 pub mod clock;
 mod connections;
@@ -29,6 +32,7 @@ mod log;
 pub mod operator;
 mod pacing;
 mod pairing;
+mod pairing_attempts;
 mod registration;
 mod relay;
 mod reports;
@@ -36,6 +40,7 @@ pub mod routes;
 pub mod routing;
 pub mod server;
 mod server_time;
+mod state;
 pub mod storage;
 
 pub use server::{RunningServer, ServerConfig, open_storage, spawn};

@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::MAX_TOKENS_PER_REQUEST;
 use crate::routing;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::storage::{HotlineEntry, Storage, StorageResult};
 
 /// Random bytes in an activation token.

@@ -1,14 +1,12 @@
 //! Pairing a parent with a child's device: the device asks for a short code, the parent types it
 //! into their app, and from then on each sees the other's key and can relay to it.
 //!
-//! Codes are 8 random digits and work once, for
-//! [`PAIRING_CODE_TTL_SECS`](crate::server::PAIRING_CODE_TTL_SECS). A parent that guesses wrong
-//! [`MAX_PAIRING_FAILURES`] times waits out the window before trying again, so codes cannot be
-//! swept in their lifetime. That count is kept per server process: replicas each allow their
-//! own.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
+//! Codes are 8 random digits and work once, for the server's `pairing_code_ttl_secs` (ten
+//! minutes unless configured). A parent that guesses wrong
+//! [`MAX_PAIRING_FAILURES`](crate::limits::MAX_PAIRING_FAILURES) times waits out the window
+//! before trying again, so codes cannot be swept in their lifetime. That count is kept per
+//! server process, in [`PairingAttempts`](crate::pairing_attempts::PairingAttempts): replicas
+//! each allow their own.
 
 use axum::Json;
 use axum::extract::State;
@@ -20,15 +18,13 @@ use crate::auth::{DeviceCaller, ParentCaller};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::json_body;
-use crate::limits::{MAX_PAIRING_FAILURES, PAIRING_CODE_DIGITS, PAIRING_FAILURE_WINDOW_SECS};
-use crate::server::AppState;
+use crate::limits::PAIRING_CODE_DIGITS;
+use crate::state::AppState;
 
 /// 10^[`PAIRING_CODE_DIGITS`]: codes are drawn below it.
 const PAIRING_CODE_SPACE: u64 = 100_000_000;
 /// Fresh codes tried when one drawn is in use, before giving up.
 const PAIRING_CODE_ATTEMPTS: usize = 8;
-/// Parents tracked before stale windows are dropped, so the table cannot grow without bound.
-const PAIRING_FAILURES_TRACKED: usize = 10_000;
 
 /// `POST /v1/device/pairing-codes`.
 pub(crate) async fn create_code(
@@ -132,49 +128,4 @@ pub(crate) async fn devices_of_parent(
         }
     }
     Ok(Json(PairedPeers { peers }))
-}
-
-/// Wrong pairing claims per parent in the current window.
-#[derive(Default)]
-pub(crate) struct PairingAttempts {
-    failures: Mutex<HashMap<String, (u64, u32)>>,
-}
-
-impl PairingAttempts {
-    /// Refuses a parent that has used up its wrong claims in this window.
-    fn check(&self, parent_id: &str, now: u64) -> ApiResult<()> {
-        let failures = self
-            .failures
-            .lock()
-            .map_err(|_| ApiError::internal("the pairing attempt table is poisoned"))?;
-        match failures.get(parent_id) {
-            Some(&(since, count))
-                if count >= MAX_PAIRING_FAILURES
-                    && now < since.saturating_add(PAIRING_FAILURE_WINDOW_SECS) =>
-            {
-                Err(ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_pairing_attempts",
-                    "too many wrong pairing codes; wait ten minutes",
-                ))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Counts a wrong claim.
-    fn record_failure(&self, parent_id: &str, now: u64) {
-        let Ok(mut failures) = self.failures.lock() else {
-            return;
-        };
-        if failures.len() >= PAIRING_FAILURES_TRACKED {
-            failures
-                .retain(|_, (since, _)| now < since.saturating_add(PAIRING_FAILURE_WINDOW_SECS));
-        }
-        let entry = failures.entry(parent_id.to_owned()).or_insert((now, 0));
-        if now >= entry.0.saturating_add(PAIRING_FAILURE_WINDOW_SECS) {
-            *entry = (now, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-    }
 }

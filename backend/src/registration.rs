@@ -12,7 +12,7 @@ use childsafe_core::sync::wire::{DeviceRegistration, ParentRegistration, Registe
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::storage::{DeviceRecord, DeviceRegistered, ParentRecord};
 
 /// Registers a child's device.

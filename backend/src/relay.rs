@@ -14,7 +14,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Page, PathParam, json_body};
 use crate::limits::MAX_BLOB_BYTES;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::storage::NewMessage;
 
 /// `POST /v1/device/messages`: an access request to every paired parent.

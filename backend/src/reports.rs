@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Page, PathParam, json_body};
 use crate::limits::MAX_IDEMPOTENCY_KEY_CHARS;
 use crate::routing;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::storage::{IdempotencyBegin, NewReport, ReportInsert};
 
 /// `POST /v1/device/reports`.

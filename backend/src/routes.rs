@@ -9,7 +9,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use crate::bundles;
 use crate::error;
 use crate::limits::{MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{device_status, operator, pairing, registration, relay, reports, server_time};
 
 /// An HTTP method the protocol uses.

@@ -1,9 +1,9 @@
-//! Starting and stopping the server: its configuration, the shared state every handler reads,
-//! graceful shutdown, and the hourly retention job. The listener and the life of each
-//! connection are in [`connections`](crate::connections).
+//! Starting and stopping the server: its configuration, building the shared `AppState` (in
+//! `state`) that the handlers read, graceful shutdown, and the hourly retention job. The
+//! listener and the life of each connection are in [`connections`](crate::connections); the
+//! handlers are reached only through `routes::router`.
 
 use std::net::SocketAddr;
-use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,15 +13,16 @@ use childsafe_core::crypto::{self, SigningKey};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::bundles::BundleCache;
+use crate::bundle_cache::BundleCache;
 use crate::clock;
 use crate::connections::{self, OpenConnections};
 use crate::limits::ConnectionLimits;
 use crate::log;
-use crate::pairing::PairingAttempts;
+use crate::pairing_attempts::PairingAttempts;
 use crate::routes;
+use crate::state::{AppState, Shared};
 use crate::storage::postgres::PostgresStorage;
-use crate::storage::sled_store::SledStorage;
+use crate::storage::sled::SledStorage;
 use crate::storage::{HOTLINE_MIN_RETENTION_SECS, Retention, Storage};
 
 /// Seconds in a day.
@@ -171,7 +172,7 @@ pub async fn spawn(
         }
     }
     let time_key = time_key(storage.as_ref(), config.time_key.as_deref()).await?;
-    let state = AppState(Arc::new(Shared {
+    let state = AppState::new(Shared {
         storage: Arc::clone(&storage),
         time_key,
         operator_token_hash: config
@@ -181,7 +182,7 @@ pub async fn spawn(
         pairing_code_ttl_secs: config.pairing_code_ttl_secs,
         pairing_attempts: PairingAttempts::default(),
         bundles: BundleCache::default(),
-    }));
+    });
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -269,32 +270,4 @@ async fn purge_job(
             Err(error) => log::line(format_args!("retention purge failed: {error}")),
         }
     }
-}
-
-/// What every handler shares.
-#[derive(Clone)]
-pub(crate) struct AppState(Arc<Shared>);
-
-impl Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-/// The state behind [`AppState`].
-pub(crate) struct Shared {
-    /// Everything durable.
-    pub(crate) storage: Arc<dyn Storage>,
-    /// Signs server time.
-    pub(crate) time_key: SigningKey,
-    /// SHA-256 of the operator token, when the operator API is on.
-    pub(crate) operator_token_hash: Option<[u8; 32]>,
-    /// How long a pairing code works.
-    pub(crate) pairing_code_ttl_secs: u64,
-    /// Failed pairing claims per parent.
-    pub(crate) pairing_attempts: PairingAttempts,
-    /// The bundles served, each held once in memory with its ETag.
-    pub(crate) bundles: BundleCache,
 }

@@ -14,7 +14,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::json_body;
 use crate::limits::MAX_CHALLENGE_CHARS;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The protocol version this server speaks.
 pub(crate) const PROTOCOL_VERSION: u32 = 1;

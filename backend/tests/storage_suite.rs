@@ -11,11 +11,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use childsafe_backend::storage::sled_store::SledStorage;
+use childsafe_backend::storage::sled::SledStorage;
 use childsafe_backend::storage::{
-    BundlePut, BundleVersion, DeviceRecord, DeviceRegistered, HOTLINE_MIN_RETENTION_SECS,
-    IdempotencyBegin, NewMessage, NewReport, ParentRecord, Purged, ReportInsert, Retention,
-    STALE_IDEMPOTENCY_SECS, Storage, StoredBundle,
+    BundlePut, BundleStore, BundleVersion, DeviceRecord, DeviceRegistered,
+    HOTLINE_MIN_RETENTION_SECS, IdempotencyBegin, NewMessage, NewReport, ParentRecord, Purged,
+    ReportInsert, Retention, STALE_IDEMPOTENCY_SECS, SecretStore, Storage, StoredBundle,
 };
 use childsafe_core::crypto::PublicKey;
 use childsafe_core::reports::{Report, ReportKind};

@@ -6,10 +6,9 @@
 use childsafe_core::reports::Report;
 use childsafe_core::sync::wire::{DeliveryState, Destination, ReportStatus};
 
-use super::{
-    HOTLINE_MIN_RETENTION_SECS, IdempotencyBegin, NewReport, ReportInsert, Retention,
-    STALE_IDEMPOTENCY_SECS,
-};
+use super::reports::{NewReport, ReportInsert};
+use super::requests::{IdempotencyBegin, STALE_IDEMPOTENCY_SECS};
+use super::retention::{HOTLINE_MIN_RETENTION_SECS, Retention};
 
 /// An idempotency key as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use childsafe_backend::storage::Storage;
 use childsafe_backend::storage::postgres::PostgresStorage;
-use childsafe_backend::storage::sled_store::SledStorage;
+use childsafe_backend::storage::sled::SledStorage;
 
 /// The environment variable with the URL of a PostgreSQL server whose user may create
 /// databases (e.g. `postgres://postgres@127.0.0.1:55432/postgres`).

@@ -1,0 +1,47 @@
+//! [`AppState`]: what every handler shares (storage, the server time key, the operator token's
+//! hash, the pairing settings and the bundles held in memory). The server builds it once at
+//! start; handlers and extractors only read it.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use childsafe_core::crypto::SigningKey;
+
+use crate::bundle_cache::BundleCache;
+use crate::pairing_attempts::PairingAttempts;
+use crate::storage::Storage;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// Shares `shared` with every handler.
+    pub(crate) fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The state behind [`AppState`].
+pub(crate) struct Shared {
+    /// Everything durable.
+    pub(crate) storage: Arc<dyn Storage>,
+    /// Signs server time.
+    pub(crate) time_key: SigningKey,
+    /// SHA-256 of the operator token, when the operator API is on.
+    pub(crate) operator_token_hash: Option<[u8; 32]>,
+    /// How long a pairing code works.
+    pub(crate) pairing_code_ttl_secs: u64,
+    /// Failed pairing claims per parent.
+    pub(crate) pairing_attempts: PairingAttempts,
+    /// The bundles served, each held once in memory with its ETag.
+    pub(crate) bundles: BundleCache,
+}

@@ -1,0 +1,80 @@
+//! Reports and their delivery: each report stored with where it goes, its status as the device
+//! sees it, the feed each paired parent reads, and the queue the operator exports to hotlines.
+//! [`ReportStore`] is the part of the storage that keeps them.
+
+use async_trait::async_trait;
+use childsafe_core::reports::Report;
+use childsafe_core::sync::wire::{Destination, FeedItem, ReportStatus};
+
+use super::accounts::DeviceRecord;
+use super::error::StorageResult;
+
+/// A report to store, already checked and routed by the server.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewReport {
+    /// The report as uploaded.
+    pub report: Report,
+    /// SHA-256 of the report's canonical JSON: the same id with another hash is a conflict.
+    pub report_hash: [u8; 32],
+    /// Where it goes: one entry per paired parent (name = parent id), and the hotline if any.
+    pub destinations: Vec<Destination>,
+}
+
+/// What storing one report did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportInsert {
+    /// New: stored, routed (feed items and hotline entry written), state `routed` (or
+    /// `received` when there is no destination).
+    Stored(ReportStatus),
+    /// This device already sent this id with the same hash: nothing new stored.
+    Existing(ReportStatus),
+    /// This id is already stored with another hash (or belongs to another device): refused.
+    Conflict,
+}
+
+/// A report queued for a hotline, as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HotlineEntry {
+    /// The report.
+    pub report: Report,
+    /// The hotline's name (`IWF`, `NCMEC`, `INHOPE`).
+    pub hotline: String,
+    /// The reporting device's country.
+    pub country: String,
+    /// Unix seconds.
+    pub received_at: u64,
+    /// Whether the operator has forwarded it.
+    pub forwarded: bool,
+}
+
+/// Reports, their statuses, parents' feeds and the hotline queue.
+#[async_trait]
+pub trait ReportStore: Send + Sync + 'static {
+    /// Stores reports of `device` (each one atomically with its feed items and hotline entry),
+    /// durable before it returns. One outcome per report, in order.
+    async fn insert_reports(
+        &self,
+        device: &DeviceRecord,
+        reports: Vec<NewReport>,
+        now: u64,
+    ) -> StorageResult<Vec<ReportInsert>>;
+
+    /// One report's status, if it is this device's.
+    async fn report_status(&self, device_id: &str, id: &str)
+    -> StorageResult<Option<ReportStatus>>;
+
+    /// Every report of this device still kept, oldest first.
+    async fn report_statuses(&self, device_id: &str) -> StorageResult<Vec<ReportStatus>>;
+
+    /// The parent's feed after `after`, at most `limit` items. Returning an item marks the
+    /// parent's destination of that report forwarded (and the report `forwarded` once every
+    /// destination is).
+    async fn feed(&self, parent_id: &str, after: u64, limit: usize)
+    -> StorageResult<Vec<FeedItem>>;
+
+    /// The hotline queue, oldest first.
+    async fn hotline_queue(&self) -> StorageResult<Vec<HotlineEntry>>;
+
+    /// Marks a hotline entry forwarded; `false` if no such entry.
+    async fn mark_hotline_forwarded(&self, report_id: &str) -> StorageResult<bool>;
+}
