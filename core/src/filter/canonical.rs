@@ -40,7 +40,6 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::escape::{UrlPart, escape_into, unescape_fully};
-use super::expressions::LookupExpressions;
 use super::host::{HostKind, push_canonical_host};
 
 /// The longest URL accepted, in bytes: 2 MiB, the limit browsers apply to the URLs they load.
@@ -233,12 +232,6 @@ impl CanonicalUrl {
     pub fn query(&self) -> Option<&str> {
         self.borrowed().query()
     }
-
-    /// The host-suffix × path-prefix expressions that list lookups try for this URL (at most
-    /// 5 × 6 = 30), without allocating.
-    pub fn lookup_expressions(&self) -> LookupExpressions<'_> {
-        LookupExpressions::new(self.borrowed())
-    }
 }
 
 /// Where the parts of a canonical URL lie in its text.
@@ -328,11 +321,6 @@ impl<'a> CanonicalStr<'a> {
     /// The path followed by `?query` when there is a query.
     pub(crate) fn path_and_query(&self) -> &'a str {
         &self.serialized[self.parts.host_end..]
-    }
-
-    /// See [`CanonicalUrl::lookup_expressions`].
-    pub(crate) fn lookup_expressions(self) -> LookupExpressions<'a> {
-        LookupExpressions::new(self)
     }
 
     /// The URL as an owned [`CanonicalUrl`] (a copy of its text).
