@@ -26,10 +26,13 @@ pub(crate) fn dependencies(krate: &Crate) -> BTreeMap<(ModuleId, ModuleId), Evid
     let mut edges = BTreeMap::new();
     for (from, module) in krate.modules.iter().enumerate() {
         for reference in &module.references {
-            let Some(to) = resolve(krate, from, &reference.segments, 0) else {
-                continue;
+            let to = match resolve(krate, from, &reference.segments, 0) {
+                None => continue,
+                Some(Target::Module(_)) if reference.in_code && reference.segments.len() == 1 => {
+                    continue;
+                }
+                Some(target) => target.module(),
             };
-            let to = to.module();
             if to != from {
                 edges.entry((from, to)).or_insert_with(|| Evidence {
                     line: reference.line,

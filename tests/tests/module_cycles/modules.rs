@@ -37,8 +37,9 @@ pub(crate) struct Module {
     pub(crate) imports: Vec<(String, Vec<String>)>,
     /// The modules its glob imports (`use path::*`) read, as written.
     pub(crate) globs: Vec<Vec<String>>,
-    /// The paths its code refers to: its `use` items that are not re-exports, and every path of
-    /// two or more segments in its types, expressions, patterns and macro arguments.
+    /// The paths its code refers to: its `use` items that are not re-exports, every path in
+    /// its types, expressions and patterns, and those of two or more segments in macro
+    /// arguments.
     pub(crate) references: Vec<Reference>,
 }
 
@@ -48,6 +49,9 @@ pub(crate) struct Reference {
     pub(crate) segments: Vec<String>,
     /// The line it is written on.
     pub(crate) line: usize,
+    /// Written in code rather than in a `use` item: there a single name that reads as a module
+    /// is a local variable, since a module alone is no value or type.
+    pub(crate) in_code: bool,
 }
 
 impl Module {
@@ -218,6 +222,7 @@ fn read_use_tree(module: &mut Module, tree: &UseTree, prefix: &mut Vec<String>, 
                 module.references.push(Reference {
                     segments: prefix.clone(),
                     line,
+                    in_code: false,
                 });
             }
             return;
@@ -239,8 +244,11 @@ fn read_use_tree(module: &mut Module, tree: &UseTree, prefix: &mut Vec<String>, 
         module.imports.push((name, segments.clone()));
     }
     if !reexport {
-        let line = line_of(span);
-        module.references.push(Reference { segments, line });
+        module.references.push(Reference {
+            segments,
+            line: line_of(span),
+            in_code: false,
+        });
     }
 }
 
@@ -277,14 +285,15 @@ impl<'ast> Visit<'ast> for References<'_> {
     }
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
-        if path.leading_colon.is_none() && path.segments.len() >= 2 {
+        if let (None, Some(first)) = (&path.leading_colon, path.segments.first()) {
             self.module.references.push(Reference {
                 segments: path
                     .segments
                     .iter()
                     .map(|segment| segment.ident.to_string())
                     .collect(),
-                line: line_of(path.segments[0].ident.span()),
+                line: line_of(first.ident.span()),
+                in_code: true,
             });
         }
         visit::visit_path(self, path);
@@ -329,9 +338,13 @@ impl References<'_> {
                 segments.push(next.to_string());
                 at += 3;
             }
+            // A single name in a macro's arguments is as often a format argument or a field.
             if segments.len() >= 2 {
-                let line = line_of(first.span());
-                self.module.references.push(Reference { segments, line });
+                self.module.references.push(Reference {
+                    segments,
+                    line: line_of(first.span()),
+                    in_code: true,
+                });
             }
         }
     }
