@@ -40,8 +40,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::escape::{UrlPart, escape_into, unescape_fully};
-use super::expressions::LookupExpressions;
 use super::host::{HostKind, push_canonical_host};
+use super::url_error::UrlError;
 
 /// The longest URL accepted, in bytes: 2 MiB, the limit browsers apply to the URLs they load.
 /// A longer input is refused rather than truncated, so the caller decides (the filter blocks it).
@@ -53,32 +53,6 @@ const DEFAULT_SCHEME: &str = "http";
 /// Schemes whose URLs name a host whatever the slashes after the colon (`http:example.com`,
 /// `https:\\example.com`), as browsers treat them.
 const SPECIAL_SCHEMES: [&str; 5] = ["http", "https", "ws", "wss", "ftp"];
-
-/// Why a URL could not be canonicalized. Messages never repeat the URL: it is browsing history.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum UrlError {
-    /// Nothing but whitespace was given.
-    #[error("the URL is empty")]
-    Empty,
-    /// The input is longer than [`MAX_URL_BYTES`].
-    #[error("the URL is longer than the limit of {limit} bytes")]
-    TooLong {
-        /// The limit that was exceeded.
-        limit: usize,
-    },
-    /// The scheme carries no network address (`javascript:`, `data:`, `mailto:`, `about:` ...).
-    #[error(
-        "the URL's scheme has no network address to check (as with javascript:, data: or mailto:)"
-    )]
-    NoNetworkAddress,
-    /// The URL has an empty host (`http:///path`, `file:///etc`).
-    #[error("the URL has no host")]
-    NoHost,
-    /// The host is a bracketed IP literal that is not a valid IPv6 address, or has text after
-    /// its closing bracket that is not a port.
-    #[error("the URL's host is a malformed IP literal")]
-    MalformedIpLiteral,
-}
 
 /// A URL in canonical form: `scheme://host/path[?query]`, printable ASCII only.
 ///
@@ -233,12 +207,6 @@ impl CanonicalUrl {
     pub fn query(&self) -> Option<&str> {
         self.borrowed().query()
     }
-
-    /// The host-suffix × path-prefix expressions that list lookups try for this URL (at most
-    /// 5 × 6 = 30), without allocating.
-    pub fn lookup_expressions(&self) -> LookupExpressions<'_> {
-        LookupExpressions::new(self.borrowed())
-    }
 }
 
 /// Where the parts of a canonical URL lie in its text.
@@ -328,11 +296,6 @@ impl<'a> CanonicalStr<'a> {
     /// The path followed by `?query` when there is a query.
     pub(crate) fn path_and_query(&self) -> &'a str {
         &self.serialized[self.parts.host_end..]
-    }
-
-    /// See [`CanonicalUrl::lookup_expressions`].
-    pub(crate) fn lookup_expressions(self) -> LookupExpressions<'a> {
-        LookupExpressions::new(self)
     }
 
     /// The URL as an owned [`CanonicalUrl`] (a copy of its text).

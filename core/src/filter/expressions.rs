@@ -21,7 +21,7 @@
 
 use std::fmt;
 
-use super::canonical::CanonicalStr;
+use super::canonical::{CanonicalStr, CanonicalUrl};
 use super::host::HostKind;
 use crate::crypto::{self, Sha256Stream};
 
@@ -132,8 +132,25 @@ pub struct LookupExpressions<'a> {
     path_and_query: &'a str,
 }
 
+// The expressions of a canonical URL are made here rather than beside its type: the canonical
+// form is what lookups read, and knows nothing of them.
+impl CanonicalUrl {
+    /// The host-suffix × path-prefix expressions that list lookups try for this URL (at most
+    /// 5 × 6 = 30), without allocating.
+    pub fn lookup_expressions(&self) -> LookupExpressions<'_> {
+        LookupExpressions::new(self.borrowed())
+    }
+}
+
+impl<'a> CanonicalStr<'a> {
+    /// See [`CanonicalUrl::lookup_expressions`].
+    pub(crate) fn lookup_expressions(self) -> LookupExpressions<'a> {
+        LookupExpressions::new(self)
+    }
+}
+
 impl<'a> LookupExpressions<'a> {
-    pub(crate) fn new(url: CanonicalStr<'a>) -> Self {
+    fn new(url: CanonicalStr<'a>) -> Self {
         let (hosts, host_count) = host_suffixes(url.host(), url.host_kind());
         let (paths, path_count) = path_prefixes(url.path_and_query(), url.path());
         Self {

@@ -15,10 +15,12 @@ pub mod import;
 pub mod policy;
 pub mod proxies;
 pub mod safesearch;
+mod url_error;
 
-pub use canonical::{CanonicalUrl, MAX_URL_BYTES, UrlError};
+pub use canonical::{CanonicalUrl, MAX_URL_BYTES};
 pub use expressions::{
     ExpressionHash, HashedUrlEntry, LookupExpression, LookupExpressions, MAX_HOST_SUFFIXES,
     MAX_PATH_PREFIXES,
 };
 pub use host::HostKind;
+pub use url_error::UrlError;

@@ -7,15 +7,14 @@
 //! - [`directory`]: emergency numbers and child helplines per country, and their signed updates.
 
 pub mod directory;
-mod eccdata;
 pub mod model;
 pub mod outbox;
 pub mod sos;
 
 pub use directory::{
-    CountryCode, CountryEntry, DirectoryBundle, DirectoryError, EmergencyContacts, Helpline,
+    CountryCode, CountryEntry, DirectoryBundle, DirectoryError, EccDataError, EmergencyContacts,
+    Helpline,
 };
-pub use eccdata::EccDataError;
 pub use model::{Location, Report, ReportError, ReportKind, ReportedUser};
 pub use outbox::{DeliveryRecord, Outbox, OutboxError, Receipt, ReportDraft, ReportState};
 pub use sos::SosAnswer;

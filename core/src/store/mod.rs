@@ -19,6 +19,7 @@
 //! at most a key's namespace, never the key or the value.
 
 mod batch;
+mod device;
 mod error;
 mod json;
 mod key_store;
@@ -26,14 +27,13 @@ mod recovery;
 mod sealed;
 mod sled_store;
 
-use std::path::Path;
-
 pub use batch::WriteBatch;
+pub use device::open_device_store;
 pub use error::StoreError;
 pub use json::{get_json, put_json};
 pub use key_store::{FileKeyStoreForTests, KeyStore, KeyStoreError};
 pub use sealed::SealedStore;
-pub use sled_store::SledStore;
+pub use sled_store::{SledStore, open_sled_db};
 
 /// sled's page cache limit, in bytes. sled's default is 1 GB, which on a phone would let the
 /// store grow to hundreds of MB of resident memory; the SDK's data is small and read rarely.
@@ -53,23 +53,6 @@ const MAX_NAMESPACE_SHOWN: usize = 32;
 
 /// What error messages show for a key without a short, printable namespace.
 const UNNAMED_NAMESPACE: &str = "(unnamed)";
-
-/// The one way the SDK opens its store: sled in `dir` (created if missing, recovered if a
-/// previous process was killed), every value sealed under the data key from `keys`.
-pub fn open_device_store(
-    dir: &Path,
-    keys: &dyn KeyStore,
-) -> Result<SealedStore<SledStore>, StoreError> {
-    SealedStore::new(SledStore::open(dir)?, keys)
-}
-
-/// Opens (creating if needed) a plain sled database in `dir` with a page cache of `cache_bytes`,
-/// with the same recovery as [`SledStore::open`]: a half-written snapshot file left by a kill is
-/// removed and the open tried again; any other damage is [`StoreError::Corrupt`]. For sled users
-/// that need the raw database rather than a [`Store`], such as the reference backend.
-pub fn open_sled_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
-    sled_store::open_recovering(dir, cache_bytes).map(|(db, _discarded)| db)
-}
 
 /// A key and its value, as [`Store::scan_prefix`] returns them.
 pub type Entry = (Vec<u8>, Vec<u8>);

@@ -90,12 +90,17 @@ impl Store for SledStore {
     }
 }
 
+/// Opens (creating if needed) a plain sled database in `dir` with a page cache of `cache_bytes`,
+/// with the same recovery as [`SledStore::open`]: a half-written snapshot file left by a kill is
+/// removed and the open tried again; any other damage is [`StoreError::Corrupt`]. For sled users
+/// that need the raw database rather than a [`Store`], such as the reference backend.
+pub fn open_sled_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
+    open_recovering(dir, cache_bytes).map(|(db, _discarded)| db)
+}
+
 /// Opens sled in `dir` with a page cache of `cache_bytes`, removing a half-written snapshot file
 /// and trying once more if that is what stops it; also returns how many files were removed.
-pub(super) fn open_recovering(
-    dir: &Path,
-    cache_bytes: u64,
-) -> Result<(sled::Db, usize), StoreError> {
+fn open_recovering(dir: &Path, cache_bytes: u64) -> Result<(sled::Db, usize), StoreError> {
     match open_sled(dir, cache_bytes) {
         Ok(db) => Ok((db, 0)),
         Err(sled::Error::Corruption { .. }) => {

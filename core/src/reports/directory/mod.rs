@@ -9,19 +9,30 @@
 //! trusted key signed it under [`SIGNING_CONTEXT`], its version is above the directory in force,
 //! it has not expired, and its envelope is at most [`MAX_BUNDLE_BYTES`]; a refused bundle changes
 //! nothing.
+//!
+//! - `country.rs`: what the directory holds for one country, and which numbers can be dialled.
+//! - `eccdata.rs`: the countries of the directory compiled into the SDK, read from its data files.
+//! - here: the directory as a whole, its signed updates, and the one in force on the phone.
+
+mod country;
+mod eccdata;
+
+pub use country::{
+    CountryCode, CountryEntry, Helpline, InvalidCountryCode, MAX_NUMBER_CHARS, Routing, Service,
+    ServiceNumber,
+};
+pub use eccdata::EccDataError;
 
 use std::borrow::Cow;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::eccdata::{self, EccDataError};
 use crate::crypto::{PublicKey, SigningKey};
 use crate::settings::envelope::{self, EnvelopeError};
 use crate::settings::{ClockReading, advance_trusted_clock};
 use crate::store::{Store, StoreError, get_json, put_json};
+use country::is_dialable;
 
 /// Prefixed to a directory bundle's payload before signing and verifying, so that no other
 /// document a directory key signs can pass for a directory.
@@ -38,9 +49,6 @@ pub const MAX_COUNTRIES: usize = 300;
 /// Most numbers one country may list (AOSP's longest list, Spain's, has 17).
 pub const MAX_NUMBERS_PER_COUNTRY: usize = 32;
 
-/// Longest phone number, in characters, spaces and dashes included.
-pub const MAX_NUMBER_CHARS: usize = 20;
-
 /// Longest helpline name, in bytes.
 pub const MAX_HELPLINE_NAME_BYTES: usize = 120;
 
@@ -56,139 +64,11 @@ pub const UNKNOWN_COUNTRY_NUMBER: &str = "112";
 /// The second number shown when the country is not known; see [`UNKNOWN_COUNTRY_NUMBER`].
 pub const UNKNOWN_COUNTRY_FALLBACK: &str = "911";
 
+/// The embedded directory never expires: it is the floor every phone can fall back to.
+const NEVER: u64 = u64::MAX;
+
 /// Where the applied bundle is kept (sealed, like every value).
 const APPLIED_KEY: &[u8] = b"directory/applied";
-
-/// An ISO 3166-1 alpha-2 country code, in upper case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CountryCode([u8; 2]);
-
-// Crosses to Kotlin and Swift as its two upper-case letters.
-#[cfg(feature = "uniffi")]
-uniffi::custom_type!(CountryCode, String, {
-    lower: |code| code.as_str().to_owned(),
-    try_lift: |text| Ok(text.parse::<CountryCode>()?),
-});
-
-/// Why a text is not a country code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("not an ISO 3166-1 alpha-2 country code (two letters, such as GB)")]
-pub struct InvalidCountryCode;
-
-impl CountryCode {
-    /// The two upper-case letters.
-    pub fn as_str(&self) -> &str {
-        // Only `from_str` builds a code, and it keeps two ASCII letters, which are UTF-8.
-        std::str::from_utf8(&self.0).unwrap_or("")
-    }
-}
-
-impl FromStr for CountryCode {
-    type Err = InvalidCountryCode;
-
-    /// Two ASCII letters in either case.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.as_bytes() {
-            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
-                Ok(Self([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
-            }
-            _ => Err(InvalidCountryCode),
-        }
-    }
-}
-
-impl TryFrom<String> for CountryCode {
-    type Error = InvalidCountryCode;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        text.parse()
-    }
-}
-
-impl From<CountryCode> for String {
-    fn from(code: CountryCode) -> Self {
-        code.as_str().to_owned()
-    }
-}
-
-impl fmt::Display for CountryCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A service an emergency number reaches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "kebab-case")]
-pub enum Service {
-    /// Police.
-    Police,
-    /// Ambulance.
-    Ambulance,
-    /// Fire brigade.
-    Fire,
-    /// Coast guard.
-    MarineGuard,
-    /// Mountain rescue.
-    MountainRescue,
-    /// A number AOSP lists without naming its service.
-    Unspecified,
-}
-
-/// How the phone network places a call to a number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "kebab-case")]
-pub enum Routing {
-    /// As an emergency call (works without a SIM, takes priority).
-    Emergency,
-    /// As an ordinary call.
-    Normal,
-    /// Not stated; the phone decides.
-    Unknown,
-}
-
-/// One number of a country and what it reaches.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[serde(deny_unknown_fields)]
-pub struct ServiceNumber {
-    /// The number as dialled.
-    pub number: String,
-    /// What it reaches.
-    pub services: Vec<Service>,
-    /// How it is routed.
-    pub routing: Routing,
-}
-
-/// A child helpline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[serde(deny_unknown_fields)]
-pub struct Helpline {
-    /// The service's name, as children in that country know it.
-    pub name: String,
-    /// The number as dialled in that country.
-    pub number: String,
-}
-
-/// What the directory holds for one country.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CountryEntry {
-    /// The country.
-    pub country: CountryCode,
-    /// The number to show first and dial on SOS: the general number, else the police.
-    pub emergency_number: String,
-    /// The number phones fall back to there (112 or 911).
-    pub fallback_number: String,
-    /// Every number of the country, with what it reaches.
-    pub services: Vec<ServiceNumber>,
-    /// The child helpline, when one is confirmed; `None` means unknown, never "there is none".
-    pub helpline: Option<Helpline>,
-}
 
 /// A whole directory: the one compiled into the SDK, or a signed update.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,7 +143,13 @@ impl DirectoryBundle {
     pub fn embedded() -> Result<&'static DirectoryBundle, DirectoryError> {
         static EMBEDDED: OnceLock<Result<DirectoryBundle, EccDataError>> = OnceLock::new();
         EMBEDDED
-            .get_or_init(|| eccdata::embedded_bundle(EMBEDDED_VERSION))
+            .get_or_init(|| {
+                Ok(DirectoryBundle {
+                    version: EMBEDDED_VERSION,
+                    expires_at: NEVER,
+                    countries: eccdata::embedded_countries()?,
+                })
+            })
             .as_ref()
             .map_err(|error| DirectoryError::EmbeddedData(*error))
     }
@@ -409,17 +295,6 @@ pub fn apply_update(
     Ok(bundle.version)
 }
 
-/// Whether `text` can be dialled: 1 to [`MAX_NUMBER_CHARS`] characters of digits, spaces,
-/// dashes and a leading `+`, with at least one digit.
-pub(crate) fn is_dialable(text: &str) -> bool {
-    let chars = text.chars().count();
-    (1..=MAX_NUMBER_CHARS).contains(&chars)
-        && text.chars().any(|c| c.is_ascii_digit())
-        && text
-            .char_indices()
-            .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0))
-}
-
 fn check_entry(entry: &CountryEntry) -> Result<(), DirectoryError> {
     if !is_dialable(&entry.emergency_number) || !is_dialable(&entry.fallback_number) {
         return Err(DirectoryError::Malformed(
@@ -447,47 +322,4 @@ fn check_entry(entry: &CountryEntry) -> Result<(), DirectoryError> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn country_codes_are_two_letters_in_upper_case() {
-        assert_eq!("gb".parse::<CountryCode>().unwrap().as_str(), "GB");
-        assert_eq!("Us".parse::<CountryCode>().unwrap().to_string(), "US");
-        for bad in ["", "G", "GBR", "G1", "1G", "É", "g b", "ÉÉ"] {
-            assert_eq!(
-                bad.parse::<CountryCode>(),
-                Err(InvalidCountryCode),
-                "{bad:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn dialable_numbers_are_short_digit_strings() {
-        for fine in [
-            "999",
-            "116 111",
-            "1-800-668-6868",
-            "+44 800 1111",
-            "0800 1111",
-        ] {
-            assert!(is_dialable(fine), "{fine}");
-        }
-        for bad in [
-            "",
-            " ",
-            "-",
-            "12a",
-            "1+2",
-            "tel:999",
-            "123456789012345678901",
-            "९९९",
-        ] {
-            assert!(!is_dialable(bad), "{bad:?}");
-        }
-    }
 }

@@ -1,5 +1,6 @@
-//! Compiles the directory shipped in the SDK from its two data files (`core/data/directory/`):
-//! AOSP's emergency-number database, a text protobuf, and the reviewed helpline table, a TSV.
+//! Reads the countries of the directory shipped in the SDK from its two data files
+//! (`core/data/directory/`): AOSP's emergency-number database, a text protobuf, and the reviewed
+//! helpline table, a TSV.
 //!
 //! Only the subset of the text-protobuf syntax that the AOSP file uses is read (fields, nested
 //! messages, double-quoted strings without escapes, `#` comments), and any field this code does
@@ -8,22 +9,18 @@
 
 use std::collections::BTreeMap;
 
-use super::directory::{
-    CountryCode, CountryEntry, DirectoryBundle, Helpline, Routing, Service, ServiceNumber,
-    is_dialable,
+use super::country::{
+    CountryCode, CountryEntry, Helpline, Routing, Service, ServiceNumber, is_dialable,
 };
 
 /// AOSP's emergency-number database (Apache-2.0; see `core/data/directory/README.md`).
-const ECC_DATA: &str = include_str!("../../data/directory/aosp-eccdata.txt");
+const ECC_DATA: &str = include_str!("../../../data/directory/aosp-eccdata.txt");
 
 /// The reviewed child-helpline table.
-const HELPLINES: &str = include_str!("../../data/directory/helplines.tsv");
+const HELPLINES: &str = include_str!("../../../data/directory/helplines.tsv");
 
 /// Deepest nesting of messages in the AOSP file (countries, then their numbers) plus one spare.
 const MAX_NESTING: usize = 3;
-
-/// The embedded directory never expires: it is the floor every phone can fall back to.
-const NEVER: u64 = u64::MAX;
 
 /// Where and why a data file of the embedded directory did not parse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -37,8 +34,8 @@ pub struct EccDataError {
     pub problem: &'static str,
 }
 
-/// Builds the directory compiled into the SDK, under `version`.
-pub(super) fn embedded_bundle(version: u64) -> Result<DirectoryBundle, EccDataError> {
+/// Every country of the directory compiled into the SDK, sorted by code.
+pub(super) fn embedded_countries() -> Result<Vec<CountryEntry>, EccDataError> {
     let mut countries = parse_ecc_data(ECC_DATA)?;
     for (line, country, helpline) in parse_helplines(HELPLINES)? {
         let entry = countries.get_mut(&country).ok_or(EccDataError {
@@ -54,11 +51,7 @@ pub(super) fn embedded_bundle(version: u64) -> Result<DirectoryBundle, EccDataEr
             });
         }
     }
-    Ok(DirectoryBundle {
-        version,
-        expires_at: NEVER,
-        countries: countries.into_values().collect(),
-    })
+    Ok(countries.into_values().collect())
 }
 
 /// The number to show first: the general number (police, ambulance and fire in one), else the
