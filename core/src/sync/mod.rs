@@ -7,6 +7,8 @@
 //! - [`engine`]: one sync run: the outbox in urgent-first batches, then delivery statuses.
 //! - [`backoff`]: capped exponential backoff with jitter, honouring `Retry-After`.
 //! - [`bundles`]: signed policy, list and directory bundles fetched and applied.
+//! - [`lists_store`]: the list bundle kept on the phone, the only code that stores, opens and
+//!   restores it (for a sync and for the app's own installs).
 //! - [`identity`]: the device key and the registration, kept in the sealed store.
 
 pub mod backoff;
@@ -14,5 +16,6 @@ pub mod bundles;
 pub mod client;
 pub mod engine;
 pub mod identity;
+pub mod lists_store;
 pub mod request_signing;
 pub mod wire;
