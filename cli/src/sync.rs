@@ -108,7 +108,7 @@ pub(crate) fn sync(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
         &registration.trust,
         &read_clock,
     ));
-    summary.bundles_applied = applied.applied;
+    summary.bundles_applied = applied.applied.iter().map(ToString::to_string).collect();
     print_json(&json!({
         "sent": summary.sent,
         "delivered": summary.delivered,
@@ -116,7 +116,7 @@ pub(crate) fn sync(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
         "refused": summary.refused,
         "statuses_updated": summary.statuses_updated,
         "bundles_applied": summary.bundles_applied,
-        "bundles_refused": applied.refused,
+        "bundles_refused": applied.refused.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "stopped_by": summary.stopped_by,
     }))
 }

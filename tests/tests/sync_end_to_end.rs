@@ -10,17 +10,19 @@ use std::sync::Arc;
 use childsafe_backend::storage::Storage;
 use childsafe_backend::{RunningServer, ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
-use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
+use childsafe_core::filter::bundle::{BundleBuilder, BundleError, ListKind};
 use childsafe_core::filter::decision::UrlFilter;
 use childsafe_core::filter::policy::FilterPolicy;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::settings::{DeviceSetup, SafeMode, system_clock_reading};
 use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
-use childsafe_core::sync::bundles::{self, BundleTrust};
+use childsafe_core::sync::bundles::{self, AppliedBundle, BundleRefused, BundleTrust};
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
 use childsafe_core::sync::identity;
+use childsafe_core::sync::lists_store::{ListsError, ListsStore};
+use childsafe_core::sync::wire::BundleKind;
 use childsafe_tests::fault_proxy::{FaultMix, FaultProxy};
 use tempfile::TempDir;
 
@@ -197,18 +199,39 @@ async fn a_list_bundle_older_than_the_one_held_is_refused() {
     let from_newer = SyncClient::new(&newer.server.url(), true).unwrap();
     let applied =
         bundles::fetch_and_apply(&from_newer, &safe_mode, &trust, &system_clock_reading).await;
-    assert_eq!(applied.applied, ["lists v2"]);
-    let held = bundles::stored_lists(&phone.store).unwrap().unwrap();
+    assert_eq!(
+        applied.applied,
+        [AppliedBundle {
+            kind: BundleKind::Lists,
+            version: 2
+        }]
+    );
+    assert_eq!(applied.applied[0].to_string(), "lists v2");
+    let lists = ListsStore::new(&phone.store, &trust.lists);
+    let held = lists.stored().unwrap().unwrap();
 
     let from_older = SyncClient::new(&older.server.url(), true).unwrap();
     let refused =
         bundles::fetch_and_apply(&from_older, &safe_mode, &trust, &system_clock_reading).await;
     assert!(refused.applied.is_empty());
     assert!(
-        refused.refused.iter().any(|why| why.contains("not newer")),
+        refused
+            .refused
+            .iter()
+            .any(|why| why.to_string().contains("not newer")),
         "{refused:?}"
     );
-    assert_eq!(bundles::stored_lists(&phone.store).unwrap().unwrap(), held);
+    assert!(
+        refused.refused.iter().any(|why| matches!(
+            why.error,
+            BundleRefused::Lists(ListsError::Refused(BundleError::NotNewer {
+                current: 2,
+                offered: 1
+            }))
+        )),
+        "{refused:?}"
+    );
+    assert_eq!(lists.stored().unwrap().unwrap(), held);
 
     // The bundle in force still loads into the filter.
     let mut filter = UrlFilter::new(vec![list_key.public_key()]);

@@ -7,8 +7,8 @@ use crate::settings::SafeModeError;
 use crate::settings::access_request::AccessRequestError;
 use crate::store::StoreError;
 use crate::sync::client::SyncError;
-use crate::sync::engine::EngineError;
 use crate::sync::identity::IdentityError;
+use crate::sync::run::RunError;
 
 /// Why a facade call failed. Nothing changed, except where a variant says so.
 #[derive(Debug, thiserror::Error)]
@@ -49,10 +49,12 @@ pub enum SdkError {
     NotReady(&'static str),
 }
 
-impl From<EngineError> for SdkError {
-    fn from(error: EngineError) -> Self {
+impl From<RunError> for SdkError {
+    fn from(error: RunError) -> Self {
         match error {
-            EngineError::Outbox(error) => SdkError::Outbox(error),
+            RunError::Outbox(error) => SdkError::Outbox(error),
+            RunError::Store(error) => SdkError::Store(error),
+            RunError::Sync(error) => SdkError::Sync(error),
         }
     }
 }

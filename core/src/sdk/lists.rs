@@ -1,38 +1,23 @@
-//! The facade's side of the filter's lists: putting the stored bundle back in force at every
-//! open and after every install, and telling the app when their state changes.
-//!
-//! The stored bundle is reopened with every check but its expiry (it was unexpired when it
-//! installed), so lists never vanish at a restart however long the phone was offline or however
-//! far its clock was moved. A stored bundle that cannot be opened or read leaves the filter
-//! failing closed, never running without lists.
+//! The facade's side of the filter's lists: what the app is told about them. The bundle itself
+//! is stored, opened and restored by [`ListsStore`] alone; here, a stored bundle that cannot be
+//! put back in force at open is logged, and each change of the lists' state becomes an event and
+//! a log line once.
 
 use crate::crypto::PublicKey;
 use crate::filter::decision::{ListsStatus, UrlFilter};
 use crate::store::Store;
-use crate::sync::bundles;
+use crate::sync::lists_store::{ListsStore, RestoredLists};
 
 use super::{ChildSafeEvent, LogLevel, Logger};
 
-/// A filter trusting `keys`, with the bundle kept in `store` in force. A phone that never had a
-/// bundle gets a filter without one (the built-in rules only); a stored bundle that cannot be
-/// read or opened gives a filter that blocks every web address, and a warning in the log.
-pub(super) fn stored_filter(
+/// A filter trusting `keys`, with the bundle kept in `store` back in force (see
+/// [`ListsStore::restore`]); a stored bundle that cannot be used is told in the log.
+pub(super) fn restored_filter(
     store: &dyn Store,
     keys: &[PublicKey],
     logger: &dyn Logger,
 ) -> UrlFilter {
-    let mut filter = UrlFilter::new(keys.to_vec());
-    let failure = match bundles::stored_lists(store) {
-        Ok(None) => None,
-        Ok(Some(bytes)) => filter
-            .restore_bundle(bytes)
-            .err()
-            .map(|error| error.to_string()),
-        Err(error) => {
-            filter.lists_lost();
-            Some(error.to_string())
-        }
-    };
+    let RestoredLists { filter, failure } = ListsStore::new(store, keys).restore();
     if let Some(why) = failure {
         logger.log(
             LogLevel::Warn,

@@ -32,7 +32,6 @@ use crate::filter::blockpage::{BlockPage, Locale};
 use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
-use crate::reports::outbox::KEEP_DELIVERED_SECS;
 use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, SosAnswer};
 use crate::settings::access_request::AccessRequest;
 use crate::settings::activation::ActivationProfile;
@@ -42,12 +41,14 @@ use crate::settings::{
     ClockSource, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus, SystemClock,
     TrustedNow, advance_trusted_clock,
 };
-use crate::store::{KeyStore, SealedStore, SledStore, get_json, open_device_store, put_json};
-use crate::sync::bundles::{self, BundleTrust};
+use crate::store::{KeyStore, SealedStore, SledStore, open_device_store};
+use crate::sync::bundles::{AppliedBundle, BundleTrust};
 use crate::sync::client::SyncClient;
-use crate::sync::engine::{SyncRun, SyncSummary};
+use crate::sync::engine::SyncSummary;
 use crate::sync::identity::{self, Registration};
-use crate::sync::wire::{BundleKind, DeviceStatus, MessageKind, OutgoingMessage, PairingCode};
+use crate::sync::lists_store::{ListsError, ListsStore};
+use crate::sync::run::{Phone, SyncNews};
+use crate::sync::wire::{BundleKind, MessageKind, OutgoingMessage, PairingCode};
 
 type DeviceStore = Arc<SealedStore<SledStore>>;
 
@@ -56,8 +57,6 @@ type DeviceStore = Arc<SealedStore<SledStore>>;
 pub const ASK_PARENT_SCHEME: &str = "childsafe://ask";
 /// Where the block page's "report" button leads.
 pub const REPORT_SCHEME: &str = "childsafe://report";
-/// Store key of the mailbox position already read.
-const MAILBOX_POSITION: &[u8] = b"sync/mailbox-after";
 
 /// What the app tells the SDK when it opens it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -181,8 +180,6 @@ pub struct ChildSafe {
     listener: Arc<dyn EventListener>,
     /// One sync at a time: two at once would only send the same batches twice.
     syncing: tokio::sync::Mutex<()>,
-    /// Serializes the few read-modify-write steps the facade itself makes.
-    writing: Mutex<()>,
     /// The filter policy and trusted time last read, for [`ChildSafe::check_urls`].
     policy_cache: Mutex<Option<CachedPolicy>>,
     /// Where the platform's clocks are read.
@@ -256,7 +253,7 @@ impl ChildSafe {
             }
             Err(error) => return Err(error.into()),
         }
-        let filter = lists::stored_filter(&*store, &config.trusted_list_keys, &*logger);
+        let filter = lists::restored_filter(&*store, &config.trusted_list_keys, &*logger);
         let sdk = ChildSafe {
             outbox: Outbox::new(Arc::clone(&store)),
             safe_mode,
@@ -267,7 +264,6 @@ impl ChildSafe {
             listener,
             config,
             syncing: tokio::sync::Mutex::new(()),
-            writing: Mutex::new(()),
             policy_cache: Mutex::new(None),
             clock,
             lists_told: Mutex::new(ListsStatus::default()),
@@ -334,13 +330,7 @@ impl ChildSafe {
         let action = self
             .safe_mode
             .apply_parent_command(command, self.clock.reading())?;
-        self.changed("parent command applied");
-        if let ParentAction::ApproveAccess { host, until_unix } = &action {
-            self.listener.on_event(ChildSafeEvent::ApprovalReceived {
-                host: host.clone(),
-                until_unix: *until_unix,
-            });
-        }
+        self.command_applied(&action);
         Ok(action)
     }
 
@@ -389,25 +379,24 @@ impl ChildSafe {
 
     /// Installs a signed list bundle (also what `sync_now` does with one from the backend);
     /// refused, keeping the one in force, if it is not newer, expired on trusted time or not
-    /// trusted.
+    /// trusted. A store that fails is reported as [`SdkError::Store`], not as a refusal.
     pub fn install_list_bundle(&self, bytes: Vec<u8>) -> Result<u64, SdkError> {
-        let version = bundles::apply_lists(
-            &*self.store,
-            bytes,
-            &self.config.trusted_list_keys,
-            self.clock.reading(),
-        )
-        .map_err(|why| {
-            self.logger
-                .log(LogLevel::Warn, format!("list bundle refused: {why}"));
-            SdkError::Refused(
-                "the list bundle is not newer than the one in force, has expired, or is not \
-                 signed by a trusted list key",
-            )
-        })?;
-        self.reload_lists();
+        let installed = ListsStore::new(&*self.store, &self.config.trusted_list_keys)
+            .install(bytes, self.clock.reading())
+            .map_err(|error| match error {
+                ListsError::Refused(why) => {
+                    self.logger
+                        .log(LogLevel::Warn, format!("list bundle refused: {why}"));
+                    SdkError::Refused(
+                        "the list bundle is not newer than the one in force, has expired, or is \
+                         not signed by a trusted list key",
+                    )
+                }
+                ListsError::Store(error) => SdkError::Store(error),
+            })?;
+        *self.filter.write().unwrap_or_else(PoisonError::into_inner) = installed.filter;
         self.check_lists()?;
-        Ok(version)
+        Ok(installed.version)
     }
 
     /// Asks the paired parents, through the backend, to open a blocked page. Returns the
@@ -533,52 +522,26 @@ impl ChildSafe {
         })
     }
 
-    /// One sync: first the server's signed time for the trusted clock, then the outbox (SOS
-    /// first), statuses, new bundles, the device's status for its parents, and the parents'
-    /// decisions and commands waiting in the mailbox.
+    /// One sync (see [`crate::sync::run`]): first the server's signed time for the trusted
+    /// clock, then the outbox (SOS first), statuses, new bundles, the device's status for its
+    /// parents, and the parents' decisions and commands waiting in the mailbox.
     pub async fn sync_now(&self) -> Result<SyncSummary, SdkError> {
         let _one_at_a_time = self.syncing.lock().await;
         let client = self.client()?;
         if identity::registration(&*self.store)?.is_none() {
             return Err(SdkError::NotReady("the device is not registered"));
         }
-        // Time comes first: on a clock set a year ahead every new bundle would look expired.
-        self.correct_clock(&client).await;
-        let read_clock = || self.clock.reading();
-        let delivered = |id: &str| {
-            self.listener
-                .on_event(ChildSafeEvent::ReportDelivered { id: id.to_owned() });
+        let trust = self.trust();
+        let phone = Phone {
+            safe_mode: &self.safe_mode,
+            outbox: &self.outbox,
+            filter: &self.filter,
+            device_key: &self.device_key,
+            clock: &*self.clock,
+            trust: &trust,
+            server_time_keys: &self.config.trusted_server_time_keys,
         };
-        let run = SyncRun::new(&self.outbox, &client, &self.device_key, &read_clock)
-            .with_delivery_listener(&delivered);
-        let mut summary = SyncSummary::default();
-        run.send_outbox(&mut summary).await?;
-        let applied =
-            bundles::fetch_and_apply(&client, &self.safe_mode, &self.trust(), &read_clock).await;
-        if applied.kinds.contains(&BundleKind::Lists) {
-            self.reload_lists();
-        }
-        if applied.kinds.contains(&BundleKind::Policy) {
-            self.changed("policy bundle applied");
-        }
-        for refused in &applied.refused {
-            self.logger
-                .log(LogLevel::Warn, format!("bundle refused: {refused}"));
-        }
-        summary.bundles_applied = applied.applied;
-        let lists = self.check_lists()?;
-        self.send_status(&client, &lists).await;
-        self.read_mailbox(&client).await?;
-        // Delivered reports stay visible to the child for a while, then leave the phone.
-        let pruned = self
-            .outbox
-            .prune(self.clock.reading(), KEEP_DELIVERED_SECS)?;
-        if pruned > 0 {
-            self.logger.log(
-                LogLevel::Info,
-                format!("{pruned} delivered reports past their keep time removed"),
-            );
-        }
+        let summary = phone.sync(&client, &|news| self.tell(news)).await?;
         self.logger.log(
             LogLevel::Info,
             format!(
@@ -628,53 +591,6 @@ impl ChildSafe {
         Ok((policy, now))
     }
 
-    async fn read_mailbox(&self, client: &SyncClient) -> Result<(), SdkError> {
-        let after: u64 = get_json(&*self.store, MAILBOX_POSITION)?.unwrap_or(0);
-        let mailbox = client.messages(&self.device_key, after).await?;
-        let mut position = after;
-        for message in mailbox.messages {
-            position = position.max(message.seq);
-            if !matches!(message.kind, MessageKind::Decision | MessageKind::Command) {
-                continue;
-            }
-            let Ok(envelope) = URL_SAFE_NO_PAD.decode(&message.blob) else {
-                self.logger.log(
-                    LogLevel::Warn,
-                    "a relayed message is not base64url".to_owned(),
-                );
-                continue;
-            };
-            if let Err(error) = self.apply_parent_command(&envelope) {
-                // A forged or replayed command changes nothing; the relay cannot forge one.
-                self.logger
-                    .log(LogLevel::Warn, format!("relayed command refused: {error}"));
-            }
-        }
-        if position > after {
-            let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
-            let mut batch = crate::store::WriteBatch::new();
-            put_json(&mut batch, MAILBOX_POSITION, &position)?;
-            crate::store::Store::apply(&*self.store, batch)?;
-        }
-        Ok(())
-    }
-
-    /// Puts the stored bundle, just replaced, in force in a fresh filter. Should the new one
-    /// not open (it passed the same checks a moment ago), the lists in force stay.
-    fn reload_lists(&self) {
-        let fresh =
-            lists::stored_filter(&*self.store, &self.config.trusted_list_keys, &*self.logger);
-        let mut filter = self.filter.write().unwrap_or_else(PoisonError::into_inner);
-        if fresh.lists_unavailable() && filter.bundle_version().is_some() {
-            self.logger.log(
-                LogLevel::Warn,
-                "the new list bundle did not load; the lists in force stay".to_owned(),
-            );
-            return;
-        }
-        *filter = fresh;
-    }
-
     /// The state of the lists now, on trusted time.
     fn lists_status(&self) -> Result<ListsStatus, SdkError> {
         Ok(self.lists_status_at(self.trusted_now()?.unix_secs()))
@@ -696,12 +612,18 @@ impl ChildSafe {
     /// [`Self::check_lists`] at `now_unix`, trusted time.
     fn check_lists_at(&self, now_unix: u64) -> ListsStatus {
         let status = self.lists_status_at(now_unix);
+        self.tell_lists(&status);
+        status
+    }
+
+    /// Tells the app (an event and a log line) the state of the lists if it is new.
+    fn tell_lists(&self, status: &ListsStatus) {
         let news = {
             let mut told = self
                 .lists_told
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let news = lists::news(&told, &status);
+            let news = lists::news(&told, status);
             *told = status.clone();
             news
         };
@@ -710,7 +632,6 @@ impl ChildSafe {
             self.logger.log(LogLevel::Warn, line);
             self.listener.on_event(event);
         }
-        status
     }
 
     /// The trusted time now, with the trusted clock advanced and kept.
@@ -720,57 +641,53 @@ impl ChildSafe {
         Ok(now)
     }
 
-    /// Corrects the trusted clock with the server's signed time. With no time key configured,
-    /// or an answer that is missing or refused, the clock stays as it was and a warning says
-    /// so; the sync goes on, judged on the clock as it stands.
-    async fn correct_clock(&self, client: &SyncClient) {
-        let keys = &self.config.trusted_server_time_keys;
-        if keys.is_empty() {
-            self.logger.log(
+    /// Turns what a sync run met into what the app sees: events, log lines, and a fresh read
+    /// of the policy where the run changed what it depends on.
+    fn tell(&self, news: SyncNews) {
+        match news {
+            SyncNews::NoServerTimeKey => self.logger.log(
                 LogLevel::Warn,
                 "no server time key is configured: the server cannot correct the trusted clock"
                     .to_owned(),
-            );
-            return;
-        }
-        let corrected = async {
-            let challenge = self.safe_mode.server_time_challenge()?;
-            let envelope = client.server_time(&self.device_key, &challenge).await?;
-            let reading = self.clock.reading();
-            Ok::<_, SdkError>(
-                self.safe_mode
-                    .accept_signed_server_time(&envelope, keys, reading)?,
-            )
-        }
-        .await;
-        match corrected {
-            Ok(_) => {
+            ),
+            SyncNews::ClockCorrected => {
                 // The cached policy carries a trusted time that may just have moved.
-                *self
-                    .policy_cache
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = None;
+                self.forget_policy();
                 self.logger
                     .log(LogLevel::Info, "trusted clock set by the server".to_owned());
             }
-            Err(error) => self.logger.log(
+            SyncNews::ClockNotCorrected(error) => self.logger.log(
                 LogLevel::Warn,
                 format!("the server's time was not taken, the trusted clock is unchanged: {error}"),
             ),
-        }
-    }
-
-    /// Tells the backend the state of the lists, for the parents to see. A failure is logged:
-    /// the next sync sends it again.
-    async fn send_status(&self, client: &SyncClient, lists: &ListsStatus) {
-        let status = DeviceStatus {
-            lists_version: lists.version,
-            lists_out_of_date_since: lists.out_of_date_since,
-            lists_unavailable: lists.unavailable,
-        };
-        if let Err(error) = client.send_status(&self.device_key, &status).await {
-            self.logger
-                .log(LogLevel::Warn, format!("device status not sent: {error}"));
+            SyncNews::ReportDelivered(id) => {
+                self.listener
+                    .on_event(ChildSafeEvent::ReportDelivered { id });
+            }
+            SyncNews::BundleApplied(AppliedBundle {
+                kind: BundleKind::Policy,
+                ..
+            }) => self.changed("policy bundle applied"),
+            SyncNews::BundleApplied(_) => {}
+            SyncNews::BundleRefused(refusal) => self
+                .logger
+                .log(LogLevel::Warn, format!("bundle refused: {refusal}")),
+            SyncNews::ListsChecked(status) => self.tell_lists(&status),
+            SyncNews::StatusNotSent(error) => self
+                .logger
+                .log(LogLevel::Warn, format!("device status not sent: {error}")),
+            SyncNews::MessageNotBase64 => self.logger.log(
+                LogLevel::Warn,
+                "a relayed message is not base64url".to_owned(),
+            ),
+            SyncNews::CommandApplied(action) => self.command_applied(&action),
+            SyncNews::CommandRefused(error) => self
+                .logger
+                .log(LogLevel::Warn, format!("relayed command refused: {error}")),
+            SyncNews::Pruned(pruned) => self.logger.log(
+                LogLevel::Info,
+                format!("{pruned} delivered reports past their keep time removed"),
+            ),
         }
     }
 
@@ -799,12 +716,28 @@ impl ChildSafe {
     }
 
     fn changed(&self, what: &str) {
+        self.forget_policy();
+        self.logger.log(LogLevel::Info, what.to_owned());
+        self.listener.on_event(ChildSafeEvent::SettingsChanged);
+    }
+
+    /// A parent's command is in force, applied here or relayed through a sync.
+    fn command_applied(&self, action: &ParentAction) {
+        self.changed("parent command applied");
+        if let ParentAction::ApproveAccess { host, until_unix } = action {
+            self.listener.on_event(ChildSafeEvent::ApprovalReceived {
+                host: host.clone(),
+                until_unix: *until_unix,
+            });
+        }
+    }
+
+    /// Drops the cached policy, so that the next check reads it again.
+    fn forget_policy(&self) {
         *self
             .policy_cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = None;
-        self.logger.log(LogLevel::Info, what.to_owned());
-        self.listener.on_event(ChildSafeEvent::SettingsChanged);
     }
 }
 

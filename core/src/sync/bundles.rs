@@ -3,18 +3,24 @@
 //! in force (never back), the expiry on trusted time, and a size cap per kind. A refused bundle
 //! changes nothing; the one in force stays.
 //!
-//! - lists: a compiled filter bundle, kept in the store for the filter to load;
+//! - lists: a compiled filter bundle, kept by the [`ListsStore`] and put in force in a new filter;
 //! - policy: a carrier activation profile, applied through safe mode;
 //! - directory: the country directory of emergency numbers and helplines.
+//!
+//! What was applied comes back typed, as each bundle's [`BundleKind`] and version; what was
+//! refused, as a [`BundleRefusal`] saying which kind and why.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::client::{BundleFetch, SyncClient};
+use super::client::{BundleFetch, SyncClient, SyncError};
+use super::lists_store::{InstalledLists, ListsError, ListsStore};
 use super::wire::BundleKind;
 use crate::crypto::PublicKey;
-use crate::filter::bundle::ListBundle;
-use crate::reports::directory;
-use crate::settings::{ClockReading, SafeMode, advance_trusted_clock};
+use crate::filter::decision::UrlFilter;
+use crate::reports::directory::{self, DirectoryError};
+use crate::settings::{ClockReading, SafeMode, SafeModeError};
 use crate::store::{Store, WriteBatch, get_json, put_json};
 
 /// Largest list bundle the phone downloads.
@@ -24,8 +30,6 @@ pub const MAX_POLICY_BYTES: usize = 64 * 1024;
 
 /// Store keys of this module.
 mod keys {
-    pub(super) const LISTS_BUNDLE: &[u8] = b"sync/bundle/lists";
-    pub(super) const LISTS_VERSION: &[u8] = b"sync/bundle/lists-version";
     pub(super) fn etag(kind: &str) -> Vec<u8> {
         [b"sync/etag/".as_slice(), kind.as_bytes()].concat()
     }
@@ -42,20 +46,72 @@ pub struct BundleTrust {
     pub directory: Vec<PublicKey>,
 }
 
-/// What fetching the bundles did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct BundlesApplied {
-    /// The kinds applied, each with its new version, for the sync summary.
-    pub applied: Vec<String>,
-    /// The kinds applied.
-    pub kinds: Vec<BundleKind>,
-    /// The kinds refused or not fetched, with why.
-    pub refused: Vec<String>,
+/// A bundle now in force: its kind and version. Shown as `lists v2`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppliedBundle {
+    /// Which bundle.
+    pub kind: BundleKind,
+    /// Its version (for a policy, the activation profile's sequence number).
+    pub version: u64,
 }
 
-/// The list bundle in force from sync, if any: the bytes for [`ListBundle::open`].
-pub fn stored_lists(store: &dyn Store) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
-    store.get(keys::LISTS_BUNDLE)
+impl fmt::Display for AppliedBundle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} v{}", self.kind.as_str(), self.version)
+    }
+}
+
+/// Why a bundle was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleRefused {
+    /// It could not be fetched.
+    #[error(transparent)]
+    Fetch(#[from] SyncError),
+    /// The list bundle was refused or could not be kept.
+    #[error(transparent)]
+    Lists(#[from] ListsError),
+    /// Safe mode refused the policy (activation profile).
+    #[error(transparent)]
+    Policy(#[from] SafeModeError),
+    /// The directory update was refused.
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+}
+
+/// A bundle of one kind not applied, and why. Shown as `lists: why`.
+#[derive(Debug)]
+pub struct BundleRefusal {
+    /// Which bundle.
+    pub kind: BundleKind,
+    /// Why.
+    pub error: BundleRefused,
+}
+
+impl fmt::Display for BundleRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.as_str(), self.error)
+    }
+}
+
+/// What fetching the bundles did.
+#[derive(Default)]
+pub struct BundlesApplied {
+    /// The bundles applied, in the order of [`BundleKind::ALL`].
+    pub applied: Vec<AppliedBundle>,
+    /// The kinds refused or not fetched, with why.
+    pub refused: Vec<BundleRefusal>,
+    /// When a list bundle was applied: a filter with it in force, to replace the one in use.
+    pub lists: Option<UrlFilter>,
+}
+
+impl fmt::Debug for BundlesApplied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BundlesApplied")
+            .field("applied", &self.applied)
+            .field("refused", &self.refused)
+            .field("lists", &self.lists.as_ref().map(UrlFilter::bundle_version))
+            .finish()
+    }
 }
 
 /// Fetches every kind of bundle and applies those that changed.
@@ -79,30 +135,36 @@ pub async fn fetch_and_apply<S: Store>(
             Ok(BundleFetch::Fetched { bytes, etag }) => (bytes, etag),
             Ok(BundleFetch::NotModified | BundleFetch::NotFound) => continue,
             Err(error) => {
-                outcome.refused.push(format!("{}: {error}", kind.as_str()));
+                outcome.refused.push(BundleRefusal {
+                    kind,
+                    error: error.into(),
+                });
                 continue;
             }
         };
-        let applied = match kind {
-            BundleKind::Lists => apply_lists(store, bytes, &trust.lists, clock()),
+        let applied: Result<u64, BundleRefused> = match kind {
+            BundleKind::Lists => ListsStore::new(store, &trust.lists)
+                .install(bytes, clock())
+                .map(|InstalledLists { version, filter }| {
+                    outcome.lists = Some(filter);
+                    version
+                })
+                .map_err(Into::into),
             BundleKind::Policy => safe_mode
                 .activate(&bytes, clock())
                 .map(|profile| profile.sequence)
-                .map_err(|error| error.to_string()),
+                .map_err(Into::into),
             BundleKind::Directory => {
                 directory::apply_update(store, &bytes, &trust.directory, clock())
-                    .map_err(|error| error.to_string())
+                    .map_err(Into::into)
             }
         };
         match applied {
             Ok(version) => {
-                outcome
-                    .applied
-                    .push(format!("{} v{version}", kind.as_str()));
-                outcome.kinds.push(kind);
+                outcome.applied.push(AppliedBundle { kind, version });
                 remember_etag(store, &etag_key, etag);
             }
-            Err(why) => outcome.refused.push(format!("{}: {why}", kind.as_str())),
+            Err(error) => outcome.refused.push(BundleRefusal { kind, error }),
         }
     }
     outcome
@@ -116,28 +178,4 @@ fn remember_etag(store: &dyn Store, key: &[u8], etag: Option<String>) {
     if put_json(&mut batch, key, &etag).is_ok() {
         let _ = store.apply(batch);
     }
-}
-
-/// Opens a list bundle (signature, format, expiry on trusted time) and keeps it if its version
-/// is above the one in force.
-pub fn apply_lists(
-    store: &dyn Store,
-    bytes: Vec<u8>,
-    trusted: &[PublicKey],
-    clock: ClockReading,
-) -> Result<u64, String> {
-    let (now, mut batch) = advance_trusted_clock(store, clock).map_err(|e| e.to_string())?;
-    let opened = ListBundle::open(bytes, trusted, now.unix_secs()).map_err(|e| e.to_string())?;
-    let in_force: Option<u64> = get_json(store, keys::LISTS_VERSION).map_err(|e| e.to_string())?;
-    if in_force.is_some_and(|current| opened.version() <= current) {
-        return Err(format!(
-            "list bundle version {} is not newer than {} in force",
-            opened.version(),
-            in_force.unwrap_or_default()
-        ));
-    }
-    batch.put(keys::LISTS_BUNDLE, opened.as_bytes());
-    put_json(&mut batch, keys::LISTS_VERSION, &opened.version()).map_err(|e| e.to_string())?;
-    store.apply(batch).map_err(|e| e.to_string())?;
-    Ok(opened.version())
 }

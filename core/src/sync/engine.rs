@@ -1,5 +1,6 @@
-//! One sync run: send the outbox, most urgent first, in batches, until it is empty or the
-//! network gives out; then learn how far the server has taken earlier reports.
+//! The outbox step of a sync run (see [`super::run`]): send the outbox, most urgent first, in
+//! batches, until it is empty or the network gives out; then learn how far the server has taken
+//! earlier reports. Tools and tests drive it alone through [`SyncRun`].
 //!
 //! Delivery is at least once and the server deduplicates, so it is effectively once: a batch is
 //! marked `sending` durably before it leaves, its `Idempotency-Key` is derived from the ids it
@@ -38,7 +39,8 @@ pub struct SyncSummary {
     pub refused: u64,
     /// Delivered reports whose server status moved on (routed, forwarded).
     pub statuses_updated: u64,
-    /// The bundles applied, by kind.
+    /// The bundles applied, each shown as its kind and version (`lists v2`; see
+    /// [`AppliedBundle`](super::bundles::AppliedBundle)).
     pub bundles_applied: Vec<String>,
     /// Why the run stopped early, if it did.
     pub stopped_by: Option<String>,

@@ -1,12 +1,17 @@
 //! Sync with the backend: the wire protocol shared with the reference server, request signing,
-//! the HTTP client and its retry schedule.
+//! the HTTP client and its retry schedule, and the sync run that owns the whole exchange.
 //!
 //! - [`wire`]: every JSON body of the protocol.
 //! - [`request_signing`]: how each request is signed and checked.
 //! - [`client`]: the phone's HTTP client (HTTPS only; loopback HTTP for tests when asked).
-//! - [`engine`]: one sync run: the outbox in urgent-first batches, then delivery statuses.
+//! - [`run`]: one sync run, the only owner of the cycle: server time, outbox, bundles, the lists'
+//!   state, device status, mailbox, pruning; it tells what happens as typed [`run::SyncNews`].
+//! - [`engine`]: the run's outbox step: reports in urgent-first batches, then delivery statuses.
 //! - [`backoff`]: capped exponential backoff with jitter, honouring `Retry-After`.
-//! - [`bundles`]: signed policy, list and directory bundles fetched and applied.
+//! - [`bundles`]: signed policy, list and directory bundles fetched and applied, with typed
+//!   results ([`bundles::AppliedBundle`], [`bundles::BundleRefusal`]).
+//! - [`lists_store`]: the list bundle kept on the phone, the only code that stores, opens and
+//!   restores it (for a sync and for the app's own installs).
 //! - [`identity`]: the device key and the registration, kept in the sealed store.
 
 pub mod backoff;
@@ -14,5 +19,7 @@ pub mod bundles;
 pub mod client;
 pub mod engine;
 pub mod identity;
+pub mod lists_store;
 pub mod request_signing;
+pub mod run;
 pub mod wire;

@@ -5,6 +5,9 @@
 //! the phone an old one (the freeze attack). A bundle in force stays in force after its expiry
 //! and across restarts ([`ActiveBundle::restore`]): lists that vanish when they expire would leave
 //! a phone that cannot sync, or whose clock a child moved forward, with no lists at all.
+//!
+//! The rollback rule itself, [`require_newer`], is written here once: [`ActiveBundle`] applies it
+//! to the bundle it holds in memory, and the phone's lists store to the version it keeps on disk.
 
 use super::{BundleError, ListBundle};
 use crate::crypto::PublicKey;
@@ -51,16 +54,22 @@ impl ActiveBundle {
     }
 
     fn put_in_force(&mut self, offered: ListBundle) -> Result<u64, BundleError> {
-        if let Some(current) = &self.current {
-            if offered.version() <= current.version() {
-                return Err(BundleError::NotNewer {
-                    current: current.version(),
-                    offered: offered.version(),
-                });
-            }
-        }
+        require_newer(
+            self.current.as_ref().map(ListBundle::version),
+            offered.version(),
+        )?;
         let version = offered.version();
         self.current = Some(offered);
         Ok(version)
+    }
+}
+
+/// The rollback rule: a bundle of version `offered` may replace the one in force (of version
+/// `in_force`, if any) only if it is newer, so an attacker who replays an old signed bundle
+/// cannot roll the lists back.
+pub fn require_newer(in_force: Option<u64>, offered: u64) -> Result<(), BundleError> {
+    match in_force {
+        Some(current) if offered <= current => Err(BundleError::NotNewer { current, offered }),
+        _ => Ok(()),
     }
 }

@@ -73,7 +73,7 @@ mod ip_range;
 mod open;
 mod rice;
 
-pub use active::ActiveBundle;
+pub use active::{ActiveBundle, require_newer};
 pub use builder::BundleBuilder;
 pub use error::BundleError;
 pub use format::{

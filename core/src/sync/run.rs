@@ -1,0 +1,250 @@
+//! One sync run: everything a phone exchanges with the backend, in this order, each step judged
+//! on the clock the steps before it may have corrected.
+//!
+//! 1. **Time.** The server's signed time corrects the trusted clock. It comes first: on a clock
+//!    set a year ahead every new bundle would look expired. Without a time key, or with an
+//!    answer that is missing or refused, the clock stays as it was and the run goes on.
+//! 2. **Outbox.** Waiting reports, most urgent first, then how far the server has taken earlier
+//!    ones (see [`super::engine`]). Network trouble ends this step, not the run.
+//! 3. **Bundles.** New list, policy and directory bundles (see [`super::bundles`]); new lists go
+//!    in force in the filter at once, so the next steps see them.
+//! 4. **Lists.** The state of the lists in force, on trusted time.
+//! 5. **Device status.** That state, sent for the parents to see; a failure waits for the next
+//!    run.
+//! 6. **Mailbox.** The parents' decisions and commands relayed since the last run, decoded and
+//!    applied through safe mode, which refuses anything forged or replayed.
+//! 7. **Pruning.** Delivered reports past their keep time leave the phone.
+//!
+//! The run acts but does not talk to the app: what happens is told, as it happens, as
+//! [`SyncNews`], and the facade turns each piece into the events and log lines the app sees.
+
+use std::sync::{PoisonError, RwLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::bundles::{self, AppliedBundle, BundleRefusal, BundleTrust};
+use super::client::{SyncClient, SyncError};
+use super::engine::{EngineError, SyncRun, SyncSummary};
+use super::wire::{DeviceStatus, MessageKind};
+use crate::crypto::{PublicKey, SigningKey};
+use crate::filter::decision::{ListsStatus, UrlFilter};
+use crate::reports::Outbox;
+use crate::reports::outbox::{KEEP_DELIVERED_SECS, OutboxError};
+use crate::settings::parent_command::ParentAction;
+use crate::settings::{ClockSource, SafeMode, SafeModeError, advance_trusted_clock};
+use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
+
+/// Store keys of this module.
+mod keys {
+    /// The mailbox position already read.
+    pub(super) const MAILBOX_POSITION: &[u8] = b"sync/mailbox-after";
+}
+
+/// The parts of a phone a run works with.
+pub struct Phone<'a, S: Store> {
+    /// Safe mode: the trusted clock, policies and parent commands, over the device store.
+    pub safe_mode: &'a SafeMode<S>,
+    /// The reports waiting to be sent.
+    pub outbox: &'a Outbox<S>,
+    /// The filter in use, replaced when new lists install.
+    pub filter: &'a RwLock<UrlFilter>,
+    /// The device key every request is signed with.
+    pub device_key: &'a SigningKey,
+    /// Where the platform's clocks are read.
+    pub clock: &'a dyn ClockSource,
+    /// The keys bundles must be signed with.
+    pub trust: &'a BundleTrust,
+    /// The keys the server's time must be signed with; empty, the server cannot correct the
+    /// clock.
+    pub server_time_keys: &'a [PublicKey],
+}
+
+/// Something a run did or met, told as it happens, in the order of the steps.
+#[derive(Debug)]
+pub enum SyncNews {
+    /// No server time key is configured: the trusted clock stays as it is.
+    NoServerTimeKey,
+    /// The server's signed time set the trusted clock.
+    ClockCorrected,
+    /// The server's time was not taken; the trusted clock stays as it is.
+    ClockNotCorrected(ClockError),
+    /// The server took a report (its id).
+    ReportDelivered(String),
+    /// A bundle is now in force.
+    BundleApplied(AppliedBundle),
+    /// A bundle was not applied; the one in force stays.
+    BundleRefused(BundleRefusal),
+    /// The state of the lists in force, as sent to the parents.
+    ListsChecked(ListsStatus),
+    /// The device status could not be sent.
+    StatusNotSent(SyncError),
+    /// A relayed message is not unpadded base64url; it was skipped.
+    MessageNotBase64,
+    /// A parent's decision or command was applied.
+    CommandApplied(ParentAction),
+    /// A relayed decision or command was refused and changed nothing.
+    CommandRefused(SafeModeError),
+    /// This many delivered reports past their keep time were removed.
+    Pruned(usize),
+}
+
+/// Why the server's time was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ClockError {
+    /// The challenge could not be kept, or the answer was refused.
+    #[error(transparent)]
+    SafeMode(#[from] SafeModeError),
+    /// The server could not be asked.
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
+
+/// Why a run stopped before its end. What the steps before did stays done.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The outbox failed.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+    /// The device store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The mailbox could not be read.
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
+
+impl From<EngineError> for RunError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Outbox(error) => RunError::Outbox(error),
+        }
+    }
+}
+
+impl<S: Store> Phone<'_, S> {
+    /// One run against the backend behind `client`, telling `news` what happens as it happens.
+    pub async fn sync(
+        &self,
+        client: &SyncClient,
+        news: &(dyn Fn(SyncNews) + Send + Sync),
+    ) -> Result<SyncSummary, RunError> {
+        news(self.correct_clock(client).await);
+
+        let clock = self.clock;
+        let read_clock = move || clock.reading();
+        let delivered = |id: &str| news(SyncNews::ReportDelivered(id.to_owned()));
+        let mut summary = SyncSummary::default();
+        SyncRun::new(self.outbox, client, self.device_key, &read_clock)
+            .with_delivery_listener(&delivered)
+            .send_outbox(&mut summary)
+            .await?;
+
+        let bundles =
+            bundles::fetch_and_apply(client, self.safe_mode, self.trust, &read_clock).await;
+        if let Some(fresh) = bundles.lists {
+            *self.filter.write().unwrap_or_else(PoisonError::into_inner) = fresh;
+        }
+        summary.bundles_applied = bundles.applied.iter().map(ToString::to_string).collect();
+        for applied in bundles.applied {
+            news(SyncNews::BundleApplied(applied));
+        }
+        for refused in bundles.refused {
+            news(SyncNews::BundleRefused(refused));
+        }
+
+        let lists = self.lists_status()?;
+        news(SyncNews::ListsChecked(lists.clone()));
+        let status = DeviceStatus {
+            lists_version: lists.version,
+            lists_out_of_date_since: lists.out_of_date_since,
+            lists_unavailable: lists.unavailable,
+        };
+        if let Err(error) = client.send_status(self.device_key, &status).await {
+            news(SyncNews::StatusNotSent(error));
+        }
+
+        self.read_mailbox(client, news).await?;
+
+        let pruned = self
+            .outbox
+            .prune(self.clock.reading(), KEEP_DELIVERED_SECS)?;
+        if pruned > 0 {
+            news(SyncNews::Pruned(pruned));
+        }
+        Ok(summary)
+    }
+
+    /// Step 1: the server's signed time for the trusted clock.
+    async fn correct_clock(&self, client: &SyncClient) -> SyncNews {
+        if self.server_time_keys.is_empty() {
+            return SyncNews::NoServerTimeKey;
+        }
+        let corrected = async {
+            let challenge = self.safe_mode.server_time_challenge()?;
+            let envelope = client.server_time(self.device_key, &challenge).await?;
+            self.safe_mode.accept_signed_server_time(
+                &envelope,
+                self.server_time_keys,
+                self.clock.reading(),
+            )?;
+            Ok::<_, ClockError>(())
+        }
+        .await;
+        match corrected {
+            Ok(()) => SyncNews::ClockCorrected,
+            Err(error) => SyncNews::ClockNotCorrected(error),
+        }
+    }
+
+    /// Step 4: the state of the lists in force now, on the trusted clock (advanced and kept).
+    fn lists_status(&self) -> Result<ListsStatus, StoreError> {
+        let store = self.safe_mode.store();
+        let (now, batch) = advance_trusted_clock(store, self.clock.reading())?;
+        store.apply(batch)?;
+        Ok(self
+            .filter
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .lists_status(now.unix_secs()))
+    }
+
+    /// Step 6: the parents' decisions and commands relayed since the last run. The position
+    /// read is kept only after they are applied, so a run cut short reads them again.
+    async fn read_mailbox(
+        &self,
+        client: &SyncClient,
+        news: &(dyn Fn(SyncNews) + Send + Sync),
+    ) -> Result<(), RunError> {
+        let store = self.safe_mode.store();
+        let after: u64 = get_json(store, keys::MAILBOX_POSITION)?.unwrap_or(0);
+        let mailbox = client.messages(self.device_key, after).await?;
+        let mut position = after;
+        for message in mailbox.messages {
+            position = position.max(message.seq);
+            if !matches!(message.kind, MessageKind::Decision | MessageKind::Command) {
+                continue;
+            }
+            let Ok(envelope) = URL_SAFE_NO_PAD.decode(&message.blob) else {
+                news(SyncNews::MessageNotBase64);
+                continue;
+            };
+            news(
+                match self
+                    .safe_mode
+                    .apply_parent_command(&envelope, self.clock.reading())
+                {
+                    Ok(action) => SyncNews::CommandApplied(action),
+                    // A forged or replayed command changes nothing; the relay cannot forge one.
+                    Err(error) => SyncNews::CommandRefused(error),
+                },
+            );
+        }
+        if position > after {
+            let mut batch = WriteBatch::new();
+            put_json(&mut batch, keys::MAILBOX_POSITION, &position)?;
+            store.apply(batch)?;
+        }
+        Ok(())
+    }
+}
