@@ -40,6 +40,8 @@ pub struct SyncSummary {
     pub statuses_updated: u64,
     /// The bundles applied, by kind.
     pub bundles_applied: Vec<String>,
+    /// The bundles refused or not fetched, by kind, with why (the lists in force stay).
+    pub bundles_refused: Vec<String>,
     /// Why the run stopped early, if it did.
     pub stopped_by: Option<String>,
 }
