@@ -19,7 +19,7 @@ use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::settings::system_clock_reading;
-use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
+use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
 use childsafe_core::sync::wire::MAX_REPORTS_PER_BATCH;
@@ -32,7 +32,7 @@ async fn sync_outbox(
     batch: usize,
 ) -> (Duration, SyncSummary) {
     let dir = tempfile::tempdir().unwrap();
-    let keys = FileKeyStoreForTests::new(dir.path().join("data.key"));
+    let keys = FileKeyStore::new(dir.path().join("data.key"));
     let store = open_device_store(&dir.path().join("store"), &keys).unwrap();
     let (key, _) = SigningKey::generate().unwrap();
     let token = operator::mint_activation_tokens(storage.as_ref(), 1, clock::unix_now())

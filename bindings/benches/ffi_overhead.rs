@@ -19,7 +19,7 @@ use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
 use childsafe_core::sdk::{ChildSafeEvent, EventListener, LogLevel, Logger};
 use childsafe_core::settings::AgeBand;
 use childsafe_core::settings::activation::ActivationProfile;
-use childsafe_core::store::FileKeyStoreForTests;
+use childsafe_core::store::FileKeyStore;
 use childsafe_core::{ChildSafe, ChildSafeConfig};
 
 /// URLs in one `check_urls` call, about what a page loads.
@@ -98,7 +98,7 @@ fn device(dir: &std::path::Path) -> ChildSafe {
     };
     let sdk = ChildSafe::open(
         config,
-        &FileKeyStoreForTests::new(dir.join("data.key")),
+        &FileKeyStore::new(dir.join("data.key")),
         Arc::new(Quiet),
         Arc::new(Quiet),
     )

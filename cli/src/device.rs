@@ -1,37 +1,26 @@
 //! `childsafe device ...` and `childsafe activation sign`: safe mode of a device kept in a
 //! directory, driven the way a phone drives it, for tests, demos and operators.
 //!
-//! The directory holds the sealed store (`store/`), what `device init` was told (`device.json`:
-//! the country and the keys the device trusts, the part of an app's `ChildSafeConfig` a phone is
-//! built with) and, standing in for the phone's Android Keystore or iOS Keychain, the data key in
-//! `data.key` (created with mode 0600). On a phone the key never sits next to the data.
-//!
-//! `device status`, `device install-lists` and `device check` open the directory as the phone
-//! does, through the SDK's facade (`ChildSafe::open`) with that configuration: what they show is
-//! what the phone decides with its stored lists and policy, on its trusted clock. The SDK's
-//! warnings (lists out of date, lists unavailable, a bundle refused) go to standard error.
+//! Every `device` command opens the directory as the phone opens itself (see [`crate::phone`]):
+//! setting up, activating, the PIN, the rules, installing lists and checking URLs are the SDK's
+//! own calls, on its trusted clock, with its stored lists and policy. `activation sign` is the
+//! carrier's side: it signs a profile with a carrier key and touches no device.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use childsafe_core::crypto::PublicKey;
-use childsafe_core::filter::blockpage::Locale;
-use childsafe_core::sdk::{ChildSafeEvent, EventListener, LogLevel, Logger};
 use childsafe_core::settings::activation::ActivationProfile;
-use childsafe_core::settings::{AgeBand, ClockReading, DeviceSetup, PinCheck, SafeMode};
-use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
-use childsafe_core::sync::identity;
-use childsafe_core::{ChildSafe, ChildSafeConfig};
-use serde::{Deserialize, Serialize};
+use childsafe_core::settings::{AgeBand, PinCheck};
 use serde_json::json;
 
 use crate::check::print_decisions;
 use crate::keys::read_signing_key;
-use crate::lists::{format_rfc3339, parse_rfc3339};
+use crate::phone::{self, DeviceConfig, SDK_LOCALE};
+use crate::rfc3339::{format_rfc3339, parse_rfc3339};
 use crate::url::os_bytes;
 
 /// Exit code of `device verify-pin` for a wrong PIN.
@@ -40,10 +29,6 @@ const EXIT_WRONG_PIN: u8 = 1;
 const EXIT_LOCKED_OUT: u8 = 3;
 /// Validity of an activation profile signed without `--expires`: 30 days.
 const DEFAULT_PROFILE_VALIDITY_SECS: u64 = 30 * 24 * 60 * 60;
-/// The file in a device directory holding what `device init` was told.
-const CONFIG_FILE: &str = "device.json";
-/// The language the SDK is opened in: the CLI prints codes, not sentences for the child.
-const SDK_LOCALE: &str = "en";
 
 /// `childsafe device init`.
 #[derive(clap::Args)]
@@ -94,18 +79,6 @@ pub(crate) struct DeviceCheckArgs {
     urls: Vec<OsString>,
 }
 
-/// What `device init` was told, kept in the device directory (`device.json`) so that every
-/// later command builds the phone with the same configuration.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct DeviceConfig {
-    /// ISO 3166 country code, upper case.
-    country: Option<String>,
-    /// Carrier keys whose activation profiles the device accepts.
-    trusted_carrier_keys: Vec<PublicKey>,
-    /// Keys whose list bundles the device accepts.
-    trusted_list_keys: Vec<PublicKey>,
-}
-
 /// `childsafe activation sign`.
 #[derive(clap::Args)]
 pub(crate) struct SignActivationArgs {
@@ -135,16 +108,17 @@ pub(crate) struct SignActivationArgs {
     out: PathBuf,
 }
 
-/// `childsafe device init`: sets up a device directory and prints its identifier.
+/// `childsafe device init`: sets up a device directory, as a phone sets itself up the first
+/// time the SDK opens, and prints its identifier (made from the device key made now, so that the
+/// id parent commands name is the id the backend gives the device when it registers).
 pub(crate) fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
-    let safe_mode = open(&args.dir)?;
-    // The device key is made now, so that the id parent commands name is the id the backend
-    // gives the device when it registers.
-    let device_key =
-        identity::device_key(safe_mode.store()).context("cannot make the device key")?;
-    let device_id = identity::device_id(&device_key);
+    // `device.json` is written last: once it is there, the device is set up.
+    anyhow::ensure!(
+        DeviceConfig::read(&args.dir).is_err(),
+        "cannot set the device up: the device is already set up"
+    );
     let config = DeviceConfig {
         country: args
             .country
@@ -152,18 +126,12 @@ pub(crate) fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
             .map(|country| country.to_ascii_uppercase()),
         trusted_carrier_keys: args.trusted_carriers.clone(),
         trusted_list_keys: args.trusted_list_keys.clone(),
+        ..DeviceConfig::default()
     };
-    let setup = DeviceSetup {
-        device_id: device_id.clone(),
-        country: config.country.clone(),
-        trusted_carriers: config.trusted_carrier_keys.clone(),
-    };
-    safe_mode
-        .init(setup, clock()?)
-        .context("cannot set the device up")?;
-    let path = args.dir.join(CONFIG_FILE);
-    std::fs::write(&path, serde_json::to_vec_pretty(&config)?)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let device_id = phone::open(&args.dir, &config, SDK_LOCALE)
+        .context("cannot set the device up")?
+        .device_id();
+    config.write(&args.dir)?;
     print_json(&json!({ "device_id": device_id }))
 }
 
@@ -172,7 +140,7 @@ pub(crate) fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
 pub(crate) fn install_lists(args: &InstallListsArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.bundle)
         .with_context(|| format!("cannot read the bundle {}", args.bundle.display()))?;
-    let sdk = open_sdk(&args.dir)?;
+    let sdk = open_with_country(&args.dir)?;
     let version = sdk
         .install_list_bundle(bytes)
         .with_context(|| format!("the bundle {} was refused", args.bundle.display()))?;
@@ -183,7 +151,7 @@ pub(crate) fn install_lists(args: &InstallListsArgs) -> anyhow::Result<ExitCode>
 /// `childsafe device check`: what the phone decides for each URL with its stored lists and
 /// policy, one JSON object per URL with the fields of `childsafe url check`.
 pub(crate) fn check(args: &DeviceCheckArgs) -> anyhow::Result<ExitCode> {
-    let sdk = open_sdk(&args.dir)?;
+    let sdk = open_with_country(&args.dir)?;
     // The browser hands the SDK text: bytes that are not UTF-8 become U+FFFD, as they would in
     // the platform's string.
     let urls: Vec<String> = args
@@ -200,7 +168,7 @@ pub(crate) fn check(args: &DeviceCheckArgs) -> anyhow::Result<ExitCode> {
 /// `childsafe activation sign`: writes a signed activation profile.
 pub(crate) fn sign_activation(args: &SignActivationArgs) -> anyhow::Result<ExitCode> {
     let key = read_signing_key(&args.key)?;
-    let now = clock()?.wall_unix;
+    let now = childsafe_core::settings::system_clock_reading().wall_unix;
     let profile = ActivationProfile {
         carrier: args.carrier.clone(),
         profile_id: args.profile_id.clone(),
@@ -230,8 +198,8 @@ pub(crate) fn sign_activation(args: &SignActivationArgs) -> anyhow::Result<ExitC
 pub(crate) fn activate(dir: &Path, profile_file: &Path) -> anyhow::Result<ExitCode> {
     let envelope = std::fs::read(profile_file)
         .with_context(|| format!("cannot read {}", profile_file.display()))?;
-    let profile = open_existing(dir)?
-        .activate(&envelope, clock()?)
+    let profile = phone::open_existing(dir)?
+        .activate(&envelope)
         .context("the activation profile was refused")?;
     print_json(&json!({
         "safe_mode": true,
@@ -243,16 +211,16 @@ pub(crate) fn activate(dir: &Path, profile_file: &Path) -> anyhow::Result<ExitCo
 
 /// `childsafe device set-pin`.
 pub(crate) fn set_pin(dir: &Path, pin: &str, old_pin: Option<&str>) -> anyhow::Result<ExitCode> {
-    open_existing(dir)?
-        .set_pin(pin, old_pin, clock()?)
+    phone::open_existing(dir)?
+        .set_pin(pin, old_pin)
         .context("the PIN was not set")?;
     print_json(&json!({ "pin_set": true }))
 }
 
 /// `childsafe device verify-pin`: exit 0 right, 1 wrong, 3 locked out, with a JSON line.
 pub(crate) fn verify_pin(dir: &Path, pin: &str) -> anyhow::Result<ExitCode> {
-    let check = open_existing(dir)?
-        .verify_pin(pin, clock()?)
+    let check = phone::open_existing(dir)?
+        .verify_pin(pin)
         .context("the PIN cannot be checked")?;
     let (value, code) = match check {
         PinCheck::Right => (json!({ "result": "right" }), ExitCode::SUCCESS),
@@ -279,15 +247,17 @@ pub(crate) fn verify_pin(dir: &Path, pin: &str) -> anyhow::Result<ExitCode> {
 /// `childsafe device status`: safe mode and the state of the lists, as the phone's status
 /// screen reads them.
 pub(crate) fn status(dir: &Path) -> anyhow::Result<ExitCode> {
-    let status = open_sdk(dir)?.status().context("cannot read the status")?;
+    let status = open_with_country(dir)?
+        .status()
+        .context("cannot read the status")?;
     print_json(&serde_json::to_value(status)?)
 }
 
 /// `childsafe device rules`: the rules the child sees, one per line.
 pub(crate) fn rules(dir: &Path, locale: Option<&str>) -> anyhow::Result<ExitCode> {
-    let locale = locale.map_or(Locale::En, Locale::from_tag);
-    let lines = open_existing(dir)?
-        .rules(locale)
+    let config = DeviceConfig::read(dir)?;
+    let lines = phone::open(dir, &config, locale.unwrap_or(SDK_LOCALE))?
+        .rules()
         .context("cannot read the rules")?;
     let mut out = io::stdout().lock();
     for line in lines {
@@ -296,80 +266,12 @@ pub(crate) fn rules(dir: &Path, locale: Option<&str>) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// Safe mode of a device directory's store.
-pub(crate) type DeviceSafeMode = SafeMode<SealedStore<SledStore>>;
-
-fn open(dir: &Path) -> anyhow::Result<DeviceSafeMode> {
-    let keys = FileKeyStoreForTests::new(dir.join("data.key"));
-    let store = open_device_store(&dir.join("store"), &keys)
-        .with_context(|| format!("cannot open the device store in {}", dir.display()))?;
-    Ok(SafeMode::new(store))
-}
-
-/// Opens a directory that `device init` set up (or at least created the store in).
-pub(crate) fn open_existing(dir: &Path) -> anyhow::Result<DeviceSafeMode> {
-    anyhow::ensure!(
-        dir.join("store").is_dir(),
-        "{} is not a device directory: run `childsafe device init --dir {}` first",
-        dir.display(),
-        dir.display()
-    );
-    open(dir)
-}
-
-/// Opens a device directory as the phone opens itself: the SDK's facade, configured as
-/// `device init` was told, with the data key from `data.key`.
-fn open_sdk(dir: &Path) -> anyhow::Result<ChildSafe> {
-    open_existing(dir)?;
-    let path = dir.join(CONFIG_FILE);
-    let text = std::fs::read(&path).with_context(|| {
-        format!(
-            "cannot read {}: set the device up with `childsafe device init --dir {}`",
-            path.display(),
-            dir.display()
-        )
-    })?;
-    let config: DeviceConfig = serde_json::from_slice(&text)
-        .with_context(|| format!("{} is not a device configuration", path.display()))?;
-    let country = config.country.with_context(|| {
-        format!(
-            "{} was set up without a country, which the SDK needs (emergency numbers, report \
-             routing): set a device up with `childsafe device init --country CC`",
-            dir.display()
-        )
-    })?;
-    let data_dir = dir
-        .to_str()
-        .with_context(|| format!("{} is not UTF-8", dir.display()))?
-        .to_owned();
-    let sdk_config = ChildSafeConfig {
-        data_dir,
-        trusted_carrier_keys: config.trusted_carrier_keys,
-        trusted_list_keys: config.trusted_list_keys,
-        country,
-        locale: SDK_LOCALE.to_owned(),
-        ..ChildSafeConfig::default()
-    };
-    let keys = FileKeyStoreForTests::new(dir.join("data.key"));
-    let console = Arc::new(Console);
-    ChildSafe::open(sdk_config, &keys, console.clone(), console)
-        .with_context(|| format!("cannot open the device in {}", dir.display()))
-}
-
-/// The app around the SDK, for the CLI: warnings go to standard error, where an operator sees
-/// them; routine lines and events (which the warnings already tell) are dropped.
-struct Console;
-
-impl Logger for Console {
-    fn log(&self, level: LogLevel, message: String) {
-        if level == LogLevel::Warn {
-            let _ = writeln!(io::stderr().lock(), "childsafe: warning: {message}");
-        }
-    }
-}
-
-impl EventListener for Console {
-    fn on_event(&self, _event: ChildSafeEvent) {}
+/// Opens a device directory for the commands that show the phone's own state (its status, its
+/// lists, its decisions), which need the country it was set up with.
+fn open_with_country(dir: &Path) -> anyhow::Result<childsafe_core::ChildSafe> {
+    let config = DeviceConfig::read(dir)?;
+    config.require_country(dir)?;
+    phone::open(dir, &config, SDK_LOCALE)
 }
 
 /// Prints `value` as one line of JSON.
@@ -377,10 +279,4 @@ pub(crate) fn print_json(value: &serde_json::Value) -> anyhow::Result<ExitCode> 
     let mut out = io::stdout().lock();
     writeln!(out, "{value}")?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The machine's clocks, as a phone would report them (see
-/// [`system_clock_reading`](childsafe_core::settings::system_clock_reading)).
-pub(crate) fn clock() -> anyhow::Result<ClockReading> {
-    Ok(childsafe_core::settings::system_clock_reading())
 }

@@ -1,17 +1,22 @@
-//! `childsafe`: operator tooling for the childsafe SDK.
+//! `childsafe`: operator tooling for the childsafe SDK: URL checks, list compiling, keys and
+//! signing, carrier activation profiles, and devices kept in a directory.
 //!
 //! It runs the same code as the phone, so an operator can see exactly how the SDK reads a URL and
 //! which list entries would match it. Arguments are taken as raw bytes: a URL copied from a log may
-//! hold bytes that are not UTF-8, and those must reach the canonicalizer unchanged.
+//! hold bytes that are not UTF-8, and those must reach the canonicalizer unchanged. The commands
+//! that act as a phone (`device`, `report`, `reports`, `sync`) open the SDK's facade as an app
+//! does (see `phone`). The whole system told as a story is another binary, `childsafe-demo`, the
+//! only one that links the backend.
 #![forbid(unsafe_code)]
 
 mod check;
-mod demo;
 mod device;
 mod emergency;
 mod keys;
 mod lists;
+mod phone;
 mod report;
+mod rfc3339;
 mod sync;
 mod url;
 
@@ -34,10 +39,6 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the whole system on this machine and tell it as a story: a backend on loopback, a
-    /// carrier, a child's phone through the SDK and a parent's app; exits non-zero if a step
-    /// does not hold.
-    Demo(demo::DemoArgs),
     /// Canonicalize URLs, list their lookup expressions, and check them against compiled lists.
     #[command(subcommand)]
     Url(UrlCommand),
@@ -193,7 +194,6 @@ enum UrlCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Demo(args) => demo::demo(&args),
         Command::Url(UrlCommand::Canonicalize { urls, stdin }) => url::canonicalize(&urls, stdin),
         Command::Url(UrlCommand::Expressions { url, hashes }) => url::expressions(&url, hashes),
         Command::Url(UrlCommand::Check(args)) => check::check(&args),

@@ -1,5 +1,6 @@
 //! `childsafe report` and `childsafe reports`: file a report into a device directory's outbox as
-//! the phone's report buttons do, and list the outbox with each report's delivery status.
+//! the phone's report buttons do (the SDK's `report` and `sos`), and list the outbox with each
+//! report's delivery status.
 //!
 //! The report is on disk, sealed, when the receipt is printed. Sending is the sync's job.
 
@@ -8,11 +9,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use childsafe_core::reports::{
-    CountryCode, DeliveryRecord, EmergencyContacts, Outbox, Receipt, ReportDraft, ReportKind,
+    DeliveryRecord, EmergencyContacts, Receipt, ReportDraft, ReportKind,
 };
 use serde_json::json;
 
-use crate::device::{clock, open_existing, print_json};
+use crate::device::print_json;
+use crate::phone::open_existing;
 
 /// `childsafe report`.
 #[derive(clap::Args)]
@@ -34,28 +36,20 @@ pub(crate) struct ReportArgs {
 /// `childsafe report`: files the report and prints its receipt; an SOS also prints the numbers
 /// the phone shows.
 pub(crate) fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let safe_mode = open_existing(&args.dir)?;
-    let outbox = Outbox::new(safe_mode.store());
+    let sdk = open_existing(&args.dir)?;
     if args.kind == ReportKind::Sos {
         anyhow::ensure!(
             args.urls.is_empty() && args.text.is_none(),
             "an SOS carries no URL or text: it is queued at once, with the numbers to call"
         );
         // A device set up without a country still gets the universal numbers.
-        let country = safe_mode
-            .setup()
-            .ok()
-            .and_then(|setup| setup.country)
-            .and_then(|country| country.parse::<CountryCode>().ok());
-        let answer = outbox.sos(country.as_ref(), None, clock()?);
+        let answer = sdk.sos(None);
         let mut shown = contacts_json(&answer.contacts);
-        let receipt = match answer.report {
-            Ok(receipt) => receipt,
-            Err(error) => {
-                // The numbers matter more than the report: show them before the failure.
-                print_json(&shown)?;
-                return Err(error).context("the SOS report could not be stored");
-            }
+        let Some(receipt) = answer.report else {
+            // The numbers matter more than the report: show them before the failure, which the
+            // SDK's warning above has told.
+            print_json(&shown)?;
+            anyhow::bail!("the SOS report could not be stored");
         };
         if let (Some(shown), serde_json::Value::Object(filed)) =
             (shown.as_object_mut(), receipt_json(&receipt))
@@ -67,17 +61,14 @@ pub(crate) fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let mut draft = ReportDraft::new(args.kind);
     draft.urls.clone_from(&args.urls);
     draft.notes.clone_from(&args.text);
-    let receipt = outbox
-        .report(draft, clock()?)
-        .context("the report was not filed")?;
+    let receipt = sdk.report(draft).context("the report was not filed")?;
     print_json(&receipt_json(&receipt))
 }
 
 /// `childsafe reports`: every report in the outbox, in filing order, as one JSON list.
 pub(crate) fn reports(dir: &Path) -> anyhow::Result<ExitCode> {
-    let safe_mode = open_existing(dir)?;
-    let records = Outbox::new(safe_mode.store())
-        .statuses()
+    let records = open_existing(dir)?
+        .reports()
         .context("cannot read the outbox")?;
     print_json(&records.iter().map(record_json).collect())
 }

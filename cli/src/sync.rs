@@ -1,21 +1,20 @@
 //! `childsafe device register` and `childsafe sync`: the phone's side of the backend, driven from
-//! a device directory. Registration makes the device key (kept sealed in the store) and presents
-//! it with the carrier's activation token; a sync sends the outbox, refreshes report statuses and
-//! applies new signed bundles.
+//! a device directory through the SDK (`register`, `sync_now`). Registration presents the device
+//! key (kept sealed in the store) with the carrier's activation token and keeps the backend in
+//! `device.json`; a sync is the phone's sync: the outbox, report statuses, new signed bundles,
+//! the device's status for its parents and their commands waiting in the mailbox.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use childsafe_core::crypto::PublicKey;
-use childsafe_core::reports::Outbox;
-use childsafe_core::sync::bundles::{self, BundleTrust};
-use childsafe_core::sync::client::SyncClient;
-use childsafe_core::sync::engine::{SyncRun, SyncSummary};
-use childsafe_core::sync::identity::{self, Registration};
+use childsafe_core::sdk::SdkError;
+use childsafe_core::sync::client::SyncError;
 use serde_json::json;
 
-use crate::device::{clock, open_existing, print_json};
+use crate::device::print_json;
+use crate::phone::{self, DeviceConfig, SDK_LOCALE};
 
 /// `childsafe device register`.
 #[derive(clap::Args)]
@@ -50,65 +49,50 @@ pub(crate) struct RegisterArgs {
 
 /// `childsafe device register`: registers the device and prints its id.
 pub(crate) fn register(args: &RegisterArgs) -> anyhow::Result<ExitCode> {
-    let safe_mode = open_existing(&args.dir)?;
-    let store = safe_mode.store();
-    if let Some(existing) = identity::registration(store)? {
+    let mut config = DeviceConfig::read(&args.dir)?;
+    config.backend_url = Some(args.backend.clone());
+    config.allow_insecure_loopback = args.allow_insecure_loopback;
+    // One set of list keys, as on a phone: those given now join those given at `device init`.
+    for key in &args.trusted_list_keys {
+        if !config.trusted_list_keys.contains(key) {
+            config.trusted_list_keys.push(*key);
+        }
+    }
+    config
+        .trusted_directory_keys
+        .clone_from(&args.trusted_directory_keys);
+    let sdk = phone::open(&args.dir, &config, SDK_LOCALE)?;
+    if let Some(existing) = sdk.registration()? {
         anyhow::bail!(
             "this device is already registered with {} as {}",
             existing.backend_url,
             existing.device_id
         );
     }
-    let country = safe_mode
-        .setup()?
-        .country
-        .context("the device has no country: run `childsafe device init --country CC`")?;
-    let client = SyncClient::new(&args.backend, args.allow_insecure_loopback)?;
-    let key = identity::device_key(store)?;
-    let device_id = runtime()?
-        .block_on(client.register_device(&key, &args.activation_token, &country))
-        .context("the backend refused the registration")?;
-    let registration = Registration {
-        backend_url: client.base_url().to_owned(),
-        device_id: device_id.clone(),
-        country,
-        allow_insecure_loopback: args.allow_insecure_loopback,
-        registered_at: clock()?.wall_unix,
-        trust: BundleTrust {
-            lists: args.trusted_list_keys.clone(),
-            directory: args.trusted_directory_keys.clone(),
-        },
+    anyhow::ensure!(
+        config.country.is_some(),
+        "the device has no country: run `childsafe device init --country CC`"
+    );
+    let registered = runtime()?.block_on(sdk.register(&args.activation_token));
+    let device_id = match registered {
+        Ok(device_id) => device_id,
+        // A URL the SDK will not use is the operator's mistake, not the backend's refusal.
+        Err(error @ SdkError::Sync(SyncError::BadUrl(_))) => return Err(error.into()),
+        Err(error) => return Err(error).context("the backend refused the registration"),
     };
-    identity::save_registration(store, &registration)?;
+    let registration = sdk
+        .registration()?
+        .context("the registration was not kept")?;
+    config.write(&args.dir)?;
     print_json(&json!({ "device_id": device_id, "backend": registration.backend_url }))
 }
 
-/// `childsafe sync`: one sync run; prints its summary.
-pub(crate) fn sync(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let safe_mode = open_existing(dir)?;
-    let store = safe_mode.store();
-    let registration = identity::registration(store)?
+/// `childsafe sync`: one sync run, as the phone runs it; prints its summary.
+pub(crate) fn sync(dir: &Path) -> anyhow::Result<ExitCode> {
+    let sdk = phone::open_existing(dir)?;
+    sdk.registration()?
         .context("the device is not registered: run `childsafe device register` first")?;
-    let client = SyncClient::new(
-        &registration.backend_url,
-        registration.allow_insecure_loopback,
-    )?;
-    let key = identity::device_key(store)?;
-    let outbox = Outbox::new(store);
-    // Read again at each step; should a later reading fail, the first one stands in.
-    let first_reading = clock()?;
-    let read_clock = move || clock().unwrap_or(first_reading);
-    let run = SyncRun::new(&outbox, &client, &key, &read_clock);
-    let mut summary = SyncSummary::default();
-    let runtime = runtime()?;
-    runtime.block_on(run.send_outbox(&mut summary))?;
-    let applied = runtime.block_on(bundles::fetch_and_apply(
-        &client,
-        &safe_mode,
-        &registration.trust,
-        &read_clock,
-    ));
-    summary.bundles_applied = applied.applied.iter().map(ToString::to_string).collect();
+    let summary = runtime()?.block_on(sdk.sync_now())?;
     print_json(&json!({
         "sent": summary.sent,
         "delivered": summary.delivered,
@@ -116,7 +100,7 @@ pub(crate) fn sync(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
         "refused": summary.refused,
         "statuses_updated": summary.statuses_updated,
         "bundles_applied": summary.bundles_applied,
-        "bundles_refused": applied.refused.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "bundles_refused": summary.bundles_refused,
         "stopped_by": summary.stopped_by,
     }))
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind, ReportedUser};
 use childsafe_core::settings::ClockReading;
-use childsafe_core::store::{FileKeyStoreForTests, Store, open_device_store};
+use childsafe_core::store::{FileKeyStore, Store, open_device_store};
 
 /// Reports timed, after the warm-up.
 const REPORTS: usize = 400;
@@ -29,7 +29,7 @@ const T0: u64 = 1_800_000_000;
 
 fn main() {
     let dir = scratch_dir();
-    let keys = FileKeyStoreForTests::new(dir.join("data.key"));
+    let keys = FileKeyStore::new(dir.join("data.key"));
     let outbox = Outbox::new(open_device_store(&dir.join("store"), &keys).unwrap());
 
     for i in 0..WARM_UP {

@@ -16,7 +16,7 @@ use childsafe_core::settings::parent_command::{CommandError, ParentAction, Paren
 use childsafe_core::settings::{
     ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
 };
-use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
+use childsafe_core::store::{FileKeyStore, SealedStore, SledStore, open_device_store};
 
 const T0: u64 = 1_800_000_000;
 const DEVICE: &str = "device-under-test";
@@ -47,7 +47,7 @@ impl Device {
 
     /// Opens the store as a fresh process would.
     fn open(&self) -> SafeMode<SealedStore<SledStore>> {
-        let keys = FileKeyStoreForTests::new(self.dir.join("data.key"));
+        let keys = FileKeyStore::new(self.dir.join("data.key"));
         SafeMode::new(open_device_store(&self.dir.join("store"), &keys).unwrap())
     }
 

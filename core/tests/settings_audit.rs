@@ -7,9 +7,7 @@
 use std::path::PathBuf;
 
 use childsafe_core::settings::audit::{Actor, AuditError, AuditLog};
-use childsafe_core::store::{
-    FileKeyStoreForTests, SledStore, Store, WriteBatch, open_device_store,
-};
+use childsafe_core::store::{FileKeyStore, SledStore, Store, WriteBatch, open_device_store};
 
 /// A fresh directory for one test, removed afterwards.
 struct Dir(PathBuf);
@@ -52,7 +50,7 @@ fn write_three_entries(store: &dyn Store) {
 #[test]
 fn entries_chain_and_survive_a_reopen() {
     let dir = Dir::new("reopen");
-    let keys = FileKeyStoreForTests::new(dir.0.join("data.key"));
+    let keys = FileKeyStore::new(dir.0.join("data.key"));
     {
         let store = open_device_store(&dir.0.join("db"), &keys).unwrap();
         write_three_entries(&store);

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use childsafe_core::store::{
-    FileKeyStoreForTests, KeyStore, SealedStore, SledStore, Store, StoreError, WriteBatch,
-    get_json, open_device_store, put_json,
+    FileKeyStore, KeyStore, SealedStore, SledStore, Store, StoreError, WriteBatch, get_json,
+    open_device_store, put_json,
 };
 
 /// A fresh directory under the system's temporary directory, removed when dropped.
@@ -33,8 +33,8 @@ impl TestDir {
         self.0.join("db")
     }
 
-    fn keys(&self) -> FileKeyStoreForTests {
-        FileKeyStoreForTests::new(self.0.join("data.key"))
+    fn keys(&self) -> FileKeyStore {
+        FileKeyStore::new(self.0.join("data.key"))
     }
 
     fn open(&self) -> SealedStore<SledStore> {
@@ -314,7 +314,7 @@ fn another_data_key_is_reported_as_tampering() {
         let store = dir.open();
         put(&store, b"settings/age_band", b"9-12");
     }
-    let other_keys = FileKeyStoreForTests::new(dir.0.join("other.key"));
+    let other_keys = FileKeyStore::new(dir.0.join("other.key"));
     assert_ne!(
         other_keys.data_key().unwrap(),
         dir.keys().data_key().unwrap()
@@ -410,9 +410,9 @@ fn a_cut_or_foreign_value_is_tampering_not_a_panic() {
 fn the_key_file_is_made_once_with_owner_only_permissions() {
     let dir = TestDir::new("key-file");
     let path = dir.0.join("data.key");
-    let key = FileKeyStoreForTests::new(&path).data_key().unwrap();
+    let key = FileKeyStore::new(&path).data_key().unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), key);
-    assert_eq!(FileKeyStoreForTests::new(&path).data_key().unwrap(), key);
+    assert_eq!(FileKeyStore::new(&path).data_key().unwrap(), key);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -426,7 +426,7 @@ fn the_key_file_is_made_once_with_owner_only_permissions() {
     let raced = dir.0.join("raced.key");
     let keys: Vec<[u8; 32]> = std::thread::scope(|scope| {
         let racers: Vec<_> = (0..8)
-            .map(|_| scope.spawn(|| FileKeyStoreForTests::new(&raced).data_key().unwrap()))
+            .map(|_| scope.spawn(|| FileKeyStore::new(&raced).data_key().unwrap()))
             .collect();
         racers.into_iter().map(|r| r.join().unwrap()).collect()
     });
@@ -435,7 +435,7 @@ fn the_key_file_is_made_once_with_owner_only_permissions() {
     std::fs::remove_file(&raced).unwrap();
 
     std::fs::write(&path, b"short").unwrap();
-    let err = open_device_store(&dir.db(), &FileKeyStoreForTests::new(&path)).unwrap_err();
+    let err = open_device_store(&dir.db(), &FileKeyStore::new(&path)).unwrap_err();
     assert!(matches!(err, StoreError::KeyUnavailable(_)), "{err:?}");
 }
 

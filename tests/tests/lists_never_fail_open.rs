@@ -20,7 +20,7 @@ use childsafe_core::filter::{CanonicalUrl, HashedUrlEntry};
 use childsafe_core::sdk::{ChildSafeEvent, POLICY_REFRESH_SECS};
 use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::{AgeBand, ClockForTests};
-use childsafe_core::store::FileKeyStoreForTests;
+use childsafe_core::store::FileKeyStore;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::{ChildSafe, ChildSafeConfig};
 use childsafe_tests::recorder::Recorder;
@@ -64,7 +64,7 @@ fn bundle(key: &SigningKey, version: u64, expires_at: u64) -> Vec<u8> {
 /// A child's phone: its directory, data key and clocks, opened again at every restart.
 struct Phone {
     _dir: TempDir,
-    keys: FileKeyStoreForTests,
+    keys: FileKeyStore,
     config: ChildSafeConfig,
     clock: Arc<ClockForTests>,
     app: Arc<Recorder>,
@@ -87,7 +87,7 @@ impl Phone {
         };
         configure(&mut config);
         let phone = Self {
-            keys: FileKeyStoreForTests::new(dir.path().join("data.key")),
+            keys: FileKeyStore::new(dir.path().join("data.key")),
             _dir: dir,
             config,
             clock: Arc::new(ClockForTests::new(now)),

@@ -25,7 +25,7 @@ use childsafe_backend::storage::Storage;
 use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::reports::Outbox;
 use childsafe_core::settings::{DeviceSetup, SafeMode, system_clock_reading};
-use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
+use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::bundles::BundleTrust;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::identity::{self, Registration};
@@ -90,7 +90,7 @@ fn reports_with_a_receipt_arrive_exactly_once_however_often_the_app_is_killed() 
     );
 
     let filed: BTreeSet<String> = {
-        let keys = FileKeyStoreForTests::new(device_dir.path().join("data.key"));
+        let keys = FileKeyStore::new(device_dir.path().join("data.key"));
         let store = open_device_store(&device_dir.path().join("store"), &keys).unwrap();
         let outbox = Outbox::new(&store);
         assert!(outbox.pending(1).unwrap().is_empty(), "the outbox drained");
@@ -154,7 +154,7 @@ async fn register_device(dir: &Path, backend: &str, storage: &Arc<dyn Storage>) 
         .await
         .unwrap()
         .remove(0);
-    let keys = FileKeyStoreForTests::new(dir.join("data.key"));
+    let keys = FileKeyStore::new(dir.join("data.key"));
     let store = open_device_store(&dir.join("store"), &keys).unwrap();
     let key = identity::device_key(&store).unwrap();
     let safe_mode = SafeMode::new(&store);

@@ -16,7 +16,7 @@ use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::settings::system_clock_reading;
-use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
+use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
@@ -59,7 +59,7 @@ async fn ten_thousand_reports_through_a_hostile_network_arrive_exactly_once() {
     let device_id = direct.register_device(&key, &token, "GB").await.unwrap();
 
     let device_dir = tempfile::tempdir().unwrap();
-    let keys = FileKeyStoreForTests::new(device_dir.path().join("data.key"));
+    let keys = FileKeyStore::new(device_dir.path().join("data.key"));
     let store = open_device_store(&device_dir.path().join("store"), &keys).unwrap();
     let outbox = Outbox::new(&store);
     let filing = Instant::now();

@@ -16,7 +16,7 @@ use childsafe_core::reports::{ReportDraft, ReportKind};
 use childsafe_core::sdk::ChildSafeEvent;
 use childsafe_core::settings::parent_command::{ParentAction, ParentCommand};
 use childsafe_core::settings::{FREE_ATTEMPTS, PinCheck};
-use childsafe_core::store::FileKeyStoreForTests;
+use childsafe_core::store::FileKeyStore;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::wire::{MessageKind, OutgoingMessage};
 use childsafe_core::{ChildSafe, ChildSafeConfig};
@@ -38,7 +38,7 @@ async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
         .remove(0);
 
     let phone_dir = tempfile::tempdir().unwrap();
-    let keys = FileKeyStoreForTests::new(phone_dir.path().join("data.key"));
+    let keys = FileKeyStore::new(phone_dir.path().join("data.key"));
     let config = ChildSafeConfig {
         data_dir: phone_dir.path().join("sdk").display().to_string(),
         backend_url: Some(server.url()),
@@ -126,7 +126,7 @@ async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
 #[test]
 fn concurrent_pin_guesses_are_each_counted_before_they_are_checked() {
     let phone_dir = tempfile::tempdir().unwrap();
-    let keys = FileKeyStoreForTests::new(phone_dir.path().join("data.key"));
+    let keys = FileKeyStore::new(phone_dir.path().join("data.key"));
     let config = ChildSafeConfig {
         data_dir: phone_dir.path().join("sdk").display().to_string(),
         country: "GB".to_owned(),

@@ -30,7 +30,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
+use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_tests::fault_proxy::SplitMix64;
 
 /// How many times the writer is killed, unless `STORE_CRASH_KILLS` asks for more (a soak run).
@@ -89,7 +89,7 @@ fn a_store_killed_at_random_moments_opens_whole_with_every_acknowledged_write() 
         if let Some(status) = run.exited_by_itself {
             fail(format!("the writer stopped by itself ({status})"));
         }
-        let keys = FileKeyStoreForTests::new(dir.join("data.key"));
+        let keys = FileKeyStore::new(dir.join("data.key"));
         let store = open_device_store(&dir.join("db"), &keys)
             .unwrap_or_else(|e| fail(format!("the store did not open: {e} ({e:?})")));
         stats.discarded_snapshots += store.backend().discarded_snapshots();

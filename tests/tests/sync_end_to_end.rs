@@ -15,7 +15,7 @@ use childsafe_core::filter::decision::UrlFilter;
 use childsafe_core::filter::policy::FilterPolicy;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::settings::{DeviceSetup, SafeMode, system_clock_reading};
-use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
+use childsafe_core::store::{FileKeyStore, SealedStore, SledStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::bundles::{self, AppliedBundle, BundleRefused, BundleTrust};
 use childsafe_core::sync::client::SyncClient;
@@ -56,7 +56,7 @@ struct Phone {
 
 async fn phone(backend: &Backend) -> Phone {
     let dir = tempfile::tempdir().unwrap();
-    let keys = FileKeyStoreForTests::new(dir.path().join("data.key"));
+    let keys = FileKeyStore::new(dir.path().join("data.key"));
     let store = open_device_store(&dir.path().join("store"), &keys).unwrap();
     let key = identity::device_key(&store).unwrap();
     SafeMode::new(&store)

@@ -17,6 +17,7 @@
 
 mod error;
 mod lists;
+mod tools;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -232,6 +233,19 @@ impl ChildSafe {
             .country
             .parse()
             .map_err(|_| SdkError::InvalidInput("country must be an ISO 3166-1 alpha-2 code"))?;
+        Self::open_in(config, Some(country), key_store, logger, listener, clock)
+    }
+
+    /// Opens the SDK in `config.data_dir`, setting the device up the first time with `country`
+    /// (`None` only for tools: see [`ChildSafe::open_without_country`]).
+    fn open_in(
+        config: ChildSafeConfig,
+        country: Option<CountryCode>,
+        key_store: &dyn KeyStore,
+        logger: Arc<dyn Logger>,
+        listener: Arc<dyn EventListener>,
+        clock: Arc<dyn ClockSource>,
+    ) -> Result<Self, SdkError> {
         let data_dir = Path::new(&config.data_dir);
         std::fs::create_dir_all(data_dir)
             .map_err(|_| SdkError::InvalidInput("the data directory cannot be created"))?;
@@ -244,7 +258,7 @@ impl ChildSafe {
                 safe_mode.init(
                     DeviceSetup {
                         device_id: identity::device_id(&device_key),
-                        country: Some(country.as_str().to_owned()),
+                        country: country.map(|country| country.as_str().to_owned()),
                         trusted_carriers: config.trusted_carrier_keys.clone(),
                     },
                     clock.reading(),

@@ -21,6 +21,8 @@
 mod batch;
 mod device;
 mod error;
+#[cfg(feature = "file-key-store")]
+mod file_key_store;
 mod json;
 mod key_store;
 mod recovery;
@@ -30,8 +32,10 @@ mod sled_store;
 pub use batch::WriteBatch;
 pub use device::open_device_store;
 pub use error::StoreError;
+#[cfg(feature = "file-key-store")]
+pub use file_key_store::FileKeyStore;
 pub use json::{get_json, put_json};
-pub use key_store::{FileKeyStoreForTests, KeyStore, KeyStoreError};
+pub use key_store::{KeyStore, KeyStoreError};
 pub use sealed::SealedStore;
 pub use sled_store::{SledStore, open_sled_db};
 

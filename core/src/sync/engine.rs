@@ -42,6 +42,8 @@ pub struct SyncSummary {
     /// The bundles applied, each shown as its kind and version (`lists v2`; see
     /// [`AppliedBundle`](super::bundles::AppliedBundle)).
     pub bundles_applied: Vec<String>,
+    /// The bundles refused or not fetched, by kind, with why (the lists in force stay).
+    pub bundles_refused: Vec<String>,
     /// Why the run stopped early, if it did.
     pub stopped_by: Option<String>,
 }

@@ -146,6 +146,7 @@ impl<S: Store> Phone<'_, S> {
             *self.filter.write().unwrap_or_else(PoisonError::into_inner) = fresh;
         }
         summary.bundles_applied = bundles.applied.iter().map(ToString::to_string).collect();
+        summary.bundles_refused = bundles.refused.iter().map(ToString::to_string).collect();
         for applied in bundles.applied {
             news(SyncNews::BundleApplied(applied));
         }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use childsafe_core::reports::Outbox;
 use childsafe_core::settings::ClockReading;
-use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
+use childsafe_core::store::{FileKeyStore, SealedStore, SledStore, open_device_store};
 
 /// A moment of the tests' timeline, Unix seconds.
 pub(crate) const T0: u64 = 1_800_000_000;
@@ -38,7 +38,7 @@ impl Device {
 
     /// Opens the sealed store as a fresh process would.
     pub(crate) fn store(&self) -> DeviceStore {
-        let keys = FileKeyStoreForTests::new(self.dir.join("data.key"));
+        let keys = FileKeyStore::new(self.dir.join("data.key"));
         open_device_store(&self.dir.join("store"), &keys).unwrap()
     }
 

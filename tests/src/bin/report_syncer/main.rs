@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::settings::system_clock_reading;
-use childsafe_core::store::{FileKeyStoreForTests, open_device_store};
+use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
 
 async fn run(dir: &std::path::Path, drain: bool) -> Result<(), String> {
     let started = Instant::now();
-    let keys = FileKeyStoreForTests::new(dir.join("data.key"));
+    let keys = FileKeyStore::new(dir.join("data.key"));
     let store = open_device_store(&dir.join("store"), &keys).map_err(|e| format!("open: {e}"))?;
     let registration = identity::registration(&store)
         .map_err(|e| format!("registration: {e}"))?

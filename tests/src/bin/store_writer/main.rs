@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use childsafe_core::store::{FileKeyStoreForTests, Store, open_device_store};
+use childsafe_core::store::{FileKeyStore, Store, open_device_store};
 
 /// How long the writer runs if nobody kills it.
 const MAX_RUN: Duration = Duration::from_secs(20);
@@ -53,7 +53,7 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
     };
 
     say("opening".to_owned())?;
-    let keys = FileKeyStoreForTests::new(dir.join("data.key"));
+    let keys = FileKeyStore::new(dir.join("data.key"));
     let store = open_device_store(&dir.join("db"), &keys).map_err(|e| format!("open: {e}"))?;
     let mut g = generation::stored_generation(&store)?;
     say(format!(

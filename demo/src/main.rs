@@ -1,4 +1,4 @@
-//! `childsafe demo`: the whole system on one machine, told as a short story. A backend on
+//! `childsafe-demo`: the whole system on one machine, told as a short story. A backend on
 //! loopback, a carrier, a child's phone driven through the SDK facade exactly as an app drives
 //! it, and a parent's app with its own key talk to each other over real HTTP, and every step
 //! prints what happened and the evidence for it.
@@ -6,6 +6,10 @@
 //! The demo is also a check: each step verifies its outcome (a URL that should be blocked is
 //! blocked, a report that should reach the hotline is in its queue), and the first step that does
 //! not hold ends the demo with a non-zero exit.
+//!
+//! It is its own binary because it is the one place that runs the backend in-process: the
+//! operator CLI (`childsafe`) does not link the backend.
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -29,13 +33,13 @@ use childsafe_core::settings::AgeBand;
 use childsafe_core::settings::access_request::AccessRequest;
 use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::parent_command::{ParentAction, ParentCommand};
-use childsafe_core::store::FileKeyStoreForTests;
+use childsafe_core::store::FileKeyStore;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::wire::{
     DeliveryState, DestinationKind, HotlineQueue, MessageKind, OutgoingMessage, PairedPeer,
 };
 
-use crate::lists::format_rfc3339;
+use childsafe_backend::clock::rfc3339 as format_rfc3339;
 
 /// The operator token of the demo's backend: it lives only as long as the demo.
 const OPERATOR_TOKEN: &str = "childsafe-demo-operator";
@@ -65,9 +69,16 @@ const SHORT_ID_CHARS: usize = 12;
 /// The page the child asks a parent for: blocked as violence, wanted for homework.
 const ASKED_URL: &str = "https://war-museum.example/ww2/home-front";
 
-/// `childsafe demo`.
-#[derive(clap::Args)]
-pub(crate) struct DemoArgs {
+/// `childsafe-demo`.
+#[derive(clap::Parser)]
+#[command(
+    name = "childsafe-demo",
+    version,
+    about = "Run the whole system on this machine and tell it as a story: a backend on loopback, \
+             a carrier, a child's phone through the SDK and a parent's app; exits non-zero if a \
+             step does not hold"
+)]
+struct DemoArgs {
     /// Where to put the backend's and the phone's data: a new or empty directory (default: a
     /// temporary directory, removed at the end).
     #[arg(long)]
@@ -77,8 +88,22 @@ pub(crate) struct DemoArgs {
     keep: bool,
 }
 
+fn main() -> ExitCode {
+    let args = <DemoArgs as clap::Parser>::parse();
+    match demo(&args) {
+        Ok(code) => code,
+        Err(error) => {
+            #[allow(clippy::print_stderr)] // the binary's one place that reports a fatal error
+            {
+                eprintln!("childsafe-demo: {error:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the demo and prints its story on standard output.
-pub(crate) fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
+fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let (root, temp) = workspace(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -776,7 +801,7 @@ fn open_phone(
         .to_str()
         .context("the demo directory's path is not UTF-8")?
         .to_owned();
-    let key_store = FileKeyStoreForTests::new(root.join("phone-data.key"));
+    let key_store = FileKeyStore::new(root.join("phone-data.key"));
     let config = ChildSafeConfig {
         data_dir,
         backend_url: Some(backend.url.clone()),

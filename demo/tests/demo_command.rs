@@ -1,13 +1,24 @@
-//! `childsafe demo`, the README's first command: it runs to the end on a fresh machine with no
+//! `childsafe-demo`, the README's first command: it runs to the end on a fresh machine with no
 //! setup, exits 0, and its story shows every step the README promises, with the evidence of
 //! each (the verdict and reason of every URL checked, the reports arriving routed and
 //! forwarded).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+use std::process::{Command, Output};
 
-use common::{Scratch, childsafe, text};
+/// Runs the real `childsafe-demo` binary with `args`.
+fn demo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_childsafe-demo"))
+        .args(args)
+        .output()
+        .expect("the childsafe-demo binary runs")
+}
+
+/// Bytes printed by the binary, as text.
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
 
 /// Each step's title, in order, with a piece of evidence its lines must show.
 const STEPS: [(&str, &str); 18] = [
@@ -75,7 +86,7 @@ const DECISIONS: [&str; 7] = [
 
 #[test]
 fn the_demo_runs_to_the_end_and_tells_every_step() {
-    let output = childsafe(&["demo"]);
+    let output = demo(&[]);
     let story = text(&output.stdout);
     assert!(
         output.status.success(),
@@ -117,11 +128,11 @@ fn the_demo_runs_to_the_end_and_tells_every_step() {
 
 #[test]
 fn the_demo_leaves_a_directory_it_was_given_and_refuses_one_in_use() {
-    let scratch = Scratch::new();
-    let dir = scratch.path("demo");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("demo");
     let dir_arg = dir.to_str().unwrap();
 
-    let output = childsafe(&["demo", "--dir", dir_arg]);
+    let output = demo(&["--dir", dir_arg]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(dir.join("backend").is_dir(), "the backend's data is kept");
     assert!(
@@ -131,7 +142,7 @@ fn the_demo_leaves_a_directory_it_was_given_and_refuses_one_in_use() {
 
     // A second run would meet a registered phone and a published bundle: it is refused before
     // anything starts.
-    let again = childsafe(&["demo", "--dir", dir_arg]);
+    let again = demo(&["--dir", dir_arg]);
     assert!(!again.status.success());
     assert!(
         text(&again.stderr).contains("is not empty"),
