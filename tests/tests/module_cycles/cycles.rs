@@ -4,6 +4,11 @@
 //! for each edge inside a component, the shortest way back closes one cycle. Listing one cycle
 //! per such edge (without repeats) names every dependency that takes part in a loop, each with
 //! the line that makes it.
+//!
+//! A folder is a module too: when a file of `reports/` uses `sync/`, `reports` depends on
+//! `sync`, whichever files are involved. So each dependency also counts between the two sibling
+//! modules that contain its ends (below the deepest module containing both), and a loop between
+//! folders is a cycle even when no two files use each other.
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -15,7 +20,7 @@ use super::modules::{Crate, ModuleId};
 /// Each cycle between the modules of `krate`, written as `crate::a -> crate::b -> crate::a`
 /// followed by the file and line of each step, files shown relative to `base`.
 pub(crate) fn cycles(krate: &Crate, base: &Path) -> Vec<String> {
-    let edges = dependencies(krate);
+    let edges = with_enclosing_siblings(krate, dependencies(krate));
     let mut successors: Vec<Vec<ModuleId>> = vec![Vec::new(); krate.modules.len()];
     for &(from, to) in edges.keys() {
         successors[from].push(to);
@@ -51,9 +56,9 @@ fn describe(
     let names: Vec<String> = closed.iter().map(|&id| krate.modules[id].name()).collect();
     let mut text = names.join(" -> ");
     for step in closed.windows(2) {
-        let module = &krate.modules[step[0]];
-        let file = module.file.strip_prefix(base).unwrap_or(&module.file);
         if let Some(evidence) = edges.get(&(step[0], step[1])) {
+            let module = &krate.modules[evidence.by];
+            let file = module.file.strip_prefix(base).unwrap_or(&module.file);
             text.push_str(&format!(
                 "\n    {}:{} uses {}",
                 file.display(),
@@ -63,6 +68,50 @@ fn describe(
         }
     }
     text
+}
+
+/// `edges`, plus for each edge `a -> b` the edge between the two different children of the
+/// deepest module containing both `a` and `b` that contain `a` and `b` (`crate::reports ->
+/// crate::sync` for `crate::reports::outbox -> crate::sync::wire`), with the same evidence. An
+/// edge between a module and one of its own descendants or ancestors adds nothing.
+fn with_enclosing_siblings(
+    krate: &Crate,
+    edges: BTreeMap<(ModuleId, ModuleId), Evidence>,
+) -> BTreeMap<(ModuleId, ModuleId), Evidence> {
+    let lineage = |mut module: ModuleId| {
+        let mut chain = vec![module];
+        while let Some(parent) = krate.modules[module].parent {
+            chain.push(parent);
+            module = parent;
+        }
+        chain.reverse();
+        chain
+    };
+    let mut lifted = Vec::new();
+    for (&(from, to), evidence) in &edges {
+        let (from_chain, to_chain) = (lineage(from), lineage(to));
+        let shared = from_chain
+            .iter()
+            .zip(&to_chain)
+            .take_while(|(a, b)| a == b)
+            .count();
+        if let (Some(&outer_from), Some(&outer_to)) = (from_chain.get(shared), to_chain.get(shared))
+            && (outer_from, outer_to) != (from, to)
+        {
+            lifted.push((
+                outer_from,
+                outer_to,
+                evidence.by,
+                evidence.line,
+                evidence.path.clone(),
+            ));
+        }
+    }
+    let mut all = edges;
+    for (from, to, by, line, path) in lifted {
+        all.entry((from, to)).or_insert(Evidence { by, line, path });
+    }
+    all
 }
 
 /// The same cycle always starts at its smallest module, so that each is listed once.

@@ -15,6 +15,8 @@ use super::modules::{Crate, ModuleId};
 
 /// Where a module's code first refers to another module.
 pub(crate) struct Evidence {
+    /// The module whose code makes the reference.
+    pub(crate) by: ModuleId,
     /// The line, in the referring module's file.
     pub(crate) line: usize,
     /// The path as written.
@@ -35,6 +37,7 @@ pub(crate) fn dependencies(krate: &Crate) -> BTreeMap<(ModuleId, ModuleId), Evid
             };
             if to != from {
                 edges.entry((from, to)).or_insert_with(|| Evidence {
+                    by: from,
                     line: reference.line,
                     path: reference.segments.join("::"),
                 });

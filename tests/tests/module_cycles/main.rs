@@ -19,6 +19,9 @@
 //!   dependency of the module that writes it, and a path through it counts for the module that
 //!   defines the item.
 //! - `mod name;` declarations are not edges: a parent declares its children without using them.
+//! - A folder is a module: an edge between two files also counts between the sibling modules
+//!   that hold them (`reports/outbox.rs -> sync/wire.rs` is also `reports -> sync`), so a loop
+//!   between folders is a cycle even when no two files use each other.
 //! - Integration tests, benches and examples are not read: like `#[cfg(test)]` modules, they use
 //!   the crate from outside.
 //!
@@ -101,11 +104,17 @@ fn a_cycle_through_a_re_export_and_a_module_folder_is_found() {
         ("src/folder/mod.rs", "mod c;\npub use self::c::C;\n"),
         ("src/folder/c.rs", "use crate::A;\npub struct C(pub A);\n"),
     ]);
+    // Once between the files, and once between `a` and the folder that holds `c`.
     assert_eq!(
         found,
-        ["crate::a -> crate::folder::c -> crate::a\n    \
-          src/a.rs:2 uses crate::folder::C\n    \
-          src/folder/c.rs:1 uses crate::A"]
+        [
+            "crate::a -> crate::folder -> crate::a\n    \
+             src/a.rs:2 uses crate::folder::C\n    \
+             src/folder/c.rs:1 uses crate::A",
+            "crate::a -> crate::folder::c -> crate::a\n    \
+             src/a.rs:2 uses crate::folder::C\n    \
+             src/folder/c.rs:1 uses crate::A"
+        ]
     );
 }
 
@@ -123,6 +132,27 @@ fn an_inline_module_and_a_macro_argument_make_a_cycle() {
              src/lib.rs:1 uses inner::call\n    \
              src/lib.rs:3 uses super::helpers::ready\n    \
              src/lib.rs:6 uses crate::outer"]
+    );
+}
+
+#[test]
+fn two_folders_whose_files_use_each_other_are_a_cycle() {
+    // No file uses a file that uses it back, but `reports` needs `sync` and `sync` needs
+    // `reports`.
+    let found = cycles_in(&[
+        ("src/lib.rs", "mod reports;\nmod sync;\n"),
+        ("src/reports/mod.rs", "mod model;\nmod outbox;\n"),
+        ("src/reports/model.rs", "pub struct Report;\n"),
+        ("src/reports/outbox.rs", "use crate::sync::wire::Status;\n"),
+        ("src/sync/mod.rs", "mod engine;\nmod wire;\n"),
+        ("src/sync/wire.rs", "pub struct Status;\n"),
+        ("src/sync/engine.rs", "use crate::reports::model::Report;\n"),
+    ]);
+    assert_eq!(
+        found,
+        ["crate::reports -> crate::sync -> crate::reports\n    \
+          src/reports/outbox.rs:1 uses crate::sync::wire::Status\n    \
+          src/sync/engine.rs:1 uses crate::reports::model::Report"]
     );
 }
 
