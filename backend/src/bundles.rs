@@ -10,8 +10,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use childsafe_core::crypto;
-use childsafe_core::sync::wire::{BundleInfo, BundleKind};
+use childsafe_crypto as crypto;
+use childsafe_protocol::wire::{BundleInfo, BundleKind};
 
 use crate::auth::Operator;
 use crate::clock;

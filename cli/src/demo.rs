@@ -31,8 +31,9 @@ use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::parent_command::{ParentAction, ParentCommand};
 use childsafe_core::store::FileKeyStoreForTests;
 use childsafe_core::sync::client::SyncClient;
-use childsafe_core::sync::wire::{
-    DeliveryState, DestinationKind, HotlineQueue, MessageKind, OutgoingMessage, PairedPeer,
+use childsafe_protocol::operator::HotlineQueue;
+use childsafe_protocol::wire::{
+    DeliveryState, DestinationKind, MessageKind, OutgoingMessage, PairedPeer,
 };
 
 use crate::lists::format_rfc3339;

@@ -12,9 +12,9 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use childsafe_core::crypto::PublicKey;
-use childsafe_core::reports::Report;
-use childsafe_core::sync::wire::{
+use childsafe_crypto::PublicKey;
+use childsafe_protocol::report::UploadedReport;
+use childsafe_protocol::wire::{
     BundleKind, Destination, FeedItem, MessageKind, RelayedMessage, ReportStatus,
     ReportedDeviceStatus,
 };
@@ -40,7 +40,7 @@ pub type StorageResult<T> = Result<T, StorageError>;
 /// A registered child's device.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceRecord {
-    /// [`key_id`](childsafe_core::sync::request_signing::key_id) of its key.
+    /// [`key_id`](childsafe_protocol::request_signing::key_id) of its key.
     pub id: String,
     /// Its Ed25519 key.
     pub public_key: PublicKey,
@@ -53,7 +53,7 @@ pub struct DeviceRecord {
 /// A registered parent app.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParentRecord {
-    /// [`key_id`](childsafe_core::sync::request_signing::key_id) of its key.
+    /// [`key_id`](childsafe_protocol::request_signing::key_id) of its key.
     pub id: String,
     /// Its Ed25519 key.
     pub public_key: PublicKey,
@@ -95,7 +95,7 @@ pub enum IdempotencyBegin {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewReport {
     /// The report as uploaded.
-    pub report: Report,
+    pub report: UploadedReport,
     /// SHA-256 of the report's canonical JSON: the same id with another hash is a conflict.
     pub report_hash: [u8; 32],
     /// Where it goes: one entry per paired parent (name = parent id), and the hotline if any.
@@ -118,7 +118,7 @@ pub enum ReportInsert {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HotlineEntry {
     /// The report.
-    pub report: Report,
+    pub report: UploadedReport,
     /// The hotline's name (`IWF`, `NCMEC`, `INHOPE`).
     pub hotline: String,
     /// The reporting device's country.

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use childsafe_core::crypto::PublicKey;
-use childsafe_core::reports::{Report, ReportKind};
-use childsafe_core::sync::wire::{
+use childsafe_crypto::PublicKey;
+use childsafe_protocol::report::{ReportKind, UploadedReport};
+use childsafe_protocol::wire::{
     BundleKind, Destination, DestinationKind, FeedItem, MessageKind, RelayedMessage, ReportStatus,
     ReportedDeviceStatus,
 };
@@ -1099,7 +1099,7 @@ fn public_key(row: &Row, column: usize) -> StorageResult<PublicKey> {
     ))
 }
 
-fn report_json(row: &Row, column: usize) -> StorageResult<Report> {
+fn report_json(row: &Row, column: usize) -> StorageResult<UploadedReport> {
     let json: String = get(row, column)?;
     // serde's message can quote the report, so it is not passed on.
     serde_json::from_str(&json).map_err(|_| corrupt("report"))

@@ -62,9 +62,9 @@ use std::thread::JoinHandle;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use childsafe_core::crypto::PublicKey;
-use childsafe_core::reports::Report;
-use childsafe_core::sync::wire::{
+use childsafe_crypto::PublicKey;
+use childsafe_protocol::report::UploadedReport;
+use childsafe_protocol::wire::{
     BundleKind, Destination, DestinationKind, FeedItem, MessageKind, RelayedMessage, ReportStatus,
     ReportedDeviceStatus,
 };
@@ -115,12 +115,12 @@ pub struct SledStorage {
 impl SledStorage {
     /// Opens (creating if needed) the database in `dir`. A half-written snapshot file left by a
     /// kill is recovered from as the phone store does
-    /// ([`open_sled_db`](childsafe_core::store::open_sled_db)); other damage is
+    /// ([`open_recovering`](childsafe_sled_recovery::open_recovering)); other damage is
     /// [`StorageError::Corrupt`].
     pub fn open(dir: &Path) -> StorageResult<SledStorage> {
-        let db =
-            childsafe_core::store::open_sled_db(dir, SERVER_CACHE_BYTES).map_err(|e| match e {
-                childsafe_core::store::StoreError::Corrupt(why) => {
+        let (db, _discarded) = childsafe_sled_recovery::open_recovering(dir, SERVER_CACHE_BYTES)
+            .map_err(|e| match e {
+                childsafe_sled_recovery::SledError::Corrupt(why) => {
                     StorageError::Corrupt(why.to_owned())
                 }
                 other => StorageError::Backend(other.to_string()),
@@ -551,7 +551,7 @@ struct ReportValue {
     destinations: Vec<Destination>,
     /// `(parent id, seq)` of each feed item.
     feed: Vec<(String, u64)>,
-    report: Report,
+    report: UploadedReport,
 }
 
 impl ReportValue {
@@ -1582,7 +1582,7 @@ fn from_sled(e: sled::Error) -> StorageError {
 mod tests {
     use std::sync::Arc;
 
-    use childsafe_core::reports::{Report, ReportKind};
+    use childsafe_protocol::report::{ReportKind, UploadedReport};
 
     use super::*;
 
@@ -1597,7 +1597,7 @@ mod tests {
 
     fn new_report(id: &str) -> NewReport {
         NewReport {
-            report: Report {
+            report: UploadedReport {
                 id: id.to_owned(),
                 kind: ReportKind::Bullying,
                 created_at: 0,

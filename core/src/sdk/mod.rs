@@ -31,6 +31,7 @@ use crate::filter::CanonicalUrl;
 use crate::filter::blockpage::{BlockPage, Locale};
 use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
+use crate::protocol::wire::{BundleKind, DeviceStatus, MessageKind, OutgoingMessage, PairingCode};
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
 use crate::reports::outbox::KEEP_DELIVERED_SECS;
 use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, SosAnswer};
@@ -47,7 +48,6 @@ use crate::sync::bundles::{self, BundleTrust};
 use crate::sync::client::SyncClient;
 use crate::sync::engine::{SyncRun, SyncSummary};
 use crate::sync::identity::{self, Registration};
-use crate::sync::wire::{BundleKind, DeviceStatus, MessageKind, OutgoingMessage, PairingCode};
 
 type DeviceStore = Arc<SealedStore<SledStore>>;
 

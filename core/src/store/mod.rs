@@ -7,7 +7,7 @@
 //!
 //! - [`SledStore`], the raw backend: sled 0.34 in a directory, with a small cache, and an opening
 //!   step that recovers from the half-written snapshot file a kill during sled's own recovery
-//!   can leave behind (see `sled_store`);
+//!   can leave behind (`childsafe-sled-recovery`, which the reference backend opens with too);
 //! - [`SealedStore`], which wraps any [`Store`] and seals every value with AES-256-GCM under the
 //!   data key from the platform's [`KeyStore`]. A value that does not authenticate is reported as
 //!   [`StoreError::Tampered`] and is never replaced or reset behind the caller's back.
@@ -22,7 +22,6 @@ mod batch;
 mod error;
 mod json;
 mod key_store;
-mod recovery;
 mod sealed;
 mod sled_store;
 
@@ -61,14 +60,6 @@ pub fn open_device_store(
     keys: &dyn KeyStore,
 ) -> Result<SealedStore<SledStore>, StoreError> {
     SealedStore::new(SledStore::open(dir)?, keys)
-}
-
-/// Opens (creating if needed) a plain sled database in `dir` with a page cache of `cache_bytes`,
-/// with the same recovery as [`SledStore::open`]: a half-written snapshot file left by a kill is
-/// removed and the open tried again; any other damage is [`StoreError::Corrupt`]. For sled users
-/// that need the raw database rather than a [`Store`], such as the reference backend.
-pub fn open_sled_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
-    sled_store::open_recovering(dir, cache_bytes).map(|(db, _discarded)| db)
 }
 
 /// A key and its value, as [`Store::scan_prefix`] returns them.

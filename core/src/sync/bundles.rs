@@ -10,9 +10,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::client::{BundleFetch, SyncClient};
-use super::wire::BundleKind;
 use crate::crypto::PublicKey;
 use crate::filter::bundle::ListBundle;
+use crate::protocol::wire::BundleKind;
 use crate::reports::directory;
 use crate::settings::{ClockReading, SafeMode, advance_trusted_clock};
 use crate::store::{Store, WriteBatch, get_json, put_json};

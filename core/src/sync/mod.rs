@@ -1,9 +1,10 @@
-//! Sync with the backend: the wire protocol shared with the reference server, request signing,
-//! the HTTP client and its retry schedule.
+//! Sync with the backend, the phone's side: the HTTP client, the sync run and its retry schedule,
+//! signed bundles and the device's identity. The protocol itself (wire types, request signing,
+//! the route table, signed server time) is `childsafe-protocol`, shared with the backend and
+//! reached here as [`crate::protocol`].
 //!
-//! - [`wire`]: every JSON body of the protocol.
-//! - [`request_signing`]: how each request is signed and checked.
-//! - [`client`]: the phone's HTTP client (HTTPS only; loopback HTTP for tests when asked).
+//! - [`client`]: the phone's HTTP client (HTTPS only; loopback HTTP for tests when asked), its
+//!   requests built from the protocol's route table.
 //! - [`engine`]: one sync run: the outbox in urgent-first batches, then delivery statuses.
 //! - [`backoff`]: capped exponential backoff with jitter, honouring `Retry-After`.
 //! - [`bundles`]: signed policy, list and directory bundles fetched and applied.
@@ -14,5 +15,3 @@ pub mod bundles;
 pub mod client;
 pub mod engine;
 pub mod identity;
-pub mod request_signing;
-pub mod wire;
