@@ -9,8 +9,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use childsafe_core::crypto::{self, PublicKey};
-use childsafe_core::sync::request_signing::{
+use childsafe_crypto::{self as crypto, PublicKey};
+use childsafe_protocol::request_signing::{
     HEADER_IDEMPOTENCY_KEY, HEADER_NONCE, HEADER_PRINCIPAL, HEADER_SIGNATURE, HEADER_TIMESTAMP,
     MAX_CLOCK_SKEW_SECS, PrincipalKind, RequestParts,
 };

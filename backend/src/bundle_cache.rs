@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
-use childsafe_core::crypto;
-use childsafe_core::sync::wire::BundleKind;
+use childsafe_crypto as crypto;
+use childsafe_protocol::wire::BundleKind;
 
 use crate::error::{ApiError, ApiResult};
 use crate::storage::Storage;

@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use childsafe_core::sync::wire::{BundleInfo, BundleKind};
+use childsafe_protocol::wire::{BundleInfo, BundleKind};
 
 use crate::auth::Operator;
 use crate::bundle_cache::etag_of;

@@ -5,7 +5,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use childsafe_core::sync::wire::{DeviceStatus, ReportedDeviceStatus};
+use childsafe_protocol::wire::{DeviceStatus, ReportedDeviceStatus};
 
 use crate::auth::DeviceCaller;
 use crate::clock;

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use childsafe_core::sync::wire::ErrorBody;
+use childsafe_protocol::error::ErrorBody;
 
 use crate::limits::BUSY_RETRY_AFTER_SECS;
 use crate::log;

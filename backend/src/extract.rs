@@ -1,5 +1,5 @@
 //! Reading request input at the edge: bodies, JSON and paging queries become typed values or an
-//! [`ApiError`] with an [`ErrorBody`](childsafe_core::sync::wire::ErrorBody), never axum's plain
+//! [`ApiError`] with an [`ErrorBody`](childsafe_protocol::error::ErrorBody), never axum's plain
 //! text rejections.
 
 use axum::body::Bytes;

@@ -1,7 +1,8 @@
 //! The reference sync server that childsafe devices talk to: device registration, report ingest,
-//! signed bundles, pairing and the parent relay. It shares its wire types with the SDK through
-//! `childsafe-core` (`childsafe_core::sync::wire`), and `docs/protocol/openapi.json` describes the
-//! same protocol for anyone writing their own server.
+//! signed bundles, pairing and the parent relay. It shares the protocol with the SDK through
+//! `childsafe-protocol` (wire types, request signing, the route table) and `childsafe-crypto`,
+//! and never links the phone's own code (`childsafe-core`); `docs/protocol/openapi.json`
+//! describes the same protocol for anyone writing their own server.
 //!
 //! The server lives here rather than in the binary so that tests, benchmarks and the SDK's sync
 //! tests start it in-process with [`spawn`]; `main.rs` only parses the command line.
@@ -9,7 +10,7 @@
 //! - [`server`]: configuration, start, shutdown and the retention job.
 //! - `connections`, `pacing`, `admission`: the accept loop, the deadlines on slow clients and
 //!   the cap per client address.
-//! - [`routes`]: the one table of every route the server answers.
+//! - `routes`: the router, mounted from the protocol's one table of routes.
 //! - [`routing`]: where each report goes (parents, hotlines).
 //! - [`limits`]: every limit the protocol enforces.
 //! - [`operator`]: activation tokens and the hotline export, shared by HTTP and the CLI.
@@ -36,7 +37,7 @@ mod pairing_attempts;
 mod registration;
 mod relay;
 mod reports;
-pub mod routes;
+mod routes;
 pub mod routing;
 pub mod server;
 mod server_time;

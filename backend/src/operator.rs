@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use childsafe_core::crypto;
-use childsafe_core::sync::wire::{HotlineQueue, HotlineReport, TokenRequest, Tokens};
+use childsafe_crypto as crypto;
+use childsafe_protocol::operator::{HotlineQueue, HotlineReport, TokenRequest, Tokens};
 
 use crate::auth::Operator;
 use crate::clock;

@@ -11,8 +11,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use childsafe_core::crypto;
-use childsafe_core::sync::wire::{PairedPeer, PairedPeers, PairingClaim, PairingCode};
+use childsafe_crypto as crypto;
+use childsafe_protocol::wire::{PairedPeer, PairedPeers, PairingClaim, PairingCode};
 
 use crate::auth::{DeviceCaller, ParentCaller};
 use crate::clock;

@@ -5,9 +5,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use childsafe_core::crypto;
-use childsafe_core::sync::request_signing::{PrincipalKind, key_id, verify_registration_proof};
-use childsafe_core::sync::wire::{DeviceRegistration, ParentRegistration, Registered};
+use childsafe_crypto as crypto;
+use childsafe_protocol::request_signing::{PrincipalKind, key_id, verify_registration_proof};
+use childsafe_protocol::wire::{DeviceRegistration, ParentRegistration, Registered};
 
 use crate::clock;
 use crate::error::{ApiError, ApiResult};

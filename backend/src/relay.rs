@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use childsafe_core::sync::wire::{Mailbox, MessageKind, OutgoingMessage, Relayed};
+use childsafe_protocol::wire::{Mailbox, MessageKind, OutgoingMessage, Relayed};
 
 use crate::auth::{DeviceCaller, ParentCaller};
 use crate::clock;

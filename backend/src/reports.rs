@@ -12,9 +12,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use childsafe_core::crypto;
-use childsafe_core::reports::Report;
-use childsafe_core::sync::wire::{
+use childsafe_crypto as crypto;
+use childsafe_protocol::report::UploadedReport;
+use childsafe_protocol::wire::{
     Feed, MAX_REPORTS_PER_BATCH, ReportBatch, ReportReceipts, ReportStatus, ReportStatuses,
 };
 
@@ -205,7 +205,7 @@ async fn store(
 
 /// A checked report with its canonical hash.
 struct NewReportDraft {
-    report: Report,
+    report: UploadedReport,
     hash: [u8; 32],
 }
 

@@ -3,8 +3,9 @@
 //! incident type that hotline files it under. Bullying and SOS stay with the parents: they need
 //! someone close, not a hotline.
 
-use childsafe_core::reports::ReportKind;
-use childsafe_core::sync::wire::{Destination, DestinationKind, IncidentType};
+use childsafe_protocol::operator::IncidentType;
+use childsafe_protocol::report::ReportKind;
+use childsafe_protocol::wire::{Destination, DestinationKind};
 
 /// The UK's hotline (Internet Watch Foundation).
 pub const HOTLINE_GB: &str = "IWF";

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use childsafe_core::crypto::{self, SigningKey};
+use childsafe_crypto::{self as crypto, SigningKey};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 

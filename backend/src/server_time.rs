@@ -6,8 +6,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use childsafe_core::settings::server_time::SignedServerTime;
-use childsafe_core::sync::wire::{ServerInfo, TimeRequest};
+use childsafe_protocol::server_time::SignedServerTime;
+use childsafe_protocol::wire::{ServerInfo, TimeRequest};
 
 use crate::auth::DeviceCaller;
 use crate::clock;

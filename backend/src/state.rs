@@ -5,7 +5,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use childsafe_core::crypto::SigningKey;
+use childsafe_crypto::SigningKey;
 
 use crate::bundle_cache::BundleCache;
 use crate::pairing_attempts::PairingAttempts;

@@ -7,13 +7,14 @@ mod common;
 mod support;
 
 use childsafe_backend::operator::mint_activation_tokens;
-use childsafe_backend::routes::{Access, Operation, ROUTES};
 use childsafe_backend::storage::Storage;
-use childsafe_core::reports::ReportKind;
-use childsafe_core::sync::request_signing::{PrincipalKind, registration_proof};
-use childsafe_core::sync::wire::{
+use childsafe_protocol::operator::TokenRequest;
+use childsafe_protocol::report::ReportKind;
+use childsafe_protocol::request_signing::{PrincipalKind, registration_proof};
+use childsafe_protocol::routes::{Access, Operation, ROUTES};
+use childsafe_protocol::wire::{
     BundleKind, DeviceStatus, Feed, Mailbox, MessageKind, OutgoingMessage, PairedPeers,
-    PairingClaim, ParentRegistration, ReportStatuses, TimeRequest, TokenRequest,
+    PairingClaim, ParentRegistration, ReportStatuses, TimeRequest,
 };
 use common::{Call, Identity, Reply, TestServer, fresh_key, report};
 
@@ -251,7 +252,7 @@ async fn request(world: &World, operation: Operation, who: Who) -> Reply {
         Operation::UploadReports => server
             .post("/v1/device/reports")
             .idempotency_key(&fresh_key())
-            .json(&childsafe_core::sync::wire::ReportBatch {
+            .json(&childsafe_protocol::wire::ReportBatch {
                 reports: vec![report(ReportKind::Bullying)],
             }),
         Operation::ListReportStatuses => server.get("/v1/device/reports"),

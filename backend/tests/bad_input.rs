@@ -8,9 +8,10 @@ mod support;
 
 use childsafe_backend::clock::unix_now;
 use childsafe_backend::limits::{MAX_IDEMPOTENCY_KEY_CHARS, MAX_JSON_BODY_BYTES};
-use childsafe_core::reports::{Location, Report, ReportKind};
-use childsafe_core::sync::request_signing::{MAX_CLOCK_SKEW_SECS, PrincipalKind, sign_request};
-use childsafe_core::sync::wire::{ErrorBody, ReportBatch};
+use childsafe_protocol::error::ErrorBody;
+use childsafe_protocol::report::{Location, ReportKind, UploadedReport};
+use childsafe_protocol::request_signing::{MAX_CLOCK_SKEW_SECS, PrincipalKind, sign_request};
+use childsafe_protocol::wire::ReportBatch;
 use common::{Call, Identity, Reply, TestServer, report};
 use serde_json::json;
 
@@ -203,7 +204,7 @@ async fn requests_that_are_not_properly_signed_are_refused() {
 
 #[tokio::test]
 async fn reports_that_break_the_rules_are_refused_by_index() {
-    let mut cases: Vec<(&str, Report)> = Vec::new();
+    let mut cases: Vec<(&str, UploadedReport)> = Vec::new();
     let mut bad_id = report(ReportKind::Sos);
     bad_id.id = "NOT-HEX".to_owned();
     cases.push(("id must be", bad_id));

@@ -13,8 +13,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_backend::clock::unix_now;
 use childsafe_backend::limits::MAX_BLOB_BYTES;
-use childsafe_core::settings::server_time::{SIGNING_CONTEXT, SignedServerTime};
-use childsafe_core::sync::wire::{
+use childsafe_protocol::server_time::{SIGNING_CONTEXT, SignedServerTime};
+use childsafe_protocol::wire::{
     BundleInfo, Mailbox, MessageKind, OutgoingMessage, PairedPeer, PairedPeers, PairingClaim,
     Relayed, ServerInfo, TimeRequest,
 };

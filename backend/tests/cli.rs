@@ -11,13 +11,14 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 
 use childsafe_backend::clock::unix_now;
-use childsafe_core::crypto::SigningKey;
-use childsafe_core::reports::model::new_report_id;
-use childsafe_core::reports::{Report, ReportKind};
-use childsafe_core::sync::request_signing::{
+use childsafe_crypto::SigningKey;
+use childsafe_protocol::operator::HotlineReport;
+use childsafe_protocol::report::new_report_id;
+use childsafe_protocol::report::{ReportKind, UploadedReport};
+use childsafe_protocol::request_signing::{
     HEADER_IDEMPOTENCY_KEY, PrincipalKind, registration_proof, sign_request,
 };
-use childsafe_core::sync::wire::{DeviceRegistration, HotlineReport, ReportBatch, ServerInfo};
+use childsafe_protocol::wire::{DeviceRegistration, ReportBatch, ServerInfo};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_childsafe-backend");
 const OPERATOR_TOKEN: &str = "cli-test-operator-token";
@@ -247,8 +248,8 @@ async fn the_operator_s_time_key_signs_the_server_s_time() {
     }
 }
 
-fn grooming_report() -> Report {
-    Report {
+fn grooming_report() -> UploadedReport {
+    UploadedReport {
         id: new_report_id().unwrap(),
         kind: ReportKind::Grooming,
         created_at: unix_now(),
@@ -277,7 +278,7 @@ async fn register(http: &reqwest::Client, url: &str, key: &SigningKey, token: &s
 }
 
 /// Uploads one report the way the SDK signs it.
-async fn upload(http: &reqwest::Client, url: &str, device: &SigningKey, report: &Report) {
+async fn upload(http: &reqwest::Client, url: &str, device: &SigningKey, report: &UploadedReport) {
     let body = serde_json::to_vec(&ReportBatch {
         reports: vec![report.clone()],
     })

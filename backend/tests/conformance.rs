@@ -17,16 +17,17 @@ use childsafe_backend::clock::unix_now;
 use childsafe_backend::limits::{
     BUSY_RETRY_AFTER_SECS, MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES, MAX_PAIRING_FAILURES,
 };
-use childsafe_backend::routes::{Access, HttpMethod, ROUTES, Route};
 use childsafe_backend::storage::IdempotencyBegin;
-use childsafe_core::crypto;
-use childsafe_core::reports::ReportKind;
-use childsafe_core::sync::request_signing::{
+use childsafe_crypto as crypto;
+use childsafe_protocol::operator::TokenRequest;
+use childsafe_protocol::report::ReportKind;
+use childsafe_protocol::request_signing::{
     HEADER_NONCE, HEADER_PRINCIPAL, HEADER_SIGNATURE, HEADER_TIMESTAMP, PrincipalKind,
 };
-use childsafe_core::sync::wire::{
+use childsafe_protocol::routes::{Access, HttpMethod, ROUTES, Route};
+use childsafe_protocol::wire::{
     DeviceStatus, MessageKind, OutgoingMessage, PairingClaim, ParentRegistration, ReportBatch,
-    TimeRequest, TokenRequest,
+    TimeRequest,
 };
 use common::{Identity, OPERATOR_TOKEN, Reply, TestServer, raw, report};
 use serde_json::{Value, json};
@@ -329,7 +330,7 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         .refused(409, "already_registered");
     let again = ParentRegistration {
         public_key: parent.key.public_key(),
-        proof: childsafe_core::sync::request_signing::registration_proof(
+        proof: childsafe_protocol::request_signing::registration_proof(
             &parent.key,
             PrincipalKind::Parent,
             "",

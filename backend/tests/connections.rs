@@ -190,15 +190,12 @@ async fn a_body_above_the_floor_is_still_cut_off_at_the_body_timeout() {
 /// 200 slow connections, each from an address of its own as in an attack from many machines
 /// (Linux routes all of 127.0.0.0/8 to loopback): 100 stuck in their request head, 100 in their
 /// body. Meanwhile a device, from 127.0.0.1, registers, uploads a report and fetches a bundle
-/// through the SDK's own client, within a second, with the production limits.
+/// with requests signed as the protocol asks, within a second, with the production limits.
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread")]
 async fn two_hundred_slow_connections_do_not_hold_up_a_device() {
-    use childsafe_core::crypto::SigningKey;
-    use childsafe_core::reports::ReportKind;
-    use childsafe_core::sync::client::{BundleFetch, SyncClient};
-    use childsafe_core::sync::engine::idempotency_key;
-    use childsafe_core::sync::wire::{BundleKind, ReportBatch};
+    use childsafe_protocol::report::ReportKind;
+    use childsafe_protocol::wire::ReportReceipts;
 
     const SLOW_HEADS: u8 = 100;
     const SLOW_BODIES: u8 = 100;
@@ -207,7 +204,6 @@ async fn two_hundred_slow_connections_do_not_hold_up_a_device() {
     let server = common::sled_server_with(|_| {}).await;
     let bundle = vec![7u8; 256 * 1024];
     upload_lists_bundle(&server, &bundle).await;
-    let token = server.tokens(1).await.remove(0);
     let baseline = server.open_connections();
 
     let mut slow = Vec::new();
@@ -234,32 +230,22 @@ async fn two_hundred_slow_connections_do_not_hold_up_a_device() {
     let held = usize::from(SLOW_HEADS) + usize::from(SLOW_BODIES);
     wait_for_connections(&server, baseline + held).await;
 
-    let client = SyncClient::new(&server.url, true).unwrap();
-    let (key, _) = SigningKey::generate().unwrap();
     let report = common::report(ReportKind::Grooming);
     let started = Instant::now();
-    client.register_device(&key, &token, "GB").await.unwrap();
-    let receipts = client
-        .upload_reports(
-            &key,
-            &idempotency_key(std::slice::from_ref(&report.id)),
-            &ReportBatch {
-                reports: vec![report],
-            },
-        )
+    let device = server.device("GB").await;
+    let receipts: ReportReceipts = server
+        .upload(&device, &common::fresh_key(), &[report])
         .await
-        .unwrap();
-    let fetched = client
-        .fetch_bundle(BundleKind::Lists, None, bundle.len())
-        .await
-        .unwrap();
+        .expect(200)
+        .json();
+    let fetched = server.get("/v1/bundles/lists").send().await.expect(200);
     let latency = started.elapsed();
     println!(
         "device sync (register, upload, fetch a 256 KiB bundle) with {held} slow connections \
          open: {latency:.2?}"
     );
     assert_eq!(receipts.receipts.len(), 1);
-    assert!(matches!(fetched, BundleFetch::Fetched { bytes, .. } if bytes == bundle));
+    assert_eq!(fetched.body, bundle);
     assert!(
         server.open_connections() >= baseline + held,
         "the slow connections were dropped before the device finished, so they proved nothing"

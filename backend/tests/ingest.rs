@@ -9,9 +9,10 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use childsafe_core::reports::{Location, ReportKind, ReportedUser};
-use childsafe_core::sync::wire::{
-    DeliveryState, DestinationKind, Feed, HotlineQueue, ReportReceipts, ReportStatus,
+use childsafe_protocol::operator::HotlineQueue;
+use childsafe_protocol::report::{Location, ReportKind, ReportedUser};
+use childsafe_protocol::wire::{
+    DeliveryState, DestinationKind, Feed, ReportReceipts, ReportStatus,
 };
 use common::{TestServer, fresh_key, report};
 use serde_json::Value;

@@ -17,9 +17,9 @@ use childsafe_backend::storage::{
     HOTLINE_MIN_RETENTION_SECS, IdempotencyBegin, NewMessage, NewReport, ParentRecord, Purged,
     ReportInsert, Retention, STALE_IDEMPOTENCY_SECS, SecretStore, Storage, StoredBundle,
 };
-use childsafe_core::crypto::PublicKey;
-use childsafe_core::reports::{Report, ReportKind};
-use childsafe_core::sync::wire::{
+use childsafe_crypto::PublicKey;
+use childsafe_protocol::report::{ReportKind, UploadedReport};
+use childsafe_protocol::wire::{
     BundleKind, DeliveryState, Destination, DestinationKind, MessageKind, ReportStatus,
     ReportedDeviceStatus,
 };
@@ -1528,8 +1528,8 @@ fn parent(n: u64) -> ParentRecord {
     }
 }
 
-fn report(n: u64, kind: ReportKind) -> Report {
-    Report {
+fn report(n: u64, kind: ReportKind) -> UploadedReport {
+    UploadedReport {
         id: format!("{n:032x}"),
         kind,
         created_at: NOW - 5,
@@ -1546,7 +1546,7 @@ fn report(n: u64, kind: ReportKind) -> Report {
     }
 }
 
-fn new_report(report: Report, destinations: Vec<Destination>) -> NewReport {
+fn new_report(report: UploadedReport, destinations: Vec<Destination>) -> NewReport {
     let mut report_hash = [0; 32];
     report_hash[..report.id.len().min(32)]
         .copy_from_slice(&report.id.as_bytes()[..report.id.len().min(32)]);

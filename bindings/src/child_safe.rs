@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use childsafe_core::ChildSafeConfig;
 use childsafe_core::filter::decision::UrlDecision;
+use childsafe_core::protocol::wire::PairingCode;
 use childsafe_core::reports::directory::EmergencyContacts;
 use childsafe_core::reports::{DeliveryRecord, Location, Receipt, ReportDraft};
 use childsafe_core::sdk::{EventListener, Logger, PairedParentInfo, SosOutcome};
@@ -15,10 +16,13 @@ use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::parent_command::ParentAction;
 use childsafe_core::settings::{PinCheck, SafeModeStatus};
 use childsafe_core::sync::engine::SyncSummary;
-use childsafe_core::sync::wire::PairingCode;
 
 use crate::ChildSafeError;
 use crate::platform::{KeyStore, PlatformKeyStore};
+
+// Protocol types that core describes to UniFFI as remote types: this crate uses its description.
+uniffi::use_remote_type!(childsafe_core::Location);
+uniffi::use_remote_type!(childsafe_core::PairingCode);
 
 /// The SDK on one device: safe mode, the browser policy, emergency reports, pairing and sync.
 /// Open one per data directory and keep it for the life of the process; `close()` it (Kotlin

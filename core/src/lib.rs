@@ -8,11 +8,17 @@
 //! - [`filter`]: URL canonicalization and lookup expressions, the base of the browser policy.
 //! - [`settings`]: safe mode: the profile, PIN, parent codes, activation and parent commands.
 //! - [`reports`]: emergency reports.
-//! - [`sync`]: the wire protocol and request signing shared with the backend, the client.
+//! - [`sync`]: the phone's side of sync: the HTTP client, the sync run, backoff, bundles.
+//! - [`store`]: the sealed, crash-safe store on the phone.
 //! - [`sdk`]: [`ChildSafe`], the one object the platforms use.
+//!
+//! Two crates below core hold what the backend shares with the phone, and are re-exported here
+//! under their own names so that callers of core see one tree: [`crypto`] (`childsafe-crypto`:
+//! keys, signatures, AEAD, digests, the signed envelope) and [`protocol`]
+//! (`childsafe-protocol`: the wire types, request signing, the route table, signed server time,
+//! the report's wire form).
 #![forbid(unsafe_code)]
 
-pub mod crypto;
 pub mod error;
 pub mod filter;
 pub mod reports;
@@ -21,7 +27,18 @@ pub mod settings;
 pub mod store;
 pub mod sync;
 
+/// The cryptography shared with the backend and the tools: `childsafe_core::crypto::...` paths
+/// name the `childsafe-crypto` crate.
+pub use childsafe_crypto as crypto;
+/// The sync protocol shared with the backend: `childsafe_core::protocol::...` paths name the
+/// `childsafe-protocol` crate, whose types core's API hands out (a [`protocol::wire::PairingCode`],
+/// a report's [`protocol::report::ReportKind`]).
+pub use childsafe_protocol as protocol;
 pub use error::Error;
+
+// The protocol's plain types that cross the FFI in core's API, described to UniFFI here.
+#[cfg(feature = "uniffi")]
+mod remote_types;
 
 // The plain data types derive UniFFI records and enums behind the `uniffi` feature, which only
 // `childsafe-ffi` turns on; they form this crate's own UniFFI component.

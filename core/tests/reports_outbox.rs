@@ -7,13 +7,13 @@
 
 mod reports_support;
 
+use childsafe_core::protocol::wire::{DeliveryState, ReportStatus};
 use childsafe_core::reports::model::is_report_id;
 use childsafe_core::reports::outbox::KEEP_DELIVERED_SECS;
 use childsafe_core::reports::{
     Location, OutboxError, ReportDraft, ReportError, ReportKind, ReportState, ReportedUser,
 };
 use childsafe_core::store::Store;
-use childsafe_core::sync::wire::{DeliveryState, ReportStatus};
 use reports_support::{Device, T0, at};
 
 fn draft(kind: ReportKind) -> ReportDraft {

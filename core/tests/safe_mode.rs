@@ -468,7 +468,7 @@ fn the_parent_code_resets_a_locked_pin_without_network() {
 
 #[test]
 fn signed_server_time_corrects_the_clock_once_per_request() {
-    use childsafe_core::settings::server_time::{ServerTimeError, SignedServerTime};
+    use childsafe_core::protocol::server_time::{ServerTimeError, SignedServerTime};
     let device = Device::new("server-time");
     let (safe_mode, parent, _) = paired(&device);
     let approve = ParentAction::ApproveAccess {

@@ -35,8 +35,9 @@ use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::parent_command::{ParentAction, ParentCommand};
 use childsafe_core::store::FileKeyStore;
 use childsafe_core::sync::client::SyncClient;
-use childsafe_core::sync::wire::{
-    DeliveryState, DestinationKind, HotlineQueue, MessageKind, OutgoingMessage, PairedPeer,
+use childsafe_protocol::operator::HotlineQueue;
+use childsafe_protocol::wire::{
+    DeliveryState, DestinationKind, MessageKind, OutgoingMessage, PairedPeer,
 };
 
 use childsafe_backend::clock::rfc3339 as format_rfc3339;

@@ -12,13 +12,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::decision::Verdict;
+use childsafe_core::protocol::wire::{MessageKind, OutgoingMessage};
 use childsafe_core::reports::{ReportDraft, ReportKind};
 use childsafe_core::sdk::ChildSafeEvent;
 use childsafe_core::settings::parent_command::{ParentAction, ParentCommand};
 use childsafe_core::settings::{FREE_ATTEMPTS, PinCheck};
 use childsafe_core::store::FileKeyStore;
 use childsafe_core::sync::client::SyncClient;
-use childsafe_core::sync::wire::{MessageKind, OutgoingMessage};
 use childsafe_core::{ChildSafe, ChildSafeConfig};
 use childsafe_tests::recorder::Recorder;
 

@@ -3,15 +3,15 @@
 //! of the storage that keeps them.
 
 use async_trait::async_trait;
-use childsafe_core::crypto::PublicKey;
-use childsafe_core::sync::wire::ReportedDeviceStatus;
+use childsafe_crypto::PublicKey;
+use childsafe_protocol::wire::ReportedDeviceStatus;
 
 use super::error::StorageResult;
 
 /// A registered child's device.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceRecord {
-    /// [`key_id`](childsafe_core::sync::request_signing::key_id) of its key.
+    /// [`key_id`](childsafe_protocol::request_signing::key_id) of its key.
     pub id: String,
     /// Its Ed25519 key.
     pub public_key: PublicKey,
@@ -24,7 +24,7 @@ pub struct DeviceRecord {
 /// A registered parent app.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParentRecord {
-    /// [`key_id`](childsafe_core::sync::request_signing::key_id) of its key.
+    /// [`key_id`](childsafe_protocol::request_signing::key_id) of its key.
     pub id: String,
     /// Its Ed25519 key.
     pub public_key: PublicKey,

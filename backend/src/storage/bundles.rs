@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use childsafe_core::sync::wire::BundleKind;
+use childsafe_protocol::wire::BundleKind;
 
 use super::error::StorageResult;
 

@@ -2,7 +2,7 @@
 //! recipient in the order received. [`MailboxStore`] is the part of the storage that keeps them.
 
 use async_trait::async_trait;
-use childsafe_core::sync::wire::{MessageKind, RelayedMessage};
+use childsafe_protocol::wire::{MessageKind, RelayedMessage};
 
 use super::error::StorageResult;
 

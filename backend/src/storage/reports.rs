@@ -3,8 +3,8 @@
 //! [`ReportStore`] is the part of the storage that keeps them.
 
 use async_trait::async_trait;
-use childsafe_core::reports::Report;
-use childsafe_core::sync::wire::{Destination, FeedItem, ReportStatus};
+use childsafe_protocol::report::UploadedReport;
+use childsafe_protocol::wire::{Destination, FeedItem, ReportStatus};
 
 use super::accounts::DeviceRecord;
 use super::error::StorageResult;
@@ -13,7 +13,7 @@ use super::error::StorageResult;
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewReport {
     /// The report as uploaded.
-    pub report: Report,
+    pub report: UploadedReport,
     /// SHA-256 of the report's canonical JSON: the same id with another hash is a conflict.
     pub report_hash: [u8; 32],
     /// Where it goes: one entry per paired parent (name = parent id), and the hotline if any.
@@ -36,7 +36,7 @@ pub enum ReportInsert {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HotlineEntry {
     /// The report.
-    pub report: Report,
+    pub report: UploadedReport,
     /// The hotline's name (`IWF`, `NCMEC`, `INHOPE`).
     pub hotline: String,
     /// The reporting device's country.

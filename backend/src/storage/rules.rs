@@ -3,8 +3,8 @@
 //! which ages a purge removes. Each implementation only stores and loads; keeping the rules here
 //! means sled and PostgreSQL cannot drift apart.
 
-use childsafe_core::reports::Report;
-use childsafe_core::sync::wire::{DeliveryState, Destination, ReportStatus};
+use childsafe_protocol::report::UploadedReport;
+use childsafe_protocol::wire::{DeliveryState, Destination, ReportStatus};
 
 use super::reports::{NewReport, ReportInsert};
 use super::requests::{IdempotencyBegin, STALE_IDEMPOTENCY_SECS};
@@ -92,7 +92,7 @@ pub(crate) fn delivery_state(destinations: &[Destination]) -> DeliveryState {
 
 /// A report's status from what is stored about it.
 pub(crate) fn status(
-    report: &Report,
+    report: &UploadedReport,
     received_at: u64,
     destinations: Vec<Destination>,
 ) -> ReportStatus {

@@ -10,16 +10,16 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_backend::storage::Storage;
 use childsafe_backend::{RunningServer, ServerConfig, spawn};
-use childsafe_core::crypto::{self, SigningKey};
-use childsafe_core::reports::model::new_report_id;
-use childsafe_core::reports::{Report, ReportKind};
-use childsafe_core::sync::request_signing::{
+use childsafe_crypto::{self as crypto, SigningKey};
+use childsafe_protocol::operator::{TokenRequest, Tokens};
+use childsafe_protocol::report::new_report_id;
+use childsafe_protocol::report::{ReportKind, UploadedReport};
+use childsafe_protocol::request_signing::{
     HEADER_IDEMPOTENCY_KEY, HEADER_NONCE, HEADER_PRINCIPAL, HEADER_SIGNATURE, HEADER_TIMESTAMP,
     PrincipalKind, RequestParts, key_id, registration_proof,
 };
-use childsafe_core::sync::wire::{
+use childsafe_protocol::wire::{
     DeviceRegistration, PairingClaim, PairingCode, ParentRegistration, Registered, ReportBatch,
-    TokenRequest, Tokens,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -482,7 +482,7 @@ impl TestServer {
     }
 
     /// Uploads reports under an idempotency key.
-    pub async fn upload(&self, device: &Identity, key: &str, reports: &[Report]) -> Reply {
+    pub async fn upload(&self, device: &Identity, key: &str, reports: &[UploadedReport]) -> Reply {
         self.post("/v1/device/reports")
             .signed(device)
             .idempotency_key(key)
@@ -502,8 +502,8 @@ impl TestServer {
 }
 
 /// A valid report of this kind with a fresh id.
-pub fn report(kind: ReportKind) -> Report {
-    Report {
+pub fn report(kind: ReportKind) -> UploadedReport {
+    UploadedReport {
         id: new_report_id().unwrap(),
         kind,
         created_at: 1_780_000_000,

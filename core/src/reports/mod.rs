@@ -1,7 +1,8 @@
 //! Emergency reports: what a report holds, the outbox that keeps every report until the server
 //! has it, SOS, and the country directory of emergency numbers and child helplines.
 //!
-//! - [`model`]: what a report holds, and the rules every report keeps (shared with the backend).
+//! - [`model`]: what a report holds on the phone, and its wire form (the protocol's, whose rules
+//!   the backend checks too).
 //! - [`outbox`]: reports stored durably on the phone, with their delivery status.
 //! - [`sos`]: "I'm in danger": the numbers to show at once, and an urgent report.
 //! - [`directory`]: emergency numbers and child helplines per country, and their signed updates.

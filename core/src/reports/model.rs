@@ -1,109 +1,17 @@
-//! What a report holds: the fields hotlines work with (incident type, time, URLs, reported user,
-//! notes), and nothing the child did not choose to send. The same type is the wire form the phone
-//! uploads and the record the backend routes, so nothing is lost or renamed on the way.
+//! What a report holds on the phone: the fields hotlines work with (incident type, time, URLs,
+//! reported user, notes), and nothing the child did not choose to send. The outbox stores a
+//! [`Report`]; it becomes the protocol's wire form ([`UploadedReport`]) in one place,
+//! [`Report::to_upload`], and the rules every report keeps are the protocol's, so the phone and
+//! the server check the same ones.
 
 use serde::{Deserialize, Serialize};
 
 use crate::crypto;
+pub use crate::protocol::report::{
+    InvalidReport, Location, ReportKind, ReportedUser, UploadedReport, is_report_id, new_report_id,
+};
 
-/// Most URLs one report carries.
-pub const MAX_URLS: usize = 10;
-/// Longest URL a report carries, in bytes.
-pub const MAX_URL_BYTES: usize = 2048;
-/// Longest free text (notes, screenshot text), in bytes.
-pub const MAX_TEXT_BYTES: usize = 4000;
-/// Longest reported-user handle or platform name, in bytes.
-pub const MAX_NAME_BYTES: usize = 200;
-/// Bytes of randomness in a report id.
-const REPORT_ID_BYTES: usize = 16;
-
-/// The button the child pressed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "kebab-case")]
-pub enum ReportKind {
-    /// "I saw something illegal": a URL of suspected child sexual abuse material. Never the
-    /// image or video itself.
-    IllegalContent,
-    /// "Someone is asking me for pictures": grooming or enticement.
-    Grooming,
-    /// "I'm being bullied".
-    Bullying,
-    /// "I'm in danger".
-    Sos,
-}
-
-impl ReportKind {
-    /// Every kind, most urgent first.
-    pub const ALL: [ReportKind; 4] = [
-        ReportKind::Sos,
-        ReportKind::Grooming,
-        ReportKind::IllegalContent,
-        ReportKind::Bullying,
-    ];
-
-    /// The name used on the wire and in the CLI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportKind::IllegalContent => "illegal-content",
-            ReportKind::Grooming => "grooming",
-            ReportKind::Bullying => "bullying",
-            ReportKind::Sos => "sos",
-        }
-    }
-
-    /// Lower sends sooner: SOS first, then grooming, illegal content, bullying.
-    pub fn urgency_rank(self) -> u8 {
-        match self {
-            ReportKind::Sos => 0,
-            ReportKind::Grooming => 1,
-            ReportKind::IllegalContent => 2,
-            ReportKind::Bullying => 3,
-        }
-    }
-}
-
-impl std::str::FromStr for ReportKind {
-    type Err = ReportError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ReportKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == s)
-            .ok_or(ReportError::Invalid(
-                "kind must be illegal-content, grooming, bullying or sos",
-            ))
-    }
-}
-
-/// The person the report is about, as the child knows them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[serde(deny_unknown_fields)]
-pub struct ReportedUser {
-    /// Their user name, handle or number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handle: Option<String>,
-    /// Where it happened: the app, game or site.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<String>,
-}
-
-/// Where the phone was, sent only inside an SOS the child started and allowed it for.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[serde(deny_unknown_fields)]
-pub struct Location {
-    /// Degrees north, -90 to 90.
-    pub latitude: f64,
-    /// Degrees east, -180 to 180.
-    pub longitude: f64,
-    /// Radius of uncertainty in metres, when the platform gives one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accuracy_m: Option<f64>,
-}
-
-/// One report, as the phone stores and uploads it.
+/// One report, as the phone stores it in the outbox.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
@@ -141,77 +49,30 @@ pub enum ReportError {
     Crypto(#[from] crypto::CryptoError),
 }
 
-/// A new random report id.
-pub fn new_report_id() -> Result<String, ReportError> {
-    let bytes = crypto::random_bytes::<REPORT_ID_BYTES>()?;
-    Ok(crypto::hex(&bytes))
-}
-
-/// Whether `id` has the shape of a report id (32 lowercase hex characters).
-pub fn is_report_id(id: &str) -> bool {
-    id.len() == REPORT_ID_BYTES * 2
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+impl From<InvalidReport> for ReportError {
+    fn from(InvalidReport(why): InvalidReport) -> Self {
+        ReportError::Invalid(why)
+    }
 }
 
 impl Report {
-    /// Checks every rule a report must keep, on the phone before it is stored and on the
-    /// server before it is accepted.
+    /// The report as it is uploaded: every field, unchanged.
+    pub fn to_upload(&self) -> UploadedReport {
+        UploadedReport {
+            id: self.id.clone(),
+            kind: self.kind,
+            created_at: self.created_at,
+            urls: self.urls.clone(),
+            reported_user: self.reported_user.clone(),
+            notes: self.notes.clone(),
+            screenshot_text: self.screenshot_text.clone(),
+            location: self.location.clone(),
+        }
+    }
+
+    /// Checks every rule a report must keep (the protocol's, which the server checks again)
+    /// before the phone stores it.
     pub fn validate(&self) -> Result<(), ReportError> {
-        if !is_report_id(&self.id) {
-            return Err(ReportError::Invalid(
-                "id must be 32 lowercase hex characters",
-            ));
-        }
-        if self.urls.len() > MAX_URLS {
-            return Err(ReportError::Invalid("at most 10 URLs"));
-        }
-        for url in &self.urls {
-            let lower = url.to_ascii_lowercase();
-            if url.len() > MAX_URL_BYTES
-                || !(lower.starts_with("http://") || lower.starts_with("https://"))
-                || url.chars().any(char::is_control)
-            {
-                return Err(ReportError::Invalid(
-                    "each URL must be http(s), printable, at most 2048 bytes",
-                ));
-            }
-        }
-        if self.kind == ReportKind::IllegalContent && self.urls.is_empty() {
-            return Err(ReportError::Invalid(
-                "an illegal-content report needs its URL",
-            ));
-        }
-        for text in [&self.notes, &self.screenshot_text].into_iter().flatten() {
-            if text.len() > MAX_TEXT_BYTES {
-                return Err(ReportError::Invalid("text fields hold at most 4000 bytes"));
-            }
-        }
-        if let Some(user) = &self.reported_user {
-            for name in [&user.handle, &user.platform].into_iter().flatten() {
-                if name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
-                    return Err(ReportError::Invalid(
-                        "reported-user fields are printable and at most 200 bytes",
-                    ));
-                }
-            }
-        }
-        if let Some(location) = &self.location {
-            if self.kind != ReportKind::Sos {
-                return Err(ReportError::Invalid("only an SOS carries a location"));
-            }
-            let fine = location.latitude.is_finite()
-                && location.longitude.is_finite()
-                && (-90.0..=90.0).contains(&location.latitude)
-                && (-180.0..=180.0).contains(&location.longitude)
-                && location
-                    .accuracy_m
-                    .is_none_or(|metres| metres.is_finite() && metres >= 0.0);
-            if !fine {
-                return Err(ReportError::Invalid("location is out of range"));
-            }
-        }
-        Ok(())
+        Ok(self.to_upload().validate()?)
     }
 }

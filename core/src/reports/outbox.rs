@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use super::model::{
     Location, Report, ReportError, ReportKind, ReportedUser, is_report_id, new_report_id,
 };
+use crate::protocol::wire::{DeliveryState, ReportStatus};
 use crate::settings::{ClockReading, advance_trusted_clock};
 use crate::store::{Store, StoreError, get_json, put_json};
-use crate::sync::wire::{DeliveryState, ReportStatus};
 
 /// How long a delivered report stays in the outbox, so the child can see that it arrived and
 /// where it went: 30 days. Pass it to [`Outbox::prune`].
@@ -228,7 +228,8 @@ impl<S: Store> Outbox<S> {
     pub fn report(&self, draft: ReportDraft, clock: ClockReading) -> Result<Receipt, OutboxError> {
         let mut writer = self.lock();
         let (now, mut batch) = advance_trusted_clock(&self.store, clock)?;
-        let report = draft.into_report(new_report_id()?, now.unix_secs());
+        let id = new_report_id().map_err(ReportError::from)?;
+        let report = draft.into_report(id, now.unix_secs());
         report.validate()?;
         let body_key = keys::body(&report.id);
         if self.store.get(&body_key)?.is_some() {

@@ -32,6 +32,7 @@ use crate::filter::CanonicalUrl;
 use crate::filter::blockpage::{BlockPage, Locale};
 use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
+use crate::protocol::wire::{BundleKind, MessageKind, OutgoingMessage, PairingCode};
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
 use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, SosAnswer};
 use crate::settings::access_request::AccessRequest;
@@ -49,7 +50,6 @@ use crate::sync::engine::SyncSummary;
 use crate::sync::identity::{self, Registration};
 use crate::sync::lists_store::{ListsError, ListsStore};
 use crate::sync::run::{Phone, SyncNews};
-use crate::sync::wire::{BundleKind, MessageKind, OutgoingMessage, PairingCode};
 
 type DeviceStore = Arc<SealedStore<SledStore>>;
 

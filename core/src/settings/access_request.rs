@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::envelope::{self, EnvelopeError};
+use crate::crypto::envelope::{self, EnvelopeError};
 use crate::crypto::{PublicKey, SigningKey};
 
 /// Context string of an access request's signature.

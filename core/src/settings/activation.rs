@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::AgeBand;
-use super::envelope::{self, EnvelopeError};
+use crate::crypto::envelope::{self, EnvelopeError};
 use crate::crypto::{PublicKey, SigningKey};
 
 /// Prefixed to the payload before signing and verifying.

@@ -18,7 +18,6 @@ pub mod activation;
 mod age_band;
 pub mod audit;
 mod base32;
-pub(crate) mod envelope;
 mod lockout;
 pub mod parent_code;
 pub mod parent_command;
@@ -26,7 +25,6 @@ pub mod pin;
 mod profile;
 mod rules_summary;
 mod safe_mode;
-pub mod server_time;
 mod system_clock;
 pub mod trusted_time;
 

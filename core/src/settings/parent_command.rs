@@ -17,8 +17,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::AgeBand;
-use super::envelope::{self, EnvelopeError};
 use super::parent_code::ParentSecret;
+use crate::crypto::envelope::{self, EnvelopeError};
 use crate::crypto::{PublicKey, SigningKey, aead};
 
 /// Prefixed to the payload before signing and verifying.

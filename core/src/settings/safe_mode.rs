@@ -26,7 +26,6 @@ use super::audit::{Actor, AuditError, AuditLog};
 use super::parent_code::{ParentCodeError, ParentCodeState, ParentCredential, ParentSecret};
 use super::parent_command::{self, CommandError, ParentAction, ParentCommand};
 use super::pin::{PinChangeAuthority, PinError, PinOutcome, PinState};
-use super::server_time::{self, ServerTimeError};
 use super::{
     AgeBand, LockedOut, Permission, SafeModeProfile, SettingKind, TrustedClock, TrustedNow,
     rules_summary,
@@ -35,6 +34,7 @@ use crate::crypto::PublicKey;
 use crate::filter::blockpage::Locale;
 use crate::filter::decision::ListsStatus;
 use crate::filter::policy::{FilterPolicy, canonical_host};
+use crate::protocol::server_time::{self, ServerTimeError};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
 
 /// Store keys of the safe-mode state. Values are sealed by the store; keys name no person.

@@ -1,5 +1,7 @@
 //! Why the store could not read or write.
 
+use childsafe_sled_recovery::SledError;
+
 use super::KeyStoreError;
 use crate::crypto::CryptoError;
 
@@ -44,4 +46,15 @@ pub enum StoreError {
         /// The kind of problem: a syntax error, data of the wrong shape, or a cut value.
         problem: &'static str,
     },
+}
+
+/// sled's failures keep the messages the recovery crate gives them, as variants of this error.
+impl From<SledError> for StoreError {
+    fn from(error: SledError) -> Self {
+        match error {
+            SledError::Io(e) => StoreError::Io(e),
+            SledError::Backend(why) => StoreError::Backend(why),
+            SledError::Corrupt(why) => StoreError::Corrupt(why),
+        }
+    }
 }

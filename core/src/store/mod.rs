@@ -7,7 +7,7 @@
 //!
 //! - [`SledStore`], the raw backend: sled 0.34 in a directory, with a small cache, and an opening
 //!   step that recovers from the half-written snapshot file a kill during sled's own recovery
-//!   can leave behind (see `sled_store`);
+//!   can leave behind (`childsafe-sled-recovery`, which the reference backend opens with too);
 //! - [`SealedStore`], which wraps any [`Store`] and seals every value with AES-256-GCM under the
 //!   data key from the platform's [`KeyStore`]. A value that does not authenticate is reported as
 //!   [`StoreError::Tampered`] and is never replaced or reset behind the caller's back.
@@ -25,7 +25,6 @@ mod error;
 mod file_key_store;
 mod json;
 mod key_store;
-mod recovery;
 mod sealed;
 mod sled_store;
 
@@ -37,7 +36,7 @@ pub use file_key_store::FileKeyStore;
 pub use json::{get_json, put_json};
 pub use key_store::{KeyStore, KeyStoreError};
 pub use sealed::SealedStore;
-pub use sled_store::{SledStore, open_sled_db};
+pub use sled_store::SledStore;
 
 /// sled's page cache limit, in bytes. sled's default is 1 GB, which on a phone would let the
 /// store grow to hundreds of MB of resident memory; the SDK's data is small and read rarely.

@@ -3,18 +3,19 @@
 //! Values are stored as they are given; [`SealedStore`](super::SealedStore) encrypts them before
 //! they get here. Each [`WriteBatch`] becomes one sled batch, which sled recovers all or nothing
 //! after a crash, followed by a flush, so an acknowledged write survives a kill. Opening runs
-//! sled's own recovery and, if that fails on a half-written snapshot, the repair in `recovery`.
+//! sled's own recovery and, if that fails on a half-written snapshot, the repair in
+//! `childsafe-sled-recovery` (shared with the reference backend).
 //!
 //! sled makes a batch atomic for recovery, and each single read sees it whole, but a sled scan
 //! reads key by key and can see part of a batch being applied by another thread. A
 //! readers-writer lock around every operation closes that gap: readers see a batch whole, and
 //! only once it is on disk.
 
+use childsafe_sled_recovery::{SledError, open_recovering};
 use std::path::Path;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
-use std::time::{Duration, Instant};
 
-use super::{CACHE_CAPACITY_BYTES, Entry, Store, StoreError, WriteBatch, recovery};
+use super::{CACHE_CAPACITY_BYTES, Entry, Store, StoreError, WriteBatch};
 
 /// The store's raw, unencrypted backend: a sled database in one directory. Use it through
 /// [`open_device_store`](super::open_device_store), which seals every value; on its own it is
@@ -90,71 +91,8 @@ impl Store for SledStore {
     }
 }
 
-/// Opens (creating if needed) a plain sled database in `dir` with a page cache of `cache_bytes`,
-/// with the same recovery as [`SledStore::open`]: a half-written snapshot file left by a kill is
-/// removed and the open tried again; any other damage is [`StoreError::Corrupt`]. For sled users
-/// that need the raw database rather than a [`Store`], such as the reference backend.
-pub fn open_sled_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
-    open_recovering(dir, cache_bytes).map(|(db, _discarded)| db)
-}
-
-/// Opens sled in `dir` with a page cache of `cache_bytes`, removing a half-written snapshot file
-/// and trying once more if that is what stops it; also returns how many files were removed.
-fn open_recovering(dir: &Path, cache_bytes: u64) -> Result<(sled::Db, usize), StoreError> {
-    match open_sled(dir, cache_bytes) {
-        Ok(db) => Ok((db, 0)),
-        Err(sled::Error::Corruption { .. }) => {
-            let discarded = recovery::discard_incomplete_snapshots(dir)?;
-            if discarded == 0 {
-                return Err(StoreError::Corrupt(
-                    "sled reported damage that is not a half-written snapshot",
-                ));
-            }
-            Ok((open_sled(dir, cache_bytes).map_err(from_sled)?, discarded))
-        }
-        Err(e) => Err(from_sled(e)),
-    }
-}
-
-/// How long opening waits for the database's file lock to be released by a handle of this
-/// process that is being dropped: sled's background flusher lets go of the lock a moment after
-/// the last handle goes, so closing and reopening the store at once would otherwise fail.
-const LOCK_RELEASE_WAIT: Duration = Duration::from_secs(2);
-/// Pause between two tries while waiting for the lock.
-const LOCK_RETRY_PAUSE: Duration = Duration::from_millis(10);
-
-/// sled in `dir` with this cache, waiting briefly for a lock a closing handle still holds.
-fn open_sled(dir: &Path, cache_bytes: u64) -> sled::Result<sled::Db> {
-    let started = Instant::now();
-    loop {
-        let opened = sled::Config::new()
-            .path(dir)
-            .cache_capacity(cache_bytes)
-            .open();
-        match opened {
-            Err(sled::Error::Io(e))
-                if is_lock_held(&e) && started.elapsed() < LOCK_RELEASE_WAIT =>
-            {
-                std::thread::sleep(LOCK_RETRY_PAUSE);
-            }
-            other => return other,
-        }
-    }
-}
-
-/// Whether sled failed to open because another handle holds the database's file lock (sled 0.34
-/// reports it as an I/O error wrapping `WouldBlock`).
-fn is_lock_held(error: &std::io::Error) -> bool {
-    error.kind() == std::io::ErrorKind::WouldBlock
-        || error.to_string().contains("could not acquire lock")
-}
-
 /// The store's error for a sled error. sled only ever sees sealed values and keys (which hold no
 /// personal data), so its messages can be passed on.
 fn from_sled(e: sled::Error) -> StoreError {
-    match e {
-        sled::Error::Io(e) => StoreError::Io(e),
-        sled::Error::Corruption { .. } => StoreError::Corrupt("sled found damaged data"),
-        other => StoreError::Backend(other.to_string()),
-    }
+    SledError::from(e).into()
 }

@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use super::client::{BundleFetch, SyncClient, SyncError};
 use super::lists_store::{InstalledLists, ListsError, ListsStore};
-use super::wire::BundleKind;
 use crate::crypto::PublicKey;
 use crate::filter::decision::UrlFilter;
+use crate::protocol::wire::BundleKind;
 use crate::reports::directory::{self, DirectoryError};
 use crate::settings::{ClockReading, SafeMode, SafeModeError};
 use crate::store::{Store, WriteBatch, get_json, put_json};

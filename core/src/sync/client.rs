@@ -6,10 +6,12 @@
 //! child's report in clear text. TLS is rustls with the ring provider and the Mozilla root set
 //! compiled in, the same on every platform.
 //!
+//! Every request's method and path come from the protocol's route table
+//! ([`routes`](crate::protocol::routes)), the one the server mounts, so no path is written here.
 //! Each request is signed with the device key over its exact bytes (see
-//! [`request_signing`](super::request_signing)). The timestamp comes from the phone's clock
-//! corrected by the offset seen in the server's last `Date` header, so a phone whose clock is
-//! wrong still gets its reports through.
+//! [`request_signing`](crate::protocol::request_signing)). The timestamp comes from the phone's
+//! clock corrected by the offset seen in the server's last `Date` header, so a phone whose clock
+//! is wrong still gets its reports through.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -20,13 +22,15 @@ use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKind};
-use super::wire::{
-    BundleKind, DeviceRegistration, DeviceStatus, ErrorBody, Feed, Mailbox, OutgoingMessage,
-    PairedPeer, PairedPeers, PairingClaim, PairingCode, ParentRegistration, Registered, Relayed,
-    ReportBatch, ReportReceipts, ReportStatuses, TimeRequest,
-};
 use crate::crypto::{CryptoError, SigningKey};
+use crate::protocol::error::ErrorBody;
+use crate::protocol::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKind};
+use crate::protocol::routes::{HttpMethod, Operation, PathParam};
+use crate::protocol::wire::{
+    BundleKind, DeviceRegistration, DeviceStatus, Feed, Mailbox, OutgoingMessage, PairedPeer,
+    PairedPeers, PairingClaim, PairingCode, ParentRegistration, Registered, Relayed, ReportBatch,
+    ReportReceipts, ReportStatuses, TimeRequest,
+};
 
 /// How long one request may take, connection included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -221,7 +225,7 @@ impl SyncClient {
             ),
         };
         let registered: Registered = self
-            .send_json(Method::POST, "v1/devices", None, &body)
+            .send_json(Target::of(Operation::RegisterDevice), None, &body)
             .await?;
         Ok(registered.id)
     }
@@ -236,8 +240,7 @@ impl SyncClient {
         let body = to_json(batch)?;
         self.signed(
             key,
-            Method::POST,
-            "v1/device/reports",
+            Target::of(Operation::UploadReports),
             idempotency_key,
             body,
         )
@@ -246,8 +249,8 @@ impl SyncClient {
 
     /// The server's view of every report of this device.
     pub async fn report_statuses(&self, key: &SigningKey) -> Result<ReportStatuses, SyncError> {
-        self.signed(key, Method::GET, "v1/device/reports", "", Vec::new())
-            .await
+        let target = Target::of(Operation::ListReportStatuses);
+        self.signed(key, target, "", Vec::new()).await
     }
 
     /// Signed server time answering `challenge`: the envelope bytes, for safe mode to verify.
@@ -260,7 +263,13 @@ impl SyncClient {
             challenge: challenge.to_owned(),
         })?;
         let response = self
-            .send(Some(key), Method::POST, "v1/device/time", "", body, None)
+            .send(
+                Some(key),
+                Target::of(Operation::GetSignedTime),
+                "",
+                body,
+                None,
+            )
             .await?;
         read_limited(response, MAX_JSON_RESPONSE_BYTES).await
     }
@@ -273,8 +282,7 @@ impl SyncClient {
     ) -> Result<(), SyncError> {
         self.send(
             Some(key),
-            Method::POST,
-            "v1/device/status",
+            Target::of(Operation::ReportDeviceStatus),
             "",
             to_json(status)?,
             None,
@@ -285,14 +293,14 @@ impl SyncClient {
 
     /// A short code a parent types to pair with this device.
     pub async fn pairing_code(&self, key: &SigningKey) -> Result<PairingCode, SyncError> {
-        self.signed(key, Method::POST, "v1/device/pairing-codes", "", Vec::new())
-            .await
+        let target = Target::of(Operation::CreatePairingCode);
+        self.signed(key, target, "", Vec::new()).await
     }
 
     /// The parents paired with this device.
     pub async fn parents(&self, key: &SigningKey) -> Result<PairedPeers, SyncError> {
-        self.signed(key, Method::GET, "v1/device/parents", "", Vec::new())
-            .await
+        let target = Target::of(Operation::ListDeviceParents);
+        self.signed(key, target, "", Vec::new()).await
     }
 
     /// Relays a signed blob (an access request) to this device's parents.
@@ -302,14 +310,14 @@ impl SyncClient {
         message: &OutgoingMessage,
     ) -> Result<Relayed, SyncError> {
         let body = to_json(message)?;
-        self.signed(key, Method::POST, "v1/device/messages", "", body)
+        self.signed(key, Target::of(Operation::SendToParents), "", body)
             .await
     }
 
     /// This device's mailbox after `after`.
     pub async fn messages(&self, key: &SigningKey, after: u64) -> Result<Mailbox, SyncError> {
-        let path = format!("v1/device/messages?after={after}");
-        self.signed(key, Method::GET, &path, "", Vec::new()).await
+        let target = Target::of(Operation::ReadDeviceMailbox).after(after);
+        self.signed(key, target, "", Vec::new()).await
     }
 
     /// Fetches a bundle of at most `max_bytes`, sending `etag` as `If-None-Match`.
@@ -319,10 +327,8 @@ impl SyncClient {
         etag: Option<&str>,
         max_bytes: usize,
     ) -> Result<BundleFetch, SyncError> {
-        let path = format!("v1/bundles/{}", kind.as_str());
-        let response = self
-            .send(None, Method::GET, &path, "", Vec::new(), etag)
-            .await;
+        let target = Target::with(Operation::GetBundle, &[PathParam::Kind(kind)]);
+        let response = self.send(None, target, "", Vec::new(), etag).await;
         let response = match response {
             Err(SyncError::Refused { status: 404, .. }) => return Ok(BundleFetch::NotFound),
             other => other?,
@@ -346,7 +352,7 @@ impl SyncClient {
             proof: request_signing::registration_proof(key, PrincipalKind::Parent, ""),
         };
         let registered: Registered = self
-            .send_json(Method::POST, "v1/parents", None, &body)
+            .send_json(Target::of(Operation::RegisterParent), None, &body)
             .await?;
         Ok(registered.id)
     }
@@ -360,21 +366,21 @@ impl SyncClient {
         let body = to_json(&PairingClaim {
             code: code.to_owned(),
         })?;
-        self.signed(key, Method::POST, "v1/parent/pairings", "", body)
+        self.signed(key, Target::of(Operation::ClaimPairingCode), "", body)
             .await
     }
 
     /// The devices paired with this parent, each with the status it last reported (the state
     /// of its lists).
     pub async fn parent_devices(&self, key: &SigningKey) -> Result<PairedPeers, SyncError> {
-        self.signed(key, Method::GET, "v1/parent/devices", "", Vec::new())
-            .await
+        let target = Target::of(Operation::ListParentDevices);
+        self.signed(key, target, "", Vec::new()).await
     }
 
     /// A parent's feed of reports from paired devices, after `after`.
     pub async fn parent_feed(&self, key: &SigningKey, after: u64) -> Result<Feed, SyncError> {
-        let path = format!("v1/parent/feed?after={after}");
-        self.signed(key, Method::GET, &path, "", Vec::new()).await
+        let target = Target::of(Operation::ReadFeed).after(after);
+        self.signed(key, target, "", Vec::new()).await
     }
 
     /// A parent's mailbox (access requests from paired devices), after `after`.
@@ -383,8 +389,8 @@ impl SyncClient {
         key: &SigningKey,
         after: u64,
     ) -> Result<Mailbox, SyncError> {
-        let path = format!("v1/parent/messages?after={after}");
-        self.signed(key, Method::GET, &path, "", Vec::new()).await
+        let target = Target::of(Operation::ReadParentMailbox).after(after);
+        self.signed(key, target, "", Vec::new()).await
     }
 
     /// A parent relays a signed blob (a decision or a command) to one paired device.
@@ -394,35 +400,30 @@ impl SyncClient {
         device_id: &str,
         message: &OutgoingMessage,
     ) -> Result<Relayed, SyncError> {
-        let path = format!("v1/parent/devices/{device_id}/messages");
-        self.signed(key, Method::POST, &path, "", to_json(message)?)
-            .await
+        let target = Target::with(Operation::SendToDevice, &[PathParam::DeviceId(device_id)]);
+        self.signed(key, target, "", to_json(message)?).await
     }
 
     async fn signed<T: DeserializeOwned>(
         &self,
         key: &SigningKey,
-        method: Method,
-        path: &str,
+        target: Target,
         idempotency_key: &str,
         body: Vec<u8>,
     ) -> Result<T, SyncError> {
         let response = self
-            .send(Some(key), method, path, idempotency_key, body, None)
+            .send(Some(key), target, idempotency_key, body, None)
             .await?;
         parse_json(response).await
     }
 
     async fn send_json<T: DeserializeOwned, B: Serialize>(
         &self,
-        method: Method,
-        path: &str,
+        target: Target,
         key: Option<&SigningKey>,
         body: &B,
     ) -> Result<T, SyncError> {
-        let response = self
-            .send(key, method, path, "", to_json(body)?, None)
-            .await?;
+        let response = self.send(key, target, "", to_json(body)?, None).await?;
         parse_json(response).await
     }
 
@@ -430,15 +431,15 @@ impl SyncClient {
     async fn send(
         &self,
         key: Option<&SigningKey>,
-        method: Method,
-        path: &str,
+        target: Target,
         idempotency_key: &str,
         body: Vec<u8>,
         if_none_match: Option<&str>,
     ) -> Result<reqwest::Response, SyncError> {
+        let Target { method, path } = target;
         let url = self
             .base
-            .join(path)
+            .join(&path)
             .map_err(|_| SyncError::BadUrl("cannot join the request path"))?;
         let mut request = self.http.request(method.clone(), url.clone());
         if let Some(key) = key {
@@ -531,6 +532,39 @@ impl SyncClient {
                 .saturating_sub(i64::try_from(unix_now()).unwrap_or(i64::MAX));
             self.clock_offset_secs.store(offset, Ordering::Relaxed);
         }
+    }
+}
+
+/// One request's method and path, relative to the backend's base URL (query included), as the
+/// protocol's route table gives them.
+struct Target {
+    method: Method,
+    path: String,
+}
+
+impl Target {
+    /// The route of an operation without path parameters.
+    fn of(operation: Operation) -> Self {
+        Self::with(operation, &[])
+    }
+
+    /// The route of `operation`, its path parameters filled from `params`.
+    fn with(operation: Operation, params: &[PathParam<'_>]) -> Self {
+        let route = operation.route();
+        let method = match route.method {
+            HttpMethod::Get => Method::GET,
+            HttpMethod::Post => Method::POST,
+            HttpMethod::Put => Method::PUT,
+        };
+        // Relative, so that a base URL with a path of its own keeps it.
+        let path = route.path_with(params).trim_start_matches('/').to_owned();
+        Self { method, path }
+    }
+
+    /// The same request for a page of messages or feed items after `after`.
+    fn after(mut self, after: u64) -> Self {
+        self.path = format!("{}?after={after}", self.path);
+        self
     }
 }
 

@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use super::backoff::Backoff;
 use super::client::{SyncClient, SyncError};
-use super::wire::{MAX_REPORTS_PER_BATCH, ReportBatch};
 use crate::crypto::{self, SigningKey};
+use crate::protocol::wire::{MAX_REPORTS_PER_BATCH, ReportBatch};
 use crate::reports::Report;
 use crate::reports::outbox::{Outbox, OutboxError};
 use crate::settings::ClockReading;
@@ -177,7 +177,7 @@ impl<'a, S: Store> SyncRun<'a, S> {
         summary.sent += batch.len() as u64;
         let key = idempotency_key(&ids);
         let body = ReportBatch {
-            reports: batch.to_vec(),
+            reports: batch.iter().map(Report::to_upload).collect(),
         };
         let mut attempt = 0;
         loop {

@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::bundles::BundleTrust;
-use super::request_signing::key_id;
 use crate::crypto::{CryptoError, SigningKey};
+use crate::protocol::request_signing::key_id;
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
 
 /// Store keys of this module.

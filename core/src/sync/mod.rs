@@ -1,9 +1,10 @@
-//! Sync with the backend: the wire protocol shared with the reference server, request signing,
-//! the HTTP client and its retry schedule, and the sync run that owns the whole exchange.
+//! Sync with the backend, the phone's side: the HTTP client, the sync run and its retry schedule,
+//! signed bundles, the lists store and the device's identity. The protocol itself (wire types,
+//! request signing, the route table, signed server time) is `childsafe-protocol`, shared with the
+//! backend and reached here as [`crate::protocol`].
 //!
-//! - [`wire`]: every JSON body of the protocol.
-//! - [`request_signing`]: how each request is signed and checked.
-//! - [`client`]: the phone's HTTP client (HTTPS only; loopback HTTP for tests when asked).
+//! - [`client`]: the phone's HTTP client (HTTPS only; loopback HTTP for tests when asked), its
+//!   requests built from the protocol's route table.
 //! - [`run`]: one sync run, the only owner of the cycle: server time, outbox, bundles, the lists'
 //!   state, device status, mailbox, pruning; it tells what happens as typed [`run::SyncNews`].
 //! - [`engine`]: the run's outbox step: reports in urgent-first batches, then delivery statuses.
@@ -20,6 +21,4 @@ pub mod client;
 pub mod engine;
 pub mod identity;
 pub mod lists_store;
-pub mod request_signing;
 pub mod run;
-pub mod wire;

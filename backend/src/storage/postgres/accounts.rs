@@ -2,7 +2,7 @@
 //! stores its device.
 
 use async_trait::async_trait;
-use childsafe_core::sync::wire::ReportedDeviceStatus;
+use childsafe_protocol::wire::ReportedDeviceStatus;
 
 use super::sql::{execute, from_pg, get, get_optional_u64, get_u64, public_key, query_opt, to_db};
 use super::store::PostgresStorage;

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use childsafe_core::sync::wire::BundleKind;
+use childsafe_protocol::wire::BundleKind;
 
 use super::sql::{execute, from_pg, get, get_u64, lost_race, query_opt, to_db};
 use super::store::PostgresStorage;

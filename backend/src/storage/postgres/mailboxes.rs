@@ -1,7 +1,7 @@
 //! [`MailboxStore`] in PostgreSQL: each message takes its seq while the mailbox's lock is held.
 
 use async_trait::async_trait;
-use childsafe_core::sync::wire::{MessageKind, RelayedMessage};
+use childsafe_protocol::wire::{MessageKind, RelayedMessage};
 
 use super::sql::{
     after_db, corrupt, from_pg, get, get_u64, limit_db, lock_sequence, query, query_opt, to_db,

@@ -3,8 +3,8 @@
 //! their destinations in one query.
 
 use async_trait::async_trait;
-use childsafe_core::reports::ReportKind;
-use childsafe_core::sync::wire::{Destination, DestinationKind, FeedItem, ReportStatus};
+use childsafe_protocol::report::ReportKind;
+use childsafe_protocol::wire::{Destination, DestinationKind, FeedItem, ReportStatus};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 

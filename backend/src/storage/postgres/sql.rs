@@ -2,8 +2,8 @@
 //! types, the lock that orders feed and mailbox seqs, and the storage errors of database
 //! failures (which never quote a row).
 
-use childsafe_core::crypto::PublicKey;
-use childsafe_core::reports::Report;
+use childsafe_crypto::PublicKey;
+use childsafe_protocol::report::UploadedReport;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -80,7 +80,7 @@ pub(super) fn public_key(row: &Row, column: usize) -> StorageResult<PublicKey> {
     ))
 }
 
-pub(super) fn report_json(row: &Row, column: usize) -> StorageResult<Report> {
+pub(super) fn report_json(row: &Row, column: usize) -> StorageResult<UploadedReport> {
     let json: String = get(row, column)?;
     // serde's message can quote the report, so it is not passed on.
     serde_json::from_str(&json).map_err(|_| corrupt("report"))

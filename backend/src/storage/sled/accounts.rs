@@ -4,7 +4,7 @@
 use std::sync::PoisonError;
 
 use async_trait::async_trait;
-use childsafe_core::sync::wire::ReportedDeviceStatus;
+use childsafe_protocol::wire::ReportedDeviceStatus;
 
 use super::schema::{from_sled, insert_new};
 use super::store::SledStorage;

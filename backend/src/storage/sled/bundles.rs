@@ -2,7 +2,7 @@
 //! that the check behind every fetch reads a few bytes, not the bundle.
 
 use async_trait::async_trait;
-use childsafe_core::sync::wire::BundleKind;
+use childsafe_protocol::wire::BundleKind;
 use sled::transaction::ConflictableTransactionError;
 
 use super::keys::TIME_LEN;

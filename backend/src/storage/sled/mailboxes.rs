@@ -2,7 +2,7 @@
 //! entry in the age index the purge reads.
 
 use async_trait::async_trait;
-use childsafe_core::sync::wire::RelayedMessage;
+use childsafe_protocol::wire::RelayedMessage;
 
 use super::keys::{owned_key, timed_key};
 use super::schema::{next_seq, page_after};

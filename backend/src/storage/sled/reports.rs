@@ -3,7 +3,7 @@
 //! queue read back from them.
 
 use async_trait::async_trait;
-use childsafe_core::sync::wire::{DestinationKind, FeedItem, ReportStatus};
+use childsafe_protocol::wire::{DestinationKind, FeedItem, ReportStatus};
 use sled::Tree;
 use sled::transaction::ConflictableTransactionError;
 

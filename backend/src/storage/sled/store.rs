@@ -47,12 +47,12 @@ pub struct SledStorage {
 impl SledStorage {
     /// Opens (creating if needed) the database in `dir`. A half-written snapshot file left by a
     /// kill is recovered from as the phone store does
-    /// ([`open_sled_db`](childsafe_core::store::open_sled_db)); other damage is
+    /// ([`open_recovering`](childsafe_sled_recovery::open_recovering)); other damage is
     /// [`StorageError::Corrupt`].
     pub fn open(dir: &Path) -> StorageResult<SledStorage> {
-        let db =
-            childsafe_core::store::open_sled_db(dir, SERVER_CACHE_BYTES).map_err(|e| match e {
-                childsafe_core::store::StoreError::Corrupt(why) => {
+        let (db, _discarded) = childsafe_sled_recovery::open_recovering(dir, SERVER_CACHE_BYTES)
+            .map_err(|e| match e {
+                childsafe_sled_recovery::SledError::Corrupt(why) => {
                     StorageError::Corrupt(why.to_owned())
                 }
                 other => StorageError::Backend(other.to_string()),

@@ -3,9 +3,9 @@
 //! small fixed layouts for idempotency keys and bundles, whose heads are read on every request.
 
 use bytes::Bytes;
-use childsafe_core::crypto::PublicKey;
-use childsafe_core::reports::Report;
-use childsafe_core::sync::wire::{
+use childsafe_crypto::PublicKey;
+use childsafe_protocol::report::UploadedReport;
+use childsafe_protocol::wire::{
     BundleKind, Destination, DestinationKind, MessageKind, ReportStatus,
 };
 use serde::de::DeserializeOwned;
@@ -44,7 +44,7 @@ pub(super) struct ReportValue {
     pub(super) destinations: Vec<Destination>,
     /// `(parent id, seq)` of each feed item.
     pub(super) feed: Vec<(String, u64)>,
-    pub(super) report: Report,
+    pub(super) report: UploadedReport,
 }
 
 impl ReportValue {

@@ -247,9 +247,9 @@ fn duplicate(error: &StorageError) -> StorageError {
 mod tests {
     use std::sync::Arc;
 
-    use childsafe_core::crypto::PublicKey;
-    use childsafe_core::reports::{Report, ReportKind};
-    use childsafe_core::sync::wire::{Destination, DestinationKind};
+    use childsafe_crypto::PublicKey;
+    use childsafe_protocol::report::{ReportKind, UploadedReport};
+    use childsafe_protocol::wire::{Destination, DestinationKind};
 
     use super::super::store::SledStorage;
     use crate::storage::{DeviceRecord, NewReport, ReportInsert, ReportStore, StorageError};
@@ -265,7 +265,7 @@ mod tests {
 
     fn new_report(id: &str) -> NewReport {
         NewReport {
-            report: Report {
+            report: UploadedReport {
                 id: id.to_owned(),
                 kind: ReportKind::Bullying,
                 created_at: 0,

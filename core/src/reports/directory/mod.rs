@@ -28,8 +28,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::crypto::envelope::{self, EnvelopeError};
 use crate::crypto::{PublicKey, SigningKey};
-use crate::settings::envelope::{self, EnvelopeError};
 use crate::settings::{ClockReading, advance_trusted_clock};
 use crate::store::{Store, StoreError, get_json, put_json};
 use country::is_dialable;

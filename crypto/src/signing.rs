@@ -69,14 +69,6 @@ impl fmt::Debug for SigningKey {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PublicKey(pub [u8; PUBLIC_KEY_LEN]);
 
-// Crosses to Kotlin and Swift as its unpadded base64url text, the form keys are written in
-// everywhere else (configuration, the CLI, the wire).
-#[cfg(feature = "uniffi")]
-uniffi::custom_type!(PublicKey, String, {
-    lower: |key| key.to_base64url(),
-    try_lift: |text| Ok(PublicKey::from_base64url(&text)?),
-});
-
 impl PublicKey {
     /// Reads a key written as unpadded base64url (43 characters), as [`Self::to_base64url`]
     /// writes it. Surrounding whitespace is ignored; padding and other alphabets are refused.

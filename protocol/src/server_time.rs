@@ -7,10 +7,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use childsafe_crypto::envelope::{self, EnvelopeError};
+use childsafe_crypto::{self as crypto, PublicKey, SigningKey};
 use serde::{Deserialize, Serialize};
-
-use super::envelope::{self, EnvelopeError};
-use crate::crypto::{self, PublicKey, SigningKey};
 
 /// Prefixed to the payload before signing and verifying.
 pub const SIGNING_CONTEXT: &[u8] = b"childsafe server time v1\n";
@@ -55,13 +54,14 @@ impl SignedServerTime {
     }
 }
 
-/// A new challenge, unpadded base64url.
-pub(crate) fn new_challenge() -> Result<String, crypto::CryptoError> {
+/// A new challenge, unpadded base64url: what a device sends in its time request.
+pub fn new_challenge() -> Result<String, crypto::CryptoError> {
     Ok(URL_SAFE_NO_PAD.encode(crypto::random_bytes::<CHALLENGE_BYTES>()?))
 }
 
-/// Checks an envelope against the trusted server keys, the device and the pending challenge.
-pub(crate) fn verify(
+/// Checks an envelope against the trusted server keys, the device and the pending challenge (the
+/// device's side).
+pub fn verify(
     envelope: &[u8],
     server_keys: &[PublicKey],
     device_id: &str,

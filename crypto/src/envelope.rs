@@ -1,4 +1,5 @@
-//! The signed envelope that activation profiles and parent commands travel in.
+//! The signed envelope that every signed JSON document travels in: activation profiles, parent
+//! commands, access requests, the country directory and the server's signed time.
 //!
 //! `{"format": 1, "payload": B64, "signature": B64}` (base64url without padding): `payload` is
 //! the exact bytes signed, and the Ed25519 signature covers a per-document context string
@@ -9,10 +10,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::{PublicKey, SigningKey};
+use crate::{PublicKey, SigningKey};
 
 /// The only envelope format this version reads.
-pub(crate) const ENVELOPE_FORMAT: u32 = 1;
+pub const ENVELOPE_FORMAT: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,7 +25,7 @@ struct Envelope {
 
 /// Why an envelope did not open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum EnvelopeError {
+pub enum EnvelopeError {
     /// Not an envelope of a known format, or larger than allowed.
     Malformed(&'static str),
     /// No trusted key signed the payload with this context.
@@ -32,7 +33,7 @@ pub(crate) enum EnvelopeError {
 }
 
 /// Serializes `document`, signs it under `context`, and wraps both in an envelope.
-pub(crate) fn seal<T: Serialize>(
+pub fn seal<T: Serialize>(
     document: &T,
     context: &[u8],
     key: &SigningKey,
@@ -50,7 +51,7 @@ pub(crate) fn seal<T: Serialize>(
 
 /// Opens an envelope of at most `max_bytes`: checks the format, finds the trusted key that
 /// signed the payload under `context`, and only then parses the payload.
-pub(crate) fn open<T: for<'de> Deserialize<'de>>(
+pub fn open<T: for<'de> Deserialize<'de>>(
     bytes: &[u8],
     context: &[u8],
     trusted: &[PublicKey],

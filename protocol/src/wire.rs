@@ -1,24 +1,17 @@
-//! The JSON bodies of the sync protocol, shared by the SDK and the reference backend so both
-//! read one definition. `docs/protocol/openapi.json` describes the same shapes for anyone
-//! writing their own server. Request bodies refuse unknown fields; response bodies are read
-//! leniently so that a newer server can add fields.
+//! The JSON bodies that phones and parents' apps exchange with the server, shared by the SDK and
+//! the reference backend so both read one definition. `docs/protocol/openapi.json` describes the
+//! same shapes for anyone writing their own server. Request bodies refuse unknown fields; response
+//! bodies are read leniently so that a newer server can add fields. The operator's bodies are in
+//! [`operator`](crate::operator), the error body in [`error`](crate::error), and the report itself
+//! in [`report`](crate::report).
 
+use childsafe_crypto::PublicKey;
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::PublicKey;
-use crate::reports::{Report, ReportKind, ReportedUser};
+use crate::report::{ReportKind, UploadedReport};
 
 /// Most reports in one upload.
 pub const MAX_REPORTS_PER_BATCH: usize = 100;
-
-/// The body of every 4xx and 5xx answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// A stable machine-readable code, e.g. `bad_signature`.
-    pub error: String,
-    /// What went wrong, for a developer; never personal data.
-    pub message: String,
-}
 
 /// `POST /v1/devices`: a child's phone registers with a carrier's activation token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,12 +19,12 @@ pub struct ErrorBody {
 pub struct DeviceRegistration {
     /// The one-use token the operator minted.
     pub activation_token: String,
-    /// The device's Ed25519 key; its [`key_id`](super::request_signing::key_id) becomes the
+    /// The device's Ed25519 key; its [`key_id`](crate::request_signing::key_id) becomes the
     /// device id.
     pub public_key: PublicKey,
     /// ISO 3166-1 alpha-2 country of the line, upper case: decides where reports are routed.
     pub country: String,
-    /// [`registration_proof`](super::request_signing::registration_proof) over the token.
+    /// [`registration_proof`](crate::request_signing::registration_proof) over the token.
     pub proof: String,
 }
 
@@ -42,7 +35,7 @@ pub struct DeviceRegistration {
 pub struct ParentRegistration {
     /// The parent app's Ed25519 key.
     pub public_key: PublicKey,
-    /// [`registration_proof`](super::request_signing::registration_proof) with an empty token.
+    /// [`registration_proof`](crate::request_signing::registration_proof) with an empty token.
     pub proof: String,
 }
 
@@ -58,7 +51,7 @@ pub struct Registered {
 #[serde(deny_unknown_fields)]
 pub struct ReportBatch {
     /// 1 to [`MAX_REPORTS_PER_BATCH`] reports.
-    pub reports: Vec<Report>,
+    pub reports: Vec<UploadedReport>,
 }
 
 /// Where a report is on the server.
@@ -183,7 +176,6 @@ pub struct ServerInfo {
 
 /// `POST /v1/device/pairing-codes`: a short code the parent types in their app.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PairingCode {
     /// 8 digits.
     pub code: String,
@@ -282,7 +274,7 @@ pub struct FeedItem {
     /// When the server took it, Unix seconds.
     pub received_at: u64,
     /// The report as the child sent it.
-    pub report: Report,
+    pub report: UploadedReport,
 }
 
 /// `GET /v1/parent/feed`.
@@ -290,65 +282,6 @@ pub struct FeedItem {
 pub struct Feed {
     /// In order of `seq`.
     pub items: Vec<FeedItem>,
-}
-
-/// `POST /v1/operator/activation-tokens`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenRequest {
-    /// 1 to 10,000.
-    pub count: u32,
-}
-
-/// New one-use activation tokens.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tokens {
-    /// Each usable once.
-    pub tokens: Vec<String>,
-}
-
-/// The incident types of the hotline export.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum IncidentType {
-    /// Child sexual abuse material (NCMEC "child pornography", IWF "child sexual abuse imagery").
-    ChildSexualAbuseMaterial,
-    /// Online enticement of a child for sexual acts (grooming).
-    OnlineEnticement,
-}
-
-/// One report in the shape hotlines take (NCMEC CyberTipline and IWF fields): never media.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HotlineReport {
-    /// The report id.
-    pub report_id: String,
-    /// Which hotline it is for (`IWF`, `NCMEC`, or `INHOPE` for the national member).
-    pub hotline: String,
-    /// What happened.
-    pub incident_type: IncidentType,
-    /// When the child saw it, RFC 3339 UTC.
-    pub incident_time: String,
-    /// When the server received it, RFC 3339 UTC.
-    pub received_time: String,
-    /// The reporter's country, ISO 3166-1 alpha-2.
-    pub reporter_country: String,
-    /// The addresses involved.
-    pub urls: Vec<String>,
-    /// Who it is about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reported_user: Option<ReportedUser>,
-    /// The child's words and any screenshot text, as typed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
-    /// Whether the operator has forwarded it.
-    pub forwarded: bool,
-}
-
-/// `GET /v1/operator/hotline-queue`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HotlineQueue {
-    /// Oldest first.
-    pub reports: Vec<HotlineReport>,
 }
 
 /// The kinds of signed bundle the server serves.

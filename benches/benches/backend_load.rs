@@ -2,10 +2,10 @@
 //! concurrently over loopback HTTP, through the SDK's own sync client, against the embedded
 //! (sled) store with every ingest durable before its answer.
 //!
-//! `cargo bench -p childsafe-backend --bench load` prints, per phase, the rate and the error
-//! count. Knobs (environment): `LOAD_DEVICES` (10000), `LOAD_CONCURRENCY` (64), `LOAD_BATCH`
-//! (reports per request in the middle phase, 10), `LOAD_DIR` (where the database goes). A last
-//! phase sends the SDK's largest batch (100) from the first devices.
+//! `cargo bench -p childsafe-benches --bench backend_load` prints, per phase, the rate and the
+//! error count. Knobs (environment): `LOAD_DEVICES` (10000), `LOAD_CONCURRENCY` (64),
+//! `LOAD_BATCH` (reports per request in the middle phase, 10), `LOAD_DIR` (where the database
+//! goes). A last phase sends the SDK's largest batch (100) from the first devices.
 #![allow(
     clippy::print_stdout,
     clippy::unwrap_used,
@@ -19,11 +19,10 @@ use std::time::{Duration, Instant};
 
 use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
-use childsafe_core::reports::model::new_report_id;
-use childsafe_core::reports::{Report, ReportKind, ReportedUser};
+use childsafe_core::protocol::report::{ReportKind, ReportedUser, UploadedReport, new_report_id};
+use childsafe_core::protocol::wire::{MAX_REPORTS_PER_BATCH, ReportBatch};
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::idempotency_key;
-use childsafe_core::sync::wire::{MAX_REPORTS_PER_BATCH, ReportBatch};
 use tokio::sync::Semaphore;
 
 fn knob(name: &str, default: usize) -> usize {
@@ -56,8 +55,8 @@ impl Phase {
     }
 }
 
-fn report(kind: ReportKind) -> Report {
-    Report {
+fn report(kind: ReportKind) -> UploadedReport {
+    UploadedReport {
         id: new_report_id().unwrap(),
         kind,
         created_at: clock::unix_now(),
@@ -199,7 +198,7 @@ async fn main() {
                 move |index| {
                     let (client, keys) = (Arc::clone(&client), Arc::clone(&keys));
                     async move {
-                        let reports: Vec<Report> = (0..per_request)
+                        let reports: Vec<UploadedReport> = (0..per_request)
                             .map(|_| report(ReportKind::Grooming))
                             .collect();
                         let ids: Vec<String> = reports.iter().map(|r| r.id.clone()).collect();

@@ -1,13 +1,19 @@
-//! Thin wrappers over *ring*, the one cryptography library in childsafe. Every hash, signature
-//! and cipher the SDK uses goes through here, so the choice of primitive is made in one place.
+//! childsafe-crypto: thin wrappers over *ring*, the one cryptography library in childsafe. Every
+//! hash, signature and cipher of the SDK, the backend and the tools goes through here, so the
+//! choice of primitive is made in one place. Core re-exports this crate as
+//! `childsafe_core::crypto`.
 //!
 //! - [`sha256_of_parts`]: the digest behind hashed URL lists and the audit chain, and
-//!   `Sha256Stream` for the digests of every prefix of one input (the directories of a URL).
+//!   [`Sha256Stream`] for the digests of every prefix of one input (the directories of a URL).
 //! - [`SigningKey`] and [`PublicKey`]: Ed25519, which signs the list bundles the phone loads.
 //! - [`random_bytes`]: the operating system's generator, for seeds and keys.
 //! - [`aead`]: AES-256-GCM sealing, for everything the phone keeps on disk.
+//! - [`envelope`]: the signed JSON envelope that activation profiles, parent commands, access
+//!   requests, the country directory and signed server time travel in.
+#![forbid(unsafe_code)]
 
 pub mod aead;
+pub mod envelope;
 mod signing;
 
 use ring::digest;
@@ -54,23 +60,29 @@ pub fn sha256_of_parts(parts: &[&[u8]]) -> [u8; 32] {
 /// the digests of many prefixes of one input (a URL's directories) cost one pass over it plus a
 /// final block per digest, instead of a pass over each prefix.
 #[derive(Clone)]
-pub(crate) struct Sha256Stream(digest::Context);
+pub struct Sha256Stream(digest::Context);
+
+impl Default for Sha256Stream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Sha256Stream {
     /// A stream that has been fed nothing.
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         Self(digest::Context::new(&digest::SHA256))
     }
 
     /// Feeds `bytes` after everything fed so far.
     #[inline]
-    pub(crate) fn update(&mut self, bytes: &[u8]) {
+    pub fn update(&mut self, bytes: &[u8]) {
         self.0.update(bytes);
     }
 
     /// The SHA-256 of everything fed so far; the stream can be fed on.
     #[inline]
-    pub(crate) fn digest(&self) -> [u8; 32] {
+    pub fn digest(&self) -> [u8; 32] {
         let mut out = [0u8; 32];
         out.copy_from_slice(self.0.clone().finish().as_ref());
         out

@@ -9,8 +9,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-use crate::crypto::{self, CryptoError, PublicKey, SigningKey};
+use childsafe_crypto::{self as crypto, CryptoError, PublicKey, SigningKey};
 
 /// Context string that starts every signed request message.
 pub const REQUEST_CONTEXT: &str = "childsafe request v1";
