@@ -10,9 +10,12 @@
 //! - [`reports`]: emergency reports.
 //! - [`sync`]: the wire protocol and request signing shared with the backend, the client.
 //! - [`sdk`]: [`ChildSafe`], the one object the platforms use.
+//! - `error` (with the `uniffi` feature): `ChildSafeError`, the one public error, and the sorting
+//!   of every internal error into it.
 #![forbid(unsafe_code)]
 
 pub mod crypto;
+#[cfg(feature = "uniffi")]
 pub mod error;
 pub mod filter;
 pub mod reports;
@@ -20,8 +23,6 @@ pub mod sdk;
 pub mod settings;
 pub mod store;
 pub mod sync;
-
-pub use error::Error;
 
 // The plain data types derive UniFFI records and enums behind the `uniffi` feature, which only
 // `childsafe-ffi` turns on; they form this crate's own UniFFI component.
