@@ -7,8 +7,9 @@
 use std::collections::BTreeSet;
 
 use childsafe_core::filter::blockpage::Locale;
+use childsafe_core::filter::policy::Approval;
 use childsafe_core::settings::{
-    AgeBand, Approval, CHANGE_PERMISSIONS, Permission, SafeModeProfile, SettingKind, TrustedClock,
+    AgeBand, CHANGE_PERMISSIONS, Permission, SafeModeProfile, SettingKind, TrustedClock,
     rules_summary,
 };
 

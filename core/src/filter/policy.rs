@@ -6,6 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
+
 use super::CanonicalUrl;
 
 /// Categories the engine recognises without any list: they follow from the URL itself.
@@ -41,12 +43,14 @@ pub struct FilterPolicy {
     pub approvals: Vec<Approval>,
 }
 
-/// A parent's approval of an access request: the host may load until `expires_at_unix`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A parent's approval of an access request: the host may load until `expires_at_unix`. The
+/// same record is stored in the safe-mode profile and handed to the filter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     /// The approved host, canonical (lowercase, punycode); its subdomains are included.
     pub host: String,
-    /// When the approval stops counting, in seconds since the Unix epoch.
+    /// The trusted time, in seconds since the Unix epoch, from which the approval no longer
+    /// counts.
     pub expires_at_unix: u64,
 }
 

@@ -32,7 +32,7 @@ pub mod trusted_time;
 
 pub use age_band::{AgeBand, CHANGE_PERMISSIONS, ParseAgeBandError, Permission, SettingKind};
 pub use lockout::{LockedOut, Lockout};
-pub use profile::{Approval, SafeModeProfile};
+pub use profile::SafeModeProfile;
 pub use rules_summary::rules_summary;
 pub(crate) use safe_mode::advance_trusted_clock;
 pub use safe_mode::{

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::{AgeBand, Permission, SettingKind, TrustedNow};
-use crate::filter::policy::{self, FilterPolicy};
+use crate::filter::policy::{Approval, FilterPolicy};
 
 /// The safe-mode settings of one child's phone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,16 +35,6 @@ pub struct SafeModeProfile {
     pub denied_hosts: BTreeSet<String>,
     /// Approved access requests, each allowing a host until a time.
     pub approvals: Vec<Approval>,
-}
-
-/// A parent's approval of an access request: the host may load until `expires_at_unix`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Approval {
-    /// The approved host, canonical; its subdomains are included.
-    pub host: String,
-    /// The trusted time, in seconds since the Unix epoch, from which the approval no longer
-    /// counts.
-    pub expires_at_unix: u64,
 }
 
 impl SafeModeProfile {
@@ -77,13 +67,7 @@ impl SafeModeProfile {
             safe_search: self.safe_search,
             allowed_hosts: self.allowed_hosts.clone(),
             denied_hosts: self.denied_hosts.clone(),
-            approvals: self
-                .live_approvals(now)
-                .map(|approval| policy::Approval {
-                    host: approval.host.clone(),
-                    expires_at_unix: approval.expires_at_unix,
-                })
-                .collect(),
+            approvals: self.live_approvals(now).cloned().collect(),
         }
     }
 

@@ -34,7 +34,7 @@ use super::{
 use crate::crypto::PublicKey;
 use crate::filter::blockpage::Locale;
 use crate::filter::decision::ListsStatus;
-use crate::filter::policy::{FilterPolicy, canonical_host};
+use crate::filter::policy::{Approval, FilterPolicy, canonical_host};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
 
 /// Store keys of the safe-mode state. Values are sealed by the store; keys name no person.
@@ -784,7 +784,7 @@ fn apply_action(
         } => {
             let host = host(text)?;
             let change = format!("approved host {host} until {until_unix}");
-            profile.approvals.push(super::Approval {
+            profile.approvals.push(Approval {
                 host,
                 expires_at_unix: *until_unix,
             });
