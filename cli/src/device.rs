@@ -22,9 +22,10 @@ use childsafe_core::crypto::PublicKey;
 use childsafe_core::filter::blockpage::Locale;
 use childsafe_core::sdk::{ChildSafeEvent, EventListener, LogLevel, Logger};
 use childsafe_core::settings::activation::ActivationProfile;
-use childsafe_core::settings::{AgeBand, ClockReading, DeviceSetup, PinCheck, SafeMode};
+use childsafe_core::settings::{AgeBand, DeviceSetup, PinCheck, SafeMode};
 use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
 use childsafe_core::sync::identity;
+use childsafe_core::time::ClockReading;
 use childsafe_core::{ChildSafe, ChildSafeConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -380,7 +381,7 @@ pub(crate) fn print_json(value: &serde_json::Value) -> anyhow::Result<ExitCode> 
 }
 
 /// The machine's clocks, as a phone would report them (see
-/// [`system_clock_reading`](childsafe_core::settings::system_clock_reading)).
+/// [`system_clock_reading`](childsafe_core::time::system_clock_reading)).
 pub(crate) fn clock() -> anyhow::Result<ClockReading> {
-    Ok(childsafe_core::settings::system_clock_reading())
+    Ok(childsafe_core::time::system_clock_reading())
 }

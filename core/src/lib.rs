@@ -8,6 +8,7 @@
 //! - [`filter`]: URL canonicalization and lookup expressions, the base of the browser policy.
 //! - [`settings`]: safe mode: the profile, PIN, parent codes, activation and parent commands.
 //! - [`reports`]: emergency reports.
+//! - [`time`]: the one trusted clock every job judges and stamps by.
 //! - [`sync`]: the wire protocol and request signing shared with the backend, the client.
 //! - [`sdk`]: [`ChildSafe`], the one object the platforms use.
 //! - `error` (with the `uniffi` feature): `ChildSafeError`, the one public error, and the sorting
@@ -23,6 +24,7 @@ pub mod sdk;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod time;
 
 // The plain data types derive UniFFI records and enums behind the `uniffi` feature, which only
 // `childsafe-ffi` turns on; they form this crate's own UniFFI component.

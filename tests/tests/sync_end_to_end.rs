@@ -14,13 +14,14 @@ use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
 use childsafe_core::filter::decision::UrlFilter;
 use childsafe_core::filter::policy::FilterPolicy;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
-use childsafe_core::settings::{DeviceSetup, SafeMode, system_clock_reading};
+use childsafe_core::settings::{DeviceSetup, SafeMode};
 use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::bundles::{self, BundleTrust};
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
 use childsafe_core::sync::identity;
+use childsafe_core::time::system_clock_reading;
 use childsafe_tests::fault_proxy::{FaultMix, FaultProxy};
 use tempfile::TempDir;
 

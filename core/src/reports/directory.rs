@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::eccdata::{self, EccDataError};
 use crate::crypto::{PublicKey, SigningKey};
 use crate::settings::envelope::{self, EnvelopeError};
-use crate::settings::{ClockReading, advance_trusted_clock};
 use crate::store::{Store, StoreError, get_json, put_json};
+use crate::time::{ClockReading, advance_trusted_clock};
 
 /// Prefixed to a directory bundle's payload before signing and verifying, so that no other
 /// document a directory key signs can pass for a directory.

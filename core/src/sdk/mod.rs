@@ -38,16 +38,14 @@ use crate::settings::access_request::AccessRequest;
 use crate::settings::activation::ActivationProfile;
 use crate::settings::parent_code::ParentSecret;
 use crate::settings::parent_command::ParentAction;
-use crate::settings::{
-    ClockSource, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus, SystemClock,
-    TrustedNow, advance_trusted_clock,
-};
+use crate::settings::{DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
 use crate::store::{KeyStore, SealedStore, SledStore, get_json, open_device_store, put_json};
 use crate::sync::bundles::{self, BundleTrust};
 use crate::sync::client::SyncClient;
 use crate::sync::engine::{SyncRun, SyncSummary};
 use crate::sync::identity::{self, Registration};
 use crate::sync::wire::{BundleKind, DeviceStatus, MessageKind, OutgoingMessage, PairingCode};
+use crate::time::{ClockSource, SystemClock, TrustedNow, advance_trusted_clock};
 
 type DeviceStore = Arc<SealedStore<SledStore>>;
 

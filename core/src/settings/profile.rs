@@ -10,8 +10,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{AgeBand, Permission, SettingKind, TrustedNow};
+use super::{AgeBand, Permission, SettingKind};
 use crate::filter::policy::{Approval, FilterPolicy};
+use crate::time::TrustedNow;
 
 /// The safe-mode settings of one child's phone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,7 +94,7 @@ impl SafeModeProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::TrustedClock;
+    use crate::time::TrustedClock;
 
     #[test]
     fn expired_approvals_leave_the_policy() {

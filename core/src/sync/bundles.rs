@@ -14,8 +14,9 @@ use super::wire::BundleKind;
 use crate::crypto::PublicKey;
 use crate::filter::bundle::ListBundle;
 use crate::reports::directory;
-use crate::settings::{ClockReading, SafeMode, advance_trusted_clock};
+use crate::settings::SafeMode;
 use crate::store::{Store, WriteBatch, get_json, put_json};
+use crate::time::{ClockReading, advance_trusted_clock};
 
 /// Largest list bundle the phone downloads.
 pub const MAX_LISTS_BYTES: usize = 32 * 1024 * 1024;
