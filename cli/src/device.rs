@@ -19,13 +19,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use childsafe_core::crypto::PublicKey;
-use childsafe_core::filter::blockpage::Locale;
 use childsafe_core::sdk::{ChildSafeEvent, EventListener, LogLevel, Logger};
 use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::{AgeBand, DeviceSetup, PinCheck, SafeMode};
 use childsafe_core::store::{FileKeyStoreForTests, SealedStore, SledStore, open_device_store};
 use childsafe_core::sync::identity;
 use childsafe_core::time::ClockReading;
+use childsafe_core::vocabulary::Locale;
 use childsafe_core::{ChildSafe, ChildSafeConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -8,6 +8,8 @@
 //! - [`filter`]: URL canonicalization and lookup expressions, the base of the browser policy.
 //! - [`settings`]: safe mode: the profile, PIN, parent codes, activation and parent commands.
 //! - [`reports`]: emergency reports.
+//! - [`vocabulary`]: the content [`Category`](vocabulary::Category) and the
+//!   [`Locale`](vocabulary::Locale) the jobs and their texts share.
 //! - [`time`]: the one trusted clock every job judges and stamps by.
 //! - [`sync`]: the wire protocol and request signing shared with the backend, the client.
 //! - [`sdk`]: [`ChildSafe`], the one object the platforms use.
@@ -25,6 +27,7 @@ pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod vocabulary;
 
 // The plain data types derive UniFFI records and enums behind the `uniffi` feature, which only
 // `childsafe-ffi` turns on; they form this crate's own UniFFI component.

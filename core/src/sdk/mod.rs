@@ -28,7 +28,7 @@ pub use error::SdkError;
 
 use crate::crypto::{PublicKey, SigningKey};
 use crate::filter::CanonicalUrl;
-use crate::filter::blockpage::{BlockPage, Locale};
+use crate::filter::blockpage::BlockPage;
 use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
@@ -46,6 +46,7 @@ use crate::sync::engine::{SyncRun, SyncSummary};
 use crate::sync::identity::{self, Registration};
 use crate::sync::wire::{BundleKind, DeviceStatus, MessageKind, OutgoingMessage, PairingCode};
 use crate::time::{ClockSource, SystemClock, TrustedNow, advance_trusted_clock};
+use crate::vocabulary::Locale;
 
 type DeviceStore = Arc<SealedStore<SledStore>>;
 

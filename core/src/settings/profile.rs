@@ -46,7 +46,7 @@ impl SafeModeProfile {
             band,
             blocked_categories: band
                 .default_blocked_categories()
-                .map(str::to_owned)
+                .map(|category| category.name().to_owned())
                 .collect(),
             safe_search: band.default_safe_search(),
             allowlist_only: band.default_allowlist_only(),

@@ -29,11 +29,11 @@ use super::pin::{PinChangeAuthority, PinError, PinOutcome, PinState};
 use super::server_time::{self, ServerTimeError};
 use super::{AgeBand, LockedOut, Permission, SafeModeProfile, SettingKind, rules_summary};
 use crate::crypto::PublicKey;
-use crate::filter::blockpage::Locale;
 use crate::filter::decision::ListsStatus;
 use crate::filter::policy::{Approval, FilterPolicy, canonical_host};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
 use crate::time::{ClockReading, TrustedNow, accept_server_time, advance_trusted_clock};
+use crate::vocabulary::Locale;
 
 /// Store keys of the safe-mode state. Values are sealed by the store; keys name no person.
 mod keys {
