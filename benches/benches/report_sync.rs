@@ -19,10 +19,10 @@ use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::protocol::wire::MAX_REPORTS_PER_BATCH;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
-use childsafe_core::settings::system_clock_reading;
 use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
+use childsafe_core::time::system_clock_reading;
 
 /// Files `reports` reports on a new phone, then times one sync run in batches of `batch`.
 async fn sync_outbox(

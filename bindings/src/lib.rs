@@ -3,7 +3,8 @@
 //! Every exported item is a one-line delegate to `childsafe-core`; behaviour never lives here.
 //! [`ChildSafe`] is the object an app opens; [`KeyStore`] (here), `Logger` and `EventListener`
 //! (core's, exported from there) are the platform services the app implements in Kotlin or
-//! Swift. Kotlin and Swift see [`ChildSafeError`] as a typed exception (`ChildSafeException`).
+//! Swift. Kotlin and Swift see [`ChildSafeError`] as a typed exception (`ChildSafeException`);
+//! it is core's, defined and sorted there, and exported in this component (see `error.rs`).
 //! Core's plain data types (records, enums) cross as core's own UniFFI component.
 
 mod child_safe;

@@ -168,7 +168,7 @@ pub(crate) fn check(args: &DeviceCheckArgs) -> anyhow::Result<ExitCode> {
 /// `childsafe activation sign`: writes a signed activation profile.
 pub(crate) fn sign_activation(args: &SignActivationArgs) -> anyhow::Result<ExitCode> {
     let key = read_signing_key(&args.key)?;
-    let now = childsafe_core::settings::system_clock_reading().wall_unix;
+    let now = childsafe_core::time::system_clock_reading().wall_unix;
     let profile = ActivationProfile {
         carrier: args.carrier.clone(),
         profile_id: args.profile_id.clone(),

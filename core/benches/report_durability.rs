@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind, ReportedUser};
-use childsafe_core::settings::ClockReading;
 use childsafe_core::store::{FileKeyStore, Store, open_device_store};
+use childsafe_core::time::ClockReading;
 
 /// Reports timed, after the warm-up.
 const REPORTS: usize = 400;

@@ -8,9 +8,16 @@
 //! - [`filter`]: URL canonicalization and lookup expressions, the base of the browser policy.
 //! - [`settings`]: safe mode: the profile, PIN, parent codes, activation and parent commands.
 //! - [`reports`]: emergency reports.
-//! - [`sync`]: the phone's side of sync: the HTTP client, the sync run, backoff, bundles.
+//! - [`vocabulary`]: the content [`Category`](vocabulary::Category) and the
+//!   [`Locale`](vocabulary::Locale) the jobs and their texts share.
+//! - [`time`]: the one trusted clock every job judges and stamps by, and accepting the server's
+//!   signed time.
+//! - [`sync`]: the phone's side of sync: the HTTP client, the sync run, backoff, bundles, the
+//!   lists store.
 //! - [`store`]: the sealed, crash-safe store on the phone.
 //! - [`sdk`]: [`ChildSafe`], the one object the platforms use.
+//! - `error` (with the `uniffi` feature): `ChildSafeError`, the one public error, and the sorting
+//!   of every internal error into it.
 //!
 //! Two crates below core hold what the backend shares with the phone, and are re-exported here
 //! under their own names so that callers of core see one tree: [`crypto`] (`childsafe-crypto`:
@@ -19,6 +26,7 @@
 //! the report's wire form).
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "uniffi")]
 pub mod error;
 pub mod filter;
 pub mod reports;
@@ -26,6 +34,8 @@ pub mod sdk;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod time;
+pub mod vocabulary;
 
 /// The cryptography shared with the backend and the tools: `childsafe_core::crypto::...` paths
 /// name the `childsafe-crypto` crate.
@@ -34,7 +44,6 @@ pub use childsafe_crypto as crypto;
 /// `childsafe-protocol` crate, whose types core's API hands out (a [`protocol::wire::PairingCode`],
 /// a report's [`protocol::report::ReportKind`]).
 pub use childsafe_protocol as protocol;
-pub use error::Error;
 
 // The protocol's plain types that cross the FFI in core's API, described to UniFFI here.
 #[cfg(feature = "uniffi")]

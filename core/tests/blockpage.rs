@@ -6,9 +6,9 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use childsafe_core::filter::blockpage::{
-    BlockPage, BlockReason, CATEGORIES_WITH_OWN_WORDING, CONTENT_SECURITY_POLICY, Locale,
-    reason_text,
+    BlockPage, BlockReason, CATEGORIES_WITH_OWN_WORDING, CONTENT_SECURITY_POLICY, reason_text,
 };
+use childsafe_core::vocabulary::Locale;
 use proptest::prelude::*;
 
 const ASK: &str = "childsafe://ask?request=r1&host=casino.example";

@@ -13,10 +13,9 @@ use childsafe_core::settings::activation::{ActivationError, ActivationProfile};
 use childsafe_core::settings::audit::Actor;
 use childsafe_core::settings::parent_code::{ParentSecret, current_code};
 use childsafe_core::settings::parent_command::{CommandError, ParentAction, ParentCommand};
-use childsafe_core::settings::{
-    ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
-};
+use childsafe_core::settings::{DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
 use childsafe_core::store::{FileKeyStore, SealedStore, SledStore, open_device_store};
+use childsafe_core::time::ClockReading;
 
 const T0: u64 = 1_800_000_000;
 const DEVICE: &str = "device-under-test";

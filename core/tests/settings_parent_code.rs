@@ -6,7 +6,8 @@
 use childsafe_core::settings::parent_code::{
     ParentCodeError, ParentCodeState, ParentSecret, current_code,
 };
-use childsafe_core::settings::{FREE_ATTEMPTS, PARENT_CODE_STEP_SECS, TrustedClock};
+use childsafe_core::settings::{FREE_ATTEMPTS, PARENT_CODE_STEP_SECS};
+use childsafe_core::time::TrustedClock;
 
 const BOOT: u64 = 9;
 const START: u64 = 1_750_000_020;

@@ -6,9 +6,8 @@
 
 use childsafe_core::settings::parent_code::{ParentCodeState, ParentSecret, current_code};
 use childsafe_core::settings::pin::{PinChangeAuthority, PinError, PinOutcome, PinState};
-use childsafe_core::settings::{
-    FREE_ATTEMPTS, LOCKOUT_WAITS_SECS, LockedOut, TrustedClock, TrustedNow,
-};
+use childsafe_core::settings::{FREE_ATTEMPTS, LOCKOUT_WAITS_SECS, LockedOut};
+use childsafe_core::time::{TrustedClock, TrustedNow};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

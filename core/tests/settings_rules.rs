@@ -6,11 +6,12 @@
 
 use std::collections::BTreeSet;
 
-use childsafe_core::filter::blockpage::Locale;
+use childsafe_core::filter::policy::Approval;
 use childsafe_core::settings::{
-    AgeBand, Approval, CHANGE_PERMISSIONS, Permission, SafeModeProfile, SettingKind, TrustedClock,
-    rules_summary,
+    AgeBand, CHANGE_PERMISSIONS, Permission, SafeModeProfile, SettingKind, rules_summary,
 };
+use childsafe_core::time::TrustedClock;
+use childsafe_core::vocabulary::Locale;
 
 const BOOT: u64 = 42;
 const START: u64 = 1_750_000_000;

@@ -24,11 +24,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use childsafe_backend::storage::Storage;
 use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::reports::Outbox;
-use childsafe_core::settings::{DeviceSetup, SafeMode, system_clock_reading};
+use childsafe_core::settings::{DeviceSetup, SafeMode};
 use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::bundles::BundleTrust;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::identity::{self, Registration};
+use childsafe_core::time::system_clock_reading;
 use childsafe_tests::fault_proxy::SplitMix64;
 
 /// Kills per run unless `REPORT_CRASH_KILLS` says otherwise.

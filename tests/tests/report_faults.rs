@@ -15,11 +15,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
-use childsafe_core::settings::system_clock_reading;
 use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
+use childsafe_core::time::system_clock_reading;
 use childsafe_tests::fault_proxy::{Fault, FaultMix, FaultProxy};
 
 const REPORTS: usize = 10_000;

@@ -15,7 +15,7 @@ use childsafe_core::filter::decision::UrlFilter;
 use childsafe_core::filter::policy::FilterPolicy;
 use childsafe_core::protocol::wire::BundleKind;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
-use childsafe_core::settings::{DeviceSetup, SafeMode, system_clock_reading};
+use childsafe_core::settings::{DeviceSetup, SafeMode};
 use childsafe_core::store::{FileKeyStore, SealedStore, SledStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::bundles::{self, AppliedBundle, BundleRefused, BundleTrust};
@@ -23,6 +23,7 @@ use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
 use childsafe_core::sync::identity;
 use childsafe_core::sync::lists_store::{ListsError, ListsStore};
+use childsafe_core::time::system_clock_reading;
 use childsafe_tests::fault_proxy::{FaultMix, FaultProxy};
 use tempfile::TempDir;
 

@@ -6,19 +6,22 @@
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
+
 use super::CanonicalUrl;
 
-/// Categories the engine recognises without any list: they follow from the URL itself.
+/// The names of the categories the engine recognises without any list: they follow from the URL
+/// itself. Each is a [`Category`](crate::vocabulary::Category), described there; these are its
+/// names, as the policy holds them.
 pub mod builtin_category {
-    /// Hosts written as an IPv4 or IPv6 address. Real sites are reached by name; a bare address
-    /// is the classic way around a domain list.
-    pub const IP_LITERAL: &str = "ip-literal";
-    /// DNS-over-HTTPS endpoints: a browser that resolves through one escapes DNS-level filtering.
-    /// Recognised by a built-in table of public resolvers and the RFC 8484 `/dns-query` path, on
-    /// top of any bundle list of the same name.
-    pub const DOH: &str = "doh";
-    /// Search engines that offer no way to force safe results (see `safesearch`).
-    pub const UNSAFE_SEARCH: &str = "unsafe-search";
+    use crate::vocabulary::Category;
+
+    /// [`Category::IpLiteral`]: hosts written as an IPv4 or IPv6 address.
+    pub const IP_LITERAL: &str = Category::IpLiteral.name();
+    /// [`Category::Doh`]: DNS-over-HTTPS endpoints.
+    pub const DOH: &str = Category::Doh.name();
+    /// [`Category::UnsafeSearch`]: search engines that cannot be forced safe (see `safesearch`).
+    pub const UNSAFE_SEARCH: &str = Category::UnsafeSearch.name();
 }
 
 /// What a parent allowed or denied for one child's browser.
@@ -41,12 +44,14 @@ pub struct FilterPolicy {
     pub approvals: Vec<Approval>,
 }
 
-/// A parent's approval of an access request: the host may load until `expires_at_unix`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A parent's approval of an access request: the host may load until `expires_at_unix`. The
+/// same record is stored in the safe-mode profile and handed to the filter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     /// The approved host, canonical (lowercase, punycode); its subdomains are included.
     pub host: String,
-    /// When the approval stops counting, in seconds since the Unix epoch.
+    /// The trusted time, in seconds since the Unix epoch, from which the approval no longer
+    /// counts.
     pub expires_at_unix: u64,
 }
 

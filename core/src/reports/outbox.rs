@@ -18,8 +18,8 @@ use super::model::{
     Location, Report, ReportError, ReportKind, ReportedUser, is_report_id, new_report_id,
 };
 use crate::protocol::wire::{DeliveryState, ReportStatus};
-use crate::settings::{ClockReading, advance_trusted_clock};
 use crate::store::{Store, StoreError, get_json, put_json};
+use crate::time::{ClockReading, advance_trusted_clock};
 
 /// How long a delivered report stays in the outbox, so the child can see that it arrived and
 /// where it went: 30 days. Pass it to [`Outbox::prune`].

@@ -5,8 +5,8 @@
 use super::directory::{self, CountryCode, EmergencyContacts};
 use super::model::{Location, ReportKind};
 use super::outbox::{Outbox, OutboxError, Receipt, ReportDraft};
-use crate::settings::ClockReading;
 use crate::store::Store;
+use crate::time::ClockReading;
 
 /// What the phone shows and does after SOS.
 #[derive(Debug)]

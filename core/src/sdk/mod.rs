@@ -29,7 +29,7 @@ pub use error::SdkError;
 
 use crate::crypto::{PublicKey, SigningKey};
 use crate::filter::CanonicalUrl;
-use crate::filter::blockpage::{BlockPage, Locale};
+use crate::filter::blockpage::BlockPage;
 use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
 use crate::protocol::wire::{BundleKind, MessageKind, OutgoingMessage, PairingCode};
@@ -39,10 +39,7 @@ use crate::settings::access_request::AccessRequest;
 use crate::settings::activation::ActivationProfile;
 use crate::settings::parent_code::ParentSecret;
 use crate::settings::parent_command::ParentAction;
-use crate::settings::{
-    ClockSource, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus, SystemClock,
-    TrustedNow, advance_trusted_clock,
-};
+use crate::settings::{DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
 use crate::store::{KeyStore, SealedStore, SledStore, open_device_store};
 use crate::sync::bundles::{AppliedBundle, BundleTrust};
 use crate::sync::client::SyncClient;
@@ -50,6 +47,8 @@ use crate::sync::engine::SyncSummary;
 use crate::sync::identity::{self, Registration};
 use crate::sync::lists_store::{ListsError, ListsStore};
 use crate::sync::run::{Phone, SyncNews};
+use crate::time::{ClockSource, SystemClock, TrustedNow, advance_trusted_clock};
+use crate::vocabulary::Locale;
 
 type DeviceStore = Arc<SealedStore<SledStore>>;
 

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use super::{ChildSafe, ChildSafeConfig, EventListener, Logger, SdkError};
-use crate::settings::SystemClock;
 use crate::store::KeyStore;
 use crate::sync::identity::{self, Registration};
+use crate::time::SystemClock;
 
 impl ChildSafe {
     /// [`ChildSafe::open`] for a device whose country is not known: set up the first time with

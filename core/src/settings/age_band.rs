@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::filter::policy::builtin_category;
+use crate::vocabulary::Category;
 
 /// A child's age band; each has default settings ([`super::SafeModeProfile::for_band`]).
 /// Written as its age range (`"6-8"`) in text, JSON and on the command line.
@@ -93,26 +93,26 @@ pub enum SettingKind {
 pub struct ParseAgeBandError;
 
 /// Categories blocked in every band: for adults, or dangerous at any age below 18.
-const ALWAYS_BLOCKED: [&str; 11] = [
-    "adult",
-    "gambling",
-    "dating",
-    "self-harm",
-    "hate",
+const ALWAYS_BLOCKED: [Category; 11] = [
+    Category::Adult,
+    Category::Gambling,
+    Category::Dating,
+    Category::SelfHarm,
+    Category::Hate,
     // The ways around the filter: with any of them open, nothing else here would hold.
-    "anonymizers",
-    "proxies",
-    "vpn",
-    builtin_category::DOH,
-    builtin_category::IP_LITERAL,
-    builtin_category::UNSAFE_SEARCH,
+    Category::Anonymizers,
+    Category::Proxies,
+    Category::Vpn,
+    Category::Doh,
+    Category::IpLiteral,
+    Category::UnsafeSearch,
 ];
 
 /// Categories blocked below 13 only.
-const BLOCKED_UNDER_13: [&str; 1] = ["violence"];
+const BLOCKED_UNDER_13: [Category; 1] = [Category::Violence];
 
 /// Categories blocked below 16 only.
-const BLOCKED_UNDER_16: [&str; 2] = ["drugs", "weapons"];
+const BLOCKED_UNDER_16: [Category; 2] = [Category::Drugs, Category::Weapons];
 
 /// Shorthands for the permission table.
 const C: Permission = Permission::Child;
@@ -191,8 +191,9 @@ impl AgeBand {
         }
     }
 
-    /// The categories the band blocks by default: bundle list names and built-in categories.
-    pub fn default_blocked_categories(self) -> impl Iterator<Item = &'static str> {
+    /// The categories the band blocks by default: bundle lists and the filter's built-in
+    /// categories.
+    pub fn default_blocked_categories(self) -> impl Iterator<Item = Category> {
         let under_13 = self.oldest_age() < 13;
         let under_16 = self.oldest_age() < 16;
         ALWAYS_BLOCKED

@@ -8,7 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FREE_ATTEMPTS, LOCKOUT_WAITS_SECS, TrustedNow};
+use super::{FREE_ATTEMPTS, LOCKOUT_WAITS_SECS};
+use crate::time::TrustedNow;
 
 /// Failed attempts and the wait they impose; plain data, persisted with what it protects.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +75,7 @@ pub(crate) fn wait_after_failures(failures: u32) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::TrustedClock;
+    use crate::time::TrustedClock;
 
     #[test]
     fn the_first_free_failures_cost_nothing_then_waits_escalate_to_the_cap() {

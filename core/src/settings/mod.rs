@@ -3,8 +3,8 @@
 //! This module owns what safe mode *decides*, not where it is kept: the age band and the
 //! profile it starts from ([`AgeBand`], [`SafeModeProfile`]), who may change which setting
 //! ([`SettingKind`], [`Permission`]), the rules a child can read ([`rules_summary`]), the parent
-//! PIN and its lockout ([`pin`]), the rotating offline parent code ([`parent_code`]), and the
-//! clock all of them are judged by ([`trusted_time`]). Every state type of these is plain data
+//! PIN and its lockout ([`pin`]) and the rotating offline parent code ([`parent_code`]), all
+//! judged by the one trusted clock of [`crate::time`]. Every state type of these is plain data
 //! that serializes to JSON and does no I/O, so the encrypted store can persist it and a crash
 //! between two steps can be reasoned about step by step. The signed documents that change safe
 //! mode from outside ([`activation`] profiles from carriers, [`parent_command`]s from a parent's
@@ -25,19 +25,12 @@ pub mod pin;
 mod profile;
 mod rules_summary;
 mod safe_mode;
-mod system_clock;
-pub mod trusted_time;
 
 pub use age_band::{AgeBand, CHANGE_PERMISSIONS, ParseAgeBandError, Permission, SettingKind};
 pub use lockout::{LockedOut, Lockout};
-pub use profile::{Approval, SafeModeProfile};
+pub use profile::SafeModeProfile;
 pub use rules_summary::rules_summary;
-pub(crate) use safe_mode::advance_trusted_clock;
-pub use safe_mode::{
-    ChildChange, ClockReading, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
-};
-pub use system_clock::{ClockForTests, ClockSource, SystemClock, system_clock_reading};
-pub use trusted_time::{TrustedClock, TrustedNow};
+pub use safe_mode::{ChildChange, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
 
 /// PBKDF2-HMAC-SHA256 iterations for a new parent PIN hash.
 ///
@@ -102,8 +95,3 @@ pub const PARENT_CODE_SKEW_STEPS: u64 = 1;
 /// Length in bytes of the secret shared at pairing: 160 bits, the length RFC 4226 recommends
 /// and the output size of HMAC-SHA1. It shows as 32 base32 characters.
 pub const PARENT_SECRET_LEN: usize = 20;
-
-/// How far, in seconds, the wall clock may run ahead of the time counted by the monotonic clock
-/// before it is no longer believed. Two minutes covers the corrections network time makes to a
-/// drifting clock; a child who sets the clock forward gains at most this much, once.
-pub const WALL_CLOCK_TOLERANCE_SECS: u64 = 120;

@@ -24,10 +24,10 @@ use serde::{Deserialize, Serialize};
 
 use super::lockout::{LockedOut, Lockout};
 use super::{
-    PARENT_CODE_DIGITS, PARENT_CODE_SKEW_STEPS, PARENT_CODE_STEP_SECS, PARENT_SECRET_LEN,
-    TrustedNow, base32,
+    PARENT_CODE_DIGITS, PARENT_CODE_SKEW_STEPS, PARENT_CODE_STEP_SECS, PARENT_SECRET_LEN, base32,
 };
 use crate::crypto::{CryptoError, random_bytes};
+use crate::time::TrustedNow;
 
 /// The longest secret accepted, in bytes: one HMAC-SHA1 block. A longer key would be hashed
 /// first, which some authenticator apps get wrong.
@@ -234,7 +234,7 @@ fn code_for_step(secret: &ParentSecret, step: u64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::TrustedClock;
+    use crate::time::TrustedClock;
 
     /// RFC 4226, appendix D: the HOTP values of the ASCII secret "12345678901234567890" for
     /// counters 0 to 9.

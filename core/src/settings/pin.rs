@@ -23,8 +23,9 @@ use serde::{Deserialize, Serialize};
 
 use super::lockout::{LockedOut, Lockout};
 use super::parent_code::ParentCredential;
-use super::{PBKDF2_ITERATIONS, PIN_MAX_DIGITS, PIN_MIN_DIGITS, PIN_SALT_LEN, TrustedNow};
+use super::{PBKDF2_ITERATIONS, PIN_MAX_DIGITS, PIN_MIN_DIGITS, PIN_SALT_LEN};
 use crate::crypto::{CryptoError, random_bytes};
+use crate::time::TrustedNow;
 
 /// Length in bytes of the stored hash: the output size of SHA-256.
 const HASH_LEN: usize = 32;
@@ -233,7 +234,7 @@ pub fn is_pin_format(pin: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::TrustedClock;
+    use crate::time::TrustedClock;
 
     #[test]
     fn pin_format_is_four_to_twelve_ascii_digits() {

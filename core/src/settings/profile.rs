@@ -10,8 +10,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{AgeBand, Permission, SettingKind, TrustedNow};
-use crate::filter::policy::{self, FilterPolicy};
+use super::{AgeBand, Permission, SettingKind};
+use crate::filter::policy::{Approval, FilterPolicy};
+use crate::time::TrustedNow;
 
 /// The safe-mode settings of one child's phone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,16 +38,6 @@ pub struct SafeModeProfile {
     pub approvals: Vec<Approval>,
 }
 
-/// A parent's approval of an access request: the host may load until `expires_at_unix`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Approval {
-    /// The approved host, canonical; its subdomains are included.
-    pub host: String,
-    /// The trusted time, in seconds since the Unix epoch, from which the approval no longer
-    /// counts.
-    pub expires_at_unix: u64,
-}
-
 impl SafeModeProfile {
     /// Safe mode on, with `band`'s defaults and no rules of the parent's own yet.
     pub fn for_band(band: AgeBand) -> Self {
@@ -55,7 +46,7 @@ impl SafeModeProfile {
             band,
             blocked_categories: band
                 .default_blocked_categories()
-                .map(str::to_owned)
+                .map(|category| category.name().to_owned())
                 .collect(),
             safe_search: band.default_safe_search(),
             allowlist_only: band.default_allowlist_only(),
@@ -77,13 +68,7 @@ impl SafeModeProfile {
             safe_search: self.safe_search,
             allowed_hosts: self.allowed_hosts.clone(),
             denied_hosts: self.denied_hosts.clone(),
-            approvals: self
-                .live_approvals(now)
-                .map(|approval| policy::Approval {
-                    host: approval.host.clone(),
-                    expires_at_unix: approval.expires_at_unix,
-                })
-                .collect(),
+            approvals: self.live_approvals(now).cloned().collect(),
         }
     }
 
@@ -109,7 +94,7 @@ impl SafeModeProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::TrustedClock;
+    use crate::time::TrustedClock;
 
     #[test]
     fn expired_approvals_leave_the_policy() {

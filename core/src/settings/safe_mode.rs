@@ -7,8 +7,8 @@
 //! killing the app as soon as a guess turns out wrong gains nothing.
 //!
 //! Time comes in as a [`ClockReading`] from the platform and goes through the persisted
-//! [`TrustedClock`], so moving the wall clock (or the time zone, which unix seconds do not
-//! have) unlocks nothing.
+//! [`TrustedClock`](crate::time::TrustedClock), so moving the wall clock (or the time zone, which
+//! unix seconds do not have) unlocks nothing.
 //!
 //! Every counted attempt (a PIN, the old PIN of a change, an offline parent code, the PIN that
 //! pairs a parent) and every other change to the PIN state or the paired parents runs under one
@@ -26,23 +26,20 @@ use super::audit::{Actor, AuditError, AuditLog};
 use super::parent_code::{ParentCodeError, ParentCodeState, ParentCredential, ParentSecret};
 use super::parent_command::{self, CommandError, ParentAction, ParentCommand};
 use super::pin::{PinChangeAuthority, PinError, PinOutcome, PinState};
-use super::{
-    AgeBand, LockedOut, Permission, SafeModeProfile, SettingKind, TrustedClock, TrustedNow,
-    rules_summary,
-};
+use super::{AgeBand, LockedOut, Permission, SafeModeProfile, SettingKind, rules_summary};
 use crate::crypto::PublicKey;
-use crate::filter::blockpage::Locale;
 use crate::filter::decision::ListsStatus;
-use crate::filter::policy::{FilterPolicy, canonical_host};
+use crate::filter::policy::{Approval, FilterPolicy, canonical_host};
 use crate::protocol::server_time::{self, ServerTimeError};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
+use crate::time::{ClockReading, TrustedNow, accept_server_time, advance_trusted_clock};
+use crate::vocabulary::Locale;
 
 /// Store keys of the safe-mode state. Values are sealed by the store; keys name no person.
 mod keys {
     pub(super) const DEVICE: &[u8] = b"settings/device";
     pub(super) const PROFILE: &[u8] = b"settings/profile";
     pub(super) const PIN: &[u8] = b"settings/pin";
-    pub(super) const CLOCK: &[u8] = b"settings/clock";
     pub(super) const CARRIER_SEQUENCES: &[u8] = b"settings/carrier-sequences";
     pub(super) const PARENTS: &[u8] = b"settings/parents";
     pub(super) const TIME_CHALLENGE: &[u8] = b"settings/time-challenge";
@@ -51,17 +48,6 @@ mod keys {
 /// The band assumed when a parent command changes a device no carrier profile has set up yet:
 /// the middle band, until the parent sets the right one.
 const DEFAULT_BAND: AgeBand = AgeBand::From9To12;
-
-/// The platform's clocks, read by the caller at the moment of the call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClockReading {
-    /// The wall clock, in seconds since the Unix epoch (which the child can change).
-    pub wall_unix: u64,
-    /// Seconds since boot, counting sleep (which the child cannot change).
-    pub monotonic_secs: u64,
-    /// An identifier of the current boot, different after every reboot.
-    pub boot_id: u64,
-}
 
 /// What the handset maker set up the device with: written once by [`SafeMode::init`], kept
 /// sealed so that it cannot be edited on the device afterwards.
@@ -565,10 +551,7 @@ impl<S: Store> SafeMode<S> {
         let pending: Option<String> = get_json(&self.store, keys::TIME_CHALLENGE)?;
         let time =
             server_time::verify(envelope, server_keys, &setup.device_id, pending.as_deref())?;
-        let mut trusted: TrustedClock = get_json(&self.store, keys::CLOCK)?.unwrap_or_default();
-        trusted.accept_server_time(time.unix_secs, clock.monotonic_secs, clock.boot_id);
-        let mut batch = WriteBatch::new();
-        put_json(&mut batch, keys::CLOCK, &trusted)?;
+        let mut batch = accept_server_time(&self.store, time.unix_secs, clock)?;
         batch.delete(keys::TIME_CHALLENGE);
         self.store.apply(batch)?;
         Ok(time.unix_secs)
@@ -720,21 +703,6 @@ impl<S: Store> SafeMode<S> {
     }
 }
 
-/// Advances the device's trusted clock, kept in `store`, to `clock`: the trusted time, and a new
-/// batch that already holds the clock's next state. The caller adds its own writes and applies
-/// the batch, so the clock moves only together with the change it timed. Every part of the SDK
-/// that stamps a time (safe mode, the report outbox) goes through here, so they share one clock.
-pub(crate) fn advance_trusted_clock(
-    store: &dyn Store,
-    clock: ClockReading,
-) -> Result<(TrustedNow, WriteBatch), StoreError> {
-    let mut trusted: TrustedClock = get_json(store, keys::CLOCK)?.unwrap_or_default();
-    let now = trusted.now(clock.wall_unix, clock.monotonic_secs, clock.boot_id);
-    let mut batch = WriteBatch::new();
-    put_json(&mut batch, keys::CLOCK, &trusted)?;
-    Ok((now, batch))
-}
-
 /// Applies one parent action that changes the profile, returning the audit text.
 fn apply_action(
     profile: &mut SafeModeProfile,
@@ -784,7 +752,7 @@ fn apply_action(
         } => {
             let host = host(text)?;
             let change = format!("approved host {host} until {until_unix}");
-            profile.approvals.push(super::Approval {
+            profile.approvals.push(Approval {
                 host,
                 expires_at_unix: *until_unix,
             });

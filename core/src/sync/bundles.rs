@@ -20,8 +20,10 @@ use crate::crypto::PublicKey;
 use crate::filter::decision::UrlFilter;
 use crate::protocol::wire::BundleKind;
 use crate::reports::directory::{self, DirectoryError};
-use crate::settings::{ClockReading, SafeMode, SafeModeError};
+use crate::settings::{SafeMode, SafeModeError};
+
 use crate::store::{Store, WriteBatch, get_json, put_json};
+use crate::time::ClockReading;
 
 /// Largest list bundle the phone downloads.
 pub const MAX_LISTS_BYTES: usize = 32 * 1024 * 1024;

@@ -19,8 +19,8 @@ use crate::crypto::{self, SigningKey};
 use crate::protocol::wire::{MAX_REPORTS_PER_BATCH, ReportBatch};
 use crate::reports::Report;
 use crate::reports::outbox::{Outbox, OutboxError};
-use crate::settings::ClockReading;
 use crate::store::Store;
+use crate::time::ClockReading;
 
 /// Attempts per request within one run before the run gives up until the next one.
 pub const MAX_ATTEMPTS_PER_RUN: u32 = 6;

@@ -20,8 +20,8 @@
 use crate::crypto::PublicKey;
 use crate::filter::bundle::{BundleError, require_newer};
 use crate::filter::decision::UrlFilter;
-use crate::settings::{ClockReading, advance_trusted_clock};
 use crate::store::{Store, StoreError, get_json, put_json};
+use crate::time::{ClockReading, advance_trusted_clock};
 
 /// Store keys of this module. Their names predate it (the sync module kept them), so a phone
 /// updated from an earlier build keeps its lists.

@@ -32,8 +32,9 @@ use crate::protocol::wire::{DeviceStatus, MessageKind};
 use crate::reports::Outbox;
 use crate::reports::outbox::{KEEP_DELIVERED_SECS, OutboxError};
 use crate::settings::parent_command::ParentAction;
-use crate::settings::{ClockSource, SafeMode, SafeModeError, advance_trusted_clock};
+use crate::settings::{SafeMode, SafeModeError};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
+use crate::time::{ClockSource, advance_trusted_clock};
 
 /// Store keys of this module.
 mod keys {

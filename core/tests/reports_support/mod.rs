@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use childsafe_core::reports::Outbox;
-use childsafe_core::settings::ClockReading;
 use childsafe_core::store::{FileKeyStore, SealedStore, SledStore, open_device_store};
+use childsafe_core::time::ClockReading;
 
 /// A moment of the tests' timeline, Unix seconds.
 pub(crate) const T0: u64 = 1_800_000_000;

@@ -16,7 +16,9 @@
 
 mod strings;
 
-use strings::{CATEGORY_WORDING, PageText, has_own_wording, page_text};
+use strings::{PageText, page_text, worded_category};
+
+use crate::vocabulary::{Category, Locale};
 
 /// Schemes an action URL may use: the SDK's own scheme, which the filtered browser intercepts to
 /// start the action in the app, and `https`. Anything else (`javascript:`, `data:`, `intent:`,
@@ -37,11 +39,11 @@ pub const CONTENT_SECURITY_POLICY: &str =
 
 /// Category names that have their own sentence; any other name gets a general sentence and is
 /// shown in small print so a parent can tell which list blocked the page.
-pub const CATEGORIES_WITH_OWN_WORDING: [&str; CATEGORY_WORDING.len()] = {
-    let mut names = [""; CATEGORY_WORDING.len()];
+pub const CATEGORIES_WITH_OWN_WORDING: [&str; Category::ALL.len()] = {
+    let mut names = [""; Category::ALL.len()];
     let mut index = 0;
     while index < names.len() {
-        names[index] = CATEGORY_WORDING[index].0;
+        names[index] = Category::ALL[index].name();
         index += 1;
     }
     names
@@ -85,65 +87,6 @@ impl BlockReason {
     /// is part of what must not spread.
     fn shows_host(&self) -> bool {
         !matches!(self, Self::IllegalMaterial)
-    }
-}
-
-/// A language the block page is written in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Locale {
-    /// English; also the language for any tag without a translation.
-    #[default]
-    En,
-    /// French.
-    Fr,
-    /// Spanish.
-    Es,
-    /// German.
-    De,
-}
-
-/// Language codes recognised as the first subtag of a locale tag: ISO 639-1 and the ISO 639-2
-/// codes some platforms report instead (Java's `getISO3Language`, for one).
-const LANGUAGE_CODES: [(&str, Locale); 10] = [
-    ("en", Locale::En),
-    ("eng", Locale::En),
-    ("fr", Locale::Fr),
-    ("fra", Locale::Fr),
-    ("fre", Locale::Fr),
-    ("es", Locale::Es),
-    ("spa", Locale::Es),
-    ("de", Locale::De),
-    ("deu", Locale::De),
-    ("ger", Locale::De),
-];
-
-impl Locale {
-    /// Every locale, for anything that must cover them all.
-    pub const ALL: [Locale; 4] = [Locale::En, Locale::Fr, Locale::Es, Locale::De];
-
-    /// The locale for a language tag as phones report it: BCP 47 (`fr-CA`), POSIX (`de_AT.UTF-8`)
-    /// or Unicode (`es_419`). Only the language counts; a language without a translation, or an
-    /// unreadable tag, gives English.
-    pub fn from_tag(tag: &str) -> Locale {
-        let language = tag
-            .trim()
-            .split(['-', '_', '.', '@'])
-            .next()
-            .unwrap_or_default();
-        LANGUAGE_CODES
-            .iter()
-            .find(|(code, _)| code.eq_ignore_ascii_case(language))
-            .map_or(Locale::En, |&(_, locale)| locale)
-    }
-
-    /// The BCP 47 language tag, as used in the page's `lang` attribute.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::Fr => "fr",
-            Locale::Es => "es",
-            Locale::De => "de",
-        }
     }
 }
 
@@ -194,7 +137,7 @@ impl BlockPage<'_> {
             .filter(|host| !host.is_empty() && self.reason.shows_host());
         // A category's name is shown only where its sentence does not already explain it.
         let unworded_category = match self.reason {
-            BlockReason::Category { category } if !has_own_wording(category) => {
+            BlockReason::Category { category } if worded_category(category).is_none() => {
                 Some(category.trim()).filter(|category| !category.is_empty())
             }
             _ => None,
@@ -468,33 +411,6 @@ mod tests {
             "",
         ] {
             assert_eq!(usable_action_url(refused), None, "{refused:?}");
-        }
-    }
-
-    #[test]
-    fn locale_tags_are_read_by_their_language() {
-        let cases = [
-            ("en", Locale::En),
-            ("en-GB", Locale::En),
-            ("fr-CA", Locale::Fr),
-            ("FR", Locale::Fr),
-            ("fra", Locale::Fr),
-            ("es_419", Locale::Es),
-            ("es-MX", Locale::Es),
-            ("de_AT.UTF-8", Locale::De),
-            ("deu", Locale::De),
-            ("  de-CH  ", Locale::De),
-            ("pt-BR", Locale::En),
-            ("ar", Locale::En),
-            ("C", Locale::En),
-            ("", Locale::En),
-            ("-fr", Locale::En),
-        ];
-        for (tag, locale) in cases {
-            assert_eq!(Locale::from_tag(tag), locale, "{tag:?}");
-        }
-        for locale in Locale::ALL {
-            assert_eq!(Locale::from_tag(locale.tag()), locale);
         }
     }
 

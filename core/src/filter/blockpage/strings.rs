@@ -1,16 +1,18 @@
 //! Every word the block page shows, for every locale, in one table.
 //!
 //! Each locale is one [`PageText`] value whose fields name every sentence and label the page can
-//! show, so a locale cannot be added with a sentence missing: the compiler refuses it. The texts
-//! are plain text (the renderer escapes them), written for a child: short sentences, no blame, no
-//! frightening detail. Apostrophes are typographic (`’`), which keeps the table free of characters
-//! that HTML gives a meaning to; French puts a narrow no-break space (U+202F) before a colon.
+//! show, with a `match` over every [`Category`] for the category sentences, so a locale cannot be
+//! added with a sentence missing, nor a category without its words: the compiler refuses it. The
+//! texts are plain text (the renderer escapes them), written for a child: short sentences, no
+//! blame, no frightening detail. Apostrophes are typographic (`’`), which keeps the table free of
+//! characters that HTML gives a meaning to; French puts a narrow no-break space (U+202F) before a
+//! colon.
 //!
 //! The wording for illegal material follows what hotlines ask of block pages (say plainly that the
 //! address is on a list of pages known to contain child sexual abuse images; no detail beyond
 //! that) and adds what a child needs to hear: it is not their fault, and a trusted adult can help.
 
-use super::Locale;
+use crate::vocabulary::{Category, Locale};
 
 /// Which way a locale's text runs; it becomes the page's `dir` attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,50 +72,12 @@ pub(super) struct ReasonText {
     pub(super) not_a_web_address: &'static str,
     /// The phone's lists cannot be opened, so nothing can be checked.
     pub(super) lists_unavailable: &'static str,
-    /// One sentence per category with its own wording.
-    pub(super) categories: CategoryText,
+    /// The sentence for each category the SDK knows; the ways around the filter (anonymizers,
+    /// proxies, VPNs, DoH endpoints) share one, as a child needs no more detail than that.
+    pub(super) categories: fn(Category) -> &'static str,
     /// A category without its own wording.
     pub(super) other_category: &'static str,
 }
-
-/// One sentence per category that has its own wording; see [`CATEGORY_WORDING`].
-pub(super) struct CategoryText {
-    pub(super) adult: &'static str,
-    pub(super) gambling: &'static str,
-    pub(super) dating: &'static str,
-    pub(super) violence: &'static str,
-    pub(super) drugs: &'static str,
-    pub(super) self_harm: &'static str,
-    pub(super) weapons: &'static str,
-    pub(super) hate: &'static str,
-    /// Anonymizers, proxies, VPNs and DoH endpoints: all are ways around the filter, and a child
-    /// needs no more detail than that.
-    pub(super) filter_bypass: &'static str,
-    pub(super) ip_literal: &'static str,
-    pub(super) unsafe_search: &'static str,
-}
-
-/// Picks one category's sentence out of a locale's [`CategoryText`].
-type CategorySentence = fn(&CategoryText) -> &'static str;
-
-/// Category names (as lists and the policy spell them) mapped to the sentence that explains them.
-/// Matching ignores ASCII case.
-pub(super) const CATEGORY_WORDING: [(&str, CategorySentence); 14] = [
-    ("adult", |text| text.adult),
-    ("gambling", |text| text.gambling),
-    ("dating", |text| text.dating),
-    ("violence", |text| text.violence),
-    ("drugs", |text| text.drugs),
-    ("self-harm", |text| text.self_harm),
-    ("weapons", |text| text.weapons),
-    ("hate", |text| text.hate),
-    ("anonymizers", |text| text.filter_bypass),
-    ("proxies", |text| text.filter_bypass),
-    ("vpn", |text| text.filter_bypass),
-    ("doh", |text| text.filter_bypass),
-    ("ip-literal", |text| text.ip_literal),
-    ("unsafe-search", |text| text.unsafe_search),
-];
 
 /// The texts of `locale`.
 pub(super) fn page_text(locale: Locale) -> &'static PageText {
@@ -128,22 +92,17 @@ pub(super) fn page_text(locale: Locale) -> &'static PageText {
 impl ReasonText {
     /// The sentence for category `name`, or the general one when it has no wording of its own.
     pub(super) fn category(&self, name: &str) -> &'static str {
-        wording_of(name).map_or(self.other_category, |sentence| sentence(&self.categories))
+        worded_category(name).map_or(self.other_category, self.categories)
     }
 }
 
-/// Whether category `name` has a sentence of its own.
-pub(super) fn has_own_wording(name: &str) -> bool {
-    wording_of(name).is_some()
-}
-
-/// The sentence picker for category `name`, ignoring ASCII case and surrounding whitespace.
-fn wording_of(name: &str) -> Option<CategorySentence> {
+/// The category named `name` if it has wording of its own, ignoring ASCII case and surrounding
+/// whitespace: the app may pass a name as it wrote it.
+pub(super) fn worded_category(name: &str) -> Option<Category> {
     let name = name.trim();
-    CATEGORY_WORDING
-        .iter()
-        .find(|(known, _)| known.eq_ignore_ascii_case(name))
-        .map(|&(_, sentence)| sentence)
+    Category::ALL
+        .into_iter()
+        .find(|category| category.name().eq_ignore_ascii_case(name))
 }
 
 const ENGLISH: PageText = PageText {
@@ -165,25 +124,38 @@ const ENGLISH: PageText = PageText {
         not_a_web_address: "This link is not a normal web address, so it cannot be opened here.",
         lists_unavailable: "The safety lists on this device need to be updated, so no \
                             website can be checked right now. Please ask a parent for help.",
-        categories: CategoryText {
-            adult: "This page is for adults only.",
-            gambling: "This page is about gambling, which is only for adults.",
-            dating: "This is a dating website. Dating websites are for adults.",
-            violence: "This page may show violence that is not right for children.",
-            drugs: "This page is about drugs and is not right for children.",
-            self_harm: "This page may be upsetting. If something is making you sad or worried, \
-                        please talk to someone you trust. It is always OK to ask for help.",
-            weapons: "This page is about weapons and is not right for children.",
-            hate: "This page may contain hurtful words about groups of people.",
-            filter_bypass: "This page could be used to get around your safety settings.",
-            ip_literal: "This web address is written as numbers instead of a name, so it cannot \
-                         be checked.",
-            unsafe_search: "This search engine cannot hide results that are not right for \
-                            children. Please use a different one.",
-        },
+        categories: english_category_reason,
         other_category: "This kind of page is blocked by the safety settings on this device.",
     },
 };
+
+/// The sentence explaining each category on the English page.
+fn english_category_reason(category: Category) -> &'static str {
+    match category {
+        Category::Adult => "This page is for adults only.",
+        Category::Gambling => "This page is about gambling, which is only for adults.",
+        Category::Dating => "This is a dating website. Dating websites are for adults.",
+        Category::Violence => "This page may show violence that is not right for children.",
+        Category::Drugs => "This page is about drugs and is not right for children.",
+        Category::Weapons => "This page is about weapons and is not right for children.",
+        Category::Hate => "This page may contain hurtful words about groups of people.",
+        Category::SelfHarm => {
+            "This page may be upsetting. If something is making you sad or worried, \
+            please talk to someone you trust. It is always OK to ask for help."
+        }
+        Category::Anonymizers | Category::Proxies | Category::Vpn | Category::Doh => {
+            "This page could be used to get around your safety settings."
+        }
+        Category::IpLiteral => {
+            "This web address is written as numbers instead of a name, so it cannot \
+            be checked."
+        }
+        Category::UnsafeSearch => {
+            "This search engine cannot hide results that are not right for \
+            children. Please use a different one."
+        }
+    }
+}
 
 const FRENCH: PageText = PageText {
     direction: TextDirection::Ltr,
@@ -207,28 +179,45 @@ const FRENCH: PageText = PageText {
         lists_unavailable: "Les listes de sécurité de cet appareil doivent être mises à jour. \
                             Aucun site ne peut donc être vérifié pour l’instant. Demande de \
                             l’aide à un parent.",
-        categories: CategoryText {
-            adult: "Cette page est réservée aux adultes.",
-            gambling: "Cette page parle de jeux d’argent, qui sont réservés aux adultes.",
-            dating: "C’est un site de rencontres. Ces sites sont réservés aux adultes.",
-            violence: "Cette page peut montrer de la violence qui ne convient pas aux enfants.",
-            drugs: "Cette page parle de drogues et ne convient pas aux enfants.",
-            self_harm: "Cette page pourrait te faire de la peine. Si quelque chose te rend triste \
-                        ou t’inquiète, parles-en à une personne de confiance. Tu as toujours le \
-                        droit de demander de l’aide.",
-            weapons: "Cette page parle d’armes et ne convient pas aux enfants.",
-            hate: "Cette page peut contenir des propos blessants envers des groupes de \
-                   personnes.",
-            filter_bypass: "Cette page pourrait servir à contourner tes réglages de sécurité.",
-            ip_literal: "Cette adresse web est écrite avec des chiffres au lieu d’un nom. Elle ne \
-                         peut donc pas être vérifiée.",
-            unsafe_search: "Ce moteur de recherche ne peut pas masquer les résultats qui ne \
-                            conviennent pas aux enfants. Utilise-en un autre.",
-        },
+        categories: french_category_reason,
         other_category: "Ce type de page est bloqué par les réglages de sécurité de cet \
                          appareil.",
     },
 };
+
+/// The sentence explaining each category on the French page.
+fn french_category_reason(category: Category) -> &'static str {
+    match category {
+        Category::Adult => "Cette page est réservée aux adultes.",
+        Category::Gambling => "Cette page parle de jeux d’argent, qui sont réservés aux adultes.",
+        Category::Dating => "C’est un site de rencontres. Ces sites sont réservés aux adultes.",
+        Category::Violence => {
+            "Cette page peut montrer de la violence qui ne convient pas aux enfants."
+        }
+        Category::Drugs => "Cette page parle de drogues et ne convient pas aux enfants.",
+        Category::Weapons => "Cette page parle d’armes et ne convient pas aux enfants.",
+        Category::Hate => {
+            "Cette page peut contenir des propos blessants envers des groupes de \
+            personnes."
+        }
+        Category::SelfHarm => {
+            "Cette page pourrait te faire de la peine. Si quelque chose te rend triste \
+            ou t’inquiète, parles-en à une personne de confiance. Tu as toujours le \
+            droit de demander de l’aide."
+        }
+        Category::Anonymizers | Category::Proxies | Category::Vpn | Category::Doh => {
+            "Cette page pourrait servir à contourner tes réglages de sécurité."
+        }
+        Category::IpLiteral => {
+            "Cette adresse web est écrite avec des chiffres au lieu d’un nom. Elle ne \
+            peut donc pas être vérifiée."
+        }
+        Category::UnsafeSearch => {
+            "Ce moteur de recherche ne peut pas masquer les résultats qui ne \
+            conviennent pas aux enfants. Utilise-en un autre."
+        }
+    }
+}
 
 const SPANISH: PageText = PageText {
     direction: TextDirection::Ltr,
@@ -252,27 +241,40 @@ const SPANISH: PageText = PageText {
         lists_unavailable: "Las listas de seguridad de este dispositivo necesitan \
                             actualizarse, así que ahora no se puede comprobar ningún sitio web. \
                             Pide ayuda a tu familia.",
-        categories: CategoryText {
-            adult: "Esta página es solo para adultos.",
-            gambling: "Esta página trata de apuestas, que son solo para adultos.",
-            dating: "Es un sitio web de citas. Esos sitios son para adultos.",
-            violence: "Esta página puede mostrar violencia que no es adecuada para niños.",
-            drugs: "Esta página trata de drogas y no es adecuada para niños.",
-            self_harm: "Esta página puede hacerte sentir mal. Si algo te pone triste o te \
-                        preocupa, habla con una persona de confianza. Pedir ayuda siempre está \
-                        bien.",
-            weapons: "Esta página trata de armas y no es adecuada para niños.",
-            hate: "Esta página puede tener palabras que hacen daño a grupos de personas.",
-            filter_bypass: "Esta página podría servir para saltarse tus ajustes de seguridad.",
-            ip_literal: "Esta dirección web está escrita con números en lugar de un nombre. Por \
-                         eso no se puede comprobar.",
-            unsafe_search: "Este buscador no puede ocultar los resultados que no son adecuados \
-                            para niños. Por favor, usa otro.",
-        },
+        categories: spanish_category_reason,
         other_category: "Los ajustes de seguridad de este dispositivo bloquean este tipo de \
                          página.",
     },
 };
+
+/// The sentence explaining each category on the Spanish page.
+fn spanish_category_reason(category: Category) -> &'static str {
+    match category {
+        Category::Adult => "Esta página es solo para adultos.",
+        Category::Gambling => "Esta página trata de apuestas, que son solo para adultos.",
+        Category::Dating => "Es un sitio web de citas. Esos sitios son para adultos.",
+        Category::Violence => "Esta página puede mostrar violencia que no es adecuada para niños.",
+        Category::Drugs => "Esta página trata de drogas y no es adecuada para niños.",
+        Category::Weapons => "Esta página trata de armas y no es adecuada para niños.",
+        Category::Hate => "Esta página puede tener palabras que hacen daño a grupos de personas.",
+        Category::SelfHarm => {
+            "Esta página puede hacerte sentir mal. Si algo te pone triste o te \
+            preocupa, habla con una persona de confianza. Pedir ayuda siempre está \
+            bien."
+        }
+        Category::Anonymizers | Category::Proxies | Category::Vpn | Category::Doh => {
+            "Esta página podría servir para saltarse tus ajustes de seguridad."
+        }
+        Category::IpLiteral => {
+            "Esta dirección web está escrita con números en lugar de un nombre. Por \
+            eso no se puede comprobar."
+        }
+        Category::UnsafeSearch => {
+            "Este buscador no puede ocultar los resultados que no son adecuados \
+            para niños. Por favor, usa otro."
+        }
+    }
+}
 
 const GERMAN: PageText = PageText {
     direction: TextDirection::Ltr,
@@ -296,27 +298,44 @@ const GERMAN: PageText = PageText {
         lists_unavailable: "Die Sicherheitslisten auf diesem Gerät müssen erneuert werden. \
                             Deshalb kann gerade keine Internetseite geprüft werden. Bitte frag \
                             deine Eltern um Hilfe.",
-        categories: CategoryText {
-            adult: "Diese Seite ist nur für Erwachsene.",
-            gambling: "Auf dieser Seite geht es um Glücksspiel. Das ist nur für Erwachsene.",
-            dating: "Das ist eine Dating-Seite. Dating-Seiten sind für Erwachsene.",
-            violence: "Diese Seite kann Gewalt zeigen, die nicht für Kinder geeignet ist.",
-            drugs: "Auf dieser Seite geht es um Drogen. Sie ist nicht für Kinder geeignet.",
-            self_harm: "Diese Seite könnte dich belasten. Wenn dich etwas traurig macht oder dir \
-                        Sorgen bereitet, sprich mit jemandem, dem du vertraust. Es ist immer \
-                        okay, um Hilfe zu bitten.",
-            weapons: "Auf dieser Seite geht es um Waffen. Sie ist nicht für Kinder geeignet.",
-            hate: "Diese Seite kann verletzende Worte über Gruppen von Menschen enthalten.",
-            filter_bypass: "Mit dieser Seite könnte man deine Sicherheitseinstellungen umgehen.",
-            ip_literal: "Diese Internetadresse besteht aus Zahlen statt aus einem Namen. Deshalb \
-                         kann sie nicht geprüft werden.",
-            unsafe_search: "Diese Suchmaschine kann Ergebnisse, die nicht für Kinder geeignet \
-                            sind, nicht ausblenden. Bitte nimm eine andere.",
-        },
+        categories: german_category_reason,
         other_category: "Diese Art von Seite ist durch die Sicherheitseinstellungen auf diesem \
                          Gerät gesperrt.",
     },
 };
+
+/// The sentence explaining each category on the German page.
+fn german_category_reason(category: Category) -> &'static str {
+    match category {
+        Category::Adult => "Diese Seite ist nur für Erwachsene.",
+        Category::Gambling => {
+            "Auf dieser Seite geht es um Glücksspiel. Das ist nur für Erwachsene."
+        }
+        Category::Dating => "Das ist eine Dating-Seite. Dating-Seiten sind für Erwachsene.",
+        Category::Violence => "Diese Seite kann Gewalt zeigen, die nicht für Kinder geeignet ist.",
+        Category::Drugs => "Auf dieser Seite geht es um Drogen. Sie ist nicht für Kinder geeignet.",
+        Category::Weapons => {
+            "Auf dieser Seite geht es um Waffen. Sie ist nicht für Kinder geeignet."
+        }
+        Category::Hate => "Diese Seite kann verletzende Worte über Gruppen von Menschen enthalten.",
+        Category::SelfHarm => {
+            "Diese Seite könnte dich belasten. Wenn dich etwas traurig macht oder dir \
+            Sorgen bereitet, sprich mit jemandem, dem du vertraust. Es ist immer \
+            okay, um Hilfe zu bitten."
+        }
+        Category::Anonymizers | Category::Proxies | Category::Vpn | Category::Doh => {
+            "Mit dieser Seite könnte man deine Sicherheitseinstellungen umgehen."
+        }
+        Category::IpLiteral => {
+            "Diese Internetadresse besteht aus Zahlen statt aus einem Namen. Deshalb \
+            kann sie nicht geprüft werden."
+        }
+        Category::UnsafeSearch => {
+            "Diese Suchmaschine kann Ergebnisse, die nicht für Kinder geeignet \
+            sind, nicht ausblenden. Bitte nimm eine andere."
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -326,7 +345,6 @@ mod tests {
         /// Every string of the locale, in field order, so locales can be compared slot by slot.
         fn every_string(&self) -> Vec<&'static str> {
             let reasons = &self.reasons;
-            let categories = &reasons.categories;
             let mut strings = vec![
                 self.heading,
                 self.site_label,
@@ -342,11 +360,7 @@ mod tests {
                 reasons.lists_unavailable,
                 reasons.other_category,
             ];
-            strings.extend(
-                CATEGORY_WORDING
-                    .iter()
-                    .map(|(_, sentence)| sentence(categories)),
-            );
+            strings.extend(Category::ALL.map(reasons.categories));
             strings
         }
     }
@@ -386,9 +400,9 @@ mod tests {
         let reasons = &page_text(Locale::En).reasons;
         assert_eq!(
             reasons.category(" Self-Harm "),
-            reasons.categories.self_harm
+            (reasons.categories)(Category::SelfHarm)
         );
-        assert_eq!(reasons.category("DOH"), reasons.categories.filter_bypass);
+        assert_eq!(reasons.category("DOH"), (reasons.categories)(Category::Doh));
         assert_eq!(reasons.category("self_harm"), reasons.other_category);
         assert_eq!(reasons.category(""), reasons.other_category);
     }

@@ -30,8 +30,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::envelope::{self, EnvelopeError};
 use crate::crypto::{PublicKey, SigningKey};
-use crate::settings::{ClockReading, advance_trusted_clock};
 use crate::store::{Store, StoreError, get_json, put_json};
+use crate::time::{ClockReading, advance_trusted_clock};
 use country::is_dialable;
 
 /// Prefixed to a directory bundle's payload before signing and verifying, so that no other

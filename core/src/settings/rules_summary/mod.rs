@@ -11,10 +11,10 @@
 
 mod strings;
 
-use strings::{CATEGORY_SENTENCES, SummaryText, summary_text};
+use strings::{SummaryText, summary_text};
 
 use super::{Permission, SafeModeProfile, SettingKind};
-use crate::filter::blockpage::Locale;
+use crate::vocabulary::{Category, Locale};
 
 /// The rules `profile` sets, one sentence per line, in `locale`. Temporary approvals are not
 /// listed: they are the answer to a request the child made, not a standing rule.
@@ -56,20 +56,21 @@ pub fn rules_summary(profile: &SafeModeProfile, locale: Locale) -> Vec<String> {
     lines
 }
 
-/// One sentence per blocked category that has one (each sentence once, in table order), then
-/// the general sentence if any other category is blocked.
+/// One sentence per blocked category the SDK knows (each sentence once, in the order of
+/// [`Category::ALL`]), then the general sentence if any other category is blocked.
 fn category_lines(profile: &SafeModeProfile, text: &SummaryText) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
-    for (name, sentence) in CATEGORY_SENTENCES {
-        let line = sentence(&text.categories);
-        if profile.blocked_categories.contains(name) && !lines.iter().any(|known| known == line) {
+    for category in Category::ALL {
+        let line = (text.categories)(category);
+        let blocked = profile.blocked_categories.contains(category.name());
+        if blocked && !lines.iter().any(|known| known == line) {
             lines.push(line.to_owned());
         }
     }
     let has_other = profile
         .blocked_categories
         .iter()
-        .any(|name| !CATEGORY_SENTENCES.iter().any(|(known, _)| known == name));
+        .any(|name| Category::from_name(name).is_none());
     if has_other {
         lines.push(text.other_categories.to_owned());
     }
@@ -98,7 +99,7 @@ mod tests {
             .blocked_categories
             .insert("crypto-mining".to_owned());
         let lines = rules_summary(&profile, Locale::En);
-        let bypass = summary_text(Locale::En).categories.filter_bypass;
+        let bypass = (summary_text(Locale::En).categories)(Category::Vpn);
         assert_eq!(lines.iter().filter(|line| *line == bypass).count(), 1);
         assert!(!lines.iter().any(|line| line.contains("crypto-mining")));
         assert!(lines.contains(&summary_text(Locale::En).other_categories.to_owned()));

@@ -1,13 +1,14 @@
 //! Every sentence of the rules summary, for every locale, in one table.
 //!
-//! Each locale is one [`SummaryText`] value with a field per sentence, so a locale cannot be
-//! added with a sentence missing: the compiler refuses it. The sentences speak to the child
+//! Each locale is one [`SummaryText`] value with a field per sentence and a `match` over every
+//! [`Category`] for the category lines, so a locale cannot be added with a sentence missing, nor a
+//! category without its line: the compiler refuses it. The sentences speak to the child
 //! ("you"), say what is blocked rather than why it is bad, and use the same words for a parent as
 //! the block page does in each language. `{youngest}`, `{oldest}` and `{hosts}` are filled in by
 //! the summary; apostrophes are typographic and French puts a narrow no-break space (U+202F)
 //! before a colon, as on the block page.
 
-use crate::filter::blockpage::Locale;
+use crate::vocabulary::{Category, Locale};
 
 /// Everything the summary says in one locale.
 pub(super) struct SummaryText {
@@ -29,49 +30,12 @@ pub(super) struct SummaryText {
     pub(super) parent_only: &'static str,
     /// A blocked site can be asked for.
     pub(super) ask_parent: &'static str,
-    /// One sentence per category with its own wording.
-    pub(super) categories: CategoryLines,
+    /// The line for each blocked category the SDK knows; anonymizers, proxies, VPNs and DoH
+    /// endpoints share one.
+    pub(super) categories: fn(Category) -> &'static str,
     /// Blocked categories without their own wording.
     pub(super) other_categories: &'static str,
 }
-
-/// One sentence per blocked category; see [`CATEGORY_SENTENCES`].
-pub(super) struct CategoryLines {
-    pub(super) adult: &'static str,
-    pub(super) gambling: &'static str,
-    pub(super) dating: &'static str,
-    pub(super) violence: &'static str,
-    pub(super) drugs: &'static str,
-    pub(super) self_harm: &'static str,
-    pub(super) weapons: &'static str,
-    pub(super) hate: &'static str,
-    /// Anonymizers, proxies, VPNs and DoH endpoints share one sentence.
-    pub(super) filter_bypass: &'static str,
-    pub(super) ip_literal: &'static str,
-    pub(super) unsafe_search: &'static str,
-}
-
-/// Picks one category's sentence out of a locale's [`CategoryLines`].
-type CategorySentence = fn(&CategoryLines) -> &'static str;
-
-/// Category names, as lists and the policy spell them, mapped to their sentence, in the order
-/// the summary lists them.
-pub(super) const CATEGORY_SENTENCES: [(&str, CategorySentence); 14] = [
-    ("adult", |text| text.adult),
-    ("gambling", |text| text.gambling),
-    ("dating", |text| text.dating),
-    ("violence", |text| text.violence),
-    ("drugs", |text| text.drugs),
-    ("weapons", |text| text.weapons),
-    ("hate", |text| text.hate),
-    ("self-harm", |text| text.self_harm),
-    ("anonymizers", |text| text.filter_bypass),
-    ("proxies", |text| text.filter_bypass),
-    ("vpn", |text| text.filter_bypass),
-    ("doh", |text| text.filter_bypass),
-    ("ip-literal", |text| text.ip_literal),
-    ("unsafe-search", |text| text.unsafe_search),
-];
 
 /// The sentences of `locale`.
 pub(super) fn summary_text(locale: Locale) -> &'static SummaryText {
@@ -94,23 +58,34 @@ const ENGLISH: SummaryText = SummaryText {
                         less strict.",
     parent_only: "Only a parent can change these rules.",
     ask_parent: "If a website you need is blocked, you can ask a parent to open it for you.",
-    categories: CategoryLines {
-        adult: "Websites made for adults are blocked.",
-        gambling: "Betting and gambling websites are blocked.",
-        dating: "Dating websites are blocked.",
-        violence: "Websites with violent pictures or videos are blocked.",
-        drugs: "Websites about taking drugs are blocked.",
-        self_harm: "Websites about hurting yourself are blocked. If you are having a hard time, \
-                    talking to someone you trust can help.",
-        weapons: "Websites about weapons are blocked.",
-        hate: "Websites that spread hate against groups of people are blocked.",
-        filter_bypass: "Tools that get around these rules, such as VPNs and proxies, are blocked.",
-        ip_literal: "Web addresses made only of numbers are blocked, because they cannot be \
-                     checked.",
-        unsafe_search: "Search engines that cannot hide grown-up results are blocked.",
-    },
+    categories: english_category_line,
     other_categories: "Some other kinds of websites are blocked too.",
 };
+
+/// The summary line for each blocked category, in English.
+fn english_category_line(category: Category) -> &'static str {
+    match category {
+        Category::Adult => "Websites made for adults are blocked.",
+        Category::Gambling => "Betting and gambling websites are blocked.",
+        Category::Dating => "Dating websites are blocked.",
+        Category::Violence => "Websites with violent pictures or videos are blocked.",
+        Category::Drugs => "Websites about taking drugs are blocked.",
+        Category::Weapons => "Websites about weapons are blocked.",
+        Category::Hate => "Websites that spread hate against groups of people are blocked.",
+        Category::SelfHarm => {
+            "Websites about hurting yourself are blocked. If you are having a hard time, \
+            talking to someone you trust can help."
+        }
+        Category::Anonymizers | Category::Proxies | Category::Vpn | Category::Doh => {
+            "Tools that get around these rules, such as VPNs and proxies, are blocked."
+        }
+        Category::IpLiteral => {
+            "Web addresses made only of numbers are blocked, because they cannot be \
+            checked."
+        }
+        Category::UnsafeSearch => "Search engines that cannot hide grown-up results are blocked.",
+    }
+}
 
 const FRENCH: SummaryText = SummaryText {
     safe_mode_off: "Le mode sécurisé est désactivé sur ce téléphone.",
@@ -125,25 +100,42 @@ const FRENCH: SummaryText = SummaryText {
     parent_only: "Seul un parent peut modifier ces règles.",
     ask_parent: "Si un site dont tu as besoin est bloqué, tu peux demander à un parent de \
                  l’ouvrir pour toi.",
-    categories: CategoryLines {
-        adult: "Les sites réservés aux adultes sont bloqués.",
-        gambling: "Les sites de paris et de jeux d’argent sont bloqués.",
-        dating: "Les sites de rencontres sont bloqués.",
-        violence: "Les sites qui montrent des images ou des vidéos violentes sont bloqués.",
-        drugs: "Les sites qui parlent de prendre de la drogue sont bloqués.",
-        self_harm: "Les sites qui parlent de se faire du mal sont bloqués. Si tu traverses un \
-                    moment difficile, en parler à une personne de confiance peut t’aider.",
-        weapons: "Les sites consacrés aux armes sont bloqués.",
-        hate: "Les sites qui répandent la haine contre des groupes de personnes sont bloqués.",
-        filter_bypass: "Les outils qui contournent ces règles, comme les VPN et les proxys, sont \
-                        bloqués.",
-        ip_literal: "Les adresses web faites seulement de chiffres sont bloquées, car elles ne \
-                     peuvent pas être vérifiées.",
-        unsafe_search: "Les moteurs de recherche qui ne peuvent pas cacher les résultats pour \
-                        adultes sont bloqués.",
-    },
+    categories: french_category_line,
     other_categories: "D’autres types de sites sont aussi bloqués.",
 };
+
+/// The summary line for each blocked category, in French.
+fn french_category_line(category: Category) -> &'static str {
+    match category {
+        Category::Adult => "Les sites réservés aux adultes sont bloqués.",
+        Category::Gambling => "Les sites de paris et de jeux d’argent sont bloqués.",
+        Category::Dating => "Les sites de rencontres sont bloqués.",
+        Category::Violence => {
+            "Les sites qui montrent des images ou des vidéos violentes sont bloqués."
+        }
+        Category::Drugs => "Les sites qui parlent de prendre de la drogue sont bloqués.",
+        Category::Weapons => "Les sites consacrés aux armes sont bloqués.",
+        Category::Hate => {
+            "Les sites qui répandent la haine contre des groupes de personnes sont bloqués."
+        }
+        Category::SelfHarm => {
+            "Les sites qui parlent de se faire du mal sont bloqués. Si tu traverses un \
+            moment difficile, en parler à une personne de confiance peut t’aider."
+        }
+        Category::Anonymizers | Category::Proxies | Category::Vpn | Category::Doh => {
+            "Les outils qui contournent ces règles, comme les VPN et les proxys, sont \
+                bloqués."
+        }
+        Category::IpLiteral => {
+            "Les adresses web faites seulement de chiffres sont bloquées, car elles ne \
+            peuvent pas être vérifiées."
+        }
+        Category::UnsafeSearch => {
+            "Les moteurs de recherche qui ne peuvent pas cacher les résultats pour \
+            adultes sont bloqués."
+        }
+    }
+}
 
 const SPANISH: SummaryText = SummaryText {
     safe_mode_off: "El modo seguro está desactivado en este teléfono.",
@@ -157,25 +149,40 @@ const SPANISH: SummaryText = SummaryText {
     parent_only: "Solo tu familia puede cambiar estas reglas.",
     ask_parent: "Si necesitas un sitio web que está bloqueado, puedes pedir a tu familia que lo \
                  abra para ti.",
-    categories: CategoryLines {
-        adult: "Los sitios web para adultos están bloqueados.",
-        gambling: "Los sitios web de apuestas y juegos de azar están bloqueados.",
-        dating: "Los sitios web de citas están bloqueados.",
-        violence: "Los sitios web con imágenes o vídeos violentos están bloqueados.",
-        drugs: "Los sitios web sobre consumir drogas están bloqueados.",
-        self_harm: "Los sitios web sobre hacerse daño están bloqueados. Si lo estás pasando mal, \
-                    hablar con alguien de confianza puede ayudarte.",
-        weapons: "Los sitios web sobre armas están bloqueados.",
-        hate: "Los sitios web que difunden odio contra grupos de personas están bloqueados.",
-        filter_bypass: "Las herramientas para saltarse estas reglas, como las VPN y los proxies, \
-                        están bloqueadas.",
-        ip_literal: "Las direcciones web formadas solo por números están bloqueadas, porque no \
-                     se pueden comprobar.",
-        unsafe_search: "Los buscadores que no pueden ocultar resultados para adultos están \
-                        bloqueados.",
-    },
+    categories: spanish_category_line,
     other_categories: "Otros tipos de sitios web también están bloqueados.",
 };
+
+/// The summary line for each blocked category, in Spanish.
+fn spanish_category_line(category: Category) -> &'static str {
+    match category {
+        Category::Adult => "Los sitios web para adultos están bloqueados.",
+        Category::Gambling => "Los sitios web de apuestas y juegos de azar están bloqueados.",
+        Category::Dating => "Los sitios web de citas están bloqueados.",
+        Category::Violence => "Los sitios web con imágenes o vídeos violentos están bloqueados.",
+        Category::Drugs => "Los sitios web sobre consumir drogas están bloqueados.",
+        Category::Weapons => "Los sitios web sobre armas están bloqueados.",
+        Category::Hate => {
+            "Los sitios web que difunden odio contra grupos de personas están bloqueados."
+        }
+        Category::SelfHarm => {
+            "Los sitios web sobre hacerse daño están bloqueados. Si lo estás pasando mal, \
+            hablar con alguien de confianza puede ayudarte."
+        }
+        Category::Anonymizers | Category::Proxies | Category::Vpn | Category::Doh => {
+            "Las herramientas para saltarse estas reglas, como las VPN y los proxies, \
+                están bloqueadas."
+        }
+        Category::IpLiteral => {
+            "Las direcciones web formadas solo por números están bloqueadas, porque no \
+            se pueden comprobar."
+        }
+        Category::UnsafeSearch => {
+            "Los buscadores que no pueden ocultar resultados para adultos están \
+            bloqueados."
+        }
+    }
+}
 
 const GERMAN: SummaryText = SummaryText {
     safe_mode_off: "Der Schutzmodus ist auf diesem Handy ausgeschaltet.",
@@ -191,25 +198,40 @@ const GERMAN: SummaryText = SummaryText {
     parent_only: "Nur deine Eltern können diese Regeln ändern.",
     ask_parent: "Wenn eine Internetseite gesperrt ist, die du brauchst, kannst du deine Eltern \
                  bitten, sie für dich freizugeben.",
-    categories: CategoryLines {
-        adult: "Internetseiten für Erwachsene sind gesperrt.",
-        gambling: "Internetseiten für Wetten und Glücksspiel sind gesperrt.",
-        dating: "Dating-Seiten sind gesperrt.",
-        violence: "Internetseiten mit gewalttätigen Bildern oder Videos sind gesperrt.",
-        drugs: "Internetseiten über Drogenkonsum sind gesperrt.",
-        self_harm: "Internetseiten über Selbstverletzung sind gesperrt. Wenn es dir gerade \
-                    schlecht geht, kann es helfen, mit jemandem zu sprechen, dem du vertraust.",
-        weapons: "Internetseiten über Waffen sind gesperrt.",
-        hate: "Internetseiten, die Hass gegen Gruppen von Menschen verbreiten, sind gesperrt.",
-        filter_bypass: "Werkzeuge, mit denen man diese Regeln umgehen kann, etwa VPNs und Proxys, \
-                        sind gesperrt.",
-        ip_literal: "Internetadressen, die nur aus Zahlen bestehen, sind gesperrt, weil sie sich \
-                     nicht prüfen lassen.",
-        unsafe_search: "Suchmaschinen, die Ergebnisse für Erwachsene nicht ausblenden können, \
-                        sind gesperrt.",
-    },
+    categories: german_category_line,
     other_categories: "Einige weitere Arten von Internetseiten sind ebenfalls gesperrt.",
 };
+
+/// The summary line for each blocked category, in German.
+fn german_category_line(category: Category) -> &'static str {
+    match category {
+        Category::Adult => "Internetseiten für Erwachsene sind gesperrt.",
+        Category::Gambling => "Internetseiten für Wetten und Glücksspiel sind gesperrt.",
+        Category::Dating => "Dating-Seiten sind gesperrt.",
+        Category::Violence => "Internetseiten mit gewalttätigen Bildern oder Videos sind gesperrt.",
+        Category::Drugs => "Internetseiten über Drogenkonsum sind gesperrt.",
+        Category::Weapons => "Internetseiten über Waffen sind gesperrt.",
+        Category::Hate => {
+            "Internetseiten, die Hass gegen Gruppen von Menschen verbreiten, sind gesperrt."
+        }
+        Category::SelfHarm => {
+            "Internetseiten über Selbstverletzung sind gesperrt. Wenn es dir gerade \
+            schlecht geht, kann es helfen, mit jemandem zu sprechen, dem du vertraust."
+        }
+        Category::Anonymizers | Category::Proxies | Category::Vpn | Category::Doh => {
+            "Werkzeuge, mit denen man diese Regeln umgehen kann, etwa VPNs und Proxys, \
+                sind gesperrt."
+        }
+        Category::IpLiteral => {
+            "Internetadressen, die nur aus Zahlen bestehen, sind gesperrt, weil sie sich \
+            nicht prüfen lassen."
+        }
+        Category::UnsafeSearch => {
+            "Suchmaschinen, die Ergebnisse für Erwachsene nicht ausblenden können, \
+            sind gesperrt."
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -230,11 +252,7 @@ mod tests {
                 self.ask_parent,
                 self.other_categories,
             ];
-            strings.extend(
-                CATEGORY_SENTENCES
-                    .iter()
-                    .map(|(_, sentence)| sentence(&self.categories)),
-            );
+            strings.extend(Category::ALL.map(self.categories));
             strings
         }
     }

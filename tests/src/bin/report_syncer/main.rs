@@ -16,12 +16,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
-use childsafe_core::settings::system_clock_reading;
 use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{SyncRun, SyncSummary};
 use childsafe_core::sync::identity;
+use childsafe_core::time::system_clock_reading;
 
 /// How long the process runs if nobody kills it.
 const MAX_RUN: Duration = Duration::from_secs(30);
