@@ -8,7 +8,7 @@ use crate::filter::decision::{ListsStatus, UrlFilter};
 use crate::store::Store;
 use crate::sync::lists_store::{ListsStore, RestoredLists};
 
-use super::{ChildSafeEvent, LogLevel, Logger};
+use super::events::{ChildSafeEvent, LogLevel, Logger};
 
 /// A filter trusting `keys`, with the bundle kept in `store` back in force (see
 /// [`ListsStore::restore`]); a stored bundle that cannot be used is told in the log.

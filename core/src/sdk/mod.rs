@@ -16,6 +16,7 @@
 //! to the parents through the backend; lists that cannot be opened at all block every web address.
 
 mod error;
+mod events;
 mod lists;
 mod tools;
 
@@ -26,6 +27,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub use error::SdkError;
+pub use events::{ChildSafeEvent, EventListener, LogLevel, Logger};
 
 use crate::crypto::{PublicKey, SigningKey};
 use crate::filter::CanonicalUrl;
@@ -85,61 +87,6 @@ pub struct ChildSafeConfig {
     pub country: String,
     /// The child's language for rules and block pages (en, fr, es, de; others fall back to en).
     pub locale: String,
-}
-
-/// How much a log line matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum LogLevel {
-    /// Routine progress.
-    Info,
-    /// Something was refused or failed, and the SDK carried on.
-    Warn,
-}
-
-/// The app's logger. Lines never hold URLs, report contents, PINs or keys.
-#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
-pub trait Logger: Send + Sync {
-    /// One line.
-    fn log(&self, level: LogLevel, message: String);
-}
-
-/// Something the UI may want to show.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum ChildSafeEvent {
-    /// Safe-mode settings changed (activation, parent command, PIN).
-    SettingsChanged,
-    /// The server took a report.
-    ReportDelivered {
-        /// The report id.
-        id: String,
-    },
-    /// A parent approved an access request: the host opens until the time given.
-    ApprovalReceived {
-        /// The host now allowed.
-        host: String,
-        /// Until when, Unix seconds.
-        until_unix: u64,
-    },
-    /// The list bundle in force has expired on trusted time and no newer one has arrived. The
-    /// lists stay in force; show the child and the parent that they are out of date. Told once
-    /// per state, when first seen after opening, a sync or an install.
-    ListsOutOfDate {
-        /// When the lists expired, Unix seconds.
-        since_unix: u64,
-    },
-    /// The lists the phone had cannot be opened (a trusted key changed in an update, the store
-    /// is damaged): every web address is blocked until a valid list bundle installs. Told once,
-    /// as [`ChildSafeEvent::ListsOutOfDate`] is.
-    ListsUnavailable,
-}
-
-/// The app's listener for [`ChildSafeEvent`]s; called on the thread that made the change.
-#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
-pub trait EventListener: Send + Sync {
-    /// One event.
-    fn on_event(&self, event: ChildSafeEvent);
 }
 
 /// A parent paired through the backend, with the secret of their offline code, which the app

@@ -14,14 +14,9 @@ mod system_clock;
 mod trusted_time;
 
 pub use system_clock::{ClockForTests, ClockSource, SystemClock, system_clock_reading};
-pub use trusted_time::{TrustedClock, TrustedNow};
+pub use trusted_time::{TrustedClock, TrustedNow, WALL_CLOCK_TOLERANCE_SECS};
 
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
-
-/// How far, in seconds, the wall clock may run ahead of the time counted by the monotonic clock
-/// before it is no longer believed. Two minutes covers the corrections network time makes to a
-/// drifting clock; a child who sets the clock forward gains at most this much, once.
-pub const WALL_CLOCK_TOLERANCE_SECS: u64 = 120;
 
 /// Store key of the trusted clock's state. Its name predates this module (the clock was part of
 /// safe mode) and stays, since devices already hold it.

@@ -30,7 +30,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::WALL_CLOCK_TOLERANCE_SECS;
+/// How far, in seconds, the wall clock may run ahead of the time counted by the monotonic clock
+/// before it is no longer believed. Two minutes covers the corrections network time makes to a
+/// drifting clock; a child who sets the clock forward gains at most this much, once.
+pub const WALL_CLOCK_TOLERANCE_SECS: u64 = 120;
 
 /// The time as safe mode believes it, from [`TrustedClock::now`]. Only the clock makes one, so
 /// a function that takes a `TrustedNow` cannot be handed the raw wall clock by mistake.
