@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_crypto as crypto;
 use childsafe_protocol::operator::{HotlineQueue, HotlineReport, TokenRequest, Tokens};
+use childsafe_protocol::rfc3339;
 
 use crate::auth::Operator;
 use crate::clock;
@@ -61,8 +62,8 @@ pub fn hotline_report(entry: HotlineEntry) -> Option<HotlineReport> {
         report_id: report.id,
         hotline: entry.hotline,
         incident_type,
-        incident_time: clock::rfc3339(report.created_at),
-        received_time: clock::rfc3339(entry.received_at),
+        incident_time: rfc3339::format(report.created_at),
+        received_time: rfc3339::format(entry.received_at),
         reporter_country: entry.country,
         urls: report.urls,
         reported_user: report.reported_user,

@@ -20,8 +20,8 @@ use serde_json::json;
 use crate::check::print_decisions;
 use crate::keys::read_signing_key;
 use crate::phone::{self, DeviceConfig, SDK_LOCALE};
-use crate::rfc3339::{format_rfc3339, parse_rfc3339};
 use crate::url::os_bytes;
+use childsafe_protocol::rfc3339::{format as format_rfc3339, parse as parse_rfc3339};
 
 /// Exit code of `device verify-pin` for a wrong PIN.
 const EXIT_WRONG_PIN: u8 = 1;

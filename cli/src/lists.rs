@@ -16,7 +16,7 @@ use childsafe_core::filter::import::{ListFormat, import_domains, import_url_hash
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::keys;
-use crate::rfc3339::{format_rfc3339, parse_rfc3339};
+use childsafe_protocol::rfc3339::{format as format_rfc3339, parse as parse_rfc3339};
 
 /// How long a bundle stays valid when `--expires` is not given: 30 days. Phones refuse an expired
 /// bundle, so lists must be recompiled and shipped at least this often.

@@ -16,7 +16,6 @@ mod keys;
 mod lists;
 mod phone;
 mod report;
-mod rfc3339;
 mod sync;
 mod url;
 

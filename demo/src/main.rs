@@ -40,7 +40,7 @@ use childsafe_protocol::wire::{
     DeliveryState, DestinationKind, MessageKind, OutgoingMessage, PairedPeer,
 };
 
-use childsafe_backend::clock::rfc3339 as format_rfc3339;
+use childsafe_protocol::rfc3339::format as format_rfc3339;
 
 /// The operator token of the demo's backend: it lives only as long as the demo.
 const OPERATOR_TOKEN: &str = "childsafe-demo-operator";

@@ -8,6 +8,7 @@
 //! - [`report`]: a report as it travels, and the rules every report keeps.
 //! - [`request_signing`]: how each request is signed and checked.
 //! - [`server_time`]: the server's signed time, which corrects the phone's trusted clock.
+//! - [`rfc3339`]: times as the hotline export and the operator's tools write them.
 //! - [`error`]: the body of every error answer.
 //! - [`operator`]: the operator's bodies (activation tokens, the hotline export), which phones
 //!   never use.
@@ -17,6 +18,7 @@ pub mod error;
 pub mod operator;
 pub mod report;
 pub mod request_signing;
+pub mod rfc3339;
 pub mod routes;
 pub mod server_time;
 pub mod wire;

@@ -1,17 +1,28 @@
-//! RFC 3339 times on the command line: `--expires` values are parsed here, and expiry times
-//! are printed in the same form. Unix seconds, UTC, whole seconds.
+//! Times as the protocol and the operator's tools write them: RFC 3339 in UTC, whole seconds
+//! (`2026-07-01T00:00:00Z`). The hotline export's incident and receipt times are formatted here,
+//! and the CLI's `--expires` values are parsed and its expiry times printed here, so the two
+//! sides cannot disagree on a date.
 
 /// Seconds in a day.
 const DAY_SECONDS: u64 = 24 * 60 * 60;
 /// Days before each month in a common year.
 const DAYS_BEFORE_MONTH: [u64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 
+/// A time that is not RFC 3339, or that no expiry can be (a leap second, before 1970); the text
+/// says which, quoting the input.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidTime(String);
+
 /// Parses an RFC 3339 date-time (`2026-07-01T00:00:00Z`, `2026-07-01T02:00:00.5+02:00`) into
 /// unix seconds. Fractions of a second are dropped; leap seconds and times before 1970 are
 /// refused.
-pub(crate) fn parse_rfc3339(text: &str) -> Result<u64, String> {
-    let invalid =
-        || format!("expected an RFC 3339 time such as 2026-07-01T00:00:00Z, not {text:?}");
+pub fn parse(text: &str) -> Result<u64, InvalidTime> {
+    let invalid = || {
+        InvalidTime(format!(
+            "expected an RFC 3339 time such as 2026-07-01T00:00:00Z, not {text:?}"
+        ))
+    };
     let bytes = text.as_bytes();
     let number = |range: std::ops::Range<usize>| -> Option<u64> {
         let digits = bytes.get(range)?;
@@ -67,9 +78,9 @@ pub(crate) fn parse_rfc3339(text: &str) -> Result<u64, String> {
         _ => return Err(invalid()),
     };
     if second == 60 {
-        return Err(format!(
+        return Err(InvalidTime(format!(
             "{text:?} is a leap second, which cannot be an expiry time"
-        ));
+        )));
     }
     if !(1..=12).contains(&month)
         || day == 0
@@ -81,40 +92,47 @@ pub(crate) fn parse_rfc3339(text: &str) -> Result<u64, String> {
         return Err(invalid());
     }
     if year < 1970 {
-        return Err(format!("{text:?} is before 1970"));
+        return Err(InvalidTime(format!("{text:?} is before 1970")));
     }
     let local =
         days_since_epoch(year, month, day) * DAY_SECONDS + hour * 3600 + minute * 60 + second;
     // A local time shortly after the epoch with a positive offset can fall before it.
-    u64::try_from(local as i64 - offset_seconds).map_err(|_| format!("{text:?} is before 1970"))
+    u64::try_from(local as i64 - offset_seconds)
+        .map_err(|_| InvalidTime(format!("{text:?} is before 1970")))
 }
 
-/// Formats unix seconds as RFC 3339 in UTC (`2026-07-01T00:00:00Z`), the form `parse_rfc3339`
-/// reads and the backend's hotline export writes.
-pub(crate) fn format_rfc3339(unix: u64) -> String {
-    let mut days = unix / DAY_SECONDS;
-    let mut year = 1970;
-    while days >= days_in_year(year) {
-        days -= days_in_year(year);
-        year += 1;
-    }
-    let mut month = 1;
-    while days >= days_in_month(year, month) {
-        days -= days_in_month(year, month);
-        month += 1;
-    }
+/// Formats Unix seconds as RFC 3339 in UTC, e.g. `2026-07-01T00:00:00Z`: the form [`parse`]
+/// reads.
+pub fn format(unix: u64) -> String {
+    let (year, month, day) = civil_date(unix / DAY_SECONDS);
     let of_day = unix % DAY_SECONDS;
     format!(
-        "{year:04}-{month:02}-{:02}T{:02}:{:02}:{:02}Z",
-        days + 1,
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         of_day / 3600,
         of_day % 3600 / 60,
         of_day % 60
     )
 }
 
-fn days_in_year(year: u64) -> u64 {
-    365 + u64::from(is_leap_year(year))
+/// The Gregorian date `days` after 1970-01-01, by counting whole 400-year eras (146,097 days
+/// each) from 0000-03-01 so that the leap day falls at the end of each counted year.
+fn civil_date(days: u64) -> (u64, u64, u64) {
+    // 719,468 days separate 0000-03-01 from 1970-01-01.
+    let shifted = days + 719_468;
+    let era = shifted / 146_097;
+    let day_of_era = shifted % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
 }
 
 fn is_leap_year(year: u64) -> bool {
@@ -149,18 +167,12 @@ mod tests {
 
     #[test]
     fn rfc3339_times_parse_to_unix_seconds() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Ok(0));
-        assert_eq!(parse_rfc3339("2000-03-01T00:00:00Z"), Ok(951_868_800));
-        assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Ok(1_767_225_600));
-        assert_eq!(parse_rfc3339("2024-02-29T12:34:56z"), Ok(1_709_210_096));
-        assert_eq!(
-            parse_rfc3339("2026-01-01T02:00:00+02:00"),
-            Ok(1_767_225_600)
-        );
-        assert_eq!(
-            parse_rfc3339("2025-12-31t19:30:00.999-04:30"),
-            Ok(1_767_225_600)
-        );
+        assert_eq!(parse("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(parse("2000-03-01T00:00:00Z"), Ok(951_868_800));
+        assert_eq!(parse("2026-01-01T00:00:00Z"), Ok(1_767_225_600));
+        assert_eq!(parse("2024-02-29T12:34:56z"), Ok(1_709_210_096));
+        assert_eq!(parse("2026-01-01T02:00:00+02:00"), Ok(1_767_225_600));
+        assert_eq!(parse("2025-12-31t19:30:00.999-04:30"), Ok(1_767_225_600));
     }
 
     #[test]
@@ -183,7 +195,7 @@ mod tests {
             "+026-01-01T00:00:00Z",
             "2026-01-01T00:00:00Zjunk",
         ] {
-            assert!(parse_rfc3339(bad).is_err(), "{bad}");
+            assert!(parse(bad).is_err(), "{bad}");
         }
     }
 
@@ -197,8 +209,17 @@ mod tests {
             4_102_444_799,
             253_402_300_799,
         ] {
-            assert_eq!(parse_rfc3339(&format_rfc3339(unix)), Ok(unix), "{unix}");
+            assert_eq!(parse(&format(unix)), Ok(unix), "{unix}");
         }
-        assert_eq!(format_rfc3339(1_709_210_096), "2024-02-29T12:34:56Z");
+        assert_eq!(format(1_709_210_096), "2024-02-29T12:34:56Z");
+    }
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(format(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format(1_782_864_000), "2026-07-01T00:00:00Z");
+        assert_eq!(format(4_107_542_399), "2100-02-28T23:59:59Z");
+        assert_eq!(format(4_107_542_400), "2100-03-01T00:00:00Z");
     }
 }
