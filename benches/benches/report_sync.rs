@@ -21,7 +21,7 @@ use childsafe_core::protocol::wire::MAX_REPORTS_PER_BATCH;
 use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::client::SyncClient;
-use childsafe_core::sync::engine::{SyncRun, SyncSummary};
+use childsafe_core::sync::engine::{OutboxDelivery, SyncSummary};
 use childsafe_core::time::system_clock_reading;
 
 /// Files `reports` reports on a new phone, then times one sync run in batches of `batch`.
@@ -47,7 +47,8 @@ async fn sync_outbox(
         draft.notes = Some(format!("they keep posting about me, message {n}"));
         outbox.report(draft, system_clock_reading()).unwrap();
     }
-    let run = SyncRun::new(&outbox, &client, &key, &system_clock_reading).with_batch_size(batch);
+    let run =
+        OutboxDelivery::new(&outbox, &client, &key, &system_clock_reading).with_batch_size(batch);
     let mut summary = SyncSummary::default();
     let started = Instant::now();
     run.send_outbox(&mut summary).await.unwrap();

@@ -18,7 +18,7 @@ use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::client::SyncClient;
-use childsafe_core::sync::engine::{SyncRun, SyncSummary};
+use childsafe_core::sync::engine::{OutboxDelivery, SyncSummary};
 use childsafe_core::time::system_clock_reading;
 use childsafe_tests::fault_proxy::{Fault, FaultMix, FaultProxy};
 
@@ -71,10 +71,11 @@ async fn ten_thousand_reports_through_a_hostile_network_arrive_exactly_once() {
     let filed = filing.elapsed();
 
     let client = SyncClient::new(&format!("http://{}", proxy.addr()), true).unwrap();
-    let run = SyncRun::new(&outbox, &client, &key, &system_clock_reading).with_backoff(Backoff {
-        base: Duration::from_millis(2),
-        cap: Duration::from_millis(50),
-    });
+    let run =
+        OutboxDelivery::new(&outbox, &client, &key, &system_clock_reading).with_backoff(Backoff {
+            base: Duration::from_millis(2),
+            cap: Duration::from_millis(50),
+        });
     let syncing = Instant::now();
     let mut runs = 0;
     let mut sent = 0;

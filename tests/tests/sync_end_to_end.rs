@@ -20,7 +20,7 @@ use childsafe_core::store::{FileKeyStore, SealedStore, SledStore, open_device_st
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::bundles::{self, AppliedBundle, BundleRefused, BundleTrust};
 use childsafe_core::sync::client::SyncClient;
-use childsafe_core::sync::engine::{SyncRun, SyncSummary};
+use childsafe_core::sync::engine::{OutboxDelivery, SyncSummary};
 use childsafe_core::sync::identity;
 use childsafe_core::sync::lists_store::{ListsError, ListsStore};
 use childsafe_core::time::system_clock_reading;
@@ -87,8 +87,8 @@ async fn phone(backend: &Backend) -> Phone {
 async fn sync(phone: &Phone, url: &str) -> SyncSummary {
     let client = SyncClient::new(url, true).unwrap();
     let outbox = Outbox::new(&phone.store);
-    let run =
-        SyncRun::new(&outbox, &client, &phone.key, &system_clock_reading).with_backoff(Backoff {
+    let run = OutboxDelivery::new(&outbox, &client, &phone.key, &system_clock_reading)
+        .with_backoff(Backoff {
             base: std::time::Duration::from_millis(1),
             cap: std::time::Duration::from_millis(5),
         });

@@ -1,6 +1,6 @@
 //! The outbox step of a sync run (see [`super::run`]): send the outbox, most urgent first, in
 //! batches, until it is empty or the network gives out; then learn how far the server has taken
-//! earlier reports. Tools and tests drive it alone through [`SyncRun`].
+//! earlier reports. Tools and tests drive it alone through [`OutboxDelivery`].
 //!
 //! Delivery is at least once and the server deduplicates, so it is effectively once: a batch is
 //! marked `sending` durably before it leaves, its `Idempotency-Key` is derived from the ids it
@@ -56,8 +56,8 @@ pub enum EngineError {
     Outbox(#[from] OutboxError),
 }
 
-/// The parts one run works with.
-pub struct SyncRun<'a, S: Store> {
+/// The outbox step of a sync run, with the parts it works with: the outbox, the client, the key.
+pub struct OutboxDelivery<'a, S: Store> {
     outbox: &'a Outbox<S>,
     client: &'a SyncClient,
     key: &'a SigningKey,
@@ -67,7 +67,7 @@ pub struct SyncRun<'a, S: Store> {
     on_delivered: Option<&'a (dyn Fn(&str) + Send + Sync)>,
 }
 
-impl<'a, S: Store> SyncRun<'a, S> {
+impl<'a, S: Store> OutboxDelivery<'a, S> {
     /// A run over the device's `outbox` to the backend behind `client`, signing with the device
     /// `key` and reading the platform's clocks with `clock` at each step; the default backoff
     /// and batches of [`MAX_REPORTS_PER_BATCH`].
@@ -77,7 +77,7 @@ impl<'a, S: Store> SyncRun<'a, S> {
         key: &'a SigningKey,
         clock: &'a (dyn Fn() -> ClockReading + Send + Sync),
     ) -> Self {
-        SyncRun {
+        OutboxDelivery {
             outbox,
             client,
             key,

@@ -25,7 +25,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::bundles::{self, AppliedBundle, BundleRefusal, BundleTrust};
 use super::client::{SyncClient, SyncError};
-use super::engine::{EngineError, SyncRun, SyncSummary};
+use super::engine::{EngineError, OutboxDelivery, SyncSummary};
 use crate::crypto::{PublicKey, SigningKey};
 use crate::filter::decision::{ListsStatus, UrlFilter};
 use crate::protocol::wire::{DeviceStatus, MessageKind};
@@ -136,7 +136,7 @@ impl<S: Store> Phone<'_, S> {
         let read_clock = move || clock.reading();
         let delivered = |id: &str| news(SyncNews::ReportDelivered(id.to_owned()));
         let mut summary = SyncSummary::default();
-        SyncRun::new(self.outbox, client, self.device_key, &read_clock)
+        OutboxDelivery::new(self.outbox, client, self.device_key, &read_clock)
             .with_delivery_listener(&delivered)
             .send_outbox(&mut summary)
             .await?;

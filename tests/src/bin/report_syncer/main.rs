@@ -19,7 +19,7 @@ use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::store::{FileKeyStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
 use childsafe_core::sync::client::SyncClient;
-use childsafe_core::sync::engine::{SyncRun, SyncSummary};
+use childsafe_core::sync::engine::{OutboxDelivery, SyncSummary};
 use childsafe_core::sync::identity;
 use childsafe_core::time::system_clock_reading;
 
@@ -69,7 +69,8 @@ async fn run(dir: &std::path::Path, drain: bool) -> Result<(), String> {
     let key = identity::device_key(&store).map_err(|e| format!("key: {e}"))?;
     let client = SyncClient::new(&registration.backend_url, true).map_err(|e| e.to_string())?;
     let outbox = Outbox::new(&store);
-    let run = SyncRun::new(&outbox, &client, &key, &system_clock_reading).with_backoff(BACKOFF);
+    let run =
+        OutboxDelivery::new(&outbox, &client, &key, &system_clock_reading).with_backoff(BACKOFF);
     let mut out = std::io::stdout().lock();
     let mut say = |line: String| {
         writeln!(out, "{line}")
