@@ -49,7 +49,7 @@ use crate::sync::engine::SyncSummary;
 use crate::sync::identity::{self, Registration};
 use crate::sync::lists_store::{ListsError, ListsStore};
 use crate::sync::run::{Phone, SyncNews};
-use crate::time::{ClockSource, SystemClock, TrustedNow, advance_trusted_clock};
+use crate::time::{ClockSource, SystemClock, TrustedNow, advance_trusted_clock, trusted_now};
 use crate::vocabulary::Locale;
 
 type DeviceStore = Arc<SealedStore<SledStore>>;
@@ -596,9 +596,7 @@ impl ChildSafe {
 
     /// The trusted time now, with the trusted clock advanced and kept.
     fn trusted_now(&self) -> Result<TrustedNow, SdkError> {
-        let (now, batch) = advance_trusted_clock(&*self.store, self.clock.reading())?;
-        crate::store::Store::apply(&*self.store, batch)?;
-        Ok(now)
+        Ok(trusted_now(&*self.store, self.clock.reading())?)
     }
 
     /// Turns what a sync run met into what the app sees: events, log lines, and a fresh read

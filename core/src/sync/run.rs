@@ -34,7 +34,7 @@ use crate::reports::outbox::{KEEP_DELIVERED_SECS, OutboxError};
 use crate::settings::parent_command::ParentAction;
 use crate::settings::{SafeMode, SafeModeError};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
-use crate::time::{ClockSource, advance_trusted_clock};
+use crate::time::{ClockSource, trusted_now};
 
 /// Store keys of this module.
 mod keys {
@@ -201,9 +201,7 @@ impl<S: Store> Phone<'_, S> {
 
     /// Step 4: the state of the lists in force now, on the trusted clock (advanced and kept).
     fn lists_status(&self) -> Result<ListsStatus, StoreError> {
-        let store = self.safe_mode.store();
-        let (now, batch) = advance_trusted_clock(store, self.clock.reading())?;
-        store.apply(batch)?;
+        let now = trusted_now(self.safe_mode.store(), self.clock.reading())?;
         Ok(self
             .filter
             .read()

@@ -49,6 +49,17 @@ pub(crate) fn advance_trusted_clock(
     Ok((now, batch))
 }
 
+/// The trusted time at `clock`, with the clock's advance kept in `store`: for a reader that has
+/// no write of its own to time.
+pub(crate) fn trusted_now(
+    store: &dyn Store,
+    clock: ClockReading,
+) -> Result<TrustedNow, StoreError> {
+    let (now, batch) = advance_trusted_clock(store, clock)?;
+    store.apply(batch)?;
+    Ok(now)
+}
+
 /// Re-anchors the device's trusted clock on `server_unix`, the time of a signed server answer
 /// whose signature, device and challenge the caller has checked, read at `clock`. Returns a new
 /// batch holding the clock's next state, for the caller to add to and apply.
