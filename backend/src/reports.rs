@@ -132,10 +132,19 @@ pub(crate) async fn feed(
     page: Page,
     caller: ParentCaller,
 ) -> ApiResult<Json<Feed>> {
-    let items = state
+    let mut items = state
         .storage
         .feed(&caller.parent.id, page.after, page.limit)
         .await?;
+    // A parent its device has removed keeps no window on the reports routed to it before.
+    let paired: Vec<String> = state
+        .storage
+        .devices_of(&caller.parent.id)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    items.retain(|item| paired.contains(&item.device_id));
     Ok(Json(Feed { items }))
 }
 
