@@ -13,6 +13,9 @@
 //! 3. the invite's pairing key signed the claim (else 403, counted against the invite, from
 //!    whoever sent it);
 //! 4. the claim is stored as pending, still only on a live invite (checked again in the write).
+//!
+//! A parent leaves by the device's `ParentRemoved` statement, or at once by its owner (the parent
+//! the device confirmed as owner) through [`remove_as_owner`].
 
 use axum::Json;
 use axum::extract::State;
@@ -22,17 +25,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_protocol::pairing::{ParentStatement, verify_claim};
 use childsafe_protocol::request_signing::key_id;
 use childsafe_protocol::wire::{
-    ClaimedDevice, PairingInvite, PairingInviteOpened, ParentClaim, PendingClaim, PendingClaims,
-    SignedParentStatement, StatementApplied,
+    ClaimedDevice, PairingInvite, PairingInviteOpened, ParentClaim, ParentRemoval, PendingClaim,
+    PendingClaims, SignedParentStatement, StatementApplied,
 };
 
 use crate::auth::{DeviceCaller, ParentCaller};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::json_body;
+use crate::extract::{PathParam, json_body};
 use crate::limits::{MAX_PAIRING_INVITE_SECS, MAX_WRONG_PAIRING_CLAIMS};
 use crate::state::AppState;
-use crate::storage::{ClaimAdded, ParentChange};
+use crate::storage::{ClaimAdded, OwnerRemoval, ParentChange};
 
 /// `POST /v1/device/pairing-invites`: opens (or replaces) the device's invite.
 pub(crate) async fn open(
@@ -165,7 +168,7 @@ pub(crate) async fn statement(
         ));
     }
     let change = match statement {
-        ParentStatement::ParentConfirmed { .. } => ParentChange::Confirm,
+        ParentStatement::ParentConfirmed { role, .. } => ParentChange::Confirm(role),
         ParentStatement::ParentRemoved { .. } => ParentChange::Remove,
     };
     let seq = statement.seq();
@@ -186,6 +189,38 @@ pub(crate) async fn statement(
         ));
     }
     Ok(Json(StatementApplied { seq }))
+}
+
+/// `POST /v1/parent/devices/{device_id}/parent-removals`: the device's owner unpairs another of
+/// its parents. Anyone else gets the answer a device they are not paired with gives.
+pub(crate) async fn remove_as_owner(
+    State(state): State<AppState>,
+    PathParam(device_id): PathParam,
+    caller: ParentCaller,
+) -> ApiResult<StatusCode> {
+    let removal: ParentRemoval = json_body(&caller.headers, &caller.body)?;
+    let parent_id = key_id(&removal.parent_public_key);
+    if parent_id == caller.parent.id {
+        return Err(ApiError::bad_request(
+            "cannot_remove_self",
+            "an owner cannot remove itself; the phone can, with its PIN",
+        ));
+    }
+    match state
+        .storage
+        .remove_parent_as_owner(&device_id, &caller.parent.id, &parent_id)
+        .await?
+    {
+        OwnerRemoval::Removed => Ok(StatusCode::NO_CONTENT),
+        OwnerRemoval::NotOwner => Err(ApiError::not_found(
+            "device_unknown",
+            "no device with this id has you as its owner",
+        )),
+        OwnerRemoval::NotPaired => Err(ApiError::not_found(
+            "parent_unknown",
+            "no parent with this key is paired with the device",
+        )),
+    }
 }
 
 fn no_live_invite() -> ApiError {

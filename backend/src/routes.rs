@@ -61,6 +61,7 @@ fn handler(operation: Operation, method: MethodFilter) -> MethodRouter<AppState>
         PostParentStatement => on(method, pairing_invites::statement),
         ClaimPairingCode => on(method, pairing::claim),
         ClaimPairingInvite => on(method, pairing_invites::claim),
+        RemoveParentAsOwner => on(method, pairing_invites::remove_as_owner),
         ListParentDevices => on(method, pairing::devices_of_parent),
         SendToDevice => on(method, relay::parent_sends),
         ReadParentMailbox => on(method, relay::parent_reads),

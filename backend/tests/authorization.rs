@@ -15,8 +15,8 @@ use childsafe_protocol::request_signing::{PrincipalKind, registration_proof};
 use childsafe_protocol::routes::{Access, Operation, ROUTES};
 use childsafe_protocol::wire::{
     BundleKind, DeviceStatus, Feed, Mailbox, MessageKind, OutgoingMessage, PairedPeers,
-    PairingClaim, PairingInvite, ParentClaim, ParentRegistration, PendingClaims, ReportStatuses,
-    SignedParentStatement, TimeRequest,
+    PairingClaim, PairingInvite, ParentClaim, ParentRegistration, ParentRemoval, PendingClaims,
+    ReportStatuses, SignedParentStatement, TimeRequest,
 };
 use common::{Call, Identity, Reply, TestServer, fresh_key, report};
 
@@ -121,6 +121,8 @@ fn expected(access: Access, operation: Operation, who: Who) -> (u16, Option<&'st
         (Operation::GetReportStatus, DeviceB) => refused(404, "report_unknown"),
         (Operation::SendToParents, DeviceB) => refused(409, "not_paired"),
         (Operation::SendToDevice, ParentQ) => refused(404, "device_unknown"),
+        // Neither parent is A's owner: P paired by short code, which makes no owner.
+        (Operation::RemoveParentAsOwner, ParentP | ParentQ) => refused(404, "device_unknown"),
         (
             Operation::RegisterDevice
             | Operation::RegisterParent
@@ -338,6 +340,21 @@ async fn request(world: &World, operation: Operation, who: Who) -> Reply {
                 claim_signature: sign_claim(&pairing_key, &world.c.id, &parent_public_key),
                 parent_public_key,
             })
+        }
+        Operation::RemoveParentAsOwner => {
+            let other = if who == Who::ParentQ {
+                &world.p
+            } else {
+                &world.q
+            };
+            server
+                .post(&format!(
+                    "/v1/parent/devices/{}/parent-removals",
+                    world.a.id
+                ))
+                .json(&ParentRemoval {
+                    parent_public_key: other.key.public_key(),
+                })
         }
         Operation::ListParentDevices => server.get("/v1/parent/devices"),
         Operation::SendToDevice => server

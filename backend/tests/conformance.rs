@@ -30,7 +30,9 @@ use childsafe_protocol::wire::{
     DeviceStatus, MessageKind, OutgoingMessage, PairingClaim, PairingInvite, ParentClaim,
     ParentRegistration, ReportBatch, TimeRequest,
 };
-use common::{Identity, OPERATOR_TOKEN, Reply, TestServer, confirmed, raw, report};
+use common::{
+    Identity, OPERATOR_TOKEN, Reply, TestServer, confirmed, confirmed_member, raw, report,
+};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 
@@ -750,6 +752,32 @@ async fn exercise_pairing_invites(server: &TestServer, bystander: &Identity) {
         .post_statement(&device, &device.key, &statement)
         .await
         .refused(409, "stale_statement");
+
+    // The owner removes a second parent; nobody else may.
+    server
+        .post_statement(
+            &device,
+            &device.key,
+            &confirmed_member(&device, bystander, 2),
+        )
+        .await
+        .expect(200);
+    server
+        .remove_as_owner(&parent, &device, &parent)
+        .await
+        .refused(400, "cannot_remove_self");
+    server
+        .remove_as_owner(bystander, &device, &parent)
+        .await
+        .refused(404, "device_unknown");
+    server
+        .remove_as_owner(&parent, &device, bystander)
+        .await
+        .expect(204);
+    server
+        .remove_as_owner(&parent, &device, bystander)
+        .await
+        .refused(404, "parent_unknown");
 }
 
 /// Every route answers 503 `address_busy` with `Retry-After` while its caller's address has its

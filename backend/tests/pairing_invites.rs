@@ -1,8 +1,8 @@
 //! Pairing that no relay can hijack, as the attacks on it play out against a real server: a
 //! second claimant without the secret is refused and counted against the invite; five wrong
 //! claims from anyone close it, even to the right signature; a parent is sent nothing until the
-//! phone confirms it with a statement only the phone can sign; and a parent the phone removed
-//! sees nothing more.
+//! phone confirms it with a statement only the phone can sign; and a parent the phone or its
+//! owner removed sees nothing more.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
@@ -15,7 +15,7 @@ use childsafe_protocol::wire::{
     ClaimedDevice, DestinationKind, Feed, MessageKind, OutgoingMessage, PairedPeers, PendingClaims,
     ReportReceipts,
 };
-use common::{Identity, TestServer, confirmed, fresh_key, removed, report};
+use common::{Identity, TestServer, confirmed, confirmed_member, fresh_key, removed, report};
 
 #[tokio::test]
 async fn a_second_claimant_without_the_secret_is_refused_and_counted() {
@@ -230,6 +230,49 @@ async fn a_removed_parent_sees_nothing() {
             .await
             .refused(409, "stale_statement");
         assert!(devices(&server, &parent).await.is_empty());
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_owner_removes_a_second_parent_at_once_and_nobody_else_can() {
+    for server in common::servers().await {
+        let child = server.device("GB").await;
+        let owner = server.parent().await;
+        let second = server.parent().await;
+        server.pair_by_invite(&child, &owner, 1).await;
+        let secret = server.invite(&child).await;
+        server
+            .claim_invite(&second, &child.id, &secret.pairing_key().unwrap())
+            .await
+            .expect(202);
+        server
+            .post_statement(&child, &child.key, &confirmed_member(&child, &second, 2))
+            .await
+            .expect(200);
+        assert_eq!(devices(&server, &second).await, vec![child.id.clone()]);
+
+        server
+            .remove_as_owner(&second, &child, &owner)
+            .await
+            .refused(404, "device_unknown");
+        assert_eq!(devices(&server, &owner).await, vec![child.id.clone()]);
+
+        server
+            .upload(&child, &fresh_key(), &[report(ReportKind::Sos)])
+            .await
+            .expect(200);
+        server
+            .remove_as_owner(&owner, &child, &second)
+            .await
+            .expect(204);
+        assert!(
+            devices(&server, &second).await.is_empty(),
+            "[{}]",
+            server.name
+        );
+        assert!(feed(&server, &second).await.is_empty());
+        assert_eq!(feed(&server, &owner).await.len(), 1);
         server.stop().await;
     }
 }

@@ -15,11 +15,12 @@ use childsafe_backend::limits::{MAX_PAIRING_CLAIMS, MAX_WRONG_PAIRING_CLAIMS};
 use childsafe_backend::storage::sled::SledStorage;
 use childsafe_backend::storage::{
     BundlePut, BundleStore, BundleVersion, ClaimAdded, DeviceRecord, DeviceRegistered,
-    HOTLINE_MIN_RETENTION_SECS, IdempotencyBegin, NewMessage, NewReport, ParentChange,
-    ParentRecord, Purged, ReportInsert, Retention, STALE_IDEMPOTENCY_SECS, SecretStore, Storage,
-    StoredBundle,
+    HOTLINE_MIN_RETENTION_SECS, IdempotencyBegin, NewMessage, NewReport, OwnerRemoval,
+    ParentChange, ParentRecord, Purged, ReportInsert, Retention, STALE_IDEMPOTENCY_SECS,
+    SecretStore, Storage, StoredBundle,
 };
 use childsafe_crypto::PublicKey;
+use childsafe_protocol::pairing::ParentRole;
 use childsafe_protocol::report::{ReportKind, UploadedReport};
 use childsafe_protocol::wire::{
     BundleKind, DeliveryState, Destination, DestinationKind, MessageKind, PendingClaim,
@@ -78,6 +79,7 @@ every_storage! {
     a_new_invite_replaces_the_old_one_and_its_claims,
     concurrent_wrong_claims_are_each_counted,
     a_parent_statement_pairs_or_unpairs_only_when_newer,
+    only_the_owner_removes_a_parent_and_an_owner_removed_is_owner_no_more,
     messages_are_relayed_in_order_per_mailbox,
     bundle_versions_never_go_back,
     concurrent_bundle_uploads_never_lower_the_version,
@@ -1020,7 +1022,13 @@ mod behaviour {
         );
         assert!(
             storage
-                .apply_parent_statement(&child, "p1", 1, ParentChange::Confirm, NOW + 5)
+                .apply_parent_statement(
+                    &child,
+                    "p1",
+                    1,
+                    ParentChange::Confirm(ParentRole::Owner),
+                    NOW + 5
+                )
                 .await
                 .unwrap()
         );
@@ -1049,7 +1057,13 @@ mod behaviour {
         for seq in [1, 2, 3] {
             assert!(
                 !storage
-                    .apply_parent_statement(&child, "p1", seq, ParentChange::Confirm, NOW + 7)
+                    .apply_parent_statement(
+                        &child,
+                        "p1",
+                        seq,
+                        ParentChange::Confirm(ParentRole::Owner),
+                        NOW + 7
+                    )
                     .await
                     .unwrap(),
                 "an older statement cannot pair again (seq {seq})"
@@ -1058,10 +1072,101 @@ mod behaviour {
         assert!(storage.parents_of(&child).await.unwrap().is_empty());
         assert!(
             storage
-                .apply_parent_statement(&device(2).id, "p1", 1, ParentChange::Confirm, NOW)
+                .apply_parent_statement(
+                    &device(2).id,
+                    "p1",
+                    1,
+                    ParentChange::Confirm(ParentRole::Owner),
+                    NOW
+                )
                 .await
                 .unwrap(),
             "each device counts its own statements"
+        );
+    }
+
+    pub(crate) async fn only_the_owner_removes_a_parent_and_an_owner_removed_is_owner_no_more(
+        storage: Arc<dyn Storage>,
+    ) {
+        let child = device(1).id;
+        let confirm = |parent: &'static str, role, seq| {
+            let storage = Arc::clone(&storage);
+            let child = child.clone();
+            async move {
+                assert!(
+                    storage
+                        .apply_parent_statement(
+                            &child,
+                            parent,
+                            seq,
+                            ParentChange::Confirm(role),
+                            NOW
+                        )
+                        .await
+                        .unwrap()
+                );
+            }
+        };
+        assert_eq!(
+            storage
+                .remove_parent_as_owner(&child, "owner", "member")
+                .await
+                .unwrap(),
+            OwnerRemoval::NotOwner,
+            "a device without an owner"
+        );
+        confirm("owner", ParentRole::Owner, 1).await;
+        confirm("member", ParentRole::Member, 2).await;
+        confirm("other", ParentRole::Member, 3).await;
+        assert_eq!(
+            storage.device_owner(&child).await.unwrap().as_deref(),
+            Some("owner")
+        );
+        assert_eq!(
+            storage
+                .remove_parent_as_owner(&child, "member", "other")
+                .await
+                .unwrap(),
+            OwnerRemoval::NotOwner
+        );
+        assert_eq!(
+            storage
+                .remove_parent_as_owner(&child, "owner", "stranger")
+                .await
+                .unwrap(),
+            OwnerRemoval::NotPaired
+        );
+        assert_eq!(
+            storage
+                .remove_parent_as_owner(&child, "owner", "member")
+                .await
+                .unwrap(),
+            OwnerRemoval::Removed
+        );
+        let parents: Vec<String> = storage
+            .parents_of(&child)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(parents, vec!["other".to_owned(), "owner".to_owned()]);
+        assert!(storage.devices_of("member").await.unwrap().is_empty());
+
+        assert!(
+            storage
+                .apply_parent_statement(&child, "owner", 4, ParentChange::Remove, NOW)
+                .await
+                .unwrap()
+        );
+        assert_eq!(storage.device_owner(&child).await.unwrap(), None);
+        assert_eq!(
+            storage
+                .remove_parent_as_owner(&child, "owner", "other")
+                .await
+                .unwrap(),
+            OwnerRemoval::NotOwner,
+            "a removed owner owns nothing"
         );
     }
 

@@ -79,6 +79,8 @@ pub enum Operation {
     ClaimPairingCode,
     /// `POST /v1/parent/pairing-claims`.
     ClaimPairingInvite,
+    /// `POST /v1/parent/devices/{device_id}/parent-removals`.
+    RemoveParentAsOwner,
     /// `GET /v1/parent/devices`.
     ListParentDevices,
     /// `POST /v1/parent/devices/{device_id}/messages`.
@@ -167,6 +169,12 @@ pub const ROUTES: &[Route] = {
             Post,
             "/v1/parent/pairing-claims",
             ClaimPairingInvite,
+            Parent,
+        ),
+        route(
+            Post,
+            "/v1/parent/devices/{device_id}/parent-removals",
+            RemoveParentAsOwner,
             Parent,
         ),
         route(Get, "/v1/parent/devices", ListParentDevices, Parent),

@@ -274,6 +274,18 @@ pub struct StatementApplied {
     pub seq: u64,
 }
 
+/// `POST /v1/parent/devices/{device_id}/parent-removals`: the device's owner (the parent the
+/// device confirmed with [`ParentRole::Owner`]) unpairs another of its parents at once. The
+/// owner also sends the phone a signed command, so that the phone drops the key too.
+///
+/// [`ParentRole::Owner`]: crate::pairing::ParentRole::Owner
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentRemoval {
+    /// The key of the parent to remove.
+    pub parent_public_key: PublicKey,
+}
+
 /// One side of a pairing, as the other side sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PairedPeer {

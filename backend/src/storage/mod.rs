@@ -43,7 +43,7 @@ pub use bundles::{BundlePut, BundleStore, BundleVersion, StoredBundle};
 pub use combined::Storage;
 pub use error::{StorageError, StorageResult};
 pub use mailboxes::{MailboxStore, NewMessage};
-pub use pairing::{ClaimAdded, PairingInviteRecord, PairingStore, ParentChange};
+pub use pairing::{ClaimAdded, OwnerRemoval, PairingInviteRecord, PairingStore, ParentChange};
 pub use reports::{HotlineEntry, NewReport, ReportInsert, ReportStore};
 pub use requests::{IdempotencyBegin, RequestStore, STALE_IDEMPOTENCY_SECS};
 pub use retention::{HOTLINE_MIN_RETENTION_SECS, Purged, Retention, RetentionStore};

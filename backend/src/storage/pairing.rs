@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 use childsafe_crypto::PublicKey;
+use childsafe_protocol::pairing::ParentRole;
 use childsafe_protocol::wire::PendingClaim;
 
 use super::error::StorageResult;
@@ -47,10 +48,21 @@ pub enum ClaimAdded {
 /// What a device's signed statement does to one of its parents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParentChange {
-    /// Pair them (and close the device's invite).
-    Confirm,
+    /// Pair them (and close the device's invite); an owner becomes the device's owner.
+    Confirm(ParentRole),
     /// Unpair them.
     Remove,
+}
+
+/// What [`PairingStore::remove_parent_as_owner`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerRemoval {
+    /// The parent is unpaired.
+    Removed,
+    /// The caller is not the device's owner (or the device does not exist).
+    NotOwner,
+    /// The parent is not paired with the device.
+    NotPaired,
 }
 
 /// Adds `claim` to `invite` if it is live and has room: the rule both stores apply inside their
@@ -124,7 +136,8 @@ pub trait PairingStore: Send + Sync + 'static {
 
     /// Applies a device's signed statement about a parent, if `seq` is above every statement of
     /// the device applied before; `false` (nothing changed) for an old one. Confirming pairs
-    /// them at `now` and closes the device's invite; removing unpairs them.
+    /// them at `now` and closes the device's invite (confirming an owner makes it the device's
+    /// owner); removing unpairs them (and the device has no owner if it was the owner).
     async fn apply_parent_statement(
         &self,
         device_id: &str,
@@ -133,4 +146,16 @@ pub trait PairingStore: Send + Sync + 'static {
         change: ParentChange,
         now: u64,
     ) -> StorageResult<bool>;
+
+    /// The device's owner: the parent its latest statement confirmed as owner, while paired.
+    async fn device_owner(&self, device_id: &str) -> StorageResult<Option<String>>;
+
+    /// Unpairs `parent_id` from the device if `owner_id` is the device's owner, checked in the
+    /// same write.
+    async fn remove_parent_as_owner(
+        &self,
+        device_id: &str,
+        owner_id: &str,
+        parent_id: &str,
+    ) -> StorageResult<OwnerRemoval>;
 }

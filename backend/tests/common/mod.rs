@@ -548,6 +548,22 @@ impl TestServer {
             .expect(200);
     }
 
+    /// `owner` asks to remove `parent` from `device`.
+    pub async fn remove_as_owner(
+        &self,
+        owner: &Identity,
+        device: &Identity,
+        parent: &Identity,
+    ) -> Reply {
+        self.post(&format!("/v1/parent/devices/{}/parent-removals", device.id))
+            .signed(owner)
+            .json(&childsafe_protocol::wire::ParentRemoval {
+                parent_public_key: parent.key.public_key(),
+            })
+            .send()
+            .await
+    }
+
     /// Uploads reports under an idempotency key.
     pub async fn upload(&self, device: &Identity, key: &str, reports: &[UploadedReport]) -> Reply {
         self.post("/v1/device/reports")
@@ -598,6 +614,16 @@ pub fn confirmed(device: &Identity, parent: &Identity, seq: u64) -> ParentStatem
         device_id: device.id.clone(),
         parent_public_key: parent.key.public_key(),
         role: ParentRole::Owner,
+        seq,
+    }
+}
+
+/// `device`'s statement that it confirmed `parent` as a parent the owner invited.
+pub fn confirmed_member(device: &Identity, parent: &Identity, seq: u64) -> ParentStatement {
+    ParentStatement::ParentConfirmed {
+        device_id: device.id.clone(),
+        parent_public_key: parent.key.public_key(),
+        role: ParentRole::Member,
         seq,
     }
 }

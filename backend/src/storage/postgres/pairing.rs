@@ -12,8 +12,9 @@ use super::sql::{corrupt, execute, from_pg, get, get_u64, public_key, query, que
 use super::store::PostgresStorage;
 use crate::storage::error::StorageResult;
 use crate::storage::pairing::{
-    ClaimAdded, PairingInviteRecord, PairingStore, ParentChange, add_claim_to,
+    ClaimAdded, OwnerRemoval, PairingInviteRecord, PairingStore, ParentChange, add_claim_to,
 };
+use childsafe_protocol::pairing::ParentRole;
 
 #[async_trait]
 impl PairingStore for PostgresStorage {
@@ -174,7 +175,7 @@ impl PairingStore for PostgresStorage {
             return Ok(false);
         }
         match change {
-            ParentChange::Confirm => {
+            ParentChange::Confirm(role) => {
                 pair(&tx, device_id, parent_id, to_db(now)?).await?;
                 execute(
                     &tx,
@@ -182,19 +183,82 @@ impl PairingStore for PostgresStorage {
                     &[&device_id],
                 )
                 .await?;
+                if role == ParentRole::Owner {
+                    execute(
+                        &tx,
+                        "INSERT INTO device_owners (device_id, parent_id) VALUES ($1, $2)
+                         ON CONFLICT (device_id) DO UPDATE SET parent_id = EXCLUDED.parent_id",
+                        &[&device_id, &parent_id],
+                    )
+                    .await?;
+                }
             }
             ParentChange::Remove => {
-                execute(
-                    &tx,
-                    "DELETE FROM pairings WHERE device_id = $1 AND parent_id = $2",
-                    &[&device_id, &parent_id],
-                )
-                .await?;
+                unpair(&tx, device_id, parent_id).await?;
             }
         }
         tx.commit().await.map_err(from_pg)?;
         Ok(true)
     }
+
+    async fn device_owner(&self, device_id: &str) -> StorageResult<Option<String>> {
+        let client = self.client().await?;
+        query_opt(
+            &client,
+            "SELECT parent_id FROM device_owners WHERE device_id = $1",
+            &[&device_id],
+        )
+        .await?
+        .map(|row| get(&row, 0))
+        .transpose()
+    }
+
+    async fn remove_parent_as_owner(
+        &self,
+        device_id: &str,
+        owner_id: &str,
+        parent_id: &str,
+    ) -> StorageResult<OwnerRemoval> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(from_pg)?;
+        let owner = query_opt(
+            &tx,
+            "SELECT parent_id FROM device_owners WHERE device_id = $1 FOR UPDATE",
+            &[&device_id],
+        )
+        .await?;
+        let owner: Option<String> = owner.map(|row| get(&row, 0)).transpose()?;
+        if owner.as_deref() != Some(owner_id) {
+            return Ok(OwnerRemoval::NotOwner);
+        }
+        if !unpair(&tx, device_id, parent_id).await? {
+            return Ok(OwnerRemoval::NotPaired);
+        }
+        tx.commit().await.map_err(from_pg)?;
+        Ok(OwnerRemoval::Removed)
+    }
+}
+
+/// Unpairs a device and a parent, which stops being the device's owner if it was; whether they
+/// were paired.
+async fn unpair<C: GenericClient + Sync>(
+    client: &C,
+    device_id: &str,
+    parent_id: &str,
+) -> StorageResult<bool> {
+    let removed = execute(
+        client,
+        "DELETE FROM pairings WHERE device_id = $1 AND parent_id = $2",
+        &[&device_id, &parent_id],
+    )
+    .await?;
+    execute(
+        client,
+        "DELETE FROM device_owners WHERE device_id = $1 AND parent_id = $2",
+        &[&device_id, &parent_id],
+    )
+    .await?;
+    Ok(removed == 1)
 }
 
 /// Pairs a device and a parent; pairing again keeps the time of the first pairing.

@@ -83,6 +83,10 @@ CREATE TABLE IF NOT EXISTS pairing_invites (
     wrong_claims BIGINT NOT NULL,
     claims TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS device_owners (
+    device_id TEXT PRIMARY KEY,
+    parent_id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS statement_seqs (
     device_id TEXT PRIMARY KEY,
     seq BIGINT NOT NULL

@@ -15,8 +15,9 @@ use super::store::SledStorage;
 use super::values::{InviteValue, PairingValue, from_json, to_json};
 use crate::storage::error::{StorageError, StorageResult};
 use crate::storage::pairing::{
-    ClaimAdded, PairingInviteRecord, PairingStore, ParentChange, add_claim_to,
+    ClaimAdded, OwnerRemoval, PairingInviteRecord, PairingStore, ParentChange, add_claim_to,
 };
+use childsafe_protocol::pairing::ParentRole;
 
 #[async_trait]
 impl PairingStore for SledStorage {
@@ -159,21 +160,73 @@ impl PairingStore for SledStorage {
             tx.statement_seqs
                 .insert(device_id.as_bytes(), &seq.to_be_bytes()[..])?;
             match change {
-                ParentChange::Confirm => {
+                ParentChange::Confirm(role) => {
                     pair(tx, &device_id, &parent_id, now)?;
                     tx.pairing_invites.remove(device_id.as_bytes())?;
+                    if role == ParentRole::Owner {
+                        tx.device_owners
+                            .insert(device_id.as_bytes(), parent_id.as_bytes())?;
+                    }
                 }
-                ParentChange::Remove => {
-                    tx.device_parents
-                        .remove(owned_key(&device_id, parent_id.as_bytes()))?;
-                    tx.parent_devices
-                        .remove(owned_key(&parent_id, device_id.as_bytes()))?;
-                }
+                ParentChange::Remove => unpair(tx, &device_id, &parent_id)?,
             }
             Ok(true)
         })
         .await
     }
+
+    async fn device_owner(&self, device_id: &str) -> StorageResult<Option<String>> {
+        let device_id = device_id.to_owned();
+        self.read(move |t| {
+            t.device_owners
+                .get(device_id.as_bytes())
+                .map_err(from_sled)?
+                .map(|id| {
+                    String::from_utf8(id.to_vec())
+                        .map_err(|_| StorageError::Corrupt("an owner id is not text".to_owned()))
+                })
+                .transpose()
+        })
+        .await
+    }
+
+    async fn remove_parent_as_owner(
+        &self,
+        device_id: &str,
+        owner_id: &str,
+        parent_id: &str,
+    ) -> StorageResult<OwnerRemoval> {
+        let (device_id, owner_id, parent_id) = (
+            device_id.to_owned(),
+            owner_id.to_owned(),
+            parent_id.to_owned(),
+        );
+        self.write(move |tx| {
+            let owner = tx.device_owners.get(device_id.as_bytes())?;
+            if owner.as_deref() != Some(owner_id.as_bytes()) {
+                return Ok(OwnerRemoval::NotOwner);
+            }
+            let device_side = owned_key(&device_id, parent_id.as_bytes());
+            if tx.device_parents.get(&device_side)?.is_none() {
+                return Ok(OwnerRemoval::NotPaired);
+            }
+            unpair(tx, &device_id, &parent_id)?;
+            Ok(OwnerRemoval::Removed)
+        })
+        .await
+    }
+}
+
+/// Unpairs a device and a parent, which stops being the device's owner if it was.
+fn unpair(tx: &TxTrees<'_>, device_id: &str, parent_id: &str) -> TxResult<()> {
+    tx.device_parents
+        .remove(owned_key(device_id, parent_id.as_bytes()))?;
+    tx.parent_devices
+        .remove(owned_key(parent_id, device_id.as_bytes()))?;
+    if tx.device_owners.get(device_id.as_bytes())?.as_deref() == Some(parent_id.as_bytes()) {
+        tx.device_owners.remove(device_id.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Pairs a device and a parent; pairing again keeps the time of the first pairing.

@@ -91,6 +91,8 @@ trees! {
     pairing_invites,
     /// Device id → the seq of its latest applied parent statement, big-endian.
     statement_seqs,
+    /// Device id → the id of the parent it confirmed as owner.
+    device_owners,
     /// `owned(recipient) || seq` → [`MessageValue`](super::values::MessageValue).
     mailboxes,
     /// `received_at || mailbox key` → nothing: the messages in order of age.
