@@ -1474,6 +1474,14 @@ mod behaviour {
             .create_pairing_code("00000002", &child.id, purge_at)
             .await
             .unwrap();
+        storage
+            .open_pairing_invite(&child.id, key(1), purge_at - 1)
+            .await
+            .unwrap();
+        storage
+            .open_pairing_invite(&device(9).id, key(2), purge_at)
+            .await
+            .unwrap();
 
         let purged = storage.purge(purge_at, retention).await.unwrap();
         assert_eq!(
@@ -1481,8 +1489,17 @@ mod behaviour {
             Purged {
                 reports: 1,
                 messages: 1,
-                other: 2 + 1 + 1,
+                other: 2 + 1 + 1 + 1,
             }
+        );
+        assert_eq!(storage.pairing_invite(&child.id).await.unwrap(), None);
+        assert!(
+            storage
+                .pairing_invite(&device(9).id)
+                .await
+                .unwrap()
+                .is_some(),
+            "an invite at exactly its expiry second stays"
         );
 
         let kept: Vec<String> = storage
