@@ -13,6 +13,8 @@
 //!   the cap per client address.
 //! - `routes`: the router, mounted from the protocol's one table of routes.
 //! - [`routing`]: where each report goes (parents, hotlines).
+//! - `pairing`, `pairing_invites`: pairing by short code, and by invite (confirmed by the
+//!   device); `paired_pages` keeps a parent's feed and mailbox to the devices still paired.
 //! - [`limits`]: every limit the protocol enforces.
 //! - [`operator`]: activation tokens and the hotline export, shared by HTTP and the CLI.
 //! - `state`: the state every handler shares, built by [`server`] and read by the handlers;
@@ -35,6 +37,7 @@ pub mod limits;
 mod log;
 pub mod operator;
 mod pacing;
+mod paired_pages;
 mod pairing;
 mod pairing_invites;
 mod registration;

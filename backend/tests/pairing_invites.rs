@@ -2,7 +2,8 @@
 //! second claimant without the secret is refused and counted against the invite; five wrong
 //! claims from anyone close it, even to the right signature; a parent is sent nothing until the
 //! phone confirms it with a statement only the phone can sign; and a parent the phone or its
-//! owner removed sees nothing more.
+//! owner removed sees nothing more, neither reports nor messages, while its pages still reach
+//! everything its other children send.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
@@ -12,8 +13,8 @@ use childsafe_backend::limits::MAX_WRONG_PAIRING_CLAIMS;
 use childsafe_protocol::pairing::{PairingSecret, confirmation_code, verify_claim};
 use childsafe_protocol::report::ReportKind;
 use childsafe_protocol::wire::{
-    ClaimedDevice, DestinationKind, Feed, MessageKind, OutgoingMessage, PairedPeers, PendingClaims,
-    ReportReceipts,
+    ClaimedDevice, DestinationKind, Feed, Mailbox, MessageKind, OutgoingMessage, PairedPeers,
+    PendingClaims, ReportReceipts,
 };
 use common::{Identity, TestServer, confirmed, confirmed_member, fresh_key, removed, report};
 
@@ -201,13 +202,22 @@ async fn a_removed_parent_sees_nothing() {
             .upload(&child, &fresh_key(), &[report(ReportKind::Bullying)])
             .await
             .expect(200);
+        server
+            .post("/v1/device/messages")
+            .signed(&child)
+            .json(&message(MessageKind::AccessRequest))
+            .send()
+            .await
+            .expect(201);
         assert_eq!(feed(&server, &parent).await.len(), 1, "[{}]", server.name);
+        assert_eq!(mailbox(&server, &parent).await, 1);
 
         server
             .post_statement(&child, &child.key, &removed(&child, &parent, 2))
             .await
             .expect(200);
         assert!(feed(&server, &parent).await.is_empty(), "[{}]", server.name);
+        assert_eq!(mailbox(&server, &parent).await, 0, "[{}]", server.name);
         assert!(devices(&server, &parent).await.is_empty());
         server
             .post(&format!("/v1/parent/devices/{}/messages", child.id))
@@ -275,6 +285,69 @@ async fn the_owner_removes_a_second_parent_at_once_and_nobody_else_can() {
         assert_eq!(feed(&server, &owner).await.len(), 1);
         server.stop().await;
     }
+}
+
+#[tokio::test]
+async fn a_page_skips_what_a_removed_device_sent_and_misses_nothing_else() {
+    for server in common::servers().await {
+        let left = server.device("GB").await;
+        let stays = server.device("GB").await;
+        let parent = server.parent().await;
+        server.pair_by_invite(&left, &parent, 1).await;
+        server.pair_by_invite(&stays, &parent, 1).await;
+        for _ in 0..3 {
+            server
+                .upload(&left, &fresh_key(), &[report(ReportKind::Bullying)])
+                .await
+                .expect(200);
+        }
+        let kept = report(ReportKind::Sos);
+        server
+            .upload(&stays, &fresh_key(), std::slice::from_ref(&kept))
+            .await
+            .expect(200);
+        server
+            .post_statement(&left, &left.key, &removed(&left, &parent, 2))
+            .await
+            .expect(200);
+
+        // One item a page: the three hidden ones do not end the feed early.
+        let page: Feed = server
+            .get("/v1/parent/feed?limit=1")
+            .signed(&parent)
+            .send()
+            .await
+            .expect(200)
+            .json();
+        let ids: Vec<&str> = page
+            .items
+            .iter()
+            .map(|item| item.report.id.as_str())
+            .collect();
+        assert_eq!(ids, vec![kept.id.as_str()], "[{}]", server.name);
+        let after = page.items[0].seq;
+        let rest: Feed = server
+            .get(&format!("/v1/parent/feed?after={after}&limit=1"))
+            .signed(&parent)
+            .send()
+            .await
+            .expect(200)
+            .json();
+        assert!(rest.items.is_empty());
+        server.stop().await;
+    }
+}
+
+async fn mailbox(server: &TestServer, parent: &Identity) -> usize {
+    server
+        .get("/v1/parent/messages")
+        .signed(parent)
+        .send()
+        .await
+        .expect(200)
+        .json::<Mailbox>()
+        .messages
+        .len()
 }
 
 async fn wrong_claims(server: &TestServer, device: &Identity) -> u32 {
