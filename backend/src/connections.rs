@@ -187,6 +187,9 @@ impl Service<Request<Incoming>> for Exchange {
             return Box::pin(ready(Ok(ApiError::address_busy().into_response())));
         };
         let pace = self.body_pace;
+        let mut request = request;
+        // Handlers that count per client (parent registration) read the address from here.
+        request.extensions_mut().insert(self.address);
         let request = request.map(|body| Body::new(PacedBody::new(body, pace)));
         let answer = self.router.call(request);
         Box::pin(async move {

@@ -1,5 +1,6 @@
 //! The reference sync server that childsafe devices talk to: device registration, report ingest,
-//! signed bundles, pairing and the parent relay. It shares the protocol with the SDK through
+//! signed bundles, pairing (short codes, and invites the relay cannot hijack) and the parent
+//! relay. It shares the protocol with the SDK through
 //! `childsafe-protocol` (wire types, request signing, the route table) and `childsafe-crypto`,
 //! and never links the phone's own code (`childsafe-core`); `docs/protocol/openapi.json`
 //! describes the same protocol for anyone writing their own server.
@@ -12,14 +13,18 @@
 //!   the cap per client address.
 //! - `routes`: the router, mounted from the protocol's one table of routes.
 //! - [`routing`]: where each report goes (parents, hotlines).
+//! - `pairing`, `pairing_invites`: pairing by short code, and by invite (confirmed by the
+//!   device); `paired_pages` keeps a parent's feed and mailbox to the devices still paired.
 //! - [`limits`]: every limit the protocol enforces.
 //! - [`operator`]: activation tokens and the hotline export, shared by HTTP and the CLI.
 //! - `state`: the state every handler shares, built by [`server`] and read by the handlers;
-//!   `bundle_cache` and `pairing_attempts` are the parts of it kept in memory.
+//!   `bundle_cache` and `attempts` (wrong pairing codes, parent registrations per address) are
+//!   the parts of it kept in memory.
 //! - [`storage`]: the durable state, one trait per kind of data (sled or PostgreSQL).
 #![forbid(unsafe_code)]
 
 mod admission;
+mod attempts;
 mod auth;
 mod bundle_cache;
 mod bundles;
@@ -32,8 +37,9 @@ pub mod limits;
 mod log;
 pub mod operator;
 mod pacing;
+mod paired_pages;
 mod pairing;
-mod pairing_attempts;
+mod pairing_invites;
 mod registration;
 mod relay;
 mod reports;

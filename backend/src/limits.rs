@@ -27,6 +27,20 @@ pub const PAIRING_CODE_DIGITS: usize = 8;
 pub const MAX_PAIRING_FAILURES: u32 = 10;
 /// The window over which wrong pairing codes are counted, in seconds.
 pub const PAIRING_FAILURE_WINDOW_SECS: u64 = 600;
+/// Wrong claims on one pairing invite, from anyone, after which it is dead: the phone must open
+/// a new one. A claim is wrong when the pairing key did not sign it.
+pub const MAX_WRONG_PAIRING_CLAIMS: u32 = 5;
+/// Claims kept on one invite. Only holders of the pairing secret can make one, so more than a
+/// couple means the QR code was seen by others; the phone refuses them all anyway.
+pub const MAX_PAIRING_CLAIMS: usize = 8;
+/// Longest a pairing invite works, in seconds, whatever the phone asks for.
+pub const MAX_PAIRING_INVITE_SECS: u64 = 600;
+/// Parent registrations one client address may make in one [`PARENT_REGISTRATION_WINDOW_SECS`]
+/// unless the server is configured otherwise, so that fresh parent keys cannot be minted by the
+/// thousand to spread guesses over.
+pub const MAX_PARENT_REGISTRATIONS_PER_ADDRESS: u32 = 20;
+/// The window over which parent registrations are counted, in seconds.
+pub const PARENT_REGISTRATION_WINDOW_SECS: u64 = 3600;
 
 // Connections. A client that is slow on purpose must cost the server little and never for long:
 // every stage of an exchange has a deadline, and the number of connections and of requests in

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use childsafe_backend::limits::{
-    MAX_CONNECTIONS, MAX_REQUESTS_PER_ADDRESS, MAX_TOKENS_PER_REQUEST,
+    MAX_CONNECTIONS, MAX_PARENT_REGISTRATIONS_PER_ADDRESS, MAX_REQUESTS_PER_ADDRESS,
+    MAX_TOKENS_PER_REQUEST,
 };
 use childsafe_backend::operator;
 use childsafe_backend::server::{
@@ -80,6 +81,10 @@ struct ServeArgs {
     /// is answered 503. Behind a reverse proxy every request comes from the proxy: raise it.
     #[arg(long, value_name = "N", default_value_t = MAX_REQUESTS_PER_ADDRESS)]
     max_requests_per_address: usize,
+    /// Parents one client address may register per hour; past it a registration is answered 429.
+    /// Behind a reverse proxy every registration comes from the proxy: raise it.
+    #[arg(long, value_name = "N", default_value_t = MAX_PARENT_REGISTRATIONS_PER_ADDRESS)]
+    parent_registrations_per_address: u32,
     /// The private key that signs server time (from `childsafe keys generate`), so that apps can
     /// ship its public key; without it, a key generated at the first start and kept in storage.
     #[arg(long, value_name = "KEYFILE")]
@@ -158,6 +163,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     config.connections.max_connections = args.max_connections;
     config.connections.max_requests_per_address = args.max_requests_per_address;
+    if args.parent_registrations_per_address == 0 {
+        anyhow::bail!("--parent-registrations-per-address must be at least 1");
+    }
+    config.parent_registrations_per_address = args.parent_registrations_per_address;
     let storage = open(&args.storage).await?;
     let server = spawn(storage, config).await?;
     // The signals are caught from before the line a supervisor waits for: a SIGTERM sent as soon

@@ -5,8 +5,12 @@
 //! minutes unless configured). A parent that guesses wrong
 //! [`MAX_PAIRING_FAILURES`](crate::limits::MAX_PAIRING_FAILURES) times waits out the window
 //! before trying again, so codes cannot be swept in their lifetime. That count is kept per
-//! server process, in [`PairingAttempts`](crate::pairing_attempts::PairingAttempts): replicas
-//! each allow their own.
+//! server process, in an [`AttemptWindow`](crate::attempts::AttemptWindow): replicas each
+//! allow their own.
+//!
+//! A short code pairs at once, so whoever claims it first is paired; the invites of
+//! [`pairing_invites`](crate::pairing_invites) pair only once the phone confirms. The codes stay
+//! while phones still use them.
 
 use axum::Json;
 use axum::extract::State;
@@ -60,7 +64,13 @@ pub(crate) async fn claim(
     let claim: PairingClaim = json_body(&caller.headers, &caller.body)?;
     let parent_id = &caller.parent.id;
     let now = clock::unix_now();
-    state.pairing_attempts.check(parent_id, now)?;
+    if state.pairing_attempts.is_used_up(parent_id, now) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_pairing_attempts",
+            "too many wrong pairing codes; wait ten minutes",
+        ));
+    }
     let well_formed =
         claim.code.len() == PAIRING_CODE_DIGITS && claim.code.bytes().all(|b| b.is_ascii_digit());
     let device_id = if well_formed {
@@ -72,7 +82,7 @@ pub(crate) async fn claim(
         None
     };
     let Some(device_id) = device_id else {
-        state.pairing_attempts.record_failure(parent_id, now);
+        state.pairing_attempts.record(parent_id, now);
         return Err(ApiError::not_found(
             "pairing_code_unknown",
             "no such pairing code, or it expired or was used",

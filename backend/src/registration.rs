@@ -1,14 +1,18 @@
 //! `POST /v1/devices` and `POST /v1/parents`: a key becomes a principal. A device pays with a
-//! one-use activation token the operator minted; a parent registers freely, since it can see
-//! nothing until a child's device pairs with it.
+//! one-use activation token the operator minted; a parent needs no token, since it can see
+//! nothing until a child's device pairs with it, but each client address may register only
+//! [`MAX_PARENT_REGISTRATIONS_PER_ADDRESS`](crate::limits::MAX_PARENT_REGISTRATIONS_PER_ADDRESS)
+//! parents an hour, so that nobody can mint keys by the
+//! thousand to spread pairing guesses over.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Extensions, StatusCode};
 use childsafe_crypto as crypto;
 use childsafe_protocol::request_signing::{PrincipalKind, key_id, verify_registration_proof};
 use childsafe_protocol::wire::{DeviceRegistration, ParentRegistration, Registered};
 
+use crate::admission::ClientAddress;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
@@ -59,9 +63,11 @@ pub(crate) async fn register_device(
     }
 }
 
-/// Registers a parent app; registering the same key again answers 200 with the same id.
+/// Registers a parent app; registering the same key again answers 200 with the same id. Every
+/// attempt with a valid proof counts against the client's address.
 pub(crate) async fn register_parent(
     State(state): State<AppState>,
+    extensions: Extensions,
     JsonBody(registration): JsonBody<ParentRegistration>,
 ) -> ApiResult<(StatusCode, Json<Registered>)> {
     if !verify_registration_proof(
@@ -73,6 +79,20 @@ pub(crate) async fn register_parent(
         return Err(ApiError::bad_request(
             "bad_proof",
             "proof must be the key's signature of the parent registration message",
+        ));
+    }
+    // Every request through the server's accept loop carries its address.
+    let address = extensions
+        .get::<ClientAddress>()
+        .ok_or_else(|| ApiError::internal("a request without its client address"))?;
+    if !state
+        .parent_registrations
+        .try_record(address, clock::unix_now())
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_registrations",
+            "too many parents registered from this address; wait an hour",
         ));
     }
     let id = key_id(&registration.public_key);

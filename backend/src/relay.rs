@@ -7,13 +7,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use childsafe_protocol::wire::{Mailbox, MessageKind, OutgoingMessage, Relayed};
+use childsafe_protocol::request_signing::PrincipalKind;
+use childsafe_protocol::wire::{Mailbox, MessageKind, OutgoingMessage, Relayed, RelayedMessage};
 
 use crate::auth::{DeviceCaller, ParentCaller};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Page, PathParam, json_body};
 use crate::limits::MAX_BLOB_BYTES;
+use crate::paired_pages::paired_page;
 use crate::state::AppState;
 use crate::storage::NewMessage;
 
@@ -103,17 +105,31 @@ pub(crate) async fn device_reads(
     Ok(Json(Mailbox { messages }))
 }
 
-/// `GET /v1/parent/messages`.
+/// `GET /v1/parent/messages`: what the devices still paired with the parent sent.
 pub(crate) async fn parent_reads(
     State(state): State<AppState>,
     page: Page,
     caller: ParentCaller,
 ) -> ApiResult<Json<Mailbox>> {
-    let messages = state
-        .storage
-        .messages(&caller.principal(), page.after, page.limit)
-        .await?;
+    let principal = caller.principal();
+    let messages = paired_page(
+        &state,
+        &caller.parent.id,
+        page,
+        |after| state.storage.messages(&principal, after, page.limit),
+        |message| message.seq,
+        sending_device,
+    )
+    .await?;
     Ok(Json(Mailbox { messages }))
+}
+
+/// The device that sent `message`, if a device did (`device:ID`).
+fn sending_device(message: &RelayedMessage) -> Option<&str> {
+    message
+        .from
+        .strip_prefix(PrincipalKind::Device.as_str())?
+        .strip_prefix(':')
 }
 
 /// Parses an outgoing message and checks its kind and blob.

@@ -15,7 +15,8 @@ use axum::response::Response;
 use childsafe_crypto as crypto;
 use childsafe_protocol::report::UploadedReport;
 use childsafe_protocol::wire::{
-    Feed, MAX_REPORTS_PER_BATCH, ReportBatch, ReportReceipts, ReportStatus, ReportStatuses,
+    Feed, FeedItem, MAX_REPORTS_PER_BATCH, ReportBatch, ReportReceipts, ReportStatus,
+    ReportStatuses,
 };
 
 use crate::auth::{DeviceCaller, ParentCaller};
@@ -23,6 +24,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Page, PathParam, json_body};
 use crate::limits::MAX_IDEMPOTENCY_KEY_CHARS;
+use crate::paired_pages::paired_page;
 use crate::routing;
 use crate::state::AppState;
 use crate::storage::{IdempotencyBegin, NewReport, ReportInsert};
@@ -132,11 +134,22 @@ pub(crate) async fn feed(
     page: Page,
     caller: ParentCaller,
 ) -> ApiResult<Json<Feed>> {
-    let items = state
-        .storage
-        .feed(&caller.parent.id, page.after, page.limit)
-        .await?;
+    let parent_id = &caller.parent.id;
+    let items = paired_page(
+        &state,
+        parent_id,
+        page,
+        |after| state.storage.feed(parent_id, after, page.limit),
+        |item| item.seq,
+        reporting_device,
+    )
+    .await?;
     Ok(Json(Feed { items }))
+}
+
+/// The device whose report a feed item is.
+fn reporting_device(item: &FeedItem) -> Option<&str> {
+    Some(&item.device_id)
 }
 
 /// Routes and stores the reports. The outer error is a failure (the key is released); the

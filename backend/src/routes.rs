@@ -12,7 +12,9 @@ use crate::bundles;
 use crate::error;
 use crate::limits::{MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES};
 use crate::state::AppState;
-use crate::{device_status, operator, pairing, registration, relay, reports, server_time};
+use crate::{
+    device_status, operator, pairing, pairing_invites, registration, relay, reports, server_time,
+};
 
 /// axum's filter for a protocol method.
 fn method_filter(method: HttpMethod) -> MethodFilter {
@@ -54,7 +56,12 @@ fn handler(operation: Operation, method: MethodFilter) -> MethodRouter<AppState>
         ListDeviceParents => on(method, pairing::parents_of_device),
         SendToParents => on(method, relay::device_sends),
         ReadDeviceMailbox => on(method, relay::device_reads),
+        CreatePairingInvite => on(method, pairing_invites::open),
+        ListPairingClaims => on(method, pairing_invites::claims),
+        PostParentStatement => on(method, pairing_invites::statement),
         ClaimPairingCode => on(method, pairing::claim),
+        ClaimPairingInvite => on(method, pairing_invites::claim),
+        RemoveParentAsOwner => on(method, pairing_invites::remove_as_owner),
         ListParentDevices => on(method, pairing::devices_of_parent),
         SendToDevice => on(method, relay::parent_sends),
         ReadParentMailbox => on(method, relay::parent_reads),

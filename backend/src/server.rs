@@ -13,12 +13,15 @@ use childsafe_crypto::{self as crypto, SigningKey};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::attempts::AttemptWindow;
 use crate::bundle_cache::BundleCache;
 use crate::clock;
 use crate::connections::{self, OpenConnections};
-use crate::limits::ConnectionLimits;
+use crate::limits::{
+    ConnectionLimits, MAX_PAIRING_FAILURES, MAX_PARENT_REGISTRATIONS_PER_ADDRESS,
+    PAIRING_FAILURE_WINDOW_SECS, PARENT_REGISTRATION_WINDOW_SECS,
+};
 use crate::log;
-use crate::pairing_attempts::PairingAttempts;
 use crate::routes;
 use crate::state::{AppState, Shared};
 use crate::storage::postgres::PostgresStorage;
@@ -57,6 +60,9 @@ pub struct ServerConfig {
     pub purge_interval: Duration,
     /// How long a pairing code works, in seconds.
     pub pairing_code_ttl_secs: u64,
+    /// Parents one client address may register per hour (by default
+    /// [`MAX_PARENT_REGISTRATIONS_PER_ADDRESS`]).
+    pub parent_registrations_per_address: u32,
     /// Timeouts, rates and caps of connections.
     pub connections: ConnectionLimits,
     /// The key that signs server time (PKCS#8, as `childsafe keys generate` writes it) when the
@@ -84,6 +90,7 @@ impl ServerConfig {
             ),
             purge_interval: PURGE_INTERVAL,
             pairing_code_ttl_secs: PAIRING_CODE_TTL_SECS,
+            parent_registrations_per_address: MAX_PARENT_REGISTRATIONS_PER_ADDRESS,
             connections: ConnectionLimits::default(),
             time_key: None,
         }
@@ -99,6 +106,10 @@ impl std::fmt::Debug for ServerConfig {
             .field("retention", &self.retention)
             .field("purge_interval", &self.purge_interval)
             .field("pairing_code_ttl_secs", &self.pairing_code_ttl_secs)
+            .field(
+                "parent_registrations_per_address",
+                &self.parent_registrations_per_address,
+            )
             .field("connections", &self.connections)
             .field("time_key_supplied", &self.time_key.is_some())
             .finish()
@@ -180,7 +191,11 @@ pub async fn spawn(
             .as_deref()
             .map(|token| crypto::sha256_of_parts(&[token.as_bytes()])),
         pairing_code_ttl_secs: config.pairing_code_ttl_secs,
-        pairing_attempts: PairingAttempts::default(),
+        pairing_attempts: AttemptWindow::new(MAX_PAIRING_FAILURES, PAIRING_FAILURE_WINDOW_SECS),
+        parent_registrations: AttemptWindow::new(
+            config.parent_registrations_per_address,
+            PARENT_REGISTRATION_WINDOW_SECS,
+        ),
         bundles: BundleCache::default(),
     });
 

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use childsafe_crypto::SigningKey;
 
+use crate::admission::ClientAddress;
+use crate::attempts::AttemptWindow;
 use crate::bundle_cache::BundleCache;
-use crate::pairing_attempts::PairingAttempts;
 use crate::storage::Storage;
 
 /// What every handler shares.
@@ -40,8 +41,10 @@ pub(crate) struct Shared {
     pub(crate) operator_token_hash: Option<[u8; 32]>,
     /// How long a pairing code works.
     pub(crate) pairing_code_ttl_secs: u64,
-    /// Failed pairing claims per parent.
-    pub(crate) pairing_attempts: PairingAttempts,
+    /// Failed pairing-code claims per parent.
+    pub(crate) pairing_attempts: AttemptWindow<String>,
+    /// Parent registrations per client address.
+    pub(crate) parent_registrations: AttemptWindow<ClientAddress>,
     /// The bundles served, each held once in memory with its ETag.
     pub(crate) bundles: BundleCache,
 }

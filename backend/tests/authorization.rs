@@ -9,12 +9,14 @@ mod support;
 use childsafe_backend::operator::mint_activation_tokens;
 use childsafe_backend::storage::Storage;
 use childsafe_protocol::operator::TokenRequest;
+use childsafe_protocol::pairing::{PairingSecret, ParentStatement, sign_claim};
 use childsafe_protocol::report::ReportKind;
 use childsafe_protocol::request_signing::{PrincipalKind, registration_proof};
 use childsafe_protocol::routes::{Access, Operation, ROUTES};
 use childsafe_protocol::wire::{
     BundleKind, DeviceStatus, Feed, Mailbox, MessageKind, OutgoingMessage, PairedPeers,
-    PairingClaim, ParentRegistration, ReportStatuses, TimeRequest,
+    PairingClaim, PairingInvite, ParentClaim, ParentRegistration, ParentRemoval, PendingClaims,
+    ReportStatuses, SignedParentStatement, TimeRequest,
 };
 use common::{Call, Identity, Reply, TestServer, fresh_key, report};
 
@@ -55,11 +57,14 @@ struct World {
     p: Identity,
     q: Identity,
     forged_a: Identity,
-    /// A device whose pairing codes the parents claim.
+    /// A device whose pairing codes and invite the parents claim.
     c: Identity,
+    /// The secret of C's invite, as its QR code carries it.
+    c_secret: PairingSecret,
     /// A's illegal-content report, in the hotline queue.
     a_report: String,
     next_bundle_version: std::cell::Cell<u64>,
+    next_statement_seq: std::cell::Cell<u64>,
 }
 
 #[tokio::test]
@@ -116,15 +121,19 @@ fn expected(access: Access, operation: Operation, who: Who) -> (u16, Option<&'st
         (Operation::GetReportStatus, DeviceB) => refused(404, "report_unknown"),
         (Operation::SendToParents, DeviceB) => refused(409, "not_paired"),
         (Operation::SendToDevice, ParentQ) => refused(404, "device_unknown"),
+        // Neither parent is A's owner: P paired by short code, which makes no owner.
+        (Operation::RemoveParentAsOwner, ParentP | ParentQ) => refused(404, "device_unknown"),
         (
             Operation::RegisterDevice
             | Operation::RegisterParent
             | Operation::CreatePairingCode
+            | Operation::CreatePairingInvite
             | Operation::SendToParents
             | Operation::SendToDevice
             | Operation::CreateActivationTokens,
             _,
         ) => (201, None),
+        (Operation::ClaimPairingInvite, _) => (202, None),
         (Operation::MarkHotlineForwarded | Operation::ReportDeviceStatus, _) => (204, None),
         _ => (200, None),
     }
@@ -166,6 +175,18 @@ impl World {
             .send()
             .await
             .expect(204);
+        // C's invite stays open through the matrix, so every claim cell finds it live.
+        let c_secret = PairingSecret::generate().unwrap();
+        server
+            .post("/v1/device/pairing-invites")
+            .signed(&c)
+            .json(&PairingInvite {
+                pairing_public_key: c_secret.pairing_key().unwrap().public_key(),
+                expires_at: childsafe_backend::clock::unix_now() + 600,
+            })
+            .send()
+            .await
+            .expect(201);
         let forged_a = a.forger();
         let world = World {
             server,
@@ -175,8 +196,10 @@ impl World {
             q,
             forged_a,
             c,
+            c_secret,
             a_report: illegal.id,
             next_bundle_version: std::cell::Cell::new(1),
+            next_statement_seq: std::cell::Cell::new(1),
         };
         world
             .put_bundle(world.server.put("/v1/operator/bundles/policy").operator())
@@ -273,6 +296,66 @@ async fn request(world: &World, operation: Operation, who: Who) -> Reply {
                 .post("/v1/parent/pairings")
                 .json(&PairingClaim { code })
         }
+        Operation::CreatePairingInvite => {
+            server
+                .post("/v1/device/pairing-invites")
+                .json(&PairingInvite {
+                    pairing_public_key: fresh_pairing_key(),
+                    expires_at: childsafe_backend::clock::unix_now() + 600,
+                })
+        }
+        Operation::ListPairingClaims => server.get("/v1/device/pairing-claims"),
+        Operation::PostParentStatement => {
+            // The rightful caller removes parent Q, which it was never paired with: allowed,
+            // and it changes nothing the rest of the matrix reads.
+            let device = if who == Who::DeviceB {
+                &world.b
+            } else {
+                &world.a
+            };
+            let seq = world.next_statement_seq.get();
+            world.next_statement_seq.set(seq + 1);
+            let removed = ParentStatement::ParentRemoved {
+                device_id: device.id.clone(),
+                parent_public_key: world.q.key.public_key(),
+                seq,
+            };
+            let sealed = removed.seal(&device.key).unwrap();
+            server
+                .post("/v1/device/parent-statements")
+                .json(&SignedParentStatement {
+                    statement: base64url(&sealed),
+                })
+        }
+        Operation::ClaimPairingInvite => {
+            let parent = if who == Who::ParentQ {
+                &world.q
+            } else {
+                &world.p
+            };
+            let pairing_key = world.c_secret.pairing_key().unwrap();
+            let parent_public_key = parent.key.public_key();
+            server.post("/v1/parent/pairing-claims").json(&ParentClaim {
+                device_id: world.c.id.clone(),
+                claim_signature: sign_claim(&pairing_key, &world.c.id, &parent_public_key),
+                parent_public_key,
+            })
+        }
+        Operation::RemoveParentAsOwner => {
+            let other = if who == Who::ParentQ {
+                &world.p
+            } else {
+                &world.q
+            };
+            server
+                .post(&format!(
+                    "/v1/parent/devices/{}/parent-removals",
+                    world.a.id
+                ))
+                .json(&ParentRemoval {
+                    parent_public_key: other.key.public_key(),
+                })
+        }
         Operation::ListParentDevices => server.get("/v1/parent/devices"),
         Operation::SendToDevice => server
             .post(&format!("/v1/parent/devices/{}/messages", world.a.id))
@@ -291,6 +374,19 @@ async fn request(world: &World, operation: Operation, who: Who) -> Reply {
         )),
     };
     world.as_who(call, who).send().await
+}
+
+fn fresh_pairing_key() -> childsafe_crypto::PublicKey {
+    PairingSecret::generate()
+        .unwrap()
+        .pairing_key()
+        .unwrap()
+        .public_key()
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// An allowed answer shows the caller its own data and nobody else's.
@@ -328,6 +424,10 @@ fn sees_only_its_own(world: &World, operation: Operation, who: Who, reply: &Repl
                 assert_eq!(out_of_date, expected, "{who:?} sees {}", peer.id);
             }
         }
+        Operation::ListPairingClaims => {
+            // Only C's invite has claims, and C is not a caller of the matrix.
+            assert!(reply.json::<PendingClaims>().claims.is_empty(), "{who:?}");
+        }
         Operation::ReadDeviceMailbox | Operation::ReadParentMailbox => {
             let messages = reply.json::<Mailbox>().messages;
             let own = matches!(who, Who::DeviceA | Who::ParentP);
@@ -364,6 +464,10 @@ async fn snapshot(world: &World) -> String {
                 .messages(&format!("device:{}", device.id), 0, 1000)
                 .await
                 .unwrap()
+        ));
+        parts.push(format!(
+            "{:?}",
+            storage.pairing_invite(&device.id).await.unwrap()
         ));
     }
     for parent in [&world.p, &world.q] {

@@ -210,6 +210,11 @@ async fn the_operator_api_is_off_without_a_token_and_retention_is_checked() {
         let refused = place.run(&["serve", "--hotline-retention-days", "365"]);
         assert!(!refused.status.success());
         assert!(String::from_utf8_lossy(&refused.stderr).contains("366"));
+        let refused = place.run(&["serve", "--parent-registrations-per-address", "0"]);
+        assert!(!refused.status.success());
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("--parent-registrations-per-address")
+        );
         assert!(place.lines(&["export", "--queue", "hotline"]).is_empty());
         assert!(
             !place

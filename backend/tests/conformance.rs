@@ -20,16 +20,19 @@ use childsafe_backend::limits::{
 use childsafe_backend::storage::IdempotencyBegin;
 use childsafe_crypto as crypto;
 use childsafe_protocol::operator::TokenRequest;
+use childsafe_protocol::pairing::PairingSecret;
 use childsafe_protocol::report::ReportKind;
 use childsafe_protocol::request_signing::{
     HEADER_NONCE, HEADER_PRINCIPAL, HEADER_SIGNATURE, HEADER_TIMESTAMP, PrincipalKind,
 };
 use childsafe_protocol::routes::{Access, HttpMethod, ROUTES, Route};
 use childsafe_protocol::wire::{
-    DeviceStatus, MessageKind, OutgoingMessage, PairingClaim, ParentRegistration, ReportBatch,
-    TimeRequest,
+    DeviceStatus, MessageKind, OutgoingMessage, PairingClaim, PairingInvite, ParentClaim,
+    ParentRegistration, ReportBatch, TimeRequest,
 };
-use common::{Identity, OPERATOR_TOKEN, Reply, TestServer, raw, report};
+use common::{
+    Identity, OPERATOR_TOKEN, Reply, TestServer, confirmed, confirmed_member, raw, report,
+};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 
@@ -110,6 +113,10 @@ async fn every_operation_answers_as_documented() {
     for server in common::servers().await {
         let disabled = server.replica(|config| config.operator_token = None).await;
         exercise(&server, &disabled).await;
+        let strict = server
+            .replica(|config| config.parent_registrations_per_address = 1)
+            .await;
+        exercise_registration_limit(&strict).await;
         let crowded = server
             .replica(|config| config.connections.max_requests_per_address = 1)
             .await;
@@ -119,7 +126,7 @@ async fn every_operation_answers_as_documented() {
             .await;
         exercise_body_too_slow(&hurried, &doc).await;
         let mut exchanges = server.exchanges();
-        for replica in [&disabled, &crowded, &hurried] {
+        for replica in [&disabled, &strict, &crowded, &hurried] {
             exchanges.extend(replica.exchanges());
         }
 
@@ -191,6 +198,7 @@ async fn every_operation_answers_as_documented() {
             );
         }
         disabled.stop().await;
+        strict.stop().await;
         crowded.stop().await;
         hurried.stop().await;
         server.stop().await;
@@ -643,6 +651,133 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         .send()
         .await
         .refused(404, "report_unknown");
+
+    exercise_pairing_invites(server, &other_parent).await;
+}
+
+/// A client address registers its parents up to the server's limit, then waits.
+async fn exercise_registration_limit(strict: &TestServer) {
+    strict.parent().await;
+    let newcomer = Identity::new(PrincipalKind::Parent);
+    strict
+        .post("/v1/parents")
+        .json(&ParentRegistration {
+            public_key: newcomer.key.public_key(),
+            proof: childsafe_protocol::request_signing::registration_proof(
+                &newcomer.key,
+                PrincipalKind::Parent,
+                "",
+            ),
+        })
+        .send()
+        .await
+        .refused(429, "too_many_registrations");
+}
+
+/// The invite, claim and statement answers, on a device and parent of their own so that the
+/// pairing they make changes nothing the rest of [`exercise`] relies on.
+async fn exercise_pairing_invites(server: &TestServer, bystander: &Identity) {
+    let device = server.device("GB").await;
+    let parent = server.parent().await;
+    let secret = PairingSecret::generate().unwrap();
+    let pairing_key = secret.pairing_key().unwrap();
+    let invite = |expires_at| PairingInvite {
+        pairing_public_key: pairing_key.public_key(),
+        expires_at,
+    };
+    server
+        .post("/v1/device/pairing-invites")
+        .signed(&device)
+        .json(&invite(unix_now() - 1))
+        .send()
+        .await
+        .refused(400, "invite_expired");
+    server
+        .post("/v1/device/pairing-invites")
+        .signed(&device)
+        .json(&invite(unix_now() + 600))
+        .send()
+        .await
+        .expect(201);
+
+    server
+        .post("/v1/parent/pairing-claims")
+        .signed(bystander)
+        .json(&ParentClaim {
+            device_id: device.id.clone(),
+            parent_public_key: parent.key.public_key(),
+            claim_signature: "AAAA".to_owned(),
+        })
+        .send()
+        .await
+        .refused(400, "wrong_parent_key");
+    let guessed_key = PairingSecret::generate().unwrap().pairing_key().unwrap();
+    server
+        .claim_invite(bystander, &device.id, &guessed_key)
+        .await
+        .refused(403, "bad_claim");
+    server
+        .claim_invite(&parent, ANY_ID, &pairing_key)
+        .await
+        .refused(404, "pairing_invite_unknown");
+    server
+        .claim_invite(&parent, &device.id, &pairing_key)
+        .await
+        .expect(202);
+    server
+        .get("/v1/device/pairing-claims")
+        .signed(&device)
+        .send()
+        .await
+        .expect(200);
+
+    let statement = confirmed(&device, &parent, 1);
+    server
+        .post_statement(&device, &bystander.key, &statement)
+        .await
+        .refused(403, "bad_statement");
+    server
+        .post_statement(
+            &device,
+            &device.key,
+            &confirmed(&device, &Identity::new(PrincipalKind::Parent), 1),
+        )
+        .await
+        .refused(404, "parent_unknown");
+    server
+        .post_statement(&device, &device.key, &statement)
+        .await
+        .expect(200);
+    server
+        .post_statement(&device, &device.key, &statement)
+        .await
+        .refused(409, "stale_statement");
+
+    // The owner removes a second parent; nobody else may.
+    server
+        .post_statement(
+            &device,
+            &device.key,
+            &confirmed_member(&device, bystander, 2),
+        )
+        .await
+        .expect(200);
+    server
+        .remove_as_owner(&parent, &device, &parent)
+        .await
+        .refused(400, "cannot_remove_self");
+    server
+        .remove_as_owner(bystander, &device, &parent)
+        .await
+        .refused(404, "device_unknown");
+    server
+        .remove_as_owner(&parent, &device, bystander)
+        .await
+        .expect(204);
+    server
+        .remove_as_owner(&parent, &device, bystander)
+        .await
+        .refused(404, "parent_unknown");
 }
 
 /// Every route answers 503 `address_busy` with `Retry-After` while its caller's address has its

@@ -11,17 +11,20 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use childsafe_backend::limits::{MAX_PAIRING_CLAIMS, MAX_WRONG_PAIRING_CLAIMS};
 use childsafe_backend::storage::sled::SledStorage;
 use childsafe_backend::storage::{
-    BundlePut, BundleStore, BundleVersion, DeviceRecord, DeviceRegistered,
-    HOTLINE_MIN_RETENTION_SECS, IdempotencyBegin, NewMessage, NewReport, ParentRecord, Purged,
-    ReportInsert, Retention, STALE_IDEMPOTENCY_SECS, SecretStore, Storage, StoredBundle,
+    BundlePut, BundleStore, BundleVersion, ClaimAdded, DeviceRecord, DeviceRegistered,
+    HOTLINE_MIN_RETENTION_SECS, IdempotencyBegin, NewMessage, NewReport, OwnerRemoval,
+    ParentChange, ParentRecord, Purged, ReportInsert, Retention, STALE_IDEMPOTENCY_SECS,
+    SecretStore, Storage, StoredBundle,
 };
 use childsafe_crypto::PublicKey;
+use childsafe_protocol::pairing::ParentRole;
 use childsafe_protocol::report::{ReportKind, UploadedReport};
 use childsafe_protocol::wire::{
-    BundleKind, DeliveryState, Destination, DestinationKind, MessageKind, ReportStatus,
-    ReportedDeviceStatus,
+    BundleKind, DeliveryState, Destination, DestinationKind, MessageKind, PendingClaim,
+    ReportStatus, ReportedDeviceStatus,
 };
 
 /// A Tuesday in November 2023: every test clock starts here.
@@ -72,6 +75,11 @@ every_storage! {
     the_hotline_queue_lists_and_forwards_reports,
     a_pairing_code_pairs_once_before_it_expires,
     concurrent_claims_of_one_code_pair_one_parent,
+    an_invite_takes_claims_until_it_expires_or_has_five_wrong_ones,
+    a_new_invite_replaces_the_old_one_and_its_claims,
+    concurrent_wrong_claims_are_each_counted,
+    a_parent_statement_pairs_or_unpairs_only_when_newer,
+    only_the_owner_removes_a_parent_and_an_owner_removed_is_owner_no_more,
     messages_are_relayed_in_order_per_mailbox,
     bundle_versions_never_go_back,
     concurrent_bundle_uploads_never_lower_the_version,
@@ -860,6 +868,308 @@ mod behaviour {
         assert!(!parents.is_empty() && parents.len() <= 2, "{parents:?}");
     }
 
+    pub(crate) async fn an_invite_takes_claims_until_it_expires_or_has_five_wrong_ones(
+        storage: Arc<dyn Storage>,
+    ) {
+        let child = device(1).id;
+        assert_eq!(storage.pairing_invite(&child).await.unwrap(), None);
+        assert_eq!(
+            storage
+                .add_pairing_claim(&child, claim("p1", NOW), NOW)
+                .await
+                .unwrap(),
+            ClaimAdded::NoLiveInvite,
+            "no invite"
+        );
+        assert_eq!(storage.count_wrong_pairing_claim(&child).await.unwrap(), 0);
+
+        storage
+            .open_pairing_invite(&child, key(7), NOW + 600)
+            .await
+            .unwrap();
+        for (parent, at) in [("p1", NOW), ("p2", NOW + 1), ("p1", NOW + 2)] {
+            assert_eq!(
+                storage
+                    .add_pairing_claim(&child, claim(parent, at), at)
+                    .await
+                    .unwrap(),
+                ClaimAdded::Added
+            );
+        }
+        let invite = storage.pairing_invite(&child).await.unwrap().unwrap();
+        assert_eq!(invite.pairing_public_key, key(7));
+        assert_eq!(invite.expires_at, NOW + 600);
+        assert_eq!(
+            invite.claims,
+            vec![claim("p2", NOW + 1), claim("p1", NOW + 2)],
+            "a parent claiming again replaces its claim"
+        );
+        assert_eq!(
+            storage
+                .add_pairing_claim(&child, claim("p3", NOW + 601), NOW + 601)
+                .await
+                .unwrap(),
+            ClaimAdded::NoLiveInvite,
+            "expired"
+        );
+
+        for wrong in 1..=MAX_WRONG_PAIRING_CLAIMS {
+            assert!(invite_is_live(&storage, &child, NOW).await);
+            assert_eq!(
+                storage.count_wrong_pairing_claim(&child).await.unwrap(),
+                wrong
+            );
+        }
+        assert!(!invite_is_live(&storage, &child, NOW).await);
+        assert_eq!(
+            storage
+                .add_pairing_claim(&child, claim("p3", NOW), NOW)
+                .await
+                .unwrap(),
+            ClaimAdded::NoLiveInvite,
+            "dead after {MAX_WRONG_PAIRING_CLAIMS} wrong claims"
+        );
+
+        let other = device(2).id;
+        storage
+            .open_pairing_invite(&other, key(8), NOW + 600)
+            .await
+            .unwrap();
+        for n in 0..MAX_PAIRING_CLAIMS {
+            let parent = format!("q{n}");
+            assert_eq!(
+                storage
+                    .add_pairing_claim(&other, claim(&parent, NOW), NOW)
+                    .await
+                    .unwrap(),
+                ClaimAdded::Added
+            );
+        }
+        assert_eq!(
+            storage
+                .add_pairing_claim(&other, claim("one-too-many", NOW), NOW)
+                .await
+                .unwrap(),
+            ClaimAdded::Full
+        );
+    }
+
+    pub(crate) async fn a_new_invite_replaces_the_old_one_and_its_claims(
+        storage: Arc<dyn Storage>,
+    ) {
+        let child = device(1).id;
+        storage
+            .open_pairing_invite(&child, key(1), NOW + 600)
+            .await
+            .unwrap();
+        storage
+            .add_pairing_claim(&child, claim("p1", NOW), NOW)
+            .await
+            .unwrap();
+        storage.count_wrong_pairing_claim(&child).await.unwrap();
+        storage
+            .open_pairing_invite(&child, key(2), NOW + 900)
+            .await
+            .unwrap();
+        let invite = storage.pairing_invite(&child).await.unwrap().unwrap();
+        assert_eq!(
+            (invite.pairing_public_key, invite.expires_at),
+            (key(2), NOW + 900)
+        );
+        assert_eq!(invite.wrong_claims, 0);
+        assert!(invite.claims.is_empty());
+    }
+
+    pub(crate) async fn concurrent_wrong_claims_are_each_counted(storage: Arc<dyn Storage>) {
+        let child = device(1).id;
+        storage
+            .open_pairing_invite(&child, key(1), NOW + 600)
+            .await
+            .unwrap();
+        let counts: Vec<_> = (0..8)
+            .map(|_| {
+                let storage = Arc::clone(&storage);
+                let child = child.clone();
+                tokio::spawn(
+                    async move { storage.count_wrong_pairing_claim(&child).await.unwrap() },
+                )
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        for count in counts {
+            assert!(seen.insert(count.await.unwrap()), "each count is its own");
+        }
+        assert_eq!(seen, (1..=8).collect());
+        let invite = storage.pairing_invite(&child).await.unwrap().unwrap();
+        assert_eq!(invite.wrong_claims, 8);
+    }
+
+    pub(crate) async fn a_parent_statement_pairs_or_unpairs_only_when_newer(
+        storage: Arc<dyn Storage>,
+    ) {
+        let child = device(1).id;
+        storage
+            .open_pairing_invite(&child, key(1), NOW + 600)
+            .await
+            .unwrap();
+        storage
+            .add_pairing_claim(&child, claim("p1", NOW), NOW)
+            .await
+            .unwrap();
+        assert!(
+            storage.parents_of(&child).await.unwrap().is_empty(),
+            "a claim alone pairs nobody"
+        );
+        assert!(
+            storage
+                .apply_parent_statement(
+                    &child,
+                    "p1",
+                    1,
+                    ParentChange::Confirm(ParentRole::Owner),
+                    NOW + 5
+                )
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            storage.parents_of(&child).await.unwrap(),
+            vec![("p1".to_owned(), NOW + 5)]
+        );
+        assert_eq!(
+            storage.devices_of("p1").await.unwrap(),
+            vec![(child.clone(), NOW + 5)]
+        );
+        assert_eq!(
+            storage.pairing_invite(&child).await.unwrap(),
+            None,
+            "confirming closes the invite"
+        );
+
+        assert!(
+            storage
+                .apply_parent_statement(&child, "p1", 3, ParentChange::Remove, NOW + 6)
+                .await
+                .unwrap()
+        );
+        assert!(storage.parents_of(&child).await.unwrap().is_empty());
+        assert!(storage.devices_of("p1").await.unwrap().is_empty());
+        for seq in [1, 2, 3] {
+            assert!(
+                !storage
+                    .apply_parent_statement(
+                        &child,
+                        "p1",
+                        seq,
+                        ParentChange::Confirm(ParentRole::Owner),
+                        NOW + 7
+                    )
+                    .await
+                    .unwrap(),
+                "an older statement cannot pair again (seq {seq})"
+            );
+        }
+        assert!(storage.parents_of(&child).await.unwrap().is_empty());
+        assert!(
+            storage
+                .apply_parent_statement(
+                    &device(2).id,
+                    "p1",
+                    1,
+                    ParentChange::Confirm(ParentRole::Owner),
+                    NOW
+                )
+                .await
+                .unwrap(),
+            "each device counts its own statements"
+        );
+    }
+
+    pub(crate) async fn only_the_owner_removes_a_parent_and_an_owner_removed_is_owner_no_more(
+        storage: Arc<dyn Storage>,
+    ) {
+        let child = device(1).id;
+        let confirm = |parent: &'static str, role, seq| {
+            let storage = Arc::clone(&storage);
+            let child = child.clone();
+            async move {
+                assert!(
+                    storage
+                        .apply_parent_statement(
+                            &child,
+                            parent,
+                            seq,
+                            ParentChange::Confirm(role),
+                            NOW
+                        )
+                        .await
+                        .unwrap()
+                );
+            }
+        };
+        assert_eq!(
+            storage
+                .remove_parent_as_owner(&child, "owner", "member")
+                .await
+                .unwrap(),
+            OwnerRemoval::NotOwner,
+            "a device without an owner"
+        );
+        confirm("owner", ParentRole::Owner, 1).await;
+        confirm("member", ParentRole::Member, 2).await;
+        confirm("other", ParentRole::Member, 3).await;
+        assert_eq!(
+            storage.device_owner(&child).await.unwrap().as_deref(),
+            Some("owner")
+        );
+        assert_eq!(
+            storage
+                .remove_parent_as_owner(&child, "member", "other")
+                .await
+                .unwrap(),
+            OwnerRemoval::NotOwner
+        );
+        assert_eq!(
+            storage
+                .remove_parent_as_owner(&child, "owner", "stranger")
+                .await
+                .unwrap(),
+            OwnerRemoval::NotPaired
+        );
+        assert_eq!(
+            storage
+                .remove_parent_as_owner(&child, "owner", "member")
+                .await
+                .unwrap(),
+            OwnerRemoval::Removed
+        );
+        let parents: Vec<String> = storage
+            .parents_of(&child)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(parents, vec!["other".to_owned(), "owner".to_owned()]);
+        assert!(storage.devices_of("member").await.unwrap().is_empty());
+
+        assert!(
+            storage
+                .apply_parent_statement(&child, "owner", 4, ParentChange::Remove, NOW)
+                .await
+                .unwrap()
+        );
+        assert_eq!(storage.device_owner(&child).await.unwrap(), None);
+        assert_eq!(
+            storage
+                .remove_parent_as_owner(&child, "owner", "other")
+                .await
+                .unwrap(),
+            OwnerRemoval::NotOwner,
+            "a removed owner owns nothing"
+        );
+    }
+
     pub(crate) async fn messages_are_relayed_in_order_per_mailbox(storage: Arc<dyn Storage>) {
         let mut seqs = Vec::new();
         for n in 0..5u64 {
@@ -1164,6 +1474,14 @@ mod behaviour {
             .create_pairing_code("00000002", &child.id, purge_at)
             .await
             .unwrap();
+        storage
+            .open_pairing_invite(&child.id, key(1), purge_at - 1)
+            .await
+            .unwrap();
+        storage
+            .open_pairing_invite(&device(9).id, key(2), purge_at)
+            .await
+            .unwrap();
 
         let purged = storage.purge(purge_at, retention).await.unwrap();
         assert_eq!(
@@ -1171,8 +1489,17 @@ mod behaviour {
             Purged {
                 reports: 1,
                 messages: 1,
-                other: 2 + 1 + 1,
+                other: 2 + 1 + 1 + 1,
             }
+        );
+        assert_eq!(storage.pairing_invite(&child.id).await.unwrap(), None);
+        assert!(
+            storage
+                .pairing_invite(&device(9).id)
+                .await
+                .unwrap()
+                .is_some(),
+            "an invite at exactly its expiry second stays"
         );
 
         let kept: Vec<String> = storage
@@ -1599,4 +1926,28 @@ fn bundle_version(version: u64) -> BundleVersion {
         version,
         expires_at: NOW + 30 * DAY,
     }
+}
+
+/// A distinct public key per `n` (never verified here).
+fn key(n: u8) -> PublicKey {
+    PublicKey([n; 32])
+}
+
+/// A pending claim of `parent_id` taken at `at`.
+fn claim(parent_id: &str, at: u64) -> PendingClaim {
+    PendingClaim {
+        parent_id: parent_id.to_owned(),
+        parent_public_key: key(200),
+        claim_signature: format!("signed-by-{parent_id}"),
+        claimed_at: at,
+    }
+}
+
+/// Whether `device_id` has an invite a claim can still be made on at `now`.
+async fn invite_is_live(storage: &Arc<dyn Storage>, device_id: &str, now: u64) -> bool {
+    storage
+        .pairing_invite(device_id)
+        .await
+        .unwrap()
+        .is_some_and(|invite| invite.is_live(now))
 }

@@ -42,6 +42,16 @@ impl SigningKey {
         Ok(Self { pair })
     }
 
+    /// The key whose 32-byte Ed25519 seed is `seed`: for a key both ends derive from a secret
+    /// they share (the pairing key), never for a key kept on disk, which is drawn by
+    /// [`generate`](Self::generate).
+    pub fn from_seed(seed: &[u8; 32]) -> Result<Self, CryptoError> {
+        // "Unchecked" only means there is no public key to compare the seed with.
+        let pair = Ed25519KeyPair::from_seed_unchecked(seed)
+            .map_err(|_| CryptoError::InvalidPrivateKey)?;
+        Ok(Self { pair })
+    }
+
     /// The public key that verifies this key's signatures.
     pub fn public_key(&self) -> PublicKey {
         let mut bytes = [0u8; PUBLIC_KEY_LEN];

@@ -5,6 +5,8 @@
 //!
 //! - [`routes`]: the one table of routes (method, path, operation, access) both sides use.
 //! - [`wire`]: the JSON bodies phones and parents' apps send and read.
+//! - [`pairing`]: the pairing secret, the key both ends derive from it, the parent's claim, the
+//!   confirmation code and the phone's signed statements about its parents.
 //! - [`report`]: a report as it travels, and the rules every report keeps.
 //! - [`request_signing`]: how each request is signed and checked.
 //! - [`server_time`]: the server's signed time, which corrects the phone's trusted clock.
@@ -16,6 +18,7 @@
 
 pub mod error;
 pub mod operator;
+pub mod pairing;
 pub mod report;
 pub mod request_signing;
 pub mod rfc3339;

@@ -69,8 +69,18 @@ pub enum Operation {
     SendToParents,
     /// `GET /v1/device/messages`.
     ReadDeviceMailbox,
+    /// `POST /v1/device/pairing-invites`.
+    CreatePairingInvite,
+    /// `GET /v1/device/pairing-claims`.
+    ListPairingClaims,
+    /// `POST /v1/device/parent-statements`.
+    PostParentStatement,
     /// `POST /v1/parent/pairings`.
     ClaimPairingCode,
+    /// `POST /v1/parent/pairing-claims`.
+    ClaimPairingInvite,
+    /// `POST /v1/parent/devices/{device_id}/parent-removals`.
+    RemoveParentAsOwner,
     /// `GET /v1/parent/devices`.
     ListParentDevices,
     /// `POST /v1/parent/devices/{device_id}/messages`.
@@ -141,7 +151,32 @@ pub const ROUTES: &[Route] = {
         route(Get, "/v1/device/parents", ListDeviceParents, Device),
         route(Post, "/v1/device/messages", SendToParents, Device),
         route(Get, "/v1/device/messages", ReadDeviceMailbox, Device),
+        route(
+            Post,
+            "/v1/device/pairing-invites",
+            CreatePairingInvite,
+            Device,
+        ),
+        route(Get, "/v1/device/pairing-claims", ListPairingClaims, Device),
+        route(
+            Post,
+            "/v1/device/parent-statements",
+            PostParentStatement,
+            Device,
+        ),
         route(Post, "/v1/parent/pairings", ClaimPairingCode, Parent),
+        route(
+            Post,
+            "/v1/parent/pairing-claims",
+            ClaimPairingInvite,
+            Parent,
+        ),
+        route(
+            Post,
+            "/v1/parent/devices/{device_id}/parent-removals",
+            RemoveParentAsOwner,
+            Parent,
+        ),
         route(Get, "/v1/parent/devices", ListParentDevices, Parent),
         route(
             Post,

@@ -191,6 +191,101 @@ pub struct PairingClaim {
     pub code: String,
 }
 
+/// `POST /v1/device/pairing-invites`: the phone opens a pairing with the public half of the key
+/// derived from its pairing secret ([`PairingSecret::pairing_key`]). The secret itself stays on
+/// the phone and in its QR code. A new invite replaces the device's earlier one.
+///
+/// [`PairingSecret::pairing_key`]: crate::pairing::PairingSecret::pairing_key
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairingInvite {
+    /// The pairing key's public half, which verifies the parent's claim.
+    pub pairing_public_key: PublicKey,
+    /// Unix seconds after which the invite should no longer work; the server may shorten it.
+    pub expires_at: u64,
+}
+
+/// The answer to a [`PairingInvite`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairingInviteOpened {
+    /// Unix seconds after which the invite no longer works, as the server keeps it.
+    pub expires_at: u64,
+}
+
+/// `POST /v1/parent/pairing-claims`: the parent's app claims a device's invite, proving with the
+/// pairing key that it read the phone's QR code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentClaim {
+    /// The device id from the QR code.
+    pub device_id: String,
+    /// The parent app's own key, the one it signs requests with.
+    pub parent_public_key: PublicKey,
+    /// [`sign_claim`](crate::pairing::sign_claim): the pairing key's signature over the context,
+    /// the device id and `parent_public_key`, unpadded base64url.
+    pub claim_signature: String,
+}
+
+/// The answer to a [`ParentClaim`]: the device's key, which the parent's app checks against the
+/// device id in the QR code before showing the confirmation code. The parent is not paired
+/// until the phone confirms it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimedDevice {
+    /// The device id.
+    pub device_id: String,
+    /// The device's Ed25519 key.
+    pub device_public_key: PublicKey,
+}
+
+/// A claim on the device's invite, as the device reads it to check and confirm.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingClaim {
+    /// The parent's id.
+    pub parent_id: String,
+    /// As in [`ParentClaim::parent_public_key`].
+    pub parent_public_key: PublicKey,
+    /// As in [`ParentClaim::claim_signature`]: the phone verifies it itself.
+    pub claim_signature: String,
+    /// When the server took the claim, Unix seconds.
+    pub claimed_at: u64,
+}
+
+/// `GET /v1/device/pairing-claims`: the claims on the device's current invite.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingClaims {
+    /// Oldest first.
+    pub claims: Vec<PendingClaim>,
+}
+
+/// `POST /v1/device/parent-statements`: a [`ParentStatement`] sealed with the device's key.
+///
+/// [`ParentStatement`]: crate::pairing::ParentStatement
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedParentStatement {
+    /// The sealed envelope's bytes, unpadded base64url.
+    pub statement: String,
+}
+
+/// The answer to a [`SignedParentStatement`] the server applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementApplied {
+    /// The statement's counter, now the device's latest.
+    pub seq: u64,
+}
+
+/// `POST /v1/parent/devices/{device_id}/parent-removals`: the device's owner (the parent the
+/// device confirmed with [`ParentRole::Owner`]) unpairs another of its parents at once. The
+/// owner also sends the phone a signed command, so that the phone drops the key too.
+///
+/// [`ParentRole::Owner`]: crate::pairing::ParentRole::Owner
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentRemoval {
+    /// The key of the parent to remove.
+    pub parent_public_key: PublicKey,
+}
+
 /// One side of a pairing, as the other side sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PairedPeer {

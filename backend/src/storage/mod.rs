@@ -15,7 +15,7 @@
 //! - `accounts`: [`AccountStore`], activation tokens, devices, parents, device statuses;
 //! - `requests`: [`RequestStore`], spent nonces and idempotency keys;
 //! - `reports`: [`ReportStore`], reports, their statuses, parents' feeds, the hotline queue;
-//! - `pairing`: [`PairingStore`], pairing codes and pairings;
+//! - `pairing`: [`PairingStore`], pairing codes, invites and their claims, and pairings;
 //! - `mailboxes`: [`MailboxStore`], the relay's messages;
 //! - `bundles`: [`BundleStore`], the signed bundles served;
 //! - `secrets`: [`SecretStore`], the server's own keys;
@@ -43,7 +43,7 @@ pub use bundles::{BundlePut, BundleStore, BundleVersion, StoredBundle};
 pub use combined::Storage;
 pub use error::{StorageError, StorageResult};
 pub use mailboxes::{MailboxStore, NewMessage};
-pub use pairing::PairingStore;
+pub use pairing::{ClaimAdded, OwnerRemoval, PairingInviteRecord, PairingStore, ParentChange};
 pub use reports::{HotlineEntry, NewReport, ReportInsert, ReportStore};
 pub use requests::{IdempotencyBegin, RequestStore, STALE_IDEMPOTENCY_SECS};
 pub use retention::{HOTLINE_MIN_RETENTION_SECS, Purged, Retention, RetentionStore};

@@ -12,6 +12,7 @@ use childsafe_backend::storage::Storage;
 use childsafe_backend::{RunningServer, ServerConfig, spawn};
 use childsafe_crypto::{self as crypto, SigningKey};
 use childsafe_protocol::operator::{TokenRequest, Tokens};
+use childsafe_protocol::pairing::{PairingSecret, ParentRole, ParentStatement, sign_claim};
 use childsafe_protocol::report::new_report_id;
 use childsafe_protocol::report::{ReportKind, UploadedReport};
 use childsafe_protocol::request_signing::{
@@ -19,7 +20,8 @@ use childsafe_protocol::request_signing::{
     PrincipalKind, RequestParts, key_id, registration_proof,
 };
 use childsafe_protocol::wire::{
-    DeviceRegistration, PairingClaim, PairingCode, ParentRegistration, Registered, ReportBatch,
+    DeviceRegistration, PairingClaim, PairingCode, PairingInvite, ParentClaim, ParentRegistration,
+    Registered, ReportBatch, SignedParentStatement,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -481,6 +483,87 @@ impl TestServer {
             .expect(200);
     }
 
+    /// Opens a pairing invite of `device` with a fresh secret, which it returns as the QR code
+    /// would carry it.
+    pub async fn invite(&self, device: &Identity) -> PairingSecret {
+        let secret = PairingSecret::generate().unwrap();
+        self.post("/v1/device/pairing-invites")
+            .signed(device)
+            .json(&PairingInvite {
+                pairing_public_key: secret.pairing_key().unwrap().public_key(),
+                expires_at: childsafe_backend::clock::unix_now() + 600,
+            })
+            .send()
+            .await
+            .expect(201);
+        secret
+    }
+
+    /// `parent` claims the invite of the device `device_id`, signing with `pairing_key` (the
+    /// right one only if it read the QR code).
+    pub async fn claim_invite(
+        &self,
+        parent: &Identity,
+        device_id: &str,
+        pairing_key: &SigningKey,
+    ) -> Reply {
+        let parent_public_key = parent.key.public_key();
+        self.post("/v1/parent/pairing-claims")
+            .signed(parent)
+            .json(&ParentClaim {
+                device_id: device_id.to_owned(),
+                claim_signature: sign_claim(pairing_key, device_id, &parent_public_key),
+                parent_public_key,
+            })
+            .send()
+            .await
+    }
+
+    /// `device` posts `statement` sealed with `sealed_by` (its own key, unless the test forges).
+    pub async fn post_statement(
+        &self,
+        device: &Identity,
+        sealed_by: &SigningKey,
+        statement: &ParentStatement,
+    ) -> Reply {
+        let sealed = statement.seal(sealed_by).unwrap();
+        self.post("/v1/device/parent-statements")
+            .signed(device)
+            .json(&SignedParentStatement {
+                statement: URL_SAFE_NO_PAD.encode(sealed),
+            })
+            .send()
+            .await
+    }
+
+    /// Pairs `device` and `parent` the way that cannot be hijacked: invite, claim with the
+    /// secret, and the device's signed confirmation with statement counter `seq`.
+    pub async fn pair_by_invite(&self, device: &Identity, parent: &Identity, seq: u64) {
+        let secret = self.invite(device).await;
+        self.claim_invite(parent, &device.id, &secret.pairing_key().unwrap())
+            .await
+            .expect(202);
+        self.post_statement(device, &device.key, &confirmed(device, parent, seq))
+            .await
+            .expect(200);
+    }
+
+    /// `owner` asks to remove `parent` from `device`.
+    pub async fn remove_as_owner(
+        &self,
+        owner: &Identity,
+        device: &Identity,
+        parent: &Identity,
+    ) -> Reply {
+        self.post(&format!("/v1/parent/devices/{}/parent-removals", device.id))
+            .signed(owner)
+            .json(&childsafe_protocol::wire::ParentRemoval {
+                parent_public_key: parent.key.public_key(),
+            })
+            .send()
+            .await
+    }
+
     /// Uploads reports under an idempotency key.
     pub async fn upload(&self, device: &Identity, key: &str, reports: &[UploadedReport]) -> Reply {
         self.post("/v1/device/reports")
@@ -523,4 +606,33 @@ pub fn report(kind: ReportKind) -> UploadedReport {
 /// A random idempotency key.
 pub fn fresh_key() -> String {
     URL_SAFE_NO_PAD.encode(crypto::random_bytes::<12>().unwrap())
+}
+
+/// `device`'s statement that it confirmed `parent` as its owner.
+pub fn confirmed(device: &Identity, parent: &Identity, seq: u64) -> ParentStatement {
+    ParentStatement::ParentConfirmed {
+        device_id: device.id.clone(),
+        parent_public_key: parent.key.public_key(),
+        role: ParentRole::Owner,
+        seq,
+    }
+}
+
+/// `device`'s statement that it confirmed `parent` as a parent the owner invited.
+pub fn confirmed_member(device: &Identity, parent: &Identity, seq: u64) -> ParentStatement {
+    ParentStatement::ParentConfirmed {
+        device_id: device.id.clone(),
+        parent_public_key: parent.key.public_key(),
+        role: ParentRole::Member,
+        seq,
+    }
+}
+
+/// `device`'s statement that it removed `parent`.
+pub fn removed(device: &Identity, parent: &Identity, seq: u64) -> ParentStatement {
+    ParentStatement::ParentRemoved {
+        device_id: device.id.clone(),
+        parent_public_key: parent.key.public_key(),
+        seq,
+    }
 }

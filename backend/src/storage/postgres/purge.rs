@@ -49,11 +49,17 @@ impl RetentionStore for PostgresStorage {
             &[&now],
         )
         .await?;
+        let invites = execute(
+            &tx,
+            "DELETE FROM pairing_invites WHERE expires_at < $1",
+            &[&now],
+        )
+        .await?;
         tx.commit().await.map_err(from_pg)?;
         Ok(Purged {
             reports,
             messages,
-            other: idempotency + nonces + codes,
+            other: idempotency + nonces + codes + invites,
         })
     }
 }

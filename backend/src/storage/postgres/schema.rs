@@ -76,6 +76,21 @@ CREATE TABLE IF NOT EXISTS pairings (
     PRIMARY KEY (device_id, parent_id)
 );
 CREATE INDEX IF NOT EXISTS pairings_by_parent ON pairings (parent_id);
+CREATE TABLE IF NOT EXISTS pairing_invites (
+    device_id TEXT PRIMARY KEY,
+    pairing_public_key BYTEA NOT NULL,
+    expires_at BIGINT NOT NULL,
+    wrong_claims BIGINT NOT NULL,
+    claims TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS device_owners (
+    device_id TEXT PRIMARY KEY,
+    parent_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS statement_seqs (
+    device_id TEXT PRIMARY KEY,
+    seq BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS messages (
     seq BIGSERIAL PRIMARY KEY,
     recipient TEXT NOT NULL,

@@ -9,7 +9,7 @@ use sled::{IVec, Tree};
 use super::keys::{TIME_LEN, be_u64, owned_key, successor};
 use super::schema::{Trees, TxResult, TxTrees, from_sled};
 use super::store::SledStorage;
-use super::values::{PairingValue, ReportValue, decode_idempotency, from_json};
+use super::values::{InviteValue, PairingValue, ReportValue, decode_idempotency, from_json};
 use crate::storage::error::StorageResult;
 use crate::storage::retention::{Purged, Retention, RetentionStore};
 use crate::storage::rules::{self, PurgeCutoffs};
@@ -38,11 +38,12 @@ impl RetentionStore for SledStorage {
                 Ok(be_u64(expiry, "nonce expiry")? < now)
             })
             .await?;
-        let codes = self.purge_pairing_codes(now).await?;
+        let codes = self.purge_expired(Expiring::PairingCodes, now).await?;
+        let invites = self.purge_expired(Expiring::PairingInvites, now).await?;
         Ok(Purged {
             reports,
             messages,
-            other: idempotency + nonces + codes,
+            other: idempotency + nonces + codes + invites,
         })
     }
 }
@@ -143,16 +144,15 @@ impl SledStorage {
         }
     }
 
-    /// Removes the pairing codes that expired before `now`.
-    async fn purge_pairing_codes(&self, now: u64) -> StorageResult<u64> {
+    /// Removes the records of `kind` that expired before `now`.
+    async fn purge_expired(&self, kind: Expiring, now: u64) -> StorageResult<u64> {
         let expired = self
             .scan(move |t| {
                 let mut expired = Vec::new();
-                for entry in t.pairing_codes.iter() {
-                    let (code, bytes) = entry.map_err(from_sled)?;
-                    let pairing: PairingValue = from_json(&bytes, "pairing code")?;
-                    if pairing.expires_at < now {
-                        expired.push(code);
+                for entry in kind.tree(t).iter() {
+                    let (key, bytes) = entry.map_err(from_sled)?;
+                    if kind.expires_at(&bytes)? < now {
+                        expired.push(key);
                     }
                 }
                 Ok(expired)
@@ -163,10 +163,19 @@ impl SledStorage {
             let chunk = chunk.to_vec();
             removed += self
                 .write(move |tx| {
+                    let tree = kind.tx_tree(tx);
                     let mut removed = 0;
-                    // Removed only if still there: it may have been claimed since the scan.
-                    for code in &chunk {
-                        if tx.pairing_codes.remove(code)?.is_some() {
+                    // Looked at again: since the scan a code may have been claimed, and an
+                    // invite replaced by a new one.
+                    for key in &chunk {
+                        let Some(bytes) = tree.get(key)? else {
+                            continue;
+                        };
+                        let expires_at = kind
+                            .expires_at(&bytes)
+                            .map_err(ConflictableTransactionError::Abort)?;
+                        if expires_at < now {
+                            tree.remove(key)?;
                             removed += 1;
                         }
                     }
@@ -175,6 +184,38 @@ impl SledStorage {
                 .await?;
         }
         Ok(removed)
+    }
+}
+
+/// The records that carry their own expiry time.
+#[derive(Clone, Copy, Debug)]
+enum Expiring {
+    PairingCodes,
+    PairingInvites,
+}
+
+impl Expiring {
+    fn tree(self, trees: &Trees) -> &Tree {
+        match self {
+            Expiring::PairingCodes => &trees.pairing_codes,
+            Expiring::PairingInvites => &trees.pairing_invites,
+        }
+    }
+
+    fn tx_tree<'a>(self, tx: &TxTrees<'a>) -> &'a TransactionalTree {
+        match self {
+            Expiring::PairingCodes => tx.pairing_codes,
+            Expiring::PairingInvites => tx.pairing_invites,
+        }
+    }
+
+    fn expires_at(self, bytes: &[u8]) -> StorageResult<u64> {
+        Ok(match self {
+            Expiring::PairingCodes => from_json::<PairingValue>(bytes, "pairing code")?.expires_at,
+            Expiring::PairingInvites => {
+                from_json::<InviteValue>(bytes, "pairing invite")?.expires_at
+            }
+        })
     }
 }
 

@@ -87,6 +87,12 @@ trees! {
     device_parents,
     /// `owned(parent) || device id` → when they were paired.
     parent_devices,
+    /// Device id → its pairing invite, [`InviteValue`](super::values::InviteValue).
+    pairing_invites,
+    /// Device id → the seq of its latest applied parent statement, big-endian.
+    statement_seqs,
+    /// Device id → the id of the parent it confirmed as owner.
+    device_owners,
     /// `owned(recipient) || seq` → [`MessageValue`](super::values::MessageValue).
     mailboxes,
     /// `received_at || mailbox key` → nothing: the messages in order of age.

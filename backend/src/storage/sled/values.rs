@@ -6,7 +6,7 @@ use bytes::Bytes;
 use childsafe_crypto::PublicKey;
 use childsafe_protocol::report::UploadedReport;
 use childsafe_protocol::wire::{
-    BundleKind, Destination, DestinationKind, MessageKind, ReportStatus,
+    BundleKind, Destination, DestinationKind, MessageKind, PendingClaim, ReportStatus,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use sled::IVec;
 use super::keys::{TIME_LEN, be_u64};
 use crate::storage::bundles::{BundleVersion, StoredBundle};
 use crate::storage::error::{StorageError, StorageResult};
+use crate::storage::pairing::PairingInviteRecord;
 use crate::storage::rules::{self, IdempotencyState};
 
 #[derive(Serialize, Deserialize)]
@@ -75,6 +76,37 @@ impl ReportValue {
 pub(super) struct PairingValue {
     pub(super) device_id: String,
     pub(super) expires_at: u64,
+}
+
+/// A [`PairingInviteRecord`] as stored.
+#[derive(Serialize, Deserialize)]
+pub(super) struct InviteValue {
+    pub(super) pairing_public_key: PublicKey,
+    pub(super) expires_at: u64,
+    pub(super) wrong_claims: u32,
+    pub(super) claims: Vec<PendingClaim>,
+}
+
+impl From<InviteValue> for PairingInviteRecord {
+    fn from(value: InviteValue) -> Self {
+        Self {
+            pairing_public_key: value.pairing_public_key,
+            expires_at: value.expires_at,
+            wrong_claims: value.wrong_claims,
+            claims: value.claims,
+        }
+    }
+}
+
+impl From<PairingInviteRecord> for InviteValue {
+    fn from(record: PairingInviteRecord) -> Self {
+        Self {
+            pairing_public_key: record.pairing_public_key,
+            expires_at: record.expires_at,
+            wrong_claims: record.wrong_claims,
+            claims: record.claims,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
