@@ -174,7 +174,7 @@ async fn store(
     let mut new = Vec::new();
     for (index, draft) in reports.into_iter().enumerate() {
         let report = NewReport {
-            destinations: routing::destinations(draft.report.kind, &device.country, &parents),
+            destinations: routing::destinations(&draft.report, &device.country, &parents),
             report: draft.report,
             report_hash: draft.hash,
         };

@@ -263,6 +263,7 @@ fn grooming_report() -> UploadedReport {
         notes: None,
         screenshot_text: None,
         location: None,
+        helpline_only: false,
     }
 }
 

@@ -381,6 +381,92 @@ async fn status_moves_from_received_to_routed_to_forwarded() {
     }
 }
 
+#[tokio::test]
+async fn a_helpline_only_report_reaches_the_hotline_and_never_the_parents_feed() {
+    for server in common::servers().await {
+        let device = server.device("GB").await;
+        let parent = server.parent().await;
+        server.pair(&device, &parent).await;
+        let mut kept = report(ReportKind::Grooming);
+        kept.helpline_only = true;
+        let shared = report(ReportKind::Bullying);
+        let receipts = server
+            .upload(&device, &fresh_key(), &[kept.clone(), shared.clone()])
+            .await
+            .expect(200)
+            .json::<ReportReceipts>()
+            .receipts;
+        let places: Vec<(DestinationKind, &str)> = receipts[0]
+            .destinations
+            .iter()
+            .map(|d| (d.kind, d.name.as_str()))
+            .collect();
+        assert_eq!(
+            places,
+            [(DestinationKind::Hotline, "IWF")],
+            "[{}]",
+            server.name
+        );
+        assert_eq!(receipts[0].state, DeliveryState::Routed);
+
+        // The parent's feed shows the shared report only, and reading it forwards nothing of
+        // the kept one.
+        let feed: Feed = server
+            .get("/v1/parent/feed")
+            .signed(&parent)
+            .send()
+            .await
+            .expect(200)
+            .json();
+        let fed: Vec<&str> = feed.items.iter().map(|i| i.report.id.as_str()).collect();
+        assert_eq!(fed, [shared.id.as_str()], "[{}]", server.name);
+        assert_eq!(
+            status(&server, &device, &kept.id).await.state,
+            DeliveryState::Routed
+        );
+
+        // The hotline takes it: delivered everywhere it was meant to go.
+        server
+            .post(&format!("/v1/operator/hotline-queue/{}/forwarded", kept.id))
+            .operator()
+            .send()
+            .await
+            .expect(204);
+        let done = status(&server, &device, &kept.id).await;
+        assert_eq!(done.state, DeliveryState::Forwarded);
+        assert!(
+            done.destinations
+                .iter()
+                .all(|d| d.kind != DestinationKind::Parent)
+        );
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_sos_or_other_kind_cannot_be_kept_from_the_parents() {
+    for server in common::servers().await {
+        let device = server.device("GB").await;
+        for kind in [
+            ReportKind::Sos,
+            ReportKind::IllegalContent,
+            ReportKind::Bullying,
+        ] {
+            let mut kept = report(kind);
+            kept.helpline_only = true;
+            let reply = server.upload(&device, &fresh_key(), &[kept]).await;
+            assert_eq!(reply.status, 400, "[{}] {kind:?}", server.name);
+            let body: Value = reply.json();
+            assert_eq!(
+                body["error"], "invalid_report",
+                "[{}] {kind:?}",
+                server.name
+            );
+        }
+        server.stop().await;
+    }
+}
+
 fn first_receipt(reply: &common::Reply) -> ReportStatus {
     assert_eq!(
         reply.status,

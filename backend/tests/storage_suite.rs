@@ -73,6 +73,7 @@ every_storage! {
     reading_the_feed_marks_the_parent_forwarded,
     a_feed_read_during_concurrent_ingest_never_skips_an_item,
     the_hotline_queue_lists_and_forwards_reports,
+    a_helpline_only_report_is_kept_whole_and_out_of_every_feed,
     a_pairing_code_pairs_once_before_it_expires,
     concurrent_claims_of_one_code_pair_one_parent,
     an_invite_takes_claims_until_it_expires_or_has_five_wrong_ones,
@@ -654,6 +655,46 @@ mod behaviour {
             seen.len() as u64,
             TOTAL,
             "reading after the last seq seen never skips an item committed later"
+        );
+    }
+
+    pub(crate) async fn a_helpline_only_report_is_kept_whole_and_out_of_every_feed(
+        storage: Arc<dyn Storage>,
+    ) {
+        let child = device(1);
+        let mut report = report(1, ReportKind::Grooming);
+        report.helpline_only = true;
+        // Routed as the server routes it: no parent, only the hotline.
+        let kept = new_report(report, vec![to_hotline("IWF")]);
+        storage
+            .insert_reports(&child, vec![kept.clone()], NOW)
+            .await
+            .unwrap();
+
+        assert!(storage.feed("p", 0, 10).await.unwrap().is_empty());
+        let queue = storage.hotline_queue().await.unwrap();
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue[0].report, kept.report, "stored with its flag");
+        assert!(queue[0].report.helpline_only);
+
+        assert!(
+            storage
+                .mark_hotline_forwarded(&kept.report.id)
+                .await
+                .unwrap()
+        );
+        let status = storage
+            .report_status(&child.id, &kept.report.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(status.state, DeliveryState::Forwarded);
+        assert_eq!(
+            status.destinations,
+            vec![Destination {
+                forwarded: true,
+                ..to_hotline("IWF")
+            }]
         );
     }
 
@@ -1870,6 +1911,7 @@ fn report(n: u64, kind: ReportKind) -> UploadedReport {
         notes: Some(format!("note {n}")),
         screenshot_text: None,
         location: None,
+        helpline_only: false,
     }
 }
 

@@ -68,6 +68,7 @@ fn report(kind: ReportKind) -> UploadedReport {
         notes: Some("he asked me for pictures and to keep it secret".to_owned()),
         screenshot_text: None,
         location: None,
+        helpline_only: false,
     }
 }
 

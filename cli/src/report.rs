@@ -31,6 +31,10 @@ pub(crate) struct ReportArgs {
     /// The child's own words.
     #[arg(long, value_name = "TEXT")]
     text: Option<String>,
+    /// Keep the report from the parents: only the hotline gets it (grooming only; an SOS
+    /// always reaches the parents).
+    #[arg(long)]
+    helpline_only: bool,
 }
 
 /// `childsafe report`: files the report and prints its receipt; an SOS also prints the numbers
@@ -38,6 +42,10 @@ pub(crate) struct ReportArgs {
 pub(crate) fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let sdk = open_existing(&args.dir)?;
     if args.kind == ReportKind::Sos {
+        anyhow::ensure!(
+            !args.helpline_only,
+            "an SOS always reaches the parents: it cannot be helpline only"
+        );
         anyhow::ensure!(
             args.urls.is_empty() && args.text.is_none(),
             "an SOS carries no URL or text: it is queued at once, with the numbers to call"
@@ -61,6 +69,7 @@ pub(crate) fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let mut draft = ReportDraft::new(args.kind);
     draft.urls.clone_from(&args.urls);
     draft.notes.clone_from(&args.text);
+    draft.helpline_only = args.helpline_only;
     let receipt = sdk.report(draft).context("the report was not filed")?;
     print_json(&receipt_json(&receipt))
 }

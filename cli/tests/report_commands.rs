@@ -58,6 +58,18 @@ fn reports_are_filed_listed_in_order_and_kept_across_runs() {
         "https://bad.example/x",
     ]));
 
+    let kept = json(&childsafe(&[
+        "report",
+        "--dir",
+        arg(&device),
+        "--kind",
+        "grooming",
+        "--url",
+        "https://chat.example/room/8",
+        "--helpline-only",
+    ]));
+    assert_eq!(kept["status"], "queued");
+
     let sos = json(&childsafe(&[
         "report",
         "--dir",
@@ -74,7 +86,10 @@ fn reports_are_filed_listed_in_order_and_kept_across_runs() {
     let listed = json(&childsafe(&["reports", "--dir", arg(&device)]));
     let listed = listed.as_array().unwrap();
     let ids: Vec<&Value> = listed.iter().map(|report| &report["id"]).collect();
-    assert_eq!(ids, [&grooming["id"], &illegal["id"], &sos["id"]]);
+    assert_eq!(
+        ids,
+        [&grooming["id"], &illegal["id"], &kept["id"], &sos["id"]]
+    );
     for report in listed {
         assert_eq!(report["status"], "queued");
         assert_eq!(report["attempts"], 0);
@@ -104,6 +119,33 @@ fn a_report_that_breaks_the_rules_is_refused_clearly_and_nothing_is_filed() {
     assert!(
         text(&sos_with_text.stderr).contains("SOS"),
         "{sos_with_text:?}"
+    );
+
+    let kept_sos = childsafe(&[
+        "report",
+        "--dir",
+        arg(&device),
+        "--kind",
+        "sos",
+        "--helpline-only",
+    ]);
+    assert!(!kept_sos.status.success());
+    assert!(
+        text(&kept_sos.stderr).contains("an SOS always reaches the parents"),
+        "{kept_sos:?}"
+    );
+    let kept_bullying = childsafe(&[
+        "report",
+        "--dir",
+        arg(&device),
+        "--kind",
+        "bullying",
+        "--helpline-only",
+    ]);
+    assert!(!kept_bullying.status.success());
+    assert!(
+        text(&kept_bullying.stderr).contains("only a grooming report can be kept from the parents"),
+        "{kept_bullying:?}"
     );
 
     let unknown_kind = childsafe(&["report", "--dir", arg(&device), "--kind", "spam"]);

@@ -317,6 +317,74 @@ fn a_report_that_breaks_the_rules_is_refused_and_nothing_is_stored() {
 }
 
 #[test]
+fn only_a_grooming_report_can_be_kept_from_the_parents_and_nothing_else_is_stored() {
+    let device = Device::new("helpline-rules");
+    let outbox = device.outbox();
+    let before = outbox.store().backend().scan_prefix(b"").unwrap();
+
+    // SOS always reaches the parents; illegal content always tells them; bullying would reach
+    // nobody without them.
+    for kind in [
+        ReportKind::Sos,
+        ReportKind::IllegalContent,
+        ReportKind::Bullying,
+    ] {
+        let mut kept = draft(kind);
+        kept.helpline_only = true;
+        let error = outbox.report(kept, at(T0)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid report: only a grooming report can be kept from the parents (helpline only)",
+            "{kind:?}"
+        );
+    }
+    assert_eq!(outbox.store().backend().scan_prefix(b"").unwrap(), before);
+
+    let mut grooming = draft(ReportKind::Grooming);
+    grooming.helpline_only = true;
+    assert_eq!(
+        outbox.report(grooming, at(T0)).unwrap().state,
+        ReportState::Queued
+    );
+}
+
+#[test]
+fn helpline_only_survives_a_restart_and_an_entry_without_it_reads_as_shared() {
+    let device = Device::new("helpline-outbox");
+    let outbox = device.outbox();
+    let mut kept = draft(ReportKind::Grooming);
+    kept.helpline_only = true;
+    let kept_id = outbox.report(kept, at(T0)).unwrap().id;
+    let shared_id = outbox
+        .report(draft(ReportKind::Grooming), at(T0 + 1))
+        .unwrap()
+        .id;
+    drop(outbox);
+
+    let outbox = device.outbox();
+    let pending = outbox.pending(10).unwrap();
+    let find = |id: &str| pending.iter().find(|r| r.id == id).unwrap().clone();
+    assert!(find(&kept_id).helpline_only);
+    assert!(find(&kept_id).to_upload().helpline_only);
+    assert!(!find(&shared_id).helpline_only);
+
+    // A report that is not helpline-only is stored exactly as before the field existed, so
+    // entries written by an older app and new ones read the same way.
+    let body = outbox
+        .store()
+        .get(&[&b"reports/body/"[..], shared_id.as_bytes()].concat())
+        .unwrap()
+        .unwrap();
+    assert!(!contains(&body, b"helpline_only"));
+    let old_entry = format!(
+        r#"{{"id":"{shared_id}","kind":"grooming","created_at":{T0},"urls":["https://x.example/"]}}"#
+    );
+    let old: childsafe_core::reports::Report = serde_json::from_str(&old_entry).unwrap();
+    assert!(!old.helpline_only);
+    assert!(!old.to_upload().helpline_only);
+}
+
+#[test]
 fn prune_removes_only_reports_delivered_long_enough_ago() {
     let device = Device::new("prune");
     let outbox = device.outbox();

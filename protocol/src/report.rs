@@ -60,6 +60,25 @@ impl ReportKind {
             ReportKind::Bullying => 3,
         }
     }
+
+    /// Whether the child may keep a report of this kind from the parents ("helpline only").
+    /// A parent may be the person the child needs help against, so a report that still reaches
+    /// someone able to act can leave the parents out; one that would then reach nobody, or that
+    /// parents must always see, cannot:
+    ///
+    /// 1. SOS never: it exists to bring someone close at once, and that is the parents.
+    /// 2. Illegal content never: it goes to the hotline whatever the child chooses, and the
+    ///    parents are told so they can protect the child from the page they saw.
+    /// 3. Grooming may: the country's hotline takes it, so leaving the parents out still gets it
+    ///    to people who act on enticement.
+    /// 4. Bullying not yet: the server routes it to the parents only (no child helpline takes it
+    ///    yet), so without them it would reach nobody.
+    pub fn may_be_helpline_only(self) -> bool {
+        match self {
+            ReportKind::Grooming => true,
+            ReportKind::Sos | ReportKind::IllegalContent | ReportKind::Bullying => false,
+        }
+    }
 }
 
 impl std::str::FromStr for ReportKind {
@@ -125,6 +144,11 @@ pub struct UploadedReport {
     /// Only in an SOS, and only when the child allowed it in that SOS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// The child asked that no parent sees this report; only kinds for which
+    /// [`ReportKind::may_be_helpline_only`] holds. Absent means `false`, so phones that predate
+    /// it still upload, and a report that is not helpline-only keeps its bytes (and its hash).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub helpline_only: bool,
 }
 
 /// A report that breaks the report rules; the text says which rule.
@@ -183,6 +207,11 @@ impl UploadedReport {
                     ));
                 }
             }
+        }
+        if self.helpline_only && !self.kind.may_be_helpline_only() {
+            return Err(InvalidReport(
+                "only a grooming report can be kept from the parents (helpline only)",
+            ));
         }
         if let Some(location) = &self.location {
             if self.kind != ReportKind::Sos {

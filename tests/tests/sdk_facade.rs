@@ -1,6 +1,7 @@
 //! The `ChildSafe` facade as an app uses it, against the real backend on loopback: the listener
 //! hears about changes and deliveries, a parent's command through the relay takes effect on the
-//! very next URL check, and everything survives closing and reopening the SDK. And a child who
+//! very next URL check, and everything survives closing and reopening the SDK; a report the
+//! child keeps to the hotline is delivered there and never shown to the parent. And a child who
 //! fires PIN guesses from many threads at once gets each one counted before it is checked.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
@@ -12,8 +13,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::decision::Verdict;
+use childsafe_core::protocol::wire::DestinationKind;
 use childsafe_core::protocol::wire::{MessageKind, OutgoingMessage};
-use childsafe_core::reports::{ReportDraft, ReportKind};
+use childsafe_core::reports::{ReportDraft, ReportKind, ReportState};
 use childsafe_core::sdk::ChildSafeEvent;
 use childsafe_core::settings::parent_command::{ParentAction, ParentCommand};
 use childsafe_core::settings::{FREE_ATTEMPTS, PinCheck};
@@ -120,6 +122,82 @@ async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
     assert_eq!(sdk.status().unwrap().paired_parents, 1);
     assert_eq!(sdk.check_url(page).unwrap().verdict, Verdict::Block);
     assert_eq!(sdk.reports().unwrap().len(), 1);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_kept_to_the_hotline_is_delivered_and_never_reaches_the_parent() {
+    let backend_dir = tempfile::tempdir().unwrap();
+    let storage = open_storage(Some(backend_dir.path()), None).await.unwrap();
+    let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
+        .await
+        .unwrap();
+    let token = operator::mint_activation_tokens(storage.as_ref(), 1, clock::unix_now())
+        .await
+        .unwrap()
+        .remove(0);
+    let phone_dir = tempfile::tempdir().unwrap();
+    let keys = FileKeyStore::new(phone_dir.path().join("data.key"));
+    let config = ChildSafeConfig {
+        data_dir: phone_dir.path().join("sdk").display().to_string(),
+        backend_url: Some(server.url()),
+        allow_insecure_loopback: true,
+        country: "GB".to_owned(),
+        locale: "en".to_owned(),
+        ..ChildSafeConfig::default()
+    };
+    let recorder = Arc::new(Recorder::default());
+    let sdk = ChildSafe::open(config, &keys, recorder.clone(), recorder.clone()).unwrap();
+    let device_id = sdk.register(&token).await.unwrap();
+    sdk.set_pin("4821", None).unwrap();
+    let (parent_key, _) = SigningKey::generate().unwrap();
+    let parent = SyncClient::for_parent(&server.url(), true).unwrap();
+    parent.register_parent(&parent_key).await.unwrap();
+    let code = sdk.pairing_code().await.unwrap();
+    parent
+        .claim_pairing_code(&parent_key, &code.code)
+        .await
+        .unwrap();
+    sdk.pair_parent("4821").await.unwrap();
+
+    let mut kept = ReportDraft::new(ReportKind::Grooming);
+    kept.notes = Some("my stepfather's friend keeps messaging me".to_owned());
+    kept.helpline_only = true;
+    let kept = sdk.report(kept).unwrap().id;
+    let shared = sdk
+        .report(ReportDraft::new(ReportKind::Bullying))
+        .unwrap()
+        .id;
+    let mut sos = ReportDraft::new(ReportKind::Sos);
+    sos.helpline_only = true;
+    assert!(
+        sdk.report(sos).is_err(),
+        "an SOS always reaches the parents"
+    );
+    assert_eq!(sdk.sync_now().await.unwrap().delivered, 2);
+
+    // The parent's feed holds the shared report only.
+    let feed = parent.parent_feed(&parent_key, 0).await.unwrap();
+    let fed: Vec<&str> = feed.items.iter().map(|i| i.report.id.as_str()).collect();
+    assert_eq!(fed, [shared.as_str()]);
+    assert!(feed.items.iter().all(|i| i.device_id == device_id));
+
+    // The kept report went to the hotline alone, and the phone shows it delivered there.
+    let status = storage
+        .report_status(&device_id, &kept)
+        .await
+        .unwrap()
+        .unwrap();
+    let places: Vec<(DestinationKind, &str)> = status
+        .destinations
+        .iter()
+        .map(|d| (d.kind, d.name.as_str()))
+        .collect();
+    assert_eq!(places, [(DestinationKind::Hotline, "IWF")]);
+    let on_phone = sdk.reports().unwrap();
+    let state = |id: &str| on_phone.iter().find(|r| r.id == id).unwrap().state;
+    assert_eq!(state(&kept), ReportState::Routed);
+    assert_eq!(state(&shared), ReportState::Routed);
     server.shutdown().await.unwrap();
 }
 

@@ -600,6 +600,7 @@ pub fn report(kind: ReportKind) -> UploadedReport {
         notes: Some("what happened".to_owned()),
         screenshot_text: None,
         location: None,
+        helpline_only: false,
     }
 }
 

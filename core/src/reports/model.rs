@@ -36,6 +36,10 @@ pub struct Report {
     /// Only in an SOS, and only when the child allowed it in that SOS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// The child asked that no parent sees it ("helpline only"). A report stored before the
+    /// field existed has none and reads as `false`: it goes where it always would have.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub helpline_only: bool,
 }
 
 /// Why a report was refused.
@@ -67,6 +71,7 @@ impl Report {
             notes: self.notes.clone(),
             screenshot_text: self.screenshot_text.clone(),
             location: self.location.clone(),
+            helpline_only: self.helpline_only,
         }
     }
 

@@ -59,6 +59,11 @@ pub struct ReportDraft {
     pub screenshot_text: Option<String>,
     /// Only in an SOS, and only when the child allowed it.
     pub location: Option<Location>,
+    /// Keep it from the parents: only the hotline gets it. Only grooming reports may be
+    /// helpline only (see [`ReportKind::may_be_helpline_only`]); SOS always reaches the
+    /// parents. Defaults to `false` for callers written before it existed.
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub helpline_only: bool,
 }
 
 impl ReportDraft {
@@ -71,6 +76,7 @@ impl ReportDraft {
             notes: None,
             screenshot_text: None,
             location: None,
+            helpline_only: false,
         }
     }
 
@@ -84,6 +90,7 @@ impl ReportDraft {
             notes: self.notes,
             screenshot_text: self.screenshot_text,
             location: self.location,
+            helpline_only: self.helpline_only,
         }
     }
 }

@@ -274,6 +274,7 @@ mod tests {
                 notes: None,
                 screenshot_text: None,
                 location: None,
+                helpline_only: false,
             },
             report_hash: [2; 32],
             destinations: vec![Destination {

@@ -135,4 +135,28 @@ class ChildSafeNetworkTest {
             assertTrue(!error.reason.contains("casino"), "the URL must not be in the message")
         }
     }
+
+    @Test
+    fun `a helpline-only grooming report crosses the boundary and is delivered, an SOS cannot be one`() = runBlocking<Unit> {
+        open().use { sdk ->
+            sdk.register(backend.tokens[0])
+            // Callers written before the field compile unchanged: it defaults to false.
+            val shared = sdk.report(bullying())
+            val kept = sdk.report(
+                ReportDraft(
+                    kind = ReportKind.GROOMING, urls = emptyList(), reportedUser = null,
+                    notes = "someone at home keeps asking", screenshotText = null, location = null,
+                    helplineOnly = true,
+                )
+            )
+            val error = assertThrows<ChildSafeException.InvalidInput> {
+                sdk.report(bullying().copy(kind = ReportKind.SOS, notes = null, helplineOnly = true))
+            }
+            assertTrue(error.reason.contains("helpline only"), error.reason)
+
+            assertEquals(2uL, sdk.syncNow().delivered)
+            val delivered = listener.events.filterIsInstance<ChildSafeEvent.ReportDelivered>().map { it.id }
+            assertEquals(setOf(shared.id, kept.id), delivered.toSet())
+        }
+    }
 }
