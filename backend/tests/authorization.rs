@@ -240,6 +240,7 @@ fn a_status() -> DeviceStatus {
         lists_version: Some(3),
         lists_out_of_date_since: Some(1_700_000_000),
         lists_unavailable: false,
+        snapshot: None,
     }
 }
 

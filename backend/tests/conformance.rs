@@ -449,6 +449,7 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
             lists_version: Some(4),
             lists_out_of_date_since: Some(1_700_000_000),
             lists_unavailable: false,
+            snapshot: None,
         })
         .send()
         .await

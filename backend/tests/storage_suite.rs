@@ -1413,6 +1413,7 @@ mod behaviour {
             lists_version: Some(7),
             lists_out_of_date_since: Some(NOW - DAY),
             lists_unavailable: false,
+            snapshot: Some("c2lnbmVkIGJ5IHRoZSBwaG9uZQ".to_owned()),
             reported_at: NOW,
         };
         storage
@@ -1432,6 +1433,7 @@ mod behaviour {
             lists_version: None,
             lists_out_of_date_since: None,
             lists_unavailable: true,
+            snapshot: None,
             reported_at: NOW + 60,
         };
         storage

@@ -272,6 +272,7 @@ fn parent_commands_apply_once_in_order_and_forged_ones_change_nothing() {
         ParentAction::ApproveAccess {
             host: "School.Example".into(),
             until_unix: T0 + 3_600,
+            request_id: None,
         },
     );
     safe_mode
@@ -473,6 +474,7 @@ fn signed_server_time_corrects_the_clock_once_per_request() {
     let approve = ParentAction::ApproveAccess {
         host: "school.example".into(),
         until_unix: T0 + 4_000,
+        request_id: None,
     };
     safe_mode
         .apply_parent_command(&command(1, approve).sign(&parent).unwrap(), at(T0 + 2))

@@ -116,6 +116,7 @@ fn command(device: &str, sequence: u64) -> ParentCommand {
         action: ParentAction::ApproveAccess {
             host: "school.example".to_owned(),
             until_unix: NOW + 3600,
+            request_id: None,
         },
     }
 }

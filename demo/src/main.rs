@@ -720,6 +720,7 @@ impl Parent {
             action: ParentAction::ApproveAccess {
                 host: request.host.clone(),
                 until_unix,
+                request_id: None,
             },
         };
         let envelope = command.sign(&self.key)?;

@@ -138,6 +138,11 @@ pub struct DeviceStatus {
     pub lists_out_of_date_since: Option<u64>,
     /// Whether the device's lists cannot be opened, so that it blocks every web address.
     pub lists_unavailable: bool,
+    /// The phone's status snapshot for its parents, signed with the device key (unpadded
+    /// base64url of the envelope, at most 64 KiB decoded). The server keeps it as it is and
+    /// hands it to the confirmed parents, who verify it against the device key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
 }
 
 /// A device's latest [`DeviceStatus`], as its parents see it in `GET /v1/parent/devices`.
@@ -149,6 +154,9 @@ pub struct ReportedDeviceStatus {
     pub lists_out_of_date_since: Option<u64>,
     /// As in [`DeviceStatus::lists_unavailable`].
     pub lists_unavailable: bool,
+    /// As in [`DeviceStatus::snapshot`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
     /// When the server took the report, Unix seconds.
     pub reported_at: u64,
 }
@@ -160,6 +168,7 @@ impl ReportedDeviceStatus {
             lists_version: status.lists_version,
             lists_out_of_date_since: status.lists_out_of_date_since,
             lists_unavailable: status.lists_unavailable,
+            snapshot: status.snapshot,
             reported_at,
         }
     }
@@ -317,6 +326,8 @@ pub enum MessageKind {
     Decision,
     /// Parent to child: a signed parent command (settings change).
     Command,
+    /// Child to parent: the phone's signed receipt for a command (applied, or refused and why).
+    Receipt,
 }
 
 /// A blob to relay. The sender signed it end to end; the server stores and forwards it and can

@@ -682,7 +682,10 @@ impl ChildSafe {
     /// A parent's command is in force, applied here or relayed through a sync.
     fn command_applied(&self, action: &ParentAction) {
         self.changed("parent command applied");
-        if let ParentAction::ApproveAccess { host, until_unix } = action {
+        if let ParentAction::ApproveAccess {
+            host, until_unix, ..
+        } = action
+        {
             self.listener.on_event(ChildSafeEvent::ApprovalReceived {
                 host: host.clone(),
                 until_unix: *until_unix,

@@ -18,6 +18,7 @@ pub mod activation;
 mod age_band;
 pub mod audit;
 mod base32;
+pub mod command_receipt;
 mod lockout;
 pub mod parent_code;
 pub mod parent_command;
@@ -25,6 +26,7 @@ pub mod pin;
 mod profile;
 mod rules_summary;
 mod safe_mode;
+pub mod status_snapshot;
 
 pub use age_band::{AgeBand, CHANGE_PERMISSIONS, ParseAgeBandError, Permission, SettingKind};
 pub use lockout::{LockedOut, Lockout};

@@ -67,7 +67,43 @@ pub enum ParentAction {
         host: String,
         /// Until when, unix seconds (trusted time).
         until_unix: u64,
+        /// The access request this answers, when it answers one, so the child sees the answer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
     },
+    /// Refuse a child's access request; the child sees the answer and nothing else changes.
+    DenyAccess {
+        /// The access request this answers.
+        request_id: String,
+        /// Its host.
+        host: String,
+    },
+    /// Force SafeSearch and restricted modes on, or let them go.
+    SetSafeSearch {
+        /// On or off.
+        on: bool,
+    },
+    /// Let only allowlisted hosts, the parents' allowed hosts and approvals load, or not.
+    SetAllowlistOnly {
+        /// On or off.
+        on: bool,
+    },
+    /// The owner invites a second parent: the phone opens a pairing invite under this pairing
+    /// key, whose secret the owner's app hands to the second parent. A claim signed with it
+    /// enrols that parent as a member, on the owner's word instead of the phone's PIN.
+    InviteParent {
+        /// The public half of the pairing key derived from the invite's secret.
+        pairing_public_key: PublicKey,
+    },
+    /// The owner removes a parent, or a parent removes itself. The key is dropped on the phone
+    /// and the phone tells the backend with a signed statement.
+    RemoveParent {
+        /// The parent to remove.
+        parent_public_key: PublicKey,
+    },
+    /// The owner releases the phone from parental management: every parent is dropped and the
+    /// parents' own rules go; what the carrier's profile and the age band require stays.
+    ReleaseDevice,
     /// Set a new parent PIN. The command carries no PIN in the clear: `sealed_pin` is the new PIN
     /// sealed with the key shared at pairing, which the relay does not have.
     ChangePin {

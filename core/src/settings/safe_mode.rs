@@ -749,6 +749,7 @@ fn apply_action(
         ParentAction::ApproveAccess {
             host: text,
             until_unix,
+            ..
         } => {
             let host = host(text)?;
             let change = format!("approved host {host} until {until_unix}");
@@ -758,9 +759,23 @@ fn apply_action(
             });
             change
         }
-        ParentAction::ChangePin { .. } => {
-            // The caller handles it: it changes the PIN, not the profile.
-            return Err(CommandError::Malformed("a PIN change is not a profile change").into());
+        ParentAction::DenyAccess { request_id, host } => {
+            format!("denied access request {request_id} for host {host}")
+        }
+        ParentAction::SetSafeSearch { on } => {
+            profile.safe_search = *on;
+            format!("SafeSearch {}", if *on { "on" } else { "off" })
+        }
+        ParentAction::SetAllowlistOnly { on } => {
+            profile.allowlist_only = *on;
+            format!("allowlist-only {}", if *on { "on" } else { "off" })
+        }
+        ParentAction::ChangePin { .. }
+        | ParentAction::InviteParent { .. }
+        | ParentAction::RemoveParent { .. }
+        | ParentAction::ReleaseDevice => {
+            // The caller handles these: they change the PIN or the parents, not the profile.
+            return Err(CommandError::Malformed("not a profile change").into());
         }
     })
 }

@@ -161,6 +161,7 @@ impl<S: Store> Phone<'_, S> {
             lists_version: lists.version,
             lists_out_of_date_since: lists.out_of_date_since,
             lists_unavailable: lists.unavailable,
+            snapshot: None,
         };
         if let Err(error) = client.send_status(self.device_key, &status).await {
             news(SyncNews::StatusNotSent(error));

@@ -127,19 +127,21 @@ impl AccountStore for PostgresStorage {
             &client,
             "INSERT INTO device_status
                  (device_id, lists_version, lists_out_of_date_since, lists_unavailable,
-                  reported_at)
-             VALUES ($1, $2, $3, $4, $5)
+                  reported_at, snapshot)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (device_id) DO UPDATE
              SET lists_version = EXCLUDED.lists_version,
                  lists_out_of_date_since = EXCLUDED.lists_out_of_date_since,
                  lists_unavailable = EXCLUDED.lists_unavailable,
-                 reported_at = EXCLUDED.reported_at",
+                 reported_at = EXCLUDED.reported_at,
+                 snapshot = EXCLUDED.snapshot",
             &[
                 &device_id,
                 &status.lists_version.map(to_db).transpose()?,
                 &status.lists_out_of_date_since.map(to_db).transpose()?,
                 &status.lists_unavailable,
                 &to_db(status.reported_at)?,
+                &status.snapshot,
             ],
         )
         .await?;
@@ -150,7 +152,8 @@ impl AccountStore for PostgresStorage {
         let client = self.client().await?;
         let row = query_opt(
             &client,
-            "SELECT lists_version, lists_out_of_date_since, lists_unavailable, reported_at
+            "SELECT lists_version, lists_out_of_date_since, lists_unavailable, reported_at,
+                    snapshot
              FROM device_status WHERE device_id = $1",
             &[&device_id],
         )
@@ -161,6 +164,7 @@ impl AccountStore for PostgresStorage {
                 lists_out_of_date_since: get_optional_u64(&row, 1)?,
                 lists_unavailable: get(&row, 2)?,
                 reported_at: get_u64(&row, 3)?,
+                snapshot: get(&row, 4)?,
             })
         })
         .transpose()

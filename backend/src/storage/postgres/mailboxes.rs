@@ -68,6 +68,7 @@ fn message_kind_name(kind: MessageKind) -> &'static str {
         MessageKind::AccessRequest => "access-request",
         MessageKind::Decision => "decision",
         MessageKind::Command => "command",
+        MessageKind::Receipt => "receipt",
     }
 }
 
@@ -76,6 +77,7 @@ fn parse_message_kind(name: &str) -> StorageResult<MessageKind> {
         "access-request" => Ok(MessageKind::AccessRequest),
         "decision" => Ok(MessageKind::Decision),
         "command" => Ok(MessageKind::Command),
+        "receipt" => Ok(MessageKind::Receipt),
         _ => Err(corrupt("message kind")),
     }
 }

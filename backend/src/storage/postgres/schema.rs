@@ -118,4 +118,5 @@ CREATE TABLE IF NOT EXISTS device_status (
     lists_unavailable BOOLEAN NOT NULL,
     reported_at BIGINT NOT NULL
 );
+ALTER TABLE device_status ADD COLUMN IF NOT EXISTS snapshot TEXT;
 ";
