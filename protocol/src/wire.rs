@@ -390,6 +390,49 @@ pub struct Feed {
     pub items: Vec<FeedItem>,
 }
 
+/// `GET /v1/parent/events`: what the server pushes to a parent's live stream (server-sent
+/// events; the SSE `event` field is the tag below, the `data` field this JSON) and posts to the
+/// operator's push gateway. An event tells the parent's app that something is waiting; the app
+/// reads and verifies it through the feed and the mailbox as usual, and a stream that drops
+/// loses nothing, since those keep their positions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum ParentEvent {
+    /// A report reached the parent's feed; an SOS is sent before anything else waiting.
+    Report {
+        /// The feed item, as `GET /v1/parent/feed` would return it.
+        item: FeedItem,
+    },
+    /// A message from a child's phone waits in the parent's mailbox (an access request or a
+    /// command receipt).
+    Message {
+        /// The phone that sent it.
+        device_id: String,
+        /// Its position in the parent's mailbox.
+        seq: u64,
+        /// What it is.
+        kind: MessageKind,
+    },
+    /// A child's phone reported a new status (and signed snapshot).
+    Status {
+        /// The phone.
+        device_id: String,
+        /// When the server took it, Unix seconds.
+        reported_at: u64,
+    },
+}
+
+impl ParentEvent {
+    /// The SSE `event` name: `report`, `message` or `status`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ParentEvent::Report { .. } => "report",
+            ParentEvent::Message { .. } => "message",
+            ParentEvent::Status { .. } => "status",
+        }
+    }
+}
+
 /// The kinds of signed bundle the server serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

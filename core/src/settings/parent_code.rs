@@ -114,12 +114,22 @@ impl ParentSecret {
         base32::encode(&self.0, false)
     }
 
+    /// The secret both the phone and the parent's app derive from the pairing secret they share
+    /// (the QR code's): `SHA-256(label || pairing secret)`, 32 bytes. No one else holds the
+    /// pairing secret, so no one else can make the parent's offline codes or open a PIN it sends.
+    pub fn from_pairing_secret(pairing: &crate::protocol::pairing::PairingSecret) -> Self {
+        Self(crate::crypto::sha256_of_parts(&[FROM_PAIRING_LABEL, pairing.as_bytes()]).to_vec())
+    }
+
     /// The AES-256 key that seals a new PIN inside a parent command, derived from the secret
     /// under its own label so that it is independent of the codes made from the same secret.
     pub(crate) fn pin_transport_key(&self) -> [u8; 32] {
         crate::crypto::sha256_of_parts(&[PIN_TRANSPORT_LABEL, &self.0])
     }
 }
+
+/// Label of the derivation in [`ParentSecret::from_pairing_secret`].
+const FROM_PAIRING_LABEL: &[u8] = b"childsafe parent secret from pairing v1\0";
 
 /// Label of the key derivation in [`ParentSecret::pin_transport_key`].
 const PIN_TRANSPORT_LABEL: &[u8] = b"childsafe parent PIN transport key v1\0";

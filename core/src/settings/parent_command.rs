@@ -94,6 +94,12 @@ pub enum ParentAction {
     InviteParent {
         /// The public half of the pairing key derived from the invite's secret.
         pairing_public_key: PublicKey,
+        /// The invited parent's offline-code secret ([`ParentSecret::from_pairing_secret`] of
+        /// the invite's pairing secret), sealed under the owner's secret as a PIN is in
+        /// [`ParentAction::ChangePin`] but with its own associated data
+        /// ([`ParentAction::invite_parent`]), so the phone can give the new parent offline codes
+        /// and sealed PINs without ever seeing the pairing secret.
+        sealed_secret: String,
     },
     /// The owner removes a parent, or a parent removes itself. The key is dropped on the phone
     /// and the phone tells the backend with a signed statement.
@@ -212,6 +218,58 @@ impl ParentAction {
     }
 }
 
+/// Associated data of a sealed invited parent's secret, after the device id.
+const INVITED_SECRET_AD: &[u8] = b"\ninvited parent secret";
+
+impl ParentAction {
+    /// The owner's invitation of a second parent to `device_id`, whose app will pair with the
+    /// pairing secret `invite`: its public pairing key, and the invited parent's derived secret
+    /// sealed under the owner's `owner_secret`.
+    pub fn invite_parent(
+        invite: &crate::protocol::pairing::PairingSecret,
+        owner_secret: &ParentSecret,
+        device_id: &str,
+    ) -> Result<Self, CommandError> {
+        let pairing_public_key = invite
+            .pairing_key()
+            .map_err(|_| CommandError::Malformed("the pairing key could not be derived"))?
+            .public_key();
+        let invited = ParentSecret::from_pairing_secret(invite);
+        let sealed = aead::seal(
+            &owner_secret.pin_transport_key(),
+            &[device_id.as_bytes(), INVITED_SECRET_AD].concat(),
+            invited.to_base32().as_bytes(),
+        )
+        .map_err(|_| CommandError::Malformed("the invited parent's secret could not be sealed"))?;
+        Ok(Self::InviteParent {
+            pairing_public_key,
+            sealed_secret: URL_SAFE_NO_PAD.encode(sealed),
+        })
+    }
+}
+
+/// Opens the invited parent's secret sealed by [`ParentAction::invite_parent`] (the phone's side).
+pub(crate) fn open_invited_secret(
+    sealed_secret: &str,
+    owner_secret: &ParentSecret,
+    device_id: &str,
+) -> Result<ParentSecret, CommandError> {
+    let unreadable = CommandError::Malformed(
+        "the invited parent's secret does not open with the owner's secret",
+    );
+    let sealed = URL_SAFE_NO_PAD
+        .decode(sealed_secret)
+        .map_err(|_| unreadable.clone())?;
+    let text = aead::open(
+        &owner_secret.pin_transport_key(),
+        &[device_id.as_bytes(), INVITED_SECRET_AD].concat(),
+        &sealed,
+    )
+    .map_err(|_| unreadable.clone())?;
+    let text = String::from_utf8(text).map_err(|_| unreadable.clone())?;
+    ParentSecret::from_base32(&text).map_err(|_| unreadable)
+}
+
 /// Opens the PIN sealed by [`ParentAction::change_pin`].
 pub(crate) fn open_sealed_pin(
     sealed_pin: &str,
@@ -233,5 +291,41 @@ pub fn check_sequence(offered: u64, last_applied: Option<u64>) -> Result<(), Com
     match last_applied {
         Some(applied) if offered <= applied => Err(CommandError::NotNewer { offered, applied }),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::pairing::PairingSecret;
+
+    #[test]
+    fn an_invited_parents_secret_opens_only_with_the_owners_secret_on_its_device() {
+        let invite = PairingSecret::from_bytes([9; 16]);
+        let owner = ParentSecret::generate().unwrap();
+        let action = ParentAction::invite_parent(&invite, &owner, "device-a").unwrap();
+        let ParentAction::InviteParent {
+            pairing_public_key,
+            sealed_secret,
+        } = action
+        else {
+            panic!("not an invitation");
+        };
+        assert_eq!(
+            pairing_public_key,
+            invite.pairing_key().unwrap().public_key()
+        );
+        let opened = open_invited_secret(&sealed_secret, &owner, "device-a").unwrap();
+        assert_eq!(opened, ParentSecret::from_pairing_secret(&invite));
+        let stranger = ParentSecret::generate().unwrap();
+        assert!(open_invited_secret(&sealed_secret, &stranger, "device-a").is_err());
+        assert!(open_invited_secret(&sealed_secret, &owner, "device-b").is_err());
+        // A sealed PIN is not a sealed secret: the associated data differ.
+        let ParentAction::ChangePin { sealed_pin } =
+            ParentAction::change_pin("2468", &owner, "device-a").unwrap()
+        else {
+            panic!("not a PIN change");
+        };
+        assert!(open_invited_secret(&sealed_pin, &owner, "device-a").is_err());
     }
 }
