@@ -1,6 +1,6 @@
-//! The operator's side: minting activation tokens and reading the hotline queue, over HTTP
-//! (bearer token) and from the command line (`tokens create`, `export`), through the same
-//! functions so both give the same results.
+//! The operator's side: minting activation tokens and reading the hotline and child-helpline
+//! queues, over HTTP (bearer token) and from the command line (`tokens create`, `export`),
+//! through the same functions so both give the same results.
 
 use axum::Json;
 use axum::extract::State;
@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_crypto as crypto;
-use childsafe_protocol::operator::{HotlineQueue, HotlineReport, TokenRequest, Tokens};
+use childsafe_protocol::operator::{
+    HelplineQueue, HelplineReport, HotlineQueue, HotlineReport, TokenRequest, Tokens,
+};
 use childsafe_protocol::rfc3339;
 
 use crate::auth::Operator;
@@ -18,7 +20,7 @@ use crate::extract::{JsonBody, PathParam};
 use crate::limits::MAX_TOKENS_PER_REQUEST;
 use crate::routing;
 use crate::state::AppState;
-use crate::storage::{HotlineEntry, Storage, StorageResult};
+use crate::storage::{HelplineEntry, HotlineEntry, Storage, StorageResult};
 
 /// Random bytes in an activation token.
 const TOKEN_BYTES: usize = 32;
@@ -52,12 +54,7 @@ pub async fn hotline_export(storage: &dyn Storage) -> StorageResult<Vec<HotlineR
 pub fn hotline_report(entry: HotlineEntry) -> Option<HotlineReport> {
     let report = entry.report;
     let incident_type = routing::incident_type(report.kind)?;
-    let notes = match (report.notes, report.screenshot_text) {
-        (Some(notes), Some(text)) => Some(format!("{notes}\n\nText from a screenshot: {text}")),
-        (Some(notes), None) => Some(notes),
-        (None, Some(text)) => Some(format!("Text from a screenshot: {text}")),
-        (None, None) => None,
-    };
+    let notes = childs_words(report.notes, report.screenshot_text);
     Some(HotlineReport {
         report_id: report.id,
         hotline: entry.hotline,
@@ -70,6 +67,39 @@ pub fn hotline_report(entry: HotlineEntry) -> Option<HotlineReport> {
         notes,
         forwarded: entry.forwarded,
     })
+}
+
+/// The child-helpline queue in the shape helplines take, oldest first.
+pub async fn helpline_export(storage: &dyn Storage) -> StorageResult<Vec<HelplineReport>> {
+    let entries = storage.helpline_queue().await?;
+    Ok(entries.into_iter().map(helpline_report).collect())
+}
+
+/// One queued report as a child helpline reads it: what the child said, about whom, when and
+/// from which country. Never the location, the URLs or anything but the child's own account.
+pub fn helpline_report(entry: HelplineEntry) -> HelplineReport {
+    let report = entry.report;
+    HelplineReport {
+        report_id: report.id,
+        helpline: entry.helpline,
+        kind: report.kind,
+        incident_time: rfc3339::format(report.created_at),
+        received_time: rfc3339::format(entry.received_at),
+        reporter_country: entry.country,
+        reported_user: report.reported_user,
+        notes: childs_words(report.notes, report.screenshot_text),
+        forwarded: entry.forwarded,
+    }
+}
+
+/// The child's notes and any screenshot text as one text, the screenshot text labelled.
+fn childs_words(notes: Option<String>, screenshot_text: Option<String>) -> Option<String> {
+    match (notes, screenshot_text) {
+        (Some(notes), Some(text)) => Some(format!("{notes}\n\nText from a screenshot: {text}")),
+        (Some(notes), None) => Some(notes),
+        (None, Some(text)) => Some(format!("Text from a screenshot: {text}")),
+        (None, None) => None,
+    }
 }
 
 /// `POST /v1/operator/activation-tokens`.
@@ -111,6 +141,31 @@ pub(crate) async fn mark_forwarded(
         Err(ApiError::not_found(
             "report_unknown",
             "no report with this id is in the hotline queue",
+        ))
+    }
+}
+
+/// `GET /v1/operator/helpline-queue`.
+pub(crate) async fn helpline_queue(
+    _operator: Operator,
+    State(state): State<AppState>,
+) -> ApiResult<Json<HelplineQueue>> {
+    let reports = helpline_export(state.storage.as_ref()).await?;
+    Ok(Json(HelplineQueue { reports }))
+}
+
+/// `POST /v1/operator/helpline-queue/{report_id}/forwarded`.
+pub(crate) async fn mark_helpline_forwarded(
+    _operator: Operator,
+    State(state): State<AppState>,
+    PathParam(report_id): PathParam,
+) -> ApiResult<StatusCode> {
+    if state.storage.mark_helpline_forwarded(&report_id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(
+            "report_unknown",
+            "no report with this id is in the helpline queue",
         ))
     }
 }

@@ -72,5 +72,7 @@ fn handler(operation: Operation, method: MethodFilter) -> MethodRouter<AppState>
         CreateActivationTokens => on(method, operator::create_tokens),
         GetHotlineQueue => on(method, operator::hotline_queue),
         MarkHotlineForwarded => on(method, operator::mark_forwarded),
+        GetHelplineQueue => on(method, operator::helpline_queue),
+        MarkHelplineForwarded => on(method, operator::mark_helpline_forwarded),
     }
 }

@@ -63,6 +63,8 @@ struct World {
     c_secret: PairingSecret,
     /// A's illegal-content report, in the hotline queue.
     a_report: String,
+    /// A's bullying report kept from the parents, in the helpline queue.
+    a_kept: String,
     next_bundle_version: std::cell::Cell<u64>,
     next_statement_seq: std::cell::Cell<u64>,
 }
@@ -134,7 +136,12 @@ fn expected(access: Access, operation: Operation, who: Who) -> (u16, Option<&'st
             _,
         ) => (201, None),
         (Operation::ClaimPairingInvite, _) => (202, None),
-        (Operation::MarkHotlineForwarded | Operation::ReportDeviceStatus, _) => (204, None),
+        (
+            Operation::MarkHotlineForwarded
+            | Operation::MarkHelplineForwarded
+            | Operation::ReportDeviceStatus,
+            _,
+        ) => (204, None),
         _ => (200, None),
     }
 }
@@ -150,6 +157,12 @@ impl World {
         let illegal = report(ReportKind::IllegalContent);
         server
             .upload(&a, &fresh_key(), std::slice::from_ref(&illegal))
+            .await
+            .expect(200);
+        let mut kept = report(ReportKind::Bullying);
+        kept.helpline_only = true;
+        server
+            .upload(&a, &fresh_key(), std::slice::from_ref(&kept))
             .await
             .expect(200);
         // Something in every mailbox that must not leak.
@@ -198,6 +211,7 @@ impl World {
             c,
             c_secret,
             a_report: illegal.id,
+            a_kept: kept.id,
             next_bundle_version: std::cell::Cell::new(1),
             next_statement_seq: std::cell::Cell::new(1),
         };
@@ -373,6 +387,11 @@ async fn request(world: &World, operation: Operation, who: Who) -> Reply {
             "/v1/operator/hotline-queue/{}/forwarded",
             world.a_report
         )),
+        Operation::GetHelplineQueue => server.get("/v1/operator/helpline-queue"),
+        Operation::MarkHelplineForwarded => server.post(&format!(
+            "/v1/operator/helpline-queue/{}/forwarded",
+            world.a_kept
+        )),
     };
     world.as_who(call, who).send().await
 }
@@ -403,6 +422,11 @@ fn sees_only_its_own(world: &World, operation: Operation, who: Who, reply: &Repl
             let items = reply.json::<Feed>().items;
             assert!(items.iter().all(|item| item.device_id == *a));
             assert_eq!(who == Who::ParentQ, items.is_empty(), "{who:?}");
+            // The report A's child kept to the helpline reaches no parent, A's own included.
+            assert!(
+                items.iter().all(|item| item.report.id != world.a_kept),
+                "{who:?}"
+            );
         }
         Operation::ListDeviceParents => {
             let peers = reply.json::<PairedPeers>().peers;

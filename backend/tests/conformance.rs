@@ -652,6 +652,38 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         .send()
         .await
         .refused(404, "report_unknown");
+    let mut kept = report(ReportKind::Bullying);
+    kept.helpline_only = true;
+    kept.screenshot_text = Some("you are not coming".to_owned());
+    server
+        .upload(&device, "helpline", std::slice::from_ref(&kept))
+        .await
+        .expect(200);
+    let queue = server
+        .get("/v1/operator/helpline-queue")
+        .operator()
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(queue.json::<Value>()["reports"][0]["report_id"], kept.id);
+    server
+        .post(&format!(
+            "/v1/operator/helpline-queue/{}/forwarded",
+            kept.id
+        ))
+        .operator()
+        .send()
+        .await
+        .expect(204);
+    server
+        .post(&format!(
+            "/v1/operator/helpline-queue/{}/forwarded",
+            illegal.id
+        ))
+        .operator()
+        .send()
+        .await
+        .refused(404, "report_unknown");
 
     exercise_pairing_invites(server, &other_parent).await;
 }

@@ -9,7 +9,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use childsafe_protocol::operator::HotlineQueue;
+use childsafe_protocol::operator::{HelplineQueue, HotlineQueue};
 use childsafe_protocol::report::{Location, ReportKind, ReportedUser};
 use childsafe_protocol::wire::{
     DeliveryState, DestinationKind, Feed, ReportReceipts, ReportStatus,
@@ -382,7 +382,8 @@ async fn status_moves_from_received_to_routed_to_forwarded() {
 }
 
 #[tokio::test]
-async fn a_helpline_only_report_reaches_the_hotline_and_never_the_parents_feed() {
+async fn a_helpline_only_grooming_report_reaches_the_hotline_and_the_helpline_never_the_parents_feed()
+ {
     for server in common::servers().await {
         let device = server.device("GB").await;
         let parent = server.parent().await;
@@ -403,7 +404,10 @@ async fn a_helpline_only_report_reaches_the_hotline_and_never_the_parents_feed()
             .collect();
         assert_eq!(
             places,
-            [(DestinationKind::Hotline, "IWF")],
+            [
+                (DestinationKind::Hotline, "IWF"),
+                (DestinationKind::Helpline, "Childline")
+            ],
             "[{}]",
             server.name
         );
@@ -425,9 +429,24 @@ async fn a_helpline_only_report_reaches_the_hotline_and_never_the_parents_feed()
             DeliveryState::Routed
         );
 
-        // The hotline takes it: delivered everywhere it was meant to go.
+        // The hotline takes it, then the helpline: delivered everywhere it was meant to go.
         server
             .post(&format!("/v1/operator/hotline-queue/{}/forwarded", kept.id))
+            .operator()
+            .send()
+            .await
+            .expect(204);
+        assert_eq!(
+            status(&server, &device, &kept.id).await.state,
+            DeliveryState::Routed,
+            "[{}] the helpline has not taken it yet",
+            server.name
+        );
+        server
+            .post(&format!(
+                "/v1/operator/helpline-queue/{}/forwarded",
+                kept.id
+            ))
             .operator()
             .send()
             .await
@@ -444,14 +463,145 @@ async fn a_helpline_only_report_reaches_the_hotline_and_never_the_parents_feed()
 }
 
 #[tokio::test]
-async fn an_sos_or_other_kind_cannot_be_kept_from_the_parents() {
+async fn a_helpline_only_bullying_report_reaches_the_country_helpline_and_never_a_parent() {
+    for server in common::servers().await {
+        let device = server.device("DE").await;
+        let parent = server.parent().await;
+        server.pair(&device, &parent).await;
+        let mut kept = report(ReportKind::Bullying);
+        kept.helpline_only = true;
+        kept.reported_user = Some(ReportedUser {
+            handle: Some("@classmate".to_owned()),
+            platform: Some("a chat app".to_owned()),
+        });
+        kept.urls = vec!["https://example.com/post".to_owned()];
+        kept.screenshot_text = Some("nobody likes you".to_owned());
+        let receipt = first_receipt(&server.upload(&device, &fresh_key(), &[kept.clone()]).await);
+        let places: Vec<(DestinationKind, &str)> = receipt
+            .destinations
+            .iter()
+            .map(|d| (d.kind, d.name.as_str()))
+            .collect();
+        assert_eq!(
+            places,
+            [(DestinationKind::Helpline, "Nummer gegen Kummer")],
+            "[{}]",
+            server.name
+        );
+        assert_eq!(receipt.state, DeliveryState::Routed);
+
+        let feed: Feed = server
+            .get("/v1/parent/feed")
+            .signed(&parent)
+            .send()
+            .await
+            .expect(200)
+            .json();
+        assert!(feed.items.is_empty(), "[{}] no parent sees it", server.name);
+        assert!(
+            server
+                .get("/v1/operator/hotline-queue")
+                .operator()
+                .send()
+                .await
+                .expect(200)
+                .json::<HotlineQueue>()
+                .reports
+                .is_empty(),
+            "[{}] bullying never goes to a hotline",
+            server.name
+        );
+
+        // The export carries what a helpline needs and nothing else: no URL, no location.
+        let queue = server
+            .get("/v1/operator/helpline-queue")
+            .operator()
+            .send()
+            .await
+            .expect(200);
+        let raw: Value = queue.json();
+        let reports = raw["reports"].as_array().unwrap();
+        assert_eq!(reports.len(), 1, "[{}]", server.name);
+        let keys: BTreeSet<&str> = reports[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let allowed: BTreeSet<&str> = [
+            "report_id",
+            "helpline",
+            "kind",
+            "incident_time",
+            "received_time",
+            "reporter_country",
+            "reported_user",
+            "notes",
+            "forwarded",
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(keys, allowed);
+        let exported = &queue.json::<HelplineQueue>().reports[0];
+        assert_eq!(exported.report_id, kept.id);
+        assert_eq!(exported.helpline, "Nummer gegen Kummer");
+        assert_eq!(exported.kind, ReportKind::Bullying);
+        assert_eq!(exported.reporter_country, "DE");
+        assert_eq!(exported.incident_time, "2026-05-28T20:26:40Z");
+        assert_eq!(exported.reported_user, kept.reported_user);
+        assert_eq!(
+            exported.notes.as_deref(),
+            Some("what happened\n\nText from a screenshot: nobody likes you")
+        );
+        assert!(!exported.forwarded);
+
+        // Only the operator's acknowledgement delivers it.
+        server
+            .post(&format!(
+                "/v1/operator/helpline-queue/{}/forwarded",
+                kept.id
+            ))
+            .operator()
+            .send()
+            .await
+            .expect(204);
+        let done = status(&server, &device, &kept.id).await;
+        assert_eq!(done.state, DeliveryState::Forwarded, "[{}]", server.name);
+        assert!(done.destinations.iter().all(|d| d.forwarded));
+        let queue: HelplineQueue = server
+            .get("/v1/operator/helpline-queue")
+            .operator()
+            .send()
+            .await
+            .expect(200)
+            .json();
+        assert!(queue.reports[0].forwarded);
+
+        // A report the helpline queue does not hold cannot be marked.
+        let shared = report(ReportKind::Grooming);
+        server
+            .upload(&device, &fresh_key(), std::slice::from_ref(&shared))
+            .await
+            .expect(200);
+        let reply = server
+            .post(&format!(
+                "/v1/operator/helpline-queue/{}/forwarded",
+                shared.id
+            ))
+            .operator()
+            .send()
+            .await;
+        assert_eq!(reply.status, 404, "[{}]", server.name);
+        assert_eq!(reply.json::<Value>()["error"], "report_unknown");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_sos_or_illegal_content_report_cannot_be_kept_from_the_parents() {
     for server in common::servers().await {
         let device = server.device("GB").await;
-        for kind in [
-            ReportKind::Sos,
-            ReportKind::IllegalContent,
-            ReportKind::Bullying,
-        ] {
+        for kind in [ReportKind::Sos, ReportKind::IllegalContent] {
             let mut kept = report(kind);
             kept.helpline_only = true;
             let reply = server.upload(&device, &fresh_key(), &[kept]).await;
@@ -463,6 +613,16 @@ async fn an_sos_or_other_kind_cannot_be_kept_from_the_parents() {
                 server.name
             );
         }
+        assert!(
+            server
+                .storage
+                .report_statuses(&device.id)
+                .await
+                .unwrap()
+                .is_empty(),
+            "[{}] a refused report stores nothing",
+            server.name
+        );
         server.stop().await;
     }
 }

@@ -1,6 +1,7 @@
 //! The behaviour every `Storage` implementation must have, written once and run against each of
 //! them (sled always, PostgreSQL when `CHILDSAFE_TEST_DATABASE_URL` is set): registration,
-//! nonces, idempotency, report routing and status, feeds, the hotline queue, pairing, the
+//! nonces, idempotency, report routing and status, feeds, the hotline and helpline queues,
+//! pairing, the
 //! relay, bundles, secrets, purging with a chosen clock, what concurrent callers can and cannot
 //! race past, and (for sled) what survives closing and reopening the directory.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -74,6 +75,7 @@ every_storage! {
     a_feed_read_during_concurrent_ingest_never_skips_an_item,
     the_hotline_queue_lists_and_forwards_reports,
     a_helpline_only_report_is_kept_whole_and_out_of_every_feed,
+    the_helpline_queue_lists_and_forwards_only_its_own_destinations,
     a_pairing_code_pairs_once_before_it_expires,
     concurrent_claims_of_one_code_pair_one_parent,
     an_invite_takes_claims_until_it_expires_or_has_five_wrong_ones,
@@ -88,6 +90,7 @@ every_storage! {
     a_device_status_is_kept_per_device_and_replaced_by_the_next,
     purge_removes_what_retention_no_longer_keeps,
     purge_keeps_hotline_reports_at_least_a_year,
+    purge_removes_helpline_reports_with_the_ordinary_retention,
 }
 
 /// The behaviours, each taking one fresh storage.
@@ -695,6 +698,153 @@ mod behaviour {
                 forwarded: true,
                 ..to_hotline("IWF")
             }]
+        );
+    }
+
+    pub(crate) async fn the_helpline_queue_lists_and_forwards_only_its_own_destinations(
+        storage: Arc<dyn Storage>,
+    ) {
+        let british = device(1);
+        let american = DeviceRecord {
+            country: "US".to_owned(),
+            ..device(2)
+        };
+        let mut bullied = report(1, ReportKind::Bullying);
+        bullied.helpline_only = true;
+        bullied.notes = Some("they post about me every night".to_owned());
+        let bullied = new_report(bullied, vec![to_helpline("Childline")]);
+        let mut groomed = report(2, ReportKind::Grooming);
+        groomed.helpline_only = true;
+        let groomed = new_report(
+            groomed,
+            vec![
+                to_hotline("NCMEC"),
+                to_helpline("Childhelp National Child Abuse Hotline"),
+            ],
+        );
+        let shared = new_report(
+            report(3, ReportKind::Grooming),
+            vec![to_parent("p"), to_hotline("IWF")],
+        );
+        storage
+            .insert_reports(&british, vec![bullied.clone(), shared.clone()], NOW + 100)
+            .await
+            .unwrap();
+        storage
+            .insert_reports(&american, vec![groomed.clone()], NOW)
+            .await
+            .unwrap();
+
+        let queue = storage.helpline_queue().await.unwrap();
+        assert_eq!(queue.len(), 2, "{queue:?}");
+        assert_eq!(queue[0].report, groomed.report, "oldest first");
+        assert_eq!(queue[0].helpline, "Childhelp National Child Abuse Hotline");
+        assert_eq!(queue[0].country, "US");
+        assert_eq!(queue[0].received_at, NOW);
+        assert!(!queue[0].forwarded);
+        assert_eq!(
+            queue[1].report, bullied.report,
+            "stored whole, notes and flag"
+        );
+        assert_eq!(queue[1].helpline, "Childline");
+        assert_eq!(queue[1].country, "GB");
+        assert!(!queue[1].forwarded);
+        let hotline: Vec<String> = storage
+            .hotline_queue()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|entry| entry.report.id)
+            .collect();
+        assert_eq!(
+            hotline,
+            [groomed.report.id.clone(), shared.report.id.clone()],
+            "a report for the helpline only is not in the hotline queue"
+        );
+        assert!(storage.feed("p", 0, 10).await.unwrap().len() == 1);
+
+        assert!(
+            !storage
+                .mark_helpline_forwarded(&shared.report.id)
+                .await
+                .unwrap(),
+            "a report without a helpline destination is not in the helpline queue"
+        );
+        assert!(
+            !storage
+                .mark_helpline_forwarded(&report(99, ReportKind::Bullying).id)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !storage
+                .mark_hotline_forwarded(&bullied.report.id)
+                .await
+                .unwrap(),
+            "a report for the helpline only is not in the hotline queue"
+        );
+        for _ in 0..2 {
+            assert!(
+                storage
+                    .mark_helpline_forwarded(&bullied.report.id)
+                    .await
+                    .unwrap()
+            );
+        }
+        let status = storage
+            .report_status(&british.id, &bullied.report.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(status.state, DeliveryState::Forwarded);
+        assert_eq!(
+            status.destinations,
+            vec![Destination {
+                forwarded: true,
+                ..to_helpline("Childline")
+            }]
+        );
+
+        // Forwarding to the helpline leaves the hotline's destination of the same report alone.
+        assert!(
+            storage
+                .mark_helpline_forwarded(&groomed.report.id)
+                .await
+                .unwrap()
+        );
+        let status = storage
+            .report_status(&american.id, &groomed.report.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(status.state, DeliveryState::Routed, "the hotline has not");
+        assert_eq!(
+            status.destinations,
+            vec![
+                to_hotline("NCMEC"),
+                Destination {
+                    forwarded: true,
+                    ..to_helpline("Childhelp National Child Abuse Hotline")
+                }
+            ]
+        );
+        assert!(!storage.hotline_queue().await.unwrap()[0].forwarded);
+        let queue = storage.helpline_queue().await.unwrap();
+        assert!(queue.iter().all(|entry| entry.forwarded), "{queue:?}");
+        assert!(
+            storage
+                .mark_hotline_forwarded(&groomed.report.id)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            storage
+                .report_status(&american.id, &groomed.report.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .state,
+            DeliveryState::Forwarded
         );
     }
 
@@ -1447,6 +1597,64 @@ mod behaviour {
         );
     }
 
+    pub(crate) async fn purge_removes_helpline_reports_with_the_ordinary_retention(
+        storage: Arc<dyn Storage>,
+    ) {
+        let retention = Retention {
+            report_secs: 90 * DAY,
+            hotline_secs: 400 * DAY,
+            message_secs: 30 * DAY,
+            idempotency_secs: DAY,
+        };
+        let purge_at = NOW + 100 * DAY;
+        let child = device(1);
+        let mut bullied = report(1, ReportKind::Bullying);
+        bullied.helpline_only = true;
+        let bullied = new_report(bullied, vec![to_helpline("Childline")]);
+        let mut groomed = report(2, ReportKind::Grooming);
+        groomed.helpline_only = true;
+        let groomed = new_report(groomed, vec![to_hotline("IWF"), to_helpline("Childline")]);
+        let mut recent = report(3, ReportKind::Bullying);
+        recent.helpline_only = true;
+        let recent = new_report(recent, vec![to_helpline("Childline")]);
+        storage
+            .insert_reports(&child, vec![bullied.clone(), groomed.clone()], NOW)
+            .await
+            .unwrap();
+        storage
+            .insert_reports(&child, vec![recent.clone()], purge_at - 90 * DAY)
+            .await
+            .unwrap();
+
+        let purged = storage.purge(purge_at, retention).await.unwrap();
+        assert_eq!(purged.reports, 1);
+        let queue: Vec<String> = storage
+            .helpline_queue()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|entry| entry.report.id)
+            .collect();
+        assert_eq!(
+            queue,
+            [groomed.report.id.clone(), recent.report.id.clone()],
+            "a helpline report goes after the ordinary retention, unless the hotline keeps it"
+        );
+        assert_eq!(
+            storage
+                .report_status(&child.id, &bullied.report.id)
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(
+            !storage
+                .mark_helpline_forwarded(&bullied.report.id)
+                .await
+                .unwrap()
+        );
+    }
+
     pub(crate) async fn purge_removes_what_retention_no_longer_keeps(storage: Arc<dyn Storage>) {
         let retention = Retention {
             report_secs: 90 * DAY,
@@ -1939,6 +2147,14 @@ fn to_parent(id: &str) -> Destination {
 fn to_hotline(name: &str) -> Destination {
     Destination {
         kind: DestinationKind::Hotline,
+        name: name.to_owned(),
+        forwarded: false,
+    }
+}
+
+fn to_helpline(name: &str) -> Destination {
+    Destination {
+        kind: DestinationKind::Helpline,
         name: name.to_owned(),
         forwarded: false,
     }

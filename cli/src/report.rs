@@ -31,8 +31,8 @@ pub(crate) struct ReportArgs {
     /// The child's own words.
     #[arg(long, value_name = "TEXT")]
     text: Option<String>,
-    /// Keep the report from the parents: only the hotline gets it (grooming only; an SOS
-    /// always reaches the parents).
+    /// Keep the report from the parents: the country's child helpline gets it instead (and the
+    /// hotline too, for grooming). Grooming and bullying only; an SOS always reaches the parents.
     #[arg(long)]
     helpline_only: bool,
 }

@@ -69,6 +69,18 @@ fn reports_are_filed_listed_in_order_and_kept_across_runs() {
         "--helpline-only",
     ]));
     assert_eq!(kept["status"], "queued");
+    let kept_bullying = json(&childsafe(&[
+        "report",
+        "--dir",
+        arg(&device),
+        "--kind",
+        "bullying",
+        "--text",
+        "they laugh at me in the group chat",
+        "--helpline-only",
+    ]));
+    assert_eq!(kept_bullying["status"], "queued");
+    assert_eq!(kept_bullying["kind"], "bullying");
 
     let sos = json(&childsafe(&[
         "report",
@@ -88,7 +100,13 @@ fn reports_are_filed_listed_in_order_and_kept_across_runs() {
     let ids: Vec<&Value> = listed.iter().map(|report| &report["id"]).collect();
     assert_eq!(
         ids,
-        [&grooming["id"], &illegal["id"], &kept["id"], &sos["id"]]
+        [
+            &grooming["id"],
+            &illegal["id"],
+            &kept["id"],
+            &kept_bullying["id"],
+            &sos["id"]
+        ]
     );
     for report in listed {
         assert_eq!(report["status"], "queued");
@@ -134,18 +152,21 @@ fn a_report_that_breaks_the_rules_is_refused_clearly_and_nothing_is_filed() {
         text(&kept_sos.stderr).contains("an SOS always reaches the parents"),
         "{kept_sos:?}"
     );
-    let kept_bullying = childsafe(&[
+    let kept_illegal = childsafe(&[
         "report",
         "--dir",
         arg(&device),
         "--kind",
-        "bullying",
+        "illegal-content",
+        "--url",
+        "https://bad.example/x",
         "--helpline-only",
     ]);
-    assert!(!kept_bullying.status.success());
+    assert!(!kept_illegal.status.success());
     assert!(
-        text(&kept_bullying.stderr).contains("only a grooming report can be kept from the parents"),
-        "{kept_bullying:?}"
+        text(&kept_illegal.stderr)
+            .contains("only a grooming or bullying report can be kept from the parents"),
+        "{kept_illegal:?}"
     );
 
     let unknown_kind = childsafe(&["report", "--dir", arg(&device), "--kind", "spam"]);

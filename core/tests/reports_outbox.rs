@@ -317,35 +317,39 @@ fn a_report_that_breaks_the_rules_is_refused_and_nothing_is_stored() {
 }
 
 #[test]
-fn only_a_grooming_report_can_be_kept_from_the_parents_and_nothing_else_is_stored() {
+fn only_a_grooming_or_bullying_report_can_be_kept_from_the_parents_and_nothing_else_is_stored() {
     let device = Device::new("helpline-rules");
     let outbox = device.outbox();
     let before = outbox.store().backend().scan_prefix(b"").unwrap();
 
-    // SOS always reaches the parents; illegal content always tells them; bullying would reach
-    // nobody without them.
-    for kind in [
-        ReportKind::Sos,
-        ReportKind::IllegalContent,
-        ReportKind::Bullying,
-    ] {
+    // SOS always reaches the parents; illegal content always tells them.
+    for kind in [ReportKind::Sos, ReportKind::IllegalContent] {
         let mut kept = draft(kind);
         kept.helpline_only = true;
         let error = outbox.report(kept, at(T0)).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "invalid report: only a grooming report can be kept from the parents (helpline only)",
+            "invalid report: only a grooming or bullying report can be kept from the parents \
+             (helpline only)",
             "{kind:?}"
         );
     }
     assert_eq!(outbox.store().backend().scan_prefix(b"").unwrap(), before);
 
-    let mut grooming = draft(ReportKind::Grooming);
-    grooming.helpline_only = true;
-    assert_eq!(
-        outbox.report(grooming, at(T0)).unwrap().state,
-        ReportState::Queued
-    );
+    // Grooming goes to the hotline and the child helpline, bullying to the child helpline.
+    let mut ids = Vec::new();
+    for kind in [ReportKind::Grooming, ReportKind::Bullying] {
+        let mut kept = draft(kind);
+        kept.helpline_only = true;
+        let receipt = outbox.report(kept, at(T0)).unwrap();
+        assert_eq!(receipt.state, ReportState::Queued, "{kind:?}");
+        ids.push(receipt.id);
+    }
+    let pending = outbox.pending(10).unwrap();
+    for id in &ids {
+        let stored = pending.iter().find(|r| &r.id == id).unwrap();
+        assert!(stored.to_upload().helpline_only, "{:?}", stored.kind);
+    }
 }
 
 #[test]

@@ -1,9 +1,10 @@
-//! The operator's side of the protocol: minting activation tokens and the hotline export. Only
+//! The operator's side of the protocol: minting activation tokens, the hotline export and the
+//! child-helpline export. Only
 //! the backend and operator tools use these bodies; a phone never sends or reads them.
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::ReportedUser;
+use crate::report::{ReportKind, ReportedUser};
 
 /// `POST /v1/operator/activation-tokens`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,4 +63,39 @@ pub struct HotlineReport {
 pub struct HotlineQueue {
     /// Oldest first.
     pub reports: Vec<HotlineReport>,
+}
+
+/// One report in the shape a child helpline takes: what the child said happened and when, so a
+/// counsellor can answer. Never a location, never media, never URLs (a helpline counsels the
+/// child; acting on a page is the hotline's work).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelplineReport {
+    /// The report id.
+    pub report_id: String,
+    /// Which child helpline it is for (e.g. `Childline`; `Child Helpline International` where
+    /// the server knows no national one).
+    pub helpline: String,
+    /// The button the child pressed: `grooming` or `bullying`.
+    pub kind: ReportKind,
+    /// When the child filed it, RFC 3339 UTC.
+    pub incident_time: String,
+    /// When the server received it, RFC 3339 UTC.
+    pub received_time: String,
+    /// The child's country, ISO 3166-1 alpha-2.
+    pub reporter_country: String,
+    /// Who it is about, as the child named them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_user: Option<ReportedUser>,
+    /// The child's words and any screenshot text, as typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Whether the operator has forwarded it.
+    pub forwarded: bool,
+}
+
+/// `GET /v1/operator/helpline-queue`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelplineQueue {
+    /// Oldest first.
+    pub reports: Vec<HelplineReport>,
 }

@@ -63,20 +63,18 @@ impl ReportKind {
 
     /// Whether the child may keep a report of this kind from the parents ("helpline only").
     /// A parent may be the person the child needs help against, so a report that still reaches
-    /// someone able to act can leave the parents out; one that would then reach nobody, or that
-    /// parents must always see, cannot:
+    /// someone able to act can leave the parents out; one that parents must always see cannot:
     ///
     /// 1. SOS never: it exists to bring someone close at once, and that is the parents.
     /// 2. Illegal content never: it goes to the hotline whatever the child chooses, and the
     ///    parents are told so they can protect the child from the page they saw.
-    /// 3. Grooming may: the country's hotline takes it, so leaving the parents out still gets it
-    ///    to people who act on enticement.
-    /// 4. Bullying not yet: the server routes it to the parents only (no child helpline takes it
-    ///    yet), so without them it would reach nobody.
+    /// 3. Grooming may: the country's hotline takes it, as always, and the country's child
+    ///    helpline too, so the child who kept it from the family has someone to talk to.
+    /// 4. Bullying may: the country's child helpline takes it instead of the parents.
     pub fn may_be_helpline_only(self) -> bool {
         match self {
-            ReportKind::Grooming => true,
-            ReportKind::Sos | ReportKind::IllegalContent | ReportKind::Bullying => false,
+            ReportKind::Grooming | ReportKind::Bullying => true,
+            ReportKind::Sos | ReportKind::IllegalContent => false,
         }
     }
 }
@@ -210,7 +208,7 @@ impl UploadedReport {
         }
         if self.helpline_only && !self.kind.may_be_helpline_only() {
             return Err(InvalidReport(
-                "only a grooming report can be kept from the parents (helpline only)",
+                "only a grooming or bullying report can be kept from the parents (helpline only)",
             ));
         }
         if let Some(location) = &self.location {

@@ -99,6 +99,10 @@ pub enum Operation {
     GetHotlineQueue,
     /// `POST /v1/operator/hotline-queue/{report_id}/forwarded`.
     MarkHotlineForwarded,
+    /// `GET /v1/operator/helpline-queue`.
+    GetHelplineQueue,
+    /// `POST /v1/operator/helpline-queue/{report_id}/forwarded`.
+    MarkHelplineForwarded,
 }
 
 /// One route.
@@ -201,6 +205,18 @@ pub const ROUTES: &[Route] = {
             MarkHotlineForwarded,
             Operator,
         ),
+        route(
+            Get,
+            "/v1/operator/helpline-queue",
+            GetHelplineQueue,
+            Operator,
+        ),
+        route(
+            Post,
+            "/v1/operator/helpline-queue/{report_id}/forwarded",
+            MarkHelplineForwarded,
+            Operator,
+        ),
     ]
 };
 
@@ -212,7 +228,7 @@ const _: () = {
         assert!(ROUTES[index].operation as usize == index);
         index += 1;
     }
-    assert!(ROUTES.len() == Operation::MarkHotlineForwarded as usize + 1);
+    assert!(ROUTES.len() == Operation::MarkHelplineForwarded as usize + 1);
 };
 
 impl Operation {

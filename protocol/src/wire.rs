@@ -75,14 +75,17 @@ pub enum DestinationKind {
     Parent,
     /// The hotline queue (illegal content, enticement).
     Hotline,
+    /// The child helpline queue (a grooming or bullying report the child kept from the
+    /// parents): the child helpline of the device's country.
+    Helpline,
 }
 
 /// One destination of a report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Destination {
-    /// Parent or hotline.
+    /// Parent, hotline or child helpline.
     pub kind: DestinationKind,
-    /// The parent id, or the hotline's name (e.g. `IWF`).
+    /// The parent id, or the hotline's or child helpline's name (e.g. `IWF`, `Childline`).
     pub name: String,
     /// Whether this destination has taken the report.
     pub forwarded: bool,

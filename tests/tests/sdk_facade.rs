@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::decision::Verdict;
-use childsafe_core::protocol::wire::DestinationKind;
+use childsafe_core::protocol::wire::{DestinationKind, ReportStatus};
 use childsafe_core::protocol::wire::{MessageKind, OutgoingMessage};
 use childsafe_core::reports::{ReportDraft, ReportKind, ReportState};
 use childsafe_core::sdk::ChildSafeEvent;
@@ -126,7 +126,7 @@ async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_report_kept_to_the_hotline_is_delivered_and_never_reaches_the_parent() {
+async fn a_report_kept_from_the_parents_is_delivered_to_the_helpline_and_never_reaches_them() {
     let backend_dir = tempfile::tempdir().unwrap();
     let storage = open_storage(Some(backend_dir.path()), None).await.unwrap();
     let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
@@ -164,6 +164,10 @@ async fn a_report_kept_to_the_hotline_is_delivered_and_never_reaches_the_parent(
     kept.notes = Some("my stepfather's friend keeps messaging me".to_owned());
     kept.helpline_only = true;
     let kept = sdk.report(kept).unwrap().id;
+    let mut bullied = ReportDraft::new(ReportKind::Bullying);
+    bullied.notes = Some("my brother's friends post about me".to_owned());
+    bullied.helpline_only = true;
+    let bullied = sdk.report(bullied).unwrap().id;
     let shared = sdk
         .report(ReportDraft::new(ReportKind::Bullying))
         .unwrap()
@@ -174,7 +178,7 @@ async fn a_report_kept_to_the_hotline_is_delivered_and_never_reaches_the_parent(
         sdk.report(sos).is_err(),
         "an SOS always reaches the parents"
     );
-    assert_eq!(sdk.sync_now().await.unwrap().delivered, 2);
+    assert_eq!(sdk.sync_now().await.unwrap().delivered, 3);
 
     // The parent's feed holds the shared report only.
     let feed = parent.parent_feed(&parent_key, 0).await.unwrap();
@@ -182,22 +186,56 @@ async fn a_report_kept_to_the_hotline_is_delivered_and_never_reaches_the_parent(
     assert_eq!(fed, [shared.as_str()]);
     assert!(feed.items.iter().all(|i| i.device_id == device_id));
 
-    // The kept report went to the hotline alone, and the phone shows it delivered there.
-    let status = storage
-        .report_status(&device_id, &kept)
-        .await
-        .unwrap()
-        .unwrap();
-    let places: Vec<(DestinationKind, &str)> = status
-        .destinations
-        .iter()
-        .map(|d| (d.kind, d.name.as_str()))
-        .collect();
-    assert_eq!(places, [(DestinationKind::Hotline, "IWF")]);
+    // The kept grooming report went to the hotline and the child helpline, the kept bullying
+    // report to the child helpline alone; the phone shows them on their way there.
+    let places = |status: Option<ReportStatus>| -> Vec<(DestinationKind, String)> {
+        status
+            .unwrap()
+            .destinations
+            .into_iter()
+            .map(|d| (d.kind, d.name))
+            .collect()
+    };
+    assert_eq!(
+        places(storage.report_status(&device_id, &kept).await.unwrap()),
+        [
+            (DestinationKind::Hotline, "IWF".to_owned()),
+            (DestinationKind::Helpline, "Childline".to_owned())
+        ]
+    );
+    assert_eq!(
+        places(storage.report_status(&device_id, &bullied).await.unwrap()),
+        [(DestinationKind::Helpline, "Childline".to_owned())]
+    );
     let on_phone = sdk.reports().unwrap();
     let state = |id: &str| on_phone.iter().find(|r| r.id == id).unwrap().state;
     assert_eq!(state(&kept), ReportState::Routed);
+    assert_eq!(state(&bullied), ReportState::Routed);
     assert_eq!(state(&shared), ReportState::Routed);
+
+    // The operator hands the bullying report to the helpline: the phone sees it delivered.
+    let queue = operator::helpline_export(storage.as_ref()).await.unwrap();
+    let mut queued: Vec<&str> = queue.iter().map(|r| r.report_id.as_str()).collect();
+    queued.sort_unstable();
+    let mut expected = [kept.as_str(), bullied.as_str()];
+    expected.sort_unstable();
+    assert_eq!(queued, expected);
+    assert!(storage.mark_helpline_forwarded(&bullied).await.unwrap());
+    sdk.sync_now().await.unwrap();
+    let on_phone = sdk.reports().unwrap();
+    let state = |id: &str| on_phone.iter().find(|r| r.id == id).unwrap().state;
+    assert_eq!(state(&bullied), ReportState::Forwarded);
+    assert_eq!(
+        state(&kept),
+        ReportState::Routed,
+        "the hotline has not taken it"
+    );
+    let feed = parent.parent_feed(&parent_key, 0).await.unwrap();
+    assert!(
+        feed.items
+            .iter()
+            .all(|i| i.report.id != kept && i.report.id != bullied)
+    );
     server.shutdown().await.unwrap();
 }
 

@@ -14,7 +14,8 @@
 //! The kinds of data, each a trait with the records it takes and gives:
 //! - `accounts`: [`AccountStore`], activation tokens, devices, parents, device statuses;
 //! - `requests`: [`RequestStore`], spent nonces and idempotency keys;
-//! - `reports`: [`ReportStore`], reports, their statuses, parents' feeds, the hotline queue;
+//! - `reports`: [`ReportStore`], reports, their statuses, parents' feeds, the hotline and
+//!   helpline queues;
 //! - `pairing`: [`PairingStore`], pairing codes, invites and their claims, and pairings;
 //! - `mailboxes`: [`MailboxStore`], the relay's messages;
 //! - `bundles`: [`BundleStore`], the signed bundles served;
@@ -44,7 +45,7 @@ pub use combined::Storage;
 pub use error::{StorageError, StorageResult};
 pub use mailboxes::{MailboxStore, NewMessage};
 pub use pairing::{ClaimAdded, OwnerRemoval, PairingInviteRecord, PairingStore, ParentChange};
-pub use reports::{HotlineEntry, NewReport, ReportInsert, ReportStore};
+pub use reports::{HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore};
 pub use requests::{IdempotencyBegin, RequestStore, STALE_IDEMPOTENCY_SECS};
 pub use retention::{HOTLINE_MIN_RETENTION_SECS, Purged, Retention, RetentionStore};
 pub use secrets::SecretStore;

@@ -1,5 +1,6 @@
 //! Reports and their delivery: each report stored with where it goes, its status as the device
-//! sees it, the feed each paired parent reads, and the queue the operator exports to hotlines.
+//! sees it, the feed each paired parent reads, and the queues the operator exports to hotlines
+//! and to child helplines.
 //! [`ReportStore`] is the part of the storage that keeps them.
 
 use async_trait::async_trait;
@@ -16,14 +17,15 @@ pub struct NewReport {
     pub report: UploadedReport,
     /// SHA-256 of the report's canonical JSON: the same id with another hash is a conflict.
     pub report_hash: [u8; 32],
-    /// Where it goes: one entry per paired parent (name = parent id), and the hotline if any.
+    /// Where it goes: one entry per paired parent (name = parent id), the hotline and the child
+    /// helpline if any.
     pub destinations: Vec<Destination>,
 }
 
 /// What storing one report did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReportInsert {
-    /// New: stored, routed (feed items and hotline entry written), state `routed` (or
+    /// New: stored, routed (feed items, hotline and helpline entries written), state `routed` (or
     /// `received` when there is no destination).
     Stored(ReportStatus),
     /// This device already sent this id with the same hash: nothing new stored.
@@ -47,10 +49,25 @@ pub struct HotlineEntry {
     pub forwarded: bool,
 }
 
-/// Reports, their statuses, parents' feeds and the hotline queue.
+/// A report queued for a child helpline (one the child kept from the parents), as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HelplineEntry {
+    /// The report.
+    pub report: UploadedReport,
+    /// The child helpline's name (e.g. `Childline`).
+    pub helpline: String,
+    /// The reporting device's country.
+    pub country: String,
+    /// Unix seconds.
+    pub received_at: u64,
+    /// Whether the operator has forwarded it.
+    pub forwarded: bool,
+}
+
+/// Reports, their statuses, parents' feeds and the hotline and helpline queues.
 #[async_trait]
 pub trait ReportStore: Send + Sync + 'static {
-    /// Stores reports of `device` (each one atomically with its feed items and hotline entry),
+    /// Stores reports of `device` (each one atomically with its feed items and queue entries),
     /// durable before it returns. One outcome per report, in order.
     async fn insert_reports(
         &self,
@@ -77,4 +94,11 @@ pub trait ReportStore: Send + Sync + 'static {
 
     /// Marks a hotline entry forwarded; `false` if no such entry.
     async fn mark_hotline_forwarded(&self, report_id: &str) -> StorageResult<bool>;
+
+    /// The child-helpline queue, oldest first.
+    async fn helpline_queue(&self) -> StorageResult<Vec<HelplineEntry>>;
+
+    /// Marks a child-helpline entry forwarded (the report's other destinations are left as
+    /// they are); `false` if no such entry.
+    async fn mark_helpline_forwarded(&self, report_id: &str) -> StorageResult<bool>;
 }

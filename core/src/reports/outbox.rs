@@ -59,9 +59,10 @@ pub struct ReportDraft {
     pub screenshot_text: Option<String>,
     /// Only in an SOS, and only when the child allowed it.
     pub location: Option<Location>,
-    /// Keep it from the parents: only the hotline gets it. Only grooming reports may be
-    /// helpline only (see [`ReportKind::may_be_helpline_only`]); SOS always reaches the
-    /// parents. Defaults to `false` for callers written before it existed.
+    /// Keep it from the parents: the country's child helpline gets it instead (and the hotline
+    /// too, for grooming). Only grooming and bullying reports may be helpline only (see
+    /// [`ReportKind::may_be_helpline_only`]); SOS always reaches the parents. Defaults to
+    /// `false` for callers written before it existed.
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub helpline_only: bool,
 }

@@ -3,7 +3,7 @@
 //! their destinations in one query.
 
 use async_trait::async_trait;
-use childsafe_protocol::report::ReportKind;
+use childsafe_protocol::report::{ReportKind, UploadedReport};
 use childsafe_protocol::wire::{Destination, DestinationKind, FeedItem, ReportStatus};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
@@ -15,7 +15,7 @@ use super::sql::{
 use super::store::PostgresStorage;
 use crate::storage::accounts::DeviceRecord;
 use crate::storage::error::{StorageError, StorageResult};
-use crate::storage::reports::{HotlineEntry, NewReport, ReportInsert, ReportStore};
+use crate::storage::reports::{HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore};
 use crate::storage::rules;
 
 /// A report's status with its destinations, in the order stored. One row per destination, or
@@ -112,21 +112,72 @@ impl ReportStore for PostgresStorage {
     }
 
     async fn hotline_queue(&self) -> StorageResult<Vec<HotlineEntry>> {
+        let queue = self.queue(DestinationKind::Hotline).await?;
+        Ok(queue
+            .into_iter()
+            .map(|entry| HotlineEntry {
+                report: entry.report,
+                hotline: entry.name,
+                country: entry.country,
+                received_at: entry.received_at,
+                forwarded: entry.forwarded,
+            })
+            .collect())
+    }
+
+    async fn mark_hotline_forwarded(&self, report_id: &str) -> StorageResult<bool> {
+        self.mark_queue_forwarded(DestinationKind::Hotline, report_id)
+            .await
+    }
+
+    async fn helpline_queue(&self) -> StorageResult<Vec<HelplineEntry>> {
+        let queue = self.queue(DestinationKind::Helpline).await?;
+        Ok(queue
+            .into_iter()
+            .map(|entry| HelplineEntry {
+                report: entry.report,
+                helpline: entry.name,
+                country: entry.country,
+                received_at: entry.received_at,
+                forwarded: entry.forwarded,
+            })
+            .collect())
+    }
+
+    async fn mark_helpline_forwarded(&self, report_id: &str) -> StorageResult<bool> {
+        self.mark_queue_forwarded(DestinationKind::Helpline, report_id)
+            .await
+    }
+}
+
+/// One destination of a queued report, before it is shaped as that queue's entry.
+struct QueuedReport {
+    report: UploadedReport,
+    name: String,
+    country: String,
+    received_at: u64,
+    forwarded: bool,
+}
+
+impl PostgresStorage {
+    /// The operator queue of `kind` (hotline or helpline), oldest first.
+    async fn queue(&self, kind: DestinationKind) -> StorageResult<Vec<QueuedReport>> {
         let client = self.client().await?;
-        let rows = query(
-            &client,
+        // The kind is written into the text (one of this file's own names, never input) so that
+        // the planner can use that kind's partial index.
+        let sql = format!(
             "SELECT r.report, d.name, r.country, r.received_at, d.forwarded
              FROM report_destinations d JOIN reports r ON r.id = d.report_id
-             WHERE d.kind = 'hotline'
+             WHERE d.kind = '{}'
              ORDER BY r.received_at, r.id COLLATE \"C\", d.position",
-            &[],
-        )
-        .await?;
+            destination_kind_name(kind)
+        );
+        let rows = query(&client, &sql, &[]).await?;
         rows.iter()
             .map(|row| {
-                Ok(HotlineEntry {
+                Ok(QueuedReport {
                     report: report_json(row, 0)?,
-                    hotline: get(row, 1)?,
+                    name: get(row, 1)?,
                     country: get(row, 2)?,
                     received_at: get_u64(row, 3)?,
                     forwarded: get(row, 4)?,
@@ -135,13 +186,18 @@ impl ReportStore for PostgresStorage {
             .collect()
     }
 
-    async fn mark_hotline_forwarded(&self, report_id: &str) -> StorageResult<bool> {
+    /// Marks the destinations of `kind` of a report forwarded; `false` if it has none.
+    async fn mark_queue_forwarded(
+        &self,
+        kind: DestinationKind,
+        report_id: &str,
+    ) -> StorageResult<bool> {
         let client = self.client().await?;
         let marked = execute(
             &client,
             "UPDATE report_destinations SET forwarded = TRUE
-             WHERE report_id = $1 AND kind = 'hotline'",
-            &[&report_id],
+             WHERE report_id = $1 AND kind = $2",
+            &[&report_id, &destination_kind_name(kind)],
         )
         .await?;
         Ok(marked > 0)
@@ -280,6 +336,7 @@ fn destination_kind_name(kind: DestinationKind) -> &'static str {
     match kind {
         DestinationKind::Parent => "parent",
         DestinationKind::Hotline => "hotline",
+        DestinationKind::Helpline => "helpline",
     }
 }
 
@@ -287,6 +344,7 @@ fn parse_destination_kind(name: &str) -> StorageResult<DestinationKind> {
     match name {
         "parent" => Ok(DestinationKind::Parent),
         "hotline" => Ok(DestinationKind::Hotline),
+        "helpline" => Ok(DestinationKind::Helpline),
         _ => Err(corrupt("destination kind")),
     }
 }

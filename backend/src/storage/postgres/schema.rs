@@ -57,6 +57,8 @@ CREATE TABLE IF NOT EXISTS report_destinations (
 );
 CREATE INDEX IF NOT EXISTS hotline_destinations
     ON report_destinations (report_id) WHERE kind = 'hotline';
+CREATE INDEX IF NOT EXISTS helpline_destinations
+    ON report_destinations (report_id) WHERE kind = 'helpline';
 CREATE TABLE IF NOT EXISTS feed_items (
     seq BIGSERIAL PRIMARY KEY,
     parent_id TEXT NOT NULL,

@@ -239,6 +239,7 @@ fn remove_report_if_expired(
     tx.reports.remove(id)?;
     tx.report_age.remove(age_key)?;
     tx.hotline.remove(age_key)?;
+    tx.helpline.remove(age_key)?;
     tx.device_reports
         .remove(owned_key(&value.device_id, &value.device_seq.to_be_bytes()))?;
     for (parent, seq) in &value.feed {

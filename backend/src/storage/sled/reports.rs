@@ -1,19 +1,20 @@
 //! [`ReportStore`] in sled: each report stored with its feed items, its place in its device's
-//! list and in the age and hotline indexes, in one transaction; statuses, feeds and the hotline
-//! queue read back from them.
+//! list and in the age, hotline and helpline indexes, in one transaction; statuses, feeds and the
+//! hotline and helpline queues read back from them.
 
 use async_trait::async_trait;
+use childsafe_protocol::report::UploadedReport;
 use childsafe_protocol::wire::{DestinationKind, FeedItem, ReportStatus};
 use sled::Tree;
 use sled::transaction::ConflictableTransactionError;
 
 use super::keys::{TIME_LEN, owned_key, owner_prefix, timed_key};
-use super::schema::{TxResult, TxTrees, from_sled, next_seq, page_after};
+use super::schema::{Trees, TxResult, TxTrees, from_sled, next_seq, page_after};
 use super::store::SledStorage;
 use super::values::{ReportValue, from_json, to_json};
 use crate::storage::accounts::DeviceRecord;
 use crate::storage::error::StorageResult;
-use crate::storage::reports::{HotlineEntry, NewReport, ReportInsert, ReportStore};
+use crate::storage::reports::{HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore};
 use crate::storage::rules;
 
 #[async_trait]
@@ -104,23 +105,78 @@ impl ReportStore for SledStorage {
     }
 
     async fn hotline_queue(&self) -> StorageResult<Vec<HotlineEntry>> {
-        self.scan(|t| {
+        let queue = self.queue(DestinationKind::Hotline, |t| &t.hotline).await?;
+        Ok(queue
+            .into_iter()
+            .map(|entry| HotlineEntry {
+                report: entry.report,
+                hotline: entry.name,
+                country: entry.country,
+                received_at: entry.received_at,
+                forwarded: entry.forwarded,
+            })
+            .collect())
+    }
+
+    async fn mark_hotline_forwarded(&self, report_id: &str) -> StorageResult<bool> {
+        self.mark_queue_forwarded(DestinationKind::Hotline, report_id)
+            .await
+    }
+
+    async fn helpline_queue(&self) -> StorageResult<Vec<HelplineEntry>> {
+        let queue = self
+            .queue(DestinationKind::Helpline, |t| &t.helpline)
+            .await?;
+        Ok(queue
+            .into_iter()
+            .map(|entry| HelplineEntry {
+                report: entry.report,
+                helpline: entry.name,
+                country: entry.country,
+                received_at: entry.received_at,
+                forwarded: entry.forwarded,
+            })
+            .collect())
+    }
+
+    async fn mark_helpline_forwarded(&self, report_id: &str) -> StorageResult<bool> {
+        self.mark_queue_forwarded(DestinationKind::Helpline, report_id)
+            .await
+    }
+}
+
+/// One destination of `kind` of a queued report, before it is shaped as that queue's entry.
+struct QueuedReport {
+    report: UploadedReport,
+    name: String,
+    country: String,
+    received_at: u64,
+    forwarded: bool,
+}
+
+impl SledStorage {
+    /// The operator queue of `kind` (hotline or helpline), oldest first, read through `index`,
+    /// the tree of the reports with a destination of that kind (`received_at || report id`).
+    async fn queue(
+        &self,
+        kind: DestinationKind,
+        index: fn(&Trees) -> &Tree,
+    ) -> StorageResult<Vec<QueuedReport>> {
+        self.scan(move |t| {
             let mut queue = Vec::new();
-            for entry in t.hotline.iter() {
+            for entry in index(t).iter() {
                 let (key, _) = entry.map_err(from_sled)?;
                 let Some(value) = load_report(&t.reports, &key[TIME_LEN..])? else {
                     continue;
                 };
-                for destination in &value.destinations {
-                    if destination.kind == DestinationKind::Hotline {
-                        queue.push(HotlineEntry {
-                            report: value.report.clone(),
-                            hotline: destination.name.clone(),
-                            country: value.country.clone(),
-                            received_at: value.received_at,
-                            forwarded: destination.forwarded,
-                        });
-                    }
+                for destination in value.destinations.iter().filter(|d| d.kind == kind) {
+                    queue.push(QueuedReport {
+                        report: value.report.clone(),
+                        name: destination.name.clone(),
+                        country: value.country.clone(),
+                        received_at: value.received_at,
+                        forwarded: destination.forwarded,
+                    });
                 }
             }
             Ok(queue)
@@ -128,7 +184,12 @@ impl ReportStore for SledStorage {
         .await
     }
 
-    async fn mark_hotline_forwarded(&self, report_id: &str) -> StorageResult<bool> {
+    /// Marks the destinations of `kind` of a report forwarded; `false` if it has none.
+    async fn mark_queue_forwarded(
+        &self,
+        kind: DestinationKind,
+        report_id: &str,
+    ) -> StorageResult<bool> {
         let id = report_id.to_owned();
         self.write(move |tx| {
             let Some(bytes) = tx.reports.get(id.as_bytes())? else {
@@ -136,10 +197,10 @@ impl ReportStore for SledStorage {
             };
             let mut value: ReportValue =
                 from_json(&bytes, "report").map_err(ConflictableTransactionError::Abort)?;
-            if !value.in_hotline_queue() {
+            if !value.in_queue(kind) {
                 return Ok(false);
             }
-            if value.mark_forwarded(|d| d.kind == DestinationKind::Hotline) {
+            if value.mark_forwarded(|d| d.kind == kind) {
                 let encoded = to_json(&value).map_err(ConflictableTransactionError::Abort)?;
                 tx.reports.insert(id.as_bytes(), encoded)?;
             }
@@ -195,6 +256,9 @@ fn insert_report(
     tx.report_age.insert(timed_key(now, id), &[][..])?;
     if value.in_hotline_queue() {
         tx.hotline.insert(timed_key(now, id), &[][..])?;
+    }
+    if value.in_queue(DestinationKind::Helpline) {
+        tx.helpline.insert(timed_key(now, id), &[][..])?;
     }
     tx.reports.insert(
         id,

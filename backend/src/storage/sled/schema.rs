@@ -81,6 +81,8 @@ trees! {
     feeds,
     /// `received_at || report id` → nothing: the reports with a hotline destination.
     hotline,
+    /// `received_at || report id` → nothing: the reports with a child-helpline destination.
+    helpline,
     /// Pairing code → [`PairingValue`](super::values::PairingValue).
     pairing_codes,
     /// `owned(device) || parent id` → when they were paired.

@@ -40,7 +40,7 @@ pub(super) struct ReportValue {
     pub(super) received_at: u64,
     /// Its key in the device's report list.
     pub(super) device_seq: u64,
-    /// The reporting device's country, for the hotline export.
+    /// The reporting device's country, for the hotline and helpline exports.
     pub(super) country: String,
     pub(super) destinations: Vec<Destination>,
     /// `(parent id, seq)` of each feed item.
@@ -54,9 +54,12 @@ impl ReportValue {
     }
 
     pub(super) fn in_hotline_queue(&self) -> bool {
-        self.destinations
-            .iter()
-            .any(|d| d.kind == DestinationKind::Hotline)
+        self.in_queue(DestinationKind::Hotline)
+    }
+
+    /// Whether one of its destinations is of `kind` (a hotline or a child helpline).
+    pub(super) fn in_queue(&self, kind: DestinationKind) -> bool {
+        self.destinations.iter().any(|d| d.kind == kind)
     }
 
     /// Marks the destinations `matches` selects forwarded; whether any changed.
