@@ -13,7 +13,7 @@ use super::store::SledStorage;
 use super::values::{ReportValue, from_json, to_json};
 use crate::storage::accounts::DeviceRecord;
 use crate::storage::error::StorageResult;
-use crate::storage::reports::{HotlineEntry, NewReport, ReportInsert, ReportStore};
+use crate::storage::reports::{FeedPlacement, HotlineEntry, NewReport, ReportInsert, ReportStore};
 use crate::storage::rules;
 
 #[async_trait]
@@ -200,7 +200,15 @@ fn insert_report(
         id,
         to_json(&value).map_err(ConflictableTransactionError::Abort)?,
     )?;
-    Ok(ReportInsert::Stored(value.status()))
+    let placements = value
+        .feed
+        .iter()
+        .map(|(parent_id, seq)| FeedPlacement {
+            parent_id: parent_id.clone(),
+            seq: *seq,
+        })
+        .collect();
+    Ok(ReportInsert::Stored(value.status(), placements))
 }
 
 fn load_report(reports: &Tree, id: &[u8]) -> StorageResult<Option<ReportValue>> {
