@@ -95,6 +95,12 @@ impl Drop for AddressPermit {
     }
 }
 
+/// Put in an answer's extensions by a handler whose answer is a long-lived stream (the parent's
+/// events): the answer gives its request's slot back once its head is sent, since the stream has
+/// caps of its own and would otherwise hold one of its address's slots for as long as it lasts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReleasesAddressSlot;
+
 /// An answer's body that keeps its request's slot until the body is sent or dropped.
 pub(crate) struct Admitted<B> {
     body: B,

@@ -8,7 +8,9 @@
 //!    header read timeout, which also ends idle kept-alive connections).
 //! 3. A request over its address's [`ConnectionLimits::max_requests_per_address`] is answered
 //!    503 `address_busy` ([`admission`](crate::admission)).
-//! 4. Its body is read under [`PacedBody`] and its answer written under [`PacedWrites`].
+//! 4. Its body is read under [`PacedBody`] and its answer written under [`PacedWrites`]. A
+//!    long-lived stream (the parent's events) gives its slot back once its head is sent; the
+//!    stream caps of [`events`](crate::events) bound those instead.
 //! 5. On stop, the listener closes, every connection finishes the exchange it is in, and those
 //!    still open after [`ConnectionLimits::shutdown_grace`] are dropped.
 
@@ -31,7 +33,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
-use crate::admission::{AddressSlots, Admitted, ClientAddress};
+use crate::admission::{AddressSlots, Admitted, ClientAddress, ReleasesAddressSlot};
 use crate::error::ApiError;
 use crate::limits::{ConnectionLimits, MAX_REFUSALS_IN_FLIGHT, REFUSAL_TIME_LIMIT};
 use crate::log;
@@ -194,6 +196,10 @@ impl Service<Request<Incoming>> for Exchange {
         let answer = self.router.call(request);
         Box::pin(async move {
             let response = answer.await?;
+            if response.extensions().get::<ReleasesAddressSlot>().is_some() {
+                drop(permit);
+                return Ok(response);
+            }
             Ok(response.map(|body| Body::new(Admitted::new(body, permit))))
         })
     }

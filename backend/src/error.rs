@@ -92,6 +92,14 @@ impl ApiError {
         )
     }
 
+    /// 503: the server has as many event streams open as it takes.
+    pub(crate) fn streams_full() -> Self {
+        Self::busy(
+            "streams_full",
+            "the server has all the event streams it takes; retry after the time given",
+        )
+    }
+
     /// 503 with `Retry-After`: a refusal that passes on its own.
     fn busy(code: &'static str, message: impl Into<String>) -> Self {
         let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);

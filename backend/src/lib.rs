@@ -15,6 +15,8 @@
 //! - [`routing`]: where each report goes (parents, hotlines).
 //! - `pairing`, `pairing_invites`: pairing by short code, and by invite (confirmed by the
 //!   device); `paired_pages` keeps a parent's feed and mailbox to the devices still paired.
+//! - [`events`], [`push`]: a parent's live events, streamed to its app and posted to the
+//!   operator's push gateway.
 //! - [`limits`]: every limit the protocol enforces.
 //! - [`operator`]: activation tokens and the hotline export, shared by HTTP and the CLI.
 //! - `state`: the state every handler shares, built by [`server`] and read by the handlers;
@@ -32,6 +34,7 @@ pub mod clock;
 mod connections;
 mod device_status;
 mod error;
+pub mod events;
 mod extract;
 pub mod limits;
 mod log;
@@ -40,6 +43,7 @@ mod pacing;
 mod paired_pages;
 mod pairing;
 mod pairing_invites;
+pub mod push;
 mod registration;
 mod relay;
 mod reports;

@@ -9,6 +9,8 @@ pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_BUNDLE_BYTES: usize = 32 * 1024 * 1024;
 /// Largest relayed blob, decoded, in bytes: signed documents, not media.
 pub const MAX_BLOB_BYTES: usize = 16 * 1024;
+/// Largest device status snapshot, decoded, in bytes: a signed summary of settings and rules.
+pub const MAX_SNAPSHOT_BYTES: usize = 64 * 1024;
 /// Longest `Idempotency-Key`, in characters.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 /// Longest request nonce, in characters (the SDK sends 22).
@@ -41,6 +43,34 @@ pub const MAX_PAIRING_INVITE_SECS: u64 = 600;
 pub const MAX_PARENT_REGISTRATIONS_PER_ADDRESS: u32 = 20;
 /// The window over which parent registrations are counted, in seconds.
 pub const PARENT_REGISTRATION_WINDOW_SECS: u64 = 3600;
+
+// Live events (`GET /v1/parent/events`, see `events`) and the push gateway (see `push`).
+
+/// Event streams one parent may hold open at once (its phone, a tablet, a reconnect overlapping
+/// the stream it replaces); past it a new one gets 429 `too_many_streams`.
+pub const MAX_EVENT_STREAMS_PER_PARENT: usize = 4;
+/// Event streams open at once over the whole server; past it a new one gets 503
+/// `streams_full`. Half of [`MAX_CONNECTIONS`], so streams never take every connection.
+pub const MAX_EVENT_STREAMS: usize = MAX_CONNECTIONS / 2;
+/// Events kept for a parent's slowest stream; a stream further behind loses the oldest (the app
+/// re-reads its feed and mailbox, which keep their positions).
+pub const EVENT_BUFFER: usize = 64;
+/// How long an event stream lasts before the server ends it and the app reconnects, so that no
+/// stream holds its place forever.
+pub const EVENT_STREAM_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// How often a quiet event stream gets a comment line, so that proxies and the app see it
+/// alive.
+pub const EVENT_KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Events waiting for the push gateway; past it new ones are dropped (and logged).
+pub const PUSH_QUEUE_CAPACITY: usize = 4096;
+/// Posts to the push gateway in flight at once.
+pub const PUSH_CONCURRENCY: usize = 16;
+/// Attempts at posting one event to the push gateway.
+pub const PUSH_MAX_ATTEMPTS: u32 = 5;
+/// The wait after the first failed attempt; it doubles after each (0.5, 1, 2, 4 s).
+pub const PUSH_FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// How long one post to the push gateway may take.
+pub const PUSH_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 // Connections. A client that is slow on purpose must cost the server little and never for long:
 // every stage of an exchange has a deadline, and the number of connections and of requests in

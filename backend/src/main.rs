@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use childsafe_backend::limits::{
-    MAX_CONNECTIONS, MAX_PARENT_REGISTRATIONS_PER_ADDRESS, MAX_REQUESTS_PER_ADDRESS,
-    MAX_TOKENS_PER_REQUEST,
+    MAX_CONNECTIONS, MAX_EVENT_STREAMS, MAX_PARENT_REGISTRATIONS_PER_ADDRESS,
+    MAX_REQUESTS_PER_ADDRESS, MAX_TOKENS_PER_REQUEST,
 };
 use childsafe_backend::operator;
 use childsafe_backend::server::{
@@ -89,6 +89,15 @@ struct ServeArgs {
     /// ship its public key; without it, a key generated at the first start and kept in storage.
     #[arg(long, value_name = "KEYFILE")]
     time_key_file: Option<PathBuf>,
+    /// Also POST every parent event to this http(s) URL, signed with the time key (headers
+    /// Childsafe-Push-Timestamp and Childsafe-Push-Signature; see backend/README.md), for an
+    /// operator's service that sends FCM or APNs notifications.
+    #[arg(long, value_name = "URL")]
+    push_gateway: Option<String>,
+    /// Event streams (`GET /v1/parent/events`) open at once over the whole server; past it a
+    /// new one is answered 503.
+    #[arg(long, value_name = "N", default_value_t = MAX_EVENT_STREAMS)]
+    max_event_streams: usize,
 }
 
 #[derive(Subcommand)]
@@ -167,6 +176,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         anyhow::bail!("--parent-registrations-per-address must be at least 1");
     }
     config.parent_registrations_per_address = args.parent_registrations_per_address;
+    if args.max_event_streams == 0 {
+        anyhow::bail!("--max-event-streams must be at least 1");
+    }
+    config.events.total = args.max_event_streams;
+    config.push_gateway = args.push_gateway;
     let storage = open(&args.storage).await?;
     let server = spawn(storage, config).await?;
     // The signals are caught from before the line a supervisor waits for: a SIGTERM sent as soon

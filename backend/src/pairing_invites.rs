@@ -188,6 +188,9 @@ pub(crate) async fn statement(
             "the device has sent a statement with this seq or a later one",
         ));
     }
+    if change == ParentChange::Remove {
+        state.events.end_streams(&parent_id);
+    }
     Ok(Json(StatementApplied { seq }))
 }
 
@@ -211,7 +214,10 @@ pub(crate) async fn remove_as_owner(
         .remove_parent_as_owner(&device_id, &caller.parent.id, &parent_id)
         .await?
     {
-        OwnerRemoval::Removed => Ok(StatusCode::NO_CONTENT),
+        OwnerRemoval::Removed => {
+            state.events.end_streams(&parent_id);
+            Ok(StatusCode::NO_CONTENT)
+        }
         OwnerRemoval::NotOwner => Err(ApiError::not_found(
             "device_unknown",
             "no device with this id has you as its owner",

@@ -1,5 +1,6 @@
 //! The relay between a child's device and its paired parents. Blobs are documents their sender
-//! signed end to end (access requests, decisions, parent commands): the server checks only
+//! signed end to end (access requests and command receipts from the phone; decisions and parent
+//! commands from a parent): the server checks only
 //! their size and who may send which kind to whom, and never reads a meaning into them.
 
 use axum::Json;
@@ -8,7 +9,9 @@ use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_protocol::request_signing::PrincipalKind;
-use childsafe_protocol::wire::{Mailbox, MessageKind, OutgoingMessage, Relayed, RelayedMessage};
+use childsafe_protocol::wire::{
+    Mailbox, MessageKind, OutgoingMessage, ParentEvent, Relayed, RelayedMessage,
+};
 
 use crate::auth::{DeviceCaller, ParentCaller};
 use crate::clock;
@@ -19,12 +22,17 @@ use crate::paired_pages::paired_page;
 use crate::state::AppState;
 use crate::storage::NewMessage;
 
-/// `POST /v1/device/messages`: an access request to every paired parent.
+/// `POST /v1/device/messages`: an access request, or a command receipt, to every paired
+/// parent; each is told on its live stream.
 pub(crate) async fn device_sends(
     State(state): State<AppState>,
     caller: DeviceCaller,
 ) -> ApiResult<(StatusCode, Json<Relayed>)> {
-    let message = checked_message(&caller.headers, &caller.body, &[MessageKind::AccessRequest])?;
+    let message = checked_message(
+        &caller.headers,
+        &caller.body,
+        &[MessageKind::AccessRequest, MessageKind::Receipt],
+    )?;
     let parents = state.storage.parents_of(&caller.device.id).await?;
     if parents.is_empty() {
         return Err(ApiError::conflict(
@@ -48,6 +56,14 @@ pub(crate) async fn device_sends(
             )
             .await?;
         first_seq.get_or_insert(seq);
+        state.events.publish(
+            &parent_id,
+            &ParentEvent::Message {
+                device_id: caller.device.id.clone(),
+                seq,
+                kind: message.kind,
+            },
+        );
     }
     let seq = first_seq.unwrap_or_default();
     Ok((StatusCode::CREATED, Json(Relayed { seq })))
@@ -142,7 +158,7 @@ fn checked_message(
     if !allowed.contains(&message.kind) {
         return Err(ApiError::bad_request(
             "wrong_message_kind",
-            "devices send access-request; parents send decision or command",
+            "devices send access-request or receipt; parents send decision or command",
         ));
     }
     let decoded = URL_SAFE_NO_PAD

@@ -13,9 +13,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use childsafe_crypto as crypto;
-use childsafe_protocol::report::UploadedReport;
+use childsafe_protocol::report::{ReportKind, UploadedReport};
 use childsafe_protocol::wire::{
-    Feed, FeedItem, MAX_REPORTS_PER_BATCH, ReportBatch, ReportReceipts, ReportStatus,
+    Feed, FeedItem, MAX_REPORTS_PER_BATCH, ParentEvent, ReportBatch, ReportReceipts, ReportStatus,
     ReportStatuses,
 };
 
@@ -27,7 +27,7 @@ use crate::limits::MAX_IDEMPOTENCY_KEY_CHARS;
 use crate::paired_pages::paired_page;
 use crate::routing;
 use crate::state::AppState;
-use crate::storage::{IdempotencyBegin, NewReport, ReportInsert};
+use crate::storage::{FeedPlacement, IdempotencyBegin, NewReport, ReportInsert};
 
 /// `POST /v1/device/reports`.
 pub(crate) async fn upload(
@@ -190,30 +190,64 @@ async fn store(
         }
     }
     let mut receipts: Vec<(usize, ReportStatus)> = Vec::new();
+    // Reports stored now, with their places in the parents' feeds, for the live events.
+    let mut fresh: Vec<(UploadedReport, Vec<FeedPlacement>)> = Vec::new();
     for group in [known, new] {
         let (indexes, group): (Vec<usize>, Vec<NewReport>) = group.into_iter().unzip();
         if group.is_empty() {
             continue;
         }
+        let uploaded: Vec<UploadedReport> = group.iter().map(|new| new.report.clone()).collect();
         let outcomes = state.storage.insert_reports(device, group, now).await?;
         if outcomes.len() != indexes.len() {
             return Err(ApiError::internal(
                 "storage returned the wrong number of outcomes",
             ));
         }
-        for (index, outcome) in indexes.into_iter().zip(outcomes) {
+        for ((index, outcome), report) in indexes.into_iter().zip(outcomes).zip(uploaded) {
             match outcome {
-                ReportInsert::Stored(status) | ReportInsert::Existing(status) => {
+                ReportInsert::Stored(status, placements) => {
                     receipts.push((index, status));
+                    fresh.push((report, placements));
                 }
-                ReportInsert::Conflict => return Ok(Err(id_conflict(index))),
+                ReportInsert::Existing(status) => receipts.push((index, status)),
+                ReportInsert::Conflict => {
+                    announce(state, &device.id, now, fresh);
+                    return Ok(Err(id_conflict(index)));
+                }
             }
         }
     }
+    announce(state, &device.id, now, fresh);
     receipts.sort_by_key(|(index, _)| *index);
     Ok(Ok(ReportReceipts {
         receipts: receipts.into_iter().map(|(_, status)| status).collect(),
     }))
+}
+
+/// Tells each parent about the reports just put in its feed, SOS first, so that an SOS does not
+/// wait behind the rest of its batch in a slow stream's buffer.
+fn announce(
+    state: &AppState,
+    device_id: &str,
+    received_at: u64,
+    mut fresh: Vec<(UploadedReport, Vec<FeedPlacement>)>,
+) {
+    // A stable sort: the order of the batch is kept within SOS and within the rest.
+    fresh.sort_by_key(|(report, _)| report.kind != ReportKind::Sos);
+    for (report, placements) in fresh {
+        for placement in placements {
+            let event = ParentEvent::Report {
+                item: FeedItem {
+                    seq: placement.seq,
+                    device_id: device_id.to_owned(),
+                    received_at,
+                    report: report.clone(),
+                },
+            };
+            state.events.publish(&placement.parent_id, &event);
+        }
+    }
 }
 
 /// A checked report with its canonical hash.

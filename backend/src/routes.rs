@@ -13,7 +13,8 @@ use crate::error;
 use crate::limits::{MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES};
 use crate::state::AppState;
 use crate::{
-    device_status, operator, pairing, pairing_invites, registration, relay, reports, server_time,
+    device_status, events, operator, pairing, pairing_invites, registration, relay, reports,
+    server_time,
 };
 
 /// axum's filter for a protocol method.
@@ -66,6 +67,7 @@ fn handler(operation: Operation, method: MethodFilter) -> MethodRouter<AppState>
         SendToDevice => on(method, relay::parent_sends),
         ReadParentMailbox => on(method, relay::parent_reads),
         ReadFeed => on(method, reports::feed),
+        StreamParentEvents => on(method, events::stream),
         GetBundle => on(method, bundles::fetch),
         // The only route that takes more than a JSON body's worth.
         PutBundle => on(method, bundles::upload).layer(DefaultBodyLimit::max(MAX_BUNDLE_BYTES)),

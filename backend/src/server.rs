@@ -17,11 +17,13 @@ use crate::attempts::AttemptWindow;
 use crate::bundle_cache::BundleCache;
 use crate::clock;
 use crate::connections::{self, OpenConnections};
+use crate::events::{EventLimits, ParentEvents};
 use crate::limits::{
     ConnectionLimits, MAX_PAIRING_FAILURES, MAX_PARENT_REGISTRATIONS_PER_ADDRESS,
     PAIRING_FAILURE_WINDOW_SECS, PARENT_REGISTRATION_WINDOW_SECS,
 };
 use crate::log;
+use crate::push::PushGateway;
 use crate::routes;
 use crate::state::{AppState, Shared};
 use crate::storage::postgres::PostgresStorage;
@@ -69,6 +71,10 @@ pub struct ServerConfig {
     /// operator supplies one, so that apps can ship its public key in their configuration;
     /// `None` uses the key generated at the first start and kept in storage.
     pub time_key: Option<Vec<u8>>,
+    /// The caps and timing of parents' live event streams.
+    pub events: EventLimits,
+    /// Where every parent event is also posted ([`push`](crate::push)), if anywhere.
+    pub push_gateway: Option<String>,
 }
 
 impl ServerConfig {
@@ -93,6 +99,8 @@ impl ServerConfig {
             parent_registrations_per_address: MAX_PARENT_REGISTRATIONS_PER_ADDRESS,
             connections: ConnectionLimits::default(),
             time_key: None,
+            events: EventLimits::default(),
+            push_gateway: None,
         }
     }
 }
@@ -112,6 +120,8 @@ impl std::fmt::Debug for ServerConfig {
             )
             .field("connections", &self.connections)
             .field("time_key_supplied", &self.time_key.is_some())
+            .field("events", &self.events)
+            .field("push_gateway", &self.push_gateway)
             .finish()
     }
 }
@@ -182,7 +192,15 @@ pub async fn spawn(
             anyhow::bail!("{name} must be 1 to {}", u32::MAX);
         }
     }
-    let time_key = time_key(storage.as_ref(), config.time_key.as_deref()).await?;
+    let time_key = Arc::new(time_key(storage.as_ref(), config.time_key.as_deref()).await?);
+    let gateway = match config.push_gateway {
+        Some(url) => Some(
+            PushGateway::start(url, Arc::clone(&time_key))
+                .context("starting the push gateway's client")?,
+        ),
+        None => None,
+    };
+    let (stop, stopped) = watch::channel(false);
     let state = AppState::new(Shared {
         storage: Arc::clone(&storage),
         time_key,
@@ -197,13 +215,13 @@ pub async fn spawn(
             PARENT_REGISTRATION_WINDOW_SECS,
         ),
         bundles: BundleCache::default(),
+        events: ParentEvents::new(config.events, gateway, stopped.clone()),
     });
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let (stop, stopped) = watch::channel(false);
 
     let open = OpenConnections::new(limits.max_connections);
     let serving = tokio::spawn(connections::serve(

@@ -1,5 +1,5 @@
 //! [`AppState`]: what every handler shares (storage, the server time key, the operator token's
-//! hash, the pairing settings and the bundles held in memory). The server builds it once at
+//! hash, the pairing settings, the bundles held in memory and the parents' live events). The server builds it once at
 //! start; handlers and extractors only read it.
 
 use std::ops::Deref;
@@ -10,6 +10,7 @@ use childsafe_crypto::SigningKey;
 use crate::admission::ClientAddress;
 use crate::attempts::AttemptWindow;
 use crate::bundle_cache::BundleCache;
+use crate::events::ParentEvents;
 use crate::storage::Storage;
 
 /// What every handler shares.
@@ -35,8 +36,8 @@ impl Deref for AppState {
 pub(crate) struct Shared {
     /// Everything durable.
     pub(crate) storage: Arc<dyn Storage>,
-    /// Signs server time.
-    pub(crate) time_key: SigningKey,
+    /// Signs server time (and posts to the push gateway).
+    pub(crate) time_key: Arc<SigningKey>,
     /// SHA-256 of the operator token, when the operator API is on.
     pub(crate) operator_token_hash: Option<[u8; 32]>,
     /// How long a pairing code works.
@@ -47,4 +48,6 @@ pub(crate) struct Shared {
     pub(crate) parent_registrations: AttemptWindow<ClientAddress>,
     /// The bundles served, each held once in memory with its ETag.
     pub(crate) bundles: BundleCache,
+    /// The parents' live event streams and the push gateway.
+    pub(crate) events: ParentEvents,
 }

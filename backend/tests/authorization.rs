@@ -1,10 +1,13 @@
 //! The authorization matrix: every route against every kind of caller. A device sees only its
-//! own data, a parent only the devices paired with them, the operator API only the operator;
-//! every other cell is refused, and a refusal changes nothing the API can show.
+//! own data, a parent only the devices paired with them (in its feed, mailbox, device list and
+//! live events), the operator API only the operator; every other cell is refused, and a refusal
+//! changes nothing the API can show.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 mod support;
+
+use std::time::Duration;
 
 use childsafe_backend::operator::mint_activation_tokens;
 use childsafe_backend::storage::Storage;
@@ -377,6 +380,7 @@ async fn request(world: &World, operation: Operation, who: Who) -> Reply {
             .json(&message(MessageKind::Command)),
         Operation::ReadParentMailbox => server.get("/v1/parent/messages"),
         Operation::ReadFeed => server.get("/v1/parent/feed"),
+        Operation::StreamParentEvents => return events_cell(world, who).await,
         Operation::GetBundle => server.get("/v1/bundles/policy"),
         Operation::PutBundle => world.put_bundle(server.put("/v1/operator/bundles/policy")),
         Operation::CreateActivationTokens => server
@@ -394,6 +398,38 @@ async fn request(world: &World, operation: Operation, who: Who) -> Reply {
         )),
     };
     world.as_who(call, who).send().await
+}
+
+/// The events cell: a refusal as it comes; an allowed stream is watched while device A reports
+/// its status, which parent P (paired with A) must see and parent Q must not.
+async fn events_cell(world: &World, who: Who) -> Reply {
+    let server = &world.server;
+    let call = world.as_who(server.get("/v1/parent/events"), who);
+    let mut stream = match call.open_events().await {
+        Ok(stream) => stream,
+        Err(refusal) => return refusal,
+    };
+    server
+        .post("/v1/device/status")
+        .signed(&world.a)
+        .json(&a_status())
+        .send()
+        .await
+        .expect(204);
+    let seen = stream.nothing_within(Duration::from_millis(500)).await;
+    match who {
+        Who::ParentP => {
+            let event = seen.expect("P saw nothing of its own child");
+            assert_eq!(event.name, "status");
+            assert!(event.data.contains(&world.a.id), "{event:?}");
+        }
+        _ => assert_eq!(seen, None, "{who:?} saw another parent's child"),
+    }
+    Reply {
+        status: 200,
+        headers: Default::default(),
+        body: Vec::new(),
+    }
 }
 
 fn fresh_pairing_key() -> childsafe_crypto::PublicKey {

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use childsafe_backend::clock::unix_now;
 use childsafe_backend::limits::{
-    BUSY_RETRY_AFTER_SECS, MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES, MAX_PAIRING_FAILURES,
+    BUSY_RETRY_AFTER_SECS, MAX_BUNDLE_BYTES, MAX_EVENT_STREAMS_PER_PARENT, MAX_JSON_BODY_BYTES,
+    MAX_PAIRING_FAILURES,
 };
 use childsafe_backend::storage::IdempotencyBegin;
 use childsafe_crypto as crypto;
@@ -686,6 +687,68 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         .refused(404, "report_unknown");
 
     exercise_pairing_invites(server, &other_parent).await;
+    exercise_events(server).await;
+}
+
+/// The live events: a stream whose every event's data matches the ParentEvent schema, then
+/// streams up to the per-parent cap and one over it.
+async fn exercise_events(server: &TestServer) {
+    let doc = document();
+    let device = server.device("GB").await;
+    let parent = server.parent().await;
+    server.pair_by_invite(&device, &parent, 1).await;
+    let mut streams = Vec::new();
+    let mut first = server
+        .get("/v1/parent/events")
+        .signed(&parent)
+        .open_events()
+        .await
+        .map_err(|reply| reply.status)
+        .unwrap();
+    server
+        .upload(&device, &common::fresh_key(), &[report(ReportKind::Sos)])
+        .await
+        .expect(200);
+    server
+        .post("/v1/device/status")
+        .signed(&device)
+        .json(&DeviceStatus::default())
+        .send()
+        .await
+        .expect(204);
+    for name in ["report", "status"] {
+        let event = first.next_event(Duration::from_secs(10)).await.unwrap();
+        assert_eq!(event.name, name);
+        let as_reply = Reply {
+            status: 200,
+            headers: Default::default(),
+            body: event.data.into_bytes(),
+        };
+        check_body(
+            &doc,
+            &json!({"$ref": "#/components/schemas/ParentEvent"}),
+            &as_reply,
+        );
+    }
+    streams.push(first);
+    for _ in 1..MAX_EVENT_STREAMS_PER_PARENT {
+        let stream = server
+            .get("/v1/parent/events")
+            .signed(&parent)
+            .open_events()
+            .await
+            .map_err(|reply| reply.status)
+            .unwrap();
+        streams.push(stream);
+    }
+    let refused = server
+        .get("/v1/parent/events")
+        .signed(&parent)
+        .open_events()
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.error(), "too_many_streams");
 }
 
 /// A client address registers its parents up to the server's limit, then waits.

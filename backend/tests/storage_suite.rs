@@ -365,13 +365,19 @@ mod behaviour {
             received_at: NOW,
             destinations: vec![],
         };
-        assert_eq!(
-            outcomes,
-            vec![
-                ReportInsert::Stored(routed_status.clone()),
-                ReportInsert::Stored(unrouted_status.clone())
-            ]
-        );
+        let [
+            ReportInsert::Stored(first, routed_places),
+            ReportInsert::Stored(second, unrouted_places),
+        ] = &outcomes[..]
+        else {
+            panic!("not both stored: {outcomes:?}");
+        };
+        assert_eq!((first, second), (&routed_status, &unrouted_status));
+        assert!(unrouted_places.is_empty(), "{unrouted_places:?}");
+        let [routed_place] = &routed_places[..] else {
+            panic!("one parent, one feed item: {routed_places:?}");
+        };
+        assert_eq!(routed_place.parent_id, parent(1).id);
 
         let later = new_report(report(3, ReportKind::Sos), vec![to_parent(&parent(1).id)]);
         storage
@@ -407,6 +413,10 @@ mod behaviour {
                 .unwrap()
                 .is_empty()
         );
+        // The place the insert named is the feed item the parent reads.
+        let feed = storage.feed(&parent(1).id, 0, 10).await.unwrap();
+        assert_eq!(feed[0].seq, routed_place.seq);
+        assert_eq!(feed[0].report.id, routed.report.id);
     }
 
     pub(crate) async fn a_repeated_report_is_existing_or_a_conflict(storage: Arc<dyn Storage>) {
@@ -416,7 +426,7 @@ mod behaviour {
             .insert_reports(&child, vec![first.clone()], NOW)
             .await
             .unwrap();
-        let ReportInsert::Stored(status) = &stored[0] else {
+        let ReportInsert::Stored(status, _) = &stored[0] else {
             panic!("not stored: {stored:?}");
         };
 
@@ -455,7 +465,7 @@ mod behaviour {
             .await
             .unwrap();
         assert!(
-            matches!(outcomes[0], ReportInsert::Stored(_)),
+            matches!(outcomes[0], ReportInsert::Stored(..)),
             "{outcomes:?}"
         );
         assert!(
@@ -498,7 +508,7 @@ mod behaviour {
         let mut stored = 0;
         for attempt in attempts {
             match attempt.await.unwrap().as_slice() {
-                [ReportInsert::Stored(_)] => stored += 1,
+                [ReportInsert::Stored(..)] => stored += 1,
                 [ReportInsert::Existing(_)] => {}
                 other => panic!("unexpected outcome {other:?}"),
             }

@@ -89,6 +89,11 @@ pub enum Operation {
     ReadParentMailbox,
     /// `GET /v1/parent/feed`.
     ReadFeed,
+    /// `GET /v1/parent/events`: the parent's live stream of [`ParentEvent`]s (server-sent
+    /// events).
+    ///
+    /// [`ParentEvent`]: crate::wire::ParentEvent
+    StreamParentEvents,
     /// `GET /v1/bundles/{kind}`.
     GetBundle,
     /// `PUT /v1/operator/bundles/{kind}`.
@@ -190,6 +195,7 @@ pub const ROUTES: &[Route] = {
         ),
         route(Get, "/v1/parent/messages", ReadParentMailbox, Parent),
         route(Get, "/v1/parent/feed", ReadFeed, Parent),
+        route(Get, "/v1/parent/events", StreamParentEvents, Parent),
         route(Get, "/v1/bundles/{kind}", GetBundle, Public),
         route(Put, "/v1/operator/bundles/{kind}", PutBundle, Operator),
         route(

@@ -22,12 +22,22 @@ pub struct NewReport {
     pub destinations: Vec<Destination>,
 }
 
+/// Where a new report was placed in one parent's feed: what the parent's live event names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedPlacement {
+    /// The parent.
+    pub parent_id: String,
+    /// The feed item's seq.
+    pub seq: u64,
+}
+
 /// What storing one report did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReportInsert {
     /// New: stored, routed (feed items, hotline and helpline entries written), state `routed` (or
-    /// `received` when there is no destination).
-    Stored(ReportStatus),
+    /// `received` when there is no destination); with its place in each parent's feed, in the
+    /// order of its destinations.
+    Stored(ReportStatus, Vec<FeedPlacement>),
     /// This device already sent this id with the same hash: nothing new stored.
     Existing(ReportStatus),
     /// This id is already stored with another hash (or belongs to another device): refused.

@@ -197,6 +197,12 @@ impl<'a> Call<'a> {
 
     /// Sends it and records the exchange.
     pub async fn send(self) -> Reply {
+        let response = self.prepared().send().await.unwrap();
+        self.finish(response).await
+    }
+
+    /// The request, signed as asked.
+    fn prepared(&self) -> reqwest::RequestBuilder {
         let url = format!("{}{}", self.server.url, self.path_and_query);
         let mut request = self
             .server
@@ -242,7 +248,40 @@ impl<'a> Call<'a> {
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
-        let response = request.send().await.unwrap();
+        request
+    }
+
+    /// Opens a server-sent-events stream: the stream on 200 (recorded with its head only), or
+    /// the refusal.
+    pub async fn open_events(self) -> Result<EventStream, Reply> {
+        let response = self.prepared().send().await.unwrap();
+        if response.status().as_u16() != 200 {
+            return Err(self.finish(response).await);
+        }
+        let path = self
+            .path_and_query
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let reply = Reply {
+            status: 200,
+            headers: response.headers().clone(),
+            body: Vec::new(),
+        };
+        self.server.exchanges.lock().unwrap().push(Exchange {
+            method: self.method.as_str().to_owned(),
+            path,
+            reply,
+        });
+        Ok(EventStream {
+            response,
+            buffer: Vec::new(),
+        })
+    }
+
+    /// Reads an answer and records the exchange.
+    async fn finish(&self, response: reqwest::Response) -> Reply {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.bytes().await.unwrap().to_vec();
@@ -263,6 +302,62 @@ impl<'a> Call<'a> {
             reply: reply.clone(),
         });
         reply
+    }
+}
+
+/// An open server-sent-events stream.
+pub struct EventStream {
+    response: reqwest::Response,
+    buffer: Vec<u8>,
+}
+
+/// One server-sent event: its `event` name and its `data`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SseEvent {
+    /// The `event` field.
+    pub name: String,
+    /// The `data` field.
+    pub data: String,
+}
+
+impl EventStream {
+    /// The next event, skipping keep-alive comments; `None` when the stream ends, panics when
+    /// nothing comes within `wait`.
+    pub async fn next_event(&mut self, wait: std::time::Duration) -> Option<SseEvent> {
+        tokio::time::timeout(wait, self.next())
+            .await
+            .expect("no event and no end within the wait")
+    }
+
+    /// Whether the stream ends (or sends nothing but comments) within `wait`, with no event.
+    pub async fn nothing_within(&mut self, wait: std::time::Duration) -> Option<SseEvent> {
+        tokio::time::timeout(wait, self.next()).await.ok().flatten()
+    }
+
+    async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+                let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                let block = String::from_utf8(block).unwrap();
+                let mut name = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(value) = line.strip_prefix("event:") {
+                        name = value.trim_start().to_owned();
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data.push_str(value.trim_start());
+                    }
+                }
+                if !data.is_empty() {
+                    return Some(SseEvent { name, data });
+                }
+                continue;
+            }
+            match self.response.chunk().await {
+                Ok(Some(chunk)) => self.buffer.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => return None,
+            }
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use super::sql::{
 use super::store::PostgresStorage;
 use crate::storage::accounts::DeviceRecord;
 use crate::storage::error::{StorageError, StorageResult};
-use crate::storage::reports::{HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore};
+use crate::storage::reports::{FeedPlacement, HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore};
 use crate::storage::rules;
 
 /// A report's status with its destinations, in the order stored. One row per destination, or
@@ -233,6 +233,7 @@ async fn insert_report<C: GenericClient + Sync>(
         .await?;
         if stored == 1 {
             let destinations = rules::fresh_destinations(new);
+            let mut placements = Vec::new();
             for (position, destination) in destinations.iter().enumerate() {
                 let position = i32::try_from(position)
                     .map_err(|_| StorageError::Backend("too many destinations".to_owned()))?;
@@ -249,19 +250,24 @@ async fn insert_report<C: GenericClient + Sync>(
                 )
                 .await?;
                 if destination.kind == DestinationKind::Parent {
-                    execute(
+                    let row = query_opt(
                         tx,
-                        "INSERT INTO feed_items (parent_id, report_id) VALUES ($1, $2)",
+                        "INSERT INTO feed_items (parent_id, report_id) VALUES ($1, $2)
+                         RETURNING seq",
                         &[&destination.name, &report.id],
                     )
-                    .await?;
+                    .await?
+                    .ok_or_else(|| corrupt("a feed item without its seq"))?;
+                    placements.push(FeedPlacement {
+                        parent_id: destination.name.clone(),
+                        seq: get_u64(&row, 0)?,
+                    });
                 }
             }
-            return Ok(ReportInsert::Stored(rules::status(
-                report,
-                now,
-                destinations,
-            )));
+            return Ok(ReportInsert::Stored(
+                rules::status(report, now, destinations),
+                placements,
+            ));
         }
         let Some(row) = query_opt(
             tx,

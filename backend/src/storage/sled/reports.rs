@@ -14,7 +14,7 @@ use super::store::SledStorage;
 use super::values::{ReportValue, from_json, to_json};
 use crate::storage::accounts::DeviceRecord;
 use crate::storage::error::StorageResult;
-use crate::storage::reports::{HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore};
+use crate::storage::reports::{FeedPlacement, HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore};
 use crate::storage::rules;
 
 #[async_trait]
@@ -264,7 +264,15 @@ fn insert_report(
         id,
         to_json(&value).map_err(ConflictableTransactionError::Abort)?,
     )?;
-    Ok(ReportInsert::Stored(value.status()))
+    let placements = value
+        .feed
+        .iter()
+        .map(|(parent_id, seq)| FeedPlacement {
+            parent_id: parent_id.clone(),
+            seq: *seq,
+        })
+        .collect();
+    Ok(ReportInsert::Stored(value.status(), placements))
 }
 
 fn load_report(reports: &Tree, id: &[u8]) -> StorageResult<Option<ReportValue>> {

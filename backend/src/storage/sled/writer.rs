@@ -320,7 +320,7 @@ mod tests {
                     "{outcome:?}"
                 );
             } else {
-                assert!(matches!(outcome.unwrap()[..], [ReportInsert::Stored(_)]));
+                assert!(matches!(outcome.unwrap()[..], [ReportInsert::Stored(..)]));
             }
         }
 
