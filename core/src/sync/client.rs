@@ -27,9 +27,9 @@ use crate::protocol::error::ErrorBody;
 use crate::protocol::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKind};
 use crate::protocol::routes::{HttpMethod, Operation, PathParam};
 use crate::protocol::wire::{
-    BundleKind, DeviceRegistration, DeviceStatus, Feed, Mailbox, OutgoingMessage, PairedPeer,
-    PairedPeers, PairingClaim, PairingCode, ParentRegistration, Registered, Relayed, ReportBatch,
-    ReportReceipts, ReportStatuses, TimeRequest,
+    BundleKind, ClaimedDevice, DeviceRegistration, DeviceStatus, Feed, Mailbox, OutgoingMessage,
+    PairedPeer, PairedPeers, PairingClaim, PairingCode, ParentClaim, ParentRegistration,
+    ParentRemoval, Registered, Relayed, ReportBatch, ReportReceipts, ReportStatuses, TimeRequest,
 };
 
 /// How long one request may take, connection included.
@@ -402,6 +402,35 @@ impl SyncClient {
     ) -> Result<Relayed, SyncError> {
         let target = Target::with(Operation::SendToDevice, &[PathParam::DeviceId(device_id)]);
         self.signed(key, target, "", to_json(message)?).await
+    }
+
+    /// A parent's app claims a device's pairing invite with the claim signed by the pairing key
+    /// (see [`crate::protocol::pairing`]); the device's key as the backend hands it, which the
+    /// caller checks against the device id it read from the QR code.
+    pub async fn claim_pairing_invite(
+        &self,
+        key: &SigningKey,
+        claim: &ParentClaim,
+    ) -> Result<ClaimedDevice, SyncError> {
+        let body = to_json(claim)?;
+        self.signed(key, Target::of(Operation::ClaimPairingInvite), "", body)
+            .await
+    }
+
+    /// The owner of a device unpairs another of its parents at the backend.
+    pub async fn remove_parent_as_owner(
+        &self,
+        key: &SigningKey,
+        device_id: &str,
+        removal: &ParentRemoval,
+    ) -> Result<(), SyncError> {
+        let target = Target::with(
+            Operation::RemoveParentAsOwner,
+            &[PathParam::DeviceId(device_id)],
+        );
+        self.send(Some(key), target, "", to_json(removal)?, None)
+            .await?;
+        Ok(())
     }
 
     async fn signed<T: DeserializeOwned>(
