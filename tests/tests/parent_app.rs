@@ -10,30 +10,21 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_backend::storage::Storage;
 use childsafe_backend::{RunningServer, ServerConfig, clock, open_storage, operator, spawn};
-use childsafe_core::crypto::{PublicKey, SigningKey};
+use childsafe_core::crypto::SigningKey;
 use childsafe_core::parent::{
     AccessAnswer, ChildSafeParent, CommandState, ParentConfig, ParentError,
 };
-use childsafe_core::protocol::pairing::{
-    PairingQr, PairingSecret, ParentRole, ParentStatement, confirmation_code, verify_claim,
-};
-use childsafe_core::protocol::report::{ReportKind, UploadedReport, new_report_id};
-use childsafe_core::protocol::request_signing::{self, PrincipalKind, key_id};
-use childsafe_core::protocol::wire::{
-    DeviceStatus, MessageKind, OutgoingMessage, PairingInvite, PendingClaims, ReportBatch,
-    SignedParentStatement,
-};
+use childsafe_core::protocol::pairing::{PairingQr, ParentRole};
+use childsafe_core::protocol::report::ReportKind;
+use childsafe_core::protocol::request_signing::key_id;
+use childsafe_core::protocol::wire::MessageKind;
 use childsafe_core::settings::AgeBand;
-use childsafe_core::settings::access_request::AccessRequest;
 use childsafe_core::settings::command_receipt::{CommandOutcome, CommandReceipt};
-use childsafe_core::settings::parent_command::{ParentAction, ParentCommand};
-use childsafe_core::settings::status_snapshot::{SnapshotParent, StatusSnapshot};
+use childsafe_core::settings::parent_command::ParentAction;
 use childsafe_core::store::FileKeyStore;
-use childsafe_core::sync::client::SyncClient;
+use childsafe_tests::played_phone::PlayedPhone;
 use tempfile::TempDir;
 
 // ---- The backend and the parent's app ----------------------------------------------------------
@@ -89,256 +80,12 @@ impl ParentPhone {
     }
 }
 
-// ---- The child's phone, played from the building blocks -----------------------------------------
-
-struct Phone {
-    key: SigningKey,
-    id: String,
-    url: String,
-    statements: u64,
-    snapshots: u64,
-}
-
-impl Phone {
-    async fn register(backend: &Backend) -> Self {
-        let key = SigningKey::generate().unwrap().0;
-        let token =
-            operator::mint_activation_tokens(backend.storage.as_ref(), 1, clock::unix_now())
-                .await
-                .unwrap()
-                .remove(0);
-        let url = backend.server.url();
-        let id = SyncClient::new(&url, true)
-            .unwrap()
-            .register_device(&key, &token, "GB")
-            .await
-            .unwrap();
-        assert_eq!(id, key_id(&key.public_key()));
-        Self {
-            key,
-            id,
-            url,
-            statements: 0,
-            snapshots: 0,
-        }
-    }
-
-    /// Opens a pairing invite; the QR payload the phone shows, and its secret.
-    async fn invite(&self) -> (String, PairingSecret) {
-        let secret = PairingSecret::generate().unwrap();
-        let invite = PairingInvite {
-            pairing_public_key: secret.pairing_key().unwrap().public_key(),
-            expires_at: clock::unix_now() + 600,
-        };
-        self.post("/v1/device/pairing-invites", &invite).await;
-        let qr = PairingQr {
-            device_id: self.id.clone(),
-            secret: secret.clone(),
-        };
-        (qr.to_payload(), secret)
-    }
-
-    /// Reads the claims, checks the one claim itself as the phone does, and confirms that parent
-    /// with a signed statement. The code the phone shows.
-    async fn confirm(&mut self, secret: &PairingSecret, role: ParentRole) -> (String, PublicKey) {
-        let claims: PendingClaims = self.get("/v1/device/pairing-claims").await;
-        assert_eq!(claims.claims.len(), 1);
-        let claim = &claims.claims[0];
-        assert!(verify_claim(
-            &secret.pairing_key().unwrap().public_key(),
-            &self.id,
-            &claim.parent_public_key,
-            &claim.claim_signature
-        ));
-        self.statements += 1;
-        let statement = ParentStatement::ParentConfirmed {
-            device_id: self.id.clone(),
-            parent_public_key: claim.parent_public_key,
-            role,
-            seq: self.statements,
-        };
-        let sealed = statement.seal(&self.key).unwrap();
-        self.post(
-            "/v1/device/parent-statements",
-            &SignedParentStatement {
-                statement: URL_SAFE_NO_PAD.encode(sealed),
-            },
-        )
-        .await;
-        let code = confirmation_code(secret, &self.key.public_key(), &claim.parent_public_key);
-        (code, claim.parent_public_key)
-    }
-
-    /// A snapshot of this phone listing `parents`, with the next number.
-    fn snapshot(&mut self, parents: &[(PublicKey, ParentRole)]) -> StatusSnapshot {
-        self.snapshots += 1;
-        StatusSnapshot {
-            device_id: self.id.clone(),
-            taken_at: clock::unix_now(),
-            seq: self.snapshots,
-            safe_mode: true,
-            band: AgeBand::From9To12,
-            blocked_categories: vec!["gambling".to_owned()],
-            allowed_hosts: vec!["school.example".to_owned()],
-            denied_hosts: vec!["casino.example".to_owned()],
-            approvals: Vec::new(),
-            allowlist_only: false,
-            safe_search: true,
-            rules: vec!["Gambling sites are blocked.".to_owned()],
-            lists_version: Some(7),
-            lists_out_of_date_since: Some(1_700_000_000),
-            lists_unavailable: false,
-            last_sync: Some(clock::unix_now() - 60),
-            parents: parents
-                .iter()
-                .map(|&(public_key, role)| SnapshotParent { public_key, role })
-                .collect(),
-        }
-    }
-
-    /// Sends `sealed` as this phone's status snapshot.
-    async fn send_status(&self, sealed: &[u8]) {
-        SyncClient::new(&self.url, true)
-            .unwrap()
-            .send_status(
-                &self.key,
-                &DeviceStatus {
-                    lists_version: Some(7),
-                    lists_out_of_date_since: None,
-                    lists_unavailable: false,
-                    snapshot: Some(URL_SAFE_NO_PAD.encode(sealed)),
-                },
-            )
-            .await
-            .unwrap();
-    }
-
-    /// Signs an access request with `signer` (the phone's own key, unless a test forges one)
-    /// and relays it.
-    async fn ask(&self, host: &str, signer: &SigningKey) -> String {
-        let request = AccessRequest {
-            request_id: new_report_id().unwrap(),
-            device_id: self.id.clone(),
-            url: format!("https://{host}/"),
-            host: host.to_owned(),
-            requested_at: clock::unix_now(),
-        };
-        self.relay(MessageKind::AccessRequest, request.sign(signer).unwrap())
-            .await;
-        request.request_id
-    }
-
-    async fn relay(&self, kind: MessageKind, blob: Vec<u8>) {
-        SyncClient::new(&self.url, true)
-            .unwrap()
-            .send_message(
-                &self.key,
-                &OutgoingMessage {
-                    kind,
-                    blob: URL_SAFE_NO_PAD.encode(blob),
-                },
-            )
-            .await
-            .unwrap();
-    }
-
-    async fn upload(&self, kind: ReportKind) -> String {
-        let report = UploadedReport {
-            id: new_report_id().unwrap(),
-            kind,
-            created_at: clock::unix_now(),
-            urls: Vec::new(),
-            reported_user: None,
-            notes: Some("help".to_owned()),
-            screenshot_text: None,
-            location: None,
-            helpline_only: false,
-        };
-        SyncClient::new(&self.url, true)
-            .unwrap()
-            .upload_reports(
-                &self.key,
-                &new_report_id().unwrap(),
-                &ReportBatch {
-                    reports: vec![report.clone()],
-                },
-            )
-            .await
-            .unwrap();
-        report.id
-    }
-
-    /// The parent commands waiting for the phone, verified against `parent` as the phone would.
-    async fn commands_from(&self, parent: &PublicKey) -> Vec<ParentCommand> {
-        let mailbox = SyncClient::new(&self.url, true)
-            .unwrap()
-            .messages(&self.key, 0)
-            .await
-            .unwrap();
-        mailbox
-            .messages
-            .into_iter()
-            .filter(|message| message.kind == MessageKind::Command)
-            .map(|message| {
-                let blob = URL_SAFE_NO_PAD.decode(message.blob).unwrap();
-                ParentCommand::verify(&blob, std::slice::from_ref(parent), &self.id)
-                    .unwrap()
-                    .command
-            })
-            .collect()
-    }
-
-    async fn post<B: serde::Serialize>(&self, path: &str, body: &B) {
-        let body = serde_json::to_vec(body).unwrap();
-        let response = self.signed(reqwest::Method::POST, path, body).await;
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-    }
-
-    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
-        let response = self.signed(reqwest::Method::GET, path, Vec::new()).await;
-        assert!(response.status().is_success(), "{path}");
-        response.json().await.unwrap()
-    }
-
-    async fn signed(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Vec<u8>,
-    ) -> reqwest::Response {
-        let headers = request_signing::sign_request(
-            &self.key,
-            PrincipalKind::Device,
-            method.as_str(),
-            path,
-            clock::unix_now(),
-            "",
-            &body,
-        )
-        .unwrap();
-        let mut request = reqwest::Client::new().request(method, format!("{}{path}", self.url));
-        for (name, value) in headers.pairs() {
-            request = request.header(name, value);
-        }
-        if !body.is_empty() {
-            request = request
-                .header("content-type", "application/json")
-                .body(body);
-        }
-        request.send().await.unwrap()
-    }
-}
-
 /// A parent registered and paired as the owner of a phone that confirmed it and sent a snapshot.
-async fn paired(backend: &Backend) -> (ParentPhone, ChildSafeParent, Phone) {
+async fn paired(backend: &Backend) -> (ParentPhone, ChildSafeParent, PlayedPhone) {
     let home = ParentPhone::new(&backend.server.url());
     let parent = home.open();
     parent.register().await.unwrap();
-    let mut phone = Phone::register(backend).await;
+    let mut phone = new_phone(backend).await;
     let (qr, secret) = phone.invite().await;
     let started = parent.pair(&qr).await.unwrap();
     let (code, enrolled) = phone.confirm(&secret, ParentRole::Owner).await;
@@ -347,6 +94,15 @@ async fn paired(backend: &Backend) -> (ParentPhone, ChildSafeParent, Phone) {
     let snapshot = phone.snapshot(&[(parent.public_key(), ParentRole::Owner)]);
     phone.send_status(&snapshot.sign(&phone.key).unwrap()).await;
     (home, parent, phone)
+}
+
+/// A new phone registered at `backend`.
+async fn new_phone(backend: &Backend) -> PlayedPhone {
+    let token = operator::mint_activation_tokens(backend.storage.as_ref(), 1, clock::unix_now())
+        .await
+        .unwrap()
+        .remove(0);
+    PlayedPhone::register(&backend.server.url(), &token).await
 }
 
 // ---- Pairing ------------------------------------------------------------------------------------
@@ -364,7 +120,7 @@ async fn pairing_shows_the_phones_code_and_the_child_is_confirmed_by_the_phone()
     assert_eq!(id, parent.parent_id());
     assert_eq!(parent.register().await.unwrap(), id, "registering again");
 
-    let mut phone = Phone::register(&backend).await;
+    let mut phone = new_phone(&backend).await;
     let (qr, secret) = phone.invite().await;
     let started = parent.pair(&qr).await.unwrap();
     assert_eq!(started.device_id, phone.id);
@@ -443,7 +199,7 @@ async fn a_device_key_the_relay_substitutes_is_refused_and_nothing_is_kept() {
     let backend = backend().await;
     let home = ParentPhone::new(&backend.server.url());
     home.open().register().await.unwrap();
-    let phone = Phone::register(&backend).await;
+    let phone = new_phone(&backend).await;
     let (qr, _) = phone.invite().await;
     let relays_key = SigningKey::generate().unwrap().0.public_key();
 
@@ -475,8 +231,8 @@ async fn a_claim_with_another_devices_qr_is_refused() {
     let home = ParentPhone::new(&backend.server.url());
     let parent = home.open();
     parent.register().await.unwrap();
-    let child = Phone::register(&backend).await;
-    let other = Phone::register(&backend).await;
+    let child = new_phone(&backend).await;
+    let other = new_phone(&backend).await;
     let (_, childs_secret) = child.invite().await;
     let (others_qr, _) = other.invite().await;
 
@@ -517,7 +273,7 @@ async fn a_status_not_signed_by_the_phone_for_itself_or_older_is_refused() {
     assert!(matches!(error, ParentError::Refused(_)), "{error}");
 
     // Another phone's own snapshot, swapped in for this one's.
-    let mut other = Phone::register(&backend).await;
+    let mut other = new_phone(&backend).await;
     let others = other.snapshot(&[]);
     phone.send_status(&others.sign(&other.key).unwrap()).await;
     assert!(matches!(
@@ -689,7 +445,7 @@ async fn a_member_may_not_invite_or_remove_others() {
     let home = ParentPhone::new(&backend.server.url());
     let parent = home.open();
     parent.register().await.unwrap();
-    let mut phone = Phone::register(&backend).await;
+    let mut phone = new_phone(&backend).await;
     let (qr, secret) = phone.invite().await;
     parent.pair(&qr).await.unwrap();
     phone.confirm(&secret, ParentRole::Member).await;
