@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use childsafe_core::crypto::PublicKey;
 use childsafe_core::parent::{
-    AccessRequestView, ChildInfo, ChildReport, ChildStatus, CommandTicket, PairingStarted,
-    ParentConfig, ParentSyncSummary, SecondParentInvite, SentCommand,
+    AccessRequestView, ChildEvent, ChildInfo, ChildReport, ChildStatus, CommandTicket,
+    PairingStarted, ParentConfig, ParentSyncSummary, SecondParentInvite, SentCommand,
 };
 use childsafe_core::settings::parent_command::ParentAction;
 
@@ -100,6 +100,15 @@ impl ChildSafeParent {
     /// Reads the children's statuses, the feed and the mailbox, verified.
     pub async fn sync(&self) -> Result<ParentSyncSummary, ChildSafeError> {
         Ok(self.parent.sync().await?)
+    }
+
+    /// Waits up to `timeout_secs` (at most 25) on the live stream for news from the children;
+    /// call `sync` to read and verify what it announces.
+    pub async fn wait_for_events(
+        &self,
+        timeout_secs: u64,
+    ) -> Result<Vec<ChildEvent>, ChildSafeError> {
+        Ok(self.parent.wait_for_events(timeout_secs).await?)
     }
 
     /// Approves an access request for `for_secs` seconds.

@@ -14,7 +14,7 @@ use childsafe_backend::storage::Storage;
 use childsafe_backend::{RunningServer, ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::parent::{
-    AccessAnswer, ChildSafeParent, CommandState, ParentConfig, ParentError,
+    AccessAnswer, ChildEvent, ChildSafeParent, CommandState, ParentConfig, ParentError,
 };
 use childsafe_core::protocol::pairing::{PairingQr, ParentRole};
 use childsafe_core::protocol::report::ReportKind;
@@ -162,33 +162,50 @@ async fn pairing_shows_the_phones_code_and_the_child_is_confirmed_by_the_phone()
 
 /// A relay that answers every request with `body` and status 202: a backend that lies.
 async fn lying_relay(body: String) -> String {
+    canned_server(format!(
+        "HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    ))
+    .await
+}
+
+/// A live stream that sends `events` and then stays open, saying nothing more.
+async fn event_stream(events: String) -> String {
+    canned_server(format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\r\n{events}"
+    ))
+    .await
+}
+
+/// A server on loopback that answers each request with `answer`, then holds the connection.
+async fn canned_server(answer: String) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
         while let Ok((mut socket, _)) = listener.accept().await {
-            // Read the whole request (headers and body) before answering.
-            let mut request = Vec::new();
-            let mut chunk = [0u8; 4096];
-            while let Ok(read @ 1..) = socket.read(&mut chunk).await {
-                request.extend_from_slice(&chunk[..read]);
-                let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let length = text
-                        .lines()
-                        .find_map(|line| line.strip_prefix("content-length:"))
-                        .and_then(|value| value.trim().parse::<usize>().ok())
-                        .unwrap_or(0);
-                    if request.len() >= end + 4 + length {
-                        break;
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                // Read the whole request (headers and body) before answering.
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while let Ok(read @ 1..) = socket.read(&mut chunk).await {
+                    request.extend_from_slice(&chunk[..read]);
+                    let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|line| line.strip_prefix("content-length:"))
+                            .and_then(|value| value.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
                     }
                 }
-            }
-            let answer = format!(
-                "HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = socket.write_all(answer.as_bytes()).await;
+                let _ = socket.write_all(answer.as_bytes()).await;
+                tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            });
         }
     });
     url
@@ -542,6 +559,40 @@ async fn receipts_move_commands_to_applied_or_refused_and_a_forged_one_is_ignore
         states,
         [CommandState::Applied, CommandState::Refused { reason }]
     );
+}
+
+// ---- The live stream --------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_stream_announces_news_of_the_parents_own_children_only() {
+    let backend = backend().await;
+    let (home, parent, phone) = paired(&backend).await;
+    drop(parent);
+    let stranger = "0".repeat(32);
+    let events = format!(
+        ": keep-alive\n\n\
+         event: status\ndata: {{\"event\":\"status\",\"device_id\":\"{stranger}\",\"reported_at\":1}}\n\n\
+         event: message\ndata: {{\"event\":\"message\",\"device_id\":\"{}\",\"seq\":5,\"kind\":\"access-request\"}}\n\n",
+        phone.id
+    );
+    let parent = home.open_at(&event_stream(events).await);
+    assert_eq!(
+        parent.wait_for_events(10).await.unwrap(),
+        [ChildEvent::AccessRequest {
+            device_id: phone.id.clone(),
+            mailbox_seq: 5
+        }]
+    );
+    drop(parent);
+
+    // Only news of another parent's child: the wait ends empty when its time is up.
+    let quiet = format!(
+        "event: status\ndata: {{\"event\":\"status\",\"device_id\":\"{stranger}\",\"reported_at\":1}}\n\n"
+    );
+    let parent = home.open_at(&event_stream(quiet).await);
+    let started = std::time::Instant::now();
+    assert!(parent.wait_for_events(1).await.unwrap().is_empty());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
 // ---- Authorization ------------------------------------------------------------------------------

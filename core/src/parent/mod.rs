@@ -16,6 +16,7 @@
 //! device is ignored.
 
 mod error;
+mod events;
 mod mailbox;
 mod records;
 mod status;
@@ -23,11 +24,13 @@ mod views;
 
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub use error::ParentError;
+pub use events::{ChildEvent, MAX_EVENT_BYTES};
 pub use status::{ChildApproval, ChildStatus};
 pub use views::{
     AccessAnswer, AccessRequestView, ChildInfo, ChildReport, CommandState, CommandTicket,
@@ -46,8 +49,11 @@ use crate::settings::parent_code::{ParentSecret, current_code};
 use crate::settings::parent_command::{ParentAction, ParentCommand};
 use crate::settings::pin::is_pin_format;
 use crate::store::{KeyStore, SealedStore, SledStore, Store, WriteBatch, open_device_store};
-use crate::sync::client::SyncClient;
+use crate::sync::client::{SyncClient, SyncError};
 use crate::time::system_clock_reading;
+
+/// Longest wait of [`ChildSafeParent::wait_for_events`], below the client's request timeout.
+pub const MAX_EVENT_WAIT_SECS: u64 = 25;
 
 /// Longest approval a parent can give in one answer: 30 days.
 pub const MAX_APPROVAL_SECS: u64 = 30 * 24 * 3600;
@@ -316,6 +322,40 @@ impl ChildSafeParent {
         let mut requests = records::requests(&self.store)?;
         requests.reverse();
         Ok(requests.into_iter().map(AccessRequestView::from).collect())
+    }
+
+    /// Waits up to `timeout_secs` (at most [`MAX_EVENT_WAIT_SECS`]) on the backend's live stream
+    /// for news from this parent's children, and returns the first that arrive, or none at the
+    /// end of the wait. An event only says that something waits: call [`Self::sync`] to read
+    /// and verify it. Events about devices not paired here are dropped.
+    pub async fn wait_for_events(&self, timeout_secs: u64) -> Result<Vec<ChildEvent>, ParentError> {
+        self.registered()?;
+        let client = self.client()?;
+        let wait = Duration::from_secs(timeout_secs.min(MAX_EVENT_WAIT_SECS));
+        let deadline = tokio::time::Instant::now() + wait;
+        let reading = async {
+            let mut response = client.open_parent_events(&self.key).await?;
+            let mut reader = events::EventReader::default();
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|error| SyncError::Network(error.to_string()))?
+            {
+                let mut news = Vec::new();
+                for event in reader.feed(&chunk) {
+                    if records::child(&self.store, event.device_id())?.is_some() {
+                        news.push(event);
+                    }
+                }
+                if !news.is_empty() {
+                    return Ok(news);
+                }
+            }
+            Ok(Vec::new())
+        };
+        tokio::time::timeout_at(deadline, reading)
+            .await
+            .unwrap_or(Ok(Vec::new()))
     }
 
     // ---- What the parent does ----------------------------------------------------------------
