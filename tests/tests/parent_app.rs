@@ -428,6 +428,39 @@ async fn command_sequence_numbers_survive_reopening() {
             .all(|command| command.state == CommandState::Pending)
     );
 
+    // A relay that cannot be reached: the command may have been taken, so it stays pending,
+    // and its number is not used again.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    drop(parent);
+    let offline = home.open_at(&closed_url);
+    let lost = offline
+        .send(&phone.id, ParentAction::SetAllowlistOnly { on: false })
+        .await;
+    assert!(matches!(lost, Err(ParentError::Sync(_))), "{lost:?}");
+    assert_eq!(offline.commands(&phone.id).unwrap().len(), 4);
+    drop(offline);
+    let parent = home.open();
+
+    // Refused by the relay (a phone that has not confirmed this parent yet): forgotten, and its
+    // number is not used again either.
+    let mut later = new_phone(&backend).await;
+    let (qr, secret) = later.invite().await;
+    parent.pair(&qr).await.unwrap();
+    let refused = parent.send(&later.id, ParentAction::ReleaseDevice).await;
+    assert!(
+        matches!(&refused, Err(ParentError::Sync(error)) if error.to_string().contains("404")),
+        "{refused:?}"
+    );
+    assert!(parent.commands(&later.id).unwrap().is_empty());
+    later.confirm(&secret, ParentRole::Owner).await;
+    let ticket = parent
+        .send(&later.id, ParentAction::SetSafeSearch { on: true })
+        .await
+        .unwrap();
+    assert_eq!(ticket.sequence, 2);
+
     let on_the_phone: Vec<u64> = phone
         .commands_from(&key)
         .await
@@ -446,14 +479,17 @@ async fn command_sequence_numbers_survive_reopening() {
     let invite = parent.invite_parent(&phone.id).await.unwrap();
     let qr = PairingQr::parse(&invite.qr_payload).unwrap();
     assert_eq!(qr.device_id, phone.id);
-    assert_eq!(invite.ticket.sequence, 4);
+    assert_eq!(
+        invite.ticket.sequence, 5,
+        "4 went to the relay that could not be reached"
+    );
     let commands = phone.commands_from(&key).await;
     assert!(matches!(
         &commands[3].action,
         ParentAction::InviteParent { pairing_public_key, .. }
             if *pairing_public_key == qr.secret.pairing_key().unwrap().public_key()
     ));
-    assert_eq!(parent.release(&phone.id).await.unwrap().sequence, 5);
+    assert_eq!(parent.release(&phone.id).await.unwrap().sequence, 6);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

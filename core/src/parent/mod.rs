@@ -394,8 +394,9 @@ impl ChildSafeParent {
     }
 
     /// Signs `action` for the child's phone with the next sequence number (kept before sending,
-    /// so a crash never reuses one) and hands it to the relay. If the relay does not take it,
-    /// the command is forgotten, its number is not used again, and the error is returned.
+    /// so a crash never reuses one) and hands it to the relay. If the relay refuses it, the
+    /// command is forgotten; if it cannot be reached, the command stays pending (it may have
+    /// been taken). Either way its number is not used again, and the error is returned.
     pub async fn send(
         &self,
         device_id: &str,
@@ -449,10 +450,15 @@ impl ChildSafeParent {
             Err(error) => Err(error.into()),
         };
         if let Err(error) = relayed {
-            let mut batch = WriteBatch::new();
-            records::delete_command(&mut batch, device_id, command.sequence);
-            // The error that matters is the relay's; a command left pending stays visible.
-            let _ = self.store.apply(batch);
+            // Refused by the relay, the command reached no one: it is forgotten. Lost on the way
+            // (no answer, or the backend asked to wait), it may have been taken: it stays pending,
+            // for a receipt to settle. Its number is never used again either way.
+            if matches!(error, ParentError::Sync(SyncError::Refused { .. })) {
+                let mut batch = WriteBatch::new();
+                records::delete_command(&mut batch, device_id, command.sequence);
+                // The error that matters is the relay's; a command left pending stays visible.
+                let _ = self.store.apply(batch);
+            }
             return Err(error);
         }
         Ok(ticket)
