@@ -21,7 +21,9 @@ use childsafe_core::protocol::report::ReportKind;
 use childsafe_core::protocol::request_signing::key_id;
 use childsafe_core::protocol::wire::MessageKind;
 use childsafe_core::settings::AgeBand;
+use childsafe_core::settings::PARENT_CODE_STEP_SECS;
 use childsafe_core::settings::command_receipt::{CommandOutcome, CommandReceipt};
+use childsafe_core::settings::parent_code::{ParentSecret, current_code};
 use childsafe_core::settings::parent_command::ParentAction;
 use childsafe_core::store::FileKeyStore;
 use childsafe_tests::played_phone::PlayedPhone;
@@ -157,7 +159,18 @@ async fn pairing_shows_the_phones_code_and_the_child_is_confirmed_by_the_phone()
         ["Gambling sites are blocked."]
     );
     // The offline code comes from the QR's secret, as the phone derives it.
-    assert_eq!(parent.offline_code(&phone.id).unwrap().len(), 6);
+    let on_the_phone = ParentSecret::from_pairing_secret(&secret);
+    let shown = parent.offline_code(&phone.id).unwrap();
+    let now = clock::unix_now();
+    assert!(
+        [
+            now - PARENT_CODE_STEP_SECS,
+            now,
+            now + PARENT_CODE_STEP_SECS
+        ]
+        .iter()
+        .any(|&at| current_code(&on_the_phone, at) == shown)
+    );
 }
 
 /// A relay that answers every request with `body` and status 202: a backend that lies.
