@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the host native library and generates the Kotlin and Swift bindings from it; also builds
 # the reference backend and the CLI, which the Kotlin tests (tests/kotlin) start for the suspend
-# calls and use to sign their fixtures.
+# calls and use to sign their fixtures, and the phone_player the parent-app test pairs with.
 #
 #   bindings/generate.sh [cargo profile]     (default: dev)
 #
@@ -30,6 +30,8 @@ esac
 
 cargo build --quiet --package childsafe-ffi --package childsafe-backend --package childsafe \
   --profile "$profile"
+# The child's phone the Kotlin test of the parent's app pairs with (tests/src/played_phone.rs).
+cargo build --quiet --package childsafe-tests --bin phone_player --profile "$profile"
 rm -rf "$target_dir/bindings/kotlin" "$target_dir/bindings-jvm/kotlin" "$target_dir/bindings/swift"
 for language in kotlin swift; do
   cargo uniffi-bindgen generate --library "$library" --language "$language" \

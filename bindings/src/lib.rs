@@ -1,7 +1,8 @@
 //! childsafe-ffi: the UniFFI surface of childsafe, one native library for Android and iOS.
 //!
 //! Every exported item is a one-line delegate to `childsafe-core`; behaviour never lives here.
-//! [`ChildSafe`] is the object an app opens; [`KeyStore`] (here), `Logger` and `EventListener`
+//! [`ChildSafe`] is the object a child's phone opens, [`ChildSafeParent`] the one a parent's app
+//! opens; [`KeyStore`] (here), `Logger` and `EventListener`
 //! (core's, exported from there) are the platform services the app implements in Kotlin or
 //! Swift. Kotlin and Swift see [`ChildSafeError`] as a typed exception (`ChildSafeException`);
 //! it is core's, defined and sorted there, and exported in this component (see `error.rs`).
@@ -9,12 +10,14 @@
 
 mod child_safe;
 mod error;
+mod parent;
 mod platform;
 
 use childsafe_core::filter::CanonicalUrl;
 
 pub use child_safe::ChildSafe;
 pub use error::ChildSafeError;
+pub use parent::ChildSafeParent;
 pub use platform::KeyStore;
 
 uniffi::setup_scaffolding!("childsafe");

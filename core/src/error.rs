@@ -210,6 +210,26 @@ impl From<SyncError> for ChildSafeError {
     }
 }
 
+/// The parent's app's errors: the same kinds as the phone's.
+impl From<crate::parent::ParentError> for ChildSafeError {
+    fn from(error: crate::parent::ParentError) -> Self {
+        use crate::parent::ParentError;
+        match error {
+            ParentError::Store(error) => error.into(),
+            ParentError::Sync(error) => error.into(),
+            ParentError::Crypto(_) => storage(&error),
+            ParentError::Pairing(_) | ParentError::Command(_) | ParentError::InvalidInput(_) => {
+                invalid(&error)
+            }
+            ParentError::NotPaired | ParentError::NotReady(_) => not_ready(&error),
+            ParentError::Refused(_) => refused(&error),
+            ParentError::NotAllowed(_) => Self::NotAllowed {
+                reason: error.to_string(),
+            },
+        }
+    }
+}
+
 fn invalid(error: &dyn std::error::Error) -> ChildSafeError {
     ChildSafeError::InvalidInput {
         reason: error.to_string(),
@@ -334,6 +354,32 @@ mod tests {
         assert!(matches!(
             ChildSafeError::from(OutboxError::Store(corrupt)),
             ChildSafeError::Storage { .. }
+        ));
+    }
+
+    #[test]
+    fn the_parent_s_errors_sort_into_the_same_kinds() {
+        use crate::parent::ParentError;
+        assert!(matches!(
+            ChildSafeError::from(ParentError::NotPaired),
+            ChildSafeError::NotReady { .. }
+        ));
+        assert!(matches!(
+            ChildSafeError::from(ParentError::Refused("not signed by the child's phone")),
+            ChildSafeError::Refused { .. }
+        ));
+        assert!(matches!(
+            ChildSafeError::from(ParentError::NotAllowed("owner only")),
+            ChildSafeError::NotAllowed { .. }
+        ));
+        let bad_qr = crate::protocol::pairing::PairingError::BadSecret;
+        assert!(matches!(
+            ChildSafeError::from(ParentError::Pairing(bad_qr)),
+            ChildSafeError::InvalidInput { .. }
+        ));
+        assert!(matches!(
+            ChildSafeError::from(ParentError::Sync(SyncError::Network(PRIVATE.to_owned()))),
+            ChildSafeError::Network { .. }
         ));
     }
 

@@ -15,7 +15,9 @@
 //! - [`sync`]: the phone's side of sync: the HTTP client, the sync run, backoff, bundles, the
 //!   lists store.
 //! - [`store`]: the sealed, crash-safe store on the phone.
-//! - [`sdk`]: [`ChildSafe`], the one object the platforms use.
+//! - [`sdk`]: [`ChildSafe`], the one object the platforms use on the child's phone.
+//! - [`parent`]: [`ChildSafeParent`](parent::ChildSafeParent), the object a parent's app opens
+//!   on the parent's own phone.
 //! - `error` (with the `uniffi` feature): `ChildSafeError`, the one public error, and the sorting
 //!   of every internal error into it.
 //!
@@ -29,6 +31,7 @@
 #[cfg(feature = "uniffi")]
 pub mod error;
 pub mod filter;
+pub mod parent;
 pub mod reports;
 pub mod sdk;
 pub mod settings;

@@ -27,9 +27,9 @@ use crate::protocol::error::ErrorBody;
 use crate::protocol::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKind};
 use crate::protocol::routes::{HttpMethod, Operation, PathParam};
 use crate::protocol::wire::{
-    BundleKind, DeviceRegistration, DeviceStatus, Feed, Mailbox, OutgoingMessage, PairedPeer,
-    PairedPeers, PairingClaim, PairingCode, ParentRegistration, Registered, Relayed, ReportBatch,
-    ReportReceipts, ReportStatuses, TimeRequest,
+    BundleKind, ClaimedDevice, DeviceRegistration, DeviceStatus, Feed, Mailbox, OutgoingMessage,
+    PairedPeer, PairedPeers, PairingClaim, PairingCode, ParentClaim, ParentRegistration,
+    ParentRemoval, Registered, Relayed, ReportBatch, ReportReceipts, ReportStatuses, TimeRequest,
 };
 
 /// How long one request may take, connection included.
@@ -38,6 +38,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest JSON answer the client reads.
 pub const MAX_JSON_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+/// `GET /v1/parent/events`, the parents' live stream, as the protocol's `ParentEvent` describes
+/// it. Written here only until the route table has the stream's route (it arrives with the
+/// backend's stream); then [`SyncClient::open_parent_events`] takes it from the table.
+const PARENT_EVENTS_PATH: &str = "v1/parent/events";
 
 /// Why an exchange with the backend failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -402,6 +406,49 @@ impl SyncClient {
     ) -> Result<Relayed, SyncError> {
         let target = Target::with(Operation::SendToDevice, &[PathParam::DeviceId(device_id)]);
         self.signed(key, target, "", to_json(message)?).await
+    }
+
+    /// A parent's app claims a device's pairing invite with the claim signed by the pairing key
+    /// (see [`crate::protocol::pairing`]); the device's key as the backend hands it, which the
+    /// caller checks against the device id it read from the QR code.
+    pub async fn claim_pairing_invite(
+        &self,
+        key: &SigningKey,
+        claim: &ParentClaim,
+    ) -> Result<ClaimedDevice, SyncError> {
+        let body = to_json(claim)?;
+        self.signed(key, Target::of(Operation::ClaimPairingInvite), "", body)
+            .await
+    }
+
+    /// The owner of a device unpairs another of its parents at the backend.
+    pub async fn remove_parent_as_owner(
+        &self,
+        key: &SigningKey,
+        device_id: &str,
+        removal: &ParentRemoval,
+    ) -> Result<(), SyncError> {
+        let target = Target::with(
+            Operation::RemoveParentAsOwner,
+            &[PathParam::DeviceId(device_id)],
+        );
+        self.send(Some(key), target, "", to_json(removal)?, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Opens a parent's live stream of its children's events (server-sent events, each a
+    /// [`ParentEvent`](crate::protocol::wire::ParentEvent)); the caller reads the body as it
+    /// comes, for at most [`REQUEST_TIMEOUT`].
+    pub async fn open_parent_events(
+        &self,
+        key: &SigningKey,
+    ) -> Result<reqwest::Response, SyncError> {
+        let target = Target {
+            method: Method::GET,
+            path: PARENT_EVENTS_PATH.to_owned(),
+        };
+        self.send(Some(key), target, "", Vec::new(), None).await
     }
 
     async fn signed<T: DeserializeOwned>(
