@@ -4,6 +4,7 @@
 //! They belong to core's UniFFI component under their own names, as when core defined them.
 
 use crate::crypto::PublicKey;
+use crate::protocol::pairing::ParentRole;
 use crate::protocol::report::{Location, ReportKind, ReportedUser};
 use crate::protocol::wire::PairingCode;
 
@@ -56,4 +57,13 @@ pub struct PairingCode {
     pub code: String,
     /// Unix seconds after which the code no longer works.
     pub expires_at: u64,
+}
+
+/// A parent's place on a phone.
+#[uniffi::remote(Enum)]
+pub enum ParentRole {
+    /// The first parent: may invite and remove others and release the phone.
+    Owner,
+    /// A parent the owner invited, or paired after the first.
+    Member,
 }
