@@ -45,7 +45,7 @@ struct World {
     _backend_dir: tempfile::TempDir,
     _phone_dir: tempfile::TempDir,
     storage: Arc<dyn Storage>,
-    server: RunningServer,
+    server: Option<RunningServer>,
     phone: ChildSafe,
     recorder: Arc<Recorder>,
     carrier: SigningKey,
@@ -82,15 +82,25 @@ impl World {
             _backend_dir: backend_dir,
             _phone_dir: phone_dir,
             storage,
-            server,
+            server: Some(server),
             phone,
             recorder,
             carrier,
         }
     }
 
+    fn server(&self) -> &RunningServer {
+        self.server.as_ref().unwrap()
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.unwrap();
+        }
+    }
+
     async fn parent(&self) -> Parent {
-        Parent::register(&self.server.url()).await
+        Parent::register(&self.server().url()).await
     }
 
     /// Pairs `parent` as the phone's first parent, through the QR code and the PIN.
@@ -263,7 +273,7 @@ impl Parent {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parent_pairs_by_qr_code_matching_digits_and_the_pin_and_the_backend_then_lists_it() {
-    let world = World::new().await;
+    let mut world = World::new().await;
     let mut parent = world.parent().await;
 
     // Starting needs the PIN, and a wrong one starts nothing.
@@ -338,12 +348,12 @@ async fn a_parent_pairs_by_qr_code_matching_digits_and_the_pin_and_the_backend_t
         world.phone.verify_pin("2468").unwrap(),
         childsafe_core::settings::PinCheck::Right
     );
-    world.server.shutdown().await.unwrap();
+    world.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_claimant_ends_the_pairing_and_no_one_is_enrolled() {
-    let world = World::new().await;
+    let mut world = World::new().await;
     let mut parent = world.parent().await;
     let mut shoulder_surfer = world.parent().await;
     let invite = world.phone.start_pairing(PIN).await.unwrap();
@@ -372,17 +382,17 @@ async fn a_second_claimant_ends_the_pairing_and_no_one_is_enrolled() {
         world.phone.pending_parent().await,
         Err(SdkError::NotReady(_))
     ));
-    world.server.shutdown().await.unwrap();
+    world.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claims_the_relay_forged_or_moved_to_its_own_key_are_ignored() {
-    let world = World::new().await;
+    let mut world = World::new().await;
     let device_id = world.phone.device_id();
     let invite = world.phone.start_pairing(PIN).await.unwrap();
     let secret = PairingQr::parse(&invite.qr_payload).unwrap().secret;
     let (relay_key, _) = SigningKey::generate().unwrap();
-    let relay_parent = Parent::register(&world.server.url()).await;
+    let relay_parent = Parent::register(&world.server().url()).await;
     let mut parent = world.parent().await;
     parent.claim(&invite.qr_payload).await.unwrap();
     let genuine = world
@@ -475,7 +485,7 @@ async fn claims_the_relay_forged_or_moved_to_its_own_key_are_ignored() {
         );
     }
     // The relay's own claim over the REST route is refused and counted.
-    let mut impostor = Parent::register(&world.server.url()).await;
+    let mut impostor = Parent::register(&world.server().url()).await;
     let forged_qr = PairingQr {
         device_id: device_id.clone(),
         secret: PairingSecret::generate().unwrap(),
@@ -485,7 +495,7 @@ async fn claims_the_relay_forged_or_moved_to_its_own_key_are_ignored() {
     // Without the genuine claim, nothing is left to show.
     world.phone.confirm_parent(PIN, &parent.id()).await.unwrap();
     assert_eq!(world.phone.parents().unwrap().len(), 1);
-    world.server.shutdown().await.unwrap();
+    world.shutdown().await;
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -503,7 +513,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_owner_invites_a_member_who_cannot_release_the_phone_or_remove_the_owner() {
-    let world = World::new().await;
+    let mut world = World::new().await;
     let mut owner = world.parent().await;
     world.pair_owner(&mut owner).await;
 
@@ -580,7 +590,7 @@ async fn the_owner_invites_a_member_who_cannot_release_the_phone_or_remove_the_o
     let snapshot = snapshot_of(&owner).await;
     assert!(snapshot.allowed_hosts.is_empty());
     assert_eq!(snapshot.parents.len(), 1);
-    world.server.shutdown().await.unwrap();
+    world.shutdown().await;
 }
 
 /// The phone's latest snapshot as the owner's app sees it, verified against the device key.
@@ -593,7 +603,7 @@ async fn snapshot_of(parent: &Parent) -> StatusSnapshot {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_signed_snapshot_carries_the_settings_and_releasing_keeps_what_the_carrier_requires() {
-    let world = World::new().await;
+    let mut world = World::new().await;
     let activation = ActivationProfile {
         carrier: "Example Mobile".to_owned(),
         profile_id: "p1".to_owned(),
@@ -644,12 +654,12 @@ async fn the_signed_snapshot_carries_the_settings_and_releasing_keeps_what_the_c
     assert!(status.safe_mode);
     assert!(status.blocked_categories.contains(&"violence".to_owned()));
     assert!(owner.devices().await.is_empty(), "the backend was told");
-    world.server.shutdown().await.unwrap();
+    world.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_denied_access_request_shows_as_denied_to_the_child() {
-    let world = World::new().await;
+    let mut world = World::new().await;
     let mut owner = world.parent().await;
     world.pair_owner(&mut owner).await;
     let first = world
@@ -702,12 +712,12 @@ async fn a_denied_access_request_shows_as_denied_to_the_child() {
                 host: "games.example".to_owned(),
             })
     );
-    world.server.shutdown().await.unwrap();
+    world.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_phone_can_remove_a_parent_with_its_pin() {
-    let world = World::new().await;
+    let mut world = World::new().await;
     let mut owner = world.parent().await;
     world.pair_owner(&mut owner).await;
     assert!(
@@ -721,5 +731,49 @@ async fn the_phone_can_remove_a_parent_with_its_pin() {
     world.phone.remove_parent(PIN, &owner.id()).await.unwrap();
     assert!(world.phone.parents().unwrap().is_empty());
     assert!(owner.devices().await.is_empty());
-    world.server.shutdown().await.unwrap();
+    world.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removal_made_while_the_backend_is_down_reaches_it_at_the_next_sync() {
+    let mut world = World::new().await;
+    let mut owner = world.parent().await;
+    world.pair_owner(&mut owner).await;
+    let address = world.server().url();
+    let shutdown = world.server.take().unwrap();
+    shutdown.shutdown().await.unwrap();
+
+    world.recorder.clear();
+    world.phone.remove_parent(PIN, &owner.id()).await.unwrap();
+    assert!(
+        world.phone.parents().unwrap().is_empty(),
+        "the removal stands"
+    );
+    assert!(
+        world
+            .recorder
+            .warnings()
+            .iter()
+            .any(|line| line.contains("next sync")),
+        "{:?}",
+        world.recorder.warnings()
+    );
+
+    let listen: std::net::SocketAddr = address
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    world.server = Some(
+        spawn(Arc::clone(&world.storage), ServerConfig::new(listen))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(owner.devices().await, vec![world.phone.device_id()]);
+    world.phone.sync_now().await.unwrap();
+    assert!(
+        owner.devices().await.is_empty(),
+        "the statement was sent by the sync"
+    );
+    world.shutdown().await;
 }
