@@ -302,3 +302,16 @@ fn every_verified_command_gets_a_receipt_the_device_key_signs_and_a_forged_one_g
     );
     assert!(CommandReceipt::verify(&signed, &owner.public_key()).is_err());
 }
+
+#[test]
+fn an_open_invite_never_shows_its_secret_when_printed() {
+    let device = Device::new("debug");
+    let safe_mode = device.open();
+    let secret = PairingSecret::generate().unwrap();
+    let invite = safe_mode
+        .open_invite_with_pin(PIN, &secret, at(T0 + 1))
+        .unwrap();
+    assert_eq!(invite.pairing_secret(), Some(secret.clone()));
+    let printed = format!("{invite:?}");
+    assert!(!printed.contains(&secret.to_base32()), "{printed}");
+}

@@ -43,7 +43,7 @@ mod keys {
 }
 
 /// Where an open pairing invite came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "origin", rename_all = "kebab-case")]
 pub enum InviteOrigin {
     /// Opened on the phone behind the PIN; the phone drew the pairing secret of its QR code.
@@ -61,6 +61,24 @@ pub enum InviteOrigin {
         /// The owner who invited.
         invited_by: PublicKey,
     },
+}
+
+impl std::fmt::Debug for InviteOrigin {
+    /// Never shows the pairing secret: it must not reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InviteOrigin::Pin { .. } => f.write_str("Pin { secret: .. }"),
+            InviteOrigin::Owner {
+                pairing_public_key,
+                invited_by,
+                ..
+            } => f
+                .debug_struct("Owner")
+                .field("pairing_public_key", pairing_public_key)
+                .field("invited_by", invited_by)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 /// The phone's one open pairing invite (the backend keeps one per device too).
