@@ -777,3 +777,41 @@ async fn a_removal_made_while_the_backend_is_down_reaches_it_at_the_next_sync() 
     );
     world.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owners_invitation_claimed_twice_enrols_no_one() {
+    let mut world = World::new().await;
+    let mut owner = world.parent().await;
+    world.pair_owner(&mut owner).await;
+    let invite = PairingSecret::generate().unwrap();
+    owner
+        .command(ParentAction::invite_parent(&invite, &owner.secret(), &owner.device_id()).unwrap())
+        .await;
+    world.phone.sync_now().await.unwrap();
+    let qr = PairingQr {
+        device_id: world.phone.device_id(),
+        secret: invite,
+    }
+    .to_payload();
+    let mut first = world.parent().await;
+    let mut second = world.parent().await;
+    first.claim(&qr).await.unwrap();
+    second.claim(&qr).await.unwrap();
+    world.phone.sync_now().await.unwrap();
+    assert_eq!(world.phone.parents().unwrap().len(), 1, "only the owner");
+    assert!(first.devices().await.is_empty());
+    assert!(second.devices().await.is_empty());
+    assert!(
+        world
+            .recorder
+            .warnings()
+            .iter()
+            .any(|line| line.contains("more than one parent")),
+        "{:?}",
+        world.recorder.warnings()
+    );
+    // Abandoned for good: a later sync enrols no one either.
+    world.phone.sync_now().await.unwrap();
+    assert_eq!(world.phone.parents().unwrap().len(), 1);
+    world.shutdown().await;
+}
