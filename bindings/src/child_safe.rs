@@ -11,7 +11,11 @@ use childsafe_core::filter::decision::UrlDecision;
 use childsafe_core::protocol::wire::PairingCode;
 use childsafe_core::reports::directory::EmergencyContacts;
 use childsafe_core::reports::{DeliveryRecord, Location, Receipt, ReportDraft};
-use childsafe_core::sdk::{EventListener, Logger, PairedParentInfo, SosOutcome};
+use childsafe_core::sdk::{
+    EventListener, Logger, PairedParentInfo, PairingInviteInfo, ParentInfo, PendingParent,
+    SosOutcome,
+};
+use childsafe_core::settings::access_request::SentAccessRequest;
 use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::parent_command::ParentAction;
 use childsafe_core::settings::{PinCheck, SafeModeStatus};
@@ -143,6 +147,16 @@ impl ChildSafe {
     pub fn sos(&self, location: Option<Location>) -> SosOutcome {
         self.sdk.sos(location)
     }
+
+    /// The parents enrolled on this phone, the owner first.
+    pub fn parents(&self) -> Result<Vec<ParentInfo>, ChildSafeError> {
+        Ok(self.sdk.parents()?)
+    }
+
+    /// The access requests the child sent, newest first, each with the parents' answer.
+    pub fn access_requests(&self) -> Result<Vec<SentAccessRequest>, ChildSafeError> {
+        Ok(self.sdk.access_requests()?)
+    }
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -161,6 +175,37 @@ impl ChildSafe {
     /// Pairs with the parent who claimed a code most recently, behind the parent PIN.
     pub async fn pair_parent(&self, pin: String) -> Result<PairedParentInfo, ChildSafeError> {
         Ok(self.sdk.pair_parent(&pin).await?)
+    }
+
+    /// Starts pairing a parent behind the PIN: the QR payload (and the code to type) to show.
+    /// A new start replaces the earlier invite.
+    pub async fn start_pairing(&self, pin: String) -> Result<PairingInviteInfo, ChildSafeError> {
+        Ok(self.sdk.start_pairing(&pin).await?)
+    }
+
+    /// The parent who claimed the invite, with the six digits to compare with the parent's
+    /// screen. `NotReady` while no valid claim has come; `Refused` when more than one person
+    /// claimed it (start again).
+    pub async fn pending_parent(&self) -> Result<PendingParent, ChildSafeError> {
+        Ok(self.sdk.pending_parent().await?)
+    }
+
+    /// Enrols the pending parent behind the PIN, once the digits matched.
+    pub async fn confirm_parent(
+        &self,
+        pin: String,
+        parent_id: String,
+    ) -> Result<PairedParentInfo, ChildSafeError> {
+        Ok(self.sdk.confirm_parent(&pin, &parent_id).await?)
+    }
+
+    /// Removes a parent behind the PIN; its later commands are refused.
+    pub async fn remove_parent(
+        &self,
+        pin: String,
+        parent_id: String,
+    ) -> Result<(), ChildSafeError> {
+        Ok(self.sdk.remove_parent(&pin, &parent_id).await?)
     }
 
     /// Asks the paired parents, through the backend, to open a blocked page. Returns the

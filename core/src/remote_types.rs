@@ -59,11 +59,11 @@ pub struct PairingCode {
     pub expires_at: u64,
 }
 
-/// A parent's place on a child's phone.
+/// A parent's place on a phone.
 #[uniffi::remote(Enum)]
 pub enum ParentRole {
-    /// The first parent: may invite and remove others.
+    /// The first parent: may invite and remove others and release the phone.
     Owner,
-    /// A parent the owner invited.
+    /// A parent the owner invited, or paired after the first.
     Member,
 }

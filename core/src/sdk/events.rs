@@ -37,6 +37,13 @@ pub enum ChildSafeEvent {
         /// Until when, Unix seconds.
         until_unix: u64,
     },
+    /// A parent refused an access request: show the child the answer.
+    AccessDenied {
+        /// The request refused.
+        request_id: String,
+        /// Its host.
+        host: String,
+    },
     /// The list bundle in force has expired on trusted time and no newer one has arrived. The
     /// lists stay in force; show the child and the parent that they are out of date. Told once
     /// per state, when first seen after opening, a sync or an install.

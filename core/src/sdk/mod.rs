@@ -18,6 +18,7 @@
 mod error;
 mod events;
 mod lists;
+mod pairing;
 mod tools;
 
 use std::path::Path;
@@ -28,16 +29,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub use error::SdkError;
 pub use events::{ChildSafeEvent, EventListener, LogLevel, Logger};
+pub use pairing::{PairingInviteInfo, ParentInfo, PendingParent};
 
 use crate::crypto::{PublicKey, SigningKey};
 use crate::filter::CanonicalUrl;
 use crate::filter::blockpage::BlockPage;
 use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
+use crate::protocol::pairing::ParentRole;
 use crate::protocol::wire::{BundleKind, MessageKind, OutgoingMessage, PairingCode};
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
 use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, SosAnswer};
-use crate::settings::access_request::AccessRequest;
+use crate::settings::access_request::{AccessAnswer, AccessRequest, SentAccessRequest};
 use crate::settings::activation::ActivationProfile;
 use crate::settings::parent_code::ParentSecret;
 use crate::settings::parent_command::ParentAction;
@@ -47,6 +50,7 @@ use crate::sync::bundles::{AppliedBundle, BundleTrust};
 use crate::sync::client::SyncClient;
 use crate::sync::engine::SyncSummary;
 use crate::sync::identity::{self, Registration};
+use crate::sync::invites::OwnerInviteNews;
 use crate::sync::lists_store::{ListsError, ListsStore};
 use crate::sync::run::{Phone, SyncNews};
 use crate::time::{ClockSource, SystemClock, TrustedNow, advance_trusted_clock, trusted_now};
@@ -89,8 +93,7 @@ pub struct ChildSafeConfig {
     pub locale: String,
 }
 
-/// A parent paired through the backend, with the secret of their offline code, which the app
-/// shows to the parent once (as text or a QR code) to enter in their app.
+/// A parent the phone has just enrolled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PairedParentInfo {
@@ -98,8 +101,8 @@ pub struct PairedParentInfo {
     pub parent_id: String,
     /// The parent's command-signing key.
     pub public_key: PublicKey,
-    /// The offline-code secret, base32, to hand to the parent.
-    pub offline_code_secret: String,
+    /// Owner (the first parent) or member.
+    pub role: ParentRole,
 }
 
 /// What the app shows and does after SOS: the numbers, always, and the receipt of the urgent
@@ -285,11 +288,13 @@ impl ChildSafe {
         Ok(applied)
     }
 
-    /// Applies a paired parent's signed command.
+    /// Applies a paired parent's signed command (handed over without the backend). The receipt
+    /// the parent is owed, applied or refused, leaves at the next sync.
     pub fn apply_parent_command(&self, command: &[u8]) -> Result<ParentAction, SdkError> {
         let action = self
             .safe_mode
-            .apply_parent_command(command, self.clock.reading())?;
+            .answer_parent_command(command, self.clock.reading())
+            .outcome?;
         self.command_applied(&action);
         Ok(action)
     }
@@ -382,6 +387,13 @@ impl ChildSafe {
                 },
             )
             .await?;
+        self.safe_mode.record_access_request(SentAccessRequest {
+            request_id: request.request_id.clone(),
+            host: request.host,
+            url: request.url,
+            requested_at: request.requested_at,
+            answer: AccessAnswer::Pending,
+        })?;
         self.logger
             .log(LogLevel::Info, "access request sent".to_owned());
         Ok(request.request_id)
@@ -471,14 +483,19 @@ impl ChildSafe {
             ))?;
         let secret = ParentSecret::generate()
             .map_err(|_| SdkError::InvalidInput("no randomness for the parent secret"))?;
-        let shown = secret.to_base32();
         self.safe_mode
             .pair_parent(parent.public_key, secret, pin, self.clock.reading())?;
         self.changed("parent paired");
+        let role = self
+            .safe_mode
+            .enrolled_parents()?
+            .into_iter()
+            .find(|enrolled| enrolled.public_key == parent.public_key)
+            .map_or(ParentRole::Member, |enrolled| enrolled.role);
         Ok(PairedParentInfo {
             parent_id: parent.id,
             public_key: parent.public_key,
-            offline_code_secret: shown,
+            role,
         })
     }
 
@@ -500,6 +517,7 @@ impl ChildSafe {
             clock: &*self.clock,
             trust: &trust,
             server_time_keys: &self.config.trusted_server_time_keys,
+            locale: self.locale(),
         };
         let summary = phone.sync(&client, &|news| self.tell(news)).await?;
         self.logger.log(
@@ -638,10 +656,48 @@ impl ChildSafe {
                 LogLevel::Warn,
                 "a relayed message is not base64url".to_owned(),
             ),
+            SyncNews::SnapshotNotTaken(error) => self.logger.log(
+                LogLevel::Warn,
+                format!("status sent without its snapshot: {error}"),
+            ),
             SyncNews::CommandApplied(action) => self.command_applied(&action),
             SyncNews::CommandRefused(error) => self
                 .logger
                 .log(LogLevel::Warn, format!("relayed command refused: {error}")),
+            SyncNews::OwnerInvite(OwnerInviteNews::Enrolled(_)) => {
+                self.changed("second parent paired on the owner's invitation");
+            }
+            SyncNews::OwnerInvite(OwnerInviteNews::Abandoned) => self.logger.log(
+                LogLevel::Warn,
+                "the owner's invitation was claimed by more than one parent: no one was paired"
+                    .to_owned(),
+            ),
+            SyncNews::OwnerInvite(OwnerInviteNews::Expired) => self.logger.log(
+                LogLevel::Info,
+                "the owner's invitation expired unclaimed".to_owned(),
+            ),
+            SyncNews::OwnerInvite(OwnerInviteNews::Waiting { ignored }) if ignored > 0 => {
+                self.logger.log(
+                    LogLevel::Warn,
+                    format!("{ignored} claim(s) on the owner's invitation not signed: ignored"),
+                );
+            }
+            SyncNews::OwnerInvite(OwnerInviteNews::Waiting { .. }) => {}
+            SyncNews::OwnerInviteStalled(error) => self.logger.log(
+                LogLevel::Warn,
+                format!("the owner's invitation waits for the next sync: {error}"),
+            ),
+            SyncNews::OwedSent(sent) => self.logger.log(
+                LogLevel::Info,
+                format!(
+                    "{} statement(s) and receipt(s) sent, {} refused by the backend and dropped",
+                    sent.sent, sent.dropped
+                ),
+            ),
+            SyncNews::OwedNotSent(error) => self.logger.log(
+                LogLevel::Warn,
+                format!("statements and receipts wait for the next sync: {error}"),
+            ),
             SyncNews::Pruned(pruned) => self.logger.log(
                 LogLevel::Info,
                 format!("{pruned} delivered reports past their keep time removed"),
@@ -682,14 +738,20 @@ impl ChildSafe {
     /// A parent's command is in force, applied here or relayed through a sync.
     fn command_applied(&self, action: &ParentAction) {
         self.changed("parent command applied");
-        if let ParentAction::ApproveAccess {
-            host, until_unix, ..
-        } = action
-        {
-            self.listener.on_event(ChildSafeEvent::ApprovalReceived {
+        match action {
+            ParentAction::ApproveAccess {
+                host, until_unix, ..
+            } => self.listener.on_event(ChildSafeEvent::ApprovalReceived {
                 host: host.clone(),
                 until_unix: *until_unix,
-            });
+            }),
+            ParentAction::DenyAccess { request_id, host } => {
+                self.listener.on_event(ChildSafeEvent::AccessDenied {
+                    request_id: request_id.clone(),
+                    host: host.clone(),
+                });
+            }
+            _ => {}
         }
     }
 

@@ -65,3 +65,35 @@ impl AccessRequest {
         Ok(request)
     }
 }
+
+/// What became of a request the child sent, as the phone keeps it so the child sees the answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum AccessAnswer {
+    /// No parent has answered yet.
+    Pending,
+    /// A parent approved it: the host opens until this time (Unix seconds, trusted time).
+    Approved {
+        /// Until when.
+        until_unix: u64,
+    },
+    /// A parent refused it.
+    Denied,
+}
+
+/// A request the child sent, with its answer so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SentAccessRequest {
+    /// The request's id, which the parent's answer names.
+    pub request_id: String,
+    /// The host an approval opens.
+    pub host: String,
+    /// The page the child asked for.
+    pub url: String,
+    /// When the child asked, Unix seconds.
+    pub requested_at: u64,
+    /// The answer so far.
+    pub answer: AccessAnswer,
+}

@@ -32,7 +32,10 @@ pub use age_band::{AgeBand, CHANGE_PERMISSIONS, ParseAgeBandError, Permission, S
 pub use lockout::{LockedOut, Lockout};
 pub use profile::SafeModeProfile;
 pub use rules_summary::rules_summary;
-pub use safe_mode::{ChildChange, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
+pub use safe_mode::{
+    ChildChange, CommandAnswer, DeviceSetup, EnrolledParent, INVITE_LIFETIME_SECS, InviteOrigin,
+    MAX_KEPT_ACCESS_REQUESTS, OpenInvite, Owed, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
+};
 
 /// PBKDF2-HMAC-SHA256 iterations for a new parent PIN hash.
 ///

@@ -155,6 +155,12 @@ pub enum CommandError {
         /// The last sequence number applied for this parent.
         applied: u64,
     },
+    /// Inviting a parent, releasing the phone and removing another parent are the owner's.
+    #[error("only the parent who paired first (the owner) may do this")]
+    OwnerOnly,
+    /// The parent to remove is not enrolled on this phone.
+    #[error("the parent to remove is not paired with this phone")]
+    UnknownParent,
 }
 
 /// A command whose signature and target checked out, with the parent key that signed it.
@@ -180,11 +186,19 @@ impl ParentCommand {
         paired: &[PublicKey],
         device_id: &str,
     ) -> Result<VerifiedCommand, CommandError> {
-        let (command, signed_by): (ParentCommand, PublicKey) =
-            envelope::open(envelope, SIGNING_CONTEXT, paired, MAX_ENVELOPE_BYTES)?;
-        if command.device_id != device_id {
+        let verified = Self::open(envelope, paired)?;
+        if verified.command.device_id != device_id {
             return Err(CommandError::WrongDevice);
         }
+        Ok(verified)
+    }
+
+    /// Checks an envelope's format, size and signature by one of the `paired` parent keys,
+    /// leaving the device it names to the caller: a phone answers a signed command for another
+    /// device with a refusal, which it can only do once it knows who signed it.
+    pub fn open(envelope: &[u8], paired: &[PublicKey]) -> Result<VerifiedCommand, CommandError> {
+        let (command, signed_by): (ParentCommand, PublicKey) =
+            envelope::open(envelope, SIGNING_CONTEXT, paired, MAX_ENVELOPE_BYTES)?;
         Ok(VerifiedCommand { command, signed_by })
     }
 }

@@ -24,12 +24,13 @@ use serde::{Deserialize, Serialize};
 use super::activation::{self, ActivationError, ActivationProfile};
 use super::audit::{Actor, AuditError, AuditLog};
 use super::parent_code::{ParentCodeError, ParentCodeState, ParentCredential, ParentSecret};
-use super::parent_command::{self, CommandError, ParentAction, ParentCommand};
+use super::parent_command::{CommandError, ParentAction};
 use super::pin::{PinChangeAuthority, PinError, PinOutcome, PinState};
 use super::{AgeBand, LockedOut, Permission, SafeModeProfile, SettingKind, rules_summary};
 use crate::crypto::PublicKey;
 use crate::filter::decision::ListsStatus;
 use crate::filter::policy::{Approval, FilterPolicy, canonical_host};
+use crate::protocol::pairing::ParentRole;
 use crate::protocol::server_time::{self, ServerTimeError};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
 use crate::time::{ClockReading, TrustedNow, accept_server_time, advance_trusted_clock};
@@ -43,7 +44,17 @@ mod keys {
     pub(super) const CARRIER_SEQUENCES: &[u8] = b"settings/carrier-sequences";
     pub(super) const PARENTS: &[u8] = b"settings/parents";
     pub(super) const TIME_CHALLENGE: &[u8] = b"settings/time-challenge";
+    pub(super) const ACTIVATION: &[u8] = b"settings/activation";
 }
+
+mod parents;
+
+mod snapshot;
+
+pub use parents::{
+    CommandAnswer, EnrolledParent, INVITE_LIFETIME_SECS, InviteOrigin, MAX_KEPT_ACCESS_REQUESTS,
+    OpenInvite, Owed,
+};
 
 /// The band assumed when a parent command changes a device no carrier profile has set up yet:
 /// the middle band, until the parent sets the right one.
@@ -67,6 +78,13 @@ struct PairedParent {
     key: PublicKey,
     last_sequence: Option<u64>,
     code: ParentCodeState,
+    /// Parents enrolled before roles existed had every power: they read back as owners.
+    #[serde(default = "owner_role")]
+    role: ParentRole,
+}
+
+fn owner_role() -> ParentRole {
+    ParentRole::Owner
 }
 
 /// A change the child may ask for alone, when their age band allows it (see
@@ -278,6 +296,8 @@ impl<S: Store> SafeMode<S> {
         sequences.insert(carrier_key, profile.sequence);
         put_json(&mut batch, keys::PROFILE, &settings)?;
         put_json(&mut batch, keys::CARRIER_SEQUENCES, &sequences)?;
+        // Kept so that releasing the phone from its parents knows what the carrier requires.
+        put_json(&mut batch, keys::ACTIVATION, &profile)?;
         let change = format!(
             "safe mode on by activation profile {} (sequence {}), age band {}",
             profile.profile_id, profile.sequence, profile.band
@@ -389,10 +409,16 @@ impl<S: Store> SafeMode<S> {
         let (now, mut batch) = self.begin(clock)?;
         let mut parents = self.parents()?;
         parents.retain(|parent| parent.key != parent_key);
+        let role = if parents.is_empty() {
+            ParentRole::Owner
+        } else {
+            ParentRole::Member
+        };
         parents.push(PairedParent {
             key: parent_key,
             last_sequence: None,
             code: ParentCodeState::new(secret),
+            role,
         });
         put_json(&mut batch, keys::PARENTS, &parents)?;
         let change = format!("parent {} paired", parent_key.to_base64url());
@@ -473,59 +499,14 @@ impl<S: Store> SafeMode<S> {
     }
 
     /// Applies a signed parent command: verified against the paired parents' keys, for this
-    /// device, with a sequence number above the last one applied from that parent.
+    /// device, with a sequence number above the last one applied from that parent, and allowed
+    /// to the parent's role. See [`SafeMode::answer_parent_command`], which this wraps.
     pub fn apply_parent_command(
         &self,
         envelope: &[u8],
         clock: ClockReading,
     ) -> Result<ParentAction, SafeModeError> {
-        let setup = self.setup()?;
-        let _credentials = self.lock_credentials();
-        let mut parents = self.parents()?;
-        let keys_paired: Vec<PublicKey> = parents.iter().map(|parent| parent.key).collect();
-        let verified = ParentCommand::verify(envelope, &keys_paired, &setup.device_id)?;
-        let Some(parent) = parents
-            .iter_mut()
-            .find(|parent| parent.key == verified.signed_by)
-        else {
-            return Err(CommandError::BadSignature.into());
-        };
-        let command = verified.command;
-        parent_command::check_sequence(command.sequence, parent.last_sequence)?;
-        parent.last_sequence = Some(command.sequence);
-
-        let (now, mut batch) = self.begin(clock)?;
-        let change = if let ParentAction::ChangePin { sealed_pin } = &command.action {
-            let pin = parent_command::open_sealed_pin(
-                sealed_pin,
-                parent.code.secret(),
-                &setup.device_id,
-            )?;
-            let state = match self.pin_state()? {
-                Some(mut state) => {
-                    state.change(&pin, PinChangeAuthority::Parent(ParentCredential::new()))?;
-                    state
-                }
-                None => PinState::new(&pin)?,
-            };
-            put_json(&mut batch, keys::PIN, &state)?;
-            "parent PIN changed".to_owned()
-        } else {
-            let mut profile = self
-                .profile()?
-                .unwrap_or_else(|| SafeModeProfile::for_band(DEFAULT_BAND));
-            let change = apply_action(&mut profile, &command.action)?;
-            put_json(&mut batch, keys::PROFILE, &profile)?;
-            change
-        };
-        put_json(&mut batch, keys::PARENTS, &parents)?;
-        let actor = Actor::ParentCommand {
-            parent_key: verified.signed_by.to_base64url(),
-        };
-        self.audit()
-            .append(&mut batch, actor, change, now.unix_secs())?;
-        self.store.apply(batch)?;
-        Ok(command.action)
+        self.answer_parent_command(envelope, clock).outcome
     }
 
     /// A fresh challenge to send with a request for the server's signed time; the answer must

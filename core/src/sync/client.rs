@@ -28,8 +28,10 @@ use crate::protocol::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKi
 use crate::protocol::routes::{HttpMethod, Operation, PathParam};
 use crate::protocol::wire::{
     BundleKind, ClaimedDevice, DeviceRegistration, DeviceStatus, Feed, Mailbox, OutgoingMessage,
-    PairedPeer, PairedPeers, PairingClaim, PairingCode, ParentClaim, ParentRegistration,
-    ParentRemoval, Registered, Relayed, ReportBatch, ReportReceipts, ReportStatuses, TimeRequest,
+    PairedPeer, PairedPeers, PairingClaim, PairingCode, PairingInvite, PairingInviteOpened,
+    ParentClaim, ParentRegistration, ParentRemoval, PendingClaims, Registered, Relayed,
+    ReportBatch, ReportReceipts, ReportStatuses, SignedParentStatement, StatementApplied,
+    TimeRequest,
 };
 
 /// How long one request may take, connection included.
@@ -322,6 +324,32 @@ impl SyncClient {
     pub async fn messages(&self, key: &SigningKey, after: u64) -> Result<Mailbox, SyncError> {
         let target = Target::of(Operation::ReadDeviceMailbox).after(after);
         self.signed(key, target, "", Vec::new()).await
+    }
+
+    /// Opens (or replaces) this device's pairing invite with the public half of its pairing key.
+    pub async fn open_pairing_invite(
+        &self,
+        key: &SigningKey,
+        invite: &PairingInvite,
+    ) -> Result<PairingInviteOpened, SyncError> {
+        let target = Target::of(Operation::CreatePairingInvite);
+        self.signed(key, target, "", to_json(invite)?).await
+    }
+
+    /// The claims on this device's pairing invite, as the relay hands them: to check.
+    pub async fn pairing_claims(&self, key: &SigningKey) -> Result<PendingClaims, SyncError> {
+        let target = Target::of(Operation::ListPairingClaims);
+        self.signed(key, target, "", Vec::new()).await
+    }
+
+    /// Tells the backend of a parent confirmed or removed, in a statement the device signed.
+    pub async fn send_parent_statement(
+        &self,
+        key: &SigningKey,
+        statement: &SignedParentStatement,
+    ) -> Result<StatementApplied, SyncError> {
+        let target = Target::of(Operation::PostParentStatement);
+        self.signed(key, target, "", to_json(statement)?).await
     }
 
     /// Fetches a bundle of at most `max_bytes`, sending `etag` as `If-None-Match`.

@@ -20,5 +20,6 @@ pub mod bundles;
 pub mod client;
 pub mod engine;
 pub mod identity;
+pub mod invites;
 pub mod lists_store;
 pub mod run;

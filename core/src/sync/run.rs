@@ -11,9 +11,16 @@
 //! 4. **Lists.** The state of the lists in force, on trusted time.
 //! 5. **Device status.** That state, sent for the parents to see; a failure waits for the next
 //!    run.
+//!    With it goes a [`StatusSnapshot`](crate::settings::status_snapshot::StatusSnapshot) of the
+//!    settings, rules and parents, signed with the device key, for the parents' apps to verify.
 //! 6. **Mailbox.** The parents' decisions and commands relayed since the last run, decoded and
 //!    applied through safe mode, which refuses anything forged or replayed.
-//! 7. **Pruning.** Delivered reports past their keep time leave the phone.
+//! 7. **Invites and owed documents.** An invite the owner opened for a second parent moves on
+//!    (see [`super::invites`]); then the statements about parents and the command receipts the
+//!    phone owes leave, oldest first.
+//! 8. **Pruning.** Delivered reports past their keep time leave the phone.
+//!
+//! When the run ends, its end is kept as the "last sync" the next snapshot shows.
 //!
 //! The run acts but does not talk to the app: what happens is told, as it happens, as
 //! [`SyncNews`], and the facade turns each piece into the events and log lines the app sees.
@@ -26,6 +33,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::bundles::{self, AppliedBundle, BundleRefusal, BundleTrust};
 use super::client::{SyncClient, SyncError};
 use super::engine::{EngineError, OutboxDelivery, SyncSummary};
+use super::invites::{self, InviteError, OwedSent, OwnerInviteNews};
 use crate::crypto::{PublicKey, SigningKey};
 use crate::filter::decision::{ListsStatus, UrlFilter};
 use crate::protocol::wire::{DeviceStatus, MessageKind};
@@ -35,11 +43,14 @@ use crate::settings::parent_command::ParentAction;
 use crate::settings::{SafeMode, SafeModeError};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
 use crate::time::{ClockSource, trusted_now};
+use crate::vocabulary::Locale;
 
 /// Store keys of this module.
 mod keys {
     /// The mailbox position already read.
     pub(super) const MAILBOX_POSITION: &[u8] = b"sync/mailbox-after";
+    /// When the last run finished, Unix seconds on the trusted clock.
+    pub(super) const LAST_SYNC: &[u8] = b"sync/last-finished";
 }
 
 /// The parts of a phone a run works with.
@@ -59,6 +70,8 @@ pub struct Phone<'a, S: Store> {
     /// The keys the server's time must be signed with; empty, the server cannot correct the
     /// clock.
     pub server_time_keys: &'a [PublicKey],
+    /// The child's language, for the rules in the status snapshot.
+    pub locale: Locale,
 }
 
 /// Something a run did or met, told as it happens, in the order of the steps.
@@ -82,10 +95,20 @@ pub enum SyncNews {
     StatusNotSent(SyncError),
     /// A relayed message is not unpadded base64url; it was skipped.
     MessageNotBase64,
+    /// The status snapshot could not be taken or signed; the status went without it.
+    SnapshotNotTaken(String),
     /// A parent's decision or command was applied.
     CommandApplied(ParentAction),
     /// A relayed decision or command was refused and changed nothing.
     CommandRefused(SafeModeError),
+    /// An invite the owner opened for a second parent moved on.
+    OwnerInvite(OwnerInviteNews),
+    /// The owner's invite could not be moved on; it waits for the next run.
+    OwnerInviteStalled(InviteError),
+    /// Statements and receipts the phone owed were sent (or refused for good and dropped).
+    OwedSent(OwedSent),
+    /// Owed statements and receipts could not all be sent; the rest wait for the next run.
+    OwedNotSent(InviteError),
     /// This many delivered reports past their keep time were removed.
     Pruned(usize),
 }
@@ -157,11 +180,18 @@ impl<S: Store> Phone<'_, S> {
 
         let lists = self.lists_status()?;
         news(SyncNews::ListsChecked(lists.clone()));
+        let snapshot = match self.signed_snapshot(&lists) {
+            Ok(snapshot) => Some(snapshot),
+            Err(error) => {
+                news(SyncNews::SnapshotNotTaken(error));
+                None
+            }
+        };
         let status = DeviceStatus {
             lists_version: lists.version,
             lists_out_of_date_since: lists.out_of_date_since,
             lists_unavailable: lists.unavailable,
-            snapshot: None,
+            snapshot,
         };
         if let Err(error) = client.send_status(self.device_key, &status).await {
             news(SyncNews::StatusNotSent(error));
@@ -169,13 +199,44 @@ impl<S: Store> Phone<'_, S> {
 
         self.read_mailbox(client, news).await?;
 
+        match invites::settle_owner_invite(self.safe_mode, client, self.device_key, clock.reading())
+            .await
+        {
+            Ok(Some(moved)) => news(SyncNews::OwnerInvite(moved)),
+            Ok(None) => {}
+            Err(error) => news(SyncNews::OwnerInviteStalled(error)),
+        }
+        match invites::send_owed(self.safe_mode, client, self.device_key).await {
+            Ok(sent) if sent == OwedSent::default() => {}
+            Ok(sent) => news(SyncNews::OwedSent(sent)),
+            Err(error) => news(SyncNews::OwedNotSent(error)),
+        }
+
         let pruned = self
             .outbox
             .prune(self.clock.reading(), KEEP_DELIVERED_SECS)?;
         if pruned > 0 {
             news(SyncNews::Pruned(pruned));
         }
+        let finished = trusted_now(self.safe_mode.store(), self.clock.reading())?;
+        let mut batch = WriteBatch::new();
+        put_json(&mut batch, keys::LAST_SYNC, &finished.unix_secs())?;
+        self.safe_mode.store().apply(batch)?;
         Ok(summary)
+    }
+
+    /// Step 5's snapshot: taken now, signed with the device key, as unpadded base64url.
+    fn signed_snapshot(&self, lists: &ListsStatus) -> Result<String, String> {
+        let last_sync: Option<u64> =
+            get_json(self.safe_mode.store(), keys::LAST_SYNC).map_err(|error| error.to_string())?;
+        let snapshot = self
+            .safe_mode
+            .take_snapshot(self.clock.reading(), lists, self.locale, last_sync)
+            .map_err(|error| error.to_string())?;
+        let signed = snapshot
+            .sign(self.device_key)
+            .map_err(|error| error.to_string())?;
+        Ok(URL_SAFE_NO_PAD.encode(signed))
     }
 
     /// Step 1: the server's signed time for the trusted clock.
@@ -230,16 +291,15 @@ impl<S: Store> Phone<'_, S> {
                 news(SyncNews::MessageNotBase64);
                 continue;
             };
-            news(
-                match self
-                    .safe_mode
-                    .apply_parent_command(&envelope, self.clock.reading())
-                {
-                    Ok(action) => SyncNews::CommandApplied(action),
-                    // A forged or replayed command changes nothing; the relay cannot forge one.
-                    Err(error) => SyncNews::CommandRefused(error),
-                },
-            );
+            // A forged or replayed command changes nothing; the relay cannot forge one. The
+            // receipt it is owed leaves at step 7.
+            let answer = self
+                .safe_mode
+                .answer_parent_command(&envelope, self.clock.reading());
+            news(match answer.outcome {
+                Ok(action) => SyncNews::CommandApplied(action),
+                Err(error) => SyncNews::CommandRefused(error),
+            });
         }
         if position > after {
             let mut batch = WriteBatch::new();
