@@ -125,6 +125,8 @@ struct ExportArgs {
 enum Queue {
     /// Reports for hotlines (IWF, NCMEC, INHOPE), as HotlineReport objects.
     Hotline,
+    /// Reports a child kept to a child helpline, as HelplineReport objects.
+    Helpline,
 }
 
 #[tokio::main]
@@ -141,18 +143,23 @@ async fn main() -> anyhow::Result<()> {
                     .await?;
             print_lines(tokens)
         }
-        Command::Export(ExportArgs { storage, queue }) => match queue {
-            Queue::Hotline => {
-                let storage = open(&storage).await?;
-                let reports = operator::hotline_export(storage.as_ref()).await?;
-                let lines = reports
-                    .iter()
-                    .map(serde_json::to_string)
-                    .collect::<Result<Vec<_>, _>>()?;
-                print_lines(lines)
-            }
-        },
+        Command::Export(ExportArgs { storage, queue }) => {
+            let storage = open(&storage).await?;
+            let lines = match queue {
+                Queue::Hotline => json_lines(&operator::hotline_export(storage.as_ref()).await?)?,
+                Queue::Helpline => json_lines(&operator::helpline_export(storage.as_ref()).await?)?,
+            };
+            print_lines(lines)
+        }
     }
+}
+
+/// One JSON object per item.
+fn json_lines<T: serde::Serialize>(items: &[T]) -> anyhow::Result<Vec<String>> {
+    Ok(items
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

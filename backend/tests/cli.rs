@@ -12,7 +12,7 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 
 use childsafe_backend::clock::unix_now;
 use childsafe_crypto::SigningKey;
-use childsafe_protocol::operator::HotlineReport;
+use childsafe_protocol::operator::{HelplineReport, HotlineReport};
 use childsafe_protocol::report::new_report_id;
 use childsafe_protocol::report::{ReportKind, UploadedReport};
 use childsafe_protocol::request_signing::{
@@ -169,6 +169,15 @@ async fn tokens_serve_and_export_work_together() {
         // A grooming report reaches the hotline queue the operator reads.
         let report = grooming_report();
         upload(&http, &served.url, &devices[0], &report).await;
+        // A bullying report the child kept from the parents reaches the helpline queue.
+        let kept = UploadedReport {
+            id: new_report_id().unwrap(),
+            kind: ReportKind::Bullying,
+            notes: Some("they won't stop messaging me".to_owned()),
+            helpline_only: true,
+            ..grooming_report()
+        };
+        upload(&http, &served.url, &devices[1], &kept).await;
         let queue = http
             .get(format!("{}/v1/operator/hotline-queue", served.url))
             .bearer_auth(OPERATOR_TOKEN)
@@ -189,6 +198,12 @@ async fn tokens_serve_and_export_work_together() {
         assert_eq!(exported.report_id, report.id);
         assert_eq!(exported.hotline, "IWF");
         assert_eq!(exported.urls, report.urls);
+        let lines = place.lines(&["export", "--queue", "helpline"]);
+        assert_eq!(lines.len(), 1, "[{}]", place.name);
+        let exported: HelplineReport = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(exported.report_id, kept.id);
+        assert_eq!(exported.helpline, "Childline");
+        assert_eq!(exported.notes, kept.notes);
     }
 }
 
@@ -216,6 +231,7 @@ async fn the_operator_api_is_off_without_a_token_and_retention_is_checked() {
             String::from_utf8_lossy(&refused.stderr).contains("--parent-registrations-per-address")
         );
         assert!(place.lines(&["export", "--queue", "hotline"]).is_empty());
+        assert!(place.lines(&["export", "--queue", "helpline"]).is_empty());
         assert!(
             !place
                 .run(&["tokens", "create", "--count", "0"])

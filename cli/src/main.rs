@@ -14,6 +14,8 @@ mod device;
 mod emergency;
 mod keys;
 mod lists;
+mod pairing;
+mod parent;
 mod phone;
 mod report;
 mod sync;
@@ -53,6 +55,10 @@ enum Command {
     /// Carrier activation profiles.
     #[command(subcommand)]
     Activation(ActivationCommand),
+    /// The parent's app kept in a directory: pair with a child's phone by its QR code, see the
+    /// child's signed status, reports and requests, and send signed commands.
+    #[command(subcommand)]
+    Parent(parent::ParentCommand),
     /// File an emergency report into a device's outbox, as the phone's buttons do; prints the
     /// receipt as JSON (an SOS also prints the numbers to call).
     Report(report::ReportArgs),
@@ -122,6 +128,54 @@ enum DeviceCommand {
     Check(device::DeviceCheckArgs),
     /// Print the device's safe-mode state and the state of its lists as JSON.
     Status {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Start pairing a parent's app (needs the parent PIN): prints the QR payload for the
+    /// parent's app to scan, and the same secret written for typing.
+    PairingCode {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The parent PIN.
+        #[arg(long)]
+        pin: String,
+    },
+    /// Show the confirmation code of the parent that claimed the pairing code; with `--code`,
+    /// the code the parent's app shows, enrol that parent (needs the parent PIN).
+    ConfirmParent {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The parent PIN.
+        #[arg(long)]
+        pin: String,
+        /// The six digits the parent's app shows; the parent is enrolled only if they are the
+        /// phone's own.
+        #[arg(long, value_name = "DIGITS")]
+        code: Option<String>,
+    },
+    /// Print the parents enrolled on the device, with their roles, as JSON.
+    Parents {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Remove an enrolled parent (needs the parent PIN).
+    RemoveParent {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The parent PIN.
+        #[arg(long)]
+        pin: String,
+        /// The parent's id (from `device parents`).
+        #[arg(long, value_name = "ID")]
+        parent: String,
+    },
+    /// Print the child's access requests and the parents' answers, newest first, as JSON.
+    Requests {
         /// The device directory.
         #[arg(long)]
         dir: PathBuf,
@@ -220,7 +274,19 @@ fn main() -> ExitCode {
         Command::Device(DeviceCommand::Rules { dir, locale }) => {
             device::rules(&dir, locale.as_deref())
         }
+        Command::Device(DeviceCommand::PairingCode { dir, pin }) => {
+            pairing::pairing_code(&dir, &pin)
+        }
+        Command::Device(DeviceCommand::ConfirmParent { dir, pin, code }) => {
+            pairing::confirm_parent(&dir, &pin, code.as_deref())
+        }
+        Command::Device(DeviceCommand::Parents { dir }) => pairing::parents(&dir),
+        Command::Device(DeviceCommand::RemoveParent { dir, pin, parent }) => {
+            pairing::remove_parent(&dir, &pin, &parent)
+        }
+        Command::Device(DeviceCommand::Requests { dir }) => pairing::requests(&dir),
         Command::Activation(ActivationCommand::Sign(args)) => device::sign_activation(&args),
+        Command::Parent(command) => parent::run(command),
         Command::Report(args) => report::report(&args),
         Command::Reports { dir } => report::reports(&dir),
         Command::Sync { dir } => sync::sync(&dir),

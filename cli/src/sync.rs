@@ -105,7 +105,8 @@ pub(crate) fn sync(dir: &Path) -> anyhow::Result<ExitCode> {
     }))
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+/// A runtime for one command's network calls.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -45,7 +45,9 @@ pub use combined::Storage;
 pub use error::{StorageError, StorageResult};
 pub use mailboxes::{MailboxStore, NewMessage};
 pub use pairing::{ClaimAdded, OwnerRemoval, PairingInviteRecord, PairingStore, ParentChange};
-pub use reports::{FeedPlacement, HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore};
+pub use reports::{
+    FeedPlacement, HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore,
+};
 pub use requests::{IdempotencyBegin, RequestStore, STALE_IDEMPOTENCY_SECS};
 pub use retention::{HOTLINE_MIN_RETENTION_SECS, Purged, Retention, RetentionStore};
 pub use secrets::SecretStore;

@@ -29,12 +29,13 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+pub use crate::settings::access_request::AccessAnswer;
 pub use error::ParentError;
 pub use events::{ChildEvent, MAX_EVENT_BYTES};
 pub use status::{ChildApproval, ChildStatus};
 pub use views::{
-    AccessAnswer, AccessRequestView, ChildInfo, ChildReport, CommandState, CommandTicket,
-    PairingStarted, ParentSyncSummary, SecondParentInvite, SentCommand,
+    AccessRequestView, ChildInfo, ChildReport, CommandState, CommandTicket, PairingStarted,
+    ParentSyncSummary, SecondParentInvite, SentCommand,
 };
 
 use self::records::{ChildRecord, KeptRequest, Positions, SentRecord};
@@ -680,7 +681,7 @@ impl From<KeptRequest> for AccessRequestView {
             host: request.host,
             url: request.url,
             requested_at: request.requested_at,
-            answer: kept.answer,
+            answer: kept.answer.unwrap_or(AccessAnswer::Pending),
         }
     }
 }

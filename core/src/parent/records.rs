@@ -8,9 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::views::{AccessAnswer, CommandState};
+use super::views::CommandState;
 use crate::crypto::{PublicKey, SigningKey};
 use crate::protocol::report::UploadedReport;
+use crate::settings::access_request::AccessAnswer;
 use crate::settings::access_request::AccessRequest;
 use crate::settings::parent_code::ParentSecret;
 use crate::settings::parent_command::ParentAction;

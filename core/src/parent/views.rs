@@ -3,6 +3,7 @@
 
 use crate::protocol::pairing::ParentRole;
 use crate::protocol::report::{Location, ReportKind, ReportedUser};
+use crate::settings::access_request::AccessAnswer;
 use crate::settings::parent_command::ParentAction;
 
 /// A pairing the parent's app has claimed: show `confirmation_code` and ask the parent to check
@@ -58,20 +59,6 @@ pub struct ChildReport {
     pub location: Option<Location>,
 }
 
-/// This parent's answer to an access request.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(tag = "answer", rename_all = "snake_case")]
-pub enum AccessAnswer {
-    /// Approved until then (Unix seconds).
-    Approved {
-        /// Until when.
-        until_unix: u64,
-    },
-    /// Denied.
-    Denied,
-}
-
 /// A child's request to open a blocked page, verified against the phone's key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -86,8 +73,9 @@ pub struct AccessRequestView {
     pub url: String,
     /// When the child asked, Unix seconds.
     pub requested_at: u64,
-    /// This parent's answer, once sent.
-    pub answer: Option<AccessAnswer>,
+    /// This parent's answer (pending until it sends one); the same answer the child's phone
+    /// shows once it applies the command.
+    pub answer: AccessAnswer,
 }
 
 /// A command handed to the relay.

@@ -40,10 +40,6 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest JSON answer the client reads.
 pub const MAX_JSON_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
-/// `GET /v1/parent/events`, the parents' live stream, as the protocol's `ParentEvent` describes
-/// it. Written here only until the route table has the stream's route (it arrives with the
-/// backend's stream); then [`SyncClient::open_parent_events`] takes it from the table.
-const PARENT_EVENTS_PATH: &str = "v1/parent/events";
 
 /// Why an exchange with the backend failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -472,10 +468,7 @@ impl SyncClient {
         &self,
         key: &SigningKey,
     ) -> Result<reqwest::Response, SyncError> {
-        let target = Target {
-            method: Method::GET,
-            path: PARENT_EVENTS_PATH.to_owned(),
-        };
+        let target = Target::of(Operation::StreamParentEvents);
         self.send(Some(key), target, "", Vec::new(), None).await
     }
 

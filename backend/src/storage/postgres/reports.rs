@@ -15,7 +15,9 @@ use super::sql::{
 use super::store::PostgresStorage;
 use crate::storage::accounts::DeviceRecord;
 use crate::storage::error::{StorageError, StorageResult};
-use crate::storage::reports::{FeedPlacement, HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore};
+use crate::storage::reports::{
+    FeedPlacement, HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore,
+};
 use crate::storage::rules;
 
 /// A report's status with its destinations, in the order stored. One row per destination, or

@@ -14,7 +14,9 @@ use super::store::SledStorage;
 use super::values::{ReportValue, from_json, to_json};
 use crate::storage::accounts::DeviceRecord;
 use crate::storage::error::StorageResult;
-use crate::storage::reports::{FeedPlacement, HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore};
+use crate::storage::reports::{
+    FeedPlacement, HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore,
+};
 use crate::storage::rules;
 
 #[async_trait]
