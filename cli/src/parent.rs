@@ -544,6 +544,11 @@ fn status_json(status: &ChildStatus) -> Value {
         "lists_out_of_date_since": status.lists_out_of_date_since.map(format_rfc3339),
         "lists_unavailable": status.lists_unavailable,
         "last_sync": status.last_sync.map(format_rfc3339),
+        "parents": status.parents.iter().map(|p| json!({
+            "parent_id": p.parent_id,
+            "public_key": p.public_key.to_base64url(),
+            "role": role_name(p.role),
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -32,7 +32,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 pub use crate::settings::access_request::AccessAnswer;
 pub use error::ParentError;
 pub use events::{ChildEvent, MAX_EVENT_BYTES};
-pub use status::{ChildApproval, ChildStatus};
+pub use status::{ChildApproval, ChildParent, ChildStatus};
 pub use views::{
     AccessRequestView, ChildInfo, ChildReport, CommandState, CommandTicket, PairingStarted,
     ParentSyncSummary, SecondParentInvite, SentCommand,

@@ -7,6 +7,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::error::ParentError;
 use super::records::ChildRecord;
+use crate::crypto::PublicKey;
+use crate::protocol::pairing::ParentRole;
+use crate::protocol::request_signing::key_id;
 use crate::protocol::wire::PairedPeer;
 use crate::settings::AgeBand;
 use crate::settings::status_snapshot::{SnapshotError, StatusSnapshot};
@@ -22,6 +25,18 @@ pub struct ChildApproval {
 }
 
 /// The state of a child's phone, as the phone signed it.
+/// A parent enrolled on the child's phone, as the phone lists it in its signed status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ChildParent {
+    /// The parent's id (the key id of its key).
+    pub parent_id: String,
+    /// The parent's key: what `remove_parent` takes.
+    pub public_key: PublicKey,
+    /// Owner or member.
+    pub role: ParentRole,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChildStatus {
@@ -59,6 +74,8 @@ pub struct ChildStatus {
     pub lists_unavailable: bool,
     /// When the phone last finished a sync before this snapshot, if ever.
     pub last_sync: Option<u64>,
+    /// The parents the phone has enrolled, with their roles.
+    pub parents: Vec<ChildParent>,
 }
 
 /// The snapshot the backend lists for `child` in `peer`, verified: the peer must carry the
@@ -134,6 +151,15 @@ impl From<StatusSnapshot> for ChildStatus {
             lists_out_of_date_since: snapshot.lists_out_of_date_since,
             lists_unavailable: snapshot.lists_unavailable,
             last_sync: snapshot.last_sync,
+            parents: snapshot
+                .parents
+                .into_iter()
+                .map(|parent| ChildParent {
+                    parent_id: key_id(&parent.public_key),
+                    public_key: parent.public_key,
+                    role: parent.role,
+                })
+                .collect(),
         }
     }
 }
