@@ -24,7 +24,6 @@ pub struct ChildApproval {
     pub until_unix: u64,
 }
 
-/// The state of a child's phone, as the phone signed it.
 /// A parent enrolled on the child's phone, as the phone lists it in its signed status.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -37,6 +36,7 @@ pub struct ChildParent {
     pub role: ParentRole,
 }
 
+/// The state of a child's phone, as the phone signed it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChildStatus {
