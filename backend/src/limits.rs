@@ -23,12 +23,6 @@ pub const DEFAULT_PAGE_LIMIT: usize = 100;
 pub const MAX_PAGE_LIMIT: usize = 500;
 /// Most activation tokens minted by one request or command.
 pub const MAX_TOKENS_PER_REQUEST: u32 = 10_000;
-/// Digits in a pairing code.
-pub const PAIRING_CODE_DIGITS: usize = 8;
-/// Wrong pairing codes a parent may try in one [`PAIRING_FAILURE_WINDOW_SECS`].
-pub const MAX_PAIRING_FAILURES: u32 = 10;
-/// The window over which wrong pairing codes are counted, in seconds.
-pub const PAIRING_FAILURE_WINDOW_SECS: u64 = 600;
 /// Wrong claims on one pairing invite, from anyone, after which it is dead: the phone must open
 /// a new one. A claim is wrong when the pairing key did not sign it.
 pub const MAX_WRONG_PAIRING_CLAIMS: u32 = 5;

@@ -19,8 +19,7 @@ use crate::clock;
 use crate::connections::{self, OpenConnections};
 use crate::events::{EventLimits, ParentEvents};
 use crate::limits::{
-    ConnectionLimits, MAX_PAIRING_FAILURES, MAX_PARENT_REGISTRATIONS_PER_ADDRESS,
-    PAIRING_FAILURE_WINDOW_SECS, PARENT_REGISTRATION_WINDOW_SECS,
+    ConnectionLimits, MAX_PARENT_REGISTRATIONS_PER_ADDRESS, PARENT_REGISTRATION_WINDOW_SECS,
 };
 use crate::log;
 use crate::push::PushGateway;
@@ -44,8 +43,6 @@ pub const DEFAULT_MESSAGE_RETENTION_DAYS: u64 = 30;
 pub const IDEMPOTENCY_RETENTION_SECS: u64 = DAY_SECS;
 /// How often the retention job runs.
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
-/// How long a pairing code works.
-pub const PAIRING_CODE_TTL_SECS: u64 = 10 * 60;
 /// Name under which the server time key is kept in storage, shared by every replica.
 const TIME_KEY_SECRET: &str = "time-key";
 
@@ -60,8 +57,6 @@ pub struct ServerConfig {
     pub retention: Retention,
     /// How often the retention job runs.
     pub purge_interval: Duration,
-    /// How long a pairing code works, in seconds.
-    pub pairing_code_ttl_secs: u64,
     /// Parents one client address may register per hour (by default
     /// [`MAX_PARENT_REGISTRATIONS_PER_ADDRESS`]).
     pub parent_registrations_per_address: u32,
@@ -95,7 +90,6 @@ impl ServerConfig {
                 DEFAULT_MESSAGE_RETENTION_DAYS,
             ),
             purge_interval: PURGE_INTERVAL,
-            pairing_code_ttl_secs: PAIRING_CODE_TTL_SECS,
             parent_registrations_per_address: MAX_PARENT_REGISTRATIONS_PER_ADDRESS,
             connections: ConnectionLimits::default(),
             time_key: None,
@@ -113,7 +107,6 @@ impl std::fmt::Debug for ServerConfig {
             .field("operator_api", &self.operator_token.is_some())
             .field("retention", &self.retention)
             .field("purge_interval", &self.purge_interval)
-            .field("pairing_code_ttl_secs", &self.pairing_code_ttl_secs)
             .field(
                 "parent_registrations_per_address",
                 &self.parent_registrations_per_address,
@@ -208,8 +201,6 @@ pub async fn spawn(
             .operator_token
             .as_deref()
             .map(|token| crypto::sha256_of_parts(&[token.as_bytes()])),
-        pairing_code_ttl_secs: config.pairing_code_ttl_secs,
-        pairing_attempts: AttemptWindow::new(MAX_PAIRING_FAILURES, PAIRING_FAILURE_WINDOW_SECS),
         parent_registrations: AttemptWindow::new(
             config.parent_registrations_per_address,
             PARENT_REGISTRATION_WINDOW_SECS,

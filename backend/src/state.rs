@@ -40,10 +40,6 @@ pub(crate) struct Shared {
     pub(crate) time_key: Arc<SigningKey>,
     /// SHA-256 of the operator token, when the operator API is on.
     pub(crate) operator_token_hash: Option<[u8; 32]>,
-    /// How long a pairing code works.
-    pub(crate) pairing_code_ttl_secs: u64,
-    /// Failed pairing-code claims per parent.
-    pub(crate) pairing_attempts: AttemptWindow<String>,
     /// Parent registrations per client address.
     pub(crate) parent_registrations: AttemptWindow<ClientAddress>,
     /// The bundles served, each held once in memory with its ETag.

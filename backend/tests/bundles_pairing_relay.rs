@@ -15,8 +15,8 @@ use childsafe_backend::clock::unix_now;
 use childsafe_backend::limits::MAX_BLOB_BYTES;
 use childsafe_protocol::server_time::{SIGNING_CONTEXT, SignedServerTime};
 use childsafe_protocol::wire::{
-    BundleInfo, Mailbox, MessageKind, OutgoingMessage, PairedPeer, PairedPeers, PairingClaim,
-    Relayed, ServerInfo, TimeRequest,
+    BundleInfo, Mailbox, MessageKind, OutgoingMessage, PairedPeers, Relayed, ServerInfo,
+    TimeRequest,
 };
 use common::{Call, TestServer};
 use serde_json::Value;
@@ -139,80 +139,37 @@ async fn an_expired_bundle_is_never_served() {
 }
 
 #[tokio::test]
-async fn a_pairing_code_pairs_once() {
+async fn the_short_code_pairing_that_paired_whoever_claimed_first_is_gone() {
     for server in common::servers().await {
         let device = server.device("GB").await;
         let parent = server.parent().await;
-        let latecomer = server.parent().await;
-        let code = server.pairing_code(&device).await;
-        assert!(code.code.len() == 8 && code.code.bytes().all(|b| b.is_ascii_digit()));
-        assert!((unix_now() + 590..=unix_now() + 600).contains(&code.expires_at));
-
-        let claim = |who| {
-            server
-                .post("/v1/parent/pairings")
-                .signed(who)
-                .json(&PairingClaim {
-                    code: code.code.clone(),
-                })
-        };
-        let peer: PairedPeer = claim(&parent).send().await.expect(200).json();
-        assert_eq!(
-            (peer.id.as_str(), peer.public_key),
-            (device.id.as_str(), device.key.public_key())
-        );
-        claim(&latecomer)
+        server
+            .post("/v1/device/pairing-codes")
+            .signed(&device)
             .send()
             .await
-            .refused(404, "pairing_code_unknown");
-        claim(&parent)
+            .refused(404, "not_found");
+        server
+            .post("/v1/parent/pairings")
+            .signed(&parent)
+            .json(&serde_json::json!({ "code": "12345678" }))
             .send()
             .await
-            .refused(404, "pairing_code_unknown");
-
-        let parents: PairedPeers = server
+            .refused(404, "not_found");
+        server
             .get("/v1/device/parents")
             .signed(&device)
             .send()
             .await
-            .expect(200)
-            .json();
-        let ids: Vec<String> = parents.peers.into_iter().map(|peer| peer.id).collect();
-        assert_eq!(ids, std::slice::from_ref(&parent.id));
+            .refused(404, "not_found");
         let devices: PairedPeers = server
             .get("/v1/parent/devices")
-            .signed(&latecomer)
+            .signed(&parent)
             .send()
             .await
             .expect(200)
             .json();
         assert!(devices.peers.is_empty());
-        server.stop().await;
-    }
-}
-
-#[tokio::test]
-async fn a_pairing_code_expires() {
-    for server in common::servers_with(|config| config.pairing_code_ttl_secs = 1).await {
-        let device = server.device("GB").await;
-        let parent = server.parent().await;
-        let code = server.pairing_code(&device).await;
-        tokio::time::sleep(Duration::from_millis(2100)).await;
-        server
-            .post("/v1/parent/pairings")
-            .signed(&parent)
-            .json(&PairingClaim { code: code.code })
-            .send()
-            .await
-            .refused(404, "pairing_code_unknown");
-        assert!(
-            server
-                .storage
-                .parents_of(&device.id)
-                .await
-                .unwrap()
-                .is_empty()
-        );
         server.stop().await;
     }
 }

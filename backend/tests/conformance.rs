@@ -16,7 +16,6 @@ use std::time::Duration;
 use childsafe_backend::clock::unix_now;
 use childsafe_backend::limits::{
     BUSY_RETRY_AFTER_SECS, MAX_BUNDLE_BYTES, MAX_EVENT_STREAMS_PER_PARENT, MAX_JSON_BODY_BYTES,
-    MAX_PAIRING_FAILURES,
 };
 use childsafe_backend::storage::IdempotencyBegin;
 use childsafe_crypto as crypto;
@@ -28,8 +27,8 @@ use childsafe_protocol::request_signing::{
 };
 use childsafe_protocol::routes::{Access, HttpMethod, ROUTES, Route};
 use childsafe_protocol::wire::{
-    DeviceStatus, MessageKind, OutgoingMessage, PairingClaim, PairingInvite, ParentClaim,
-    ParentRegistration, ReportBatch, TimeRequest,
+    DeviceStatus, MessageKind, OutgoingMessage, PairingInvite, ParentClaim, ParentRegistration,
+    ReportBatch, TimeRequest,
 };
 use common::{
     Identity, OPERATOR_TOKEN, Reply, TestServer, confirmed, confirmed_member, raw, report,
@@ -465,12 +464,6 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         .refused(400, "invalid_body");
 
     // Pairing.
-    server
-        .get("/v1/device/parents")
-        .signed(&device)
-        .send()
-        .await
-        .expect(200);
     let listed = server
         .get("/v1/parent/devices")
         .signed(&parent)
@@ -481,27 +474,6 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         String::from_utf8_lossy(&listed.body).contains("\"lists_out_of_date_since\":1700000000"),
         "the parent sees the device's status"
     );
-    let guesser = server.parent().await;
-    for _ in 0..MAX_PAIRING_FAILURES {
-        server
-            .post("/v1/parent/pairings")
-            .signed(&guesser)
-            .json(&PairingClaim {
-                code: "00000000".to_owned(),
-            })
-            .send()
-            .await
-            .refused(404, "pairing_code_unknown");
-    }
-    server
-        .post("/v1/parent/pairings")
-        .signed(&guesser)
-        .json(&PairingClaim {
-            code: "00000000".to_owned(),
-        })
-        .send()
-        .await
-        .refused(429, "too_many_pairing_attempts");
 
     // Relay.
     let access_request = OutgoingMessage {

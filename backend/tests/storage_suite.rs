@@ -76,8 +76,6 @@ every_storage! {
     the_hotline_queue_lists_and_forwards_reports,
     a_helpline_only_report_is_kept_whole_and_out_of_every_feed,
     the_helpline_queue_lists_and_forwards_only_its_own_destinations,
-    a_pairing_code_pairs_once_before_it_expires,
-    concurrent_claims_of_one_code_pair_one_parent,
     an_invite_takes_claims_until_it_expires_or_has_five_wrong_ones,
     a_new_invite_replaces_the_old_one_and_its_claims,
     concurrent_wrong_claims_are_each_counted,
@@ -959,116 +957,6 @@ mod behaviour {
         );
     }
 
-    pub(crate) async fn a_pairing_code_pairs_once_before_it_expires(storage: Arc<dyn Storage>) {
-        let child = device(1).id;
-        assert!(
-            storage
-                .create_pairing_code("12345678", &child, NOW + 600)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !storage
-                .create_pairing_code("12345678", &device(2).id, NOW + 600)
-                .await
-                .unwrap(),
-            "a code in use is not replaced"
-        );
-        assert_eq!(
-            storage
-                .claim_pairing_code("12345678", "p1", NOW + 601)
-                .await
-                .unwrap(),
-            None,
-            "expired"
-        );
-        assert_eq!(
-            storage
-                .claim_pairing_code("87654321", "p1", NOW)
-                .await
-                .unwrap(),
-            None,
-            "unknown"
-        );
-        assert_eq!(
-            storage
-                .claim_pairing_code("12345678", "p1", NOW + 600)
-                .await
-                .unwrap(),
-            Some(child.clone()),
-            "still valid at its expiry second"
-        );
-        assert_eq!(
-            storage
-                .claim_pairing_code("12345678", "p2", NOW + 1)
-                .await
-                .unwrap(),
-            None,
-            "used up"
-        );
-
-        storage
-            .create_pairing_code("11112222", &child, NOW + 600)
-            .await
-            .unwrap();
-        storage
-            .claim_pairing_code("11112222", "p0", NOW + 20)
-            .await
-            .unwrap();
-        storage
-            .create_pairing_code("33334444", &child, NOW + 600)
-            .await
-            .unwrap();
-        storage
-            .claim_pairing_code("33334444", "p1", NOW + 30)
-            .await
-            .unwrap();
-        assert_eq!(
-            storage.parents_of(&child).await.unwrap(),
-            vec![("p0".to_owned(), NOW + 20), ("p1".to_owned(), NOW + 600)],
-            "oldest first, and pairing again keeps the first time"
-        );
-        assert_eq!(
-            storage.devices_of("p1").await.unwrap(),
-            vec![(child.clone(), NOW + 600)]
-        );
-        assert!(storage.devices_of("p2").await.unwrap().is_empty());
-        assert!(storage.parents_of(&device(2).id).await.unwrap().is_empty());
-    }
-
-    pub(crate) async fn concurrent_claims_of_one_code_pair_one_parent(storage: Arc<dyn Storage>) {
-        let child = device(1).id;
-        for round in 0..10 {
-            let code = format!("{round:08}");
-            storage
-                .create_pairing_code(&code, &child, NOW + 600)
-                .await
-                .unwrap();
-            let claims: Vec<_> = ["p-left", "p-right"]
-                .into_iter()
-                .map(|parent| {
-                    let storage = Arc::clone(&storage);
-                    let code = code.clone();
-                    tokio::spawn(async move {
-                        storage
-                            .claim_pairing_code(&code, parent, NOW)
-                            .await
-                            .unwrap()
-                    })
-                })
-                .collect();
-            let mut winners = 0;
-            for claim in claims {
-                if claim.await.unwrap().is_some() {
-                    winners += 1;
-                }
-            }
-            assert_eq!(winners, 1, "round {round}");
-        }
-        let parents = storage.parents_of(&child).await.unwrap();
-        assert!(!parents.is_empty() && parents.len() <= 2, "{parents:?}");
-    }
-
     pub(crate) async fn an_invite_takes_claims_until_it_expires_or_has_five_wrong_ones(
         storage: Arc<dyn Storage>,
     ) {
@@ -1728,14 +1616,6 @@ mod behaviour {
             .await
             .unwrap();
         storage
-            .create_pairing_code("00000001", &child.id, purge_at - 1)
-            .await
-            .unwrap();
-        storage
-            .create_pairing_code("00000002", &child.id, purge_at)
-            .await
-            .unwrap();
-        storage
             .open_pairing_invite(&child.id, key(1), purge_at - 1)
             .await
             .unwrap();
@@ -1750,7 +1630,7 @@ mod behaviour {
             Purged {
                 reports: 1,
                 messages: 1,
-                other: 2 + 1 + 1 + 1,
+                other: 2 + 1 + 1,
             }
         );
         assert_eq!(storage.pairing_invite(&child.id).await.unwrap(), None);
@@ -1831,19 +1711,6 @@ mod behaviour {
         assert!(
             !storage
                 .remember_nonce("device:d", "current", purge_at + 300)
-                .await
-                .unwrap()
-        );
-        assert!(
-            storage
-                .create_pairing_code("00000001", &child.id, purge_at + 600)
-                .await
-                .unwrap(),
-            "the expired code is gone"
-        );
-        assert!(
-            !storage
-                .create_pairing_code("00000002", &child.id, purge_at + 600)
                 .await
                 .unwrap()
         );
@@ -1937,18 +1804,18 @@ async fn sled_keeps_every_acknowledged_write_across_a_reopen() {
             .finish_idempotent(&child.id, "k", 200, b"receipts")
             .await
             .unwrap();
-        storage
-            .create_pairing_code("12345678", &child.id, NOW + 600)
-            .await
-            .unwrap();
-        storage
-            .create_pairing_code("87654321", &child.id, NOW + 600)
-            .await
-            .unwrap();
-        storage
-            .claim_pairing_code("87654321", "p", NOW)
-            .await
-            .unwrap();
+        assert!(
+            storage
+                .apply_parent_statement(
+                    &child.id,
+                    "p",
+                    1,
+                    ParentChange::Confirm(ParentRole::Owner),
+                    NOW
+                )
+                .await
+                .unwrap()
+        );
         storage
             .post_message("parent:p", message(1, NOW))
             .await
@@ -1998,12 +1865,12 @@ async fn sled_keeps_every_acknowledged_write_across_a_reopen() {
         storage.parents_of(&child.id).await.unwrap(),
         vec![("p".to_owned(), NOW)]
     );
-    assert_eq!(
-        storage
-            .claim_pairing_code("12345678", "q", NOW)
+    assert!(
+        !storage
+            .apply_parent_statement(&child.id, "q", 1, ParentChange::Remove, NOW)
             .await
             .unwrap(),
-        Some(child.id.clone())
+        "the device's statement counter survived: an old number changes nothing"
     );
     assert_eq!(storage.messages("parent:p", 0, 10).await.unwrap().len(), 1);
     assert_eq!(

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use childsafe_core::ChildSafeConfig;
 use childsafe_core::filter::decision::UrlDecision;
-use childsafe_core::protocol::wire::PairingCode;
 use childsafe_core::reports::directory::EmergencyContacts;
 use childsafe_core::reports::{DeliveryRecord, Location, Receipt, ReportDraft};
 use childsafe_core::sdk::{
@@ -26,7 +25,6 @@ use crate::platform::{KeyStore, PlatformKeyStore};
 
 // Protocol types that core describes to UniFFI as remote types: this crate uses its description.
 uniffi::use_remote_type!(childsafe_core::Location);
-uniffi::use_remote_type!(childsafe_core::PairingCode);
 
 /// The SDK on one device: safe mode, the browser policy, emergency reports, pairing and sync.
 /// Open one per data directory and keep it for the life of the process; `close()` it (Kotlin
@@ -165,16 +163,6 @@ impl ChildSafe {
     /// device id.
     pub async fn register(&self, activation_token: String) -> Result<String, ChildSafeError> {
         Ok(self.sdk.register(&activation_token).await?)
-    }
-
-    /// A short code for a parent to type in their app to pair with this device.
-    pub async fn pairing_code(&self) -> Result<PairingCode, ChildSafeError> {
-        Ok(self.sdk.pairing_code().await?)
-    }
-
-    /// Pairs with the parent who claimed a code most recently, behind the parent PIN.
-    pub async fn pair_parent(&self, pin: String) -> Result<PairedParentInfo, ChildSafeError> {
-        Ok(self.sdk.pair_parent(&pin).await?)
     }
 
     /// Starts pairing a parent behind the PIN: the QR payload (and the code to type) to show.

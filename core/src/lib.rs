@@ -44,8 +44,8 @@ pub mod vocabulary;
 /// name the `childsafe-crypto` crate.
 pub use childsafe_crypto as crypto;
 /// The sync protocol shared with the backend: `childsafe_core::protocol::...` paths name the
-/// `childsafe-protocol` crate, whose types core's API hands out (a [`protocol::wire::PairingCode`],
-/// a report's [`protocol::report::ReportKind`]).
+/// `childsafe-protocol` crate, whose types core's API hands out (a report's
+/// [`protocol::report::ReportKind`], a parent's [`protocol::pairing::ParentRole`]).
 pub use childsafe_protocol as protocol;
 
 // The protocol's plain types that cross the FFI in core's API, described to UniFFI here.

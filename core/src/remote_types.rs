@@ -6,7 +6,6 @@
 use crate::crypto::PublicKey;
 use crate::protocol::pairing::ParentRole;
 use crate::protocol::report::{Location, ReportKind, ReportedUser};
-use crate::protocol::wire::PairingCode;
 
 // Crosses to Kotlin and Swift as its unpadded base64url text, the form keys are written in
 // everywhere else (configuration, the CLI, the wire).
@@ -48,15 +47,6 @@ pub struct Location {
     pub longitude: f64,
     /// Radius of uncertainty in metres, when the platform gives one.
     pub accuracy_m: Option<f64>,
-}
-
-/// `POST /v1/device/pairing-codes`: a short code the parent types in their app.
-#[uniffi::remote(Record)]
-pub struct PairingCode {
-    /// 8 digits.
-    pub code: String,
-    /// Unix seconds after which the code no longer works.
-    pub expires_at: u64,
 }
 
 /// A parent's place on a phone.

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::decision::ListsStatus;
+use childsafe_core::protocol::pairing::PairingSecret;
 use childsafe_core::settings::activation::{ActivationError, ActivationProfile};
 use childsafe_core::settings::audit::Actor;
 use childsafe_core::settings::parent_code::{ParentSecret, current_code};
@@ -223,16 +224,29 @@ fn changing_the_pin_needs_the_old_one() {
     );
 }
 
-/// Opens the device, sets the PIN and pairs a parent: the parent's key and pairing secret.
+/// Opens the device, sets the PIN and pairs a parent through an invite behind the PIN: the
+/// parent's key and the secret both ends derive from the pairing secret.
 fn paired(device: &Device) -> (SafeMode<SealedStore<SledStore>>, SigningKey, ParentSecret) {
     let safe_mode = device.open();
     safe_mode.set_pin(PIN, None, at(T0)).unwrap();
     let (parent, _) = SigningKey::generate().unwrap();
-    let secret = ParentSecret::generate().unwrap();
+    let pairing = PairingSecret::generate().unwrap();
     safe_mode
-        .pair_parent(parent.public_key(), secret.clone(), PIN, at(T0 + 1))
+        .open_invite_with_pin(PIN, &pairing, at(T0 + 1))
         .unwrap();
-    (safe_mode, parent, secret)
+    safe_mode
+        .enrol_invited_parent(
+            parent.public_key(),
+            &pairing.pairing_key().unwrap().public_key(),
+            Some(PIN),
+            at(T0 + 1),
+        )
+        .unwrap();
+    (
+        safe_mode,
+        parent,
+        ParentSecret::from_pairing_secret(&pairing),
+    )
 }
 
 fn command(sequence: u64, action: ParentAction) -> ParentCommand {

@@ -61,10 +61,6 @@ pub enum Operation {
     GetSignedTime,
     /// `POST /v1/device/status`.
     ReportDeviceStatus,
-    /// `POST /v1/device/pairing-codes`.
-    CreatePairingCode,
-    /// `GET /v1/device/parents`.
-    ListDeviceParents,
     /// `POST /v1/device/messages`.
     SendToParents,
     /// `GET /v1/device/messages`.
@@ -75,8 +71,6 @@ pub enum Operation {
     ListPairingClaims,
     /// `POST /v1/device/parent-statements`.
     PostParentStatement,
-    /// `POST /v1/parent/pairings`.
-    ClaimPairingCode,
     /// `POST /v1/parent/pairing-claims`.
     ClaimPairingInvite,
     /// `POST /v1/parent/devices/{device_id}/parent-removals`.
@@ -156,8 +150,6 @@ pub const ROUTES: &[Route] = {
         ),
         route(Post, "/v1/device/time", GetSignedTime, Device),
         route(Post, "/v1/device/status", ReportDeviceStatus, Device),
-        route(Post, "/v1/device/pairing-codes", CreatePairingCode, Device),
-        route(Get, "/v1/device/parents", ListDeviceParents, Device),
         route(Post, "/v1/device/messages", SendToParents, Device),
         route(Get, "/v1/device/messages", ReadDeviceMailbox, Device),
         route(
@@ -173,7 +165,6 @@ pub const ROUTES: &[Route] = {
             PostParentStatement,
             Device,
         ),
-        route(Post, "/v1/parent/pairings", ClaimPairingCode, Parent),
         route(
             Post,
             "/v1/parent/pairing-claims",

@@ -186,23 +186,6 @@ pub struct ServerInfo {
     pub protocol: u32,
 }
 
-/// `POST /v1/device/pairing-codes`: a short code the parent types in their app.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PairingCode {
-    /// 8 digits.
-    pub code: String,
-    /// Unix seconds after which the code no longer works.
-    pub expires_at: u64,
-}
-
-/// `POST /v1/parent/pairings`: the parent claims a code.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PairingClaim {
-    /// The code shown on the child's device.
-    pub code: String,
-}
-
 /// `POST /v1/device/pairing-invites`: the phone opens a pairing with the public half of the key
 /// derived from its pairing secret ([`PairingSecret::pairing_key`]). The secret itself stays on
 /// the phone and in its QR code. A new invite replaces the device's earlier one.

@@ -11,3 +11,43 @@
 pub mod fault_proxy;
 pub mod played_phone;
 pub mod recorder;
+
+/// Pairs the parent `parent_key` (registered through `parent`) with the phone `sdk` the way an
+/// app does: the phone opens an invite behind `pin`, the parent claims it with the QR code's
+/// secret, and the phone confirms the single claimant behind the PIN. The parent's app would
+/// also compare the six digits; tests that check them do so themselves.
+pub async fn pair_parent_by_qr(
+    sdk: &childsafe_core::ChildSafe,
+    pin: &str,
+    parent: &childsafe_core::sync::client::SyncClient,
+    parent_key: &childsafe_core::crypto::SigningKey,
+) -> childsafe_core::sdk::PairedParentInfo {
+    use childsafe_core::protocol::pairing::{PairingQr, sign_claim};
+    use childsafe_core::protocol::wire::ParentClaim;
+
+    let invite = sdk
+        .start_pairing(pin)
+        .await
+        .expect("the phone opens an invite");
+    let qr = PairingQr::parse(&invite.qr_payload).expect("the phone's QR payload reads");
+    let pairing_key = qr.secret.pairing_key().expect("the pairing key derives");
+    let parent_public_key = parent_key.public_key();
+    parent
+        .claim_pairing_invite(
+            parent_key,
+            &ParentClaim {
+                device_id: qr.device_id.clone(),
+                claim_signature: sign_claim(&pairing_key, &qr.device_id, &parent_public_key),
+                parent_public_key,
+            },
+        )
+        .await
+        .expect("the parent claims the invite");
+    let pending = sdk
+        .pending_parent()
+        .await
+        .expect("the phone sees the claim");
+    sdk.confirm_parent(pin, &pending.parent_id)
+        .await
+        .expect("the phone confirms the parent")
+}

@@ -24,6 +24,7 @@ use childsafe_core::store::FileKeyStore;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::time::ClockForTests;
 use childsafe_core::{ChildSafe, ChildSafeConfig};
+use childsafe_tests::pair_parent_by_qr;
 use childsafe_tests::recorder::Recorder;
 use tempfile::TempDir;
 
@@ -564,11 +565,8 @@ async fn a_parent_sees_that_the_phone_s_lists_are_out_of_date() {
     let (parent_key, _) = SigningKey::generate().unwrap();
     let parent = SyncClient::for_parent(&backend.server.url(), true).unwrap();
     let parent_id = parent.register_parent(&parent_key).await.unwrap();
-    let code = sdk.pairing_code().await.unwrap();
-    parent
-        .claim_pairing_code(&parent_key, &code.code)
-        .await
-        .unwrap();
+    sdk.set_pin("4821", None).unwrap();
+    pair_parent_by_qr(&sdk, "4821", &parent, &parent_key).await;
     // Another parent, not paired with this phone.
     let (stranger_key, _) = SigningKey::generate().unwrap();
     let stranger = SyncClient::for_parent(&backend.server.url(), true).unwrap();

@@ -22,6 +22,7 @@ use childsafe_core::settings::{FREE_ATTEMPTS, PinCheck};
 use childsafe_core::store::FileKeyStore;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::{ChildSafe, ChildSafeConfig};
+use childsafe_tests::pair_parent_by_qr;
 use childsafe_tests::recorder::Recorder;
 
 /// Wrong PIN guesses fired at once, one thread each.
@@ -61,12 +62,7 @@ async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
     let (parent_key, _) = SigningKey::generate().unwrap();
     let parent = SyncClient::for_parent(&server.url(), true).unwrap();
     parent.register_parent(&parent_key).await.unwrap();
-    let code = sdk.pairing_code().await.unwrap();
-    parent
-        .claim_pairing_code(&parent_key, &code.code)
-        .await
-        .unwrap();
-    let paired = sdk.pair_parent("4821").await.unwrap();
+    let paired = pair_parent_by_qr(&sdk, "4821", &parent, &parent_key).await;
     assert_eq!(paired.public_key, parent_key.public_key());
 
     // The page loads; the parent denies its host through the relay; after a sync the very next
@@ -153,12 +149,7 @@ async fn a_report_kept_from_the_parents_is_delivered_to_the_helpline_and_never_r
     let (parent_key, _) = SigningKey::generate().unwrap();
     let parent = SyncClient::for_parent(&server.url(), true).unwrap();
     parent.register_parent(&parent_key).await.unwrap();
-    let code = sdk.pairing_code().await.unwrap();
-    parent
-        .claim_pairing_code(&parent_key, &code.code)
-        .await
-        .unwrap();
-    sdk.pair_parent("4821").await.unwrap();
+    pair_parent_by_qr(&sdk, "4821", &parent, &parent_key).await;
 
     let mut kept = ReportDraft::new(ReportKind::Grooming);
     kept.notes = Some("my stepfather's friend keeps messaging me".to_owned());

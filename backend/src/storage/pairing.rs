@@ -85,26 +85,9 @@ pub(crate) fn add_claim_to(
     ClaimAdded::Added
 }
 
-/// Pairing codes and the pairings made with them.
+/// Pairing invites, their claims, and the pairings the devices confirmed.
 #[async_trait]
 pub trait PairingStore: Send + Sync + 'static {
-    /// Stores a pairing code for a device; `false` if the code is in use (nothing changed).
-    async fn create_pairing_code(
-        &self,
-        code: &str,
-        device_id: &str,
-        expires_at: u64,
-    ) -> StorageResult<bool>;
-
-    /// Uses up a pairing code, if it exists and has not expired, pairing the parent with its
-    /// device; the device id, or `None` (nothing changed).
-    async fn claim_pairing_code(
-        &self,
-        code: &str,
-        parent_id: &str,
-        now: u64,
-    ) -> StorageResult<Option<String>>;
-
     /// The parents paired with a device, with the time of pairing, oldest first.
     async fn parents_of(&self, device_id: &str) -> StorageResult<Vec<(String, u64)>>;
 

@@ -28,7 +28,7 @@ pub struct Purged {
     pub reports: u64,
     /// Relayed messages removed.
     pub messages: u64,
-    /// Idempotency keys, nonces, pairing codes and pairing invites removed.
+    /// Idempotency keys, nonces and pairing invites removed.
     pub other: u64,
 }
 

@@ -20,8 +20,8 @@ use childsafe_protocol::request_signing::{
     PrincipalKind, RequestParts, key_id, registration_proof,
 };
 use childsafe_protocol::wire::{
-    DeviceRegistration, PairingClaim, PairingCode, PairingInvite, ParentClaim, ParentRegistration,
-    Registered, ReportBatch, SignedParentStatement,
+    DeviceRegistration, PairingInvite, ParentClaim, ParentRegistration, Registered, ReportBatch,
+    SignedParentStatement,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -557,25 +557,12 @@ impl TestServer {
         identity
     }
 
-    /// A fresh pairing code of `device`.
-    pub async fn pairing_code(&self, device: &Identity) -> PairingCode {
-        self.post("/v1/device/pairing-codes")
-            .signed(device)
-            .send()
-            .await
-            .expect(201)
-            .json()
-    }
-
-    /// Pairs `parent` with `device` through a pairing code.
+    /// Pairs `parent` with `device` the way that cannot be hijacked (see
+    /// `pair_by_invite`), with the next statement counter of this test process, which
+    /// is above any the device used before.
     pub async fn pair(&self, device: &Identity, parent: &Identity) {
-        let code = self.pairing_code(device).await;
-        self.post("/v1/parent/pairings")
-            .signed(parent)
-            .json(&PairingClaim { code: code.code })
-            .send()
-            .await
-            .expect(200);
+        self.pair_by_invite(device, parent, next_statement_seq())
+            .await;
     }
 
     /// Opens a pairing invite of `device` with a fresh secret, which it returns as the QR code
@@ -712,6 +699,12 @@ pub fn confirmed(device: &Identity, parent: &Identity, seq: u64) -> ParentStatem
         role: ParentRole::Owner,
         seq,
     }
+}
+
+/// A statement counter above every one this test process used before, for any device.
+pub fn next_statement_seq() -> u64 {
+    static STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    STATEMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// `device`'s statement that it confirmed `parent` as a parent the owner invited.

@@ -146,8 +146,10 @@ impl ChildSafeParent {
     /// QR's device's, and keeps the child as awaiting the phone's confirmation. Show the returned
     /// code; the phone shows the same when no one came between them.
     pub async fn pair(&self, qr_payload: &str) -> Result<PairingStarted, ParentError> {
-        self.registered()?;
+        // The payload first: a mistyped or foreign code is named as such, whatever else is
+        // missing.
         let qr = PairingQr::parse(qr_payload)?;
+        self.registered()?;
         let pairing_key = qr.secret.pairing_key()?;
         let own = self.key.public_key();
         let claim = ParentClaim {

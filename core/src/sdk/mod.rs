@@ -37,12 +37,11 @@ use crate::filter::blockpage::BlockPage;
 use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
 use crate::protocol::pairing::ParentRole;
-use crate::protocol::wire::{BundleKind, MessageKind, OutgoingMessage, PairingCode};
+use crate::protocol::wire::{BundleKind, MessageKind, OutgoingMessage};
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
 use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, SosAnswer};
 use crate::settings::access_request::{AccessAnswer, AccessRequest, SentAccessRequest};
 use crate::settings::activation::ActivationProfile;
-use crate::settings::parent_code::ParentSecret;
 use crate::settings::parent_command::ParentAction;
 use crate::settings::{DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
 use crate::store::{KeyStore, SealedStore, SledStore, open_device_store};
@@ -465,43 +464,10 @@ impl ChildSafe {
         Ok(device_id)
     }
 
-    /// A short code for a parent to type in their app to pair with this device.
-    pub async fn pairing_code(&self) -> Result<PairingCode, SdkError> {
-        Ok(self.client()?.pairing_code(&self.device_key).await?)
-    }
-
-    /// Pairs with the parent who claimed a code most recently: their key from the backend, a new
-    /// offline-code secret for them, all behind the parent PIN.
-    pub async fn pair_parent(&self, pin: &str) -> Result<PairedParentInfo, SdkError> {
-        let peers = self.client()?.parents(&self.device_key).await?;
-        let parent = peers
-            .peers
-            .into_iter()
-            .max_by_key(|peer| peer.paired_at)
-            .ok_or(SdkError::NotReady(
-                "no parent has claimed a pairing code yet",
-            ))?;
-        let secret = ParentSecret::generate()
-            .map_err(|_| SdkError::InvalidInput("no randomness for the parent secret"))?;
-        self.safe_mode
-            .pair_parent(parent.public_key, secret, pin, self.clock.reading())?;
-        self.changed("parent paired");
-        let role = self
-            .safe_mode
-            .enrolled_parents()?
-            .into_iter()
-            .find(|enrolled| enrolled.public_key == parent.public_key)
-            .map_or(ParentRole::Member, |enrolled| enrolled.role);
-        Ok(PairedParentInfo {
-            parent_id: parent.id,
-            public_key: parent.public_key,
-            role,
-        })
-    }
-
     /// One sync (see [`crate::sync::run`]): first the server's signed time for the trusted
-    /// clock, then the outbox (SOS first), statuses, new bundles, the device's status for its
-    /// parents, and the parents' decisions and commands waiting in the mailbox.
+    /// clock, then the outbox (SOS first), statuses, new bundles, the parents' decisions and
+    /// commands waiting in the mailbox, the phone's statements and receipts, and last the
+    /// device's signed status for its parents.
     pub async fn sync_now(&self) -> Result<SyncSummary, SdkError> {
         let _one_at_a_time = self.syncing.lock().await;
         let client = self.client()?;

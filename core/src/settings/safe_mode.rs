@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::activation::{self, ActivationError, ActivationProfile};
 use super::audit::{Actor, AuditError, AuditLog};
-use super::parent_code::{ParentCodeError, ParentCodeState, ParentCredential, ParentSecret};
+use super::parent_code::{ParentCodeError, ParentCodeState, ParentCredential};
 use super::parent_command::{CommandError, ParentAction};
 use super::pin::{PinChangeAuthority, PinError, PinOutcome, PinState};
 use super::{AgeBand, LockedOut, Permission, SafeModeProfile, SettingKind, rules_summary};
@@ -391,40 +391,6 @@ impl<S: Store> SafeMode<S> {
                 wait_secs,
             },
         })
-    }
-
-    /// Pairs a parent: their command-signing key and the secret of their rotating offline code.
-    /// Needs the parent PIN, checked as a counted attempt.
-    pub fn pair_parent(
-        &self,
-        parent_key: PublicKey,
-        secret: ParentSecret,
-        pin: &str,
-        clock: ClockReading,
-    ) -> Result<(), SafeModeError> {
-        let credentials = self.lock_credentials();
-        if self.verify_pin_locked(&credentials, pin, clock)? != PinCheck::Right {
-            return Err(SafeModeError::PinRequired);
-        }
-        let (now, mut batch) = self.begin(clock)?;
-        let mut parents = self.parents()?;
-        parents.retain(|parent| parent.key != parent_key);
-        let role = if parents.is_empty() {
-            ParentRole::Owner
-        } else {
-            ParentRole::Member
-        };
-        parents.push(PairedParent {
-            key: parent_key,
-            last_sequence: None,
-            code: ParentCodeState::new(secret),
-            role,
-        });
-        put_json(&mut batch, keys::PARENTS, &parents)?;
-        let change = format!("parent {} paired", parent_key.to_base64url());
-        self.audit()
-            .append(&mut batch, Actor::ParentPin, change, now.unix_secs())?;
-        Ok(self.store.apply(batch)?)
     }
 
     /// Checks an offline parent code against every paired parent's secret. A right code works

@@ -28,10 +28,9 @@ use crate::protocol::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKi
 use crate::protocol::routes::{HttpMethod, Operation, PathParam};
 use crate::protocol::wire::{
     BundleKind, ClaimedDevice, DeviceRegistration, DeviceStatus, Feed, Mailbox, OutgoingMessage,
-    PairedPeer, PairedPeers, PairingClaim, PairingCode, PairingInvite, PairingInviteOpened,
-    ParentClaim, ParentRegistration, ParentRemoval, PendingClaims, Registered, Relayed,
-    ReportBatch, ReportReceipts, ReportStatuses, SignedParentStatement, StatementApplied,
-    TimeRequest,
+    PairedPeers, PairingInvite, PairingInviteOpened, ParentClaim, ParentRegistration,
+    ParentRemoval, PendingClaims, Registered, Relayed, ReportBatch, ReportReceipts, ReportStatuses,
+    SignedParentStatement, StatementApplied, TimeRequest,
 };
 
 /// How long one request may take, connection included.
@@ -293,18 +292,6 @@ impl SyncClient {
         Ok(())
     }
 
-    /// A short code a parent types to pair with this device.
-    pub async fn pairing_code(&self, key: &SigningKey) -> Result<PairingCode, SyncError> {
-        let target = Target::of(Operation::CreatePairingCode);
-        self.signed(key, target, "", Vec::new()).await
-    }
-
-    /// The parents paired with this device.
-    pub async fn parents(&self, key: &SigningKey) -> Result<PairedPeers, SyncError> {
-        let target = Target::of(Operation::ListDeviceParents);
-        self.signed(key, target, "", Vec::new()).await
-    }
-
     /// Relays a signed blob (an access request) to this device's parents.
     pub async fn send_message(
         &self,
@@ -383,19 +370,6 @@ impl SyncClient {
             .send_json(Target::of(Operation::RegisterParent), None, &body)
             .await?;
         Ok(registered.id)
-    }
-
-    /// A parent claims the pairing code shown on a child's device; the device it pairs with.
-    pub async fn claim_pairing_code(
-        &self,
-        key: &SigningKey,
-        code: &str,
-    ) -> Result<PairedPeer, SyncError> {
-        let body = to_json(&PairingClaim {
-            code: code.to_owned(),
-        })?;
-        self.signed(key, Target::of(Operation::ClaimPairingCode), "", body)
-            .await
     }
 
     /// The devices paired with this parent, each with the status it last reported (the state

@@ -8,17 +8,18 @@
 //!    ones (see [`super::engine`]). Network trouble ends this step, not the run.
 //! 3. **Bundles.** New list, policy and directory bundles (see [`super::bundles`]); new lists go
 //!    in force in the filter at once, so the next steps see them.
-//! 4. **Lists.** The state of the lists in force, on trusted time.
-//! 5. **Device status.** That state, sent for the parents to see; a failure waits for the next
-//!    run.
-//!    With it goes a [`StatusSnapshot`](crate::settings::status_snapshot::StatusSnapshot) of the
-//!    settings, rules and parents, signed with the device key, for the parents' apps to verify.
-//! 6. **Mailbox.** The parents' decisions and commands relayed since the last run, decoded and
+//! 4. **Mailbox.** The parents' decisions and commands relayed since the last run, decoded and
 //!    applied through safe mode, which refuses anything forged or replayed.
-//! 7. **Invites and owed documents.** An invite the owner opened for a second parent moves on
+//! 5. **Invites and owed documents.** An invite the owner opened for a second parent moves on
 //!    (see [`super::invites`]); then the statements about parents and the command receipts the
 //!    phone owes leave, oldest first.
-//! 8. **Pruning.** Delivered reports past their keep time leave the phone.
+//! 6. **Lists and device status.** The state of the lists in force, on trusted time, sent for the
+//!    parents to see; a failure waits for the next run. With it goes a
+//!    [`StatusSnapshot`](crate::settings::status_snapshot::StatusSnapshot) of the settings, rules
+//!    and parents, signed with the device key, for the parents' apps to verify. It comes after
+//!    the mailbox and the statements, so it shows the commands just applied and reaches the
+//!    parents just confirmed.
+//! 7. **Pruning.** Delivered reports past their keep time leave the phone.
 //!
 //! When the run ends, its end is kept as the "last sync" the next snapshot shows.
 //!
@@ -178,6 +179,23 @@ impl<S: Store> Phone<'_, S> {
             news(SyncNews::BundleRefused(refused));
         }
 
+        self.read_mailbox(client, news).await?;
+
+        match invites::settle_owner_invite(self.safe_mode, client, self.device_key, clock.reading())
+            .await
+        {
+            Ok(Some(moved)) => news(SyncNews::OwnerInvite(moved)),
+            Ok(None) => {}
+            Err(error) => news(SyncNews::OwnerInviteStalled(error)),
+        }
+        match invites::send_owed(self.safe_mode, client, self.device_key).await {
+            Ok(sent) if sent == OwedSent::default() => {}
+            Ok(sent) => news(SyncNews::OwedSent(sent)),
+            Err(error) => news(SyncNews::OwedNotSent(error)),
+        }
+
+        // The status last, so that its snapshot shows the commands just applied and the
+        // parents just confirmed, and reaches those parents too.
         let lists = self.lists_status()?;
         news(SyncNews::ListsChecked(lists.clone()));
         let snapshot = match self.signed_snapshot(&lists) {
@@ -197,21 +215,6 @@ impl<S: Store> Phone<'_, S> {
             news(SyncNews::StatusNotSent(error));
         }
 
-        self.read_mailbox(client, news).await?;
-
-        match invites::settle_owner_invite(self.safe_mode, client, self.device_key, clock.reading())
-            .await
-        {
-            Ok(Some(moved)) => news(SyncNews::OwnerInvite(moved)),
-            Ok(None) => {}
-            Err(error) => news(SyncNews::OwnerInviteStalled(error)),
-        }
-        match invites::send_owed(self.safe_mode, client, self.device_key).await {
-            Ok(sent) if sent == OwedSent::default() => {}
-            Ok(sent) => news(SyncNews::OwedSent(sent)),
-            Err(error) => news(SyncNews::OwedNotSent(error)),
-        }
-
         let pruned = self
             .outbox
             .prune(self.clock.reading(), KEEP_DELIVERED_SECS)?;
@@ -225,7 +228,7 @@ impl<S: Store> Phone<'_, S> {
         Ok(summary)
     }
 
-    /// Step 5's snapshot: taken now, signed with the device key, as unpadded base64url.
+    /// Step 6's snapshot: taken now, signed with the device key, as unpadded base64url.
     fn signed_snapshot(&self, lists: &ListsStatus) -> Result<String, String> {
         let last_sync: Option<u64> =
             get_json(self.safe_mode.store(), keys::LAST_SYNC).map_err(|error| error.to_string())?;
@@ -261,7 +264,7 @@ impl<S: Store> Phone<'_, S> {
         }
     }
 
-    /// Step 4: the state of the lists in force now, on the trusted clock (advanced and kept).
+    /// Step 6: the state of the lists in force now, on the trusted clock (advanced and kept).
     fn lists_status(&self) -> Result<ListsStatus, StoreError> {
         let now = trusted_now(self.safe_mode.store(), self.clock.reading())?;
         Ok(self
@@ -271,7 +274,7 @@ impl<S: Store> Phone<'_, S> {
             .lists_status(now.unix_secs()))
     }
 
-    /// Step 6: the parents' decisions and commands relayed since the last run. The position
+    /// Step 4: the parents' decisions and commands relayed since the last run. The position
     /// read is kept only after they are applied, so a run cut short reads them again.
     async fn read_mailbox(
         &self,

@@ -18,47 +18,6 @@ use childsafe_protocol::pairing::ParentRole;
 
 #[async_trait]
 impl PairingStore for PostgresStorage {
-    async fn create_pairing_code(
-        &self,
-        code: &str,
-        device_id: &str,
-        expires_at: u64,
-    ) -> StorageResult<bool> {
-        let client = self.client().await?;
-        let stored = execute(
-            &client,
-            "INSERT INTO pairing_codes (code, device_id, expires_at)
-             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&code, &device_id, &to_db(expires_at)?],
-        )
-        .await?;
-        Ok(stored == 1)
-    }
-
-    async fn claim_pairing_code(
-        &self,
-        code: &str,
-        parent_id: &str,
-        now: u64,
-    ) -> StorageResult<Option<String>> {
-        let now = to_db(now)?;
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(from_pg)?;
-        let Some(row) = query_opt(
-            &tx,
-            "DELETE FROM pairing_codes WHERE code = $1 AND expires_at >= $2 RETURNING device_id",
-            &[&code, &now],
-        )
-        .await?
-        else {
-            return Ok(None);
-        };
-        let device_id: String = get(&row, 0)?;
-        pair(&tx, &device_id, parent_id, now).await?;
-        tx.commit().await.map_err(from_pg)?;
-        Ok(Some(device_id))
-    }
-
     async fn parents_of(&self, device_id: &str) -> StorageResult<Vec<(String, u64)>> {
         let client = self.client().await?;
         let rows = query(

@@ -43,12 +43,6 @@ impl RetentionStore for PostgresStorage {
         .await?;
         let now = to_db(now)?;
         let nonces = execute(&tx, "DELETE FROM nonces WHERE expires_at < $1", &[&now]).await?;
-        let codes = execute(
-            &tx,
-            "DELETE FROM pairing_codes WHERE expires_at < $1",
-            &[&now],
-        )
-        .await?;
         let invites = execute(
             &tx,
             "DELETE FROM pairing_invites WHERE expires_at < $1",
@@ -59,7 +53,7 @@ impl RetentionStore for PostgresStorage {
         Ok(Purged {
             reports,
             messages,
-            other: idempotency + nonces + codes + invites,
+            other: idempotency + nonces + invites,
         })
     }
 }

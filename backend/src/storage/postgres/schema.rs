@@ -66,11 +66,7 @@ CREATE TABLE IF NOT EXISTS feed_items (
 );
 CREATE INDEX IF NOT EXISTS feed_items_by_parent ON feed_items (parent_id, seq);
 CREATE INDEX IF NOT EXISTS feed_items_by_report ON feed_items (report_id);
-CREATE TABLE IF NOT EXISTS pairing_codes (
-    code TEXT PRIMARY KEY,
-    device_id TEXT NOT NULL,
-    expires_at BIGINT NOT NULL
-);
+DROP TABLE IF EXISTS pairing_codes;
 CREATE TABLE IF NOT EXISTS pairings (
     device_id TEXT NOT NULL,
     parent_id TEXT NOT NULL,

@@ -10,9 +10,9 @@ use sled::Tree;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::keys::{be_u64, owned_key, owner_prefix};
-use super::schema::{TxResult, TxTrees, from_sled, insert_new};
+use super::schema::{TxResult, TxTrees, from_sled};
 use super::store::SledStorage;
-use super::values::{InviteValue, PairingValue, from_json, to_json};
+use super::values::{InviteValue, from_json, to_json};
 use crate::storage::error::{StorageError, StorageResult};
 use crate::storage::pairing::{
     ClaimAdded, OwnerRemoval, PairingInviteRecord, PairingStore, ParentChange, add_claim_to,
@@ -21,45 +21,6 @@ use childsafe_protocol::pairing::ParentRole;
 
 #[async_trait]
 impl PairingStore for SledStorage {
-    async fn create_pairing_code(
-        &self,
-        code: &str,
-        device_id: &str,
-        expires_at: u64,
-    ) -> StorageResult<bool> {
-        let code = code.to_owned();
-        let value = to_json(&PairingValue {
-            device_id: device_id.to_owned(),
-            expires_at,
-        })?;
-        self.write(move |tx| insert_new(tx.pairing_codes, code.as_bytes(), &value))
-            .await
-    }
-
-    async fn claim_pairing_code(
-        &self,
-        code: &str,
-        parent_id: &str,
-        now: u64,
-    ) -> StorageResult<Option<String>> {
-        let code = code.to_owned();
-        let parent_id = parent_id.to_owned();
-        self.write(move |tx| {
-            let Some(bytes) = tx.pairing_codes.get(code.as_bytes())? else {
-                return Ok(None);
-            };
-            let pairing: PairingValue =
-                from_json(&bytes, "pairing code").map_err(ConflictableTransactionError::Abort)?;
-            if now > pairing.expires_at {
-                return Ok(None);
-            }
-            tx.pairing_codes.remove(code.as_bytes())?;
-            pair(tx, &pairing.device_id, &parent_id, now)?;
-            Ok(Some(pairing.device_id))
-        })
-        .await
-    }
-
     async fn parents_of(&self, device_id: &str) -> StorageResult<Vec<(String, u64)>> {
         let device_id = device_id.to_owned();
         self.read(move |t| pairings_of(&t.device_parents, &device_id))

@@ -9,7 +9,7 @@ use sled::{IVec, Tree};
 use super::keys::{TIME_LEN, be_u64, owned_key, successor};
 use super::schema::{Trees, TxResult, TxTrees, from_sled};
 use super::store::SledStorage;
-use super::values::{InviteValue, PairingValue, ReportValue, decode_idempotency, from_json};
+use super::values::{InviteValue, ReportValue, decode_idempotency, from_json};
 use crate::storage::error::StorageResult;
 use crate::storage::retention::{Purged, Retention, RetentionStore};
 use crate::storage::rules::{self, PurgeCutoffs};
@@ -38,12 +38,11 @@ impl RetentionStore for SledStorage {
                 Ok(be_u64(expiry, "nonce expiry")? < now)
             })
             .await?;
-        let codes = self.purge_expired(Expiring::PairingCodes, now).await?;
         let invites = self.purge_expired(Expiring::PairingInvites, now).await?;
         Ok(Purged {
             reports,
             messages,
-            other: idempotency + nonces + codes + invites,
+            other: idempotency + nonces + invites,
         })
     }
 }
@@ -190,28 +189,24 @@ impl SledStorage {
 /// The records that carry their own expiry time.
 #[derive(Clone, Copy, Debug)]
 enum Expiring {
-    PairingCodes,
     PairingInvites,
 }
 
 impl Expiring {
     fn tree(self, trees: &Trees) -> &Tree {
         match self {
-            Expiring::PairingCodes => &trees.pairing_codes,
             Expiring::PairingInvites => &trees.pairing_invites,
         }
     }
 
     fn tx_tree<'a>(self, tx: &TxTrees<'a>) -> &'a TransactionalTree {
         match self {
-            Expiring::PairingCodes => tx.pairing_codes,
             Expiring::PairingInvites => tx.pairing_invites,
         }
     }
 
     fn expires_at(self, bytes: &[u8]) -> StorageResult<u64> {
         Ok(match self {
-            Expiring::PairingCodes => from_json::<PairingValue>(bytes, "pairing code")?.expires_at,
             Expiring::PairingInvites => {
                 from_json::<InviteValue>(bytes, "pairing invite")?.expires_at
             }

@@ -16,6 +16,9 @@ use crate::storage::error::{StorageError, StorageResult};
 
 /// Declares the database's trees once: the struct that holds them, the view of them inside a
 /// transaction, and the order that links the two.
+/// The tree older servers kept short pairing codes in.
+const RETIRED_PAIRING_CODES: &str = "pairing_codes";
+
 macro_rules! trees {
     ($($(#[doc = $doc:literal])* $name:ident,)+) => {
         /// The database and its trees.
@@ -32,6 +35,9 @@ macro_rules! trees {
 
         impl Trees {
             pub(super) fn open(db: sled::Db) -> StorageResult<Self> {
+                // Short pairing codes paired whoever claimed one first; they are gone, and so
+                // is what an older server kept of them.
+                db.drop_tree(RETIRED_PAIRING_CODES).map_err(from_sled)?;
                 Ok(Self {
                     $($name: db.open_tree(stringify!($name)).map_err(from_sled)?,)+
                     db,
@@ -83,8 +89,6 @@ trees! {
     hotline,
     /// `received_at || report id` → nothing: the reports with a child-helpline destination.
     helpline,
-    /// Pairing code → [`PairingValue`](super::values::PairingValue).
-    pairing_codes,
     /// `owned(device) || parent id` → when they were paired.
     device_parents,
     /// `owned(parent) || device id` → when they were paired.

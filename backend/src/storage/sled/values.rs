@@ -75,12 +75,6 @@ impl ReportValue {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-pub(super) struct PairingValue {
-    pub(super) device_id: String,
-    pub(super) expires_at: u64,
-}
-
 /// A [`PairingInviteRecord`] as stored.
 #[derive(Serialize, Deserialize)]
 pub(super) struct InviteValue {

@@ -51,8 +51,8 @@ class ChildSafeNetworkTest {
     fun `without a backend URL every network call is NotReady`() = runBlocking<Unit> {
         open(backendUrl = null).use { sdk ->
             assertThrows<ChildSafeException.NotReady> { runBlocking { sdk.register(backend.tokens[0]) } }
-            assertThrows<ChildSafeException.NotReady> { runBlocking { sdk.pairingCode() } }
-            assertThrows<ChildSafeException.NotReady> { runBlocking { sdk.pairParent("2468") } }
+            assertThrows<ChildSafeException.NotReady> { runBlocking { sdk.startPairing("2468") } }
+            assertThrows<ChildSafeException.NotReady> { runBlocking { sdk.pendingParent() } }
             assertThrows<ChildSafeException.NotReady> { runBlocking { sdk.requestAccess("https://example.org/") } }
             assertThrows<ChildSafeException.NotReady> { runBlocking { sdk.syncNow() } }
         }
@@ -107,18 +107,6 @@ class ChildSafeNetworkTest {
             repeat(3) { sdk.report(bullying()) }
             val summaries = List(4) { async { sdk.syncNow() } }.awaitAll()
             assertEquals(3uL, summaries.sumOf { it.delivered })
-        }
-    }
-
-    @Test
-    fun `pairing_code gives a code to type, and pair_parent before any claim is NotReady`() = runBlocking<Unit> {
-        open().use { sdk ->
-            sdk.register(backend.tokens[0])
-            sdk.setPin("2468", null)
-            val code = sdk.pairingCode()
-            assertTrue(code.code.matches(Regex("[0-9]{8}")), code.code)
-            assertTrue(code.expiresAt > 0uL)
-            assertThrows<ChildSafeException.NotReady> { runBlocking { sdk.pairParent("2468") } }
         }
     }
 
