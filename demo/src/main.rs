@@ -1,7 +1,7 @@
 //! `childsafe-demo`: the whole system on one machine, told as a short story. A backend on
-//! loopback, a carrier, a child's phone driven through the SDK facade exactly as an app drives
-//! it, and a parent's app with its own key talk to each other over real HTTP, and every step
-//! prints what happened and the evidence for it.
+//! loopback, a carrier, a child's phone driven through the SDK facade (`ChildSafe`) exactly as an
+//! app drives it, and a parent's app driven through the parent's SDK (`ChildSafeParent`) talk to
+//! each other over real HTTP, and every step prints what happened and the evidence for it.
 //!
 //! The demo is also a check: each step verifies its outcome (a URL that should be blocked is
 //! blocked, a report that should reach the hotline is in its queue), and the first step that does
@@ -16,29 +16,28 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_backend::storage::Storage;
 use childsafe_backend::{RunningServer, ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::{PublicKey, SigningKey};
 use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
 use childsafe_core::filter::decision::{DecisionReason, UrlDecision, Verdict};
 use childsafe_core::filter::{CanonicalUrl, HashedUrlEntry};
+use childsafe_core::parent::{
+    AccessAnswer, ChildEvent, ChildSafeParent, CommandState, ParentConfig,
+};
+use childsafe_core::protocol::pairing::ParentRole;
 use childsafe_core::reports::{ReportDraft, ReportKind, ReportState, ReportedUser};
 use childsafe_core::sdk::{ChildSafe, ChildSafeConfig, ChildSafeEvent, EventListener, LogLevel};
 use childsafe_core::sdk::{Logger, PairedParentInfo};
 use childsafe_core::settings::AgeBand;
-use childsafe_core::settings::access_request::AccessRequest;
 use childsafe_core::settings::activation::ActivationProfile;
-use childsafe_core::settings::parent_command::{ParentAction, ParentCommand};
+use childsafe_core::settings::parent_command::ParentAction;
 use childsafe_core::store::FileKeyStore;
-use childsafe_core::sync::client::SyncClient;
 use childsafe_protocol::operator::HotlineQueue;
-use childsafe_protocol::wire::{
-    DeliveryState, DestinationKind, MessageKind, OutgoingMessage, PairedPeer,
-};
+use childsafe_protocol::wire::{DeliveryState, DestinationKind};
 
 use childsafe_protocol::rfc3339::format as format_rfc3339;
 
@@ -65,10 +64,18 @@ const ILLEGAL_URLS: [&str; 2] = [
     "http://abuse-material.example/gallery/",
     "http://abuse-material.example/files/a.jpg",
 ];
+/// How long the parent's app waits on its live stream for the SOS.
+const EVENT_WAIT_SECS: u64 = 10;
+/// How long the phone waits before its sync, so that the parent's app is on its stream first.
+const STREAM_HEAD_START: Duration = Duration::from_millis(500);
 /// How much of an id or ETag the story shows: enough to tell them apart.
 const SHORT_ID_CHARS: usize = 12;
 /// The page the child asks a parent for: blocked as violence, wanted for homework.
 const ASKED_URL: &str = "https://war-museum.example/ww2/home-front";
+/// A random-chat site on no list, which the parent denies with a signed command.
+const DENIED_HOST: &str = "chat-roulette.example";
+/// A page of [`DENIED_HOST`], checked before and after the parent's command.
+const DENIED_URL: &str = "https://chat-roulette.example/start";
 
 /// `childsafe-demo`.
 #[derive(clap::Parser)]
@@ -80,8 +87,8 @@ const ASKED_URL: &str = "https://war-museum.example/ww2/home-front";
              step does not hold"
 )]
 struct DemoArgs {
-    /// Where to put the backend's and the phone's data: a new or empty directory (default: a
-    /// temporary directory, removed at the end).
+    /// Where to put the backend's, the phone's and the parent's app's data: a new or empty
+    /// directory (default: a temporary directory, removed at the end).
     #[arg(long)]
     dir: Option<PathBuf>,
     /// Keep the demo's temporary directory (and print where it is) instead of removing it.
@@ -237,24 +244,46 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
     story.evidence("only its PBKDF2 hash is kept, in the sealed store; wrong tries are counted")?;
 
     story.begin("Parent paired")?;
-    let parent = Parent::register(&backend.url).await?;
-    let code = phone.pairing_code().await?;
-    let device_seen_by_parent = parent.claim(&code.code).await?;
+    let parent = open_parent(root, &backend).await?;
+    let invite = phone.start_pairing(PIN).await?;
+    let started = parent.pair(&invite.qr_payload).await?;
     ensure!(
-        device_seen_by_parent.id == phone.device_id(),
-        "the parent paired with another device"
+        started.device_id == phone.device_id(),
+        "the parent's app paired with another device"
     );
-    let paired: PairedParentInfo = phone.pair_parent(PIN).await?;
+    let pending = phone.pending_parent().await?;
     ensure!(
-        paired.public_key == parent.key.public_key(),
+        pending.parent_id == parent.parent_id(),
+        "the phone sees another parent than the one who scanned its code"
+    );
+    ensure!(
+        pending.confirmation_code == started.confirmation_code,
+        "the two screens disagree: the phone shows {}, the parent's app {}",
+        pending.confirmation_code,
+        started.confirmation_code
+    );
+    let paired: PairedParentInfo = phone.confirm_parent(PIN, &pending.parent_id).await?;
+    ensure!(
+        paired.public_key == parent.public_key(),
         "the phone enrolled another key"
     );
+    ensure!(
+        paired.role == ParentRole::Owner,
+        "the first parent is not the owner"
+    );
     story.evidence(&format!(
-        "phone showed code {} (expires {}); parent {} claimed it; the phone enrolled the \
-         parent's key behind the PIN ({} parent paired)",
-        code.code,
-        format_rfc3339(code.expires_at),
-        short(&paired.parent_id),
+        "phone (PIN entered) shows the QR code {} (expires {}); the parent's app {} scanned \
+         it and shows {}",
+        invite.qr_payload,
+        format_rfc3339(invite.expires_at),
+        short(&parent.parent_id()),
+        started.confirmation_code
+    ))?;
+    story.evidence(&format!(
+        "the phone shows {} for that parent too; with the PIN entered again it enrolled the \
+         parent as {} ({} parent paired)",
+        pending.confirmation_code,
+        role_name(paired.role),
         phone.status()?.paired_parents
     ))?;
 
@@ -295,26 +324,57 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         "the phone did not take the server's signed time: {:?}",
         app.warnings()
     );
-    let seen_by_parent = parent
-        .key_client
-        .parent_devices(&parent.key)
-        .await?
-        .peers
-        .into_iter()
-        .find(|peer| peer.id == phone.device_id())
-        .and_then(|peer| peer.status);
-    ensure!(
-        seen_by_parent
-            .as_ref()
-            .is_some_and(|status| status.lists_version == Some(BUNDLE_VERSION)
-                && status.lists_out_of_date_since.is_none()),
-        "the parent does not see the phone's lists: {seen_by_parent:?}"
-    );
     story.evidence(&format!(
         "trusted clock checked against the server's signed time first; applied: {}; lists v{} \
-         in force, up to date, and so the parent's app sees them",
+         in force, up to date",
         summary.bundles_applied.join(", "),
         BUNDLE_VERSION
+    ))?;
+
+    story.begin("Parent's app verified the phone's signed status")?;
+    parent.sync().await?;
+    let children = parent.children()?;
+    ensure!(
+        children
+            .iter()
+            .any(|child| child.device_id == phone.device_id()
+                && child.confirmed
+                && child.role == Some(ParentRole::Owner)),
+        "the parent's app does not see the phone as confirmed with itself as owner: {children:?}"
+    );
+    let seen_by_parent = parent.status(&phone.device_id()).await?;
+    ensure!(
+        seen_by_parent.band == BAND
+            && seen_by_parent.safe_mode
+            && seen_by_parent.safe_search
+            && seen_by_parent.lists_version == Some(BUNDLE_VERSION)
+            && !seen_by_parent.lists_out_of_date,
+        "the parent's app sees another state than the phone's: {seen_by_parent:?}"
+    );
+    ensure!(
+        seen_by_parent
+            .parents
+            .iter()
+            .any(|listed| listed.public_key == parent.public_key()
+                && listed.role == ParentRole::Owner),
+        "the phone's status does not list the parent as owner: {:?}",
+        seen_by_parent.parents
+    );
+    story.evidence(&format!(
+        "children: {} confirmed, with this parent as its {}; status #{} taken {}, verified against \
+         the device key checked at pairing",
+        short(&phone.device_id()),
+        role_name(ParentRole::Owner),
+        seen_by_parent.seq,
+        format_rfc3339(seen_by_parent.taken_at)
+    ))?;
+    story.evidence(&format!(
+        "band {}, safe mode on, {} categories blocked, SafeSearch on, lists v{} up to date, \
+         {} shown to the child",
+        seen_by_parent.band,
+        seen_by_parent.blocked_categories.len(),
+        BUNDLE_VERSION,
+        count(seen_by_parent.rules.len(), "rule")
     ))?;
 
     story.begin("URLs checked")?;
@@ -377,21 +437,37 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
     ))?;
 
     story.begin("Parent approved it")?;
-    let request = parent
-        .read_access_request(&device_seen_by_parent.public_key)
-        .await?;
+    let taken = parent.sync().await?;
     ensure!(
-        request.request_id == request_id,
-        "the parent read another request"
+        taken.requests == 1,
+        "the parent's app took {} access requests",
+        taken.requests
     );
-    let until = parent
-        .approve(&request, &device_seen_by_parent.id, clock::unix_now())
-        .await?;
+    let request = parent
+        .requests()?
+        .into_iter()
+        .find(|request| request.request_id == request_id)
+        .context("the child's request is not among the parent's requests")?;
+    ensure!(
+        request.answer == AccessAnswer::Pending,
+        "the request was answered before the parent saw it: {:?}",
+        request.answer
+    );
+    let approval = parent.approve(&request.request_id, APPROVAL_SECS).await?;
+    let answered = parent
+        .requests()?
+        .into_iter()
+        .find(|kept| kept.request_id == request_id)
+        .map(|kept| kept.answer);
+    let Some(AccessAnswer::Approved { until_unix }) = answered else {
+        bail!("the parent's app does not show the approval: {answered:?}");
+    };
     story.evidence(&format!(
-        "parent verified the request with the phone's key from pairing ({}); sent a signed \
-         approval until {}",
+        "parent's app verified the request with the phone's key from pairing ({}); sent a \
+         signed approval (command #{}) until {}",
         request.host,
-        format_rfc3339(until)
+        approval.sequence,
+        format_rfc3339(until_unix)
     ))?;
 
     story.begin("Phone applied the approval")?;
@@ -415,6 +491,61 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         Verdict::Allow,
         DecisionReason::ApprovedRequest,
     )?;
+
+    story.begin("Parent denied a site; the phone's signed receipt came back")?;
+    let before = phone.check_url(DENIED_URL)?;
+    expect(
+        DENIED_URL,
+        &before,
+        Verdict::Allow,
+        DecisionReason::NoRuleApplies,
+    )?;
+    let denial = parent
+        .send(
+            &phone.device_id(),
+            ParentAction::DenyHost {
+                host: DENIED_HOST.to_owned(),
+            },
+        )
+        .await?;
+    phone.sync_now().await?;
+    let after = phone.check_url(DENIED_URL)?;
+    expect(
+        DENIED_URL,
+        &after,
+        Verdict::Block,
+        DecisionReason::ParentDenied,
+    )?;
+    let taken = parent.sync().await?;
+    let commands = parent.commands(&phone.device_id())?;
+    let states: Vec<String> = commands
+        .iter()
+        .map(|command| format!("#{} {}", command.sequence, state_name(&command.state)))
+        .collect();
+    ensure!(
+        commands
+            .iter()
+            .all(|command| command.state == CommandState::Applied)
+            && [approval.sequence, denial.sequence]
+                .iter()
+                .all(|sequence| commands.iter().any(|command| command.sequence == *sequence)),
+        "the phone's receipts do not say both commands were applied: {commands:?}"
+    );
+    story.evidence(&format!(
+        "{DENIED_URL} -> {}; command #{} (deny {DENIED_HOST}) signed by the parent's key",
+        describe(&before),
+        denial.sequence
+    ))?;
+    story.evidence(&format!(
+        "the phone synced: {DENIED_URL} -> {}; the parent's app took {} signed by the \
+         phone: {}",
+        describe(&after),
+        count(
+            usize::try_from(taken.receipts).unwrap_or(usize::MAX),
+            "receipt"
+        ),
+        states.join(", ")
+    ))?;
 
     story.begin("Reports filed, and an SOS")?;
     let filed = file_reports(&phone)?;
@@ -447,8 +578,23 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         .chain([sos_receipt.id])
         .collect();
 
-    story.begin("Phone synced the reports")?;
-    let summary = phone.sync_now().await?;
+    story.begin("Phone synced the reports; the SOS reached the parent's live stream")?;
+    let device_id = phone.device_id();
+    let (heard, (synced, sync_began, sync_returned)) = tokio::join!(
+        async {
+            let events = parent.wait_for_events(EVENT_WAIT_SECS).await;
+            (events, Instant::now())
+        },
+        async {
+            // The parent's app is connected to its stream before the phone syncs.
+            tokio::time::sleep(STREAM_HEAD_START).await;
+            let began = Instant::now();
+            let synced = phone.sync_now().await;
+            (synced, began, Instant::now())
+        }
+    );
+    let summary = synced?;
+    let (events, heard_at) = (heard.0?, heard.1);
     ensure!(
         usize::try_from(summary.delivered) == Ok(report_ids.len()) && summary.failed == 0,
         "not every report was delivered: {summary:?}"
@@ -458,11 +604,29 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         routed == report_ids.len(),
         "only {routed} reports are routed"
     );
+    let Some(ChildEvent::Report {
+        feed_seq,
+        received_at,
+        ..
+    }) = events.iter().find(|event| {
+        matches!(event, ChildEvent::Report { device_id: from, kind: ReportKind::Sos, .. }
+            if *from == device_id)
+    })
+    else {
+        bail!("no SOS came on the parent's live stream within {EVENT_WAIT_SECS} s: {events:?}");
+    };
     story.evidence(&format!(
         "sent {}, delivered {}, {} delivery events to the app; the phone sees {routed} routed",
         summary.sent,
         summary.delivered,
         app.delivered_events()
+    ))?;
+    story.evidence(&format!(
+        "the parent's app, waiting on its live stream, heard: report (kind sos, feed #{feed_seq}, \
+         taken {}) {} after the phone's sync began, {}",
+        format_rfc3339(*received_at),
+        millis(heard_at.saturating_duration_since(sync_began)),
+        relative_to_return(heard_at, sync_returned)
     ))?;
 
     story.begin("Reports arrived routed at the backend")?;
@@ -471,17 +635,18 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         .iter()
         .filter(|status| status.state == DeliveryState::Routed)
         .count();
-    let feed = parent.key_client.parent_feed(&parent.key, 0).await?;
-    let feed_kinds: Vec<&str> = feed
-        .items
-        .iter()
-        .map(|item| item.report.kind.as_str())
-        .collect();
+    parent.sync().await?;
+    let feed = parent.feed()?;
+    let feed_kinds: Vec<&str> = feed.iter().map(|report| report.kind.as_str()).collect();
     let queue = backend.hotline_queue().await?;
     ensure!(
-        feed.items.len() == report_ids.len(),
-        "the parent's feed holds {} reports",
-        feed.items.len()
+        feed.len() == report_ids.len()
+            && feed
+                .iter()
+                .all(|report| report_ids.contains(&report.report_id)),
+        "the parent's feed holds {} reports, not the child's {}",
+        feed.len(),
+        report_ids.len()
     );
     ensure!(
         feed_kinds.first() == Some(&ReportKind::Sos.as_str()),
@@ -493,10 +658,10 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         queue.reports.len()
     );
     story.evidence(&format!(
-        "statuses: {routed_at_backend} of {} routed; parent feed: {} reports, most urgent \
-         first ({})",
+        "statuses: {routed_at_backend} of {} routed; parent's feed: {} reports, SOS first \
+         ({})",
         statuses.len(),
-        feed.items.len(),
+        feed.len(),
         feed_kinds.join(", ")
     ))?;
     story.evidence(&format!(
@@ -671,73 +836,6 @@ impl Backend {
     }
 }
 
-/// The parent's app: its own key and its own client to the backend.
-struct Parent {
-    key: SigningKey,
-    key_client: SyncClient,
-}
-
-impl Parent {
-    async fn register(url: &str) -> anyhow::Result<Self> {
-        let (key, _) = SigningKey::generate().context("cannot make the parent key")?;
-        let key_client = SyncClient::for_parent(url, true)?;
-        key_client.register_parent(&key).await?;
-        Ok(Self { key, key_client })
-    }
-
-    async fn claim(&self, code: &str) -> anyhow::Result<PairedPeer> {
-        Ok(self.key_client.claim_pairing_code(&self.key, code).await?)
-    }
-
-    /// The first access request in the parent's mailbox, checked against the phone's key.
-    async fn read_access_request(&self, device_key: &PublicKey) -> anyhow::Result<AccessRequest> {
-        let mailbox = self.key_client.parent_messages(&self.key, 0).await?;
-        let Some(message) = mailbox
-            .messages
-            .iter()
-            .find(|message| message.kind == MessageKind::AccessRequest)
-        else {
-            bail!("no access request reached the parent");
-        };
-        let bytes = URL_SAFE_NO_PAD
-            .decode(&message.blob)
-            .context("the relayed request is not base64url")?;
-        Ok(AccessRequest::verify(&bytes, device_key)?)
-    }
-
-    /// Approves `request` for [`APPROVAL_SECS`] with a signed command; the approval's end.
-    async fn approve(
-        &self,
-        request: &AccessRequest,
-        device_id: &str,
-        now: u64,
-    ) -> anyhow::Result<u64> {
-        let until_unix = now + APPROVAL_SECS;
-        let command = ParentCommand {
-            device_id: device_id.to_owned(),
-            sequence: 1,
-            issued_at: now,
-            action: ParentAction::ApproveAccess {
-                host: request.host.clone(),
-                until_unix,
-                request_id: None,
-            },
-        };
-        let envelope = command.sign(&self.key)?;
-        self.key_client
-            .send_to_device(
-                &self.key,
-                device_id,
-                &OutgoingMessage {
-                    kind: MessageKind::Decision,
-                    blob: URL_SAFE_NO_PAD.encode(envelope),
-                },
-            )
-            .await?;
-        Ok(until_unix)
-    }
-}
-
 /// The app around the SDK: a logger that keeps warnings for the error message, and a listener
 /// that keeps the events for the story.
 #[derive(Default)]
@@ -818,6 +916,29 @@ fn open_phone(
     let logger: Arc<dyn Logger> = app.clone();
     let listener: Arc<dyn EventListener> = app.clone();
     Ok(ChildSafe::open(config, &key_store, logger, listener)?)
+}
+
+/// Opens the parent's app in `root/parent` and registers it with the backend. Its data key sits
+/// in a file, as the phone's does.
+async fn open_parent(root: &Path, backend: &Backend) -> anyhow::Result<ChildSafeParent> {
+    let data_dir = root
+        .join("parent")
+        .to_str()
+        .context("the demo directory's path is not UTF-8")?
+        .to_owned();
+    let key_store = FileKeyStore::new(root.join("parent-data.key"));
+    let config = ParentConfig {
+        data_dir,
+        backend_url: backend.url.clone(),
+        allow_insecure_loopback: true,
+    };
+    let parent = ChildSafeParent::open(config, &key_store)?;
+    let registered = parent.register().await?;
+    ensure!(
+        registered == parent.parent_id(),
+        "the backend registered the parent under another id"
+    );
+    Ok(parent)
 }
 
 /// The demo's list bundle: two category lists and a hashed illegal-material list.
@@ -908,6 +1029,39 @@ fn describe(decision: &UrlDecision) -> String {
         text.push_str(&format!(" [lists v{version}]"));
     }
     text
+}
+
+/// A parent's role, as the story says it.
+fn role_name(role: ParentRole) -> &'static str {
+    match role {
+        ParentRole::Owner => "owner",
+        ParentRole::Member => "member",
+    }
+}
+
+/// A command's state, as its receipt left it.
+fn state_name(state: &CommandState) -> String {
+    match state {
+        CommandState::Pending => "pending".to_owned(),
+        CommandState::Applied => "applied".to_owned(),
+        CommandState::Refused { reason } => format!("refused ({reason})"),
+    }
+}
+
+/// A duration in milliseconds, as the story shows it.
+fn millis(duration: Duration) -> String {
+    format!("{} ms", duration.as_millis())
+}
+
+/// When `at` was, seen from `returned`: before or after the phone's sync returned.
+fn relative_to_return(at: Instant, returned: Instant) -> String {
+    match at.checked_duration_since(returned) {
+        Some(after) => format!("{} after the sync returned", millis(after)),
+        None => format!(
+            "{} before the sync returned",
+            millis(returned.saturating_duration_since(at))
+        ),
+    }
 }
 
 /// `n` things, in words: "1 URL", "2 URLs".

@@ -21,7 +21,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Each step's title, in order, with a piece of evidence its lines must show.
-const STEPS: [(&str, &str); 18] = [
+const STEPS: [(&str, &str); 20] = [
     ("Backend started", "listening on http://127.0.0.1:"),
     (
         "Carrier key made, activation profile signed",
@@ -34,12 +34,19 @@ const STEPS: [(&str, &str); 18] = [
     ),
     ("Safe mode activated", "gambling"),
     ("Parent PIN set", "PBKDF2"),
-    ("Parent paired", "1 parent paired"),
+    (
+        "Parent paired",
+        "enrolled the parent as owner (1 parent paired)",
+    ),
     (
         "List bundle compiled, signed and published",
         "illegal (2 hashed URLs)",
     ),
     ("Phone synced and loaded the lists", "applied: lists v1"),
+    (
+        "Parent's app verified the phone's signed status",
+        "verified against the device key checked at pairing",
+    ),
     (
         "URLs checked",
         "https://casino.example/slots -> BLOCK (blocked-category: gambling) [lists v1]",
@@ -60,8 +67,15 @@ const STEPS: [(&str, &str); 18] = [
         "Phone applied the approval",
         "ALLOW (approved-request) [lists v1]",
     ),
+    (
+        "Parent denied a site; the phone's signed receipt came back",
+        "-> BLOCK (parent-denied) [lists v1]",
+    ),
     ("Reports filed, and an SOS", "SOS screen: dial 999"),
-    ("Phone synced the reports", "sent 4, delivered 4"),
+    (
+        "Phone synced the reports; the SOS reached the parent's live stream",
+        "heard: report (kind sos",
+    ),
     (
         "Reports arrived routed at the backend",
         "child-sexual-abuse-material for IWF (1 URL)",
@@ -81,8 +95,30 @@ const DECISIONS: [&str; 7] = [
     "http://3232235777/ -> BLOCK (blocked-category: ip-literal)",
     "https://homework.example@casino.example/ -> BLOCK (blocked-category: gambling)",
     "translate.goog/slots?_x_tr_sl=auto&_x_tr_tl=en -> BLOCK (blocked-category: gambling, via",
-    "statuses: 4 of 4 routed; parent feed: 4 reports, most urgent first (sos,",
+    "statuses: 4 of 4 routed; parent's feed: 4 reports, SOS first (sos,",
 ];
+
+/// What the parent's app shows: the phone's verified status, both commands applied as the
+/// phone's receipts say, and the reports all delivered with the SOS heard live.
+const PARENT_APP: [&str; 4] = [
+    "band 9-12, safe mode on, 14 categories blocked, SafeSearch on, lists v1 up to date",
+    "the parent's app took 2 receipts signed by the phone: #1 applied, #2 applied",
+    "sent 4, delivered 4",
+    "https://chat-roulette.example/start -> ALLOW (no-rule-applies) [lists v1]; command #2",
+];
+
+/// The six digits that follow `marker` in `story`.
+fn code_after<'a>(story: &'a str, marker: &str) -> &'a str {
+    let (_, rest) = story
+        .split_once(marker)
+        .unwrap_or_else(|| panic!("{marker:?} missing:\n{story}"));
+    let code = rest.get(..6).unwrap_or_default();
+    assert!(
+        code.len() == 6 && code.bytes().all(|byte| byte.is_ascii_digit()),
+        "{marker:?} is not followed by six digits:\n{story}"
+    );
+    code
+}
 
 #[test]
 fn the_demo_runs_to_the_end_and_tells_every_step() {
@@ -110,9 +146,14 @@ fn the_demo_runs_to_the_end_and_tells_every_step() {
             "step {title:?} does not show {evidence:?}:\n{body}"
         );
     }
-    for decision in DECISIONS {
-        assert!(story.contains(decision), "{decision:?} missing:\n{story}");
+    for line in DECISIONS.iter().chain(&PARENT_APP) {
+        assert!(story.contains(line), "{line:?} missing:\n{story}");
     }
+    assert_eq!(
+        code_after(&story, "scanned it and shows "),
+        code_after(&story, "the phone shows "),
+        "both screens show the same confirmation code"
+    );
     assert!(story.trim_end().ends_with("Every step held."), "{story}");
 
     let data = story
@@ -138,6 +179,10 @@ fn the_demo_leaves_a_directory_it_was_given_and_refuses_one_in_use() {
     assert!(
         dir.join("phone").join("store").is_dir(),
         "the phone's store is kept"
+    );
+    assert!(
+        dir.join("parent").join("store").is_dir(),
+        "the parent's app store is kept"
     );
 
     // A second run would meet a registered phone and a published bundle: it is refused before
