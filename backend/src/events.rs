@@ -26,25 +26,18 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::sse::Event;
 use childsafe_protocol::wire::ParentEvent;
 use futures_util::stream::{self, Stream};
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
-use crate::admission::ReleasesAddressSlot;
-use crate::auth::ParentCaller;
-use crate::error::{ApiError, ApiResult};
 use crate::limits::{
     EVENT_BUFFER, EVENT_KEEP_ALIVE, EVENT_STREAM_LIFETIME, MAX_EVENT_STREAMS,
     MAX_EVENT_STREAMS_PER_PARENT,
 };
 use crate::log;
 use crate::push::PushGateway;
-use crate::state::AppState;
 
 /// The bounds of live event streams; [`Default`] gives the constants of
 /// [`limits`](crate::limits).
@@ -106,7 +99,7 @@ pub(crate) struct ParentEvents {
 
 /// Why a stream was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Refusal {
+pub(crate) enum Refusal {
     /// The parent has [`EventLimits::per_parent`] streams open.
     ParentFull,
     /// The server has [`EventLimits::total`] streams open.
@@ -187,37 +180,26 @@ impl ParentEvents {
     }
 
     /// How many streams are open now.
+    /// Opens a stream of `parent_id`'s events, as SSE events, until it is ended, its
+    /// [`EventLimits::lifetime`] passes or the server stops; refused past the caps.
+    pub(crate) fn open_stream(
+        &self,
+        parent_id: &str,
+    ) -> Result<impl Stream<Item = Result<Event, Infallible>> + use<>, Refusal> {
+        let subscription = self.subscribe(parent_id)?;
+        let ends_at = Instant::now() + self.limits.lifetime;
+        Ok(deliveries(subscription, ends_at, self.stop.clone()))
+    }
+
+    /// The limits the streams run under.
+    pub(crate) fn limits(&self) -> &EventLimits {
+        &self.limits
+    }
+
     #[cfg(test)]
     fn open(&self) -> usize {
         lock(&self.registry).open
     }
-}
-
-/// `GET /v1/parent/events`: the caller's events as server-sent events until the stream ends.
-pub(crate) async fn stream(
-    State(state): State<AppState>,
-    caller: ParentCaller,
-) -> ApiResult<Response> {
-    let events = &state.events;
-    let subscription = events
-        .subscribe(&caller.parent.id)
-        .map_err(|refusal| match refusal {
-            Refusal::ParentFull => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_streams",
-                format!(
-                    "this parent has {} event streams open already; close one first",
-                    events.limits.per_parent
-                ),
-            ),
-            Refusal::ServerFull => ApiError::streams_full(),
-        })?;
-    let ends_at = Instant::now() + events.limits.lifetime;
-    let sse = Sse::new(deliveries(subscription, ends_at, events.stop.clone()))
-        .keep_alive(KeepAlive::new().interval(events.limits.keep_alive));
-    let mut response = sse.into_response();
-    response.extensions_mut().insert(ReleasesAddressSlot);
-    Ok(response)
 }
 
 /// One open stream; dropping it gives its place back under the caps.

@@ -34,6 +34,7 @@ pub mod clock;
 mod connections;
 mod device_status;
 mod error;
+mod event_stream;
 pub mod events;
 mod extract;
 pub mod limits;

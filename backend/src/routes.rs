@@ -13,7 +13,7 @@ use crate::error;
 use crate::limits::{MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES};
 use crate::state::AppState;
 use crate::{
-    device_status, events, operator, pairing, pairing_invites, registration, relay, reports,
+    device_status, event_stream, operator, pairing, pairing_invites, registration, relay, reports,
     server_time,
 };
 
@@ -64,7 +64,7 @@ fn handler(operation: Operation, method: MethodFilter) -> MethodRouter<AppState>
         SendToDevice => on(method, relay::parent_sends),
         ReadParentMailbox => on(method, relay::parent_reads),
         ReadFeed => on(method, reports::feed),
-        StreamParentEvents => on(method, events::stream),
+        StreamParentEvents => on(method, event_stream::stream),
         GetBundle => on(method, bundles::fetch),
         // The only route that takes more than a JSON body's worth.
         PutBundle => on(method, bundles::upload).layer(DefaultBodyLimit::max(MAX_BUNDLE_BYTES)),
