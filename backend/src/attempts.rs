@@ -1,5 +1,5 @@
-//! Counting attempts per key over a window, in one server process's memory: wrong pairing codes
-//! per parent, and parent registrations per client address. A key that used up its attempts
+//! Counting attempts per key over a window, in one server process's memory: parent
+//! registrations per client address. A key that used up its attempts
 //! waits out its window; replicas each count their own.
 
 use std::collections::HashMap;

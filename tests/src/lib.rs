@@ -6,6 +6,7 @@
 //! - [`recorder`]: the app around the SDK, keeping every event and log line it is given.
 //! - [`played_phone`]: a child's phone made of the protocol's parts, for the parent's app to pair
 //!   with and command.
+//! - [`pair_parent_by_qr`]: a parent paired with a real `ChildSafe` the way an app pairs one.
 #![forbid(unsafe_code)]
 
 pub mod fault_proxy;
@@ -16,6 +17,7 @@ pub mod recorder;
 /// app does: the phone opens an invite behind `pin`, the parent claims it with the QR code's
 /// secret, and the phone confirms the single claimant behind the PIN. The parent's app would
 /// also compare the six digits; tests that check them do so themselves.
+#[allow(clippy::expect_used, clippy::missing_panics_doc)] // test support: a failure is a failed test
 pub async fn pair_parent_by_qr(
     sdk: &childsafe_core::ChildSafe,
     pin: &str,
