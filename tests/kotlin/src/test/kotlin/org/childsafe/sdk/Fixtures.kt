@@ -77,12 +77,22 @@ class SigningKeyFile(val file: File, val publicKey: String) {
     }
 }
 
-/** A carrier's signed activation profile, made by `childsafe activation sign`. */
-fun signActivation(dir: Path, carrier: SigningKeyFile, band: String, sequence: Int): ByteArray {
+/**
+ * A carrier's signed activation profile, made by `childsafe activation sign`, blocking `block`
+ * on top of the band's defaults.
+ */
+fun signActivation(
+    dir: Path,
+    carrier: SigningKeyFile,
+    band: String,
+    sequence: Int,
+    block: List<String> = emptyList(),
+): ByteArray {
     val out = dir.resolve("profile-$sequence.bin").toFile()
     runTool(
         "${binDir}/childsafe", "activation", "sign", "--key", carrier.file.path,
         "--carrier", "Test Carrier", "--band", band, "--sequence", "$sequence", "--out", out.path,
+        *block.flatMap { listOf("--block", it) }.toTypedArray(),
     )
     return out.readBytes()
 }
@@ -94,6 +104,20 @@ fun compileLists(dir: Path, key: SigningKeyFile, version: Int, category: String,
     runTool(
         "${binDir}/childsafe", "lists", "compile", "--out", out.path, "--key", key.file.path,
         "--version", "$version", "--category", "$category=${list.path}",
+    )
+    return out.readBytes()
+}
+
+/** A list bundle with one list per category of `categories` (name to hosts), by `childsafe lists compile`. */
+fun compileListsOf(dir: Path, key: SigningKeyFile, version: Int, categories: Map<String, List<String>>): ByteArray {
+    val sources = categories.flatMap { (category, hosts) ->
+        val list = dir.resolve("$category.txt").toFile().apply { writeText(hosts.joinToString("\n")) }
+        listOf("--category", "$category=${list.path}")
+    }
+    val out = dir.resolve("lists-$version.bundle").toFile()
+    runTool(
+        "${binDir}/childsafe", "lists", "compile", "--out", out.path, "--key", key.file.path,
+        "--version", "$version", *sources.toTypedArray(),
     )
     return out.readBytes()
 }
