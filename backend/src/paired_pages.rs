@@ -1,5 +1,6 @@
 //! A page of a parent's feed or mailbox showing only what the devices still paired with it sent:
-//! a parent a device removed keeps no window on the reports and messages routed to it before.
+//! a parent a device removed keeps no window on the reports and messages routed to it before
+//! (except the phone's receipts for its own commands, see `relay::kept_to_paired`).
 //! Pages skip over what is hidden, so a page is empty only at the end, and a parent reading
 //! `after` the last seq it saw never misses an item of a device it is still paired with.
 

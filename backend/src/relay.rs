@@ -134,10 +134,23 @@ pub(crate) async fn parent_reads(
         page,
         |after| state.storage.messages(&principal, after, page.limit),
         |message| message.seq,
-        sending_device,
+        kept_to_paired,
     )
     .await?;
     Ok(Json(Mailbox { messages }))
+}
+
+/// The device whose pairing a mailbox message stays readable under: its sender, except for a
+/// command receipt, which stays readable after the pairing ends. A receipt only answers a
+/// command the parent sent, and the command that ends a pairing (the owner's release, or a
+/// parent removing itself) has its receipt sent just before the statement that unpairs: hidden,
+/// that parent would never learn that its command was applied.
+fn kept_to_paired(message: &RelayedMessage) -> Option<&str> {
+    if message.kind == MessageKind::Receipt {
+        None
+    } else {
+        sending_device(message)
+    }
 }
 
 /// The device that sent `message`, if a device did (`device:ID`).

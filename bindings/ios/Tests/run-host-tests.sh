@@ -5,7 +5,8 @@
 #   bindings/ios/Tests/run-host-tests.sh
 #
 # Optional, for the test that syncs: CHILDSAFE_TEST_BACKEND_URL (a running childsafe-backend,
-# loopback HTTP allowed) and CHILDSAFE_TEST_ACTIVATION_TOKEN (a token that backend accepts).
+# loopback HTTP allowed) and CHILDSAFE_TEST_ACTIVATION_TOKEN (a token that backend accepts). The
+# family tests start their own backend from CHILDSAFE_TEST_BIN_DIR, set here to the host build.
 #
 # It generates the bindings (bindings/generate.sh), lays out target/ios-host/ as a Swift package
 # in host mode (see bindings/ios/Package.swift), and runs `swift test` there.
@@ -27,4 +28,6 @@ cat "$swift_dir"/*.modulemap >"$out/HostFFI/module.modulemap"
 cp -R bindings/ios/Tests/ChildSafeTests "$out/Tests/"
 cp bindings/ios/Package.swift "$out/Package.swift"
 
-CHILDSAFE_HOST_LIBRARY_DIR="$(cd "$target_dir/debug" && pwd)" swift test --package-path "$out"
+host_bin="$(cd "$target_dir/debug" && pwd)"
+CHILDSAFE_HOST_LIBRARY_DIR="$host_bin" CHILDSAFE_TEST_BIN_DIR="$host_bin" \
+  swift test --package-path "$out"

@@ -296,10 +296,9 @@ final class FamilyTests: XCTestCase {
         try await settle(parent, try await parent.send(deviceId: device, action: .unblockCategory(category: "violence")))
         XCTAssertEqual(try phone.checkUrl(url: "https://fights.example/").verdict, .allow)
 
-        // The release's own receipt is not looked for: the backend hands a parent only what the
-        // phones still paired with it sent, and the release ends the pairing in the same sync.
-        _ = try await parent.release(deviceId: device)
-        _ = try await phone.syncNow()
+        // The release ends the pairing in the same sync, and its receipt, sent just before, still
+        // reaches the owner.
+        _ = try await settle(parent, try await parent.release(deviceId: device))
         XCTAssertTrue(try phone.parents().isEmpty)
         let status = try phone.status()
         XCTAssertEqual(status.pairedParents, 0)
