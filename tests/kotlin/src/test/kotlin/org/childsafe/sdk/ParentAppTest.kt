@@ -97,7 +97,11 @@ class ParentAppTest {
     @Test
     fun `bad input and unpaired children are typed exceptions`() = runBlocking<Unit> {
         open().use { parent ->
-            assertThrows<ChildSafeException.NotReady> { runBlocking { parent.pair("childsafe-pair:1:x:y") } }
+            // A payload that is not a pairing code is named as such even before registering; a
+            // well-formed one waits for the registration.
+            assertThrows<ChildSafeException.InvalidInput> { runBlocking { parent.pair("childsafe-pair:1:x:y") } }
+            val wellFormed = "childsafe-pair:1:${"0".repeat(32)}:${"A".repeat(26)}"
+            assertThrows<ChildSafeException.NotReady> { runBlocking { parent.pair(wellFormed) } }
             parent.register()
             assertThrows<ChildSafeException.InvalidInput> { runBlocking { parent.pair("https://example.org/") } }
             val stranger = "0".repeat(32)
