@@ -16,7 +16,7 @@ use childsafe_core::crypto::SigningKey;
 use childsafe_core::parent::{
     AccessAnswer, ChildEvent, ChildSafeParent, CommandState, ParentConfig, ParentError,
 };
-use childsafe_core::protocol::pairing::{PairingQr, ParentRole};
+use childsafe_core::protocol::pairing::{PairingError, PairingQr, ParentRole};
 use childsafe_core::protocol::report::ReportKind;
 use childsafe_core::protocol::request_signing::key_id;
 use childsafe_core::protocol::wire::MessageKind;
@@ -114,8 +114,15 @@ async fn pairing_shows_the_phones_code_and_the_child_is_confirmed_by_the_phone()
     let backend = backend().await;
     let home = ParentPhone::new(&backend.server.url());
     let parent = home.open();
+    // A payload that is not a pairing code is named as such, registered or not; a well-formed
+    // one waits for the registration.
     assert!(matches!(
         parent.pair("childsafe-pair:1:00:AAAA").await,
+        Err(ParentError::Pairing(PairingError::BadDeviceId))
+    ));
+    let well_formed = format!("childsafe-pair:1:{}:{}", "0".repeat(32), "A".repeat(26));
+    assert!(matches!(
+        parent.pair(&well_formed).await,
         Err(ParentError::NotReady(_))
     ));
     let id = parent.register().await.unwrap();
