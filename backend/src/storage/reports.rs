@@ -74,6 +74,42 @@ pub struct HelplineEntry {
     pub forwarded: bool,
 }
 
+/// One destination of an operator queue (hotline or helpline) with its report, as both stores
+/// read it, before it is shaped as that queue's entry.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct QueuedReport {
+    pub(crate) report: UploadedReport,
+    /// The hotline's or helpline's name.
+    pub(crate) name: String,
+    pub(crate) country: String,
+    pub(crate) received_at: u64,
+    pub(crate) forwarded: bool,
+}
+
+impl From<QueuedReport> for HotlineEntry {
+    fn from(queued: QueuedReport) -> Self {
+        Self {
+            report: queued.report,
+            hotline: queued.name,
+            country: queued.country,
+            received_at: queued.received_at,
+            forwarded: queued.forwarded,
+        }
+    }
+}
+
+impl From<QueuedReport> for HelplineEntry {
+    fn from(queued: QueuedReport) -> Self {
+        Self {
+            report: queued.report,
+            helpline: queued.name,
+            country: queued.country,
+            received_at: queued.received_at,
+            forwarded: queued.forwarded,
+        }
+    }
+}
+
 /// Reports, their statuses, parents' feeds and the hotline and helpline queues.
 #[async_trait]
 pub trait ReportStore: Send + Sync + 'static {

@@ -3,7 +3,7 @@
 //! their destinations in one query.
 
 use async_trait::async_trait;
-use childsafe_protocol::report::{ReportKind, UploadedReport};
+use childsafe_protocol::report::ReportKind;
 use childsafe_protocol::wire::{Destination, DestinationKind, FeedItem, ReportStatus};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
@@ -16,7 +16,7 @@ use super::store::PostgresStorage;
 use crate::storage::accounts::DeviceRecord;
 use crate::storage::error::{StorageError, StorageResult};
 use crate::storage::reports::{
-    FeedPlacement, HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore,
+    FeedPlacement, HelplineEntry, HotlineEntry, NewReport, QueuedReport, ReportInsert, ReportStore,
 };
 use crate::storage::rules;
 
@@ -115,16 +115,7 @@ impl ReportStore for PostgresStorage {
 
     async fn hotline_queue(&self) -> StorageResult<Vec<HotlineEntry>> {
         let queue = self.queue(DestinationKind::Hotline).await?;
-        Ok(queue
-            .into_iter()
-            .map(|entry| HotlineEntry {
-                report: entry.report,
-                hotline: entry.name,
-                country: entry.country,
-                received_at: entry.received_at,
-                forwarded: entry.forwarded,
-            })
-            .collect())
+        Ok(queue.into_iter().map(HotlineEntry::from).collect())
     }
 
     async fn mark_hotline_forwarded(&self, report_id: &str) -> StorageResult<bool> {
@@ -134,31 +125,13 @@ impl ReportStore for PostgresStorage {
 
     async fn helpline_queue(&self) -> StorageResult<Vec<HelplineEntry>> {
         let queue = self.queue(DestinationKind::Helpline).await?;
-        Ok(queue
-            .into_iter()
-            .map(|entry| HelplineEntry {
-                report: entry.report,
-                helpline: entry.name,
-                country: entry.country,
-                received_at: entry.received_at,
-                forwarded: entry.forwarded,
-            })
-            .collect())
+        Ok(queue.into_iter().map(HelplineEntry::from).collect())
     }
 
     async fn mark_helpline_forwarded(&self, report_id: &str) -> StorageResult<bool> {
         self.mark_queue_forwarded(DestinationKind::Helpline, report_id)
             .await
     }
-}
-
-/// One destination of a queued report, before it is shaped as that queue's entry.
-struct QueuedReport {
-    report: UploadedReport,
-    name: String,
-    country: String,
-    received_at: u64,
-    forwarded: bool,
 }
 
 impl PostgresStorage {

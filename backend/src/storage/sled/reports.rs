@@ -3,7 +3,6 @@
 //! hotline and helpline queues read back from them.
 
 use async_trait::async_trait;
-use childsafe_protocol::report::UploadedReport;
 use childsafe_protocol::wire::{DestinationKind, FeedItem, ReportStatus};
 use sled::Tree;
 use sled::transaction::ConflictableTransactionError;
@@ -15,7 +14,7 @@ use super::values::{ReportValue, from_json, to_json};
 use crate::storage::accounts::DeviceRecord;
 use crate::storage::error::StorageResult;
 use crate::storage::reports::{
-    FeedPlacement, HelplineEntry, HotlineEntry, NewReport, ReportInsert, ReportStore,
+    FeedPlacement, HelplineEntry, HotlineEntry, NewReport, QueuedReport, ReportInsert, ReportStore,
 };
 use crate::storage::rules;
 
@@ -108,16 +107,7 @@ impl ReportStore for SledStorage {
 
     async fn hotline_queue(&self) -> StorageResult<Vec<HotlineEntry>> {
         let queue = self.queue(DestinationKind::Hotline, |t| &t.hotline).await?;
-        Ok(queue
-            .into_iter()
-            .map(|entry| HotlineEntry {
-                report: entry.report,
-                hotline: entry.name,
-                country: entry.country,
-                received_at: entry.received_at,
-                forwarded: entry.forwarded,
-            })
-            .collect())
+        Ok(queue.into_iter().map(HotlineEntry::from).collect())
     }
 
     async fn mark_hotline_forwarded(&self, report_id: &str) -> StorageResult<bool> {
@@ -129,31 +119,13 @@ impl ReportStore for SledStorage {
         let queue = self
             .queue(DestinationKind::Helpline, |t| &t.helpline)
             .await?;
-        Ok(queue
-            .into_iter()
-            .map(|entry| HelplineEntry {
-                report: entry.report,
-                helpline: entry.name,
-                country: entry.country,
-                received_at: entry.received_at,
-                forwarded: entry.forwarded,
-            })
-            .collect())
+        Ok(queue.into_iter().map(HelplineEntry::from).collect())
     }
 
     async fn mark_helpline_forwarded(&self, report_id: &str) -> StorageResult<bool> {
         self.mark_queue_forwarded(DestinationKind::Helpline, report_id)
             .await
     }
-}
-
-/// One destination of `kind` of a queued report, before it is shaped as that queue's entry.
-struct QueuedReport {
-    report: UploadedReport,
-    name: String,
-    country: String,
-    received_at: u64,
-    forwarded: bool,
 }
 
 impl SledStorage {
