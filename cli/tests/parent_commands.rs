@@ -8,19 +8,13 @@
 
 mod common;
 
-use std::process::Output;
 use std::sync::Arc;
 
 use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
-use common::{Scratch, arg, childsafe, text};
+use common::{Scratch, arg, childsafe, childsafe_async, success_json, text};
 use serde_json::Value;
 
 const PIN: &str = "4821";
-
-fn json(output: &Output) -> Value {
-    assert!(output.status.success(), "{output:?}");
-    serde_json::from_str(text(&output.stdout).trim()).expect("one JSON value")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parent_pairs_sees_the_signed_status_commands_answers_and_reads_the_feed() {
@@ -38,33 +32,16 @@ async fn a_parent_pairs_sees_the_signed_status_commands_answers_and_reads_the_fe
     let (phone, mum) = (scratch.path("phone"), scratch.path("mum"));
     let (phone, mum) = (arg(&phone).to_owned(), arg(&mum).to_owned());
     let url = server.url();
-    let run = |args: Vec<String>| async move {
-        tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            childsafe(&args)
-        })
-        .await
-        .unwrap()
-    };
-    let owned = |args: &[&str]| args.iter().map(|arg| (*arg).to_owned()).collect::<Vec<_>>();
 
     // The child's phone: set up, registered, a PIN.
-    let device_id = json(
-        &run(owned(&[
-            "device",
-            "init",
-            "--dir",
-            &phone,
-            "--country",
-            "GB",
-        ]))
-        .await,
+    let device_id = success_json(
+        &childsafe_async(&["device", "init", "--dir", &phone, "--country", "GB"]).await,
     )["device_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    json(
-        &run(owned(&[
+    success_json(
+        &childsafe_async(&[
             "device",
             "register",
             "--dir",
@@ -74,14 +51,14 @@ async fn a_parent_pairs_sees_the_signed_status_commands_answers_and_reads_the_fe
             "--activation-token",
             &token,
             "--allow-insecure-loopback",
-        ]))
+        ])
         .await,
     );
-    json(&run(owned(&["device", "set-pin", "--dir", &phone, "--pin", PIN])).await);
+    success_json(&childsafe_async(&["device", "set-pin", "--dir", &phone, "--pin", PIN]).await);
 
     // The parent's app.
-    let parent_id = json(
-        &run(owned(&[
+    let parent_id = success_json(
+        &childsafe_async(&[
             "parent",
             "init",
             "--dir",
@@ -89,57 +66,35 @@ async fn a_parent_pairs_sees_the_signed_status_commands_answers_and_reads_the_fe
             "--backend",
             &url,
             "--allow-insecure-loopback",
-        ]))
+        ])
         .await,
     )["parent_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let registered = json(&run(owned(&["parent", "register", "--dir", &mum])).await);
+    let registered = success_json(&childsafe_async(&["parent", "register", "--dir", &mum]).await);
     assert_eq!(registered["parent_id"], parent_id.as_str());
 
     // Pairing: a wrong PIN opens nothing; the QR payload; the same six digits on both sides.
-    let wrong = run(owned(&[
-        "device",
-        "pairing-code",
-        "--dir",
-        &phone,
-        "--pin",
-        "0000",
-    ]))
-    .await;
+    let wrong =
+        childsafe_async(&["device", "pairing-code", "--dir", &phone, "--pin", "0000"]).await;
     assert!(!wrong.status.success(), "{wrong:?}");
-    let invite = json(
-        &run(owned(&[
-            "device",
-            "pairing-code",
-            "--dir",
-            &phone,
-            "--pin",
-            PIN,
-        ]))
-        .await,
+    let invite = success_json(
+        &childsafe_async(&["device", "pairing-code", "--dir", &phone, "--pin", PIN]).await,
     );
     let qr = invite["qr_payload"].as_str().unwrap().to_owned();
     assert!(
         qr.starts_with(&format!("childsafe-pair:1:{device_id}:")),
         "{qr}"
     );
-    let paired = json(&run(owned(&["parent", "pair", "--dir", &mum, "--qr", &qr])).await);
+    let paired =
+        success_json(&childsafe_async(&["parent", "pair", "--dir", &mum, "--qr", &qr]).await);
     assert_eq!(paired["device_id"], device_id.as_str());
     let parents_code = paired["confirmation_code"].as_str().unwrap().to_owned();
     assert_eq!(parents_code.len(), 6);
 
-    let shown = json(
-        &run(owned(&[
-            "device",
-            "confirm-parent",
-            "--dir",
-            &phone,
-            "--pin",
-            PIN,
-        ]))
-        .await,
+    let shown = success_json(
+        &childsafe_async(&["device", "confirm-parent", "--dir", &phone, "--pin", PIN]).await,
     );
     assert_eq!(shown["confirmation_code"], parents_code.as_str());
     assert_eq!(shown["enrolled"], false, "showing the digits enrols no one");
@@ -148,7 +103,7 @@ async fn a_parent_pairs_sees_the_signed_status_commands_answers_and_reads_the_fe
     } else {
         "000000"
     };
-    let differ = run(owned(&[
+    let differ = childsafe_async(&[
         "device",
         "confirm-parent",
         "--dir",
@@ -157,15 +112,15 @@ async fn a_parent_pairs_sees_the_signed_status_commands_answers_and_reads_the_fe
         PIN,
         "--code",
         other_digits,
-    ]))
+    ])
     .await;
     assert_eq!(differ.status.code(), Some(4), "{differ:?}");
     assert_eq!(
-        json(&run(owned(&["device", "parents", "--dir", &phone])).await),
+        success_json(&childsafe_async(&["device", "parents", "--dir", &phone]).await),
         Value::Array(Vec::new())
     );
-    let enrolled = json(
-        &run(owned(&[
+    let enrolled = success_json(
+        &childsafe_async(&[
             "device",
             "confirm-parent",
             "--dir",
@@ -174,7 +129,7 @@ async fn a_parent_pairs_sees_the_signed_status_commands_answers_and_reads_the_fe
             PIN,
             "--code",
             &parents_code,
-        ]))
+        ])
         .await,
     );
     assert_eq!(enrolled["enrolled"], true);
@@ -182,24 +137,21 @@ async fn a_parent_pairs_sees_the_signed_status_commands_answers_and_reads_the_fe
     assert_eq!(enrolled["parent_id"], parent_id.as_str());
 
     // After a sync, the parent sees the child confirmed and its signed status.
-    json(&run(owned(&["sync", "--dir", &phone])).await);
-    let children = json(&run(owned(&["parent", "children", "--dir", &mum])).await);
+    success_json(&childsafe_async(&["sync", "--dir", &phone]).await);
+    let children = success_json(&childsafe_async(&["parent", "children", "--dir", &mum]).await);
     assert_eq!(children[0]["device_id"], device_id.as_str(), "{children}");
-    let status = json(
-        &run(owned(&[
-            "parent", "status", "--dir", &mum, "--device", &device_id,
-        ]))
-        .await,
+    let status = success_json(
+        &childsafe_async(&["parent", "status", "--dir", &mum, "--device", &device_id]).await,
     );
     assert_eq!(status["device_id"], device_id.as_str());
     assert_eq!(status["parents"][0]["role"], "owner", "{status}");
-    let children = json(&run(owned(&["parent", "children", "--dir", &mum])).await);
+    let children = success_json(&childsafe_async(&["parent", "children", "--dir", &mum]).await);
     assert_eq!(children[0]["confirmed"], true, "{children}");
     assert_eq!(children[0]["role"], "owner", "{children}");
 
     // A command, applied at the phone's next sync, answered with the phone's signed receipt.
-    let ticket = json(
-        &run(owned(&[
+    let ticket = success_json(
+        &childsafe_async(&[
             "parent",
             "command",
             "--dir",
@@ -208,62 +160,50 @@ async fn a_parent_pairs_sees_the_signed_status_commands_answers_and_reads_the_fe
             &device_id,
             "deny-host",
             "games.example",
-        ]))
+        ])
         .await,
     );
     assert_eq!(ticket["state"], "pending");
-    json(&run(owned(&["sync", "--dir", &phone])).await);
-    let commands = json(
-        &run(owned(&[
-            "parent", "commands", "--dir", &mum, "--device", &device_id,
-        ]))
-        .await,
+    success_json(&childsafe_async(&["sync", "--dir", &phone]).await);
+    let commands = success_json(
+        &childsafe_async(&["parent", "commands", "--dir", &mum, "--device", &device_id]).await,
     );
     assert_eq!(commands[0]["state"], "applied", "{commands}");
-    let checked = run(owned(&[
-        "device",
-        "check",
-        "--dir",
-        &phone,
-        "https://games.example/",
-    ]))
-    .await;
+    let checked =
+        childsafe_async(&["device", "check", "--dir", &phone, "https://games.example/"]).await;
     assert!(
         text(&checked.stdout).contains("\"block\""),
         "the parent's deny rule is in force: {checked:?}"
     );
-    let status = json(
-        &run(owned(&[
-            "parent", "status", "--dir", &mum, "--device", &device_id,
-        ]))
-        .await,
+    let status = success_json(
+        &childsafe_async(&["parent", "status", "--dir", &mum, "--device", &device_id]).await,
     );
     assert_eq!(status["denied_hosts"][0], "games.example", "{status}");
 
     // An SOS from the phone reaches the parent's feed.
-    json(&run(owned(&["report", "--dir", &phone, "--kind", "sos"])).await);
-    json(&run(owned(&["sync", "--dir", &phone])).await);
-    let feed = json(&run(owned(&["parent", "feed", "--dir", &mum])).await);
+    success_json(&childsafe_async(&["report", "--dir", &phone, "--kind", "sos"]).await);
+    success_json(&childsafe_async(&["sync", "--dir", &phone]).await);
+    let feed = success_json(&childsafe_async(&["parent", "feed", "--dir", &mum]).await);
     assert_eq!(feed[0]["kind"], "sos", "{feed}");
     assert_eq!(feed[0]["device_id"], device_id.as_str());
 
     // The offline code is six digits; a parent not paired with the phone has no such code.
-    let code = json(
-        &run(owned(&[
+    let code = success_json(
+        &childsafe_async(&[
             "parent",
             "offline-code",
             "--dir",
             &mum,
             "--device",
             &device_id,
-        ]))
+        ])
         .await,
     );
     assert_eq!(code["code"].as_str().unwrap().len(), 6);
 
     // The phone removes the parent behind the PIN; the parent then sees nothing new.
-    json(
-        &run(owned(&[
+    success_json(
+        &childsafe_async(&[
             "device",
             "remove-parent",
             "--dir",
@@ -272,17 +212,17 @@ async fn a_parent_pairs_sees_the_signed_status_commands_answers_and_reads_the_fe
             PIN,
             "--parent",
             &parent_id,
-        ]))
+        ])
         .await,
     );
-    json(&run(owned(&["sync", "--dir", &phone])).await);
+    success_json(&childsafe_async(&["sync", "--dir", &phone]).await);
     assert_eq!(
-        json(&run(owned(&["device", "parents", "--dir", &phone])).await),
+        success_json(&childsafe_async(&["device", "parents", "--dir", &phone]).await),
         Value::Array(Vec::new())
     );
-    json(&run(owned(&["report", "--dir", &phone, "--kind", "sos"])).await);
-    json(&run(owned(&["sync", "--dir", &phone])).await);
-    let feed = json(&run(owned(&["parent", "feed", "--dir", &mum])).await);
+    success_json(&childsafe_async(&["report", "--dir", &phone, "--kind", "sos"]).await);
+    success_json(&childsafe_async(&["sync", "--dir", &phone]).await);
+    let feed = success_json(&childsafe_async(&["parent", "feed", "--dir", &mum]).await);
     assert_eq!(
         feed.as_array().unwrap().len(),
         1,

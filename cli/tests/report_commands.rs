@@ -8,15 +8,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
 
-use common::{Scratch, arg, childsafe, text};
+use common::{Scratch, arg, childsafe, success_json, text};
 use serde_json::Value;
-
-fn json(output: &Output) -> Value {
-    assert!(output.status.success(), "{output:?}");
-    serde_json::from_str(text(&output.stdout).trim()).expect("one JSON value")
-}
 
 fn init(device: &Path, country: Option<&str>) {
     let mut args = vec!["device", "init", "--dir", arg(device)];
@@ -33,7 +27,7 @@ fn reports_are_filed_listed_in_order_and_kept_across_runs() {
     let device = scratch.path("device");
     init(&device, Some("gb"));
 
-    let grooming = json(&childsafe(&[
+    let grooming = success_json(&childsafe(&[
         "report",
         "--dir",
         arg(&device),
@@ -48,7 +42,7 @@ fn reports_are_filed_listed_in_order_and_kept_across_runs() {
     assert_eq!(grooming["kind"], "grooming");
     assert_eq!(grooming["id"].as_str().unwrap().len(), 32);
 
-    let illegal = json(&childsafe(&[
+    let illegal = success_json(&childsafe(&[
         "report",
         "--dir",
         arg(&device),
@@ -58,7 +52,7 @@ fn reports_are_filed_listed_in_order_and_kept_across_runs() {
         "https://bad.example/x",
     ]));
 
-    let kept = json(&childsafe(&[
+    let kept = success_json(&childsafe(&[
         "report",
         "--dir",
         arg(&device),
@@ -69,7 +63,7 @@ fn reports_are_filed_listed_in_order_and_kept_across_runs() {
         "--helpline-only",
     ]));
     assert_eq!(kept["status"], "queued");
-    let kept_bullying = json(&childsafe(&[
+    let kept_bullying = success_json(&childsafe(&[
         "report",
         "--dir",
         arg(&device),
@@ -82,7 +76,7 @@ fn reports_are_filed_listed_in_order_and_kept_across_runs() {
     assert_eq!(kept_bullying["status"], "queued");
     assert_eq!(kept_bullying["kind"], "bullying");
 
-    let sos = json(&childsafe(&[
+    let sos = success_json(&childsafe(&[
         "report",
         "--dir",
         arg(&device),
@@ -95,7 +89,7 @@ fn reports_are_filed_listed_in_order_and_kept_across_runs() {
     assert_eq!(sos["helpline"]["number"], "0800 1111");
 
     // Every run is a new process: the list comes from the store on disk.
-    let listed = json(&childsafe(&["reports", "--dir", arg(&device)]));
+    let listed = success_json(&childsafe(&["reports", "--dir", arg(&device)]));
     let listed = listed.as_array().unwrap();
     let ids: Vec<&Value> = listed.iter().map(|report| &report["id"]).collect();
     assert_eq!(
@@ -173,11 +167,11 @@ fn a_report_that_breaks_the_rules_is_refused_clearly_and_nothing_is_filed() {
     assert!(!unknown_kind.status.success());
     assert!(text(&unknown_kind.stderr).contains("illegal-content, grooming, bullying or sos"));
 
-    let listed = json(&childsafe(&["reports", "--dir", arg(&device)]));
+    let listed = success_json(&childsafe(&["reports", "--dir", arg(&device)]));
     assert_eq!(listed, serde_json::json!([]));
 
     // SOS on a device set up without a country still gives numbers that work everywhere.
-    let sos = json(&childsafe(&[
+    let sos = success_json(&childsafe(&[
         "report",
         "--dir",
         arg(&device),
@@ -205,20 +199,20 @@ fn reports_need_a_device_directory() {
 
 #[test]
 fn emergency_prints_the_numbers_a_phone_shows() {
-    let gb = json(&childsafe(&["emergency", "--country", "GB"]));
+    let gb = success_json(&childsafe(&["emergency", "--country", "GB"]));
     assert_eq!(gb["numbers"], serde_json::json!(["999", "112"]));
     assert_eq!(gb["emergency_number"], "999");
     assert_eq!(gb["helpline"]["name"], "Childline");
 
-    let us = json(&childsafe(&["emergency", "--country", "us"]));
+    let us = success_json(&childsafe(&["emergency", "--country", "us"]));
     assert_eq!(us["numbers"], serde_json::json!(["911"]));
     assert_eq!(us["country"], "US");
 
-    let germany = json(&childsafe(&["emergency", "--country", "DE"]));
+    let germany = success_json(&childsafe(&["emergency", "--country", "DE"]));
     assert_eq!(germany["helpline"]["number"], "116 111");
 
     // A country without a confirmed helpline says so rather than guessing.
-    let brazil = json(&childsafe(&["emergency", "--country", "BR"]));
+    let brazil = success_json(&childsafe(&["emergency", "--country", "BR"]));
     assert_eq!(brazil["helpline"], Value::Null);
     assert_eq!(brazil["emergency_number"], "190");
 }

@@ -7,17 +7,10 @@
 
 mod common;
 
-use std::process::Output;
 use std::sync::Arc;
 
 use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
-use common::{Scratch, arg, childsafe, text};
-use serde_json::Value;
-
-fn json(output: &Output) -> Value {
-    assert!(output.status.success(), "{output:?}");
-    serde_json::from_str(text(&output.stdout).trim()).expect("one JSON value")
-}
+use common::{Scratch, arg, childsafe_async, success_json, text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_registers_files_reports_and_syncs_them_to_the_backend() {
@@ -34,30 +27,13 @@ async fn a_device_registers_files_reports_and_syncs_them_to_the_backend() {
         .remove(0);
     let device = scratch.path("device");
     let url = server.url();
-    let run = |args: Vec<String>| async move {
-        tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            childsafe(&args)
-        })
-        .await
-        .unwrap()
-    };
-    let owned = |args: &[&str]| args.iter().map(|arg| (*arg).to_owned()).collect::<Vec<_>>();
 
-    let init = json(
-        &run(owned(&[
-            "device",
-            "init",
-            "--dir",
-            arg(&device),
-            "--country",
-            "GB",
-        ]))
-        .await,
+    let init = success_json(
+        &childsafe_async(&["device", "init", "--dir", arg(&device), "--country", "GB"]).await,
     );
     let device_id = init["device_id"].as_str().unwrap().to_owned();
 
-    let refused = run(owned(&[
+    let refused = childsafe_async(&[
         "device",
         "register",
         "--dir",
@@ -66,7 +42,7 @@ async fn a_device_registers_files_reports_and_syncs_them_to_the_backend() {
         &url,
         "--activation-token",
         &token,
-    ]))
+    ])
     .await;
     assert!(!refused.status.success());
     assert!(
@@ -74,8 +50,8 @@ async fn a_device_registers_files_reports_and_syncs_them_to_the_backend() {
         "{refused:?}"
     );
 
-    let registered = json(
-        &run(owned(&[
+    let registered = success_json(
+        &childsafe_async(&[
             "device",
             "register",
             "--dir",
@@ -85,7 +61,7 @@ async fn a_device_registers_files_reports_and_syncs_them_to_the_backend() {
             "--activation-token",
             &token,
             "--allow-insecure-loopback",
-        ]))
+        ])
         .await,
     );
     assert_eq!(
@@ -93,7 +69,7 @@ async fn a_device_registers_files_reports_and_syncs_them_to_the_backend() {
         "the backend knows the device by its key"
     );
 
-    let again = run(owned(&[
+    let again = childsafe_async(&[
         "device",
         "register",
         "--dir",
@@ -103,7 +79,7 @@ async fn a_device_registers_files_reports_and_syncs_them_to_the_backend() {
         "--activation-token",
         &token,
         "--allow-insecure-loopback",
-    ]))
+    ])
     .await;
     assert!(!again.status.success(), "a second registration is refused");
 
@@ -112,17 +88,17 @@ async fn a_device_registers_files_reports_and_syncs_them_to_the_backend() {
         ("illegal-content", vec!["--url", "https://bad.example/page"]),
         ("sos", vec![]),
     ] {
-        let mut args = owned(&["report", "--dir", arg(&device), "--kind", kind]);
-        args.extend(extra.into_iter().map(str::to_owned));
-        json(&run(args).await);
+        let mut args = vec!["report", "--dir", arg(&device), "--kind", kind];
+        args.extend(extra);
+        success_json(&childsafe_async(&args).await);
     }
 
-    let summary = json(&run(owned(&["sync", "--dir", arg(&device)])).await);
+    let summary = success_json(&childsafe_async(&["sync", "--dir", arg(&device)]).await);
     assert_eq!(summary["sent"], 3, "{summary}");
     assert_eq!(summary["delivered"], 3, "{summary}");
     assert_eq!(summary["failed"], 0, "{summary}");
 
-    let listed = json(&run(owned(&["reports", "--dir", arg(&device)])).await);
+    let listed = success_json(&childsafe_async(&["reports", "--dir", arg(&device)]).await);
     let states: Vec<&str> = listed
         .as_array()
         .unwrap()
@@ -139,7 +115,7 @@ async fn a_device_registers_files_reports_and_syncs_them_to_the_backend() {
     let on_server = storage.report_statuses(&device_id).await.unwrap();
     assert_eq!(on_server.len(), 3);
 
-    let quiet = json(&run(owned(&["sync", "--dir", arg(&device)])).await);
+    let quiet = success_json(&childsafe_async(&["sync", "--dir", arg(&device)]).await);
     assert_eq!(quiet["sent"], 0, "nothing is sent twice: {quiet}");
     server.shutdown().await.unwrap();
 }

@@ -1,5 +1,6 @@
-//! What the CLI's integration tests share: a scratch directory, running the real binary, and a
-//! signing key made with it.
+//! What the CLI's integration tests share: a scratch directory, running the real binary (also
+//! from async tests, next to a backend on the same runtime), its JSON answers, and a signing key
+//! made with it.
 
 // Each test file uses its own subset of these.
 #![allow(dead_code)]
@@ -53,6 +54,24 @@ pub(crate) fn childsafe(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the childsafe binary runs")
+}
+
+/// Runs the `childsafe` binary off the async runtime, so that a backend spawned on it keeps
+/// answering while the command waits for it.
+pub(crate) async fn childsafe_async(args: &[&str]) -> Output {
+    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        childsafe(&args)
+    })
+    .await
+    .expect("the command's thread ends")
+}
+
+/// The one JSON value a successful command printed.
+pub(crate) fn success_json(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_str(text(&output.stdout).trim()).expect("one JSON value")
 }
 
 /// Bytes printed by the binary, as text.
