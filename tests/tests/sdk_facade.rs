@@ -10,7 +10,8 @@ use std::sync::{Arc, Barrier};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
+use childsafe_backend::storage::Storage;
+use childsafe_backend::{RunningServer, ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::filter::decision::Verdict;
 use childsafe_core::protocol::wire::{DestinationKind, ReportStatus};
@@ -25,31 +26,62 @@ use childsafe_core::{ChildSafe, ChildSafeConfig};
 use childsafe_tests::pair_parent_by_qr;
 use childsafe_tests::recorder::Recorder;
 
+/// The real backend on loopback with one activation token, and the configuration of a phone
+/// that uses it (its data and data key in their own directory).
+struct Loopback {
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    storage: Arc<dyn Storage>,
+    server: RunningServer,
+    token: String,
+    keys: FileKeyStore,
+    config: ChildSafeConfig,
+}
+
+impl Loopback {
+    async fn start() -> Self {
+        let backend_dir = tempfile::tempdir().unwrap();
+        let storage = open_storage(Some(backend_dir.path()), None).await.unwrap();
+        let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
+            .await
+            .unwrap();
+        let token = operator::mint_activation_tokens(storage.as_ref(), 1, clock::unix_now())
+            .await
+            .unwrap()
+            .remove(0);
+        let phone_dir = tempfile::tempdir().unwrap();
+        let keys = FileKeyStore::new(phone_dir.path().join("data.key"));
+        let config = ChildSafeConfig {
+            data_dir: phone_dir.path().join("sdk").display().to_string(),
+            backend_url: Some(server.url()),
+            allow_insecure_loopback: true,
+            country: "GB".to_owned(),
+            locale: "en".to_owned(),
+            ..ChildSafeConfig::default()
+        };
+        Self {
+            _dirs: (backend_dir, phone_dir),
+            storage,
+            server,
+            token,
+            keys,
+            config,
+        }
+    }
+}
+
 /// Wrong PIN guesses fired at once, one thread each.
 const CONCURRENT_GUESSES: usize = 50;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
-    let backend_dir = tempfile::tempdir().unwrap();
-    let storage = open_storage(Some(backend_dir.path()), None).await.unwrap();
-    let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
-        .await
-        .unwrap();
-    let token = operator::mint_activation_tokens(storage.as_ref(), 1, clock::unix_now())
-        .await
-        .unwrap()
-        .remove(0);
-
-    let phone_dir = tempfile::tempdir().unwrap();
-    let keys = FileKeyStore::new(phone_dir.path().join("data.key"));
-    let config = ChildSafeConfig {
-        data_dir: phone_dir.path().join("sdk").display().to_string(),
-        backend_url: Some(server.url()),
-        allow_insecure_loopback: true,
-        country: "GB".to_owned(),
-        locale: "en".to_owned(),
-        ..ChildSafeConfig::default()
-    };
+    let Loopback {
+        _dirs,
+        storage: _,
+        server,
+        token,
+        keys,
+        config,
+    } = Loopback::start().await;
     let recorder = Arc::new(Recorder::default());
     let sdk = ChildSafe::open(config.clone(), &keys, recorder.clone(), recorder.clone()).unwrap();
     let device_id = sdk.register(&token).await.unwrap();
@@ -123,25 +155,14 @@ async fn the_facade_syncs_hears_its_parent_and_keeps_its_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_kept_from_the_parents_is_delivered_to_the_helpline_and_never_reaches_them() {
-    let backend_dir = tempfile::tempdir().unwrap();
-    let storage = open_storage(Some(backend_dir.path()), None).await.unwrap();
-    let server = spawn(Arc::clone(&storage), ServerConfig::loopback())
-        .await
-        .unwrap();
-    let token = operator::mint_activation_tokens(storage.as_ref(), 1, clock::unix_now())
-        .await
-        .unwrap()
-        .remove(0);
-    let phone_dir = tempfile::tempdir().unwrap();
-    let keys = FileKeyStore::new(phone_dir.path().join("data.key"));
-    let config = ChildSafeConfig {
-        data_dir: phone_dir.path().join("sdk").display().to_string(),
-        backend_url: Some(server.url()),
-        allow_insecure_loopback: true,
-        country: "GB".to_owned(),
-        locale: "en".to_owned(),
-        ..ChildSafeConfig::default()
-    };
+    let Loopback {
+        _dirs,
+        storage,
+        server,
+        token,
+        keys,
+        config,
+    } = Loopback::start().await;
     let recorder = Arc::new(Recorder::default());
     let sdk = ChildSafe::open(config, &keys, recorder.clone(), recorder.clone()).unwrap();
     let device_id = sdk.register(&token).await.unwrap();
