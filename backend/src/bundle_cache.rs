@@ -144,7 +144,7 @@ mod tests {
         assert_eq!(third.bytes, lists(2, 2).bytes);
         assert_eq!(
             cache
-                .served(&storage, BundleKind::Policy)
+                .served(&storage, BundleKind::Keys)
                 .await
                 .unwrap()
                 .map(|b| b.version),

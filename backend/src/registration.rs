@@ -51,7 +51,13 @@ pub(crate) async fn register_device(
     };
     let token_hash = crypto::sha256_of_parts(&[registration.activation_token.as_bytes()]);
     match state.storage.register_device(token_hash, device).await? {
-        DeviceRegistered::Registered => Ok((StatusCode::CREATED, Json(Registered { id }))),
+        DeviceRegistered::Registered => Ok((
+            StatusCode::CREATED,
+            Json(Registered {
+                id,
+                line_handle: None,
+            }),
+        )),
         DeviceRegistered::TokenRefused => Err(ApiError::unauthorized(
             "token_refused",
             "the activation token is unknown or already used",
@@ -106,5 +112,11 @@ pub(crate) async fn register_parent(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(Registered { id })))
+    Ok((
+        status,
+        Json(Registered {
+            id,
+            line_handle: None,
+        }),
+    ))
 }

@@ -73,5 +73,16 @@ fn handler(operation: Operation, method: MethodFilter) -> MethodRouter<AppState>
         MarkHotlineForwarded => on(method, operator::mark_forwarded),
         GetHelplineQueue => on(method, operator::helpline_queue),
         MarkHelplineForwarded => on(method, operator::mark_helpline_forwarded),
+        // The carrier's routes and the device's line are being built on their own branch.
+        ReadLineDocuments
+        | RegisterCarrier
+        | AddLine
+        | UpdateLine
+        | ListLines
+        | ListPendingActivations
+        | UploadProfile
+        | DeactivateLine
+        | RotateCarrierKey
+        | UploadSafetyPack => on(method, error::unknown_route),
     }
 }

@@ -285,6 +285,7 @@ fn grooming_report() -> UploadedReport {
 
 async fn register(http: &reqwest::Client, url: &str, key: &SigningKey, token: &str) -> u16 {
     let registration = DeviceRegistration {
+        line: None,
         activation_token: token.to_owned(),
         public_key: key.public_key(),
         country: "GB".to_owned(),

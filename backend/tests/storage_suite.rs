@@ -1309,41 +1309,41 @@ mod behaviour {
     }
 
     pub(crate) async fn bundle_versions_never_go_back(storage: Arc<dyn Storage>) {
-        assert_eq!(storage.bundle(BundleKind::Policy).await.unwrap(), None);
+        assert_eq!(storage.bundle(BundleKind::Keys).await.unwrap(), None);
         assert_eq!(
-            storage.bundle_version(BundleKind::Policy).await.unwrap(),
+            storage.bundle_version(BundleKind::Keys).await.unwrap(),
             None
         );
         assert_eq!(
             storage
-                .put_bundle(bundle(BundleKind::Policy, 5))
+                .put_bundle(bundle(BundleKind::Keys, 5))
                 .await
                 .unwrap(),
             BundlePut::Stored
         );
         assert_eq!(
-            storage.bundle(BundleKind::Policy).await.unwrap(),
-            Some(bundle(BundleKind::Policy, 5))
+            storage.bundle(BundleKind::Keys).await.unwrap(),
+            Some(bundle(BundleKind::Keys, 5))
         );
         assert_eq!(
-            storage.bundle_version(BundleKind::Policy).await.unwrap(),
+            storage.bundle_version(BundleKind::Keys).await.unwrap(),
             Some(bundle_version(5))
         );
         for older_or_same in [5, 4, 0] {
             assert_eq!(
                 storage
-                    .put_bundle(bundle(BundleKind::Policy, older_or_same))
+                    .put_bundle(bundle(BundleKind::Keys, older_or_same))
                     .await
                     .unwrap(),
                 BundlePut::NotNewer { current: 5 }
             );
         }
         assert_eq!(
-            storage.bundle(BundleKind::Policy).await.unwrap(),
-            Some(bundle(BundleKind::Policy, 5))
+            storage.bundle(BundleKind::Keys).await.unwrap(),
+            Some(bundle(BundleKind::Keys, 5))
         );
         assert_eq!(
-            storage.bundle_version(BundleKind::Policy).await.unwrap(),
+            storage.bundle_version(BundleKind::Keys).await.unwrap(),
             Some(bundle_version(5)),
             "a refused upload leaves the version alone"
         );
@@ -1357,17 +1357,17 @@ mod behaviour {
         );
         assert_eq!(
             storage
-                .put_bundle(bundle(BundleKind::Policy, 6))
+                .put_bundle(bundle(BundleKind::Keys, 6))
                 .await
                 .unwrap(),
             BundlePut::Stored
         );
         assert_eq!(
-            storage.bundle(BundleKind::Policy).await.unwrap(),
-            Some(bundle(BundleKind::Policy, 6))
+            storage.bundle(BundleKind::Keys).await.unwrap(),
+            Some(bundle(BundleKind::Keys, 6))
         );
         assert_eq!(
-            storage.bundle_version(BundleKind::Policy).await.unwrap(),
+            storage.bundle_version(BundleKind::Keys).await.unwrap(),
             Some(bundle_version(6))
         );
         assert_eq!(
@@ -1924,7 +1924,7 @@ async fn sled_reads_the_version_of_a_bundle_stored_before_the_version_tree() {
     {
         let storage = SledStorage::open(dir.path()).unwrap();
         storage
-            .put_bundle(bundle(BundleKind::Policy, 7))
+            .put_bundle(bundle(BundleKind::Keys, 7))
             .await
             .unwrap();
     }
@@ -1936,22 +1936,22 @@ async fn sled_reads_the_version_of_a_bundle_stored_before_the_version_tree() {
     }
     let storage = SledStorage::open(dir.path()).unwrap();
     assert_eq!(
-        storage.bundle_version(BundleKind::Policy).await.unwrap(),
+        storage.bundle_version(BundleKind::Keys).await.unwrap(),
         Some(bundle_version(7))
     );
     assert_eq!(
         storage
-            .put_bundle(bundle(BundleKind::Policy, 7))
+            .put_bundle(bundle(BundleKind::Keys, 7))
             .await
             .unwrap(),
         BundlePut::NotNewer { current: 7 }
     );
     storage
-        .put_bundle(bundle(BundleKind::Policy, 8))
+        .put_bundle(bundle(BundleKind::Keys, 8))
         .await
         .unwrap();
     assert_eq!(
-        storage.bundle_version(BundleKind::Policy).await.unwrap(),
+        storage.bundle_version(BundleKind::Keys).await.unwrap(),
         Some(bundle_version(8))
     );
 }

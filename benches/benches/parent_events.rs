@@ -288,6 +288,7 @@ async fn run(parents: usize, rounds: usize) {
         .unwrap()
         .remove(0);
     let registration = DeviceRegistration {
+        line: None,
         activation_token: token.clone(),
         public_key: device.public_key(),
         country: "GB".to_owned(),

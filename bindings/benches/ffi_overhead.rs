@@ -104,6 +104,10 @@ fn device(dir: &std::path::Path) -> ChildSafe {
     )
     .expect("open");
     let profile = ActivationProfile {
+        line: String::new(),
+        device_id: String::new(),
+        birth_month: None,
+        parents_may_relax: Vec::new(),
         carrier: "Bench Carrier".to_owned(),
         profile_id: "bench".to_owned(),
         band: AgeBand::From9To12,

@@ -170,6 +170,10 @@ pub(crate) fn sign_activation(args: &SignActivationArgs) -> anyhow::Result<ExitC
     let key = read_signing_key(&args.key)?;
     let now = childsafe_core::time::system_clock_reading().wall_unix;
     let profile = ActivationProfile {
+        line: String::new(),
+        device_id: String::new(),
+        birth_month: None,
+        parents_may_relax: Vec::new(),
         carrier: args.carrier.clone(),
         profile_id: args.profile_id.clone(),
         band: args.band,

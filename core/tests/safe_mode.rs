@@ -67,6 +67,10 @@ impl Drop for Device {
 
 fn profile_document(sequence: u64, band: &str) -> ActivationProfile {
     ActivationProfile {
+        line: String::new(),
+        device_id: String::new(),
+        birth_month: None,
+        parents_may_relax: Vec::new(),
         carrier: "Example Mobile".to_owned(),
         profile_id: format!("profile-{sequence}"),
         band: band.parse().unwrap(),

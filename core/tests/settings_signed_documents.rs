@@ -15,6 +15,10 @@ const NOW: u64 = 1_800_000_000;
 
 fn profile(sequence: u64) -> ActivationProfile {
     ActivationProfile {
+        line: String::new(),
+        device_id: String::new(),
+        birth_month: None,
+        parents_may_relax: Vec::new(),
         carrier: "Example Mobile".to_owned(),
         profile_id: "child-line-2026".to_owned(),
         band: "9-12".parse::<AgeBand>().unwrap(),

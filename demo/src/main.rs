@@ -177,6 +177,10 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
     let (list_key, _) = SigningKey::generate().context("cannot make the list key")?;
     let now = clock::unix_now();
     let profile = ActivationProfile {
+        line: String::new(),
+        device_id: String::new(),
+        birth_month: None,
+        parents_may_relax: Vec::new(),
         carrier: "Demo Mobile".to_owned(),
         profile_id: "demo-line-1".to_owned(),
         band: BAND,

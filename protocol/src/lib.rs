@@ -5,6 +5,9 @@
 //!
 //! - [`routes`]: the one table of routes (method, path, operation, access) both sides use.
 //! - [`wire`]: the JSON bodies phones and parents' apps send and read.
+//! - [`carrier`]: the carrier's bodies (lines, signed profiles) and what a phone reads of its
+//!   line.
+//! - [`keys`]: keys delegated from a root key, and carrier key rotations.
 //! - [`pairing`]: the pairing secret, the key both ends derive from it, the parent's claim, the
 //!   confirmation code and the phone's signed statements about its parents.
 //! - [`report`]: a report as it travels, and the rules every report keeps.
@@ -16,7 +19,9 @@
 //!   never use.
 #![forbid(unsafe_code)]
 
+pub mod carrier;
 pub mod error;
+pub mod keys;
 pub mod operator;
 pub mod pairing;
 pub mod report;

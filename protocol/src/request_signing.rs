@@ -35,6 +35,8 @@ pub enum PrincipalKind {
     Device,
     /// A parent's app.
     Parent,
+    /// A carrier's provisioning system.
+    Carrier,
 }
 
 impl PrincipalKind {
@@ -43,6 +45,7 @@ impl PrincipalKind {
         match self {
             PrincipalKind::Device => "device",
             PrincipalKind::Parent => "parent",
+            PrincipalKind::Carrier => "carrier",
         }
     }
 }

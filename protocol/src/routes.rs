@@ -39,6 +39,8 @@ pub enum Access {
     Parent,
     /// The operator, with the bearer token.
     Operator,
+    /// A carrier the operator admitted, signing the request; it sees only its own lines.
+    Carrier,
 }
 
 /// Every operation of protocol v1; the variant name is the OpenAPI `operationId`. The variants
@@ -102,6 +104,26 @@ pub enum Operation {
     GetHelplineQueue,
     /// `POST /v1/operator/helpline-queue/{report_id}/forwarded`.
     MarkHelplineForwarded,
+    /// `GET /v1/device/line`: the signed documents for the calling device's line.
+    ReadLineDocuments,
+    /// `POST /v1/operator/carriers`.
+    RegisterCarrier,
+    /// `POST /v1/carrier/lines`.
+    AddLine,
+    /// `POST /v1/carrier/line-updates`.
+    UpdateLine,
+    /// `GET /v1/carrier/lines`.
+    ListLines,
+    /// `GET /v1/carrier/activations`.
+    ListPendingActivations,
+    /// `POST /v1/carrier/profiles`.
+    UploadProfile,
+    /// `POST /v1/carrier/line-deactivations`.
+    DeactivateLine,
+    /// `POST /v1/carrier/key-rotations`.
+    RotateCarrierKey,
+    /// `POST /v1/carrier/safety-packs`.
+    UploadSafetyPack,
 }
 
 /// One route.
@@ -133,7 +155,7 @@ const fn route(
 
 /// Every route the server answers, in the order of [`Operation`].
 pub const ROUTES: &[Route] = {
-    use Access::{Device, Operator, Parent, Public};
+    use Access::{Carrier, Device, Operator, Parent, Public};
     use HttpMethod::{Get, Post, Put};
     use Operation::*;
     &[
@@ -214,6 +236,26 @@ pub const ROUTES: &[Route] = {
             MarkHelplineForwarded,
             Operator,
         ),
+        route(Get, "/v1/device/line", ReadLineDocuments, Device),
+        route(Post, "/v1/operator/carriers", RegisterCarrier, Operator),
+        route(Post, "/v1/carrier/lines", AddLine, Carrier),
+        route(Post, "/v1/carrier/line-updates", UpdateLine, Carrier),
+        route(Get, "/v1/carrier/lines", ListLines, Carrier),
+        route(
+            Get,
+            "/v1/carrier/activations",
+            ListPendingActivations,
+            Carrier,
+        ),
+        route(Post, "/v1/carrier/profiles", UploadProfile, Carrier),
+        route(
+            Post,
+            "/v1/carrier/line-deactivations",
+            DeactivateLine,
+            Carrier,
+        ),
+        route(Post, "/v1/carrier/key-rotations", RotateCarrierKey, Carrier),
+        route(Post, "/v1/carrier/safety-packs", UploadSafetyPack, Carrier),
     ]
 };
 
@@ -225,7 +267,7 @@ const _: () = {
         assert!(ROUTES[index].operation as usize == index);
         index += 1;
     }
-    assert!(ROUTES.len() == Operation::MarkHelplineForwarded as usize + 1);
+    assert!(ROUTES.len() == Operation::UploadSafetyPack as usize + 1);
 };
 
 impl Operation {

@@ -13,12 +13,18 @@ use crate::report::{ReportKind, UploadedReport};
 /// Most reports in one upload.
 pub const MAX_REPORTS_PER_BATCH: usize = 100;
 
-/// `POST /v1/devices`: a child's phone registers with a carrier's activation token.
+/// `POST /v1/devices`: a child's phone registers with its line (the carrier told the backend it
+/// is a child's line) or with a one-use activation token the operator minted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceRegistration {
-    /// The one-use token the operator minted.
+    /// The one-use token the operator minted; empty when registering with a line.
+    #[serde(default)]
     pub activation_token: String,
+    /// The line identifier the phone's platform read, when registering with a line. The
+    /// backend keeps only its keyed hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
     /// The device's Ed25519 key; its [`key_id`](crate::request_signing::key_id) becomes the
     /// device id.
     pub public_key: PublicKey,
@@ -44,6 +50,9 @@ pub struct ParentRegistration {
 pub struct Registered {
     /// The id to put in the principal header.
     pub id: String,
+    /// For a device registered with a child's line: the line handle its profiles will name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_handle: Option<String>,
 }
 
 /// `POST /v1/device/reports`, sent with an `Idempotency-Key` header.
@@ -423,8 +432,9 @@ impl ParentEvent {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BundleKind {
-    /// A safe-mode policy (an activation profile the carrier signed).
-    Policy,
+    /// The root-signed trust document: which keys may sign what
+    /// ([`TrustDocument`](crate::keys::TrustDocument)).
+    Keys,
     /// A compiled, signed filter list bundle.
     Lists,
     /// The signed country directory of emergency numbers and helplines.
@@ -433,12 +443,12 @@ pub enum BundleKind {
 
 impl BundleKind {
     /// Every kind.
-    pub const ALL: [BundleKind; 3] = [BundleKind::Policy, BundleKind::Lists, BundleKind::Directory];
+    pub const ALL: [BundleKind; 3] = [BundleKind::Keys, BundleKind::Lists, BundleKind::Directory];
 
     /// The name in the URL path.
     pub fn as_str(self) -> &'static str {
         match self {
-            BundleKind::Policy => "policy",
+            BundleKind::Keys => "keys",
             BundleKind::Lists => "lists",
             BundleKind::Directory => "directory",
         }

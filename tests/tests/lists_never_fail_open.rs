@@ -97,6 +97,10 @@ impl Phone {
             carrier,
         };
         let profile = ActivationProfile {
+            line: String::new(),
+            device_id: String::new(),
+            birth_month: None,
+            parents_may_relax: Vec::new(),
             carrier: "Example Mobile".to_owned(),
             profile_id: "line-1".to_owned(),
             band: AgeBand::From9To12,

@@ -605,6 +605,10 @@ async fn snapshot_of(parent: &Parent) -> StatusSnapshot {
 async fn the_signed_snapshot_carries_the_settings_and_releasing_keeps_what_the_carrier_requires() {
     let mut world = World::new().await;
     let activation = ActivationProfile {
+        line: String::new(),
+        device_id: String::new(),
+        birth_month: None,
+        parents_may_relax: Vec::new(),
         carrier: "Example Mobile".to_owned(),
         profile_id: "p1".to_owned(),
         band: "9-12".parse().unwrap(),

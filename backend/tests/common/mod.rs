@@ -521,6 +521,7 @@ impl TestServer {
         country: &str,
     ) -> DeviceRegistration {
         DeviceRegistration {
+            line: None,
             activation_token: token.to_owned(),
             public_key: identity.key.public_key(),
             country: country.to_owned(),

@@ -37,7 +37,7 @@ use crate::filter::blockpage::BlockPage;
 use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
 use crate::protocol::pairing::ParentRole;
-use crate::protocol::wire::{BundleKind, MessageKind, OutgoingMessage};
+use crate::protocol::wire::{MessageKind, OutgoingMessage};
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
 use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, SosAnswer};
 use crate::settings::access_request::{AccessAnswer, AccessRequest, SentAccessRequest};
@@ -45,7 +45,7 @@ use crate::settings::activation::ActivationProfile;
 use crate::settings::parent_command::ParentAction;
 use crate::settings::{DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
 use crate::store::{KeyStore, SealedStore, SledStore, open_device_store};
-use crate::sync::bundles::{AppliedBundle, BundleTrust};
+use crate::sync::bundles::BundleTrust;
 use crate::sync::client::SyncClient;
 use crate::sync::engine::SyncSummary;
 use crate::sync::identity::{self, Registration};
@@ -606,10 +606,6 @@ impl ChildSafe {
                 self.listener
                     .on_event(ChildSafeEvent::ReportDelivered { id });
             }
-            SyncNews::BundleApplied(AppliedBundle {
-                kind: BundleKind::Policy,
-                ..
-            }) => self.changed("policy bundle applied"),
             SyncNews::BundleApplied(_) => {}
             SyncNews::BundleRefused(refusal) => self
                 .logger

@@ -24,25 +24,59 @@ pub const SIGNING_CONTEXT: &[u8] = b"childsafe activation profile v1\n";
 /// Largest envelope accepted, in bytes. A real profile is well under a kilobyte.
 pub const MAX_ENVELOPE_BYTES: usize = 64 * 1024;
 
-/// What a carrier asks the phone to become at activation.
+/// What a carrier asks the phone to become at activation: signed for one line and one device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct ActivationProfile {
-    /// The carrier's name, as shown to the parent and recorded in the audit log.
+    /// The carrier's id, as the operator admitted it; a delegated carrier key signs only for its
+    /// own carrier.
     pub carrier: String,
     /// The carrier's identifier for this profile.
     pub profile_id: String,
-    /// The child's age band; its defaults apply.
+    /// The line handle (the backend's keyed hash of the line) the profile is for; a phone on
+    /// another line refuses it.
+    pub line: String,
+    /// The device the profile is for; any other device refuses it.
+    pub device_id: String,
+    /// The child's age band when the carrier signed it; its defaults apply.
     pub band: AgeBand,
+    /// The child's birth month, `YYYY-MM`: when given, the band follows the child's age on
+    /// trusted time.
+    #[serde(default)]
+    pub birth_month: Option<String>,
     /// Categories to block on top of the band's defaults.
     #[serde(default)]
     pub extra_blocked_categories: Vec<String>,
+    /// What of the carrier's floor parents may relax: category names, `safe-search`,
+    /// `allowlist-only`. Everything else the profile switches on stays on.
+    #[serde(default)]
+    pub parents_may_relax: Vec<String>,
     /// When the carrier signed it, unix seconds.
     pub issued_at: u64,
     /// The phone refuses the profile from this second on (trusted time).
     pub expires_at: u64,
-    /// Grows with every profile this carrier issues for the line.
+    /// Grows with every profile or deactivation the carrier issues for the line.
+    pub sequence: u64,
+}
+
+/// The carrier's word that a line is no longer a child's line (it passed to an adult, or the
+/// contract ended): signed for one line and one device, with the line's next sequence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
+pub struct LineDeactivation {
+    /// The carrier's id.
+    pub carrier: String,
+    /// The line handle.
+    pub line: String,
+    /// The device.
+    pub device_id: String,
+    /// Why, for the audit log and the parents (`line passed to an adult`, ...).
+    pub reason: String,
+    /// When the carrier signed it, unix seconds.
+    pub issued_at: u64,
+    /// Above every profile's sequence for the line.
     pub sequence: u64,
 }
 

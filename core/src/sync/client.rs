@@ -217,6 +217,7 @@ impl SyncClient {
     ) -> Result<String, SyncError> {
         let body = DeviceRegistration {
             activation_token: activation_token.to_owned(),
+            line: None,
             public_key: key.public_key(),
             country: country.to_owned(),
             proof: request_signing::registration_proof(
