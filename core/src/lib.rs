@@ -12,6 +12,7 @@
 //!   [`Locale`](vocabulary::Locale) the jobs and their texts share.
 //! - [`time`]: the one trusted clock every job judges and stamps by, and accepting the server's
 //!   signed time.
+//! - [`trust`]: which keys the phone trusts to sign what (pinned and root-delegated keys).
 //! - [`sync`]: the phone's side of sync: the HTTP client, the sync run, backoff, bundles, the
 //!   lists store.
 //! - [`store`]: the sealed, crash-safe store on the phone.
@@ -38,6 +39,7 @@ pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod trust;
 pub mod vocabulary;
 
 /// The cryptography shared with the backend and the tools: `childsafe_core::crypto::...` paths
