@@ -145,6 +145,9 @@ pub struct LineDocuments {
     /// wiped, the phone registers as a new device): the phone takes back only what tightens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_snapshot: Option<String>,
+    /// The key of the line's previous device, which signed `previous_snapshot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_device_key: Option<PublicKey>,
     /// The carrier's newest signed safety-information pack, if it replaced the SDK's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_pack: Option<String>,
@@ -162,4 +165,13 @@ pub struct LineBinding {
     pub device_id: String,
     /// The document's sequence on the line.
     pub sequence: u64,
+}
+
+/// What the payload of a carrier-signed safety pack names, read by the backend to file it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct PackBinding {
+    /// The carrier's id.
+    pub carrier: String,
+    /// The pack's version; a carrier's versions only grow.
+    pub version: u64,
 }
