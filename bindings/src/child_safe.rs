@@ -125,6 +125,20 @@ impl ChildSafe {
         Ok(self.sdk.install_list_bundle(bytes)?)
     }
 
+    /// Installs a trust document signed by a configured root key: the carrier, list and
+    /// directory keys it delegates, with their expiry, and the keys it revokes. Returns its
+    /// version; refused, keeping the one in force, if it is not newer, expired or not signed by
+    /// a root.
+    pub fn install_trust_document(&self, bytes: Vec<u8>) -> Result<u64, ChildSafeError> {
+        Ok(self.sdk.install_trust_document(bytes)?)
+    }
+
+    /// Installs a carrier's key rotation, signed with its current key: the new key signs for
+    /// that carrier from now on and the old one is retired.
+    pub fn install_key_rotation(&self, bytes: Vec<u8>) -> Result<(), ChildSafeError> {
+        Ok(self.sdk.install_key_rotation(bytes)?)
+    }
+
     /// Files a report; the receipt means it is sealed on disk.
     pub fn report(&self, draft: ReportDraft) -> Result<Receipt, ChildSafeError> {
         Ok(self.sdk.report(draft)?)

@@ -914,6 +914,7 @@ fn open_phone(
         trusted_list_keys: vec![list_key.public_key()],
         trusted_directory_keys: Vec::new(),
         trusted_server_time_keys: vec![backend.time_key],
+        trusted_root_keys: Vec::new(),
         country: COUNTRY.to_owned(),
         locale: "en".to_owned(),
     };

@@ -26,10 +26,10 @@ use childsafe_backend::{ServerConfig, clock, open_storage, operator, spawn};
 use childsafe_core::reports::Outbox;
 use childsafe_core::settings::{DeviceSetup, SafeMode};
 use childsafe_core::store::{FileKeyStore, open_device_store};
-use childsafe_core::sync::bundles::BundleTrust;
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::identity::{self, Registration};
 use childsafe_core::time::system_clock_reading;
+use childsafe_core::trust::PinnedKeys;
 use childsafe_tests::fault_proxy::SplitMix64;
 
 /// Kills per run unless `REPORT_CRASH_KILLS` says otherwise.
@@ -181,7 +181,7 @@ async fn register_device(dir: &Path, backend: &str, storage: &Arc<dyn Storage>) 
             country: "GB".to_owned(),
             allow_insecure_loopback: true,
             registered_at: now,
-            trust: BundleTrust::default(),
+            trust: PinnedKeys::default(),
         },
     )
     .unwrap();

@@ -18,12 +18,13 @@ use childsafe_core::reports::{Outbox, ReportDraft, ReportKind};
 use childsafe_core::settings::{DeviceSetup, SafeMode};
 use childsafe_core::store::{FileKeyStore, SealedStore, SledStore, open_device_store};
 use childsafe_core::sync::backoff::Backoff;
-use childsafe_core::sync::bundles::{self, AppliedBundle, BundleRefused, BundleTrust};
+use childsafe_core::sync::bundles::{self, AppliedBundle, BundleRefused};
 use childsafe_core::sync::client::SyncClient;
 use childsafe_core::sync::engine::{OutboxDelivery, SyncSummary};
 use childsafe_core::sync::identity;
 use childsafe_core::sync::lists_store::{ListsError, ListsStore};
 use childsafe_core::time::system_clock_reading;
+use childsafe_core::trust::PinnedKeys;
 use childsafe_tests::fault_proxy::{FaultMix, FaultProxy};
 use tempfile::TempDir;
 
@@ -193,9 +194,9 @@ async fn a_list_bundle_older_than_the_one_held_is_refused() {
 
     let phone = phone(&newer).await;
     let safe_mode = SafeMode::new(&phone.store);
-    let trust = BundleTrust {
+    let trust = PinnedKeys {
         lists: vec![list_key.public_key()],
-        directory: Vec::new(),
+        ..PinnedKeys::default()
     };
     let from_newer = SyncClient::new(&newer.server.url(), true).unwrap();
     let applied =
@@ -265,7 +266,7 @@ async fn nothing_the_child_browsed_is_sent_unless_the_child_reported_it() {
     bundles::fetch_and_apply(
         &tapped,
         &safe_mode,
-        &BundleTrust::default(),
+        &PinnedKeys::default(),
         &system_clock_reading,
     )
     .await;

@@ -3,21 +3,37 @@
 //! put back in force at open is logged, and each change of the lists' state becomes an event and
 //! a log line once.
 
-use crate::crypto::PublicKey;
 use crate::filter::decision::{ListsStatus, UrlFilter};
+use crate::protocol::keys::KeyRole;
 use crate::store::Store;
 use crate::sync::lists_store::{ListsStore, RestoredLists};
+use crate::trust::{KeyRing, TrustedKey, public_keys};
 
 use super::events::{ChildSafeEvent, LogLevel, Logger};
 
-/// A filter trusting `keys`, with the bundle kept in `store` back in force (see
-/// [`ListsStore::restore`]); a stored bundle that cannot be used is told in the log.
+/// A filter with the bundle kept in `store` back in force (see [`ListsStore::restore`]), opened
+/// with the list keys `ring` holds whatever their expiry (a bundle installed while its key held
+/// stays in force). A ring that cannot be read gives the pinned list keys only, which is told in
+/// the log: a bundle a delegated key signed then does not open, and every web address is
+/// blocked. A stored bundle that cannot be used is told in the log too.
 pub(super) fn restored_filter(
     store: &dyn Store,
-    keys: &[PublicKey],
+    ring: &KeyRing<'_>,
     logger: &dyn Logger,
 ) -> UrlFilter {
-    let RestoredLists { filter, failure } = ListsStore::new(store, keys).restore();
+    let keys = ring.keys_to_restore(KeyRole::Lists).unwrap_or_else(|why| {
+        logger.log(
+            LogLevel::Warn,
+            format!("the key ring cannot be read ({why}): only the pinned list keys are trusted"),
+        );
+        ring.pinned()
+            .lists
+            .iter()
+            .copied()
+            .map(TrustedKey::pinned)
+            .collect()
+    });
+    let RestoredLists { filter, failure } = ListsStore::new(store, &public_keys(&keys)).restore();
     if let Some(why) = failure {
         logger.log(
             LogLevel::Warn,

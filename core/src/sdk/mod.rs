@@ -36,6 +36,7 @@ use crate::filter::CanonicalUrl;
 use crate::filter::blockpage::BlockPage;
 use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
+use crate::protocol::keys::KeyRole;
 use crate::protocol::pairing::ParentRole;
 use crate::protocol::wire::{MessageKind, OutgoingMessage};
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
@@ -45,7 +46,6 @@ use crate::settings::activation::ActivationProfile;
 use crate::settings::parent_command::ParentAction;
 use crate::settings::{DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
 use crate::store::{KeyStore, SealedStore, SledStore, open_device_store};
-use crate::sync::bundles::BundleTrust;
 use crate::sync::client::SyncClient;
 use crate::sync::engine::SyncSummary;
 use crate::sync::identity::{self, Registration};
@@ -53,6 +53,7 @@ use crate::sync::invites::OwnerInviteNews;
 use crate::sync::lists_store::{ListsError, ListsStore};
 use crate::sync::run::{Phone, SyncNews};
 use crate::time::{ClockSource, SystemClock, TrustedNow, advance_trusted_clock, trusted_now};
+use crate::trust::{KeyRing, PinnedKeys, TrustError, TrustedKey, public_keys};
 use crate::vocabulary::Locale;
 
 type DeviceStore = Arc<SealedStore<SledStore>>;
@@ -74,7 +75,8 @@ pub struct ChildSafeConfig {
     pub backend_url: Option<String>,
     /// Allow plain HTTP to a loopback backend: tests and demos only.
     pub allow_insecure_loopback: bool,
-    /// Carrier keys whose activation profiles (and policy bundles) the device accepts.
+    /// Carrier keys whose activation profiles the device accepts, for any carrier (sealed in the
+    /// store when the device is first set up).
     pub trusted_carrier_keys: Vec<PublicKey>,
     /// Keys that sign list bundles.
     pub trusted_list_keys: Vec<PublicKey>,
@@ -86,6 +88,11 @@ pub struct ChildSafeConfig {
     /// and each sync logs a warning saying so.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub trusted_server_time_keys: Vec<PublicKey>,
+    /// Root keys: they sign the trust documents (the `keys` bundle) that delegate carrier, list
+    /// and directory keys with an expiry, and revoke keys (see [`crate::trust`]). With none, only
+    /// the keys pinned in the fields above are trusted.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub trusted_root_keys: Vec<PublicKey>,
     /// ISO 3166-1 alpha-2 country of the line (emergency numbers, report routing).
     pub country: String,
     /// The child's language for rules and block pages (en, fr, es, de; others fall back to en).
@@ -215,7 +222,8 @@ impl ChildSafe {
             }
             Err(error) => return Err(error.into()),
         }
-        let filter = lists::restored_filter(&*store, &config.trusted_list_keys, &*logger);
+        let pinned = pinned_keys(&config, safe_mode.setup()?);
+        let filter = lists::restored_filter(&*store, &KeyRing::new(&*store, &pinned), &*logger);
         let sdk = ChildSafe {
             outbox: Outbox::new(Arc::clone(&store)),
             safe_mode,
@@ -345,7 +353,8 @@ impl ChildSafe {
     /// refused, keeping the one in force, if it is not newer, expired on trusted time or not
     /// trusted. A store that fails is reported as [`SdkError::Store`], not as a refusal.
     pub fn install_list_bundle(&self, bytes: Vec<u8>) -> Result<u64, SdkError> {
-        let installed = ListsStore::new(&*self.store, &self.config.trusted_list_keys)
+        let trusted = public_keys(&self.trusted_keys(KeyRole::Lists)?);
+        let installed = ListsStore::new(&*self.store, &trusted)
             .install(bytes, self.clock.reading())
             .map_err(|error| match error {
                 ListsError::Refused(why) => {
@@ -353,7 +362,7 @@ impl ChildSafe {
                         .log(LogLevel::Warn, format!("list bundle refused: {why}"));
                     SdkError::Refused(
                         "the list bundle is not newer than the one in force, has expired, or is \
-                         not signed by a trusted list key",
+                         not signed by a list key trusted now",
                     )
                 }
                 ListsError::Store(error) => SdkError::Store(error),
@@ -361,6 +370,59 @@ impl ChildSafe {
         *self.filter.write().unwrap_or_else(PoisonError::into_inner) = installed.filter;
         self.check_lists()?;
         Ok(installed.version)
+    }
+
+    /// Installs a root-signed trust document (also what `sync_now` does with the `keys` bundle)
+    /// and returns its version: the keys it delegates sign from now on, the keys it revokes
+    /// never again. Refused, keeping the one in force, if no configured root key signed it, it is
+    /// not newer or it has expired on trusted time.
+    pub fn install_trust_document(&self, bytes: Vec<u8>) -> Result<u64, SdkError> {
+        let version = KeyRing::new(&*self.store, &self.pinned_keys()?)
+            .install_trust_document(&bytes, self.clock.reading())
+            .map_err(|error| {
+                self.trust_refused(
+                    error,
+                    "the trust document is not newer than the one in force, has expired, or is \
+                     not signed by a configured root key",
+                )
+            })?;
+        self.logger.log(
+            LogLevel::Info,
+            format!("trust document v{version} installed"),
+        );
+        Ok(version)
+    }
+
+    /// Installs a carrier's key rotation, signed with its current key: the new key signs for
+    /// that carrier from now on, and the old one is retired. Installing the same rotation again
+    /// changes nothing. Refused if the signing key is not trusted now for the carrier it names
+    /// (revoked, expired, retired or another carrier's), the rotation has expired, or the new key
+    /// is already known.
+    pub fn install_key_rotation(&self, bytes: Vec<u8>) -> Result<(), SdkError> {
+        KeyRing::new(&*self.store, &self.pinned_keys()?)
+            .install_rotation(&bytes, self.clock.reading())
+            .map_err(|error| {
+                self.trust_refused(
+                    error,
+                    "the key rotation is not signed by a key trusted now for its carrier, has \
+                     expired, or moves to a key already known",
+                )
+            })?;
+        self.logger
+            .log(LogLevel::Info, "carrier key rotation installed".to_owned());
+        Ok(())
+    }
+
+    /// The keys trusted now (trusted time) to sign documents of `role`. A key ring that cannot be
+    /// read is an error, never an empty or pinned-only ring: what it would check is refused.
+    pub(crate) fn trusted_keys(&self, role: KeyRole) -> Result<Vec<TrustedKey>, SdkError> {
+        let now = self.trusted_now()?.unix_secs();
+        KeyRing::new(&*self.store, &self.pinned_keys()?)
+            .keys_for(role, now)
+            .map_err(|error| match error {
+                TrustError::Store(error) => SdkError::Store(error),
+                _ => SdkError::Refused("the key ring cannot be read"),
+            })
     }
 
     /// Asks the paired parents, through the backend, to open a blocked page. Returns the
@@ -456,7 +518,7 @@ impl ChildSafe {
                 country: self.config.country.clone(),
                 allow_insecure_loopback: self.config.allow_insecure_loopback,
                 registered_at: self.clock.reading().wall_unix,
-                trust: self.trust(),
+                trust: self.pinned_keys()?,
             },
         )?;
         self.logger
@@ -474,7 +536,7 @@ impl ChildSafe {
         if identity::registration(&*self.store)?.is_none() {
             return Err(SdkError::NotReady("the device is not registered"));
         }
-        let trust = self.trust();
+        let trust = self.pinned_keys()?;
         let phone = Phone {
             safe_mode: &self.safe_mode,
             outbox: &self.outbox,
@@ -676,10 +738,21 @@ impl ChildSafe {
         Ok(SyncClient::new(url, self.config.allow_insecure_loopback)?)
     }
 
-    fn trust(&self) -> BundleTrust {
-        BundleTrust {
-            lists: self.config.trusted_list_keys.clone(),
-            directory: self.config.trusted_directory_keys.clone(),
+    /// The keys the handset maker pinned: the configuration's, and the carrier keys sealed at
+    /// set-up.
+    fn pinned_keys(&self) -> Result<PinnedKeys, SdkError> {
+        Ok(pinned_keys(&self.config, self.safe_mode.setup()?))
+    }
+
+    /// A key ring refusal as the facade's error, its reason logged.
+    fn trust_refused(&self, error: TrustError, refused: &'static str) -> SdkError {
+        match error {
+            TrustError::Store(error) => SdkError::Store(error),
+            TrustError::NoRootKey => SdkError::NotReady("no root key is configured"),
+            why => {
+                self.logger.log(LogLevel::Warn, format!("refused: {why}"));
+                SdkError::Refused(refused)
+            }
         }
     }
 
@@ -723,6 +796,16 @@ impl ChildSafe {
             .policy_cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+/// The keys pinned by `config`, with the carrier keys sealed in the device's `setup`.
+fn pinned_keys(config: &ChildSafeConfig, setup: DeviceSetup) -> PinnedKeys {
+    PinnedKeys {
+        roots: config.trusted_root_keys.clone(),
+        carriers: setup.trusted_carriers,
+        lists: config.trusted_list_keys.clone(),
+        directory: config.trusted_directory_keys.clone(),
     }
 }
 

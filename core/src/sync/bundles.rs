@@ -3,32 +3,33 @@
 //! in force (never back), the expiry on trusted time, and a size cap per kind. A refused bundle
 //! changes nothing; the one in force stays.
 //!
+//! - keys: the root-signed trust document, installed in the [`KeyRing`];
 //! - lists: a compiled filter bundle, kept by the [`ListsStore`] and put in force in a new filter;
-//! - policy: a carrier activation profile, applied through safe mode;
 //! - directory: the country directory of emergency numbers and helplines.
+//!
+//! They are applied in that order, so that the keys a trust document delegates or revokes judge
+//! the lists and directory of the same sync. Lists and directory are checked against the keys the
+//! ring trusts for their role at that moment of trusted time; a ring that cannot be read refuses
+//! them.
 //!
 //! What was applied comes back typed, as each bundle's [`BundleKind`] and version; what was
 //! refused, as a [`BundleRefusal`] saying which kind and why.
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 use super::client::{BundleFetch, SyncClient, SyncError};
 use super::lists_store::{InstalledLists, ListsError, ListsStore};
-use crate::crypto::PublicKey;
 use crate::filter::decision::UrlFilter;
+use crate::protocol::keys::{KeyRole, MAX_TRUST_DOCUMENT_BYTES};
 use crate::protocol::wire::BundleKind;
 use crate::reports::directory::{self, DirectoryError};
-use crate::settings::{SafeMode, SafeModeError};
-
+use crate::settings::SafeMode;
 use crate::store::{Store, WriteBatch, get_json, put_json};
 use crate::time::ClockReading;
+use crate::trust::{KeyRing, PinnedKeys, TrustError, public_keys};
 
 /// Largest list bundle the phone downloads.
 pub const MAX_LISTS_BYTES: usize = 32 * 1024 * 1024;
-/// Largest policy (activation profile) the phone downloads.
-pub const MAX_POLICY_BYTES: usize = 64 * 1024;
 
 /// Store keys of this module.
 mod keys {
@@ -37,23 +38,12 @@ mod keys {
     }
 }
 
-/// The keys bundles must be signed with (policy bundles use safe mode's trusted carriers).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BundleTrust {
-    /// Keys that sign list bundles.
-    #[serde(default)]
-    pub lists: Vec<PublicKey>,
-    /// Keys that sign directory bundles.
-    #[serde(default)]
-    pub directory: Vec<PublicKey>,
-}
-
 /// A bundle now in force: its kind and version. Shown as `lists v2`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AppliedBundle {
     /// Which bundle.
     pub kind: BundleKind,
-    /// Its version (for a policy, the activation profile's sequence number).
+    /// Its version.
     pub version: u64,
 }
 
@@ -72,9 +62,9 @@ pub enum BundleRefused {
     /// The list bundle was refused or could not be kept.
     #[error(transparent)]
     Lists(#[from] ListsError),
-    /// Safe mode refused the policy (activation profile).
+    /// The trust document was refused, or the key ring could not be read to check a bundle.
     #[error(transparent)]
-    Policy(#[from] SafeModeError),
+    Keys(#[from] TrustError),
     /// The directory update was refused.
     #[error(transparent)]
     Directory(#[from] DirectoryError),
@@ -116,20 +106,21 @@ impl fmt::Debug for BundlesApplied {
     }
 }
 
-/// Fetches every kind of bundle and applies those that changed.
+/// Fetches every kind of bundle and applies those that changed, checked against the key ring
+/// over the `pinned` keys.
 pub async fn fetch_and_apply<S: Store>(
     client: &SyncClient,
     safe_mode: &SafeMode<S>,
-    trust: &BundleTrust,
+    pinned: &PinnedKeys,
     clock: &(dyn Fn() -> ClockReading + Send + Sync),
 ) -> BundlesApplied {
     let store: &dyn Store = safe_mode.store();
+    let ring = KeyRing::new(store, pinned);
     let mut outcome = BundlesApplied::default();
     for kind in BundleKind::ALL {
         let cap = match kind {
+            BundleKind::Keys => MAX_TRUST_DOCUMENT_BYTES,
             BundleKind::Lists => MAX_LISTS_BYTES,
-            // The trust document's installation comes with the key ring.
-            BundleKind::Keys => continue,
             BundleKind::Directory => directory::MAX_BUNDLE_BYTES,
         };
         let etag_key = keys::etag(kind.as_str());
@@ -146,18 +137,16 @@ pub async fn fetch_and_apply<S: Store>(
             }
         };
         let applied: Result<u64, BundleRefused> = match kind {
-            BundleKind::Lists => ListsStore::new(store, &trust.lists)
-                .install(bytes, clock())
-                .map(|InstalledLists { version, filter }| {
+            BundleKind::Keys => ring
+                .install_trust_document(&bytes, clock())
+                .map_err(Into::into),
+            BundleKind::Lists => install_lists(&ring, store, bytes, clock).map(
+                |InstalledLists { version, filter }| {
                     outcome.lists = Some(filter);
                     version
-                })
-                .map_err(Into::into),
-            BundleKind::Keys => continue,
-            BundleKind::Directory => {
-                directory::apply_update(store, &bytes, &trust.directory, clock())
-                    .map_err(Into::into)
-            }
+                },
+            ),
+            BundleKind::Directory => apply_directory(&ring, store, &bytes, clock),
         };
         match applied {
             Ok(version) => {
@@ -168,6 +157,28 @@ pub async fn fetch_and_apply<S: Store>(
         }
     }
     outcome
+}
+
+/// Installs a list bundle signed by a key the ring trusts for lists now.
+fn install_lists(
+    ring: &KeyRing<'_>,
+    store: &dyn Store,
+    bytes: Vec<u8>,
+    clock: &(dyn Fn() -> ClockReading + Send + Sync),
+) -> Result<InstalledLists, BundleRefused> {
+    let trusted = public_keys(&ring.keys_at(KeyRole::Lists, clock())?);
+    Ok(ListsStore::new(store, &trusted).install(bytes, clock())?)
+}
+
+/// Applies a directory bundle signed by a key the ring trusts for the directory now.
+fn apply_directory(
+    ring: &KeyRing<'_>,
+    store: &dyn Store,
+    bytes: &[u8],
+    clock: &(dyn Fn() -> ClockReading + Send + Sync),
+) -> Result<u64, BundleRefused> {
+    let trusted = public_keys(&ring.keys_at(KeyRole::Directory, clock())?);
+    Ok(directory::apply_update(store, bytes, &trusted, clock())?)
 }
 
 /// Keeps the ETag of an applied bundle so the next fetch can be answered 304. Losing it only

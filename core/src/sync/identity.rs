@@ -6,10 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::bundles::BundleTrust;
 use crate::crypto::{CryptoError, SigningKey};
 use crate::protocol::request_signing::key_id;
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
+use crate::trust::PinnedKeys;
 
 /// Store keys of this module.
 mod keys {
@@ -30,9 +30,11 @@ pub struct Registration {
     pub allow_insecure_loopback: bool,
     /// When the backend accepted the registration, Unix seconds.
     pub registered_at: u64,
-    /// The keys that sign the list and directory bundles this device accepts.
+    /// The keys the device was configured with when it registered. A registration kept before
+    /// the key ring existed holds only its list and directory keys, and reads back with no
+    /// root or carrier keys.
     #[serde(default)]
-    pub trust: BundleTrust,
+    pub trust: PinnedKeys,
 }
 
 /// Why the identity could not be read or kept.
@@ -76,4 +78,29 @@ pub fn save_registration(
     let mut batch = WriteBatch::new();
     put_json(&mut batch, keys::REGISTRATION, registration)?;
     Ok(store.apply(batch)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_registration_kept_before_the_key_ring_still_reads() {
+        let list_key = SigningKey::generate().unwrap().0.public_key();
+        let kept = format!(
+            r#"{{"backend_url":"https://backend.example","device_id":"d","country":"GB",
+            "allow_insecure_loopback":false,"registered_at":5,
+            "trust":{{"lists":["{list_key}"],"directory":[]}}}}"#
+        );
+        let read: Registration = serde_json::from_str(&kept).unwrap();
+        assert_eq!(
+            read.trust,
+            PinnedKeys {
+                lists: vec![list_key],
+                ..PinnedKeys::default()
+            }
+        );
+    }
 }

@@ -31,7 +31,7 @@ use std::sync::{PoisonError, RwLock};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::bundles::{self, AppliedBundle, BundleRefusal, BundleTrust};
+use super::bundles::{self, AppliedBundle, BundleRefusal};
 use super::client::{SyncClient, SyncError};
 use super::engine::{EngineError, OutboxDelivery, SyncSummary};
 use super::invites::{self, InviteError, OwedSent, OwnerInviteNews};
@@ -44,6 +44,7 @@ use crate::settings::parent_command::ParentAction;
 use crate::settings::{SafeMode, SafeModeError};
 use crate::store::{Store, StoreError, WriteBatch, get_json, put_json};
 use crate::time::{ClockSource, trusted_now};
+use crate::trust::PinnedKeys;
 use crate::vocabulary::Locale;
 
 /// Store keys of this module.
@@ -66,8 +67,8 @@ pub struct Phone<'a, S: Store> {
     pub device_key: &'a SigningKey,
     /// Where the platform's clocks are read.
     pub clock: &'a dyn ClockSource,
-    /// The keys bundles must be signed with.
-    pub trust: &'a BundleTrust,
+    /// The pinned keys the key ring stands on, which bundles are checked against.
+    pub trust: &'a PinnedKeys,
     /// The keys the server's time must be signed with; empty, the server cannot correct the
     /// clock.
     pub server_time_keys: &'a [PublicKey],

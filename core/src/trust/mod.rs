@@ -4,6 +4,10 @@
 //! list publisher or a directory publisher is checked against the keys this module gives for
 //! that role at that moment of trusted time.
 
+mod key_ring;
+
+pub use key_ring::{KeyRing, PinnedKeys, RotationInstalled, TrustError};
+
 use crate::crypto::PublicKey;
 
 /// A key trusted for one role now, with the carrier it may sign for.
@@ -26,4 +30,9 @@ impl TrustedKey {
     pub fn may_sign_for(&self, carrier: &str) -> bool {
         self.carrier.as_deref().is_none_or(|own| own == carrier)
     }
+}
+
+/// The public keys of `trusted`, for checks that need no carrier (list and directory bundles).
+pub fn public_keys(trusted: &[TrustedKey]) -> Vec<PublicKey> {
+    trusted.iter().map(|trusted| trusted.key).collect()
 }
