@@ -211,6 +211,11 @@ enum KeysCommand {
         #[arg(long, value_name = "KEYFILE")]
         key: PathBuf,
     },
+    /// Sign, with a root key, a trust document delegating keys to roles and revoking keys (the
+    /// `keys` bundle).
+    TrustDocument(keys::TrustDocumentArgs),
+    /// Sign, with a carrier's current key, its rotation to a new key.
+    Rotate(keys::RotateArgs),
 }
 
 #[derive(Subcommand)]
@@ -256,6 +261,10 @@ fn main() -> ExitCode {
         Command::Keys(KeysCommand::Public { key }) => {
             keys::public(&key).map(|()| ExitCode::SUCCESS)
         }
+        Command::Keys(KeysCommand::TrustDocument(args)) => {
+            keys::trust_document(&args).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Keys(KeysCommand::Rotate(args)) => keys::rotate(&args).map(|()| ExitCode::SUCCESS),
         Command::Lists(ListsCommand::Compile(args)) => {
             lists::compile(&args).map(|()| ExitCode::SUCCESS)
         }
