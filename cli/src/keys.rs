@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use childsafe_core::crypto::{PublicKey, SigningKey};
 use childsafe_core::protocol::keys::{Delegation, KeyRole, KeyRotation, TrustDocument};
-
-use crate::lists::unix_now;
+use childsafe_core::time::system_clock_reading;
 
 /// Permissions of a new key file on unix: read and write for its owner only.
 #[cfg(unix)]
@@ -74,7 +73,7 @@ pub(crate) struct RotateArgs {
 /// Signs a trust document with the root key and writes it to `--out`.
 pub(crate) fn trust_document(args: &TrustDocumentArgs) -> anyhow::Result<()> {
     let root = read_signing_key(&args.root_key)?;
-    let now = unix_now()?;
+    let now = system_clock_reading().wall_unix;
     let document = TrustDocument {
         version: args.version,
         issued_at: now,
@@ -99,7 +98,7 @@ pub(crate) fn trust_document(args: &TrustDocumentArgs) -> anyhow::Result<()> {
 /// Signs a carrier's key rotation with its old key and writes it to `--out`.
 pub(crate) fn rotate(args: &RotateArgs) -> anyhow::Result<()> {
     let old_key = read_signing_key(&args.old_key)?;
-    let now = unix_now()?;
+    let now = system_clock_reading().wall_unix;
     let rotation = KeyRotation {
         carrier: args.carrier.clone(),
         old_key: old_key.public_key(),
