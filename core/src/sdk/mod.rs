@@ -362,7 +362,7 @@ impl ChildSafe {
                         .log(LogLevel::Warn, format!("list bundle refused: {why}"));
                     SdkError::Refused(
                         "the list bundle is not newer than the one in force, has expired, or is \
-                         not signed by a list key trusted now",
+                         not signed by a trusted list key",
                     )
                 }
                 ListsError::Store(error) => SdkError::Store(error),
