@@ -137,6 +137,28 @@ pub fn sign_request(
     body: &[u8],
 ) -> Result<SignedHeaders, CryptoError> {
     let principal = format!("{}:{}", kind.as_str(), key_id(&key.public_key()));
+    sign_request_as(
+        key,
+        principal,
+        method,
+        path_and_query,
+        timestamp,
+        idempotency_key,
+        body,
+    )
+}
+
+/// Signs a request as `principal` with a fresh nonce: for a carrier, whose principal is
+/// `carrier:<carrier_id>` (the id the operator admitted it with), not its key's id.
+pub fn sign_request_as(
+    key: &SigningKey,
+    principal: String,
+    method: &str,
+    path_and_query: &str,
+    timestamp: u64,
+    idempotency_key: &str,
+    body: &[u8],
+) -> Result<SignedHeaders, CryptoError> {
     let nonce = URL_SAFE_NO_PAD.encode(crypto::random_bytes::<16>()?);
     let parts = RequestParts {
         principal: &principal,
