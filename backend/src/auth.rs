@@ -1,4 +1,5 @@
-//! Who is calling: signed requests of devices and parents, and the operator's bearer token.
+//! Who is calling: signed requests of devices, parents and carriers, and the operator's bearer
+//! token.
 //!
 //! A signed request is checked in a fixed order, each step refusing with 401: the principal
 //! exists, the timestamp is within [`MAX_CLOCK_SKEW_SECS`] of the server's clock, the signature
@@ -20,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::body_bytes;
 use crate::limits::MAX_NONCE_CHARS;
 use crate::state::AppState;
-use crate::storage::{DeviceRecord, ParentRecord};
+use crate::storage::{CarrierRecord, DeviceRecord, ParentRecord};
 
 /// A request a registered device signed.
 pub(crate) struct DeviceCaller {
@@ -38,6 +39,16 @@ pub(crate) struct DeviceCaller {
 pub(crate) struct ParentCaller {
     /// The parent.
     pub(crate) parent: ParentRecord,
+    /// The request headers.
+    pub(crate) headers: HeaderMap,
+    /// The exact body that was signed.
+    pub(crate) body: Bytes,
+}
+
+/// A request an admitted carrier signed with its current key.
+pub(crate) struct CarrierCaller {
+    /// The carrier, as stored when the request was checked.
+    pub(crate) carrier: CarrierRecord,
     /// The request headers.
     pub(crate) headers: HeaderMap,
     /// The exact body that was signed.
@@ -91,6 +102,26 @@ impl FromRequest<AppState> for ParentCaller {
         signed.verify(state, &parent.public_key).await?;
         Ok(ParentCaller {
             parent,
+            headers: signed.headers,
+            body: signed.body,
+        })
+    }
+}
+
+impl FromRequest<AppState> for CarrierCaller {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> ApiResult<Self> {
+        let signed = SignedRequest::read(request, state, PrincipalKind::Carrier).await?;
+        let carrier = state
+            .storage
+            .carrier(&signed.id)
+            .await?
+            .ok_or_else(unknown_principal)?;
+        // Only the current key signs: a key the carrier rotated away from is refused here.
+        signed.verify(state, &carrier.public_key).await?;
+        Ok(CarrierCaller {
+            carrier,
             headers: signed.headers,
             body: signed.body,
         })
@@ -247,6 +278,6 @@ impl SignedRequest {
 fn unknown_principal() -> ApiError {
     ApiError::unauthorized(
         "unknown_principal",
-        "no such device or parent is registered",
+        "no such device, parent or carrier is registered",
     )
 }

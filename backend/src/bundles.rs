@@ -1,4 +1,4 @@
-//! Signed bundles (policy, lists, directory). Clients verify the signatures themselves; the
+//! Signed bundles (keys, lists, directory). Clients verify the signatures themselves; the
 //! server's part is what a signature cannot give: a version never goes back (no rollback), an
 //! expired bundle is never served (no freeze), and sizes are capped.
 
@@ -136,7 +136,7 @@ fn bundle_kind(name: &str) -> ApiResult<BundleKind> {
     name.parse().map_err(|()| {
         ApiError::not_found(
             "bundle_unknown",
-            "bundle kinds are policy, lists and directory",
+            "bundle kinds are keys, lists and directory",
         )
     })
 }

@@ -17,6 +17,8 @@
 //!   device); `paired_pages` keeps a parent's feed and mailbox to the devices still paired.
 //! - [`events`], [`push`]: a parent's live events, streamed to its app and posted to the
 //!   operator's push gateway.
+//! - `carriers`, `line_handle`: carriers, their children's lines (kept under a keyed hash of
+//!   the line), the documents they sign for them, and a device's view of its line.
 //! - [`limits`]: every limit the protocol enforces.
 //! - [`operator`]: activation tokens and the hotline export, shared by HTTP and the CLI.
 //! - `state`: the state every handler shares, built by [`server`] and read by the handlers;
@@ -30,6 +32,7 @@ mod attempts;
 mod auth;
 mod bundle_cache;
 mod bundles;
+mod carriers;
 pub mod clock;
 mod connections;
 mod device_status;
@@ -38,6 +41,7 @@ mod event_stream;
 pub mod events;
 mod extract;
 pub mod limits;
+mod line_handle;
 mod log;
 pub mod operator;
 mod pacing;

@@ -37,6 +37,23 @@ pub const MAX_PAIRING_INVITE_SECS: u64 = 600;
 pub const MAX_PARENT_REGISTRATIONS_PER_ADDRESS: u32 = 20;
 /// The window over which parent registrations are counted, in seconds.
 pub const PARENT_REGISTRATION_WINDOW_SECS: u64 = 3600;
+/// Device registrations naming a child's line that one client address may make in one
+/// [`PARENT_REGISTRATION_WINDOW_SECS`] unless the server is configured otherwise: a line is
+/// found by its identifier, so nobody may walk through phone numbers to learn which are
+/// children's lines.
+pub const MAX_LINE_REGISTRATIONS_PER_ADDRESS: u32 = 20;
+
+// Carriers (`POST /v1/carrier/...`, see `carriers`).
+
+/// Largest signed profile, deactivation or key rotation a carrier uploads, in bytes (the
+/// envelope, decoded). A real one is well under a kilobyte.
+pub const MAX_CARRIER_ENVELOPE_BYTES: usize = 64 * 1024;
+/// Largest signed safety-information pack, in bytes (the envelope, decoded): texts for every
+/// band, language and audience.
+pub const MAX_SAFETY_PACK_BYTES: usize = 1024 * 1024;
+/// Largest body of `POST /v1/carrier/safety-packs`: the largest pack in base64url, and room for
+/// the JSON around it.
+pub const MAX_SAFETY_PACK_BODY_BYTES: usize = MAX_SAFETY_PACK_BYTES.div_ceil(3) * 4 + 1024;
 
 // Live events (`GET /v1/parent/events`, see `events`) and the push gateway (see `push`).
 

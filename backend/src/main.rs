@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use childsafe_backend::limits::{
-    MAX_CONNECTIONS, MAX_EVENT_STREAMS, MAX_PARENT_REGISTRATIONS_PER_ADDRESS,
-    MAX_REQUESTS_PER_ADDRESS, MAX_TOKENS_PER_REQUEST,
+    MAX_CONNECTIONS, MAX_EVENT_STREAMS, MAX_LINE_REGISTRATIONS_PER_ADDRESS,
+    MAX_PARENT_REGISTRATIONS_PER_ADDRESS, MAX_REQUESTS_PER_ADDRESS, MAX_TOKENS_PER_REQUEST,
 };
 use childsafe_backend::operator;
 use childsafe_backend::server::{
@@ -85,6 +85,11 @@ struct ServeArgs {
     /// Behind a reverse proxy every registration comes from the proxy: raise it.
     #[arg(long, value_name = "N", default_value_t = MAX_PARENT_REGISTRATIONS_PER_ADDRESS)]
     parent_registrations_per_address: u32,
+    /// Devices one client address may register with a child's line per hour; past it a
+    /// registration is answered 429, so nobody can walk through phone numbers. Behind a reverse
+    /// proxy every registration comes from the proxy: raise it.
+    #[arg(long, value_name = "N", default_value_t = MAX_LINE_REGISTRATIONS_PER_ADDRESS)]
+    line_registrations_per_address: u32,
     /// The private key that signs server time (from `childsafe keys generate`), so that apps can
     /// ship its public key; without it, a key generated at the first start and kept in storage.
     #[arg(long, value_name = "KEYFILE")]
@@ -183,6 +188,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         anyhow::bail!("--parent-registrations-per-address must be at least 1");
     }
     config.parent_registrations_per_address = args.parent_registrations_per_address;
+    if args.line_registrations_per_address == 0 {
+        anyhow::bail!("--line-registrations-per-address must be at least 1");
+    }
+    config.line_registrations_per_address = args.line_registrations_per_address;
     if args.max_event_streams == 0 {
         anyhow::bail!("--max-event-streams must be at least 1");
     }

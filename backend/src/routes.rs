@@ -10,11 +10,11 @@ use childsafe_protocol::routes::{HttpMethod, Operation, ROUTES};
 
 use crate::bundles;
 use crate::error;
-use crate::limits::{MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES};
+use crate::limits::{MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES, MAX_SAFETY_PACK_BODY_BYTES};
 use crate::state::AppState;
 use crate::{
-    device_status, event_stream, operator, pairing, pairing_invites, registration, relay, reports,
-    server_time,
+    carriers, device_status, event_stream, operator, pairing, pairing_invites, registration, relay,
+    reports, server_time,
 };
 
 /// axum's filter for a protocol method.
@@ -73,16 +73,17 @@ fn handler(operation: Operation, method: MethodFilter) -> MethodRouter<AppState>
         MarkHotlineForwarded => on(method, operator::mark_forwarded),
         GetHelplineQueue => on(method, operator::helpline_queue),
         MarkHelplineForwarded => on(method, operator::mark_helpline_forwarded),
-        // The carrier's routes and the device's line are being built on their own branch.
-        ReadLineDocuments
-        | RegisterCarrier
-        | AddLine
-        | UpdateLine
-        | ListLines
-        | ListPendingActivations
-        | UploadProfile
-        | DeactivateLine
-        | RotateCarrierKey
-        | UploadSafetyPack => on(method, error::unknown_route),
+        ReadLineDocuments => on(method, carriers::line_documents),
+        RegisterCarrier => on(method, carriers::register),
+        AddLine => on(method, carriers::add_line),
+        UpdateLine => on(method, carriers::update_line),
+        ListLines => on(method, carriers::list_lines),
+        ListPendingActivations => on(method, carriers::pending_activations),
+        UploadProfile => on(method, carriers::upload_profile),
+        DeactivateLine => on(method, carriers::deactivate_line),
+        RotateCarrierKey => on(method, carriers::rotate_key),
+        // A pack holds texts for every band, language and audience.
+        UploadSafetyPack => on(method, carriers::upload_safety_pack)
+            .layer(DefaultBodyLimit::max(MAX_SAFETY_PACK_BODY_BYTES)),
     }
 }

@@ -19,8 +19,10 @@ use crate::clock;
 use crate::connections::{self, OpenConnections};
 use crate::events::{EventLimits, ParentEvents};
 use crate::limits::{
-    ConnectionLimits, MAX_PARENT_REGISTRATIONS_PER_ADDRESS, PARENT_REGISTRATION_WINDOW_SECS,
+    ConnectionLimits, MAX_LINE_REGISTRATIONS_PER_ADDRESS, MAX_PARENT_REGISTRATIONS_PER_ADDRESS,
+    PARENT_REGISTRATION_WINDOW_SECS,
 };
+use crate::line_handle::{LINE_KEY_SECRET, LineKey};
 use crate::log;
 use crate::push::PushGateway;
 use crate::routes;
@@ -60,6 +62,9 @@ pub struct ServerConfig {
     /// Parents one client address may register per hour (by default
     /// [`MAX_PARENT_REGISTRATIONS_PER_ADDRESS`]).
     pub parent_registrations_per_address: u32,
+    /// Device registrations naming a child's line one client address may make per hour (by
+    /// default [`MAX_LINE_REGISTRATIONS_PER_ADDRESS`]).
+    pub line_registrations_per_address: u32,
     /// Timeouts, rates and caps of connections.
     pub connections: ConnectionLimits,
     /// The key that signs server time (PKCS#8, as `childsafe keys generate` writes it) when the
@@ -91,6 +96,7 @@ impl ServerConfig {
             ),
             purge_interval: PURGE_INTERVAL,
             parent_registrations_per_address: MAX_PARENT_REGISTRATIONS_PER_ADDRESS,
+            line_registrations_per_address: MAX_LINE_REGISTRATIONS_PER_ADDRESS,
             connections: ConnectionLimits::default(),
             time_key: None,
             events: EventLimits::default(),
@@ -110,6 +116,10 @@ impl std::fmt::Debug for ServerConfig {
             .field(
                 "parent_registrations_per_address",
                 &self.parent_registrations_per_address,
+            )
+            .field(
+                "line_registrations_per_address",
+                &self.line_registrations_per_address,
             )
             .field("connections", &self.connections)
             .field("time_key_supplied", &self.time_key.is_some())
@@ -186,6 +196,7 @@ pub async fn spawn(
         }
     }
     let time_key = Arc::new(time_key(storage.as_ref(), config.time_key.as_deref()).await?);
+    let line_key = line_key(storage.as_ref()).await?;
     let gateway = match config.push_gateway {
         Some(url) => Some(
             PushGateway::start(url, Arc::clone(&time_key))
@@ -205,6 +216,11 @@ pub async fn spawn(
             config.parent_registrations_per_address,
             PARENT_REGISTRATION_WINDOW_SECS,
         ),
+        line_registrations: AttemptWindow::new(
+            config.line_registrations_per_address,
+            PARENT_REGISTRATION_WINDOW_SECS,
+        ),
+        line_key,
         bundles: BundleCache::default(),
         events: ParentEvents::new(config.events, gateway, stopped.clone()),
     });
@@ -270,6 +286,17 @@ async fn time_key(storage: &dyn Storage, supplied: Option<&[u8]>) -> anyhow::Res
         .await
         .context("reading the server time key")?;
     SigningKey::from_pkcs8(&pkcs8).context("the stored time key is damaged")
+}
+
+/// The key of line handles: generated at the first start and kept in storage, so that every
+/// replica (and every restart) gives a line the same handle.
+async fn line_key(storage: &dyn Storage) -> anyhow::Result<LineKey> {
+    let fresh = crypto::random_bytes::<32>().context("no randomness for the line key")?;
+    let stored = storage
+        .secret(LINE_KEY_SECRET, fresh.to_vec())
+        .await
+        .context("reading the line key")?;
+    LineKey::from_secret(&stored).context("the stored line key is damaged")
 }
 
 /// Purges what retention no longer keeps, now and then every `interval`, until stopped.

@@ -1,5 +1,5 @@
 //! [`AppState`]: what every handler shares (storage, the server time key, the operator token's
-//! hash, the pairing settings, the bundles held in memory and the parents' live events). The server builds it once at
+//! hash, the line key, the registration windows, the bundles held in memory and the parents' live events). The server builds it once at
 //! start; handlers and extractors only read it.
 
 use std::ops::Deref;
@@ -11,6 +11,7 @@ use crate::admission::ClientAddress;
 use crate::attempts::AttemptWindow;
 use crate::bundle_cache::BundleCache;
 use crate::events::ParentEvents;
+use crate::line_handle::LineKey;
 use crate::storage::Storage;
 
 /// What every handler shares.
@@ -42,6 +43,10 @@ pub(crate) struct Shared {
     pub(crate) operator_token_hash: Option<[u8; 32]>,
     /// Parent registrations per client address.
     pub(crate) parent_registrations: AttemptWindow<ClientAddress>,
+    /// Device registrations naming a line, per client address.
+    pub(crate) line_registrations: AttemptWindow<ClientAddress>,
+    /// The key of line handles, shared by every replica through storage.
+    pub(crate) line_key: LineKey,
     /// The bundles served, each held once in memory with its ETag.
     pub(crate) bundles: BundleCache,
     /// The parents' live event streams and the push gateway.

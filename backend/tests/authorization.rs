@@ -1,7 +1,7 @@
 //! The authorization matrix: every route against every kind of caller. A device sees only its
 //! own data, a parent only the devices paired with them (in its feed, mailbox, device list and
-//! live events), the operator API only the operator; every other cell is refused, and a refusal
-//! changes nothing the API can show.
+//! live events), a carrier only its own lines, the operator API only the operator; every other
+//! cell is refused, and a refusal changes nothing the API can show.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
@@ -11,6 +11,11 @@ use std::time::Duration;
 
 use childsafe_backend::operator::mint_activation_tokens;
 use childsafe_backend::storage::Storage;
+use childsafe_protocol::carrier::{
+    CarrierRegistration, DEACTIVATION_CONTEXT, LineDocuments, Lines, PROFILE_CONTEXT,
+    PendingActivations, SAFETY_PACK_CONTEXT,
+};
+use childsafe_protocol::keys::{KeyRotation, ROTATION_CONTEXT};
 use childsafe_protocol::operator::TokenRequest;
 use childsafe_protocol::pairing::{PairingSecret, ParentStatement, sign_claim};
 use childsafe_protocol::report::ReportKind;
@@ -21,7 +26,9 @@ use childsafe_protocol::wire::{
     PairingInvite, ParentClaim, ParentRegistration, ParentRemoval, PendingClaims, ReportStatuses,
     SignedParentStatement, TimeRequest,
 };
-use common::{Call, Identity, Reply, TestServer, fresh_key, report};
+use common::{
+    Call, Identity, Reply, TestServer, fresh_key, line_document, line_request, report, sealed,
+};
 
 /// The callers of the matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,9 +46,13 @@ enum Who {
     WrongOperatorToken,
     /// Claims to be device A, signs with another key.
     ForgedA,
+    /// Carrier X, owning the lines of devices D and E.
+    CarrierX,
+    /// Carrier Y, owning no line of interest.
+    CarrierY,
 }
 
-const EVERYONE: [Who; 8] = [
+const EVERYONE: [Who; 10] = [
     Who::Anonymous,
     Who::DeviceA,
     Who::DeviceB,
@@ -50,6 +61,8 @@ const EVERYONE: [Who; 8] = [
     Who::Operator,
     Who::WrongOperatorToken,
     Who::ForgedA,
+    Who::CarrierX,
+    Who::CarrierY,
 ];
 
 /// The people and data of the story.
@@ -69,6 +82,16 @@ struct World {
     /// A's bullying report kept from the parents, in the helpline queue.
     a_kept: String,
     next_bundle_version: std::cell::Cell<u64>,
+    x: Identity,
+    y: Identity,
+    /// X's line, whose device D gets profiles and settings.
+    x_line: String,
+    d: Identity,
+    /// X's other line, whose device E it deactivates.
+    x_second_line: String,
+    e: Identity,
+    /// Grows with every signed document or pack of the matrix.
+    next_sequence: std::cell::Cell<u64>,
 }
 
 #[tokio::test]
@@ -112,12 +135,19 @@ fn expected(access: Access, operation: Operation, who: Who) -> (u16, Option<&'st
     let refused = |status, code| (status, Some(code));
     match (access, who) {
         (Access::Public, _) => {}
-        (Access::Device, DeviceA | DeviceB) | (Access::Parent, ParentP | ParentQ) => {}
+        (Access::Device, DeviceA | DeviceB)
+        | (Access::Parent, ParentP | ParentQ)
+        | (Access::Carrier, CarrierX | CarrierY) => {}
         (Access::Device, ForgedA) => return refused(401, "bad_signature"),
-        (Access::Device | Access::Parent, Anonymous | Operator | WrongOperatorToken) => {
+        (
+            Access::Device | Access::Parent | Access::Carrier,
+            Anonymous | Operator | WrongOperatorToken,
+        ) => {
             return refused(401, "unsigned_request");
         }
-        (Access::Device | Access::Parent, _) => return refused(403, "wrong_principal"),
+        (Access::Device | Access::Parent | Access::Carrier, _) => {
+            return refused(403, "wrong_principal");
+        }
         (Access::Operator, Operator) => {}
         (Access::Operator, _) => return refused(401, "bad_operator_token"),
     }
@@ -128,8 +158,15 @@ fn expected(access: Access, operation: Operation, who: Who) -> (u16, Option<&'st
         // P owns A but Q is not A's parent; Q owns nothing.
         (Operation::RemoveParentAsOwner, ParentP) => refused(404, "parent_unknown"),
         (Operation::RemoveParentAsOwner, ParentQ) => refused(404, "device_unknown"),
+        // Y names X's lines: answered as if they did not exist.
+        (
+            Operation::UpdateLine | Operation::UploadProfile | Operation::DeactivateLine,
+            CarrierY,
+        ) => refused(404, "line_unknown"),
         (
             Operation::RegisterDevice
+            | Operation::RegisterCarrier
+            | Operation::AddLine
             | Operation::RegisterParent
             | Operation::CreatePairingInvite
             | Operation::SendToParents
@@ -141,7 +178,9 @@ fn expected(access: Access, operation: Operation, who: Who) -> (u16, Option<&'st
         (
             Operation::MarkHotlineForwarded
             | Operation::MarkHelplineForwarded
-            | Operation::ReportDeviceStatus,
+            | Operation::ReportDeviceStatus
+            | Operation::RotateCarrierKey
+            | Operation::UploadSafetyPack,
             _,
         ) => (204, None),
         _ => (200, None),
@@ -202,6 +241,14 @@ impl World {
             .send()
             .await
             .expect(201);
+        let x = server.carrier("carrier-x").await;
+        let y = server.carrier("carrier-y").await;
+        let x_line = server.line(&x, "447700900101").await;
+        let x_second_line = server.line(&x, "447700900102").await;
+        let (d, reply) = server.register_on_line("447700900101").await;
+        reply.expect(201);
+        let (e, reply) = server.register_on_line("447700900102").await;
+        reply.expect(201);
         let forged_a = a.forger();
         let world = World {
             server,
@@ -215,9 +262,16 @@ impl World {
             a_report: illegal.id,
             a_kept: kept.id,
             next_bundle_version: std::cell::Cell::new(1),
+            x,
+            y,
+            x_line,
+            d,
+            x_second_line,
+            e,
+            next_sequence: std::cell::Cell::new(1),
         };
         world
-            .put_bundle(world.server.put("/v1/operator/bundles/policy").operator())
+            .put_bundle(world.server.put("/v1/operator/bundles/keys").operator())
             .send()
             .await
             .expect(200);
@@ -234,7 +288,25 @@ impl World {
             Who::Operator => call.operator(),
             Who::WrongOperatorToken => call.bearer("not-the-operator-token"),
             Who::ForgedA => call.signed(&self.forged_a),
+            Who::CarrierX => call.signed(&self.x),
+            Who::CarrierY => call.signed(&self.y),
         }
+    }
+
+    /// The carrier a cell's body speaks for: Y when Y calls, else X (the rightful caller).
+    fn carrier_of(&self, who: Who) -> &Identity {
+        if who == Who::CarrierY {
+            &self.y
+        } else {
+            &self.x
+        }
+    }
+
+    /// The next sequence or version of a signed document.
+    fn next_sequence(&self) -> u64 {
+        let sequence = self.next_sequence.get();
+        self.next_sequence.set(sequence + 1);
+        sequence
     }
 
     fn put_bundle<'a>(&self, call: Call<'a>) -> Call<'a> {
@@ -370,8 +442,8 @@ async fn request(world: &World, operation: Operation, who: Who) -> Reply {
         Operation::ReadParentMailbox => server.get("/v1/parent/messages"),
         Operation::ReadFeed => server.get("/v1/parent/feed"),
         Operation::StreamParentEvents => return events_cell(world, who).await,
-        Operation::GetBundle => server.get("/v1/bundles/policy"),
-        Operation::PutBundle => world.put_bundle(server.put("/v1/operator/bundles/policy")),
+        Operation::GetBundle => server.get("/v1/bundles/keys"),
+        Operation::PutBundle => world.put_bundle(server.put("/v1/operator/bundles/keys")),
         Operation::CreateActivationTokens => server
             .post("/v1/operator/activation-tokens")
             .json(&TokenRequest { count: 1 }),
@@ -385,8 +457,111 @@ async fn request(world: &World, operation: Operation, who: Who) -> Reply {
             "/v1/operator/helpline-queue/{}/forwarded",
             world.a_kept
         )),
+        Operation::ReadLineDocuments => server.get("/v1/device/line"),
+        Operation::RegisterCarrier => {
+            let (key, _) = childsafe_crypto::SigningKey::generate().unwrap();
+            server
+                .post("/v1/operator/carriers")
+                .json(&CarrierRegistration {
+                    carrier_id: format!("carrier-{}", world.next_sequence()),
+                    name: "A newcomer".to_owned(),
+                    public_key: key.public_key(),
+                })
+        }
+        Operation::AddLine => server
+            .post("/v1/carrier/lines")
+            .json(&line_request(&format!(
+                "4477009002{:02}",
+                world.next_sequence()
+            ))),
+        Operation::UpdateLine => server
+            .post("/v1/carrier/line-updates")
+            .json(&line_request("447700900101")),
+        Operation::ListLines => server.get("/v1/carrier/lines"),
+        Operation::ListPendingActivations => server.get("/v1/carrier/activations"),
+        Operation::UploadProfile => {
+            let carrier = world.carrier_of(who);
+            let document = line_document(
+                &carrier.id,
+                &world.x_line,
+                &world.d.id,
+                world.next_sequence(),
+            );
+            server.post("/v1/carrier/profiles").json(&sealed(
+                &document,
+                PROFILE_CONTEXT,
+                &carrier.key,
+            ))
+        }
+        Operation::DeactivateLine => {
+            let carrier = world.carrier_of(who);
+            let document = line_document(
+                &carrier.id,
+                &world.x_second_line,
+                &world.e.id,
+                world.next_sequence(),
+            );
+            server.post("/v1/carrier/line-deactivations").json(&sealed(
+                &document,
+                DEACTIVATION_CONTEXT,
+                &carrier.key,
+            ))
+        }
+        Operation::RotateCarrierKey => return rotation_cell(world, who).await,
+        Operation::UploadSafetyPack => {
+            let carrier = world.carrier_of(who);
+            let pack = serde_json::json!({
+                "carrier": carrier.id,
+                "version": world.next_sequence(),
+            });
+            server.post("/v1/carrier/safety-packs").json(&sealed(
+                &pack,
+                SAFETY_PACK_CONTEXT,
+                &carrier.key,
+            ))
+        }
     };
     world.as_who(call, who).send().await
+}
+
+/// The rotation cell: the carrier rotates its own key, and an allowed rotation is rotated back
+/// (signed with the new key) so the rest of the matrix signs with the key it knows.
+async fn rotation_cell(world: &World, who: Who) -> Reply {
+    let server = &world.server;
+    let carrier = world.carrier_of(who);
+    let (new_key, _) = childsafe_crypto::SigningKey::generate().unwrap();
+    let rotation = |old: &childsafe_crypto::SigningKey, new: &childsafe_crypto::SigningKey| {
+        sealed(
+            &KeyRotation {
+                carrier: carrier.id.clone(),
+                old_key: old.public_key(),
+                new_key: new.public_key(),
+                issued_at: 1_780_000_000,
+                expires_at: 4_000_000_000,
+            },
+            ROTATION_CONTEXT,
+            old,
+        )
+    };
+    let call = server
+        .post("/v1/carrier/key-rotations")
+        .json(&rotation(&carrier.key, &new_key));
+    let reply = world.as_who(call, who).send().await;
+    if reply.status == 204 {
+        let rotated = Identity {
+            kind: PrincipalKind::Carrier,
+            id: carrier.id.clone(),
+            key: new_key,
+        };
+        server
+            .post("/v1/carrier/key-rotations")
+            .signed(&rotated)
+            .json(&rotation(&rotated.key, &carrier.key))
+            .send()
+            .await
+            .expect(204);
+    }
+    reply
 }
 
 /// The events cell: a refusal as it comes; an allowed stream is watched while device A reports
@@ -472,6 +647,22 @@ fn sees_only_its_own(world: &World, operation: Operation, who: Who, reply: &Repl
             // Only C's invite has claims, and C is not a caller of the matrix.
             assert!(reply.json::<PendingClaims>().claims.is_empty(), "{who:?}");
         }
+        Operation::ListLines => {
+            let lines = reply.json::<Lines>().lines;
+            let sees_x_line = lines.iter().any(|line| line.line_handle == world.x_line);
+            assert_eq!(sees_x_line, who == Who::CarrierX, "{who:?}");
+            assert!(lines.iter().all(|line| line.settings.line.is_empty()));
+        }
+        Operation::ListPendingActivations => {
+            let pending = reply.json::<PendingActivations>().activations;
+            if who == Who::CarrierY {
+                assert!(pending.is_empty(), "Y sees X's devices");
+            }
+        }
+        Operation::ReadLineDocuments => {
+            // Neither A nor B registered with a line: they see none of D's and E's.
+            assert_eq!(reply.json::<LineDocuments>(), LineDocuments::default());
+        }
         Operation::ReadDeviceMailbox | Operation::ReadParentMailbox => {
             let messages = reply.json::<Mailbox>().messages;
             let own = matches!(who, Who::DeviceA | Who::ParentP);
@@ -526,6 +717,13 @@ async fn snapshot(world: &World) -> String {
                 .await
                 .unwrap()
         ));
+    }
+    for carrier in [&world.x, &world.y] {
+        parts.push(format!(
+            "{:?}",
+            storage.lines_of(&carrier.id).await.unwrap()
+        ));
+        parts.push(format!("{:?}", storage.carrier(&carrier.id).await.unwrap()));
     }
     parts.push(format!("{:?}", storage.hotline_queue().await.unwrap()));
     for kind in BundleKind::ALL {

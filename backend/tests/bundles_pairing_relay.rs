@@ -94,7 +94,7 @@ async fn bundles_revalidate_by_etag_and_never_go_back() {
         assert_eq!(served.body, b"lists v6");
         assert_eq!(served.header("etag"), Some(v6.etag));
         server
-            .get("/v1/bundles/policy")
+            .get("/v1/bundles/keys")
             .send()
             .await
             .refused(404, "bundle_missing");

@@ -16,9 +16,15 @@ use std::time::Duration;
 use childsafe_backend::clock::unix_now;
 use childsafe_backend::limits::{
     BUSY_RETRY_AFTER_SECS, MAX_BUNDLE_BYTES, MAX_EVENT_STREAMS_PER_PARENT, MAX_JSON_BODY_BYTES,
+    MAX_SAFETY_PACK_BODY_BYTES,
 };
 use childsafe_backend::storage::IdempotencyBegin;
 use childsafe_crypto as crypto;
+use childsafe_protocol::carrier::{
+    CarrierRegistration, DEACTIVATION_CONTEXT, LineRequest, PROFILE_CONTEXT, SAFETY_PACK_CONTEXT,
+    SignedUpload,
+};
+use childsafe_protocol::keys::{KeyRotation, ROTATION_CONTEXT};
 use childsafe_protocol::operator::TokenRequest;
 use childsafe_protocol::pairing::PairingSecret;
 use childsafe_protocol::report::ReportKind;
@@ -31,7 +37,8 @@ use childsafe_protocol::wire::{
     ReportBatch, TimeRequest,
 };
 use common::{
-    Identity, OPERATOR_TOKEN, Reply, TestServer, confirmed, confirmed_member, raw, report,
+    Identity, OPERATOR_TOKEN, Reply, TestServer, confirmed, confirmed_member, line_document,
+    line_request, raw, report, sealed,
 };
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -86,7 +93,7 @@ fn the_routes_served_are_exactly_the_routes_documented() {
         let security = operation["security"].to_string();
         let expected = match route.access {
             Access::Public => "[]",
-            Access::Device | Access::Parent => {
+            Access::Device | Access::Parent | Access::Carrier => {
                 r#"[{"nonce":[],"principal":[],"signature":[],"timestamp":[]}]"#
             }
             Access::Operator => r#"[{"operatorToken":[]}]"#,
@@ -114,7 +121,10 @@ async fn every_operation_answers_as_documented() {
         let disabled = server.replica(|config| config.operator_token = None).await;
         exercise(&server, &disabled).await;
         let strict = server
-            .replica(|config| config.parent_registrations_per_address = 1)
+            .replica(|config| {
+                config.parent_registrations_per_address = 1;
+                config.line_registrations_per_address = 1;
+            })
             .await;
         exercise_registration_limit(&strict).await;
         let crowded = server
@@ -212,6 +222,7 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
     let parent = server.parent().await;
     let other_parent = server.parent().await;
     server.pair(&device, &parent).await;
+    let carrier = server.carrier("conformance-carrier").await;
 
     // Anyone may read the server's key; unknown routes and methods answer with an ErrorBody.
     server.get("/v1/server").send().await.expect(200);
@@ -233,11 +244,17 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         let op = operation_of(&document(), route);
         let responses = &op["responses"];
         match route.access {
-            Access::Device | Access::Parent => {
-                let (me, other_kind) = if route.access == Access::Device {
-                    (&device, &parent)
+            Access::Device | Access::Parent | Access::Carrier => {
+                let (me, other_kind) = match route.access {
+                    Access::Device => (&device, &parent),
+                    Access::Parent => (&parent, &device),
+                    _ => (&carrier, &device),
+                };
+                // The safety pack's route takes more than a JSON body's worth.
+                let over = if route.path == "/v1/carrier/safety-packs" {
+                    vec![b' '; MAX_SAFETY_PACK_BODY_BYTES + 1]
                 } else {
-                    (&parent, &device)
+                    over_json.clone()
                 };
                 server
                     .call(route.method.as_str(), &path)
@@ -253,7 +270,7 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
                 server
                     .call(route.method.as_str(), &path)
                     .signed(me)
-                    .raw(over_json.clone(), "application/json")
+                    .raw(over, "application/json")
                     .send()
                     .await
                     .refused(413, "body_too_large");
@@ -304,6 +321,7 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
             let call = match route.access {
                 Access::Device => call.signed(&device).idempotency_key("generic"),
                 Access::Parent => call.signed(&parent),
+                Access::Carrier => call.signed(&carrier),
                 Access::Operator => call.operator(),
                 Access::Public => call,
             };
@@ -548,7 +566,7 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
 
     // Bundles.
     server
-        .get("/v1/bundles/policy")
+        .get("/v1/bundles/keys")
         .send()
         .await
         .refused(404, "bundle_missing");
@@ -560,18 +578,18 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
     let expires = (childsafe_backend::clock::unix_now() + 3600).to_string();
     let put = |version: &str| {
         server
-            .put("/v1/operator/bundles/policy")
+            .put("/v1/operator/bundles/keys")
             .operator()
-            .raw(b"signed policy".to_vec(), "application/octet-stream")
+            .raw(b"signed keys".to_vec(), "application/octet-stream")
             .header("x-bundle-version", version)
             .header("x-bundle-expires-at", &expires)
     };
     put("3").send().await.expect(200);
     put("3").send().await.refused(409, "version_not_newer");
     server
-        .put("/v1/operator/bundles/policy")
+        .put("/v1/operator/bundles/keys")
         .operator()
-        .raw(b"signed policy".to_vec(), "application/octet-stream")
+        .raw(b"signed keys".to_vec(), "application/octet-stream")
         .send()
         .await
         .refused(400, "bad_bundle_headers");
@@ -584,10 +602,10 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         .send()
         .await
         .refused(404, "bundle_unknown");
-    let fetched = server.get("/v1/bundles/policy").send().await.expect(200);
+    let fetched = server.get("/v1/bundles/keys").send().await.expect(200);
     let etag = fetched.header("etag").unwrap();
     server
-        .get("/v1/bundles/policy")
+        .get("/v1/bundles/keys")
         .header("if-none-match", &etag)
         .send()
         .await
@@ -659,6 +677,7 @@ async fn exercise(server: &TestServer, disabled: &TestServer) {
         .refused(404, "report_unknown");
 
     exercise_pairing_invites(server, &other_parent).await;
+    exercise_carriers(server, &carrier, &device).await;
     exercise_events(server).await;
 }
 
@@ -740,6 +759,188 @@ async fn exercise_registration_limit(strict: &TestServer) {
         .send()
         .await
         .refused(429, "too_many_registrations");
+    // Devices registering with a line count on their own.
+    strict
+        .register_on_line("447700900301")
+        .await
+        .1
+        .refused(404, "line_unknown");
+    strict
+        .register_on_line("447700900301")
+        .await
+        .1
+        .refused(429, "too_many_registrations");
+}
+
+/// The carrier's routes and the device's line through their answers.
+async fn exercise_carriers(server: &TestServer, carrier: &Identity, plain_device: &Identity) {
+    let admit = |carrier_id: &str, key: childsafe_crypto::PublicKey| {
+        server
+            .post("/v1/operator/carriers")
+            .operator()
+            .json(&CarrierRegistration {
+                carrier_id: carrier_id.to_owned(),
+                name: "Conformance".to_owned(),
+                public_key: key,
+            })
+    };
+    admit("conformance-carrier", carrier.key.public_key())
+        .send()
+        .await
+        .expect(200);
+    admit("conformance-carrier", plain_device.key.public_key())
+        .send()
+        .await
+        .refused(409, "carrier_exists");
+    admit("Not An Id", carrier.key.public_key())
+        .send()
+        .await
+        .refused(400, "bad_carrier_id");
+
+    // Lines.
+    let handle = server.line(carrier, "447700900201").await;
+    let add = || {
+        server
+            .post("/v1/carrier/lines")
+            .signed(carrier)
+            .json(&line_request("447700900201"))
+    };
+    add().send().await.refused(409, "line_exists");
+    let no_band = LineRequest {
+        band: None,
+        ..line_request("447700900202")
+    };
+    for path in ["/v1/carrier/lines", "/v1/carrier/line-updates"] {
+        server
+            .post(path)
+            .signed(carrier)
+            .json(&no_band)
+            .send()
+            .await
+            .refused(400, "bad_band");
+    }
+    server
+        .post("/v1/carrier/line-updates")
+        .signed(carrier)
+        .json(&line_request("447700900203"))
+        .send()
+        .await
+        .refused(404, "line_unknown");
+    server
+        .post("/v1/carrier/line-updates")
+        .signed(carrier)
+        .json(&line_request("447700900201"))
+        .send()
+        .await
+        .expect(200);
+
+    // A device registers with the line and waits for its profile.
+    let (device, reply) = server.register_on_line("447700900201").await;
+    reply.expect(201);
+    server
+        .register_on_line("447700900209")
+        .await
+        .1
+        .refused(404, "line_unknown");
+    server
+        .get("/v1/carrier/lines")
+        .signed(carrier)
+        .send()
+        .await
+        .expect(200);
+    server
+        .get("/v1/carrier/activations")
+        .signed(carrier)
+        .send()
+        .await
+        .expect(200);
+    server
+        .get("/v1/device/line")
+        .signed(plain_device)
+        .send()
+        .await
+        .expect(200);
+
+    for (path, context) in [
+        ("/v1/carrier/profiles", PROFILE_CONTEXT),
+        ("/v1/carrier/line-deactivations", DEACTIVATION_CONTEXT),
+    ] {
+        let file = |line: &str, device_id: &str, sequence| {
+            server.post(path).signed(carrier).json(&sealed(
+                &line_document(&carrier.id, line, device_id, sequence),
+                context,
+                &carrier.key,
+            ))
+        };
+        file(&"0".repeat(64), &device.id, 10)
+            .send()
+            .await
+            .refused(404, "line_unknown");
+        file(&handle, &plain_device.id, 10)
+            .send()
+            .await
+            .refused(409, "wrong_device");
+        server
+            .post(path)
+            .signed(carrier)
+            .json(&SignedUpload {
+                envelope: "%%".to_owned(),
+            })
+            .send()
+            .await
+            .refused(400, "bad_envelope");
+        let sequence = if context == PROFILE_CONTEXT { 1 } else { 2 };
+        file(&handle, &device.id, sequence).send().await.expect(200);
+    }
+    server
+        .get("/v1/device/line")
+        .signed(&device)
+        .send()
+        .await
+        .expect(200);
+
+    // The safety pack and the key rotation.
+    let pack = |version: u64, key: &childsafe_crypto::SigningKey| {
+        server
+            .post("/v1/carrier/safety-packs")
+            .signed(carrier)
+            .json(&sealed(
+                &json!({"carrier": carrier.id, "version": version}),
+                SAFETY_PACK_CONTEXT,
+                key,
+            ))
+    };
+    pack(1, &carrier.key).send().await.expect(204);
+    pack(1, &carrier.key)
+        .send()
+        .await
+        .refused(409, "version_not_newer");
+    pack(2, &device.key)
+        .send()
+        .await
+        .refused(400, "wrong_signer");
+    let (new_key, _) = childsafe_crypto::SigningKey::generate().unwrap();
+    let rotation = |old_key: childsafe_crypto::PublicKey| KeyRotation {
+        carrier: carrier.id.clone(),
+        old_key,
+        new_key: new_key.public_key(),
+        issued_at: 1_780_000_000,
+        expires_at: 4_000_000_000,
+    };
+    let rotate = |document: KeyRotation| {
+        server
+            .post("/v1/carrier/key-rotations")
+            .signed(carrier)
+            .json(&sealed(&document, ROTATION_CONTEXT, &carrier.key))
+    };
+    rotate(rotation(device.key.public_key()))
+        .send()
+        .await
+        .refused(409, "stale_rotation");
+    rotate(rotation(carrier.key.public_key()))
+        .send()
+        .await
+        .expect(204);
 }
 
 /// The invite, claim and statement answers, on a device and parent of their own so that the
@@ -911,6 +1112,7 @@ async fn request_without_its_body(
         Access::Public => {}
         Access::Device => extra.extend(signed_as(PrincipalKind::Device)),
         Access::Parent => extra.extend(signed_as(PrincipalKind::Parent)),
+        Access::Carrier => extra.extend(signed_as(PrincipalKind::Carrier)),
         Access::Operator => extra.push(format!("Authorization: Bearer {OPERATOR_TOKEN}")),
     }
     raw::request_waiting_for_its_body(
@@ -943,7 +1145,7 @@ fn concrete_path(template: &str, device_id: &str) -> String {
     template
         .replace("{device_id}", device_id)
         .replace("{report_id}", &"0".repeat(32))
-        .replace("{kind}", "policy")
+        .replace("{kind}", "keys")
 }
 
 fn operation_of(doc: &Value, route: &Route) -> Value {

@@ -2,7 +2,7 @@
 //! them (sled always, PostgreSQL when `CHILDSAFE_TEST_DATABASE_URL` is set): registration,
 //! nonces, idempotency, report routing and status, feeds, the hotline and helpline queues,
 //! pairing, the
-//! relay, bundles, secrets, purging with a chosen clock, what concurrent callers can and cannot
+//! relay, bundles, secrets, carriers and their lines, purging with a chosen clock, what concurrent callers can and cannot
 //! race past, and (for sled) what survives closing and reopening the directory.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -15,12 +15,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use childsafe_backend::limits::{MAX_PAIRING_CLAIMS, MAX_WRONG_PAIRING_CLAIMS};
 use childsafe_backend::storage::sled::SledStorage;
 use childsafe_backend::storage::{
-    BundlePut, BundleStore, BundleVersion, ClaimAdded, DeviceRecord, DeviceRegistered,
-    HOTLINE_MIN_RETENTION_SECS, IdempotencyBegin, NewMessage, NewReport, OwnerRemoval,
-    ParentChange, ParentRecord, Purged, ReportInsert, Retention, STALE_IDEMPOTENCY_SECS,
-    SecretStore, Storage, StoredBundle,
+    BundlePut, BundleStore, BundleVersion, CarrierAdmitted, CarrierRecord, ClaimAdded,
+    DeviceRecord, DeviceRegistered, HOTLINE_MIN_RETENTION_SECS, IdempotencyBegin, LineChange,
+    LineChanged, LineRecord, LineRegistration, NewMessage, NewReport, OwnerRemoval, ParentChange,
+    ParentRecord, PreviousDevice, Purged, ReportInsert, Retention, STALE_IDEMPOTENCY_SECS,
+    SafetyPackRecord, SecretStore, SignedForLine, Storage, StoredBundle,
 };
 use childsafe_crypto::PublicKey;
+use childsafe_protocol::carrier::{LineRequest, LineState};
 use childsafe_protocol::pairing::ParentRole;
 use childsafe_protocol::report::{ReportKind, UploadedReport};
 use childsafe_protocol::wire::{
@@ -89,11 +91,283 @@ every_storage! {
     purge_removes_what_retention_no_longer_keeps,
     purge_keeps_hotline_reports_at_least_a_year,
     purge_removes_helpline_reports_with_the_ordinary_retention,
+    a_carrier_is_admitted_once_and_rotates_only_from_its_current_key,
+    a_line_is_added_once_and_listed_only_for_its_carrier,
+    a_line_files_documents_only_for_its_device_and_newer_sequences,
+    a_line_moves_to_a_new_device_and_keeps_the_previous_one,
+    a_carriers_safety_pack_only_grows,
 }
 
 /// The behaviours, each taking one fresh storage.
 mod behaviour {
     use super::*;
+
+    pub(crate) async fn a_carrier_is_admitted_once_and_rotates_only_from_its_current_key(
+        storage: Arc<dyn Storage>,
+    ) {
+        assert_eq!(
+            storage.admit_carrier(carrier("acme", 1)).await.unwrap(),
+            CarrierAdmitted::Admitted
+        );
+        assert_eq!(
+            storage.admit_carrier(carrier("acme", 1)).await.unwrap(),
+            CarrierAdmitted::AlreadyAdmitted
+        );
+        assert_eq!(
+            storage.admit_carrier(carrier("acme", 2)).await.unwrap(),
+            CarrierAdmitted::Conflict
+        );
+        assert_eq!(storage.carrier("other").await.unwrap(), None);
+        assert!(
+            !storage
+                .rotate_carrier_key("acme", key(9), key(3), "r0".to_owned())
+                .await
+                .unwrap(),
+            "only the current key rotates"
+        );
+        assert!(
+            storage
+                .rotate_carrier_key("acme", key(1), key(3), "r1".to_owned())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !storage
+                .rotate_carrier_key("acme", key(1), key(4), "r2".to_owned())
+                .await
+                .unwrap(),
+            "a rotation from the retired key is stale"
+        );
+        let stored = storage.carrier("acme").await.unwrap().unwrap();
+        assert_eq!(stored.public_key, key(3));
+        assert_eq!(stored.rotations, vec!["r1".to_owned()]);
+        assert!(
+            !storage
+                .rotate_carrier_key("nobody", key(1), key(3), "r".to_owned())
+                .await
+                .unwrap()
+        );
+    }
+
+    pub(crate) async fn a_line_is_added_once_and_listed_only_for_its_carrier(
+        storage: Arc<dyn Storage>,
+    ) {
+        assert!(storage.add_line(line("h2", "acme", NOW + 1)).await.unwrap());
+        assert!(storage.add_line(line("h1", "acme", NOW)).await.unwrap());
+        assert!(storage.add_line(line("h3", "other", NOW)).await.unwrap());
+        assert!(
+            !storage.add_line(line("h1", "other", NOW)).await.unwrap(),
+            "a handle is one line, whoever asks"
+        );
+        let handles = |lines: Vec<LineRecord>| {
+            lines
+                .into_iter()
+                .map(|line| line.handle)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            handles(storage.lines_of("acme").await.unwrap()),
+            ["h1", "h2"],
+            "oldest first"
+        );
+        assert_eq!(handles(storage.lines_of("other").await.unwrap()), ["h3"]);
+        assert_eq!(
+            storage.line("h1").await.unwrap(),
+            Some(line("h1", "acme", NOW))
+        );
+        assert_eq!(storage.line("nope").await.unwrap(), None);
+        assert_eq!(storage.line_of_device(&device(1).id).await.unwrap(), None);
+    }
+
+    pub(crate) async fn a_line_files_documents_only_for_its_device_and_newer_sequences(
+        storage: Arc<dyn Storage>,
+    ) {
+        storage.add_line(line("h1", "acme", NOW)).await.unwrap();
+        let signed = |device_id: &str, sequence| SignedForLine {
+            device_id: device_id.to_owned(),
+            sequence,
+            envelope: format!("e{sequence}"),
+        };
+        let profile = |device_id: &str, sequence| LineChange::Profile(signed(device_id, sequence));
+        assert_eq!(
+            storage
+                .change_line("h1", "acme", profile(&device(1).id, 1))
+                .await
+                .unwrap(),
+            LineChanged::WrongDevice,
+            "no device is bound yet"
+        );
+        register_on(&storage, 1, "h1", None).await;
+        assert_eq!(
+            storage
+                .change_line("h1", "other", profile(&device(1).id, 1))
+                .await
+                .unwrap(),
+            LineChanged::Unknown
+        );
+        assert_eq!(
+            storage
+                .change_line("h9", "acme", profile(&device(1).id, 1))
+                .await
+                .unwrap(),
+            LineChanged::Unknown
+        );
+        assert_eq!(
+            storage
+                .change_line("h1", "acme", profile(&device(2).id, 1))
+                .await
+                .unwrap(),
+            LineChanged::WrongDevice
+        );
+        let LineChanged::Changed(active) = storage
+            .change_line("h1", "acme", profile(&device(1).id, 1))
+            .await
+            .unwrap()
+        else {
+            panic!("the profile is filed");
+        };
+        assert_eq!(active.state, LineState::Active);
+        assert_eq!(
+            storage
+                .change_line("h1", "acme", profile(&device(1).id, 1))
+                .await
+                .unwrap(),
+            LineChanged::NotNewer { current: 1 }
+        );
+        let LineChanged::Changed(updated) = storage
+            .change_line("h1", "acme", LineChange::Settings(settings("6-8")))
+            .await
+            .unwrap()
+        else {
+            panic!("the settings are kept");
+        };
+        assert_eq!(updated.state, LineState::AwaitingProfile);
+        assert_eq!(updated.pending().unwrap().next_sequence, 2);
+        assert_eq!(
+            updated.profile.as_deref(),
+            Some("e1"),
+            "kept until the next"
+        );
+        storage
+            .change_line(
+                "h1",
+                "acme",
+                LineChange::Deactivation(signed(&device(1).id, 2)),
+            )
+            .await
+            .unwrap();
+        let stored = storage
+            .line_of_device(&device(1).id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.state, LineState::Deactivated);
+        assert_eq!(stored.deactivation.as_deref(), Some("e2"));
+        assert_eq!(stored.profile, None);
+        assert_eq!(
+            storage
+                .change_line("h1", "acme", profile(&device(1).id, 3))
+                .await
+                .unwrap(),
+            LineChanged::Deactivated
+        );
+        assert_eq!(
+            storage
+                .register_line_device(device(2), "h1", Some(device(1).id), None)
+                .await
+                .unwrap(),
+            LineRegistration::LineUnknown,
+            "a deactivated line takes no device"
+        );
+        assert_eq!(storage.device(&device(2).id).await.unwrap(), None);
+    }
+
+    pub(crate) async fn a_line_moves_to_a_new_device_and_keeps_the_previous_one(
+        storage: Arc<dyn Storage>,
+    ) {
+        storage.add_line(line("h1", "acme", NOW)).await.unwrap();
+        assert_eq!(
+            storage
+                .register_line_device(device(1), "h9", None, None)
+                .await
+                .unwrap(),
+            LineRegistration::LineUnknown
+        );
+        assert_eq!(storage.device(&device(1).id).await.unwrap(), None);
+        register_on(&storage, 1, "h1", None).await;
+        storage
+            .change_line(
+                "h1",
+                "acme",
+                LineChange::Profile(SignedForLine {
+                    device_id: device(1).id,
+                    sequence: 4,
+                    envelope: "p".to_owned(),
+                }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            storage
+                .register_line_device(device(2), "h1", None, None)
+                .await
+                .unwrap(),
+            LineRegistration::Raced,
+            "the caller did not see the bound device"
+        );
+        assert_eq!(
+            storage
+                .register_line_device(device(1), "h1", Some(device(1).id), None)
+                .await
+                .unwrap(),
+            LineRegistration::AlreadyRegistered
+        );
+        let previous = PreviousDevice {
+            device_id: device(1).id,
+            public_key: device(1).public_key,
+            snapshot: Some("snap".to_owned()),
+        };
+        let moved = register_on(&storage, 2, "h1", Some(previous.clone())).await;
+        assert_eq!(moved.device_id, Some(device(2).id));
+        assert_eq!(moved.previous, Some(previous));
+        assert_eq!(moved.profile, None);
+        assert_eq!(moved.state, LineState::AwaitingProfile);
+        assert_eq!(moved.pending().unwrap().next_sequence, 5);
+        assert_eq!(storage.line_of_device(&device(1).id).await.unwrap(), None);
+        assert_eq!(
+            storage.line_of_device(&device(2).id).await.unwrap(),
+            Some(moved)
+        );
+        assert_eq!(
+            storage.device(&device(2).id).await.unwrap(),
+            Some(device(2))
+        );
+    }
+
+    pub(crate) async fn a_carriers_safety_pack_only_grows(storage: Arc<dyn Storage>) {
+        let pack = |version| SafetyPackRecord {
+            version,
+            envelope: format!("pack{version}"),
+        };
+        assert_eq!(
+            storage.put_safety_pack("acme", pack(1)).await.unwrap(),
+            BundlePut::NotNewer { current: 0 },
+            "no such carrier"
+        );
+        storage.admit_carrier(carrier("acme", 1)).await.unwrap();
+        assert_eq!(
+            storage.put_safety_pack("acme", pack(2)).await.unwrap(),
+            BundlePut::Stored
+        );
+        assert_eq!(
+            storage.put_safety_pack("acme", pack(2)).await.unwrap(),
+            BundlePut::NotNewer { current: 2 }
+        );
+        assert_eq!(
+            storage.carrier("acme").await.unwrap().unwrap().safety_pack,
+            Some(pack(2))
+        );
+    }
 
     pub(crate) async fn a_token_registers_one_device_once(storage: Arc<dyn Storage>) {
         storage
@@ -1956,6 +2230,37 @@ async fn sled_reads_the_version_of_a_bundle_stored_before_the_version_tree() {
     );
 }
 
+/// A database an older server wrote holds a global `policy` bundle; the kind is gone, and
+/// opening drops it.
+#[tokio::test(flavor = "multi_thread")]
+async fn sled_drops_the_retired_policy_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(dir.path()).unwrap();
+        for tree in ["bundles", "bundle_versions"] {
+            db.open_tree(tree)
+                .unwrap()
+                .insert("policy", &b"an old policy bundle"[..])
+                .unwrap();
+        }
+        db.flush().unwrap();
+    }
+    {
+        let storage = SledStorage::open(dir.path()).unwrap();
+        for kind in BundleKind::ALL {
+            assert_eq!(storage.bundle_version(kind).await.unwrap(), None);
+        }
+        storage
+            .put_bundle(bundle(BundleKind::Keys, 1))
+            .await
+            .unwrap();
+    }
+    let db = sled::open(dir.path()).unwrap();
+    for tree in ["bundles", "bundle_versions"] {
+        assert_eq!(db.open_tree(tree).unwrap().get("policy").unwrap(), None);
+    }
+}
+
 /// `SledStorage::open` creates the directory it is given.
 #[tokio::test(flavor = "multi_thread")]
 async fn sled_creates_its_directory() {
@@ -1964,6 +2269,62 @@ async fn sled_creates_its_directory() {
     let storage = SledStorage::open(&dir).unwrap();
     storage.secret("s", b"v".to_vec()).await.unwrap();
     assert!(dir.is_dir());
+}
+
+fn carrier(id: &str, key_n: u8) -> CarrierRecord {
+    CarrierRecord {
+        id: id.to_owned(),
+        name: format!("Carrier {id}"),
+        public_key: key(key_n),
+        rotations: Vec::new(),
+        safety_pack: None,
+        admitted_at: NOW,
+    }
+}
+
+fn settings(band: &str) -> LineRequest {
+    LineRequest {
+        line: String::new(),
+        country: "GB".to_owned(),
+        band: Some(band.to_owned()),
+        birth_month: None,
+        extra_blocked_categories: Vec::new(),
+        parents_may_relax: Vec::new(),
+    }
+}
+
+fn line(handle: &str, carrier_id: &str, added_at: u64) -> LineRecord {
+    LineRecord {
+        handle: handle.to_owned(),
+        carrier_id: carrier_id.to_owned(),
+        settings: settings("9-12"),
+        device_id: None,
+        previous: None,
+        profile: None,
+        deactivation: None,
+        sequence: 0,
+        state: LineState::AwaitingDevice,
+        added_at,
+    }
+}
+
+/// Registers `device(n)` on the line `handle`, whose device the caller saw as the current one
+/// (none or the one before); the line after it.
+async fn register_on(
+    storage: &Arc<dyn Storage>,
+    n: u64,
+    handle: &str,
+    previous: Option<PreviousDevice>,
+) -> LineRecord {
+    let seen = storage.line(handle).await.unwrap().unwrap().device_id;
+    match storage
+        .register_line_device(device(n), handle, seen, previous)
+        .await
+        .unwrap()
+    {
+        LineRegistration::Registered(line) => *line,
+        other => panic!("device {n} did not register on {handle}: {other:?}"),
+    }
 }
 
 fn device(n: u64) -> DeviceRecord {

@@ -166,7 +166,7 @@ async fn main() {
                         (Arc::clone(&client), Arc::clone(&keys), Arc::clone(&tokens));
                     async move {
                         client
-                            .register_device(&keys[index], &tokens[index], "GB")
+                            .register_device(&keys[index], &tokens[index], None, "GB")
                             .await
                             .map(drop)
                             .map_err(|error| error.to_string())

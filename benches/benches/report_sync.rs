@@ -40,7 +40,10 @@ async fn sync_outbox(
         .unwrap()
         .remove(0);
     let client = SyncClient::new(url, true).unwrap();
-    client.register_device(&key, &token, "GB").await.unwrap();
+    client
+        .register_device(&key, &token, None, "GB")
+        .await
+        .unwrap();
     let outbox = Outbox::new(&store);
     for n in 0..reports {
         let mut draft = ReportDraft::new(ReportKind::Bullying);

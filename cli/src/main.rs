@@ -1,5 +1,6 @@
 //! `childsafe`: operator tooling for the childsafe SDK: URL checks, list compiling, keys and
-//! signing, carrier activation profiles, and devices kept in a directory.
+//! signing, carrier activation profiles, a carrier's lines on a backend, and devices kept in a
+//! directory.
 //!
 //! It runs the same code as the phone, so an operator can see exactly how the SDK reads a URL and
 //! which list entries would match it. Arguments are taken as raw bytes: a URL copied from a log may
@@ -9,6 +10,7 @@
 //! only one that links the backend.
 #![forbid(unsafe_code)]
 
+mod carrier;
 mod check;
 mod device;
 mod emergency;
@@ -55,6 +57,10 @@ enum Command {
     /// Carrier activation profiles.
     #[command(subcommand)]
     Activation(ActivationCommand),
+    /// A carrier's children's lines on a backend: admit the carrier (operator), add, update,
+    /// list and deactivate lines, and sign the profiles their devices wait for.
+    #[command(subcommand)]
+    Carrier(carrier::CarrierCommand),
     /// The parent's app kept in a directory: pair with a child's phone by its QR code, see the
     /// child's signed status, reports and requests, and send signed commands.
     #[command(subcommand)]
@@ -296,6 +302,7 @@ fn main() -> ExitCode {
         Command::Device(DeviceCommand::Requests { dir }) => pairing::requests(&dir),
         Command::Activation(ActivationCommand::Sign(args)) => device::sign_activation(&args),
         Command::Parent(command) => parent::run(command),
+        Command::Carrier(command) => carrier::run(command),
         Command::Report(args) => report::report(&args),
         Command::Reports { dir } => report::reports(&dir),
         Command::Sync { dir } => sync::sync(&dir),

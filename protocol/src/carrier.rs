@@ -10,6 +10,15 @@
 use childsafe_crypto::PublicKey;
 use serde::{Deserialize, Serialize};
 
+/// Prefixed to an activation profile's payload before the carrier signs it (the same bytes the
+/// phone's `ActivationProfile` uses): the backend checks an uploaded profile's signature under
+/// it before filing it, and the phone checks it again.
+pub const PROFILE_CONTEXT: &[u8] = b"childsafe activation profile v1\n";
+/// Prefixed to a line deactivation's payload before the carrier signs it.
+pub const DEACTIVATION_CONTEXT: &[u8] = b"childsafe line deactivation v1\n";
+/// Prefixed to a carrier's safety-information pack before the carrier signs it.
+pub const SAFETY_PACK_CONTEXT: &[u8] = b"childsafe safety pack v1\n";
+
 /// `POST /v1/operator/carriers`: the operator admits a carrier. The key both signs the carrier's
 /// requests (principal `carrier:<carrier_id>`) and is the carrier key that signs its profiles;
 /// a key rotation replaces it for both.

@@ -15,6 +15,8 @@ use childsafe_crypto::{self as crypto, CryptoError, PublicKey, SigningKey};
 pub const REQUEST_CONTEXT: &str = "childsafe request v1";
 /// Context string of the proof of key possession in a registration.
 pub const REGISTRATION_CONTEXT: &str = "childsafe registration v1";
+/// Context string of the proof of key possession in a registration that names a child's line.
+pub const LINE_REGISTRATION_CONTEXT: &str = "childsafe line registration v1";
 /// Header naming the principal: `device:ID` or `parent:ID`.
 pub const HEADER_PRINCIPAL: &str = "x-childsafe-principal";
 /// Header with the request time, in Unix seconds.
@@ -135,6 +137,28 @@ pub fn sign_request(
     body: &[u8],
 ) -> Result<SignedHeaders, CryptoError> {
     let principal = format!("{}:{}", kind.as_str(), key_id(&key.public_key()));
+    sign_request_as(
+        key,
+        principal,
+        method,
+        path_and_query,
+        timestamp,
+        idempotency_key,
+        body,
+    )
+}
+
+/// Signs a request as `principal` with a fresh nonce: for a carrier, whose principal is
+/// `carrier:<carrier_id>` (the id the operator admitted it with), not its key's id.
+pub fn sign_request_as(
+    key: &SigningKey,
+    principal: String,
+    method: &str,
+    path_and_query: &str,
+    timestamp: u64,
+    idempotency_key: &str,
+    body: &[u8],
+) -> Result<SignedHeaders, CryptoError> {
     let nonce = URL_SAFE_NO_PAD.encode(crypto::random_bytes::<16>()?);
     let parts = RequestParts {
         principal: &principal,
@@ -156,7 +180,7 @@ pub fn sign_request(
 
 /// The message a registration's proof signs: the context, the principal kind and the token
 /// (empty for a parent), each on its own line. Binding the token stops a proof being reused with
-/// another one.
+/// another one. A registration with a child's line signs [`line_registration_message`] instead.
 pub fn registration_message(kind: PrincipalKind, activation_token: &str) -> Vec<u8> {
     format!(
         "{REGISTRATION_CONTEXT}\n{}\n{activation_token}",
@@ -165,20 +189,103 @@ pub fn registration_message(kind: PrincipalKind, activation_token: &str) -> Vec<
     .into_bytes()
 }
 
+/// The message a registration's proof signs when it names a child's line: its own context
+/// ([`LINE_REGISTRATION_CONTEXT`], so it can never be read as a token-only message), the
+/// principal kind, the token and the line, each on its own line. A proof made for one line
+/// cannot be replayed with another.
+pub fn line_registration_message(
+    kind: PrincipalKind,
+    activation_token: &str,
+    line: &str,
+) -> Vec<u8> {
+    format!(
+        "{LINE_REGISTRATION_CONTEXT}\n{}\n{activation_token}\n{line}",
+        kind.as_str()
+    )
+    .into_bytes()
+}
+
+/// The message a registration with this token and (optional) line signs.
+fn registration_message_for(
+    kind: PrincipalKind,
+    activation_token: &str,
+    line: Option<&str>,
+) -> Vec<u8> {
+    match line {
+        Some(line) => line_registration_message(kind, activation_token, line),
+        None => registration_message(kind, activation_token),
+    }
+}
+
 /// Proof that the registering app holds the private key: its signature of
 /// [`registration_message`], unpadded base64url.
 pub fn registration_proof(key: &SigningKey, kind: PrincipalKind, activation_token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(key.sign(&registration_message(kind, activation_token)))
+    line_registration_proof(key, kind, activation_token, None)
 }
 
-/// Checks a registration proof.
+/// Proof of key possession for a registration that may name a child's line: the signature of
+/// [`line_registration_message`] with a line, of [`registration_message`] without.
+pub fn line_registration_proof(
+    key: &SigningKey,
+    kind: PrincipalKind,
+    activation_token: &str,
+    line: Option<&str>,
+) -> String {
+    URL_SAFE_NO_PAD.encode(key.sign(&registration_message_for(kind, activation_token, line)))
+}
+
+/// Checks a registration proof over the token and, when the registration names one, the line.
 pub fn verify_registration_proof(
     key: &PublicKey,
     kind: PrincipalKind,
     activation_token: &str,
+    line: Option<&str>,
     proof: &str,
 ) -> bool {
-    URL_SAFE_NO_PAD
-        .decode(proof)
-        .is_ok_and(|proof| key.verify(&registration_message(kind, activation_token), &proof))
+    URL_SAFE_NO_PAD.decode(proof).is_ok_and(|proof| {
+        key.verify(
+            &registration_message_for(kind, activation_token, line),
+            &proof,
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_registration_proof_binds_its_line_and_token() {
+        let (key, _) = SigningKey::generate().unwrap();
+        let public = key.public_key();
+        let proof = line_registration_proof(&key, PrincipalKind::Device, "", Some("+447700900001"));
+        let verify = |token, line| {
+            verify_registration_proof(&public, PrincipalKind::Device, token, line, &proof)
+        };
+        assert!(verify("", Some("+447700900001")));
+        assert!(!verify("", Some("+447700900002")));
+        assert!(!verify("t", Some("+447700900001")));
+        assert!(!verify("", None));
+    }
+
+    #[test]
+    fn a_token_only_proof_still_verifies_without_a_line() {
+        let (key, _) = SigningKey::generate().unwrap();
+        let proof = registration_proof(&key, PrincipalKind::Device, "token");
+        let public = key.public_key();
+        assert!(verify_registration_proof(
+            &public,
+            PrincipalKind::Device,
+            "token",
+            None,
+            &proof
+        ));
+        assert!(!verify_registration_proof(
+            &public,
+            PrincipalKind::Device,
+            "token",
+            Some(""),
+            &proof
+        ));
+    }
 }

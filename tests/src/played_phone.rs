@@ -44,9 +44,10 @@ impl PlayedPhone {
         let (key, pkcs8) = SigningKey::generate().expect("a device key");
         let id = SyncClient::new(url, true)
             .expect("the backend URL")
-            .register_device(&key, token, "GB")
+            .register_device(&key, token, None, "GB")
             .await
-            .expect("the phone registers");
+            .expect("the phone registers")
+            .id;
         assert_eq!(id, key_id(&key.public_key()));
         Self::from_pkcs8(url, pkcs8)
     }

@@ -172,7 +172,11 @@ async fn register_device(dir: &Path, backend: &str, storage: &Arc<dyn Storage>) 
         )
         .unwrap();
     let client = SyncClient::new(backend, true).unwrap();
-    let device_id = client.register_device(&key, &token, "GB").await.unwrap();
+    let device_id = client
+        .register_device(&key, &token, None, "GB")
+        .await
+        .unwrap()
+        .id;
     identity::save_registration(
         &store,
         &Registration {

@@ -56,7 +56,11 @@ async fn ten_thousand_reports_through_a_hostile_network_arrive_exactly_once() {
         .unwrap()
         .remove(0);
     let direct = SyncClient::new(&server.url(), true).unwrap();
-    let device_id = direct.register_device(&key, &token, "GB").await.unwrap();
+    let device_id = direct
+        .register_device(&key, &token, None, "GB")
+        .await
+        .unwrap()
+        .id;
 
     let device_dir = tempfile::tempdir().unwrap();
     let keys = FileKeyStore::new(device_dir.path().join("data.key"));

@@ -76,7 +76,11 @@ async fn phone(backend: &Backend) -> Phone {
         .unwrap()
         .remove(0);
     let client = SyncClient::new(&backend.server.url(), true).unwrap();
-    let device_id = client.register_device(&key, &token, "GB").await.unwrap();
+    let device_id = client
+        .register_device(&key, &token, None, "GB")
+        .await
+        .unwrap()
+        .id;
     Phone {
         store,
         key,

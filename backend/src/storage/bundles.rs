@@ -1,4 +1,4 @@
-//! The signed bundles served (policy, lists, directory): one per kind, whose version never goes
+//! The signed bundles served (keys, lists, directory): one per kind, whose version never goes
 //! back. [`BundleStore`] is the part of the storage that keeps them.
 
 use async_trait::async_trait;

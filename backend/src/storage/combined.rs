@@ -4,6 +4,7 @@
 
 use super::accounts::AccountStore;
 use super::bundles::BundleStore;
+use super::lines::LineStore;
 use super::mailboxes::MailboxStore;
 use super::pairing::PairingStore;
 use super::reports::ReportStore;
@@ -21,6 +22,7 @@ pub trait Storage:
     + BundleStore
     + SecretStore
     + RetentionStore
+    + LineStore
 {
 }
 
@@ -33,6 +35,7 @@ impl<T> Storage for T where
         + BundleStore
         + SecretStore
         + RetentionStore
+        + LineStore
         + ?Sized
 {
 }

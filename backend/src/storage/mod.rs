@@ -19,6 +19,7 @@
 //! - `pairing`: [`PairingStore`], pairing codes, invites and their claims, and pairings;
 //! - `mailboxes`: [`MailboxStore`], the relay's messages;
 //! - `bundles`: [`BundleStore`], the signed bundles served;
+//! - `lines`: [`LineStore`], carriers, their children's lines and what they filed for them;
 //! - `secrets`: [`SecretStore`], the server's own keys;
 //! - `retention`: [`RetentionStore`], how long data is kept and the purge.
 //!
@@ -29,6 +30,7 @@ mod accounts;
 mod bundles;
 mod combined;
 mod error;
+mod lines;
 mod mailboxes;
 mod pairing;
 pub mod postgres;
@@ -43,6 +45,10 @@ pub use accounts::{AccountStore, DeviceRecord, DeviceRegistered, ParentRecord};
 pub use bundles::{BundlePut, BundleStore, BundleVersion, StoredBundle};
 pub use combined::Storage;
 pub use error::{StorageError, StorageResult};
+pub use lines::{
+    CarrierAdmitted, CarrierRecord, LineChange, LineChanged, LineRecord, LineRegistration,
+    LineStore, PreviousDevice, SafetyPackRecord, SignedForLine,
+};
 pub use mailboxes::{MailboxStore, NewMessage};
 pub use pairing::{ClaimAdded, OwnerRemoval, PairingInviteRecord, PairingStore, ParentChange};
 pub use reports::{

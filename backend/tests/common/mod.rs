@@ -11,13 +11,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_backend::storage::Storage;
 use childsafe_backend::{RunningServer, ServerConfig, spawn};
 use childsafe_crypto::{self as crypto, SigningKey};
+use childsafe_protocol::carrier::{CarrierRegistration, LineAccepted, LineRequest, SignedUpload};
 use childsafe_protocol::operator::{TokenRequest, Tokens};
 use childsafe_protocol::pairing::{PairingSecret, ParentRole, ParentStatement, sign_claim};
 use childsafe_protocol::report::new_report_id;
 use childsafe_protocol::report::{ReportKind, UploadedReport};
 use childsafe_protocol::request_signing::{
     HEADER_IDEMPOTENCY_KEY, HEADER_NONCE, HEADER_PRINCIPAL, HEADER_SIGNATURE, HEADER_TIMESTAMP,
-    PrincipalKind, RequestParts, key_id, registration_proof,
+    PrincipalKind, RequestParts, key_id, line_registration_proof, registration_proof,
 };
 use childsafe_protocol::wire::{
     DeviceRegistration, PairingInvite, ParentClaim, ParentRegistration, Registered, ReportBatch,
@@ -659,12 +660,100 @@ impl TestServer {
             .await
     }
 
+    /// A carrier the operator admitted as `carrier_id` (its identity signs as it).
+    pub async fn carrier(&self, carrier_id: &str) -> Identity {
+        let (key, _) = SigningKey::generate().unwrap();
+        self.post("/v1/operator/carriers")
+            .operator()
+            .json(&CarrierRegistration {
+                carrier_id: carrier_id.to_owned(),
+                name: format!("Carrier {carrier_id}"),
+                public_key: key.public_key(),
+            })
+            .send()
+            .await
+            .expect(201);
+        Identity {
+            kind: PrincipalKind::Carrier,
+            id: carrier_id.to_owned(),
+            key,
+        }
+    }
+
+    /// `carrier` adds the child's line `line` in the 9-12 band; its handle.
+    pub async fn line(&self, carrier: &Identity, line: &str) -> String {
+        self.post("/v1/carrier/lines")
+            .signed(carrier)
+            .json(&line_request(line))
+            .send()
+            .await
+            .expect(201)
+            .json::<LineAccepted>()
+            .line_handle
+    }
+
+    /// A fresh device registering with the child's line `line` (no token).
+    pub async fn register_on_line(&self, line: &str) -> (Identity, Reply) {
+        let identity = Identity::new(PrincipalKind::Device);
+        let reply = self
+            .post("/v1/devices")
+            .json(&line_registration(&identity, line))
+            .send()
+            .await;
+        (identity, reply)
+    }
+
     /// Stops the server, waiting for it to finish.
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {
             running.shutdown().await.unwrap();
         }
     }
+}
+
+/// The settings of a 9-12 child's line in GB.
+pub fn line_request(line: &str) -> LineRequest {
+    LineRequest {
+        line: line.to_owned(),
+        country: "GB".to_owned(),
+        band: Some("9-12".to_owned()),
+        birth_month: None,
+        extra_blocked_categories: vec!["gambling".to_owned()],
+        parents_may_relax: vec!["safe-search".to_owned()],
+    }
+}
+
+/// The registration body of a device naming the child's line `line`, with no token.
+pub fn line_registration(identity: &Identity, line: &str) -> DeviceRegistration {
+    DeviceRegistration {
+        line: Some(line.to_owned()),
+        activation_token: String::new(),
+        public_key: identity.key.public_key(),
+        country: "GB".to_owned(),
+        proof: line_registration_proof(&identity.key, PrincipalKind::Device, "", Some(line)),
+    }
+}
+
+/// `document` sealed by `key` under `context`, as a [`SignedUpload`] carries it.
+pub fn sealed(document: &impl Serialize, context: &[u8], key: &SigningKey) -> SignedUpload {
+    SignedUpload {
+        envelope: URL_SAFE_NO_PAD.encode(crypto::envelope::seal(document, context, key).unwrap()),
+    }
+}
+
+/// A profile's or deactivation's payload, as far as the server reads it, for `carrier`'s line
+/// `handle` and `device_id`.
+pub fn line_document(carrier: &str, handle: &str, device_id: &str, sequence: u64) -> Value {
+    serde_json::json!({
+        "carrier": carrier,
+        "profile_id": "p1",
+        "line": handle,
+        "device_id": device_id,
+        "band": "9-12",
+        "issued_at": 1_780_000_000u64,
+        "expires_at": 4_000_000_000u64,
+        "sequence": sequence,
+    })
 }
 
 /// A valid report of this kind with a fresh id.

@@ -508,8 +508,14 @@ impl ChildSafe {
         }
         let client = self.client()?;
         let device_id = client
-            .register_device(&self.device_key, activation_token, &self.config.country)
-            .await?;
+            .register_device(
+                &self.device_key,
+                activation_token,
+                None,
+                &self.config.country,
+            )
+            .await?
+            .id;
         identity::save_registration(
             &*self.store,
             &Registration {

@@ -23,6 +23,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::crypto::{CryptoError, SigningKey};
+use crate::protocol::carrier::LineDocuments;
 use crate::protocol::error::ErrorBody;
 use crate::protocol::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKind};
 use crate::protocol::routes::{HttpMethod, Operation, PathParam};
@@ -208,28 +209,38 @@ impl SyncClient {
         self.base.as_str()
     }
 
-    /// Registers this device with a carrier's activation token; its device id.
+    /// Registers this device with a carrier's activation token, or with the child's line the
+    /// carrier added (`line`, the identifier as the platform reads it; the token may then be
+    /// empty): its device id and, with a line, the line handle its profiles will name.
     pub async fn register_device(
         &self,
         key: &SigningKey,
         activation_token: &str,
+        line: Option<&str>,
         country: &str,
-    ) -> Result<String, SyncError> {
+    ) -> Result<Registered, SyncError> {
         let body = DeviceRegistration {
             activation_token: activation_token.to_owned(),
-            line: None,
+            line: line.map(str::to_owned),
             public_key: key.public_key(),
             country: country.to_owned(),
-            proof: request_signing::registration_proof(
+            proof: request_signing::line_registration_proof(
                 key,
                 PrincipalKind::Device,
                 activation_token,
+                line,
             ),
         };
-        let registered: Registered = self
-            .send_json(Target::of(Operation::RegisterDevice), None, &body)
-            .await?;
-        Ok(registered.id)
+        self.send_json(Target::of(Operation::RegisterDevice), None, &body)
+            .await
+    }
+
+    /// What the backend holds for this device's line: the carrier's signed profile or
+    /// deactivation, its key rotations and safety pack, the previous device's snapshot. Empty
+    /// for a device registered without a line.
+    pub async fn line_documents(&self, key: &SigningKey) -> Result<LineDocuments, SyncError> {
+        let target = Target::of(Operation::ReadLineDocuments);
+        self.signed(key, target, "", Vec::new()).await
     }
 
     /// Uploads a batch of reports under an idempotency key; one receipt per report.

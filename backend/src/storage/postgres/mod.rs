@@ -16,11 +16,12 @@
 //!
 //! - `store`: [`PostgresStorage`], connecting and the pool;
 //! - `schema`: the tables and indexes; `sql`: running statements and reading rows;
-//! - `accounts`, `requests`, `reports`, `pairing`, `mailboxes`, `bundles`, `secrets`, `purge`:
+//! - `accounts`, `requests`, `reports`, `pairing`, `mailboxes`, `bundles`, `secrets`, `lines`, `purge`:
 //!   one storage trait each.
 
 mod accounts;
 mod bundles;
+mod lines;
 mod mailboxes;
 mod pairing;
 mod purge;

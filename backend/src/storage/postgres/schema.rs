@@ -1,7 +1,8 @@
 //! The tables and indexes of the PostgreSQL store, created at connect if missing.
 
 /// The schema, created if missing. Times are Unix seconds in `BIGINT`; report bodies are the
-/// report's JSON as uploaded.
+/// report's JSON as uploaded. Carriers and lines are their records' JSON, with the columns they
+/// are looked up by beside it. The global `policy` bundle older servers kept is gone.
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS activation_tokens (
     token_hash BYTEA PRIMARY KEY,
@@ -117,4 +118,16 @@ CREATE TABLE IF NOT EXISTS device_status (
     reported_at BIGINT NOT NULL
 );
 ALTER TABLE device_status ADD COLUMN IF NOT EXISTS snapshot TEXT;
+DELETE FROM bundles WHERE kind = 'policy';
+CREATE TABLE IF NOT EXISTS carriers (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lines (
+    handle TEXT PRIMARY KEY,
+    carrier_id TEXT NOT NULL,
+    device_id TEXT UNIQUE,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lines_by_carrier ON lines (carrier_id);
 ";

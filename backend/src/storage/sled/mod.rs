@@ -5,13 +5,14 @@
 //! - `store`: [`SledStorage`], opening and closing, and how its methods reach sled;
 //! - `writer`: the group-commit writer and flusher, and when a write is answered;
 //! - `schema`, `keys`, `values`: the trees, the byte layout of keys, the encoding of values;
-//! - `accounts`, `requests`, `reports`, `pairing`, `mailboxes`, `bundles`, `secrets`: one
+//! - `accounts`, `requests`, `reports`, `pairing`, `mailboxes`, `bundles`, `secrets`, `lines`: one
 //!   storage trait each;
 //! - `purge`: the retention purge over every tree.
 
 mod accounts;
 mod bundles;
 mod keys;
+mod lines;
 mod mailboxes;
 mod pairing;
 mod purge;

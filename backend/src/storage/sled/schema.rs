@@ -18,6 +18,9 @@ use crate::storage::error::{StorageError, StorageResult};
 /// transaction, and the order that links the two.
 /// The tree older servers kept short pairing codes in.
 const RETIRED_PAIRING_CODES: &str = "pairing_codes";
+/// The key older servers kept the global policy bundle under, in `bundles` and
+/// `bundle_versions`.
+const RETIRED_POLICY_BUNDLE: &str = "policy";
 
 macro_rules! trees {
     ($($(#[doc = $doc:literal])* $name:ident,)+) => {
@@ -38,10 +41,16 @@ macro_rules! trees {
                 // Short pairing codes paired whoever claimed one first; they are gone, and so
                 // is what an older server kept of them.
                 db.drop_tree(RETIRED_PAIRING_CODES).map_err(from_sled)?;
-                Ok(Self {
+                let trees = Self {
                     $($name: db.open_tree(stringify!($name)).map_err(from_sled)?,)+
                     db,
-                })
+                };
+                // The global policy bundle is gone (carriers sign each line's profile); an
+                // older server's copy would only be dead weight.
+                for tree in [&trees.bundles, &trees.bundle_versions] {
+                    tree.remove(RETIRED_POLICY_BUNDLE).map_err(from_sled)?;
+                }
+                Ok(trees)
             }
 
             /// Every tree, in the order [`TxTrees::new`] reads them.
@@ -112,6 +121,14 @@ trees! {
     secrets,
     /// Device id → its latest `ReportedDeviceStatus`.
     device_status,
+    /// Carrier id → [`CarrierRecord`](crate::storage::CarrierRecord) as JSON.
+    carriers,
+    /// Line handle → [`LineRecord`](crate::storage::LineRecord) as JSON.
+    lines,
+    /// `owned(carrier) || line handle` → nothing: a carrier's lines.
+    carrier_lines,
+    /// Device id → the handle of the line it is bound to.
+    device_lines,
 }
 
 /// What a queued write returns inside the transaction: its outcome, or a reason to undo it
