@@ -606,7 +606,7 @@ async fn the_signed_snapshot_carries_the_settings_and_releasing_keeps_what_the_c
     let mut world = World::new().await;
     let activation = ActivationProfile {
         line: String::new(),
-        device_id: String::new(),
+        device_id: world.phone.device_id(),
         birth_month: None,
         parents_may_relax: Vec::new(),
         carrier: "Example Mobile".to_owned(),
