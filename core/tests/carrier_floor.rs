@@ -314,6 +314,11 @@ fn parents_tighten_freely_and_relax_only_what_the_carrier_named() {
     let on = status(&phone, at(T0 + 2));
     assert_eq!(on.carrier.as_deref(), Some(CARRIER));
     assert!(on.carrier_floor.contains(&"drugs".to_owned()));
+    let told = phone
+        .take_snapshot(at(T0 + 2), &ListsStatus::default(), Locale::En, None)
+        .unwrap();
+    assert_eq!(told.carrier.as_deref(), Some(CARRIER));
+    assert_eq!(told.carrier_floor, on.carrier_floor);
     assert!(on.carrier_floor.contains(&"social".to_owned()));
     assert!(!on.carrier_floor.contains(&"violence".to_owned()));
     assert!(!on.carrier_floor.contains(&"safe-search".to_owned()));
@@ -602,6 +607,12 @@ fn a_deactivation_switches_safe_mode_off_and_parents_may_switch_it_back_on() {
     assert_eq!(off.carrier, None);
     assert!(off.carrier_floor.is_empty());
     assert_eq!(off.paired_parents, 1, "the parents stay paired");
+    // The parents see it in the phone's signed status.
+    let told = phone
+        .take_snapshot(at(T0 + 4), &ListsStatus::default(), Locale::En, None)
+        .unwrap();
+    assert!(told.line_deactivated && !told.safe_mode);
+    assert_eq!(told.carrier, None);
     let last = phone.audit().entries().unwrap().pop().unwrap();
     assert_eq!(phone.audit().len().unwrap(), entries + 1);
     assert!(matches!(last.actor, Actor::CarrierProfile { .. }));
@@ -812,6 +823,10 @@ fn previous_snapshot() -> StatusSnapshot {
         lists_unavailable: false,
         last_sync: None,
         parents: Vec::new(),
+        carrier: None,
+        provisional: false,
+        line_deactivated: false,
+        carrier_floor: Vec::new(),
     }
 }
 

@@ -30,6 +30,7 @@ impl<S: Store> SafeMode<S> {
         let seq = get_json::<u64>(&self.store, SNAPSHOT_SEQ)?.unwrap_or(0) + 1;
         put_json(&mut batch, SNAPSHOT_SEQ, &seq)?;
         let profile = self.profile()?;
+        let carrier = self.carrier_state()?;
         let rules_profile = profile.clone().unwrap_or_else(|| {
             let mut off = SafeModeProfile::for_band(super::DEFAULT_BAND);
             off.enabled = false;
@@ -68,6 +69,10 @@ impl<S: Store> SafeMode<S> {
                     role: parent.role,
                 })
                 .collect(),
+            carrier: self.activation()?.map(|activation| activation.carrier),
+            provisional: carrier.provisional,
+            line_deactivated: carrier.deactivated.is_some(),
+            carrier_floor: self.floor()?.map(|floor| floor.names()).unwrap_or_default(),
         };
         self.store.apply(batch)?;
         Ok(snapshot)
