@@ -570,14 +570,10 @@ impl Judge<'_> {
         search: &SafeSearchOutcome,
         special: bool,
     ) -> Option<Ruling<'_>> {
-        let host = match url.host_kind() {
-            HostKind::Domain => ListedHost::Domain(probes),
-            HostKind::Ipv4 | HostKind::Ipv6 => match host_address(url) {
-                Some(address) => ListedHost::Address(address),
-                // Canonical IP hosts always parse back (see `host_address`); one that did not
-                // could not be looked up, so it is not let through.
-                None => return Some(Ruling::block(DecisionReason::NotAWebAddress)),
-            },
+        // Canonical IP hosts always parse back (see `host_address`); one that did not could not
+        // be looked up, so it is not let through.
+        let Some(host) = ListedHost::of(url, probes) else {
+            return Some(Ruling::block(DecisionReason::NotAWebAddress));
         };
         if let Some(list) = first_hit(self.allowlists(), host) {
             return Some(Ruling::allow(DecisionReason::Allowlisted).by(list));
@@ -607,12 +603,8 @@ impl Judge<'_> {
         if self.policy.locked_categories.is_empty() {
             return None;
         }
-        let host = match url.host_kind() {
-            HostKind::Domain => ListedHost::Domain(probes),
-            HostKind::Ipv4 | HostKind::Ipv6 => match host_address(url) {
-                Some(address) => ListedHost::Address(address),
-                None => return Some(Ruling::block(DecisionReason::NotAWebAddress)),
-            },
+        let Some(host) = ListedHost::of(url, probes) else {
+            return Some(Ruling::block(DecisionReason::NotAWebAddress));
         };
         let locked_lists = self
             .bundle
@@ -701,6 +693,17 @@ enum ListedHost<'p, 'a> {
     Domain(&'p [DomainProbe<'a>]),
     /// An IP address, whatever spelling the URL gave it: only address ranges can cover it.
     Address(std::net::IpAddr),
+}
+
+impl<'p, 'a> ListedHost<'p, 'a> {
+    /// The host of `url` as the lists look it up, with `probes`, its suffixes' probes; `None`
+    /// for an IP host that does not parse back.
+    fn of(url: CanonicalStr<'_>, probes: &'p [DomainProbe<'a>]) -> Option<Self> {
+        match url.host_kind() {
+            HostKind::Domain => Some(Self::Domain(probes)),
+            HostKind::Ipv4 | HostKind::Ipv6 => host_address(url).map(Self::Address),
+        }
+    }
 }
 
 /// The name of the first of `lists` that holds `host`.

@@ -276,21 +276,10 @@ impl<S: Store> SafeMode<S> {
         trusted: &[TrustedKey],
         clock: ClockReading,
     ) -> Result<ActivationProfile, SafeModeError> {
-        let setup = self.setup()?;
         let (now, mut batch) = self.begin(clock)?;
         let profile = ActivationProfile::verify(envelope, trusted, now.unix_secs())?.profile;
-        let mut state = self.carrier_state()?;
-        activation::check_binding(
-            &profile.line,
-            &profile.device_id,
-            state.line.as_deref(),
-            &setup.device_id,
-        )?;
-        let previous = self.activation()?;
-        activation::check_sequence(
-            profile.sequence,
-            state.last_sequence(&profile.line, previous.as_ref()),
-        )?;
+        let (mut state, previous) =
+            self.check_line_document(&profile.line, &profile.device_id, profile.sequence)?;
         let band = band_at(&profile, now)?.ok_or(ActivationError::Malformed(
             "the birth month makes the child 18 or older",
         ))?;
@@ -342,19 +331,11 @@ impl<S: Store> SafeMode<S> {
         trusted: &[TrustedKey],
         clock: ClockReading,
     ) -> Result<LineDeactivation, SafeModeError> {
-        let setup = self.setup()?;
         let deactivation = LineDeactivation::verify(envelope, trusted)?.deactivation;
-        let mut state = self.carrier_state()?;
-        activation::check_binding(
+        let (mut state, _) = self.check_line_document(
             &deactivation.line,
             &deactivation.device_id,
-            state.line.as_deref(),
-            &setup.device_id,
-        )?;
-        let previous = self.activation()?;
-        activation::check_sequence(
             deactivation.sequence,
-            state.last_sequence(&deactivation.line, previous.as_ref()),
         )?;
         let (now, mut batch) = self.begin(clock)?;
         if let Some(mut profile) = self.profile()? {
@@ -584,6 +565,22 @@ impl<S: Store> SafeMode<S> {
             "safe mode {} after 18",
             if on { "kept on" } else { "not kept on" }
         ))
+    }
+
+    /// Refuses a carrier document for another device or line than this one's, or whose
+    /// sequence is not above the line's last; answers the carrier state and the profile kept.
+    fn check_line_document(
+        &self,
+        line: &str,
+        device_id: &str,
+        sequence: u64,
+    ) -> Result<(CarrierState, Option<ActivationProfile>), SafeModeError> {
+        let setup = self.setup()?;
+        let state = self.carrier_state()?;
+        activation::check_binding(line, device_id, state.line.as_deref(), &setup.device_id)?;
+        let kept = self.activation()?;
+        activation::check_sequence(sequence, state.last_sequence(line, kept.as_ref()))?;
+        Ok((state, kept))
     }
 
     /// The carrier's floor in force, if a profile set one.
