@@ -105,7 +105,7 @@ fn device(dir: &std::path::Path) -> ChildSafe {
     .expect("open");
     let profile = ActivationProfile {
         line: String::new(),
-        device_id: String::new(),
+        device_id: sdk.device_id(),
         birth_month: None,
         parents_may_relax: Vec::new(),
         carrier: "Bench Carrier".to_owned(),

@@ -1,10 +1,11 @@
-//! `childsafe device ...` and `childsafe activation sign`: safe mode of a device kept in a
+//! `childsafe device ...` and `childsafe activation sign` / `deactivate`: safe mode of a device kept in a
 //! directory, driven the way a phone drives it, for tests, demos and operators.
 //!
 //! Every `device` command opens the directory as the phone opens itself (see [`crate::phone`]):
 //! setting up, activating, the PIN, the rules, installing lists and checking URLs are the SDK's
-//! own calls, on its trusted clock, with its stored lists and policy. `activation sign` is the
-//! carrier's side: it signs a profile with a carrier key and touches no device.
+//! own calls, on its trusted clock, with its stored lists and policy. `activation sign` and
+//! `activation deactivate` are the carrier's side: they sign a profile or a deactivation for one
+//! line and device with a carrier key and touch no device.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use childsafe_core::crypto::PublicKey;
-use childsafe_core::settings::activation::ActivationProfile;
+use childsafe_core::settings::activation::{ActivationProfile, LineDeactivation};
 use childsafe_core::settings::{AgeBand, PinCheck};
 use serde_json::json;
 
@@ -103,7 +104,47 @@ pub(crate) struct SignActivationArgs {
     /// A category to block on top of the band's defaults; repeat for several.
     #[arg(long = "block", value_name = "CATEGORY")]
     extra_blocked_categories: Vec<String>,
+    /// The line handle the profile is for (from `GET /v1/carrier/activations`); none for a
+    /// device bound to no line.
+    #[arg(long, value_name = "HANDLE", default_value = "")]
+    line: String,
+    /// The id of the device the profile is for (`childsafe device init` prints it).
+    #[arg(long = "device", value_name = "ID")]
+    device_id: String,
+    /// The child's birth month, YYYY-MM: the band then follows the child's age.
+    #[arg(long, value_name = "YYYY-MM")]
+    birth_month: Option<String>,
+    /// What parents may relax of the profile: a category, `safe-search` or `allowlist-only`;
+    /// repeat for several.
+    #[arg(long = "parents-may-relax", value_name = "WHAT")]
+    parents_may_relax: Vec<String>,
     /// Where to write the signed profile.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// `childsafe activation deactivate`.
+#[derive(clap::Args)]
+pub(crate) struct SignDeactivationArgs {
+    /// The carrier's private key.
+    #[arg(long, value_name = "KEYFILE")]
+    key: PathBuf,
+    /// The carrier's id.
+    #[arg(long, value_name = "ID")]
+    carrier: String,
+    /// The line handle; none for a device bound to no line.
+    #[arg(long, value_name = "HANDLE", default_value = "")]
+    line: String,
+    /// The id of the device.
+    #[arg(long = "device", value_name = "ID")]
+    device_id: String,
+    /// Above every profile's sequence for the line.
+    #[arg(long, value_name = "N")]
+    sequence: u64,
+    /// Why, for the audit log and the parents.
+    #[arg(long, value_name = "TEXT")]
+    reason: String,
+    /// Where to write the signed deactivation.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
@@ -170,10 +211,10 @@ pub(crate) fn sign_activation(args: &SignActivationArgs) -> anyhow::Result<ExitC
     let key = read_signing_key(&args.key)?;
     let now = childsafe_core::time::system_clock_reading().wall_unix;
     let profile = ActivationProfile {
-        line: String::new(),
-        device_id: String::new(),
-        birth_month: None,
-        parents_may_relax: Vec::new(),
+        line: args.line.clone(),
+        device_id: args.device_id.clone(),
+        birth_month: args.birth_month.clone(),
+        parents_may_relax: args.parents_may_relax.clone(),
         carrier: args.carrier.clone(),
         profile_id: args.profile_id.clone(),
         band: args.band,
@@ -196,6 +237,47 @@ pub(crate) fn sign_activation(args: &SignActivationArgs) -> anyhow::Result<ExitC
         format_rfc3339(profile.expires_at)
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `childsafe activation deactivate`: writes a signed line deactivation.
+pub(crate) fn sign_deactivation(args: &SignDeactivationArgs) -> anyhow::Result<ExitCode> {
+    let key = read_signing_key(&args.key)?;
+    let deactivation = LineDeactivation {
+        carrier: args.carrier.clone(),
+        line: args.line.clone(),
+        device_id: args.device_id.clone(),
+        reason: args.reason.clone(),
+        issued_at: childsafe_core::time::system_clock_reading().wall_unix,
+        sequence: args.sequence,
+    };
+    let envelope = deactivation
+        .sign(&key)
+        .context("cannot sign the deactivation")?;
+    std::fs::write(&args.out, envelope)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    writeln!(
+        io::stderr().lock(),
+        "signed the deactivation of device {} for {} (sequence {})",
+        deactivation.device_id,
+        deactivation.carrier,
+        deactivation.sequence
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `childsafe device deactivate`: applies a signed line deactivation.
+pub(crate) fn deactivate(dir: &Path, file: &Path) -> anyhow::Result<ExitCode> {
+    let envelope =
+        std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let deactivation = phone::open_existing(dir)?
+        .deactivate(&envelope)
+        .context("the deactivation was refused")?;
+    print_json(&json!({
+        "safe_mode": false,
+        "carrier": deactivation.carrier,
+        "reason": deactivation.reason,
+        "sequence": deactivation.sequence,
+    }))
 }
 
 /// `childsafe device activate`: applies a signed activation profile.

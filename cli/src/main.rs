@@ -104,6 +104,15 @@ enum DeviceCommand {
         #[arg(long, value_name = "FILE")]
         profile: PathBuf,
     },
+    /// Apply a carrier's signed deactivation of the line (switches safe mode off).
+    Deactivate {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The signed deactivation (from `childsafe activation deactivate`).
+        #[arg(long, value_name = "FILE")]
+        deactivation: PathBuf,
+    },
     /// Set the parent PIN; changing it needs the old one.
     SetPin {
         /// The device directory.
@@ -201,6 +210,8 @@ enum DeviceCommand {
 enum ActivationCommand {
     /// Sign an activation profile with a carrier key.
     Sign(device::SignActivationArgs),
+    /// Sign the deactivation of a line (no longer a child's) with a carrier key.
+    Deactivate(device::SignDeactivationArgs),
 }
 
 #[derive(Subcommand)]
@@ -301,6 +312,12 @@ fn main() -> ExitCode {
         }
         Command::Device(DeviceCommand::Requests { dir }) => pairing::requests(&dir),
         Command::Activation(ActivationCommand::Sign(args)) => device::sign_activation(&args),
+        Command::Activation(ActivationCommand::Deactivate(args)) => {
+            device::sign_deactivation(&args)
+        }
+        Command::Device(DeviceCommand::Deactivate { dir, deactivation }) => {
+            device::deactivate(&dir, &deactivation)
+        }
         Command::Parent(command) => parent::run(command),
         Command::Carrier(command) => carrier::run(command),
         Command::Report(args) => report::report(&args),

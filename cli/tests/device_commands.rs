@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 
 use common::{Scratch, arg, childsafe, generate_key, text};
 
-/// Signs an activation profile with `childsafe activation sign` into `out`.
-fn sign_profile(key: &Path, carrier: &str, band: &str, sequence: u64, out: &Path) {
+/// Signs an activation profile for `device` (bound to no line) with `childsafe activation sign`
+/// into `out`.
+fn sign_profile(key: &Path, carrier: &str, device: &str, band: &str, sequence: u64, out: &Path) {
     let sequence = sequence.to_string();
     let signed = childsafe(&[
         "activation",
@@ -23,6 +24,8 @@ fn sign_profile(key: &Path, carrier: &str, band: &str, sequence: u64, out: &Path
         arg(key),
         "--carrier",
         carrier,
+        "--device",
+        device,
         "--band",
         band,
         "--sequence",
@@ -57,13 +60,21 @@ fn a_device_is_set_up_activated_and_guarded_by_its_pin() {
         &carrier,
     ]);
     assert!(init.status.success(), "{init:?}");
-    assert_eq!(json(&init)["device_id"].as_str().unwrap().len(), 32);
+    let device_id = json(&init)["device_id"].as_str().unwrap().to_owned();
+    assert_eq!(device_id.len(), 32);
 
     let status = childsafe(&["device", "status", "--dir", arg(&device)]);
     assert_eq!(json(&status)["safe_mode"], false);
 
     let profile = scratch.path("profile.json");
-    sign_profile(&carrier_key, "Example Mobile", "6-8", 2, &profile);
+    sign_profile(
+        &carrier_key,
+        "Example Mobile",
+        &device_id,
+        "6-8",
+        2,
+        &profile,
+    );
     let activated = childsafe(&[
         "device",
         "activate",
@@ -157,22 +168,20 @@ fn a_profile_from_an_untrusted_carrier_is_refused() {
     let other_scratch = Scratch::new();
     let (stranger_key, _) = generate_key(&other_scratch);
     let device = scratch.path("device");
-    assert!(
-        childsafe(&[
-            "device",
-            "init",
-            "--dir",
-            arg(&device),
-            "--country",
-            "fr",
-            "--trust-carrier",
-            &trusted.to_string()
-        ])
-        .status
-        .success()
-    );
+    let init = childsafe(&[
+        "device",
+        "init",
+        "--dir",
+        arg(&device),
+        "--country",
+        "fr",
+        "--trust-carrier",
+        &trusted.to_string(),
+    ]);
+    assert!(init.status.success());
+    let device_id = json(&init)["device_id"].as_str().unwrap().to_owned();
     let profile = scratch.path("profile.json");
-    sign_profile(&stranger_key, "Nobody", "16-17", 1, &profile);
+    sign_profile(&stranger_key, "Nobody", &device_id, "16-17", 1, &profile);
     let refused = childsafe(&[
         "device",
         "activate",
@@ -190,6 +199,98 @@ fn a_profile_from_an_untrusted_carrier_is_refused() {
         json(&childsafe(&["device", "status", "--dir", arg(&device)]))["safe_mode"],
         false
     );
+}
+
+#[test]
+fn a_profile_for_another_device_is_refused_and_a_deactivation_switches_safe_mode_off() {
+    let scratch = Scratch::new();
+    let (carrier_key, carrier) = generate_key(&scratch);
+    let device = scratch.path("device");
+    let init = childsafe(&[
+        "device",
+        "init",
+        "--dir",
+        arg(&device),
+        "--country",
+        "gb",
+        "--trust-carrier",
+        &carrier.to_string(),
+    ]);
+    assert!(init.status.success(), "{init:?}");
+    let device_id = json(&init)["device_id"].as_str().unwrap().to_owned();
+    let activate = |profile: &Path| {
+        childsafe(&[
+            "device",
+            "activate",
+            "--dir",
+            arg(&device),
+            "--profile",
+            arg(profile),
+        ])
+    };
+
+    let elsewhere = scratch.path("elsewhere.json");
+    sign_profile(
+        &carrier_key,
+        "Example Mobile",
+        "another-device",
+        "9-12",
+        1,
+        &elsewhere,
+    );
+    let refused = activate(&elsewhere);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("another device"),
+        "{refused:?}"
+    );
+
+    let profile = scratch.path("profile.json");
+    sign_profile(
+        &carrier_key,
+        "Example Mobile",
+        &device_id,
+        "9-12",
+        1,
+        &profile,
+    );
+    assert!(activate(&profile).status.success());
+
+    let deactivation = scratch.path("deactivation.json");
+    let signed = childsafe(&[
+        "activation",
+        "deactivate",
+        "--key",
+        arg(&carrier_key),
+        "--carrier",
+        "Example Mobile",
+        "--device",
+        &device_id,
+        "--sequence",
+        "2",
+        "--reason",
+        "line passed to an adult",
+        "--out",
+        arg(&deactivation),
+    ]);
+    assert!(signed.status.success(), "{signed:?}");
+    let applied = childsafe(&[
+        "device",
+        "deactivate",
+        "--dir",
+        arg(&device),
+        "--deactivation",
+        arg(&deactivation),
+    ]);
+    assert!(applied.status.success(), "{applied:?}");
+    assert_eq!(json(&applied)["safe_mode"], false);
+    let status = json(&childsafe(&["device", "status", "--dir", arg(&device)]));
+    assert_eq!(status["safe_mode"], false);
+    assert_eq!(status["line_deactivated"], true);
+    // The profile before it cannot come back.
+    let replayed = activate(&profile);
+    assert!(!replayed.status.success());
+    assert!(text(&replayed.stderr).contains("replay"), "{replayed:?}");
 }
 
 #[test]
@@ -264,8 +365,16 @@ fn a_device_decides_urls_with_its_stored_lists_as_the_phone_does() {
         &list_public,
     ]);
     assert!(init.status.success(), "{init:?}");
+    let device_id = json(&init)["device_id"].as_str().unwrap().to_owned();
     let profile = scratch.path("profile.json");
-    sign_profile(&carrier_key, "Example Mobile", "9-12", 1, &profile);
+    sign_profile(
+        &carrier_key,
+        "Example Mobile",
+        &device_id,
+        "9-12",
+        1,
+        &profile,
+    );
     let activated = childsafe(&[
         "device",
         "activate",

@@ -149,7 +149,9 @@ impl From<SafeModeError> for ChildSafeError {
             SafeModeError::Pin(PinError::Crypto(_))
             | SafeModeError::Crypto(_)
             | SafeModeError::Audit(_) => storage(&error),
-            SafeModeError::ParentRequired | SafeModeError::PinRequired => Self::NotAllowed {
+            SafeModeError::ParentRequired
+            | SafeModeError::PinRequired
+            | SafeModeError::CarrierFloor { .. } => Self::NotAllowed {
                 reason: error.to_string(),
             },
             SafeModeError::LockedOut { retry_after_secs } => Self::LockedOut { retry_after_secs },

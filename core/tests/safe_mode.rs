@@ -17,6 +17,7 @@ use childsafe_core::settings::parent_command::{CommandError, ParentAction, Paren
 use childsafe_core::settings::{DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
 use childsafe_core::store::{FileKeyStore, SealedStore, SledStore, open_device_store};
 use childsafe_core::time::ClockReading;
+use childsafe_core::trust::TrustedKey;
 
 const T0: u64 = 1_800_000_000;
 const DEVICE: &str = "device-under-test";
@@ -51,6 +52,11 @@ impl Device {
         SafeMode::new(open_device_store(&self.dir.join("store"), &keys).unwrap())
     }
 
+    /// The carrier keys the device trusts, as the SDK hands them to safe mode.
+    fn trusted(&self) -> Vec<TrustedKey> {
+        vec![TrustedKey::pinned(self.carrier.public_key())]
+    }
+
     /// A profile signed by the device's trusted carrier.
     fn profile(&self, sequence: u64, band: &str) -> Vec<u8> {
         profile_document(sequence, band)
@@ -68,7 +74,7 @@ impl Drop for Device {
 fn profile_document(sequence: u64, band: &str) -> ActivationProfile {
     ActivationProfile {
         line: String::new(),
-        device_id: String::new(),
+        device_id: DEVICE.to_owned(),
         birth_month: None,
         parents_may_relax: Vec::new(),
         carrier: "Example Mobile".to_owned(),
@@ -101,7 +107,7 @@ fn a_carrier_profile_switches_safe_mode_on_and_every_bad_profile_changes_nothing
     let safe_mode = device.open();
     assert!(!status(&safe_mode, at(T0 + 1)).safe_mode);
     safe_mode
-        .activate(&device.profile(5, "9-12"), at(T0 + 2))
+        .activate(&device.profile(5, "9-12"), &device.trusted(), at(T0 + 2))
         .unwrap();
     let on = status(&safe_mode, at(T0 + 3));
     assert!(on.safe_mode);
@@ -114,7 +120,7 @@ fn a_carrier_profile_switches_safe_mode_on_and_every_bad_profile_changes_nothing
     let middle = tampered.len() / 2;
     tampered[middle] ^= 0x20;
     assert!(matches!(
-        safe_mode.activate(&device.profile(4, "16-17"), at(T0 + 10)),
+        safe_mode.activate(&device.profile(4, "16-17"), &device.trusted(), at(T0 + 10)),
         Err(SafeModeError::Activation(ActivationError::NotNewer {
             offered: 4,
             applied: 5
@@ -122,7 +128,7 @@ fn a_carrier_profile_switches_safe_mode_on_and_every_bad_profile_changes_nothing
     ));
     // A newer profile from the same carrier is applied.
     safe_mode
-        .activate(&device.profile(6, "13-15"), at(T0 + 20))
+        .activate(&device.profile(6, "13-15"), &device.trusted(), at(T0 + 20))
         .unwrap();
     assert_eq!(
         status(&safe_mode, at(T0 + 21)).band.as_deref(),
@@ -141,7 +147,7 @@ fn a_carrier_profile_switches_safe_mode_on_and_every_bad_profile_changes_nothing
     for (what, envelope, clock) in refusals {
         let before = status(&safe_mode, clock);
         let entries_before = safe_mode.audit().len().unwrap();
-        let refused = safe_mode.activate(&envelope, clock);
+        let refused = safe_mode.activate(&envelope, &device.trusted(), clock);
         assert!(
             matches!(refused, Err(SafeModeError::Activation(_))),
             "{what}: {refused:?}"
@@ -266,8 +272,18 @@ fn command(sequence: u64, action: ParentAction) -> ParentCommand {
 fn parent_commands_apply_once_in_order_and_forged_ones_change_nothing() {
     let device = Device::new("commands");
     let (safe_mode, parent, _) = paired(&device);
+    // The carrier lets these parents relax violence: below the carrier's floor, an unblock is
+    // refused (see carrier_floor.rs).
+    let relaxable = ActivationProfile {
+        parents_may_relax: vec!["violence".to_owned()],
+        ..profile_document(1, "9-12")
+    };
     safe_mode
-        .activate(&device.profile(1, "9-12"), at(T0 + 1))
+        .activate(
+            &relaxable.sign(&device.carrier).unwrap(),
+            &device.trusted(),
+            at(T0 + 1),
+        )
         .unwrap();
 
     let unblock = command(
@@ -381,7 +397,7 @@ fn every_change_is_in_the_audit_log_and_the_log_verifies() {
     let device = Device::new("audit");
     let safe_mode = device.open();
     safe_mode
-        .activate(&device.profile(1, "6-8"), at(T0 + 1))
+        .activate(&device.profile(1, "6-8"), &device.trusted(), at(T0 + 1))
         .unwrap();
     safe_mode.set_pin(PIN, None, at(T0 + 2)).unwrap();
     safe_mode.set_pin("9999", Some(PIN), at(T0 + 3)).unwrap();
@@ -574,7 +590,7 @@ fn a_child_may_tighten_what_their_band_allows_and_nothing_that_loosens() {
         Err(SafeModeError::ParentRequired)
     ));
     safe_mode
-        .activate(&device.profile(1, "13-15"), at(T0 + 1))
+        .activate(&device.profile(1, "13-15"), &device.trusted(), at(T0 + 1))
         .unwrap();
     safe_mode
         .change_as_child(ChildChange::BlockCategory("gaming".into()), at(T0 + 2))
@@ -595,7 +611,7 @@ fn a_child_may_tighten_what_their_band_allows_and_nothing_that_loosens() {
     let young = Device::new("child-changes-young");
     let young_mode = young.open();
     young_mode
-        .activate(&young.profile(1, "0-5"), at(T0 + 1))
+        .activate(&young.profile(1, "0-5"), &young.trusted(), at(T0 + 1))
         .unwrap();
     let before = status(&young_mode, at(T0 + 2));
     assert!(matches!(

@@ -8,15 +8,18 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use childsafe_core::crypto::SigningKey;
 use childsafe_core::settings::AgeBand;
-use childsafe_core::settings::activation::{self, ActivationError, ActivationProfile};
+use childsafe_core::settings::activation::{
+    self, ActivationError, ActivationProfile, LineDeactivation,
+};
 use childsafe_core::settings::parent_command::{self, CommandError, ParentAction, ParentCommand};
+use childsafe_core::trust::TrustedKey;
 
 const NOW: u64 = 1_800_000_000;
 
 fn profile(sequence: u64) -> ActivationProfile {
     ActivationProfile {
-        line: String::new(),
-        device_id: String::new(),
+        line: "line-handle-a".to_owned(),
+        device_id: "device-1".to_owned(),
         birth_month: None,
         parents_may_relax: Vec::new(),
         carrier: "Example Mobile".to_owned(),
@@ -47,7 +50,9 @@ fn tamper(envelope: &[u8], edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
 fn a_profile_signed_by_a_trusted_carrier_verifies() {
     let (carrier, _) = SigningKey::generate().unwrap();
     let envelope = profile(3).sign(&carrier).unwrap();
-    let verified = ActivationProfile::verify(&envelope, &[carrier.public_key()], NOW).unwrap();
+    let verified =
+        ActivationProfile::verify(&envelope, &[TrustedKey::pinned(carrier.public_key())], NOW)
+            .unwrap();
     assert_eq!(verified.profile, profile(3));
     assert_eq!(verified.signed_by, carrier.public_key());
 }
@@ -56,7 +61,7 @@ fn a_profile_signed_by_a_trusted_carrier_verifies() {
 fn every_refusal_of_a_profile_has_its_own_error() {
     let (carrier, _) = SigningKey::generate().unwrap();
     let (stranger, _) = SigningKey::generate().unwrap();
-    let trusted = [carrier.public_key()];
+    let trusted = [TrustedKey::pinned(carrier.public_key())];
     let envelope = profile(3).sign(&carrier).unwrap();
 
     let wrong_key = profile(3).sign(&stranger).unwrap();
@@ -181,4 +186,105 @@ fn unknown_fields_in_a_signed_command_are_refused() {
         ParentCommand::verify(&bytes, &[parent.public_key()], "device-1"),
         Err(CommandError::Malformed(_))
     ));
+}
+
+/// A key a root delegated to `carrier`.
+fn delegated(key: &SigningKey, carrier: &str) -> TrustedKey {
+    TrustedKey {
+        key: key.public_key(),
+        carrier: Some(carrier.to_owned()),
+    }
+}
+
+#[test]
+fn a_key_delegated_to_one_carrier_cannot_sign_for_another() {
+    let (key, _) = SigningKey::generate().unwrap();
+    let envelope = profile(1).sign(&key).unwrap();
+    // The profile names "Example Mobile".
+    assert!(
+        ActivationProfile::verify(&envelope, &[delegated(&key, "Example Mobile")], NOW).is_ok()
+    );
+    assert_eq!(
+        ActivationProfile::verify(&envelope, &[delegated(&key, "Other Mobile")], NOW),
+        Err(ActivationError::WrongCarrier {
+            named: "Example Mobile".to_owned(),
+            key_carrier: "Other Mobile".to_owned(),
+        })
+    );
+    // A pinned key signs for any carrier.
+    assert!(
+        ActivationProfile::verify(&envelope, &[TrustedKey::pinned(key.public_key())], NOW).is_ok()
+    );
+    let message = ActivationProfile::verify(&envelope, &[delegated(&key, "Other Mobile")], NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("Example Mobile") && message.contains("Other Mobile"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_document_for_another_line_or_device_is_refused_with_its_own_error() {
+    let bound = Some("line-handle-a");
+    assert_eq!(
+        activation::check_binding("line-handle-a", "device-1", bound, "device-1"),
+        Ok(())
+    );
+    assert_eq!(
+        activation::check_binding("line-handle-b", "device-1", bound, "device-1"),
+        Err(ActivationError::WrongLine)
+    );
+    assert_eq!(
+        activation::check_binding("line-handle-a", "device-2", bound, "device-1"),
+        Err(ActivationError::WrongDevice)
+    );
+    // A device bound to no line takes only documents that name none.
+    assert_eq!(
+        activation::check_binding("", "device-1", None, "device-1"),
+        Ok(())
+    );
+    assert_eq!(
+        activation::check_binding("line-handle-a", "device-1", None, "device-1"),
+        Err(ActivationError::WrongLine)
+    );
+    // A line-bound phone does not take an unbound document either.
+    assert_eq!(
+        activation::check_binding("", "device-1", bound, "device-1"),
+        Err(ActivationError::WrongLine)
+    );
+}
+
+fn deactivation(sequence: u64) -> LineDeactivation {
+    LineDeactivation {
+        carrier: "Example Mobile".to_owned(),
+        line: "line-handle-a".to_owned(),
+        device_id: "device-1".to_owned(),
+        reason: "line passed to an adult".to_owned(),
+        issued_at: NOW,
+        sequence,
+    }
+}
+
+#[test]
+fn a_deactivation_verifies_under_its_own_context_only() {
+    let (key, _) = SigningKey::generate().unwrap();
+    let (stranger, _) = SigningKey::generate().unwrap();
+    let trusted = [TrustedKey::pinned(key.public_key())];
+    let envelope = deactivation(9).sign(&key).unwrap();
+    let verified = LineDeactivation::verify(&envelope, &trusted).unwrap();
+    assert_eq!(verified.deactivation, deactivation(9));
+    assert_eq!(verified.signed_by, key.public_key());
+    assert_eq!(
+        LineDeactivation::verify(&deactivation(9).sign(&stranger).unwrap(), &trusted),
+        Err(ActivationError::BadSignature)
+    );
+    assert!(matches!(
+        LineDeactivation::verify(&envelope, &[delegated(&key, "Other Mobile")]),
+        Err(ActivationError::WrongCarrier { .. })
+    ));
+    // A profile's signature is not a deactivation's, nor the other way round.
+    let profile_envelope = profile(1).sign(&key).unwrap();
+    assert!(LineDeactivation::verify(&profile_envelope, &trusted).is_err());
+    assert!(ActivationProfile::verify(&envelope, &trusted, NOW).is_err());
 }

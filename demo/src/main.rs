@@ -172,7 +172,7 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         short(&backend.time_key.to_base64url())
     ))?;
 
-    story.begin("Carrier key made, activation profile signed")?;
+    story.begin("Carrier key made, activation profile written")?;
     let (carrier_key, _) = SigningKey::generate().context("cannot make the carrier key")?;
     let (list_key, _) = SigningKey::generate().context("cannot make the list key")?;
     let now = clock::unix_now();
@@ -189,16 +189,13 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         expires_at: now + VALIDITY_SECS,
         sequence: 1,
     };
-    let signed_profile = profile
-        .sign(&carrier_key)
-        .context("cannot sign the profile")?;
     story.evidence(&format!(
-        "carrier {}, band {}, sequence {}, expires {}; {} signed bytes",
+        "carrier {}, band {}, sequence {}, expires {}; signed for the phone's device once it \
+         has one",
         profile.carrier,
         profile.band,
         profile.sequence,
         format_rfc3339(profile.expires_at),
-        signed_profile.len()
     ))?;
 
     story.begin("Child's phone opened through the SDK")?;
@@ -227,6 +224,13 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
     ))?;
 
     story.begin("Safe mode activated")?;
+    // A profile is signed for one device: the carrier names the phone's id in it.
+    let signed_profile = ActivationProfile {
+        device_id: phone.device_id(),
+        ..profile.clone()
+    }
+    .sign(&carrier_key)
+    .context("cannot sign the profile")?;
     phone.activate(&signed_profile)?;
     let status = phone.status()?;
     ensure!(status.safe_mode, "safe mode is still off");

@@ -139,6 +139,10 @@ impl PlayedPhone {
                 .iter()
                 .map(|&(public_key, role)| SnapshotParent { public_key, role })
                 .collect(),
+            carrier: None,
+            provisional: false,
+            line_deactivated: false,
+            carrier_floor: Vec::new(),
         }
     }
 

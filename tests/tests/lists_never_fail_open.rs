@@ -96,9 +96,10 @@ impl Phone {
             app: Arc::new(Recorder::default()),
             carrier,
         };
+        let device_id = phone.open().device_id();
         let profile = ActivationProfile {
             line: String::new(),
-            device_id: String::new(),
+            device_id,
             birth_month: None,
             parents_may_relax: Vec::new(),
             carrier: "Example Mobile".to_owned(),

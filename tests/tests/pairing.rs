@@ -606,9 +606,11 @@ async fn the_signed_snapshot_carries_the_settings_and_releasing_keeps_what_the_c
     let mut world = World::new().await;
     let activation = ActivationProfile {
         line: String::new(),
-        device_id: String::new(),
+        device_id: world.phone.device_id(),
         birth_month: None,
-        parents_may_relax: Vec::new(),
+        // The carrier lets the parents relax these; releasing the phone still brings its
+        // category back.
+        parents_may_relax: vec!["violence".to_owned(), "safe-search".to_owned()],
         carrier: "Example Mobile".to_owned(),
         profile_id: "p1".to_owned(),
         band: "9-12".parse().unwrap(),

@@ -12,7 +12,9 @@
 //! 2. **Illegal material.** A hit on any hashed URL list blocks, whatever any allow rule,
 //!    approval or allowlist says. Nothing below can override it.
 //! 3. **Parent deny rules** block.
-//! 4. **Parent allow rules and unexpired approvals** allow (SafeSearch still applies).
+//! 4. **Parent allow rules and unexpired approvals** allow (SafeSearch still applies), except a
+//!    host in a category the carrier's floor locks ([`FilterPolicy::locked_categories`]): the
+//!    category blocks it, as in rule 7, whatever the parent allowed.
 //! 5. **Allowlist-only mode** blocks every host not on an allowlist of the bundle.
 //! 6. **Allowlists** (exceptions) allow in normal mode, before categories are looked at.
 //! 7. **Blocked categories** block: bundle lists, then the built-in `ip-literal`, `doh` and
@@ -504,7 +506,10 @@ impl Judge<'_> {
             _ => SafeSearchOutcome::NotASearchEngine,
         };
         let ruling = match parent_allowed {
-            Some(reason) => Ruling::allow(reason),
+            Some(reason) => match self.locked_category(url, probes.all(), &search, special) {
+                Some(locked) => return locked.decision(),
+                None => Ruling::allow(reason),
+            },
             None => match self.lists_and_categories(url, probes.all(), &search, special) {
                 Some(ruling) if ruling.verdict == Verdict::Block => return ruling.decision(),
                 Some(ruling) => ruling,
@@ -565,14 +570,10 @@ impl Judge<'_> {
         search: &SafeSearchOutcome,
         special: bool,
     ) -> Option<Ruling<'_>> {
-        let host = match url.host_kind() {
-            HostKind::Domain => ListedHost::Domain(probes),
-            HostKind::Ipv4 | HostKind::Ipv6 => match host_address(url) {
-                Some(address) => ListedHost::Address(address),
-                // Canonical IP hosts always parse back (see `host_address`); one that did not
-                // could not be looked up, so it is not let through.
-                None => return Some(Ruling::block(DecisionReason::NotAWebAddress)),
-            },
+        // Canonical IP hosts always parse back (see `host_address`); one that did not could not
+        // be looked up, so it is not let through.
+        let Some(host) = ListedHost::of(url, probes) else {
+            return Some(Ruling::block(DecisionReason::NotAWebAddress));
         };
         if let Some(list) = first_hit(self.allowlists(), host) {
             return Some(Ruling::allow(DecisionReason::Allowlisted).by(list));
@@ -583,7 +584,38 @@ impl Judge<'_> {
         if let Some(list) = first_hit(self.blocked_category_lists(), host) {
             return Some(Ruling::block(DecisionReason::BlockedCategory).by(list));
         }
-        let builtin = builtin_category_of(url, search, special, self.policy)?;
+        let builtin = builtin_category_of(url, search, special, |category| {
+            self.policy.blocks(category)
+        })?;
+        Some(Ruling::block(DecisionReason::BlockedCategory).by(builtin))
+    }
+
+    /// The exception to rule 4: the block of a category the carrier's floor locks, when the
+    /// host falls in one. Nothing is looked up when no category is locked, as on every phone
+    /// without a carrier profile.
+    fn locked_category(
+        &self,
+        url: CanonicalStr<'_>,
+        probes: &[DomainProbe<'_>],
+        search: &SafeSearchOutcome,
+        special: bool,
+    ) -> Option<Ruling<'_>> {
+        if self.policy.locked_categories.is_empty() {
+            return None;
+        }
+        let Some(host) = ListedHost::of(url, probes) else {
+            return Some(Ruling::block(DecisionReason::NotAWebAddress));
+        };
+        let locked_lists = self
+            .bundle
+            .into_iter()
+            .flat_map(|bundle| bundle.lists_of_kind(ListKind::Category))
+            .filter(|list| self.policy.locks(list.name()));
+        if let Some(list) = first_hit(locked_lists, host) {
+            return Some(Ruling::block(DecisionReason::BlockedCategory).by(list));
+        }
+        let builtin =
+            builtin_category_of(url, search, special, |category| self.policy.locks(category))?;
         Some(Ruling::block(DecisionReason::BlockedCategory).by(builtin))
     }
 
@@ -661,6 +693,17 @@ enum ListedHost<'p, 'a> {
     Domain(&'p [DomainProbe<'a>]),
     /// An IP address, whatever spelling the URL gave it: only address ranges can cover it.
     Address(std::net::IpAddr),
+}
+
+impl<'p, 'a> ListedHost<'p, 'a> {
+    /// The host of `url` as the lists look it up, with `probes`, its suffixes' probes; `None`
+    /// for an IP host that does not parse back.
+    fn of(url: CanonicalStr<'_>, probes: &'p [DomainProbe<'a>]) -> Option<Self> {
+        match url.host_kind() {
+            HostKind::Domain => Some(Self::Domain(probes)),
+            HostKind::Ipv4 | HostKind::Ipv6 => host_address(url).map(Self::Address),
+        }
+    }
 }
 
 /// The name of the first of `lists` that holds `host`.
@@ -758,17 +801,16 @@ fn needs_safe_search(decision: &UrlDecision) -> bool {
 }
 
 /// The first built-in category, in the order `ip-literal`, `doh`, `unsafe-search`, that `url`
-/// falls in and `blocked` says is blocked; `search` is its SafeSearch outcome. A category is only
+/// falls in and `blocks` says is blocked; `search` is its SafeSearch outcome. A category is only
 /// looked into when it is blocked.
 fn builtin_category_of(
     url: CanonicalStr<'_>,
     search: &SafeSearchOutcome,
     special: bool,
-    policy: &FilterPolicy,
+    blocks: impl Fn(&'static str) -> bool,
 ) -> Option<&'static str> {
     // Whether the URL falls in a category is asked first: it takes a comparison or two, where
     // asking the policy takes a lookup, and nearly every URL falls in none.
-    let blocks = |category| policy.blocks(category);
     if url.host_kind() != HostKind::Domain && blocks(builtin_category::IP_LITERAL) {
         return Some(builtin_category::IP_LITERAL);
     }

@@ -42,6 +42,10 @@ pub struct FilterPolicy {
     pub denied_hosts: BTreeSet<String>,
     /// Approved access requests, each allowing a host until a time.
     pub approvals: Vec<Approval>,
+    /// Categories the carrier's floor holds blocked: the parent's allowed hosts and approvals do
+    /// not open a host in one of them (a parent may allow single hosts, but not around what the
+    /// carrier requires for this line). Only names that are also in `blocked_categories` count.
+    pub locked_categories: BTreeSet<String>,
 }
 
 /// A parent's approval of an access request: the host may load until `expires_at_unix`. The
@@ -91,6 +95,12 @@ impl FilterPolicy {
     /// Whether `category` is blocked.
     pub fn blocks(&self, category: &str) -> bool {
         self.blocked_categories.contains(category)
+    }
+
+    /// Whether `category` is blocked and locked by the carrier's floor, so that no allow rule
+    /// or approval opens it.
+    pub fn locks(&self, category: &str) -> bool {
+        self.locked_categories.contains(category) && self.blocks(category)
     }
 }
 

@@ -42,7 +42,7 @@ use crate::protocol::wire::{MessageKind, OutgoingMessage};
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
 use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, SosAnswer};
 use crate::settings::access_request::{AccessAnswer, AccessRequest, SentAccessRequest};
-use crate::settings::activation::ActivationProfile;
+use crate::settings::activation::{ActivationProfile, LineDeactivation};
 use crate::settings::parent_command::ParentAction;
 use crate::settings::{DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
 use crate::store::{KeyStore, SealedStore, SledStore, open_device_store};
@@ -290,9 +290,34 @@ impl ChildSafe {
 
     /// Applies a carrier's signed activation profile.
     pub fn activate(&self, profile: &[u8]) -> Result<ActivationProfile, SdkError> {
-        let applied = self.safe_mode.activate(profile, self.clock.reading())?;
+        let applied =
+            self.safe_mode
+                .activate(profile, &self.pinned_carrier_keys()?, self.clock.reading())?;
         self.changed("activation profile applied");
         Ok(applied)
+    }
+
+    /// Applies a carrier's signed deactivation of the line: safe mode goes off, the parents
+    /// stay paired.
+    pub fn deactivate(&self, deactivation: &[u8]) -> Result<LineDeactivation, SdkError> {
+        let applied = self.safe_mode.deactivate(
+            deactivation,
+            &self.pinned_carrier_keys()?,
+            self.clock.reading(),
+        )?;
+        self.changed("line deactivated by the carrier");
+        Ok(applied)
+    }
+
+    /// The carrier keys the handset maker pinned at setup, each trusted for any carrier.
+    fn pinned_carrier_keys(&self) -> Result<Vec<crate::trust::TrustedKey>, SdkError> {
+        Ok(self
+            .safe_mode
+            .setup()?
+            .trusted_carriers
+            .into_iter()
+            .map(crate::trust::TrustedKey::pinned)
+            .collect())
     }
 
     /// Applies a paired parent's signed command (handed over without the backend). The receipt

@@ -1,10 +1,16 @@
 //! Carrier activation profiles: the signed document that switches safe mode on when a line is
 //! activated as a child's line.
 //!
-//! A carrier signs a profile with its Ed25519 key; the handset maker gives the SDK the carrier
-//! keys it trusts at setup. The phone applies a profile only if a trusted key signed exactly these
-//! bytes, it has not expired, and its sequence number is higher than any profile of that carrier
-//! applied before (so an old profile cannot be replayed to undo a newer one).
+//! A carrier signs a profile with its Ed25519 key; the phone trusts the carrier keys the handset
+//! maker pinned and those a root key delegated to one carrier (see [`crate::trust`]). The phone
+//! applies a profile only if a trusted key signed exactly these bytes, the key may sign for the
+//! carrier the profile names, it has not expired, it names this device and the line the device
+//! is bound to, and its sequence number is higher than any profile or deactivation of that line
+//! applied before (so an old profile cannot be replayed to undo a newer one, even after the
+//! carrier rotated its key).
+//!
+//! A [`LineDeactivation`] is the carrier's signed word that a line is no longer a child's; it
+//! travels in the same envelope under its own context, [`DEACTIVATION_CONTEXT`].
 //!
 //! # Wire form
 //!
@@ -18,9 +24,12 @@ use serde::{Deserialize, Serialize};
 use super::AgeBand;
 use crate::crypto::envelope::{self, EnvelopeError};
 use crate::crypto::{PublicKey, SigningKey};
+use crate::trust::TrustedKey;
 
 /// Prefixed to the payload before signing and verifying.
 pub const SIGNING_CONTEXT: &[u8] = b"childsafe activation profile v1\n";
+/// Prefixed to a [`LineDeactivation`]'s payload before signing and verifying.
+pub const DEACTIVATION_CONTEXT: &[u8] = b"childsafe line deactivation v1\n";
 /// Largest envelope accepted, in bytes. A real profile is well under a kilobyte.
 pub const MAX_ENVELOPE_BYTES: usize = 64 * 1024;
 
@@ -99,9 +108,27 @@ pub enum ActivationError {
     NotNewer {
         /// The refused profile's sequence number.
         offered: u64,
-        /// The last sequence number applied for this carrier key.
+        /// The last sequence number applied for this line.
         applied: u64,
     },
+    /// A trusted key signed it, but the key was delegated to another carrier than the one the
+    /// document names.
+    #[error(
+        "the document names carrier {named}, but the key that signed it may only sign for carrier {key_carrier}"
+    )]
+    WrongCarrier {
+        /// The carrier the document names.
+        named: String,
+        /// The carrier the signing key was delegated to.
+        key_carrier: String,
+    },
+    /// The document is for another line than the one this device is bound to (or, on a device
+    /// bound to no line, names a line at all).
+    #[error("the carrier document is for another line than this phone's")]
+    WrongLine,
+    /// The document names another device.
+    #[error("the carrier document is for another device")]
+    WrongDevice,
 }
 
 /// A profile whose signature checked out, with the key that signed it.
@@ -119,21 +146,104 @@ impl ActivationProfile {
         envelope::seal(self, SIGNING_CONTEXT, key).map_err(ActivationError::from)
     }
 
-    /// Checks an envelope: format, size, a signature by one of `trusted` carrier keys, and
-    /// expiry at `now_unix` (trusted time). The sequence is checked by the caller against what
-    /// it applied before, with [`check_sequence`].
+    /// Checks an envelope: format, size, a signature by one of `trusted` carrier keys that may
+    /// sign for the carrier the profile names, and expiry at `now_unix` (trusted time). The
+    /// line, the device and the sequence are the applying phone's to check, with
+    /// [`check_binding`] and [`check_sequence`].
     pub fn verify(
         envelope: &[u8],
-        trusted: &[PublicKey],
+        trusted: &[TrustedKey],
         now_unix: u64,
     ) -> Result<VerifiedProfile, ActivationError> {
         let (profile, signed_by): (ActivationProfile, PublicKey) =
-            envelope::open(envelope, SIGNING_CONTEXT, trusted, MAX_ENVELOPE_BYTES)?;
+            open_for_carrier(envelope, SIGNING_CONTEXT, trusted, |profile: &Self| {
+                &profile.carrier
+            })?;
         if now_unix >= profile.expires_at {
             return Err(ActivationError::Expired);
         }
         Ok(VerifiedProfile { profile, signed_by })
     }
+}
+
+/// A deactivation whose signature checked out, with the key that signed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedDeactivation {
+    /// The deactivation.
+    pub deactivation: LineDeactivation,
+    /// The carrier key that signed it.
+    pub signed_by: PublicKey,
+}
+
+impl LineDeactivation {
+    /// Signs the deactivation with a carrier key.
+    pub fn sign(&self, key: &SigningKey) -> Result<Vec<u8>, ActivationError> {
+        envelope::seal(self, DEACTIVATION_CONTEXT, key).map_err(ActivationError::from)
+    }
+
+    /// Checks an envelope: format, size, and a signature by one of `trusted` carrier keys that
+    /// may sign for the carrier the deactivation names. A deactivation does not expire: it is
+    /// the line's last word until a newer profile.
+    pub fn verify(
+        envelope: &[u8],
+        trusted: &[TrustedKey],
+    ) -> Result<VerifiedDeactivation, ActivationError> {
+        let (deactivation, signed_by) = open_for_carrier(
+            envelope,
+            DEACTIVATION_CONTEXT,
+            trusted,
+            |document: &Self| &document.carrier,
+        )?;
+        Ok(VerifiedDeactivation {
+            deactivation,
+            signed_by,
+        })
+    }
+}
+
+/// Opens an envelope signed by one of `trusted` and checks that the signing key may sign for
+/// the carrier `carrier_of` reads from the document.
+fn open_for_carrier<T: for<'de> Deserialize<'de>>(
+    bytes: &[u8],
+    context: &[u8],
+    trusted: &[TrustedKey],
+    carrier_of: impl Fn(&T) -> &String,
+) -> Result<(T, PublicKey), ActivationError> {
+    let keys: Vec<PublicKey> = trusted.iter().map(|trusted| trusted.key).collect();
+    let (document, signed_by): (T, PublicKey) =
+        envelope::open(bytes, context, &keys, MAX_ENVELOPE_BYTES)?;
+    let named = carrier_of(&document);
+    // The same key may be both pinned and delegated; any one entry that allows it is enough.
+    let entries = || trusted.iter().filter(|trusted| trusted.key == signed_by);
+    if !entries().any(|trusted| trusted.may_sign_for(named)) {
+        let key_carrier = entries()
+            .find_map(|trusted| trusted.carrier.clone())
+            .unwrap_or_default();
+        return Err(ActivationError::WrongCarrier {
+            named: named.clone(),
+            key_carrier,
+        });
+    }
+    Ok((document, signed_by))
+}
+
+/// Refuses a document for another device than `device_id`, or for another line than `bound`,
+/// the line handle this device is bound to. A device bound to no line (set up by hand, or
+/// before its line was known) accepts only documents that name no line: a document for a line
+/// is the carrier's word about that line's device, which such a phone cannot show it is.
+pub fn check_binding(
+    line: &str,
+    device: &str,
+    bound: Option<&str>,
+    device_id: &str,
+) -> Result<(), ActivationError> {
+    if device != device_id {
+        return Err(ActivationError::WrongDevice);
+    }
+    if line != bound.unwrap_or("") {
+        return Err(ActivationError::WrongLine);
+    }
+    Ok(())
 }
 
 impl From<EnvelopeError> for ActivationError {
@@ -145,8 +255,8 @@ impl From<EnvelopeError> for ActivationError {
     }
 }
 
-/// Refuses a profile whose sequence is not above `last_applied` (the highest sequence applied
-/// for the same carrier key, if any).
+/// Refuses a profile or deactivation whose sequence is not above `last_applied` (the highest
+/// sequence applied for the same line, if any).
 pub fn check_sequence(offered: u64, last_applied: Option<u64>) -> Result<(), ActivationError> {
     match last_applied {
         Some(applied) if offered <= applied => Err(ActivationError::NotNewer { offered, applied }),

@@ -31,10 +31,11 @@ pub mod status_snapshot;
 pub use age_band::{AgeBand, CHANGE_PERMISSIONS, ParseAgeBandError, Permission, SettingKind};
 pub use lockout::{LockedOut, Lockout};
 pub use profile::SafeModeProfile;
-pub use rules_summary::rules_summary;
+pub use rules_summary::{RulesNotes, rules_summary, rules_summary_with};
 pub use safe_mode::{
-    ChildChange, CommandAnswer, DeviceSetup, EnrolledParent, INVITE_LIFETIME_SECS, InviteOrigin,
-    MAX_KEPT_ACCESS_REQUESTS, OpenInvite, Owed, PinCheck, SafeMode, SafeModeError, SafeModeStatus,
+    ALLOWLIST_ONLY, ChildChange, CommandAnswer, DeviceSetup, EnrolledParent, INVITE_LIFETIME_SECS,
+    InviteOrigin, MAX_KEPT_ACCESS_REQUESTS, OpenInvite, Owed, PinCheck, SAFE_SEARCH, SafeMode,
+    SafeModeError, SafeModeStatus,
 };
 
 /// PBKDF2-HMAC-SHA256 iterations for a new parent PIN hash.

@@ -110,6 +110,17 @@ pub enum ParentAction {
     /// The owner releases the phone from parental management: every parent is dropped and the
     /// parents' own rules go; what the carrier's profile and the age band require stays.
     ReleaseDevice,
+    /// Switch safe mode on or off (off is refused while a carrier's profile requires it): how
+    /// parents keep protecting a child whose line the carrier deactivated.
+    SetSafeMode {
+        /// On or off.
+        on: bool,
+    },
+    /// The owner keeps safe mode on after the child turns 18 (at the 16-17 settings), or not.
+    KeepAfterEighteen {
+        /// Keep it on.
+        on: bool,
+    },
     /// Set a new parent PIN. The command carries no PIN in the clear: `sealed_pin` is the new PIN
     /// sealed with the key shared at pairing, which the relay does not have.
     ChangePin {

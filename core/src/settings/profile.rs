@@ -69,6 +69,8 @@ impl SafeModeProfile {
             allowed_hosts: self.allowed_hosts.clone(),
             denied_hosts: self.denied_hosts.clone(),
             approvals: self.live_approvals(now).cloned().collect(),
+            // The carrier's floor is safe mode's to add: the profile does not know it.
+            locked_categories: BTreeSet::new(),
         }
     }
 

@@ -16,17 +16,17 @@
 //! threads are therefore each counted before any of them is checked, and none overwrites
 //! another's count.
 
-use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
-use super::activation::{self, ActivationError, ActivationProfile};
+use super::activation::ActivationError;
 use super::audit::{Actor, AuditError, AuditLog};
 use super::parent_code::{ParentCodeError, ParentCodeState, ParentCredential};
 use super::parent_command::{CommandError, ParentAction};
 use super::pin::{PinChangeAuthority, PinError, PinOutcome, PinState};
-use super::{AgeBand, LockedOut, Permission, SafeModeProfile, SettingKind, rules_summary};
+use super::rules_summary::{RulesNotes, rules_summary_with};
+use super::{AgeBand, LockedOut, Permission, SafeModeProfile, SettingKind};
 use crate::crypto::PublicKey;
 use crate::filter::decision::ListsStatus;
 use crate::filter::policy::{Approval, FilterPolicy, canonical_host};
@@ -47,9 +47,12 @@ mod keys {
     pub(super) const ACTIVATION: &[u8] = b"settings/activation";
 }
 
+mod carrier;
 mod parents;
 
 mod snapshot;
+
+pub use carrier::{ALLOWLIST_ONLY, SAFE_SEARCH};
 
 pub use parents::{
     CommandAnswer, EnrolledParent, INVITE_LIFETIME_SECS, InviteOrigin, MAX_KEPT_ACCESS_REQUESTS,
@@ -68,7 +71,8 @@ pub struct DeviceSetup {
     pub device_id: String,
     /// ISO 3166 country code, for the emergency directory.
     pub country: Option<String>,
-    /// Carrier keys whose activation profiles this device accepts.
+    /// Carrier keys the handset maker pinned: their activation profiles and deactivations
+    /// are accepted for any carrier (the SDK adds the keys a root delegated, per carrier).
     pub trusted_carriers: Vec<PublicKey>,
 }
 
@@ -159,7 +163,22 @@ pub struct SafeModeStatus {
     /// The browser filter's lists: their version, and whether they are out of date or
     /// unavailable.
     pub lists: ListsStatus,
+    /// The carrier whose profile sets the floor of protection, when one does.
+    pub carrier: Option<String>,
+    /// Safe mode is on provisionally: the app started on a child's line and awaits the carrier's
+    /// profile.
+    pub provisional: bool,
+    /// Why safe mode is provisional, in words for a status screen, when it is.
+    pub provisional_reason: Option<String>,
+    /// The carrier deactivated the line (it is no longer a child's line).
+    pub line_deactivated: bool,
+    /// What parents may not relax under the carrier's floor: category names, `safe-search`,
+    /// `allowlist-only`.
+    pub carrier_floor: Vec<String>,
 }
+
+/// What a status screen says of provisional protection.
+const PROVISIONAL_REASON: &str = "awaiting the carrier's profile for this child's line";
 
 /// Why a safe-mode operation was refused. Nothing changed when one of these is returned,
 /// except that a counted PIN or parent-code attempt stays counted.
@@ -177,6 +196,13 @@ pub enum SafeModeError {
     /// The parent command was refused.
     #[error(transparent)]
     Command(#[from] CommandError),
+    /// The change would take safe mode below what the carrier's profile requires for this
+    /// line; `what` names the setting.
+    #[error("the carrier's protection for this line does not let parents relax {what}")]
+    CarrierFloor {
+        /// What the change would have relaxed.
+        what: String,
+    },
     /// The PIN could not be set or changed.
     #[error(transparent)]
     Pin(#[from] PinError),
@@ -263,52 +289,6 @@ impl<S: Store> SafeMode<S> {
     /// The setup written by [`SafeMode::init`].
     pub fn setup(&self) -> Result<DeviceSetup, SafeModeError> {
         get_json(&self.store, keys::DEVICE)?.ok_or(SafeModeError::NotInitialised)
-    }
-
-    /// Applies a carrier activation profile: verified against the trusted carrier keys, refused
-    /// if expired on trusted time or not newer than the last one of that carrier. Safe mode is
-    /// switched on with the band's defaults plus the profile's extra categories; the parent's
-    /// own host rules and approvals are kept.
-    pub fn activate(
-        &self,
-        envelope: &[u8],
-        clock: ClockReading,
-    ) -> Result<ActivationProfile, SafeModeError> {
-        let setup = self.setup()?;
-        let (now, mut batch) = self.begin(clock)?;
-        let verified =
-            ActivationProfile::verify(envelope, &setup.trusted_carriers, now.unix_secs())?;
-        let carrier_key = verified.signed_by.to_base64url();
-        let mut sequences: BTreeMap<String, u64> =
-            get_json(&self.store, keys::CARRIER_SEQUENCES)?.unwrap_or_default();
-        let profile = verified.profile;
-        activation::check_sequence(profile.sequence, sequences.get(&carrier_key).copied())?;
-
-        let mut settings = SafeModeProfile::for_band(profile.band);
-        if let Some(previous) = self.profile()? {
-            settings.allowed_hosts = previous.allowed_hosts;
-            settings.denied_hosts = previous.denied_hosts;
-            settings.approvals = previous.approvals;
-        }
-        settings
-            .blocked_categories
-            .extend(profile.extra_blocked_categories.iter().cloned());
-        sequences.insert(carrier_key, profile.sequence);
-        put_json(&mut batch, keys::PROFILE, &settings)?;
-        put_json(&mut batch, keys::CARRIER_SEQUENCES, &sequences)?;
-        // Kept so that releasing the phone from its parents knows what the carrier requires.
-        put_json(&mut batch, keys::ACTIVATION, &profile)?;
-        let change = format!(
-            "safe mode on by activation profile {} (sequence {}), age band {}",
-            profile.profile_id, profile.sequence, profile.band
-        );
-        let actor = Actor::CarrierProfile {
-            carrier: profile.carrier.clone(),
-        };
-        self.audit()
-            .append(&mut batch, actor, change, now.unix_secs())?;
-        self.store.apply(batch)?;
-        Ok(profile)
     }
 
     /// Sets the parent PIN. The first PIN needs nothing; changing it needs the old PIN, whose
@@ -560,10 +540,13 @@ impl<S: Store> SafeMode<S> {
         lists: ListsStatus,
     ) -> Result<SafeModeStatus, SafeModeError> {
         self.setup()?;
-        let (now, batch) = self.begin(clock)?;
+        let (now, mut batch) = self.begin(clock)?;
+        self.grow_up(now, &mut batch)?;
         self.store.apply(batch)?;
         let profile = self.profile()?;
         let pin = self.pin_state()?;
+        let carrier = self.carrier_state()?;
+        let floor = self.floor()?;
         Ok(SafeModeStatus {
             safe_mode: profile.as_ref().is_some_and(|profile| profile.enabled),
             band: profile.as_ref().map(|profile| profile.band.to_string()),
@@ -579,6 +562,11 @@ impl<S: Store> SafeMode<S> {
             paired_parents: self.parents()?.len() as u64,
             audit_log_entries: self.audit().len()?,
             lists,
+            carrier: self.activation()?.map(|activation| activation.carrier),
+            provisional: carrier.provisional,
+            provisional_reason: carrier.provisional.then(|| PROVISIONAL_REASON.to_owned()),
+            line_deactivated: carrier.deactivated.is_some(),
+            carrier_floor: floor.map(|floor| floor.names()).unwrap_or_default(),
         })
     }
 
@@ -589,17 +577,33 @@ impl<S: Store> SafeMode<S> {
             off.enabled = false;
             off
         });
-        Ok(rules_summary(&profile, locale))
+        Ok(rules_summary_with(&profile, self.rules_notes()?, locale))
     }
 
-    /// The filter policy in force at `clock` (expired approvals left out).
+    /// What the rules say beside the profile: the carrier's floor and provisional protection.
+    fn rules_notes(&self) -> Result<RulesNotes, SafeModeError> {
+        Ok(RulesNotes {
+            carrier_floor: self.activation()?.is_some(),
+            provisional: self.carrier_state()?.provisional,
+        })
+    }
+
+    /// The filter policy in force at `clock` (expired approvals left out), with the categories
+    /// the carrier's floor locks. The band follows the child's age here first.
     pub fn filter_policy(&self, clock: ClockReading) -> Result<FilterPolicy, SafeModeError> {
-        let (now, batch) = self.begin(clock)?;
+        let (now, mut batch) = self.begin(clock)?;
+        self.grow_up(now, &mut batch)?;
         self.store.apply(batch)?;
-        Ok(self
-            .profile()?
-            .map(|profile| profile.to_filter_policy(now))
-            .unwrap_or_default())
+        let Some(profile) = self.profile()? else {
+            return Ok(FilterPolicy::default());
+        };
+        let mut policy = profile.to_filter_policy(now);
+        if profile.enabled {
+            if let Some(floor) = self.floor()? {
+                policy.locked_categories = floor.categories;
+            }
+        }
+        Ok(policy)
     }
 
     /// The audit log of this device.
@@ -717,7 +721,12 @@ fn apply_action(
             profile.allowlist_only = *on;
             format!("allowlist-only {}", if *on { "on" } else { "off" })
         }
-        ParentAction::ChangePin { .. }
+        ParentAction::SetSafeMode { on } => {
+            profile.enabled = *on;
+            format!("safe mode {}", if *on { "on" } else { "off" })
+        }
+        ParentAction::KeepAfterEighteen { .. }
+        | ParentAction::ChangePin { .. }
         | ParentAction::InviteParent { .. }
         | ParentAction::RemoveParent { .. }
         | ParentAction::ReleaseDevice => {

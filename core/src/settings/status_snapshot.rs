@@ -74,6 +74,20 @@ pub struct StatusSnapshot {
     pub last_sync: Option<u64>,
     /// The parents the phone has enrolled.
     pub parents: Vec<SnapshotParent>,
+    /// The carrier whose profile sets the floor of protection, when one does. This and the
+    /// three fields below were added later: a snapshot without them reads as no carrier, not
+    /// provisional, not deactivated.
+    #[serde(default)]
+    pub carrier: Option<String>,
+    /// Safe mode is on provisionally, awaiting the carrier's profile.
+    #[serde(default)]
+    pub provisional: bool,
+    /// The carrier deactivated the line.
+    #[serde(default)]
+    pub line_deactivated: bool,
+    /// What parents may not relax under the carrier's floor.
+    #[serde(default)]
+    pub carrier_floor: Vec<String>,
 }
 
 /// Why a snapshot did not verify.
@@ -121,5 +135,23 @@ impl StatusSnapshot {
             return Err(SnapshotError::WrongDevice);
         }
         Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_from_before_carrier_lines_still_reads() {
+        let old = r#"{"device_id":"d","taken_at":1,"seq":2,"safe_mode":true,"band":"9-12",
+            "blocked_categories":["adult"],"allowed_hosts":[],"denied_hosts":[],"approvals":[],
+            "allowlist_only":false,"safe_search":true,"rules":[],"lists_version":null,
+            "lists_out_of_date_since":null,"lists_unavailable":false,"last_sync":null,
+            "parents":[]}"#;
+        let snapshot: StatusSnapshot = serde_json::from_str(old).unwrap();
+        assert_eq!(snapshot.carrier, None);
+        assert!(!snapshot.provisional && !snapshot.line_deactivated);
+        assert!(snapshot.carrier_floor.is_empty());
     }
 }

@@ -53,7 +53,9 @@ final class FamilyTests: XCTestCase {
             listener: QuietRecorder()
         )
         _ = try phone.activate(
-            profile: try tools.signActivation(carrier: carrier, band: "13-15", sequence: 1, block: ["violence"])
+            profile: try tools.signActivation(
+                carrier: carrier, device: phone.deviceId(), band: "13-15", sequence: 1, block: ["violence"]
+            )
         )
         XCTAssertEqual(try phone.installListBundle(bytes: bundle), 1)
         _ = try await phone.register(activationToken: backend.token)
@@ -393,11 +395,13 @@ private struct Tools {
         return SigningKeyFile(file: file, publicKey: publicKey.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    func signActivation(carrier: SigningKeyFile, band: String, sequence: Int, block: [String]) throws -> Data {
+    func signActivation(
+        carrier: SigningKeyFile, device: String, band: String, sequence: Int, block: [String]
+    ) throws -> Data {
         let out = directory.appendingPathComponent("profile-\(sequence).bin")
         try run("childsafe", [
             "activation", "sign", "--key", carrier.file.path, "--carrier", "Test Carrier",
-            "--band", band, "--sequence", "\(sequence)", "--out", out.path,
+            "--device", device, "--band", band, "--sequence", "\(sequence)", "--out", out.path,
         ] + block.flatMap { ["--block", $0] })
         return try Data(contentsOf: out)
     }

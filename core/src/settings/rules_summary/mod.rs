@@ -16,9 +16,28 @@ use strings::{SummaryText, summary_text};
 use super::{Permission, SafeModeProfile, SettingKind};
 use crate::vocabulary::{Category, Locale};
 
+/// What the rules say beside the profile itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RulesNotes {
+    /// A carrier's profile holds some rules in place that parents cannot relax.
+    pub carrier_floor: bool,
+    /// Safe mode is on provisionally, until the carrier's profile arrives.
+    pub provisional: bool,
+}
+
 /// The rules `profile` sets, one sentence per line, in `locale`. Temporary approvals are not
 /// listed: they are the answer to a request the child made, not a standing rule.
 pub fn rules_summary(profile: &SafeModeProfile, locale: Locale) -> Vec<String> {
+    rules_summary_with(profile, RulesNotes::default(), locale)
+}
+
+/// [`rules_summary`], saying also what `notes` hold: that the phone company keeps some rules
+/// on, and that the rules are provisional.
+pub fn rules_summary_with(
+    profile: &SafeModeProfile,
+    notes: RulesNotes,
+    locale: Locale,
+) -> Vec<String> {
     let text = summary_text(locale);
     if !profile.enabled {
         return vec![text.safe_mode_off.to_owned()];
@@ -28,6 +47,9 @@ pub fn rules_summary(profile: &SafeModeProfile, locale: Locale) -> Vec<String> {
             .replace("{youngest}", &profile.band.youngest_age().to_string())
             .replace("{oldest}", &profile.band.oldest_age().to_string()),
     ];
+    if notes.provisional {
+        lines.push(text.provisional.to_owned());
+    }
     if profile.allowlist_only {
         lines.push(text.allowlist_only.to_owned());
     }
@@ -52,6 +74,9 @@ pub fn rules_summary(profile: &SafeModeProfile, locale: Locale) -> Vec<String> {
     } else {
         text.parent_only.to_owned()
     });
+    if notes.carrier_floor {
+        lines.push(text.carrier_floor.to_owned());
+    }
     lines.push(text.ask_parent.to_owned());
     lines
 }
@@ -117,6 +142,25 @@ mod tests {
                 .any(|line| line.contains("a.example, b.example")),
             "{lines:?}"
         );
+    }
+
+    #[test]
+    fn the_carrier_floor_and_provisional_protection_are_said_in_every_locale() {
+        let profile = SafeModeProfile::for_band(AgeBand::From9To12);
+        for locale in [Locale::En, Locale::Fr, Locale::Es, Locale::De] {
+            let text = summary_text(locale);
+            let plain = rules_summary(&profile, locale);
+            assert!(!plain.contains(&text.carrier_floor.to_owned()));
+            assert!(!plain.contains(&text.provisional.to_owned()));
+            let notes = RulesNotes {
+                carrier_floor: true,
+                provisional: true,
+            };
+            let noted = rules_summary_with(&profile, notes, locale);
+            assert!(noted.contains(&text.carrier_floor.to_owned()), "{locale:?}");
+            assert!(noted.contains(&text.provisional.to_owned()), "{locale:?}");
+            assert_eq!(noted.len(), plain.len() + 2);
+        }
     }
 
     #[test]

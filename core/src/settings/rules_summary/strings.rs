@@ -30,6 +30,10 @@ pub(super) struct SummaryText {
     pub(super) parent_only: &'static str,
     /// A blocked site can be asked for.
     pub(super) ask_parent: &'static str,
+    /// The phone company's protection for the line holds some rules in place.
+    pub(super) carrier_floor: &'static str,
+    /// The rules are temporary, until the phone company's settings for the line arrive.
+    pub(super) provisional: &'static str,
     /// The line for each blocked category the SDK knows; anonymizers, proxies, VPNs and DoH
     /// endpoints share one.
     pub(super) categories: fn(Category) -> &'static str,
@@ -58,6 +62,10 @@ const ENGLISH: SummaryText = SummaryText {
                         less strict.",
     parent_only: "Only a parent can change these rules.",
     ask_parent: "If a website you need is blocked, you can ask a parent to open it for you.",
+    carrier_floor: "Your phone company keeps some of these rules on for your line. Not even a \
+                    parent can switch those off.",
+    provisional: "These rules keep you safe for now, until your phone company sends the \
+                  settings for your line.",
     categories: english_category_line,
     other_categories: "Some other kinds of websites are blocked too.",
 };
@@ -100,6 +108,10 @@ const FRENCH: SummaryText = SummaryText {
     parent_only: "Seul un parent peut modifier ces règles.",
     ask_parent: "Si un site dont tu as besoin est bloqué, tu peux demander à un parent de \
                  l’ouvrir pour toi.",
+    carrier_floor: "Ton opérateur garde certaines de ces règles pour ta ligne. Même un parent \
+                    ne peut pas les enlever.",
+    provisional: "Ces règles te protègent pour l’instant, en attendant que ton opérateur envoie \
+                  les réglages de ta ligne.",
     categories: french_category_line,
     other_categories: "D’autres types de sites sont aussi bloqués.",
 };
@@ -149,6 +161,10 @@ const SPANISH: SummaryText = SummaryText {
     parent_only: "Solo tu familia puede cambiar estas reglas.",
     ask_parent: "Si necesitas un sitio web que está bloqueado, puedes pedir a tu familia que lo \
                  abra para ti.",
+    carrier_floor: "Tu compañía de teléfono mantiene algunas de estas reglas para tu línea. Ni \
+                    siquiera tu familia puede quitarlas.",
+    provisional: "Estas reglas te protegen por ahora, hasta que tu compañía de teléfono envíe \
+                  los ajustes de tu línea.",
     categories: spanish_category_line,
     other_categories: "Otros tipos de sitios web también están bloqueados.",
 };
@@ -198,6 +214,10 @@ const GERMAN: SummaryText = SummaryText {
     parent_only: "Nur deine Eltern können diese Regeln ändern.",
     ask_parent: "Wenn eine Internetseite gesperrt ist, die du brauchst, kannst du deine Eltern \
                  bitten, sie für dich freizugeben.",
+    carrier_floor: "Dein Mobilfunkanbieter hält einige dieser Regeln für deine Nummer fest. \
+                    Auch deine Eltern können sie nicht ausschalten.",
+    provisional: "Diese Regeln schützen dich vorerst, bis dein Mobilfunkanbieter die \
+                  Einstellungen für deine Nummer schickt.",
     categories: german_category_line,
     other_categories: "Einige weitere Arten von Internetseiten sind ebenfalls gesperrt.",
 };

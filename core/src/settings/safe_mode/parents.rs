@@ -501,7 +501,9 @@ impl<S: Store> SafeMode<S> {
         signer.last_sequence = Some(command.sequence);
         let (signer_role, signer_secret) = (signer.role, signer.code.secret().clone());
         let owner_only = match &command.action {
-            ParentAction::InviteParent { .. } | ParentAction::ReleaseDevice => true,
+            ParentAction::InviteParent { .. }
+            | ParentAction::ReleaseDevice
+            | ParentAction::KeepAfterEighteen { .. } => true,
             ParentAction::RemoveParent { parent_public_key } => {
                 *parent_public_key != verified.signed_by
             }
@@ -512,9 +514,14 @@ impl<S: Store> SafeMode<S> {
         }
 
         let (now, mut batch) = self.begin(clock)?;
+        // The band follows the child's age before a parent's change is held to the floor.
+        self.grow_up(now, &mut batch)?;
+        self.store.apply(std::mem::take(&mut batch))?;
+        let (now, mut batch) = self.begin(clock)?;
         let mut outgoing = Outgoing::load(&self.store)?;
         let owed_before = outgoing.owed.len();
         let change = match &command.action {
+            ParentAction::KeepAfterEighteen { on } => self.keep_after_eighteen(*on, &mut batch)?,
             ParentAction::ChangePin { sealed_pin } => {
                 let pin = parent_command::open_sealed_pin(sealed_pin, &signer_secret, device_id)?;
                 let state = match self.pin_state()? {
@@ -577,6 +584,7 @@ impl<S: Store> SafeMode<S> {
                     .profile()?
                     .unwrap_or_else(|| SafeModeProfile::for_band(super::DEFAULT_BAND));
                 let change = apply_action(&mut profile, action)?;
+                self.hold_floor(action, &mut profile)?;
                 put_json(&mut batch, settings_keys::PROFILE, &profile)?;
                 self.answer_access_request(&mut batch, action)?;
                 change
@@ -640,7 +648,8 @@ impl<S: Store> SafeMode<S> {
             get_json(&self.store, settings_keys::ACTIVATION)?;
         let released = match activation {
             Some(activation) => {
-                let mut profile = SafeModeProfile::for_band(activation.band);
+                let band = self.carrier_state()?.floor_band.unwrap_or(activation.band);
+                let mut profile = SafeModeProfile::for_band(band);
                 profile
                     .blocked_categories
                     .extend(activation.extra_blocked_categories);

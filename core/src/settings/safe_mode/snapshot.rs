@@ -4,7 +4,7 @@
 use super::{SafeMode, SafeModeError};
 use crate::filter::decision::ListsStatus;
 use crate::settings::status_snapshot::{SnapshotApproval, SnapshotParent, StatusSnapshot};
-use crate::settings::{SafeModeProfile, rules_summary};
+use crate::settings::{SafeModeProfile, rules_summary_with};
 use crate::store::{Store, get_json, put_json};
 use crate::time::ClockReading;
 use crate::vocabulary::Locale;
@@ -24,9 +24,13 @@ impl<S: Store> SafeMode<S> {
     ) -> Result<StatusSnapshot, SafeModeError> {
         let setup = self.setup()?;
         let (now, mut batch) = self.begin(clock)?;
+        self.grow_up(now, &mut batch)?;
+        self.store.apply(std::mem::take(&mut batch))?;
+        let (now, mut batch) = self.begin(clock)?;
         let seq = get_json::<u64>(&self.store, SNAPSHOT_SEQ)?.unwrap_or(0) + 1;
         put_json(&mut batch, SNAPSHOT_SEQ, &seq)?;
         let profile = self.profile()?;
+        let carrier = self.carrier_state()?;
         let rules_profile = profile.clone().unwrap_or_else(|| {
             let mut off = SafeModeProfile::for_band(super::DEFAULT_BAND);
             off.enabled = false;
@@ -52,7 +56,7 @@ impl<S: Store> SafeMode<S> {
                 .collect(),
             allowlist_only: rules_profile.allowlist_only,
             safe_search: rules_profile.safe_search,
-            rules: rules_summary(&rules_profile, locale),
+            rules: rules_summary_with(&rules_profile, self.rules_notes()?, locale),
             lists_version: lists.version,
             lists_out_of_date_since: lists.out_of_date_since,
             lists_unavailable: lists.unavailable,
@@ -65,6 +69,10 @@ impl<S: Store> SafeMode<S> {
                     role: parent.role,
                 })
                 .collect(),
+            carrier: self.activation()?.map(|activation| activation.carrier),
+            provisional: carrier.provisional,
+            line_deactivated: carrier.deactivated.is_some(),
+            carrier_floor: self.floor()?.map(|floor| floor.names()).unwrap_or_default(),
         };
         self.store.apply(batch)?;
         Ok(snapshot)

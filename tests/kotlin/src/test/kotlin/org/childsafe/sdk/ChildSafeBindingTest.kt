@@ -129,8 +129,8 @@ class ChildSafeBindingTest {
     @Test
     fun `activate takes the signed bytes and returns the profile, and refuses others`() {
         val carrier = SigningKeyFile.generate(dir, "carrier")
-        val profile = signActivation(dir, carrier, "9-12", 1)
         open(deviceConfig(dir, carrierKeys = listOf(carrier.publicKey))).use { sdk ->
+            val profile = signActivation(dir, carrier, sdk.deviceId(), "9-12", 1)
             assertThrows<ChildSafeException.Refused> { sdk.activate("not a profile".toByteArray()) }
 
             val applied = sdk.activate(profile)
@@ -158,7 +158,7 @@ class ChildSafeBindingTest {
         val bundle = compileLists(dir, lists, 3, "gambling", listOf("casino.example"))
         val carrier = SigningKeyFile.generate(dir, "carrier")
         open(deviceConfig(dir, carrierKeys = listOf(carrier.publicKey), listKeys = listOf(lists.publicKey))).use { sdk ->
-            sdk.activate(signActivation(dir, carrier, "9-12", 1))
+            sdk.activate(signActivation(dir, carrier, sdk.deviceId(), "9-12", 1))
             assertEquals(3uL, sdk.installListBundle(bundle))
             assertThrows<ChildSafeException.Refused> { sdk.installListBundle(bundle) }
 

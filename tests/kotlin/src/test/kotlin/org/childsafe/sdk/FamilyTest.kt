@@ -63,7 +63,7 @@ class FamilyTest {
             RecordingLogger(),
             listener,
         )
-        phone.activate(signActivation(dir, carrier, "13-15", 1, block = listOf("violence")))
+        phone.activate(signActivation(dir, carrier, phone.deviceId(), "13-15", 1, block = listOf("violence")))
         assertEquals(1uL, phone.installListBundle(bundle))
         phone.register(backend.tokens[0])
         phone.setPin(PIN, null)

@@ -27,7 +27,7 @@ class FfiOverheadBenchTest {
         val bundle = compileLists(dir, lists, 1, "gambling", List(LISTED_HOSTS) { "casino$it.example" })
         val config = deviceConfig(dir, carrierKeys = listOf(carrier.publicKey), listKeys = listOf(lists.publicKey))
         ChildSafe.open(config, MemoryKeyStore(), RecordingLogger(), RecordingListener()).use { sdk ->
-            sdk.activate(signActivation(dir, carrier, "9-12", 1))
+            sdk.activate(signActivation(dir, carrier, sdk.deviceId(), "9-12", 1))
             sdk.installListBundle(bundle)
             val urls = batchUrls()
 

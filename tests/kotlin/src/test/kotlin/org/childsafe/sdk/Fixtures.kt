@@ -78,12 +78,13 @@ class SigningKeyFile(val file: File, val publicKey: String) {
 }
 
 /**
- * A carrier's signed activation profile, made by `childsafe activation sign`, blocking `block`
- * on top of the band's defaults.
+ * A carrier's signed activation profile for the phone `device` (bound to no line), made by
+ * `childsafe activation sign`, blocking `block` on top of the band's defaults.
  */
 fun signActivation(
     dir: Path,
     carrier: SigningKeyFile,
+    device: String,
     band: String,
     sequence: Int,
     block: List<String> = emptyList(),
@@ -91,7 +92,7 @@ fun signActivation(
     val out = dir.resolve("profile-$sequence.bin").toFile()
     runTool(
         "${binDir}/childsafe", "activation", "sign", "--key", carrier.file.path,
-        "--carrier", "Test Carrier", "--band", band, "--sequence", "$sequence", "--out", out.path,
+        "--carrier", "Test Carrier", "--device", device, "--band", band, "--sequence", "$sequence", "--out", out.path,
         *block.flatMap { listOf("--block", it) }.toTypedArray(),
     )
     return out.readBytes()
