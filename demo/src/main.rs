@@ -919,6 +919,7 @@ fn open_phone(
         trusted_directory_keys: Vec::new(),
         trusted_server_time_keys: vec![backend.time_key],
         trusted_root_keys: Vec::new(),
+        default_band: None,
         country: COUNTRY.to_owned(),
         locale: "en".to_owned(),
     };

@@ -17,6 +17,7 @@
 
 mod error;
 mod events;
+mod line;
 mod lists;
 mod pairing;
 mod tools;
@@ -29,6 +30,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub use error::SdkError;
 pub use events::{ChildSafeEvent, EventListener, LogLevel, Logger};
+pub use line::{LineIdentity, LineInfo, NoLine};
 pub use pairing::{PairingInviteInfo, ParentInfo, PendingParent};
 
 use crate::crypto::{PublicKey, SigningKey};
@@ -44,12 +46,13 @@ use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, Sos
 use crate::settings::access_request::{AccessAnswer, AccessRequest, SentAccessRequest};
 use crate::settings::activation::{ActivationProfile, LineDeactivation};
 use crate::settings::parent_command::ParentAction;
-use crate::settings::{DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
+use crate::settings::{AgeBand, DeviceSetup, PinCheck, SafeMode, SafeModeError, SafeModeStatus};
 use crate::store::{KeyStore, SealedStore, SledStore, open_device_store};
 use crate::sync::client::SyncClient;
 use crate::sync::engine::SyncSummary;
 use crate::sync::identity::{self, Registration};
 use crate::sync::invites::OwnerInviteNews;
+use crate::sync::line::LineNews;
 use crate::sync::lists_store::{ListsError, ListsStore};
 use crate::sync::run::{Phone, SyncNews};
 use crate::time::{ClockSource, SystemClock, TrustedNow, advance_trusted_clock, trusted_now};
@@ -93,6 +96,11 @@ pub struct ChildSafeConfig {
     /// the keys pinned in the fields above are trusted.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub trusted_root_keys: Vec<PublicKey>,
+    /// The band a phone on a child's line is protected at from its first open until the
+    /// carrier's profile arrives (the carrier's default for the country); without one, the
+    /// strictest band. Read only when the platform's [`LineIdentity`] says the line is a child's.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub default_band: Option<AgeBand>,
     /// ISO 3166-1 alpha-2 country of the line (emergency numbers, report routing).
     pub country: String,
     /// The child's language for rules and block pages (en, fr, es, de; others fall back to en).
@@ -140,6 +148,8 @@ pub struct ChildSafe {
     policy_cache: Mutex<Option<CachedPolicy>>,
     /// Where the platform's clocks are read.
     clock: Arc<dyn ClockSource>,
+    /// Where the platform reads the phone's line.
+    line: Arc<dyn LineIdentity>,
     /// The state of the lists last told to the app, so that each state is told once.
     lists_told: Mutex<ListsStatus>,
 }
@@ -151,6 +161,10 @@ struct CachedPolicy {
     monotonic_secs: u64,
     boot_id: u64,
 }
+
+/// The band a phone on a child's line is protected at until its carrier's profile arrives, when
+/// the configuration names no default: the strictest, since nothing is known of the child.
+pub const PROVISIONAL_BAND: AgeBand = AgeBand::UpTo5;
 
 /// How long [`ChildSafe::check_urls`] uses the policy it read before reading it again.
 pub const POLICY_REFRESH_SECS: u64 = 60;
@@ -184,11 +198,52 @@ impl ChildSafe {
         listener: Arc<dyn EventListener>,
         clock: Arc<dyn ClockSource>,
     ) -> Result<Self, SdkError> {
+        Self::open_on_line_with_clock(config, key_store, logger, listener, clock, Arc::new(NoLine))
+    }
+
+    /// [`ChildSafe::open`] on a phone whose platform reads its carrier line: it can register
+    /// with the line ([`ChildSafe::register_with_line`]), and on a child's line it is protected
+    /// from its first URL check, even when its data was wiped, until the carrier's profile
+    /// arrives.
+    pub fn open_on_line(
+        config: ChildSafeConfig,
+        key_store: &dyn KeyStore,
+        logger: Arc<dyn Logger>,
+        listener: Arc<dyn EventListener>,
+        line: Arc<dyn LineIdentity>,
+    ) -> Result<Self, SdkError> {
+        Self::open_on_line_with_clock(
+            config,
+            key_store,
+            logger,
+            listener,
+            Arc::new(SystemClock),
+            line,
+        )
+    }
+
+    /// [`ChildSafe::open_on_line`] reading the platform's clocks from `clock` (tests).
+    pub fn open_on_line_with_clock(
+        config: ChildSafeConfig,
+        key_store: &dyn KeyStore,
+        logger: Arc<dyn Logger>,
+        listener: Arc<dyn EventListener>,
+        clock: Arc<dyn ClockSource>,
+        line: Arc<dyn LineIdentity>,
+    ) -> Result<Self, SdkError> {
         let country: CountryCode = config
             .country
             .parse()
             .map_err(|_| SdkError::InvalidInput("country must be an ISO 3166-1 alpha-2 code"))?;
-        Self::open_in(config, Some(country), key_store, logger, listener, clock)
+        Self::open_in(
+            config,
+            Some(country),
+            key_store,
+            logger,
+            listener,
+            clock,
+            line,
+        )
     }
 
     /// Opens the SDK in `config.data_dir`, setting the device up the first time with `country`
@@ -200,6 +255,7 @@ impl ChildSafe {
         logger: Arc<dyn Logger>,
         listener: Arc<dyn EventListener>,
         clock: Arc<dyn ClockSource>,
+        line: Arc<dyn LineIdentity>,
     ) -> Result<Self, SdkError> {
         let data_dir = Path::new(&config.data_dir);
         std::fs::create_dir_all(data_dir)
@@ -222,6 +278,18 @@ impl ChildSafe {
             }
             Err(error) => return Err(error.into()),
         }
+        if line.current_line().is_some_and(|line| line.child_line) {
+            let band = config.default_band.unwrap_or(PROVISIONAL_BAND);
+            if safe_mode.start_provisional(band, clock.reading())? {
+                logger.log(
+                    LogLevel::Warn,
+                    format!(
+                        "a child's line with no carrier profile: safe mode on at band {band} \
+                         until the profile arrives"
+                    ),
+                );
+            }
+        }
         let pinned = pinned_keys(&config, safe_mode.setup()?);
         let filter = lists::restored_filter(&*store, &KeyRing::new(&*store, &pinned), &*logger);
         let sdk = ChildSafe {
@@ -236,6 +304,7 @@ impl ChildSafe {
             syncing: tokio::sync::Mutex::new(()),
             policy_cache: Mutex::new(None),
             clock,
+            line,
             lists_told: Mutex::new(ListsStatus::default()),
         };
         sdk.check_lists()?;
@@ -290,9 +359,11 @@ impl ChildSafe {
 
     /// Applies a carrier's signed activation profile.
     pub fn activate(&self, profile: &[u8]) -> Result<ActivationProfile, SdkError> {
-        let applied =
-            self.safe_mode
-                .activate(profile, &self.pinned_carrier_keys()?, self.clock.reading())?;
+        let applied = self.safe_mode.activate(
+            profile,
+            &self.trusted_keys(KeyRole::Carrier)?,
+            self.clock.reading(),
+        )?;
         self.changed("activation profile applied");
         Ok(applied)
     }
@@ -302,22 +373,11 @@ impl ChildSafe {
     pub fn deactivate(&self, deactivation: &[u8]) -> Result<LineDeactivation, SdkError> {
         let applied = self.safe_mode.deactivate(
             deactivation,
-            &self.pinned_carrier_keys()?,
+            &self.trusted_keys(KeyRole::Carrier)?,
             self.clock.reading(),
         )?;
         self.changed("line deactivated by the carrier");
         Ok(applied)
-    }
-
-    /// The carrier keys the handset maker pinned at setup, each trusted for any carrier.
-    fn pinned_carrier_keys(&self) -> Result<Vec<crate::trust::TrustedKey>, SdkError> {
-        Ok(self
-            .safe_mode
-            .setup()?
-            .trusted_carriers
-            .into_iter()
-            .map(crate::trust::TrustedKey::pinned)
-            .collect())
     }
 
     /// Applies a paired parent's signed command (handed over without the backend). The receipt
@@ -531,21 +591,57 @@ impl ChildSafe {
         if identity::registration(&*self.store)?.is_some() {
             return Ok(self.device_id());
         }
-        let client = self.client()?;
-        let device_id = client
+        let registered = self
+            .client()?
             .register_device(
                 &self.device_key,
                 activation_token,
                 None,
                 &self.config.country,
             )
-            .await?
-            .id;
+            .await?;
+        self.registered(&registered.id)?;
+        Ok(registered.id)
+    }
+
+    /// Registers the device with the backend with the line the platform reads (the carrier told
+    /// the backend it is a child's line), and binds the phone to that line: from then on only the
+    /// carrier's documents for this line and device apply, and each sync fetches them. Refused
+    /// by the backend if the carrier has not registered the line.
+    pub async fn register_with_line(&self) -> Result<String, SdkError> {
+        if identity::registration(&*self.store)?.is_some() && self.safe_mode.line()?.is_some() {
+            return Ok(self.device_id());
+        }
+        let line = self
+            .line
+            .current_line()
+            .ok_or(SdkError::NotReady("the platform reads no line"))?;
+        let registered = self
+            .client()?
+            .register_device(
+                &self.device_key,
+                "",
+                Some(&line.line_id),
+                &self.config.country,
+            )
+            .await?;
+        let handle = registered.line_handle.ok_or(SdkError::Refused(
+            "the backend registered the device without a line handle",
+        ))?;
+        // Bound first: a phone that registered is then never left unbound to its line.
+        self.safe_mode.bind_line(&handle, self.clock.reading())?;
+        self.registered(&registered.id)?;
+        Ok(registered.id)
+    }
+
+    /// Keeps the registration the backend answered.
+    fn registered(&self, device_id: &str) -> Result<(), SdkError> {
+        let client = self.client()?;
         identity::save_registration(
             &*self.store,
             &Registration {
                 backend_url: client.base_url().to_owned(),
-                device_id: device_id.clone(),
+                device_id: device_id.to_owned(),
                 country: self.config.country.clone(),
                 allow_insecure_loopback: self.config.allow_insecure_loopback,
                 registered_at: self.clock.reading().wall_unix,
@@ -554,7 +650,7 @@ impl ChildSafe {
         )?;
         self.logger
             .log(LogLevel::Info, "registered with the backend".to_owned());
-        Ok(device_id)
+        Ok(())
     }
 
     /// One sync (see [`crate::sync::run`]): first the server's signed time for the trusted
@@ -753,9 +849,52 @@ impl ChildSafe {
                 LogLevel::Warn,
                 format!("statements and receipts wait for the next sync: {error}"),
             ),
+            SyncNews::Line(news) => self.tell_line(news),
+            SyncNews::LineNotRead(why) => self.logger.log(
+                LogLevel::Warn,
+                format!("the line's documents wait for the next sync: {why}"),
+            ),
             SyncNews::Pruned(pruned) => self.logger.log(
                 LogLevel::Info,
                 format!("{pruned} delivered reports past their keep time removed"),
+            ),
+        }
+    }
+
+    /// What the line step met, as the app sees it.
+    fn tell_line(&self, news: LineNews) {
+        match news {
+            LineNews::KeyRotated => self
+                .logger
+                .log(LogLevel::Info, "carrier key rotation installed".to_owned()),
+            LineNews::ProfileApplied { sequence } => {
+                self.changed(&format!("carrier profile {sequence} applied"));
+            }
+            LineNews::Deactivated { reason } => {
+                self.changed(&format!("line deactivated by the carrier: {reason}"));
+            }
+            LineNews::Restored(0) => {}
+            LineNews::Restored(changes) => self.changed(&format!(
+                "{changes} rule(s) taken back from the line's previous device"
+            )),
+            LineNews::RotationRefused(why) => self.logger.log(
+                LogLevel::Warn,
+                format!("carrier key rotation refused: {why}"),
+            ),
+            LineNews::DocumentRefused(error) => self
+                .logger
+                .log(LogLevel::Warn, format!("carrier document refused: {error}")),
+            LineNews::RestoreRefused(why) => self.logger.log(
+                LogLevel::Warn,
+                format!("the previous device's settings were not taken back: {why}"),
+            ),
+            LineNews::SafetyPackInstalled(version) => self.logger.log(
+                LogLevel::Info,
+                format!("carrier safety pack v{version} installed"),
+            ),
+            LineNews::SafetyPackRefused(why) => self.logger.log(
+                LogLevel::Warn,
+                format!("carrier safety pack refused: {why}"),
             ),
         }
     }

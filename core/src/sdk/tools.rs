@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::{ChildSafe, ChildSafeConfig, EventListener, Logger, SdkError};
+use super::{ChildSafe, ChildSafeConfig, EventListener, Logger, NoLine, SdkError};
 use crate::store::KeyStore;
 use crate::sync::identity::{self, Registration};
 use crate::time::SystemClock;
@@ -29,6 +29,7 @@ impl ChildSafe {
             logger,
             listener,
             Arc::new(SystemClock),
+            Arc::new(NoLine),
         )
     }
 

@@ -6,20 +6,24 @@
 //!    answer that is missing or refused, the clock stays as it was and the run goes on.
 //! 2. **Outbox.** Waiting reports, most urgent first, then how far the server has taken earlier
 //!    ones (see [`super::engine`]). Network trouble ends this step, not the run.
-//! 3. **Bundles.** New list, policy and directory bundles (see [`super::bundles`]); new lists go
+//! 3. **Bundles.** The trust document, new lists and the directory (see [`super::bundles`]); new lists go
 //!    in force in the filter at once, so the next steps see them.
-//! 4. **Mailbox.** The parents' decisions and commands relayed since the last run, decoded and
+//! 4. **Line.** For a phone registered with a carrier line: the carrier's key rotations, its
+//!    deactivation or newest profile for this line and device, and once after a wiped app what
+//!    tightens from the previous device (see [`super::line`]). Each is signed by its author and
+//!    checked here; a refusal changes nothing.
+//! 5. **Mailbox.** The parents' decisions and commands relayed since the last run, decoded and
 //!    applied through safe mode, which refuses anything forged or replayed.
-//! 5. **Invites and owed documents.** An invite the owner opened for a second parent moves on
+//! 6. **Invites and owed documents.** An invite the owner opened for a second parent moves on
 //!    (see [`super::invites`]); then the statements about parents and the command receipts the
 //!    phone owes leave, oldest first.
-//! 6. **Lists and device status.** The state of the lists in force, on trusted time, sent for the
+//! 7. **Lists and device status.** The state of the lists in force, on trusted time, sent for the
 //!    parents to see; a failure waits for the next run. With it goes a
 //!    [`StatusSnapshot`](crate::settings::status_snapshot::StatusSnapshot) of the settings, rules
 //!    and parents, signed with the device key, for the parents' apps to verify. It comes after
 //!    the mailbox and the statements, so it shows the commands just applied and reaches the
 //!    parents just confirmed.
-//! 7. **Pruning.** Delivered reports past their keep time leave the phone.
+//! 8. **Pruning.** Delivered reports past their keep time leave the phone.
 //!
 //! When the run ends, its end is kept as the "last sync" the next snapshot shows.
 //!
@@ -35,6 +39,7 @@ use super::bundles::{self, AppliedBundle, BundleRefusal};
 use super::client::{SyncClient, SyncError};
 use super::engine::{EngineError, OutboxDelivery, SyncSummary};
 use super::invites::{self, InviteError, OwedSent, OwnerInviteNews};
+use super::line::{self, LineNews};
 use crate::crypto::{PublicKey, SigningKey};
 use crate::filter::decision::{ListsStatus, UrlFilter};
 use crate::protocol::wire::{DeviceStatus, MessageKind};
@@ -111,6 +116,10 @@ pub enum SyncNews {
     OwedSent(OwedSent),
     /// Owed statements and receipts could not all be sent; the rest wait for the next run.
     OwedNotSent(InviteError),
+    /// The line step did or met something.
+    Line(LineNews),
+    /// The line's documents could not be read (why); the next run tries again.
+    LineNotRead(String),
     /// This many delivered reports past their keep time were removed.
     Pruned(usize),
 }
@@ -178,6 +187,26 @@ impl<S: Store> Phone<'_, S> {
         }
         for refused in bundles.refused {
             news(SyncNews::BundleRefused(refused));
+        }
+
+        match self.safe_mode.line() {
+            Ok(Some(_)) => {
+                let told = |line_news| news(SyncNews::Line(line_news));
+                if let Err(error) = line::apply_line_documents(
+                    client,
+                    self.safe_mode,
+                    self.device_key,
+                    self.trust,
+                    self.clock,
+                    &told,
+                )
+                .await
+                {
+                    news(SyncNews::LineNotRead(error.to_string()));
+                }
+            }
+            Ok(None) => {}
+            Err(error) => news(SyncNews::LineNotRead(error.to_string())),
         }
 
         self.read_mailbox(client, news).await?;
