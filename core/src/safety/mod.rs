@@ -1,0 +1,187 @@
+//! Safety information: what the phone tells a child, and the child's parents, about grooming,
+//! bullying, sharing images, strangers online, the report buttons and where to get help.
+//!
+//! The texts come in one pack per age band, language (en, fr, es, de) and audience (the child,
+//! or a parent). The SDK ships its own, written for this project and compiled in from
+//! `core/data/safety/` ([`texts`]); a carrier may replace them with a pack it signs ([`pack`]).
+//! The numbers to call are never part of a text: they come from the country directory at the
+//! moment the information is read ([`crate::reports::directory::contacts_for`]), so a corrected
+//! helpline reaches the safety information as it reaches SOS.
+//!
+//! Which text is shown, in order:
+//! 1. The installed carrier pack, if it covers the locale's language (a carrier may cover only
+//!    some languages). It stays in force after it expires: expiry refuses installing a stale
+//!    pack, it never takes the information away.
+//! 2. Otherwise, or if the store cannot be read, the SDK's own text in that language. Every
+//!    [`Locale`] has one; a phone language without a translation reads as English
+//!    ([`Locale::from_tag`]).
+//!
+//! This module uses the age band of [`crate::settings`] and the directory of
+//! [`crate::reports`], and nothing of either job's state: the facade says which band and country
+//! apply.
+
+pub mod pack;
+pub mod texts;
+
+use serde::{Deserialize, Serialize};
+
+pub use pack::{
+    MAX_PACK_BYTES, PACK_CONTEXT, SafetyError, SafetyPack, install_safety_pack, installed_pack,
+};
+pub use texts::{BandTexts, LanguageTexts, TextsError};
+
+use crate::reports::directory::{self, CountryCode, EmergencyContacts};
+use crate::settings::AgeBand;
+use crate::store::Store;
+use crate::vocabulary::Locale;
+
+/// The `source` of the SDK's own texts.
+pub const BUILT_IN_SOURCE: &str = "childsafe";
+
+/// The `version` of the SDK's own texts; it grows when their wording changes.
+pub const BUILT_IN_VERSION: u64 = 1;
+
+/// Who a text is written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "kebab-case")]
+pub enum SafetyAudience {
+    /// The child, in words a child of the band reads (with a parent, for the youngest).
+    Child,
+    /// A parent: the risks, the signs to watch for, and what the phone does and does not do.
+    Parent,
+}
+
+impl SafetyAudience {
+    /// Both audiences.
+    pub const ALL: [SafetyAudience; 2] = [SafetyAudience::Child, SafetyAudience::Parent];
+
+    /// The name used in data files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            SafetyAudience::Child => "child",
+            SafetyAudience::Parent => "parent",
+        }
+    }
+}
+
+impl std::str::FromStr for SafetyAudience {
+    type Err = &'static str;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        SafetyAudience::ALL
+            .into_iter()
+            .find(|audience| audience.name() == text.trim())
+            .ok_or("the audience is child or parent")
+    }
+}
+
+/// What a section of the safety information is about. Every pack has one section per topic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "kebab-case")]
+pub enum SafetyTopic {
+    /// Someone online asking for secrets, pictures, a meeting, or offering gifts.
+    Grooming,
+    /// Bullying, online and off.
+    Bullying,
+    /// Sharing images, of oneself included, and what to do when one is shared.
+    SharingImages,
+    /// People met online.
+    Strangers,
+    /// The four report buttons and what each does.
+    ReportButtons,
+    /// Where to get help: the helpline and emergency numbers shown with the information.
+    GettingHelp,
+}
+
+impl SafetyTopic {
+    /// Every topic, in the order the SDK's own packs present them.
+    pub const ALL: [SafetyTopic; 6] = [
+        SafetyTopic::Grooming,
+        SafetyTopic::Bullying,
+        SafetyTopic::SharingImages,
+        SafetyTopic::Strangers,
+        SafetyTopic::ReportButtons,
+        SafetyTopic::GettingHelp,
+    ];
+}
+
+/// One section: a heading and its paragraphs, plain text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
+pub struct SafetySection {
+    /// What it is about.
+    pub topic: SafetyTopic,
+    /// Its heading.
+    pub title: String,
+    /// Its paragraphs, in order.
+    pub paragraphs: Vec<String>,
+}
+
+/// The safety information for one audience, ready to show, with the numbers to call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SafetyInformation {
+    /// Who it is written for.
+    pub audience: SafetyAudience,
+    /// The age band it is written for (`"6-8"`).
+    pub band: String,
+    /// Its language (`"fr"`).
+    pub language: String,
+    /// `"childsafe"` for the SDK's own texts, else the id of the carrier whose pack it is.
+    pub source: String,
+    /// The version of the texts: [`BUILT_IN_VERSION`], or the carrier pack's.
+    pub version: u64,
+    /// The heading of the whole.
+    pub title: String,
+    /// One section per topic.
+    pub sections: Vec<SafetySection>,
+    /// The emergency numbers and child helpline of the device's country, from the directory in
+    /// force; the texts refer to them and never carry a number themselves.
+    pub contacts: EmergencyContacts,
+}
+
+/// The safety information for `audience` in `band` and `locale`, with the contacts of
+/// `country` (see the module's documentation for which text is chosen). Fails only if the
+/// SDK's own texts do not parse, a defect of this build that the data tests catch.
+pub fn safety_information(
+    store: &dyn Store,
+    band: AgeBand,
+    locale: Locale,
+    audience: SafetyAudience,
+    country: Option<&CountryCode>,
+) -> Result<SafetyInformation, SafetyError> {
+    let contacts = directory::contacts_for(store, country);
+    // A pack that cannot be read is as good as none: the SDK's own text is shown instead.
+    let installed = installed_pack(store).ok().flatten();
+    let carrier_texts = installed.as_ref().and_then(|pack| {
+        pack.language(locale)
+            .and_then(|texts| texts.for_band(band, audience))
+            .map(|texts| (pack.carrier.as_str(), pack.version, texts))
+    });
+    let (source, version, texts) = match carrier_texts {
+        Some(found) => found,
+        None => {
+            let texts =
+                texts::built_in(locale)?
+                    .for_band(band, audience)
+                    .ok_or(SafetyError::BuiltIn(TextsError {
+                        language: locale.tag().to_owned(),
+                        problem: "a band has no pack for this audience",
+                    }))?;
+            (BUILT_IN_SOURCE, BUILT_IN_VERSION, texts)
+        }
+    };
+    Ok(SafetyInformation {
+        audience,
+        band: band.name().to_owned(),
+        language: locale.tag().to_owned(),
+        source: source.to_owned(),
+        version,
+        title: texts.title.clone(),
+        sections: texts.sections.clone(),
+        contacts,
+    })
+}
