@@ -41,6 +41,10 @@ pub const BUILT_IN_SOURCE: &str = "childsafe";
 /// The `version` of the SDK's own texts; it grows when their wording changes.
 pub const BUILT_IN_VERSION: u64 = 1;
 
+/// The band whose texts a phone without safe mode shows: one that has none has no band of its
+/// own, and this band's texts speak to a teenager without talking down to an older one.
+pub const BAND_WITHOUT_SAFE_MODE: AgeBand = AgeBand::From13To15;
+
 /// Who a text is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
