@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::{SafetyAudience, SafetySection, SafetyTopic};
+use super::model::{SafetyAudience, SafetySection, SafetyTopic};
 use crate::settings::AgeBand;
 use crate::vocabulary::Locale;
 
@@ -155,19 +155,19 @@ fn check_text(text: &str) -> Result<(), &'static str> {
 }
 
 /// The SDK's own texts in `locale`, parsed and checked once.
-pub fn built_in(locale: Locale) -> Result<&'static LanguageTexts, super::SafetyError> {
+pub fn built_in(locale: Locale) -> Result<&'static LanguageTexts, TextsError> {
     static BUILT_IN: OnceLock<Result<Vec<(Locale, LanguageTexts)>, TextsError>> = OnceLock::new();
     let all = BUILT_IN
         .get_or_init(|| BUILT_IN_FILES.iter().map(parse_built_in).collect())
         .as_ref()
-        .map_err(|error| super::SafetyError::BuiltIn(error.clone()))?;
+        .map_err(Clone::clone)?;
     all.iter()
         .find(|(of, _)| *of == locale)
         .map(|(_, texts)| texts)
-        .ok_or(super::SafetyError::BuiltIn(TextsError {
+        .ok_or_else(|| TextsError {
             language: locale.tag().to_owned(),
             problem: "no built-in texts for this locale",
-        }))
+        })
 }
 
 fn parse_built_in(&(locale, file): &(Locale, &str)) -> Result<(Locale, LanguageTexts), TextsError> {
