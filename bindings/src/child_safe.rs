@@ -10,6 +10,7 @@ use childsafe_core::ChildSafeConfig;
 use childsafe_core::filter::decision::UrlDecision;
 use childsafe_core::reports::directory::EmergencyContacts;
 use childsafe_core::reports::{DeliveryRecord, Location, Receipt, ReportDraft};
+use childsafe_core::safety::{SafetyAudience, SafetyInformation};
 use childsafe_core::sdk::{
     EventListener, Logger, PairedParentInfo, PairingInviteInfo, ParentInfo, PendingParent,
     SosOutcome,
@@ -152,6 +153,21 @@ impl ChildSafe {
     /// The emergency numbers and child helpline for the device's country.
     pub fn emergency_contacts(&self) -> EmergencyContacts {
         self.sdk.emergency_contacts()
+    }
+
+    /// The safety information for `audience`, for the device's band and language, with the
+    /// country's emergency numbers and child helpline.
+    pub fn safety_information(
+        &self,
+        audience: SafetyAudience,
+    ) -> Result<SafetyInformation, ChildSafeError> {
+        Ok(self.sdk.safety_information(audience)?)
+    }
+
+    /// Installs a carrier's signed safety pack; refused, changing nothing, if it is not newer,
+    /// expired or not signed by a trusted carrier key for its carrier. Returns its version.
+    pub fn install_safety_pack(&self, bytes: Vec<u8>) -> Result<u64, ChildSafeError> {
+        Ok(self.sdk.install_safety_pack(bytes)?)
     }
 
     /// SOS: the numbers to show and dial at once, and an urgent report queued (with the

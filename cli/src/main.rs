@@ -20,6 +20,7 @@ mod pairing;
 mod parent;
 mod phone;
 mod report;
+mod safety;
 mod sync;
 mod url;
 
@@ -81,6 +82,9 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Carriers' own safety information: sign a pack, install one on a device.
+    #[command(subcommand)]
+    Safety(safety::SafetyCommand),
     /// Print the emergency numbers and child helpline a phone shows in a country, as JSON.
     Emergency {
         /// ISO 3166-1 alpha-2 country code, such as GB.
@@ -195,6 +199,8 @@ enum DeviceCommand {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Print the safety information the device shows the child or a parent, as JSON.
+    Safety(safety::DeviceSafetyArgs),
     /// Print the rules in force as the child sees them, one per line.
     Rules {
         /// The device directory.
@@ -311,6 +317,8 @@ fn main() -> ExitCode {
             pairing::remove_parent(&dir, &pin, &parent)
         }
         Command::Device(DeviceCommand::Requests { dir }) => pairing::requests(&dir),
+        Command::Device(DeviceCommand::Safety(args)) => safety::device_safety(&args),
+        Command::Safety(command) => safety::run(&command),
         Command::Activation(ActivationCommand::Sign(args)) => device::sign_activation(&args),
         Command::Activation(ActivationCommand::Deactivate(args)) => {
             device::sign_deactivation(&args)

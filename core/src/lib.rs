@@ -8,6 +8,9 @@
 //! - [`filter`]: URL canonicalization and lookup expressions, the base of the browser policy.
 //! - [`settings`]: safe mode: the profile, PIN, parent codes, activation and parent commands.
 //! - [`reports`]: emergency reports.
+//! - [`safety`]: the safety information shown to the child and the parents (grooming, bullying,
+//!   images, strangers, the report buttons, where to get help), per age band and language, and a
+//!   carrier's signed replacement.
 //! - [`vocabulary`]: the content [`Category`](vocabulary::Category) and the
 //!   [`Locale`](vocabulary::Locale) the jobs and their texts share.
 //! - [`time`]: the one trusted clock every job judges and stamps by, and accepting the server's
@@ -34,6 +37,7 @@ pub mod error;
 pub mod filter;
 pub mod parent;
 pub mod reports;
+pub mod safety;
 pub mod sdk;
 pub mod settings;
 pub mod store;

@@ -361,7 +361,14 @@ fn a_phone_that_never_had_lists_keeps_its_built_in_rules() {
         (Verdict::Block, Some("ip-literal"))
     );
     assert_eq!(lists(&sdk), ListsStatus::default());
-    assert_eq!(phone.app.events(), [ChildSafeEvent::SettingsChanged]);
+    // Activation told the app of the new settings and of the safety information to show.
+    assert_eq!(
+        phone.app.events(),
+        [
+            ChildSafeEvent::SettingsChanged,
+            ChildSafeEvent::SafetyInformationAvailable
+        ]
+    );
 }
 
 /// The real backend on loopback, signing its time with a key the test knows, with the operator

@@ -55,6 +55,9 @@ pub enum ChildSafeEvent {
     /// is damaged): every web address is blocked until a valid list bundle installs. Told once,
     /// as [`ChildSafeEvent::ListsOutOfDate`] is.
     ListsUnavailable,
+    /// There is safety information to show: an activation profile was applied, or a carrier's
+    /// safety pack installed. Read it with `safety_information` for the child and for the parent.
+    SafetyInformationAvailable,
 }
 
 /// The app's listener for [`ChildSafeEvent`]s; called on the thread that made the change.

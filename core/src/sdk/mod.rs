@@ -43,6 +43,7 @@ use crate::protocol::pairing::ParentRole;
 use crate::protocol::wire::{MessageKind, OutgoingMessage};
 use crate::reports::directory::{self, CountryCode, EmergencyContacts};
 use crate::reports::{DeliveryRecord, Location, Outbox, Receipt, ReportDraft, SosAnswer};
+use crate::safety::{self, SafetyAudience, SafetyError, SafetyInformation};
 use crate::settings::access_request::{AccessAnswer, AccessRequest, SentAccessRequest};
 use crate::settings::activation::{ActivationProfile, LineDeactivation};
 use crate::settings::parent_command::ParentAction;
@@ -365,6 +366,8 @@ impl ChildSafe {
             self.clock.reading(),
         )?;
         self.changed("activation profile applied");
+        self.listener
+            .on_event(ChildSafeEvent::SafetyInformationAvailable);
         Ok(applied)
     }
 
@@ -582,6 +585,70 @@ impl ChildSafe {
             }
         };
         SosOutcome { contacts, report }
+    }
+
+    // ---- Safety information ----------------------------------------------------------------
+
+    /// The safety information for `audience`, in the configured language and written for the
+    /// device's age band (for [`safety::BAND_WITHOUT_SAFE_MODE`] when safe mode is off), with
+    /// the emergency numbers and child helpline of the device's country. A carrier's installed
+    /// pack replaces the SDK's texts in the languages it covers.
+    pub fn safety_information(
+        &self,
+        audience: SafetyAudience,
+    ) -> Result<SafetyInformation, SdkError> {
+        let status = self.status()?;
+        let band = status
+            .band
+            .filter(|_| status.safe_mode)
+            .and_then(|band| band.parse().ok())
+            .unwrap_or(safety::BAND_WITHOUT_SAFE_MODE);
+        let country = self.country();
+        safety::safety_information(
+            &*self.store,
+            band,
+            self.locale(),
+            audience,
+            country.as_ref(),
+        )
+        .map_err(|error| self.safety_error(error))
+    }
+
+    /// Installs a carrier's signed safety pack, signed by a trusted carrier key that may sign
+    /// for the carrier it names, newer than the installed one and unexpired on trusted time.
+    /// Returns its version; a refused pack changes nothing.
+    pub fn install_safety_pack(&self, bytes: Vec<u8>) -> Result<u64, SdkError> {
+        let trusted = self.trusted_keys(KeyRole::Carrier)?;
+        let version =
+            safety::install_safety_pack(&*self.store, &bytes, &trusted, self.clock.reading())
+                .map_err(|error| self.safety_error(error))?;
+        self.logger.log(
+            LogLevel::Info,
+            format!("safety pack version {version} installed"),
+        );
+        self.listener
+            .on_event(ChildSafeEvent::SafetyInformationAvailable);
+        Ok(version)
+    }
+
+    /// A safety error as the facade reports it: logged with its reason; a store failure as
+    /// such, a refusal with a fixed reason.
+    fn safety_error(&self, error: SafetyError) -> SdkError {
+        self.logger
+            .log(LogLevel::Warn, format!("safety information: {error}"));
+        SdkError::Refused(match error {
+            SafetyError::Store(error) => return SdkError::Store(error),
+            SafetyError::Malformed(_) | SafetyError::Texts(_) => {
+                "the safety pack is malformed or does not cover every band, audience and topic"
+            }
+            SafetyError::BadSignature => "the safety pack is not signed by a trusted carrier key",
+            SafetyError::WrongCarrier => {
+                "the key that signed the safety pack may not sign for its carrier"
+            }
+            SafetyError::Expired => "the safety pack has expired",
+            SafetyError::NotNewer { .. } => "the safety pack is not newer than the installed one",
+            SafetyError::BuiltIn(_) => "the safety texts built into this SDK are broken",
+        })
     }
 
     // ---- Backend: registration, pairing, sync ----------------------------------------------
@@ -869,6 +936,9 @@ impl ChildSafe {
                 .log(LogLevel::Info, "carrier key rotation installed".to_owned()),
             LineNews::ProfileApplied { sequence } => {
                 self.changed(&format!("carrier profile {sequence} applied"));
+                // Activation is when the child and the parent are shown the safety information.
+                self.listener
+                    .on_event(ChildSafeEvent::SafetyInformationAvailable);
             }
             LineNews::Deactivated { reason } => {
                 self.changed(&format!("line deactivated by the carrier: {reason}"));
@@ -888,10 +958,14 @@ impl ChildSafe {
                 LogLevel::Warn,
                 format!("the previous device's settings were not taken back: {why}"),
             ),
-            LineNews::SafetyPackInstalled(version) => self.logger.log(
-                LogLevel::Info,
-                format!("carrier safety pack v{version} installed"),
-            ),
+            LineNews::SafetyPackInstalled(version) => {
+                self.logger.log(
+                    LogLevel::Info,
+                    format!("carrier safety pack v{version} installed"),
+                );
+                self.listener
+                    .on_event(ChildSafeEvent::SafetyInformationAvailable);
+            }
             LineNews::SafetyPackRefused(why) => self.logger.log(
                 LogLevel::Warn,
                 format!("carrier safety pack refused: {why}"),

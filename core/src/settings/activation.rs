@@ -27,9 +27,9 @@ use crate::crypto::{PublicKey, SigningKey};
 use crate::trust::TrustedKey;
 
 /// Prefixed to the payload before signing and verifying.
-pub const SIGNING_CONTEXT: &[u8] = b"childsafe activation profile v1\n";
+pub const SIGNING_CONTEXT: &[u8] = crate::protocol::carrier::PROFILE_CONTEXT;
 /// Prefixed to a [`LineDeactivation`]'s payload before signing and verifying.
-pub const DEACTIVATION_CONTEXT: &[u8] = b"childsafe line deactivation v1\n";
+pub const DEACTIVATION_CONTEXT: &[u8] = crate::protocol::carrier::DEACTIVATION_CONTEXT;
 /// Largest envelope accepted, in bytes. A real profile is well under a kilobyte.
 pub const MAX_ENVELOPE_BYTES: usize = 64 * 1024;
 

@@ -20,6 +20,7 @@ use crate::crypto::SigningKey;
 use crate::protocol::carrier::LineDocuments;
 use crate::protocol::keys::KeyRole;
 use crate::protocol::request_signing::key_id;
+use crate::safety::{SafetyError, install_safety_pack};
 use crate::settings::status_snapshot::StatusSnapshot;
 use crate::settings::{SafeMode, SafeModeError};
 use crate::store::{Store, WriteBatch, get_json, put_json};
@@ -99,7 +100,16 @@ pub async fn apply_line_documents<S: Store>(
     };
     apply_profile_or_deactivation(&documents, safe_mode, &carrier_keys, clock, news);
     restore_previous(&documents, safe_mode, clock, news);
-    // SAFETY-PACK-STEP
+    if let Some(pack) = &documents.safety_pack
+        && let Some(bytes) = decode(pack, news)
+    {
+        match install_safety_pack(store, &bytes, &carrier_keys, clock.reading()) {
+            Ok(version) => news(LineNews::SafetyPackInstalled(version)),
+            // The pack held is the newest: nothing to say.
+            Err(SafetyError::NotNewer { .. }) => {}
+            Err(error) => news(LineNews::SafetyPackRefused(error.to_string())),
+        }
+    }
     Ok(())
 }
 
