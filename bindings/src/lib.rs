@@ -2,12 +2,13 @@
 //!
 //! Every exported item is a one-line delegate to `childsafe-core`; behaviour never lives here.
 //! [`ChildSafe`] is the object a child's phone opens, [`ChildSafeParent`] the one a parent's app
-//! opens; [`KeyStore`] (here), `Logger` and `EventListener`
-//! (core's, exported from there) are the platform services the app implements in Kotlin or
-//! Swift. Kotlin and Swift see [`ChildSafeError`] as a typed exception (`ChildSafeException`);
+//! opens, [`ChildSafeCarrier`] the one a carrier's provisioning system opens; [`KeyStore`]
+//! (here), `Logger` and `EventListener` (core's, exported from there) are the platform services
+//! the app implements in Kotlin or Swift. Kotlin and Swift see [`ChildSafeError`] as a typed exception (`ChildSafeException`);
 //! it is core's, defined and sorted there, and exported in this component (see `error.rs`).
 //! Core's plain data types (records, enums) cross as core's own UniFFI component.
 
+mod carrier;
 mod child_safe;
 mod error;
 mod parent;
@@ -15,6 +16,7 @@ mod platform;
 
 use childsafe_core::filter::CanonicalUrl;
 
+pub use carrier::ChildSafeCarrier;
 pub use child_safe::ChildSafe;
 pub use error::ChildSafeError;
 pub use parent::ChildSafeParent;

@@ -232,6 +232,24 @@ impl From<crate::parent::ParentError> for ChildSafeError {
     }
 }
 
+/// The carrier's system's errors: the same kinds as the phone's.
+impl From<crate::carrier::CarrierError> for ChildSafeError {
+    fn from(error: crate::carrier::CarrierError) -> Self {
+        use crate::carrier::CarrierError;
+        match error {
+            CarrierError::Sync(error) => error.into(),
+            CarrierError::Crypto(crate::crypto::CryptoError::Random) => storage(&error),
+            CarrierError::Crypto(_)
+            | CarrierError::BirthMonth(_)
+            | CarrierError::InvalidInput(_)
+            | CarrierError::UnknownLine => invalid(&error),
+            CarrierError::Signing(_) | CarrierError::KeyDocument(_) => refused(&error),
+            CarrierError::NotReady(_) => not_ready(&error),
+            CarrierError::Protocol(_) => refused(&error),
+        }
+    }
+}
+
 fn invalid(error: &dyn std::error::Error) -> ChildSafeError {
     ChildSafeError::InvalidInput {
         reason: error.to_string(),
@@ -383,6 +401,31 @@ mod tests {
             ChildSafeError::from(ParentError::Sync(SyncError::Network(PRIVATE.to_owned()))),
             ChildSafeError::Network { .. }
         ));
+    }
+
+    #[test]
+    fn the_carrier_s_errors_sort_into_the_same_kinds() {
+        use crate::carrier::{BirthMonthError, CarrierError};
+        assert!(matches!(
+            ChildSafeError::from(CarrierError::BirthMonth(BirthMonthError::Malformed)),
+            ChildSafeError::InvalidInput { .. }
+        ));
+        assert!(matches!(
+            ChildSafeError::from(CarrierError::UnknownLine),
+            ChildSafeError::InvalidInput { .. }
+        ));
+        assert!(matches!(
+            ChildSafeError::from(CarrierError::NotReady("no device yet")),
+            ChildSafeError::NotReady { .. }
+        ));
+        let refused = CarrierError::Sync(SyncError::Refused {
+            status: 401,
+            code: "bad_signature".to_owned(),
+            message: PRIVATE.to_owned(),
+        });
+        let error = ChildSafeError::from(refused);
+        assert!(matches!(error, ChildSafeError::Refused { .. }));
+        assert!(!error.to_string().contains("Alice"), "{error}");
     }
 
     #[test]

@@ -22,6 +22,8 @@
 //! - [`sdk`]: [`ChildSafe`], the one object the platforms use on the child's phone.
 //! - [`parent`]: [`ChildSafeParent`](parent::ChildSafeParent), the object a parent's app opens
 //!   on the parent's own phone.
+//! - [`carrier`]: [`ChildSafeCarrier`](carrier::ChildSafeCarrier), the object a carrier's
+//!   provisioning system opens to run its children's lines and sign their profiles.
 //! - `error` (with the `uniffi` feature): `ChildSafeError`, the one public error, and the sorting
 //!   of every internal error into it.
 //!
@@ -32,6 +34,7 @@
 //! the report's wire form).
 #![forbid(unsafe_code)]
 
+pub mod carrier;
 #[cfg(feature = "uniffi")]
 pub mod error;
 pub mod filter;

@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 use crate::crypto::{CryptoError, SigningKey};
 use crate::protocol::carrier::LineDocuments;
 use crate::protocol::error::ErrorBody;
-use crate::protocol::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKind};
+use crate::protocol::request_signing::{self, HEADER_IDEMPOTENCY_KEY, PrincipalKind, key_id};
 use crate::protocol::routes::{HttpMethod, Operation, PathParam};
 use crate::protocol::wire::{
     BundleKind, ClaimedDevice, DeviceRegistration, DeviceStatus, Feed, Mailbox, OutgoingMessage,
@@ -116,8 +116,11 @@ pub enum BundleFetch {
 pub struct SyncClient {
     http: reqwest::Client,
     base: Url,
-    /// Who signs: the child's device, or (in a parent's app, the demo and tests) a parent.
+    /// Who signs: the child's device, or (in a parent's app, the demo and tests) a parent, or
+    /// a carrier's provisioning system.
     principal: PrincipalKind,
+    /// The principal's id when it is not its key's id: a carrier's, as the operator admitted it.
+    principal_id: Option<String>,
     /// Server clock minus phone clock, in seconds, from the last `Date` header seen.
     clock_offset_secs: AtomicI64,
 }
@@ -183,6 +186,19 @@ impl SyncClient {
         Self::signing_as(PrincipalKind::Parent, base_url, allow_insecure_loopback)
     }
 
+    /// A carrier's client: its requests are signed as `carrier:<carrier_id>` (the id the
+    /// operator admitted it with, not its key's id) and reach the carrier routes.
+    pub fn for_carrier(
+        base_url: &str,
+        allow_insecure_loopback: bool,
+        carrier_id: &str,
+    ) -> Result<Self, SyncError> {
+        let mut client =
+            Self::signing_as(PrincipalKind::Carrier, base_url, allow_insecure_loopback)?;
+        client.principal_id = Some(carrier_id.to_owned());
+        Ok(client)
+    }
+
     fn signing_as(
         principal: PrincipalKind,
         base_url: &str,
@@ -200,6 +216,7 @@ impl SyncClient {
             http,
             base,
             principal,
+            principal_id: None,
             clock_offset_secs: AtomicI64::new(0),
         })
     }
@@ -458,7 +475,8 @@ impl SyncClient {
         self.send(Some(key), target, "", Vec::new(), None).await
     }
 
-    async fn signed<T: DeserializeOwned>(
+    /// Sends a request signed by `key` and reads its JSON answer (the carrier's calls use it).
+    pub(crate) async fn signed<T: DeserializeOwned>(
         &self,
         key: &SigningKey,
         target: Target,
@@ -482,7 +500,7 @@ impl SyncClient {
     }
 
     /// Sends one request and sorts the answer into success (2xx, 304) or a [`SyncError`].
-    async fn send(
+    pub(crate) async fn send(
         &self,
         key: Option<&SigningKey>,
         target: Target,
@@ -501,9 +519,13 @@ impl SyncClient {
                 Some(query) => format!("{}?{query}", url.path()),
                 None => url.path().to_owned(),
             };
-            let headers = request_signing::sign_request(
+            let principal = match &self.principal_id {
+                Some(id) => format!("{}:{id}", self.principal.as_str()),
+                None => format!("{}:{}", self.principal.as_str(), key_id(&key.public_key())),
+            };
+            let headers = request_signing::sign_request_as(
                 key,
-                self.principal,
+                principal,
                 method.as_str(),
                 &path_and_query,
                 self.now_secs(),
@@ -568,7 +590,7 @@ impl SyncClient {
     }
 
     /// The phone's clock corrected by the offset seen in the server's `Date` headers.
-    fn now_secs(&self) -> u64 {
+    pub(crate) fn now_secs(&self) -> u64 {
         let local = unix_now();
         local.saturating_add_signed(self.clock_offset_secs.load(Ordering::Relaxed))
     }
@@ -591,14 +613,14 @@ impl SyncClient {
 
 /// One request's method and path, relative to the backend's base URL (query included), as the
 /// protocol's route table gives them.
-struct Target {
+pub(crate) struct Target {
     method: Method,
     path: String,
 }
 
 impl Target {
     /// The route of an operation without path parameters.
-    fn of(operation: Operation) -> Self {
+    pub(crate) fn of(operation: Operation) -> Self {
         Self::with(operation, &[])
     }
 
@@ -628,7 +650,7 @@ fn unix_now() -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, SyncError> {
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, SyncError> {
     serde_json::to_vec(value).map_err(|error| SyncError::Protocol(error.to_string()))
 }
 
