@@ -79,7 +79,8 @@ class SigningKeyFile(val file: File, val publicKey: String) {
 
 /**
  * A carrier's signed activation profile for the phone `device` (bound to no line), made by
- * `childsafe activation sign`, blocking `block` on top of the band's defaults.
+ * `childsafe activation sign`, blocking `block` on top of the band's defaults and letting parents
+ * relax what `relax` names (categories, `safe-search`, `allowlist-only`).
  */
 fun signActivation(
     dir: Path,
@@ -88,12 +89,14 @@ fun signActivation(
     band: String,
     sequence: Int,
     block: List<String> = emptyList(),
+    relax: List<String> = emptyList(),
 ): ByteArray {
     val out = dir.resolve("profile-$sequence.bin").toFile()
     runTool(
         "${binDir}/childsafe", "activation", "sign", "--key", carrier.file.path,
         "--carrier", "Test Carrier", "--device", device, "--band", band, "--sequence", "$sequence", "--out", out.path,
         *block.flatMap { listOf("--block", it) }.toTypedArray(),
+        *relax.flatMap { listOf("--parents-may-relax", it) }.toTypedArray(),
     )
     return out.readBytes()
 }
