@@ -12,11 +12,11 @@ use childsafe_core::reports::directory::EmergencyContacts;
 use childsafe_core::reports::{DeliveryRecord, Location, Receipt, ReportDraft};
 use childsafe_core::safety::{SafetyAudience, SafetyInformation};
 use childsafe_core::sdk::{
-    EventListener, Logger, PairedParentInfo, PairingInviteInfo, ParentInfo, PendingParent,
+    EventListener, LineIdentity, Logger, PairedParentInfo, PairingInviteInfo, ParentInfo, PendingParent,
     SosOutcome,
 };
 use childsafe_core::settings::access_request::SentAccessRequest;
-use childsafe_core::settings::activation::ActivationProfile;
+use childsafe_core::settings::activation::{ActivationProfile, LineDeactivation};
 use childsafe_core::settings::parent_command::ParentAction;
 use childsafe_core::settings::{PinCheck, SafeModeStatus};
 use childsafe_core::sync::engine::SyncSummary;
@@ -51,6 +51,27 @@ impl ChildSafe {
             &PlatformKeyStore(key_store),
             logger,
             listener,
+        )?;
+        Ok(Arc::new(Self { sdk }))
+    }
+
+    /// [`ChildSafe::open`] on a phone whose platform reads its carrier line through
+    /// `line_identity`: it can register with the line, and on a child's line it is protected
+    /// from its first URL check until the carrier's profile arrives.
+    #[uniffi::constructor]
+    pub fn open_on_line(
+        config: ChildSafeConfig,
+        key_store: Arc<dyn KeyStore>,
+        logger: Arc<dyn Logger>,
+        listener: Arc<dyn EventListener>,
+        line_identity: Arc<dyn LineIdentity>,
+    ) -> Result<Arc<Self>, ChildSafeError> {
+        let sdk = childsafe_core::ChildSafe::open_on_line(
+            config,
+            &PlatformKeyStore(key_store),
+            logger,
+            listener,
+            line_identity,
         )?;
         Ok(Arc::new(Self { sdk }))
     }
@@ -97,6 +118,12 @@ impl ChildSafe {
     /// Applies a carrier's signed activation profile.
     pub fn activate(&self, profile: Vec<u8>) -> Result<ActivationProfile, ChildSafeError> {
         Ok(self.sdk.activate(&profile)?)
+    }
+
+    /// Applies a carrier's signed deactivation of the line: safe mode goes off, the parents
+    /// stay paired.
+    pub fn deactivate(&self, deactivation: Vec<u8>) -> Result<LineDeactivation, ChildSafeError> {
+        Ok(self.sdk.deactivate(&deactivation)?)
     }
 
     /// Applies a paired parent's signed command.
@@ -193,6 +220,12 @@ impl ChildSafe {
     /// device id.
     pub async fn register(&self, activation_token: String) -> Result<String, ChildSafeError> {
         Ok(self.sdk.register(&activation_token).await?)
+    }
+
+    /// Registers the device with the line its platform reads (a child's line the carrier told
+    /// the backend of) and binds it to that line. Returns the device id.
+    pub async fn register_with_line(&self) -> Result<String, ChildSafeError> {
+        Ok(self.sdk.register_with_line().await?)
     }
 
     /// Starts pairing a parent behind the PIN: the QR payload (and the code to type) to show.

@@ -150,7 +150,7 @@ async fn a_carrier_runs_a_line_from_provisioning_to_deactivation_through_the_sdk
     );
     let verified = ActivationProfile::verify(
         &decode(&signed[0].envelope),
-        &[first_key],
+        &[childsafe_core::trust::TrustedKey::pinned(first_key)],
         clock::unix_now(),
     )
     .unwrap();
