@@ -227,7 +227,8 @@ pub(crate) fn age_at(birth_month: &str, now_unix: u64) -> Option<u64> {
     }
     let (now_year, now_month) = civil_month(now_unix);
     let months = (now_year - year) * 12 + i64::from(now_month) - i64::from(month);
-    u64::try_from(months.div_euclid(12)).ok().or(Some(0))
+    // A birth month still to come counts as age 0.
+    Some(u64::try_from(months.div_euclid(12)).unwrap_or(0))
 }
 
 /// The year and month (1 to 12) of a unix time, in UTC (days-from-civil inverted, proleptic
