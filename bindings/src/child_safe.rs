@@ -12,8 +12,8 @@ use childsafe_core::reports::directory::EmergencyContacts;
 use childsafe_core::reports::{DeliveryRecord, Location, Receipt, ReportDraft};
 use childsafe_core::safety::{SafetyAudience, SafetyInformation};
 use childsafe_core::sdk::{
-    EventListener, LineIdentity, Logger, PairedParentInfo, PairingInviteInfo, ParentInfo, PendingParent,
-    SosOutcome,
+    EventListener, LineIdentity, Logger, PairedParentInfo, PairingInviteInfo, ParentInfo,
+    PendingParent, SosOutcome,
 };
 use childsafe_core::settings::access_request::SentAccessRequest;
 use childsafe_core::settings::activation::{ActivationProfile, LineDeactivation};
