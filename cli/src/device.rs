@@ -56,6 +56,15 @@ pub(crate) struct InitArgs {
         allow_hyphen_values = true
     )]
     trusted_list_keys: Vec<PublicKey>,
+    /// A root public key (base64url) whose trust documents (delegated carrier, list and
+    /// directory keys) the device accepts; repeat for several.
+    #[arg(long = "trust-root", value_name = "PUBKEY", allow_hyphen_values = true)]
+    trusted_roots: Vec<PublicKey>,
+    /// The child's line the device is on (an MSISDN or ICCID), as a phone's platform reads it
+    /// from the subscription: the device is protected at once until its carrier's profile
+    /// arrives, and `device register` can register with the line instead of a token.
+    #[arg(long, value_name = "ID")]
+    line: Option<String>,
 }
 
 /// `childsafe device install-lists`.
@@ -167,6 +176,8 @@ pub(crate) fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
             .map(|country| country.to_ascii_uppercase()),
         trusted_carrier_keys: args.trusted_carriers.clone(),
         trusted_list_keys: args.trusted_list_keys.clone(),
+        trusted_root_keys: args.trusted_roots.clone(),
+        line: args.line.clone(),
         ..DeviceConfig::default()
     };
     let device_id = phone::open(&args.dir, &config, SDK_LOCALE)
@@ -278,6 +289,32 @@ pub(crate) fn deactivate(dir: &Path, file: &Path) -> anyhow::Result<ExitCode> {
         "reason": deactivation.reason,
         "sequence": deactivation.sequence,
     }))
+}
+
+/// `childsafe device install-keys`: installs a trust document or a key rotation.
+pub(crate) fn install_keys(
+    dir: &Path,
+    trust_document: Option<&Path>,
+    rotation: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let read = |file: &Path| {
+        std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+    };
+    let sdk = phone::open_existing(dir)?;
+    match (trust_document, rotation) {
+        (Some(file), _) => {
+            let version = sdk
+                .install_trust_document(read(file)?)
+                .context("the trust document was refused")?;
+            print_json(&json!({ "trust_document_version": version }))
+        }
+        (None, Some(file)) => {
+            sdk.install_key_rotation(read(file)?)
+                .context("the key rotation was refused")?;
+            print_json(&json!({ "key_rotation": "installed" }))
+        }
+        (None, None) => anyhow::bail!("give --trust-document or --rotation"),
+    }
 }
 
 /// `childsafe device activate`: applies a signed activation profile.

@@ -139,6 +139,24 @@ enum DeviceCommand {
         #[arg(long)]
         pin: String,
     },
+    /// Install a root-signed trust document (`childsafe keys trust-document`) or a carrier's
+    /// key rotation (`childsafe keys rotate`) on the device, as a sync would.
+    InstallKeys {
+        /// The device directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// A signed trust document.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "rotation",
+            required_unless_present = "rotation"
+        )]
+        trust_document: Option<PathBuf>,
+        /// A signed carrier key rotation.
+        #[arg(long, value_name = "FILE")]
+        rotation: Option<PathBuf>,
+    },
     /// Install a signed list bundle on the device, as a sync would (refused if not newer,
     /// expired on the device's trusted clock, or not signed by a key the device trusts).
     InstallLists(device::InstallListsArgs),
@@ -323,6 +341,11 @@ fn main() -> ExitCode {
         Command::Activation(ActivationCommand::Deactivate(args)) => {
             device::sign_deactivation(&args)
         }
+        Command::Device(DeviceCommand::InstallKeys {
+            dir,
+            trust_document,
+            rotation,
+        }) => device::install_keys(&dir, trust_document.as_deref(), rotation.as_deref()),
         Command::Device(DeviceCommand::Deactivate { dir, deactivation }) => {
             device::deactivate(&dir, &deactivation)
         }

@@ -17,7 +17,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use childsafe_core::crypto::PublicKey;
-use childsafe_core::sdk::{ChildSafeEvent, EventListener, LogLevel, Logger};
+use childsafe_core::sdk::{
+    ChildSafeEvent, EventListener, LineIdentity, LineInfo, LogLevel, Logger, NoLine,
+};
 use childsafe_core::store::FileKeyStore;
 use childsafe_core::{ChildSafe, ChildSafeConfig};
 use serde::{Deserialize, Serialize};
@@ -52,6 +54,13 @@ pub(crate) struct DeviceConfig {
     /// Plain HTTP to a loopback backend was allowed at registration (tests and the demo only).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) allow_insecure_loopback: bool,
+    /// The child's line the device is on, standing in for what a phone's platform reads from
+    /// the subscription (`device init --line`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) line: Option<String>,
+    /// Root keys whose trust documents the device accepts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) trusted_root_keys: Vec<PublicKey>,
 }
 
 impl DeviceConfig {
@@ -122,6 +131,7 @@ pub(crate) fn open(dir: &Path, config: &DeviceConfig, locale: &str) -> anyhow::R
         trusted_carrier_keys: config.trusted_carrier_keys.clone(),
         trusted_list_keys: config.trusted_list_keys.clone(),
         trusted_directory_keys: config.trusted_directory_keys.clone(),
+        trusted_root_keys: config.trusted_root_keys.clone(),
         country: config.country.clone().unwrap_or_default(),
         locale: locale.to_owned(),
         ..ChildSafeConfig::default()
@@ -129,11 +139,27 @@ pub(crate) fn open(dir: &Path, config: &DeviceConfig, locale: &str) -> anyhow::R
     let keys = FileKeyStore::new(dir.join(KEY_FILE));
     let console = Arc::new(Console);
     let opened = if config.country.is_some() {
-        ChildSafe::open(sdk_config, &keys, console.clone(), console)
+        let line: Arc<dyn LineIdentity> = match &config.line {
+            Some(line_id) => Arc::new(ChildsLine(line_id.clone())),
+            None => Arc::new(NoLine),
+        };
+        ChildSafe::open_on_line(sdk_config, &keys, console.clone(), console, line)
     } else {
         ChildSafe::open_without_country(sdk_config, &keys, console.clone(), console)
     };
     opened.with_context(|| format!("cannot open the device in {}", dir.display()))
+}
+
+/// The line `device init --line` recorded, read as a phone's platform reads a child's line.
+struct ChildsLine(String);
+
+impl LineIdentity for ChildsLine {
+    fn current_line(&self) -> Option<LineInfo> {
+        Some(LineInfo {
+            line_id: self.0.clone(),
+            child_line: true,
+        })
+    }
 }
 
 /// The app around the SDK, for the CLI: warnings go to standard error, where an operator sees

@@ -25,9 +25,10 @@ pub(crate) struct RegisterArgs {
     /// The backend's base URL (https://...).
     #[arg(long, value_name = "URL")]
     backend: String,
-    /// The one-use activation token from the carrier.
+    /// The one-use activation token from the carrier; without one, the device registers with
+    /// the line given to `device init --line`.
     #[arg(long, value_name = "TOKEN")]
-    activation_token: String,
+    activation_token: Option<String>,
     /// Allow plain HTTP to a loopback backend (tests and the demo only).
     #[arg(long)]
     allow_insecure_loopback: bool,
@@ -73,7 +74,13 @@ pub(crate) fn register(args: &RegisterArgs) -> anyhow::Result<ExitCode> {
         config.country.is_some(),
         "the device has no country: run `childsafe device init --country CC`"
     );
-    let registered = runtime()?.block_on(sdk.register(&args.activation_token));
+    let registered = match (&args.activation_token, &config.line) {
+        (Some(token), _) => runtime()?.block_on(sdk.register(token)),
+        (None, Some(_)) => runtime()?.block_on(sdk.register_with_line()),
+        (None, None) => anyhow::bail!(
+            "give --activation-token, or set the device up on its line with `device init --line`"
+        ),
+    };
     let device_id = match registered {
         Ok(device_id) => device_id,
         // A URL the SDK will not use is the operator's mistake, not the backend's refusal.
