@@ -1,10 +1,10 @@
 //! Why a [`ChildSafeCarrier`](super::ChildSafeCarrier) call failed, with its source kept. The FFI
 //! sorts it into the one public error (`crate::error`).
 
-use super::birth_month::BirthMonthError;
 use crate::crypto::CryptoError;
 use crate::protocol::keys::KeyDocumentError;
 use crate::settings::activation::ActivationError;
+use crate::settings::birth_month::BirthMonthError;
 use crate::sync::client::SyncError;
 
 /// Why a carrier's call failed. Nothing was signed or sent, except where a variant says so.

@@ -17,7 +17,6 @@
 //! Admitting a carrier stays an operator's action (`childsafe carrier admit`), not the
 //! carrier's.
 
-mod birth_month;
 mod error;
 mod records;
 
@@ -26,7 +25,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-pub use birth_month::{BirthMonthError, band_for_birth_month};
+pub use crate::settings::birth_month::{BirthMonthError, band_for_birth_month};
 pub use error::CarrierError;
 pub use records::{
     CarrierLine, CarrierLineState, DeactivationInfo, LineSettings, LineTerms, PendingActivation,

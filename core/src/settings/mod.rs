@@ -18,6 +18,7 @@ pub mod activation;
 mod age_band;
 pub mod audit;
 mod base32;
+pub mod birth_month;
 pub mod command_receipt;
 mod lockout;
 pub mod parent_code;

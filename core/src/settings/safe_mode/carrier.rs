@@ -31,6 +31,7 @@ use super::{SafeMode, SafeModeError, keys as settings_keys};
 use crate::filter::policy::canonical_host;
 use crate::settings::activation::{self, ActivationError, ActivationProfile, LineDeactivation};
 use crate::settings::audit::Actor;
+use crate::settings::birth_month::{BirthMonthError, band_for_birth_month};
 use crate::settings::parent_command::ParentAction;
 use crate::settings::status_snapshot::StatusSnapshot;
 use crate::settings::{AgeBand, SafeModeProfile};
@@ -45,9 +46,6 @@ pub const ALLOWLIST_ONLY: &str = "allowlist-only";
 
 /// Store key of the [`CarrierState`].
 const CARRIER: &[u8] = b"settings/carrier";
-
-/// Seconds in a day, for turning trusted time into a calendar date.
-const SECS_PER_DAY: u64 = 86_400;
 
 /// The phone's record of its line and of what the carrier said about it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,44 +210,6 @@ fn rebase(
     next
 }
 
-/// The child's age in whole years at `now`, born in `birth_month` (`YYYY-MM`), counting the
-/// birthday as the first day of the birth month: born 2014-03, 12 until 2027-03-01, 13 from
-/// then. `None` when the text is not a month.
-pub(crate) fn age_at(birth_month: &str, now_unix: u64) -> Option<u64> {
-    let (year, month) = birth_month.split_once('-')?;
-    if year.len() != 4 || month.len() != 2 {
-        return None;
-    }
-    let year: i64 = year.parse().ok()?;
-    let month: u32 = month.parse().ok()?;
-    if !(1..=12).contains(&month) {
-        return None;
-    }
-    let (now_year, now_month) = civil_month(now_unix);
-    let months = (now_year - year) * 12 + i64::from(now_month) - i64::from(month);
-    // A birth month still to come counts as age 0.
-    Some(u64::try_from(months.div_euclid(12)).unwrap_or(0))
-}
-
-/// The year and month (1 to 12) of a unix time, in UTC (days-from-civil inverted, proleptic
-/// Gregorian calendar).
-fn civil_month(unix: u64) -> (i64, u32) {
-    let days = i64::try_from(unix / SECS_PER_DAY).unwrap_or(i64::MAX / 2) + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, u32::try_from(month).unwrap_or(1))
-}
-
 /// The band the carrier's floor is at for `profile` at `now`: the child's age's with a birth
 /// month (`None` from 18), the profile's otherwise.
 fn band_at(
@@ -258,11 +218,15 @@ fn band_at(
 ) -> Result<Option<AgeBand>, ActivationError> {
     match &profile.birth_month {
         None => Ok(Some(profile.band)),
-        Some(month) => {
-            let age = age_at(month, now.unix_secs())
-                .ok_or(ActivationError::Malformed("the birth month is not YYYY-MM"))?;
-            Ok(AgeBand::for_age(u8::try_from(age).unwrap_or(u8::MAX)))
-        }
+        Some(month) => match band_for_birth_month(month, now.unix_secs()) {
+            Ok(band) => Ok(Some(band)),
+            Err(BirthMonthError::Adult { .. }) => Ok(None),
+            // Not born yet on a clock that says so: the youngest band, the strictest.
+            Err(BirthMonthError::InTheFuture) => Ok(Some(AgeBand::UpTo5)),
+            Err(BirthMonthError::Malformed | BirthMonthError::ClockOutOfRange) => {
+                Err(ActivationError::Malformed("the birth month is not YYYY-MM"))
+            }
+        },
     }
 }
 
@@ -620,54 +584,5 @@ impl<S: Store> SafeMode<S> {
 
     pub(super) fn activation(&self) -> Result<Option<ActivationProfile>, SafeModeError> {
         Ok(get_json(&self.store, settings_keys::ACTIVATION)?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// 1 March of `year`, 00:00 UTC, in unix seconds.
-    fn first_of_march(year: u64) -> u64 {
-        // Days from 1970-01-01 to 1 March of `year`.
-        let days: u64 = (1970..year)
-            .map(|y| {
-                if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 {
-                    366
-                } else {
-                    365
-                }
-            })
-            .sum::<u64>()
-            + 31
-            + if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 {
-                29
-            } else {
-                28
-            };
-        days * SECS_PER_DAY
-    }
-
-    #[test]
-    fn a_child_born_in_march_2014_is_12_until_the_first_of_march_2027() {
-        let birthday = first_of_march(2027);
-        assert_eq!(age_at("2014-03", birthday - 1), Some(12));
-        assert_eq!(age_at("2014-03", birthday), Some(13));
-        assert_eq!(age_at("2014-03", first_of_march(2032)), Some(18));
-        assert_eq!(age_at("2014-04", birthday), Some(12));
-        assert_eq!(age_at("2030-01", birthday), Some(0));
-        for bad in ["2014", "2014-13", "14-03", "2014-3", "year-03"] {
-            assert_eq!(age_at(bad, birthday), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn civil_months_match_known_dates() {
-        assert_eq!(civil_month(0), (1970, 1));
-        // 2000-02-29 12:00 UTC.
-        assert_eq!(civil_month(951_825_600), (2000, 2));
-        // 2026-12-31 23:59:59 UTC.
-        assert_eq!(civil_month(1_798_761_599), (2026, 12));
-        assert_eq!(civil_month(1_798_761_600), (2027, 1));
     }
 }

@@ -1,6 +1,7 @@
-//! A child's age band from the birth month a carrier gave for the line: what a profile signed
-//! today says the band is. The phone recomputes it on trusted time as the child grows; the
-//! carrier's side needs only today's.
+//! A child's age band from the birth month a carrier gave for the line: the one reading of a
+//! birth month, used by the carrier when it signs a profile and by the phone as the child grows
+//! (on trusted time). The birthday is taken as the first day of the birth month: born 2014-03,
+//! the child is 12 until 2027-03-01 and 13 from then.
 
 use crate::protocol::rfc3339;
 use crate::settings::AgeBand;
@@ -11,8 +12,8 @@ pub enum BirthMonthError {
     /// Not `YYYY-MM` with a month from 01 to 12 and a year from 1900.
     #[error("a birth month is YYYY-MM, with a month from 01 to 12 and a year from 1900")]
     Malformed,
-    /// The month has not ended yet: no child is born after the profile is signed.
-    #[error("the birth month has not passed yet")]
+    /// The month is still to come.
+    #[error("the birth month is still to come")]
     InTheFuture,
     /// The clock reads a date no month can be taken from.
     #[error("the clock reads no usable date")]
@@ -25,9 +26,8 @@ pub enum BirthMonthError {
     },
 }
 
-/// The band of a child born in `birth_month` (`YYYY-MM`) at `now_unix`. The birthday is taken to
-/// come at the end of the birth month, so in doubt the child is the younger age (the stricter
-/// band); a child of 18 or more has no band.
+/// The band of a child born in `birth_month` (`YYYY-MM`) at `now_unix`, the birthday counted from
+/// the first of the birth month; a child of 18 or more has no band.
 pub fn band_for_birth_month(birth_month: &str, now_unix: u64) -> Result<AgeBand, BirthMonthError> {
     let born = month_index(birth_month).ok_or(BirthMonthError::Malformed)?;
     let now = rfc3339::format(now_unix);
@@ -35,7 +35,7 @@ pub fn band_for_birth_month(birth_month: &str, now_unix: u64) -> Result<AgeBand,
         .get(..7)
         .and_then(month_index)
         .ok_or(BirthMonthError::ClockOutOfRange)?;
-    let months = today - born - 1;
+    let months = today - born;
     if months < 0 {
         return Err(BirthMonthError::InTheFuture);
     }
@@ -59,28 +59,26 @@ fn month_index(text: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    /// 2026-03-15T00:00:00Z.
-    const MID_MARCH_2026: u64 = 1_773_532_800;
+    /// 2027-03-01T00:00:00Z.
+    const MARCH_2027: u64 = 1_803_859_200;
 
     #[test]
-    fn the_band_follows_whole_years_counted_from_the_end_of_the_birth_month() {
-        assert_eq!(rfc3339::format(MID_MARCH_2026)[..10], *"2026-03-15");
-        // Born in March 2016: 10 in March 2026 only once March has ended, so 9 today.
+    fn the_band_moves_on_the_first_of_the_birth_month() {
+        assert_eq!(rfc3339::format(MARCH_2027)[..10], *"2027-03-01");
         assert_eq!(
-            band_for_birth_month("2016-03", MID_MARCH_2026),
+            band_for_birth_month("2014-03", MARCH_2027 - 1),
             Ok(AgeBand::From9To12)
         );
         assert_eq!(
-            band_for_birth_month("2013-02", MID_MARCH_2026),
+            band_for_birth_month("2014-03", MARCH_2027),
             Ok(AgeBand::From13To15)
         );
-        // 12 until the end of March: still the younger band.
         assert_eq!(
-            band_for_birth_month("2013-03", MID_MARCH_2026),
+            band_for_birth_month("2014-04", MARCH_2027),
             Ok(AgeBand::From9To12)
         );
         assert_eq!(
-            band_for_birth_month("2026-02", MID_MARCH_2026),
+            band_for_birth_month("2027-03", MARCH_2027),
             Ok(AgeBand::UpTo5)
         );
     }
@@ -88,12 +86,16 @@ mod tests {
     #[test]
     fn an_unborn_child_an_adult_and_a_malformed_month_give_no_band() {
         assert_eq!(
-            band_for_birth_month("2026-03", MID_MARCH_2026),
+            band_for_birth_month("2027-04", MARCH_2027),
             Err(BirthMonthError::InTheFuture)
         );
         assert_eq!(
-            band_for_birth_month("2008-02", MID_MARCH_2026),
+            band_for_birth_month("2009-03", MARCH_2027),
             Err(BirthMonthError::Adult { years: 18 })
+        );
+        assert_eq!(
+            band_for_birth_month("2009-04", MARCH_2027),
+            Ok(AgeBand::From16To17)
         );
         for bad in [
             "2015-13",
@@ -104,9 +106,10 @@ mod tests {
             "2015/01",
             "",
             "2015-01-01",
+            "year-03",
         ] {
             assert_eq!(
-                band_for_birth_month(bad, MID_MARCH_2026),
+                band_for_birth_month(bad, MARCH_2027),
                 Err(BirthMonthError::Malformed),
                 "{bad}"
             );
