@@ -1,7 +1,13 @@
 //! `childsafe-demo`: the whole system on one machine, told as a short story. A backend on
-//! loopback, a carrier, a child's phone driven through the SDK facade (`ChildSafe`) exactly as an
+//! loopback, a carrier's provisioning system driven through the carrier's SDK
+//! (`ChildSafeCarrier`), a child's phone driven through the SDK facade (`ChildSafe`) exactly as an
 //! app drives it, and a parent's app driven through the parent's SDK (`ChildSafeParent`) talk to
 //! each other over real HTTP, and every step prints what happened and the evidence for it.
+//!
+//! The phone is switched on through its carrier line: it ships only a root key, is protected
+//! from its first URL check because its line is a child's line, registers with the line, and
+//! takes the profile the carrier signed for that line and device; the story ends with a parent's
+//! choices holding under the carrier's next profile.
 //!
 //! The demo is also a check: each step verifies its outcome (a URL that should be blocked is
 //! blocked, a report that should reach the hotline is in its queue), and the first step that does
@@ -20,7 +26,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use childsafe_backend::storage::Storage;
-use childsafe_backend::{RunningServer, ServerConfig, clock, open_storage, operator, spawn};
+use childsafe_backend::{RunningServer, ServerConfig, clock, open_storage, spawn};
+use childsafe_core::carrier::{
+    CarrierConfig, CarrierLine, CarrierLineState, ChildSafeCarrier, LineSettings,
+};
 use childsafe_core::crypto::{PublicKey, SigningKey};
 use childsafe_core::filter::bundle::{BundleBuilder, ListKind};
 use childsafe_core::filter::decision::{DecisionReason, UrlDecision, Verdict};
@@ -28,16 +37,18 @@ use childsafe_core::filter::{CanonicalUrl, HashedUrlEntry};
 use childsafe_core::parent::{
     AccessAnswer, ChildEvent, ChildSafeParent, CommandState, ParentConfig,
 };
+use childsafe_core::protocol::keys::{Delegation, KeyRole, TrustDocument};
 use childsafe_core::protocol::pairing::ParentRole;
 use childsafe_core::reports::{ReportDraft, ReportKind, ReportState, ReportedUser};
+use childsafe_core::safety::SafetyAudience;
 use childsafe_core::sdk::{ChildSafe, ChildSafeConfig, ChildSafeEvent, EventListener, LogLevel};
-use childsafe_core::sdk::{Logger, PairedParentInfo};
+use childsafe_core::sdk::{LineIdentity, LineInfo, Logger, PairedParentInfo};
 use childsafe_core::settings::AgeBand;
-use childsafe_core::settings::activation::ActivationProfile;
 use childsafe_core::settings::parent_command::ParentAction;
 use childsafe_core::store::FileKeyStore;
+use childsafe_protocol::carrier::CarrierRegistration;
 use childsafe_protocol::operator::HotlineQueue;
-use childsafe_protocol::wire::{DeliveryState, DestinationKind};
+use childsafe_protocol::wire::{BundleKind, DeliveryState, DestinationKind};
 
 use childsafe_protocol::rfc3339::format as format_rfc3339;
 
@@ -45,11 +56,30 @@ use childsafe_protocol::rfc3339::format as format_rfc3339;
 const OPERATOR_TOKEN: &str = "childsafe-demo-operator";
 /// The child's country: its emergency numbers and its hotline (the IWF) are the ones shown.
 const COUNTRY: &str = "GB";
-/// The child's age band: gambling always blocked, violence blocked below 13.
+/// The carrier's id, as the operator admits it; profiles name it.
+const CARRIER_ID: &str = "demo-mobile";
+/// The carrier's name, shown to parents.
+const CARRIER_NAME: &str = "Demo Mobile";
+/// The child's line, as the carrier provisions it and the phone's platform reads it.
+const CHILD_LINE: &str = "+44 7700 900123";
+/// The child's age band, from the carrier's line: gambling always blocked, violence blocked
+/// below 13.
 const BAND: AgeBand = AgeBand::From9To12;
+/// The root's trust document's version (the `keys` bundle's).
+const TRUST_VERSION: u64 = 1;
+/// A category of the band's defaults, in the carrier's floor: parents may not unblock it.
+const GAMBLING: &str = "gambling";
+/// A category the carrier blocks on top of the band and lets parents relax.
+const GAMES: &str = "games";
+/// A category the carrier adds in its second profile for the line.
+const SOCIAL: &str = "social-media";
+/// What of the carrier's floor parents may relax: games, and violence, so that a parent may
+/// open a history page for homework.
+const RELAXABLE: [&str; 2] = [GAMES, "violence"];
 /// The parent PIN set on the child's phone.
 const PIN: &str = "482916";
-/// How long the carrier's activation profile and the list bundle stay valid.
+/// How long the root's trust document and its delegations, the carrier's profiles and the list
+/// bundle stay valid.
 const VALIDITY_SECS: u64 = 30 * 24 * 3600;
 /// How long the parent's approval opens the asked-for site.
 const APPROVAL_SECS: u64 = 3600;
@@ -59,6 +89,10 @@ const BUNDLE_VERSION: u64 = 1;
 const GAMBLING_HOSTS: [&str; 3] = ["casino.example", "bets.example", "poker-night.example"];
 /// Hosts of the bundle's violence list; the child asks for the first one.
 const VIOLENCE_HOSTS: [&str; 2] = ["war-museum.example", "fight-videos.example"];
+/// Hosts of the bundle's games list.
+const GAMES_HOSTS: [&str; 1] = ["block-world.example"];
+/// Hosts of the bundle's social-media list.
+const SOCIAL_HOSTS: [&str; 1] = ["friendface.example"];
 /// URLs (as path prefixes) on the hashed illegal-material list, standing in for a hotline's list.
 const ILLEGAL_URLS: [&str; 2] = [
     "http://abuse-material.example/gallery/",
@@ -72,6 +106,14 @@ const STREAM_HEAD_START: Duration = Duration::from_millis(500);
 const SHORT_ID_CHARS: usize = 12;
 /// The page the child asks a parent for: blocked as violence, wanted for homework.
 const ASKED_URL: &str = "https://war-museum.example/ww2/home-front";
+/// A page no list holds: allowed once the carrier's profile is in force.
+const SEA_OTTER_URL: &str = "https://en.wikipedia.org/wiki/Sea_otter";
+/// A page on the gambling list.
+const CASINO_URL: &str = "https://casino.example/slots";
+/// A page on the games list.
+const GAMES_URL: &str = "https://block-world.example/play";
+/// A page on the social-media list.
+const SOCIAL_URL: &str = "https://friendface.example/feed";
 /// A random-chat site on no list, which the parent denies with a signed command.
 const DENIED_HOST: &str = "chat-roulette.example";
 /// A page of [`DENIED_HOST`], checked before and after the parent's command.
@@ -172,79 +214,216 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         short(&backend.time_key.to_base64url())
     ))?;
 
-    story.begin("Carrier key made, activation profile written")?;
-    let (carrier_key, _) = SigningKey::generate().context("cannot make the carrier key")?;
+    story.begin("Carrier admitted; the root key delegated its key")?;
+    let (carrier_key, carrier_pkcs8) =
+        SigningKey::generate().context("cannot make the carrier key")?;
     let (list_key, _) = SigningKey::generate().context("cannot make the list key")?;
+    let (root_key, _) = SigningKey::generate().context("cannot make the root key")?;
+    let admitted = backend
+        .admit_carrier(&CarrierRegistration {
+            carrier_id: CARRIER_ID.to_owned(),
+            name: CARRIER_NAME.to_owned(),
+            public_key: carrier_key.public_key(),
+        })
+        .await?;
     let now = clock::unix_now();
-    let profile = ActivationProfile {
-        line: String::new(),
-        device_id: String::new(),
-        birth_month: None,
-        parents_may_relax: Vec::new(),
-        carrier: "Demo Mobile".to_owned(),
-        profile_id: "demo-line-1".to_owned(),
-        band: BAND,
-        extra_blocked_categories: Vec::new(),
-        issued_at: now,
-        expires_at: now + VALIDITY_SECS,
-        sequence: 1,
-    };
+    let trust = trust_document(&root_key, &carrier_key, &list_key, now)?;
+    let trust_etag = backend
+        .upload_bundle(BundleKind::Keys, &trust, TRUST_VERSION, now + VALIDITY_SECS)
+        .await?;
     story.evidence(&format!(
-        "carrier {}, band {}, sequence {}, expires {}; signed for the phone's device once it \
-         has one",
-        profile.carrier,
-        profile.band,
-        profile.sequence,
-        format_rfc3339(profile.expires_at),
+        "the operator admitted carrier {CARRIER_ID} ({CARRIER_NAME}) with its key {} ({admitted})",
+        short(&carrier_key.public_key().to_base64url())
+    ))?;
+    story.evidence(&format!(
+        "root key {} signed trust document v{TRUST_VERSION}: the carrier key for {CARRIER_ID}, \
+         the list key {} for lists; published as the keys bundle (etag {}); the app ships only \
+         the root key and the server time key",
+        short(&root_key.public_key().to_base64url()),
+        short(&list_key.public_key().to_base64url()),
+        short(trust_etag.trim_matches('"'))
     ))?;
 
-    story.begin("Child's phone opened through the SDK")?;
+    story.begin("Carrier added the child's line")?;
+    let carrier = ChildSafeCarrier::open(
+        CarrierConfig {
+            backend_url: backend.url.clone(),
+            allow_insecure_loopback: true,
+            carrier_id: CARRIER_ID.to_owned(),
+        },
+        &carrier_pkcs8,
+    )?;
+    let handle = carrier.add_line(&child_line(&[GAMES], &RELAXABLE)).await?;
+    let line = carrier_line(&carrier, &handle).await?;
+    ensure!(
+        line.state == CarrierLineState::AwaitingDevice && line.device_id.is_none(),
+        "a new line is not waiting for its device: {line:?}"
+    );
+    story.evidence(&format!(
+        "line {CHILD_LINE}: band {BAND}, {GAMES} blocked on top of the band, parents may relax \
+         {}; the backend keeps only its keyed hash, line handle {}, awaiting a device",
+        RELAXABLE.join(" and "),
+        short(&handle)
+    ))?;
+
+    story.begin("Child's phone opened on its line, protected before any network")?;
     let app = Arc::new(DemoApp::default());
-    let phone = open_phone(root, &backend, &carrier_key, &list_key, &app)?;
+    let phone = open_phone(root, &backend, &root_key, &app)?;
     let status = phone.status()?;
-    ensure!(!status.safe_mode, "safe mode is on before activation");
+    ensure!(
+        status.safe_mode && status.provisional && status.carrier.is_none(),
+        "a child's line with no profile is not provisionally protected: {status:?}"
+    );
+    let first_check = phone.check_url(SEA_OTTER_URL)?;
+    ensure!(
+        first_check.verdict == Verdict::Block,
+        "{SEA_OTTER_URL} is not blocked before the profile: {}",
+        describe(&first_check)
+    );
     story.evidence(&format!(
-        "device {}, safe mode off until the carrier's profile arrives",
-        short(&phone.device_id())
+        "device {}; the platform says line {CHILD_LINE} is a child's line: safe mode on at band \
+         {}, provisional ({})",
+        short(&phone.device_id()),
+        status.band.as_deref().unwrap_or("?"),
+        status
+            .provisional_reason
+            .as_deref()
+            .unwrap_or("no reason given")
+    ))?;
+    story.evidence(&format!(
+        "first URL check, nothing sent or received yet: {SEA_OTTER_URL} -> {}",
+        describe(&first_check)
     ))?;
 
-    story.begin("Phone registered with the backend")?;
-    let token = operator::mint_activation_tokens(backend.storage.as_ref(), 1, now)
-        .await?
-        .pop()
-        .context("no activation token was minted")?;
-    let registered = phone.register(&token).await?;
+    story.begin("Phone registered with its line")?;
+    let registered = phone.register_with_line().await?;
     ensure!(
         registered == phone.device_id(),
         "the backend gave another id"
     );
-    story.evidence(&format!(
-        "one-use activation token minted by the operator; the backend knows device {}",
-        short(&registered)
-    ))?;
-
-    story.begin("Safe mode activated")?;
-    // A profile is signed for one device: the carrier names the phone's id in it.
-    let signed_profile = ActivationProfile {
-        device_id: phone.device_id(),
-        ..profile.clone()
-    }
-    .sign(&carrier_key)
-    .context("cannot sign the profile")?;
-    phone.activate(&signed_profile)?;
-    let status = phone.status()?;
-    ensure!(status.safe_mode, "safe mode is still off");
+    let line = carrier_line(&carrier, &handle).await?;
     ensure!(
-        status.blocked_categories.iter().any(|c| c == "gambling"),
-        "the band does not block gambling"
+        line.state == CarrierLineState::AwaitingProfile
+            && line.device_id.as_deref() == Some(registered.as_str()),
+        "the carrier does not see the phone waiting on its line: {line:?}"
     );
     story.evidence(&format!(
-        "band {}, {} categories blocked ({}), {} rules shown to the child",
+        "no activation token: the backend found the carrier's line and bound device {} to it; \
+         the carrier sees line {} awaiting a profile",
+        short(&registered),
+        short(&handle)
+    ))?;
+
+    story.begin("Carrier signed the pending profile")?;
+    let signed = carrier.sign_pending(VALIDITY_SECS).await?;
+    let [first_profile] = signed.as_slice() else {
+        bail!("the carrier signed {} profiles, not 1", signed.len());
+    };
+    let profile = &first_profile.profile;
+    ensure!(
+        profile.line == handle && profile.device_id == registered && profile.band == BAND,
+        "the profile is not for this line, device and band: {profile:?}"
+    );
+    story.evidence(&format!(
+        "profile #{} of carrier {} for line {} and device {}: band {}, extra blocked {}, \
+         parents may relax {}; expires {}",
+        profile.sequence,
+        profile.carrier,
+        short(&profile.line),
+        short(&profile.device_id),
+        profile.band,
+        profile.extra_blocked_categories.join(", "),
+        profile.parents_may_relax.join(", "),
+        format_rfc3339(profile.expires_at)
+    ))?;
+
+    story.begin("Phone synced: the root's keys, then its line's profile")?;
+    let summary = phone.sync_now().await?;
+    let keys_applied = format!("keys v{TRUST_VERSION}");
+    ensure!(
+        summary.bundles_applied.contains(&keys_applied),
+        "the trust document was not installed: applied {:?}, refused {:?}",
+        summary.bundles_applied,
+        summary.bundles_refused
+    );
+    let status = phone.status()?;
+    ensure!(
+        status.safe_mode
+            && !status.provisional
+            && status.band.as_deref() == Some(BAND.name())
+            && status.carrier.as_deref() == Some(CARRIER_ID),
+        "the carrier's profile is not in force: {status:?}; log: {:?}",
+        app.warnings()
+    );
+    ensure!(
+        [GAMBLING, GAMES]
+            .iter()
+            .all(|category| status.blocked_categories.iter().any(|c| c == category)),
+        "the profile does not block gambling and games: {:?}",
+        status.blocked_categories
+    );
+    ensure!(
+        app.events()
+            .contains(&ChildSafeEvent::SafetyInformationAvailable),
+        "the app was not told to show the safety information"
+    );
+    let line = carrier_line(&carrier, &handle).await?;
+    ensure!(
+        line.state == CarrierLineState::Active,
+        "the carrier does not see the line active: {line:?}"
+    );
+    story.evidence(&format!(
+        "applied: {}; the carrier key is trusted through the root's delegation, and the \
+         profile names this line and device",
+        summary.bundles_applied.join(", ")
+    ))?;
+    story.evidence(&format!(
+        "band {}, carrier {}, no longer provisional; {} categories blocked ({}); {} rules shown \
+         to the child; the carrier sees the line active",
         status.band.as_deref().unwrap_or("?"),
+        status.carrier.as_deref().unwrap_or("?"),
         status.blocked_categories.len(),
         status.blocked_categories.join(", "),
         phone.rules()?.len()
     ))?;
+
+    story.begin("Safety information shown to the child and the parent")?;
+    for audience in SafetyAudience::ALL {
+        let info = phone.safety_information(audience)?;
+        ensure!(
+            info.band == BAND.name() && !info.sections.is_empty(),
+            "the {} information is not written for band {BAND}: {} with {} sections",
+            audience.name(),
+            info.band,
+            info.sections.len()
+        );
+        let helpline = info
+            .contacts
+            .helpline
+            .as_ref()
+            .with_context(|| format!("no helpline is shown to the {}", audience.name()))?;
+        let titles: Vec<&str> = info
+            .sections
+            .iter()
+            .take(2)
+            .map(|section| section.title.as_str())
+            .collect();
+        story.evidence(&format!(
+            "{} ({}, band {}, {} v{}): \"{}\"; {} sections, from \"{}\"; helpline {} {}, \
+             emergency {}",
+            audience.name(),
+            info.language,
+            info.band,
+            info.source,
+            info.version,
+            info.title,
+            info.sections.len(),
+            titles.join("\", \""),
+            helpline.name,
+            helpline.number,
+            info.contacts.emergency_number
+        ))?;
+    }
 
     story.begin("Parent PIN set")?;
     phone.set_pin(PIN, None)?;
@@ -298,14 +477,22 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
     story.begin("List bundle compiled, signed and published")?;
     let bundle = compile_bundle(&list_key, now + VALIDITY_SECS)?;
     let etag = backend
-        .upload_lists(&bundle, BUNDLE_VERSION, now + VALIDITY_SECS)
+        .upload_bundle(
+            BundleKind::Lists,
+            &bundle,
+            BUNDLE_VERSION,
+            now + VALIDITY_SECS,
+        )
         .await?;
     story.evidence(&format!(
-        "version {BUNDLE_VERSION}: gambling ({} domains), violence ({} domains), illegal ({} \
-         hashed URLs); {} bytes, uploaded by the operator (etag {})",
-        GAMBLING_HOSTS.len(),
-        VIOLENCE_HOSTS.len(),
-        ILLEGAL_URLS.len(),
+        "version {BUNDLE_VERSION}: gambling ({}), violence ({}), {GAMES} ({}), {SOCIAL} ({}), \
+         illegal ({}); {} bytes, signed by the delegated list key, uploaded by the operator \
+         (etag {})",
+        count(GAMBLING_HOSTS.len(), "domain"),
+        count(VIOLENCE_HOSTS.len(), "domain"),
+        count(GAMES_HOSTS.len(), "domain"),
+        count(SOCIAL_HOSTS.len(), "domain"),
+        count(ILLEGAL_URLS.len(), "hashed URL"),
         bundle.len(),
         short(etag.trim_matches('"'))
     ))?;
@@ -718,6 +905,114 @@ async fn run(root: &Path, story: &mut Story) -> anyhow::Result<()> {
         report_ids.len()
     ))?;
 
+    story.begin("Parent let the child play games, which the carrier lets parents relax")?;
+    let before = phone.check_url(GAMES_URL)?;
+    expect(
+        GAMES_URL,
+        &before,
+        Verdict::Block,
+        DecisionReason::BlockedCategory,
+    )?;
+    let games = parent
+        .send(
+            &phone.device_id(),
+            ParentAction::UnblockCategory {
+                category: GAMES.to_owned(),
+            },
+        )
+        .await?;
+    // Gambling is in the carrier's floor: the phone refuses it and says so in its receipt.
+    let gambling = parent
+        .send(
+            &phone.device_id(),
+            ParentAction::UnblockCategory {
+                category: GAMBLING.to_owned(),
+            },
+        )
+        .await?;
+    phone.sync_now().await?;
+    let after = phone.check_url(GAMES_URL)?;
+    expect(
+        GAMES_URL,
+        &after,
+        Verdict::Allow,
+        DecisionReason::NoRuleApplies,
+    )?;
+    let casino = phone.check_url(CASINO_URL)?;
+    expect(
+        CASINO_URL,
+        &casino,
+        Verdict::Block,
+        DecisionReason::BlockedCategory,
+    )?;
+    parent.sync().await?;
+    let commands = parent.commands(&phone.device_id())?;
+    let state_of = |sequence: u64| {
+        commands
+            .iter()
+            .find(|command| command.sequence == sequence)
+            .map(|command| command.state.clone())
+    };
+    ensure!(
+        state_of(games.sequence) == Some(CommandState::Applied),
+        "the phone did not apply the unblock of {GAMES}: {commands:?}"
+    );
+    let Some(CommandState::Refused { reason }) = state_of(gambling.sequence) else {
+        bail!("the phone did not refuse the unblock of {GAMBLING}: {commands:?}");
+    };
+    story.evidence(&format!(
+        "{GAMES_URL} -> {}; command #{} (unblock {GAMES}) applied: {GAMES_URL} -> {}",
+        describe(&before),
+        games.sequence,
+        describe(&after)
+    ))?;
+    story.evidence(&format!(
+        "command #{} (unblock {GAMBLING}) refused by the phone: {reason}; {CASINO_URL} -> {}",
+        gambling.sequence,
+        describe(&casino)
+    ))?;
+
+    story.begin("Carrier changed the line; the parent's choices held under its new profile")?;
+    carrier
+        .update_line(&child_line(&[GAMES, SOCIAL], &RELAXABLE))
+        .await?;
+    let signed = carrier.sign_pending(VALIDITY_SECS).await?;
+    let [second_profile] = signed.as_slice() else {
+        bail!("the carrier signed {} profiles, not 1", signed.len());
+    };
+    let profile = &second_profile.profile;
+    ensure!(
+        profile.sequence > first_profile.profile.sequence && profile.device_id == registered,
+        "the new profile does not follow the first for this device: {profile:?}"
+    );
+    phone.sync_now().await?;
+    let status = phone.status()?;
+    ensure!(
+        status.blocked_categories.iter().any(|c| c == SOCIAL)
+            && !status.blocked_categories.iter().any(|c| c == GAMES),
+        "the new profile and the parent's unblock are not both in force: {:?}; log: {:?}",
+        status.blocked_categories,
+        app.warnings()
+    );
+    let checks = [
+        (SOCIAL_URL, Verdict::Block, DecisionReason::BlockedCategory),
+        (GAMES_URL, Verdict::Allow, DecisionReason::NoRuleApplies),
+        (DENIED_URL, Verdict::Block, DecisionReason::ParentDenied),
+    ];
+    story.evidence(&format!(
+        "carrier's profile #{} for the same line and device: extra blocked {}, parents may \
+         relax {}; the phone synced and holds {} blocked categories",
+        profile.sequence,
+        profile.extra_blocked_categories.join(", "),
+        profile.parents_may_relax.join(", "),
+        status.blocked_categories.len()
+    ))?;
+    for (url, verdict, reason) in checks {
+        let decision = phone.check_url(url)?;
+        story.evidence(&format!("{url} -> {}", describe(&decision)))?;
+        expect(url, &decision, verdict, reason)?;
+    }
+
     backend.server.shutdown().await?;
     Ok(())
 }
@@ -794,16 +1089,32 @@ impl Backend {
         })
     }
 
-    /// Publishes a list bundle as an operator does; its ETag.
-    async fn upload_lists(
+    /// Admits a carrier as an operator does (`childsafe carrier admit`); the backend's answer
+    /// in words.
+    async fn admit_carrier(&self, registration: &CarrierRegistration) -> anyhow::Result<String> {
+        let request = self
+            .http
+            .post(format!("{}/v1/operator/carriers", self.url))
+            .json(registration);
+        let response = Self::as_operator(request, "admitting the carrier").await?;
+        Ok(response.status().to_string())
+    }
+
+    /// Publishes a bundle of `kind` as an operator does; its ETag.
+    async fn upload_bundle(
         &self,
+        kind: BundleKind,
         bundle: &[u8],
         version: u64,
         expires_at: u64,
     ) -> anyhow::Result<String> {
         let request = self
             .http
-            .put(format!("{}/v1/operator/bundles/lists", self.url))
+            .put(format!(
+                "{}/v1/operator/bundles/{}",
+                self.url,
+                kind.as_str()
+            ))
             .header("x-bundle-version", version.to_string())
             .header("x-bundle-expires-at", expires_at.to_string())
             .body(bundle.to_vec());
@@ -895,13 +1206,26 @@ impl EventListener for DemoApp {
     }
 }
 
-/// Opens the child's phone in `root/phone`, trusting the demo's carrier, list and server time
-/// keys. The data key sits in a file, standing in for the Android Keystore or the iOS Keychain.
+/// The child's line as the phone's platform reads it: the carrier marked it as a child's line.
+struct ChildsLine;
+
+impl LineIdentity for ChildsLine {
+    fn current_line(&self) -> Option<LineInfo> {
+        Some(LineInfo {
+            line_id: CHILD_LINE.to_owned(),
+            child_line: true,
+        })
+    }
+}
+
+/// Opens the child's phone in `root/phone` on the child's line, trusting only the root key and
+/// the server time key, as an app ships them: the carrier's and the list key come from the
+/// root's trust document. The data key sits in a file, standing in for the Android Keystore or
+/// the iOS Keychain.
 fn open_phone(
     root: &Path,
     backend: &Backend,
-    carrier_key: &SigningKey,
-    list_key: &SigningKey,
+    root_key: &SigningKey,
     app: &Arc<DemoApp>,
 ) -> anyhow::Result<ChildSafe> {
     let data_dir = root
@@ -914,18 +1238,82 @@ fn open_phone(
         data_dir,
         backend_url: Some(backend.url.clone()),
         allow_insecure_loopback: true,
-        trusted_carrier_keys: vec![carrier_key.public_key()],
-        trusted_list_keys: vec![list_key.public_key()],
+        trusted_carrier_keys: Vec::new(),
+        trusted_list_keys: Vec::new(),
         trusted_directory_keys: Vec::new(),
         trusted_server_time_keys: vec![backend.time_key],
-        trusted_root_keys: Vec::new(),
+        trusted_root_keys: vec![root_key.public_key()],
         default_band: None,
         country: COUNTRY.to_owned(),
         locale: "en".to_owned(),
     };
     let logger: Arc<dyn Logger> = app.clone();
     let listener: Arc<dyn EventListener> = app.clone();
-    Ok(ChildSafe::open(config, &key_store, logger, listener)?)
+    Ok(ChildSafe::open_on_line(
+        config,
+        &key_store,
+        logger,
+        listener,
+        Arc::new(ChildsLine),
+    )?)
+}
+
+/// The root's trust document: the carrier's key may sign for [`CARRIER_ID`], the list key may
+/// sign list bundles.
+fn trust_document(
+    root_key: &SigningKey,
+    carrier_key: &SigningKey,
+    list_key: &SigningKey,
+    now: u64,
+) -> anyhow::Result<Vec<u8>> {
+    let expires_at = now + VALIDITY_SECS;
+    let document = TrustDocument {
+        version: TRUST_VERSION,
+        issued_at: now,
+        expires_at,
+        delegations: vec![
+            Delegation {
+                role: KeyRole::Carrier,
+                key: carrier_key.public_key(),
+                carrier: Some(CARRIER_ID.to_owned()),
+                expires_at,
+            },
+            Delegation {
+                role: KeyRole::Lists,
+                key: list_key.public_key(),
+                carrier: None,
+                expires_at,
+            },
+        ],
+        revoked: Vec::new(),
+    };
+    document
+        .sign(root_key)
+        .context("cannot sign the trust document")
+}
+
+/// The terms of the child's line: the demo's band, `extra` blocked on top of it, `relaxable`
+/// left to the parents.
+fn child_line(extra: &[&str], relaxable: &[&str]) -> LineSettings {
+    let owned = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect();
+    LineSettings {
+        line: CHILD_LINE.to_owned(),
+        country: COUNTRY.to_owned(),
+        band: Some(BAND),
+        birth_month: None,
+        extra_blocked_categories: owned(extra),
+        parents_may_relax: owned(relaxable),
+    }
+}
+
+/// The carrier's line `handle`, as the backend lists it to the carrier.
+async fn carrier_line(carrier: &ChildSafeCarrier, handle: &str) -> anyhow::Result<CarrierLine> {
+    carrier
+        .lines()
+        .await?
+        .into_iter()
+        .find(|line| line.handle == handle)
+        .with_context(|| format!("the carrier's lines do not list {}", short(handle)))
 }
 
 /// Opens the parent's app in `root/parent` and registers it with the backend. Its data key sits
@@ -951,13 +1339,15 @@ async fn open_parent(root: &Path, backend: &Backend) -> anyhow::Result<ChildSafe
     Ok(parent)
 }
 
-/// The demo's list bundle: two category lists and a hashed illegal-material list.
+/// The demo's list bundle: four category lists and a hashed illegal-material list.
 fn compile_bundle(key: &SigningKey, expires_at: u64) -> anyhow::Result<Vec<u8>> {
     let mut builder = BundleBuilder::new(BUNDLE_VERSION, expires_at);
     let owned =
         |hosts: &[&str]| -> Vec<String> { hosts.iter().map(|host| (*host).to_owned()).collect() };
     builder.add_domains("gambling", ListKind::Category, owned(&GAMBLING_HOSTS))?;
     builder.add_domains("violence", ListKind::Category, owned(&VIOLENCE_HOSTS))?;
+    builder.add_domains(GAMES, ListKind::Category, owned(&GAMES_HOSTS))?;
+    builder.add_domains(SOCIAL, ListKind::Category, owned(&SOCIAL_HOSTS))?;
     let mut entries = Vec::with_capacity(ILLEGAL_URLS.len());
     for url in ILLEGAL_URLS {
         let canonical = CanonicalUrl::parse(url.as_bytes())?;

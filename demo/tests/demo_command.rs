@@ -21,18 +21,36 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Each step's title, in order, with a piece of evidence its lines must show.
-const STEPS: [(&str, &str); 20] = [
+const STEPS: [(&str, &str); 25] = [
     ("Backend started", "listening on http://127.0.0.1:"),
     (
-        "Carrier key made, activation profile signed",
-        "carrier Demo Mobile, band 9-12",
+        "Carrier admitted; the root key delegated its key",
+        "the operator admitted carrier demo-mobile (Demo Mobile)",
     ),
-    ("Child's phone opened through the SDK", "safe mode off"),
     (
-        "Phone registered with the backend",
-        "one-use activation token minted",
+        "Carrier added the child's line",
+        "band 9-12, games blocked on top of the band, parents may relax games and violence",
     ),
-    ("Safe mode activated", "gambling"),
+    (
+        "Child's phone opened on its line, protected before any network",
+        "safe mode on at band 0-5, provisional",
+    ),
+    (
+        "Phone registered with its line",
+        "no activation token: the backend found the carrier's line",
+    ),
+    (
+        "Carrier signed the pending profile",
+        "profile #1 of carrier demo-mobile for line",
+    ),
+    (
+        "Phone synced: the root's keys, then its line's profile",
+        "band 9-12, carrier demo-mobile, no longer provisional",
+    ),
+    (
+        "Safety information shown to the child and the parent",
+        "helpline Childline 0800 1111",
+    ),
     ("Parent PIN set", "PBKDF2"),
     (
         "Parent paired",
@@ -84,6 +102,25 @@ const STEPS: [(&str, &str); 20] = [
         "Hotline took its reports; every report forwarded",
         "the phone now shows 4 of 4 forwarded",
     ),
+    (
+        "Parent let the child play games, which the carrier lets parents relax",
+        "(unblock gambling) refused by the phone",
+    ),
+    (
+        "Carrier changed the line; the parent's choices held under its new profile",
+        "https://block-world.example/play -> ALLOW (no-rule-applies) [lists v1]",
+    ),
+];
+
+/// What the phone on a child's line shows before it has talked to anyone, and what the
+/// carrier's profiles set: the first URL check already filtered, the trust document installed
+/// at the first sync, and the carrier's new rule in force next to the parent's choices.
+const LINE: [&str; 5] = [
+    "nothing sent or received yet: https://en.wikipedia.org/wiki/Sea_otter -> BLOCK",
+    "applied: keys v1; the carrier key is trusted through the root's delegation",
+    "https://block-world.example/play -> ALLOW (no-rule-applies) [lists v1]",
+    "https://friendface.example/feed -> BLOCK (blocked-category: social-media) [lists v1]",
+    "https://chat-roulette.example/start -> BLOCK (parent-denied) [lists v1]\nEvery step held.",
 ];
 
 /// The verdicts of the URL checks the README lists: allowed, blocked by category, blocked as
@@ -101,7 +138,7 @@ const DECISIONS: [&str; 7] = [
 /// What the parent's app shows: the phone's verified status, both commands applied as the
 /// phone's receipts say, and the reports all delivered with the SOS heard live.
 const PARENT_APP: [&str; 4] = [
-    "band 9-12, safe mode on, 14 categories blocked, SafeSearch on, lists v1 up to date",
+    "band 9-12, safe mode on, 15 categories blocked, SafeSearch on, lists v1 up to date",
     "the parent's app took 2 receipts signed by the phone: #1 applied, #2 applied",
     "sent 4, delivered 4",
     "https://chat-roulette.example/start -> ALLOW (no-rule-applies) [lists v1]; command #2",
@@ -146,7 +183,7 @@ fn the_demo_runs_to_the_end_and_tells_every_step() {
             "step {title:?} does not show {evidence:?}:\n{body}"
         );
     }
-    for line in DECISIONS.iter().chain(&PARENT_APP) {
+    for line in DECISIONS.iter().chain(&PARENT_APP).chain(&LINE) {
         assert!(story.contains(line), "{line:?} missing:\n{story}");
     }
     assert_eq!(
