@@ -195,7 +195,7 @@ pub(crate) enum ParentCommand {
 /// A change a parent sends to a child's phone.
 #[derive(clap::Subcommand)]
 pub(crate) enum ActionArg {
-    /// Move the child to another age band: 0-5, 6-9, 10-12, 13-15 or 16-17.
+    /// Move the child to another age band: 0-5, 6-8, 9-12, 13-15 or 16-17.
     SetBand {
         /// The band.
         band: AgeBand,
@@ -232,6 +232,16 @@ pub(crate) enum ActionArg {
     },
     /// Let only allowlisted hosts load, or not.
     AllowlistOnly {
+        /// on or off.
+        state: Switch,
+    },
+    /// Switch safe mode on or off (off is refused under a carrier's profile).
+    SafeMode {
+        /// on or off.
+        state: Switch,
+    },
+    /// Keep safe mode on after the child turns 18 (owner only), or not.
+    KeepAfterEighteen {
         /// on or off.
         state: Switch,
     },
@@ -462,6 +472,8 @@ fn send_command(dir: &Path, device: &str, action: ActionArg) -> anyhow::Result<E
         ActionArg::ClearHost { host } => ParentAction::ClearHostRule { host },
         ActionArg::SafeSearch { state } => ParentAction::SetSafeSearch { on: on(state) },
         ActionArg::AllowlistOnly { state } => ParentAction::SetAllowlistOnly { on: on(state) },
+        ActionArg::SafeMode { state } => ParentAction::SetSafeMode { on: on(state) },
+        ActionArg::KeepAfterEighteen { state } => ParentAction::KeepAfterEighteen { on: on(state) },
         ActionArg::SetPin { pin } => {
             let ticket = runtime.block_on(app.set_pin(device, &pin))?;
             return print_json(&ticket_json(&ticket));

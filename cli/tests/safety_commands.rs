@@ -65,7 +65,7 @@ fn a_device_prints_its_safety_information_and_takes_a_carriers_signed_pack() {
     let scratch = Scratch::new();
     let (carrier_key, carrier) = generate_key(&scratch);
     let device = scratch.path("device");
-    success_json(&childsafe(&[
+    let initialised = success_json(&childsafe(&[
         "device",
         "init",
         "--dir",
@@ -75,6 +75,7 @@ fn a_device_prints_its_safety_information_and_takes_a_carriers_signed_pack() {
         "--trust-carrier",
         &carrier.to_string(),
     ]));
+    let device_id = initialised["device_id"].as_str().unwrap().to_owned();
 
     // Safe mode is off: the child reads the 13-15 texts, with Great Britain's numbers.
     let child = safety(&device, "child", "en");
@@ -111,6 +112,8 @@ fn a_device_prints_its_safety_information_and_takes_a_carriers_signed_pack() {
         arg(&carrier_key),
         "--carrier",
         "acme-mobile",
+        "--device",
+        &device_id,
         "--band",
         "6-8",
         "--sequence",

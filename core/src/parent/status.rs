@@ -76,6 +76,14 @@ pub struct ChildStatus {
     pub last_sync: Option<u64>,
     /// The parents the phone has enrolled, with their roles.
     pub parents: Vec<ChildParent>,
+    /// The carrier whose profile is in force, if any.
+    pub carrier: Option<String>,
+    /// Safe mode is on provisionally (a child's line whose carrier profile has not arrived).
+    pub provisional: bool,
+    /// The carrier deactivated the line (it passed to an adult).
+    pub line_deactivated: bool,
+    /// What the carrier keeps on that parents may not relax.
+    pub carrier_floor: Vec<String>,
 }
 
 /// The snapshot the backend lists for `child` in `peer`, verified: the peer must carry the
@@ -151,6 +159,10 @@ impl From<StatusSnapshot> for ChildStatus {
             lists_out_of_date_since: snapshot.lists_out_of_date_since,
             lists_unavailable: snapshot.lists_unavailable,
             last_sync: snapshot.last_sync,
+            carrier: snapshot.carrier,
+            provisional: snapshot.provisional,
+            line_deactivated: snapshot.line_deactivated,
+            carrier_floor: snapshot.carrier_floor,
             parents: snapshot
                 .parents
                 .into_iter()

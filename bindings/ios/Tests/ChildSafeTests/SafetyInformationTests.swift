@@ -37,7 +37,7 @@ final class SafetyInformationTests: XCTestCase {
     func testChildAndParentReadTheirOwnTextsInTheDevicesLanguage() throws {
         let carrier = try tools.generateKey(name: "carrier")
         let english = try open(name: "english", carrierKeys: [carrier.publicKey], country: "GB", locale: "en")
-        _ = try english.activate(profile: try tools.signActivation(carrier: carrier, band: "6-8"))
+        _ = try english.activate(profile: try tools.signActivation(carrier: carrier, device: english.deviceId(), band: "6-8"))
         XCTAssertTrue(listener.events.contains(.safetyInformationAvailable), "\(listener.events)")
 
         let child = try english.safetyInformation(audience: .child)
@@ -121,11 +121,11 @@ private struct SafetyTools {
         return SafetyKey(file: file, publicKey: publicKey.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    func signActivation(carrier: SafetyKey, band: String) throws -> Data {
+    func signActivation(carrier: SafetyKey, device: String, band: String) throws -> Data {
         let out = directory.appendingPathComponent("profile.bin")
         _ = try run([
             "activation", "sign", "--key", carrier.file.path, "--carrier", "Test Carrier",
-            "--band", band, "--sequence", "1", "--out", out.path,
+            "--device", device, "--band", band, "--sequence", "1", "--out", out.path,
         ])
         return try Data(contentsOf: out)
     }

@@ -35,7 +35,7 @@ class SafetyInformationTest {
         val carrier = SigningKeyFile.generate(dir, "carrier")
         val english = deviceConfig(dir.resolve("english"), carrierKeys = listOf(carrier.publicKey))
         open(english).use { sdk ->
-            sdk.activate(signActivation(dir, carrier, "6-8", 1))
+            sdk.activate(signActivation(dir, carrier, sdk.deviceId(), "6-8", 1))
             assertTrue(ChildSafeEvent.SafetyInformationAvailable in listener.events, "${listener.events}")
 
             val child = sdk.safetyInformation(SafetyAudience.CHILD)
