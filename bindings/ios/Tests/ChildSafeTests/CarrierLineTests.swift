@@ -27,11 +27,11 @@ final class CarrierLineTests: XCTestCase {
     private static let validity: UInt64 = 30 * 86_400
 
     private var directory: URL!
-    private var tools: LineTools!
-    private var backend: LineBackend!
-    private var carrierKey: LineKeyFile!
-    private var rootKey: LineKeyFile!
-    private var events: LineEvents!
+    private var tools: TestTools!
+    private var backend: TestBackend!
+    private var carrierKey: TestKeyFile!
+    private var rootKey: TestKeyFile!
+    private var events: EventRecorder!
 
     override func setUp() async throws {
         guard let bin = ProcessInfo.processInfo.environment["CHILDSAFE_TEST_BIN_DIR"] else {
@@ -40,11 +40,11 @@ final class CarrierLineTests: XCTestCase {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("childsafe-line-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        tools = LineTools(binDir: URL(fileURLWithPath: bin), directory: directory)
-        backend = try LineBackend.start(tools: tools)
+        tools = TestTools(binDir: URL(fileURLWithPath: bin), directory: directory)
+        backend = try TestBackend.start(tools: tools)
         carrierKey = try tools.generateKey(name: "carrier")
         rootKey = try tools.generateKey(name: "root")
-        events = LineEvents()
+        events = EventRecorder()
         try tools.run("childsafe", [
             "carrier", "admit", "--backend", backend.url, "--allow-insecure-loopback",
             "--operator-token", backend.operatorToken, "--carrier-id", Self.carrierId,
@@ -206,7 +206,7 @@ final class CarrierLineTests: XCTestCase {
                 country: "GB",
                 locale: "en"
             ),
-            keyStore: LineKeyStore(),
+            keyStore: MemoryKeyStore(),
             logger: events,
             listener: events,
             lineIdentity: ChildsLine(lineId: Self.line)
@@ -245,30 +245,10 @@ private final class ChildsLine: LineIdentity, Sendable {
     }
 }
 
-private enum LineFixtureError: Error {
-    case toolFailed(String)
-    case noListeningLine
-    case unsupportedPlatform
-}
-
-private struct LineKeyFile {
-    let file: URL
-    let publicKey: String
-}
-
-/// The childsafe CLI and backend binaries, run to the end in `directory`.
-private struct LineTools {
-    let binDir: URL
-    let directory: URL
-
-    func generateKey(name: String) throws -> LineKeyFile {
-        let file = directory.appendingPathComponent("\(name).key")
-        let publicKey = try run("childsafe", ["keys", "generate", "--out", file.path])
-        return LineKeyFile(file: file, publicKey: publicKey.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
+/// What only the carrier line tests run through the CLI.
+private extension TestTools {
     /// The root's trust document (version 1) delegating `carrier`'s key to `carrierId` for a year.
-    func trustDocument(root: LineKeyFile, carrier: LineKeyFile, carrierId: String) throws -> Data {
+    func trustDocument(root: TestKeyFile, carrier: TestKeyFile, carrierId: String) throws -> Data {
         let out = directory.appendingPathComponent("trust.json")
         let until = UInt64(Date().timeIntervalSince1970) + 365 * 86_400
         try run("childsafe", [
@@ -279,7 +259,7 @@ private struct LineTools {
     }
 
     /// The carrier's signed deactivation (sequence 2) of `line` for `device`.
-    func signDeactivation(carrier: LineKeyFile, carrierId: String, line: String, device: String) throws -> Data {
+    func signDeactivation(carrier: TestKeyFile, carrierId: String, line: String, device: String) throws -> Data {
         let out = directory.appendingPathComponent("deactivation-\(device).bin")
         try run("childsafe", [
             "activation", "deactivate", "--key", carrier.file.path, "--carrier", carrierId,
@@ -287,121 +267,5 @@ private struct LineTools {
             "--out", out.path,
         ])
         return try Data(contentsOf: out)
-    }
-
-    @discardableResult
-    func run(_ tool: String, _ arguments: [String]) throws -> String {
-        #if os(macOS) || os(Linux)
-        let process = Process()
-        process.executableURL = binDir.appendingPathComponent(tool)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw LineFixtureError.toolFailed("\(tool) \(arguments.joined(separator: " ")): \(text)")
-        }
-        return text
-        #else
-        throw LineFixtureError.unsupportedPlatform
-        #endif
-    }
-}
-
-/// The real reference backend on a free loopback port, with its own sled folder and an operator
-/// token for admitting the carrier.
-private final class LineBackend {
-    let url: String
-    let operatorToken: String
-    #if os(macOS) || os(Linux)
-    private let process: Process
-
-    private init(process: Process, url: String, operatorToken: String) {
-        self.process = process
-        self.url = url
-        self.operatorToken = operatorToken
-    }
-
-    static func start(tools: LineTools) throws -> LineBackend {
-        let data = tools.directory.appendingPathComponent("backend").path
-        let operatorToken = "operator-\(UUID().uuidString)"
-        let tokenFile = tools.directory.appendingPathComponent("operator-token")
-        try operatorToken.write(to: tokenFile, atomically: true, encoding: .utf8)
-
-        let process = Process()
-        process.executableURL = tools.binDir.appendingPathComponent("childsafe-backend")
-        process.arguments = [
-            "serve", "--data", data, "--listen", "127.0.0.1:0",
-            "--operator-token-file", tokenFile.path,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var seen = ""
-        while true {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                process.terminate()
-                throw LineFixtureError.noListeningLine
-            }
-            seen += String(decoding: chunk, as: UTF8.self)
-            if let range = seen.range(of: "listening on ") {
-                let rest = seen[range.upperBound...]
-                if let end = rest.firstIndex(where: { $0.isWhitespace }) {
-                    // Keep reading its output so that a full pipe never stalls it.
-                    output.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
-                    return LineBackend(process: process, url: String(rest[..<end]), operatorToken: operatorToken)
-                }
-            }
-        }
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-    #else
-    private init() {
-        url = ""
-        operatorToken = ""
-    }
-
-    static func start(tools: LineTools) throws -> LineBackend {
-        throw XCTSkip("the carrier line tests start the backend as a process, which this platform cannot")
-    }
-
-    func stop() {}
-    #endif
-}
-
-/// A key store holding one random 32-byte key.
-private final class LineKeyStore: KeyStore, Sendable {
-    private let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
-
-    func dataKey() throws -> Data {
-        key
-    }
-}
-
-/// Keeps every event; drops log lines.
-private final class LineEvents: Logger, EventListener, @unchecked Sendable {
-    private let lock = NSLock()
-    private var seen: [ChildSafeEvent] = []
-
-    var events: [ChildSafeEvent] {
-        lock.lock()
-        defer { lock.unlock() }
-        return seen
-    }
-
-    func log(level: LogLevel, message: String) {}
-
-    func onEvent(event: ChildSafeEvent) {
-        lock.lock()
-        seen.append(event)
-        lock.unlock()
     }
 }

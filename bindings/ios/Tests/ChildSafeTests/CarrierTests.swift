@@ -19,9 +19,9 @@ final class CarrierTests: XCTestCase {
     private static let line = "+44 7700 900123"
 
     private var directory: URL!
-    private var tools: CarrierTools!
-    private var backend: CarrierBackend!
-    private var key: CarrierKeyFile!
+    private var tools: TestTools!
+    private var backend: TestBackend!
+    private var key: TestKeyFile!
 
     override func setUp() async throws {
         guard let bin = ProcessInfo.processInfo.environment["CHILDSAFE_TEST_BIN_DIR"] else {
@@ -30,8 +30,8 @@ final class CarrierTests: XCTestCase {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("childsafe-carrier-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        tools = CarrierTools(binDir: URL(fileURLWithPath: bin), directory: directory)
-        backend = try CarrierBackend.start(tools: tools)
+        tools = TestTools(binDir: URL(fileURLWithPath: bin), directory: directory)
+        backend = try TestBackend.start(tools: tools)
         key = try tools.generateKey(name: "carrier")
         try tools.run("childsafe", [
             "carrier", "admit", "--backend", backend.url, "--allow-insecure-loopback",
@@ -132,7 +132,7 @@ final class CarrierTests: XCTestCase {
         CarrierConfig(backendUrl: backend.url, allowInsecureLoopback: true, carrierId: Self.carrierId)
     }
 
-    private func open(_ key: CarrierKeyFile) throws -> ChildSafeCarrier {
+    private func open(_ key: TestKeyFile) throws -> ChildSafeCarrier {
         try ChildSafeCarrier.open(config: config(), signingKeyPkcs8: try Data(contentsOf: key.file))
     }
 
@@ -146,114 +146,4 @@ final class CarrierTests: XCTestCase {
             parentsMayRelax: ["safe-search"]
         )
     }
-}
-
-private enum CarrierFixtureError: Error {
-    case toolFailed(String)
-    case noListeningLine
-    case unsupportedPlatform
-}
-
-private struct CarrierKeyFile {
-    let file: URL
-    let publicKey: String
-}
-
-/// The childsafe CLI and backend binaries, run to the end in `directory`.
-private struct CarrierTools {
-    let binDir: URL
-    let directory: URL
-
-    func generateKey(name: String) throws -> CarrierKeyFile {
-        let file = directory.appendingPathComponent("\(name).key")
-        let publicKey = try run("childsafe", ["keys", "generate", "--out", file.path])
-        return CarrierKeyFile(file: file, publicKey: publicKey.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    @discardableResult
-    func run(_ tool: String, _ arguments: [String]) throws -> String {
-        #if os(macOS) || os(Linux)
-        let process = Process()
-        process.executableURL = binDir.appendingPathComponent(tool)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw CarrierFixtureError.toolFailed("\(tool) \(arguments.joined(separator: " ")): \(text)")
-        }
-        return text
-        #else
-        throw CarrierFixtureError.unsupportedPlatform
-        #endif
-    }
-}
-
-/// The real reference backend on a free loopback port, with its own sled folder and an operator
-/// token for admitting the carrier.
-private final class CarrierBackend {
-    let url: String
-    let operatorToken: String
-    #if os(macOS) || os(Linux)
-    private let process: Process
-
-    private init(process: Process, url: String, operatorToken: String) {
-        self.process = process
-        self.url = url
-        self.operatorToken = operatorToken
-    }
-
-    static func start(tools: CarrierTools) throws -> CarrierBackend {
-        let data = tools.directory.appendingPathComponent("backend").path
-        let operatorToken = "operator-\(UUID().uuidString)"
-        let tokenFile = tools.directory.appendingPathComponent("operator-token")
-        try operatorToken.write(to: tokenFile, atomically: true, encoding: .utf8)
-
-        let process = Process()
-        process.executableURL = tools.binDir.appendingPathComponent("childsafe-backend")
-        process.arguments = [
-            "serve", "--data", data, "--listen", "127.0.0.1:0",
-            "--operator-token-file", tokenFile.path,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var seen = ""
-        while true {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                process.terminate()
-                throw CarrierFixtureError.noListeningLine
-            }
-            seen += String(decoding: chunk, as: UTF8.self)
-            if let range = seen.range(of: "listening on ") {
-                let rest = seen[range.upperBound...]
-                if let end = rest.firstIndex(where: { $0.isWhitespace }) {
-                    // Keep reading its output so that a full pipe never stalls it.
-                    output.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
-                    return CarrierBackend(process: process, url: String(rest[..<end]), operatorToken: operatorToken)
-                }
-            }
-        }
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-    #else
-    private init() {
-        url = ""
-        operatorToken = ""
-    }
-
-    static func start(tools: CarrierTools) throws -> CarrierBackend {
-        throw XCTSkip("the carrier tests start the backend as a process, which this platform cannot")
-    }
-
-    func stop() {}
-    #endif
 }

@@ -24,8 +24,8 @@ final class ChildSafeBindingTests: XCTestCase {
     }
 
     func testOpensWithASwiftKeyStoreAndReopensWithTheSameKey() throws {
-        let keys = FixedKeyStore()
-        let recorder = Recorder()
+        let keys = MemoryKeyStore()
+        let recorder = EventRecorder()
         do {
             let sdk = try open(keyStore: keys, recorder: recorder)
             XCTAssertFalse(sdk.deviceId().isEmpty)
@@ -60,7 +60,7 @@ final class ChildSafeBindingTests: XCTestCase {
     }
 
     func testAKeyOfTheWrongLengthIsThrownAsKeyStore() {
-        XCTAssertThrowsError(try open(keyStore: FixedKeyStore(length: 16))) { error in
+        XCTAssertThrowsError(try open(keyStore: MemoryKeyStore(length: 16))) { error in
             guard case ChildSafeError.KeyStore = error else {
                 return XCTFail("expected ChildSafeError.KeyStore, got \(error)")
             }
@@ -91,7 +91,7 @@ final class ChildSafeBindingTests: XCTestCase {
     }
 
     func testSetPinCallsTheListenerAndAWrongPinIsCounted() throws {
-        let recorder = Recorder()
+        let recorder = EventRecorder()
         let sdk = try open(recorder: recorder)
 
         try sdk.setPin(newPin: "482916", oldPin: nil)
@@ -119,7 +119,7 @@ final class ChildSafeBindingTests: XCTestCase {
               let token = environment["CHILDSAFE_TEST_ACTIVATION_TOKEN"] else {
             throw XCTSkip("set CHILDSAFE_TEST_BACKEND_URL and CHILDSAFE_TEST_ACTIVATION_TOKEN")
         }
-        let recorder = Recorder()
+        let recorder = EventRecorder()
         let sdk = try open(recorder: recorder, backendUrl: backend)
 
         let deviceId = try await sdk.register(activationToken: token)
@@ -137,8 +137,8 @@ final class ChildSafeBindingTests: XCTestCase {
     // ---- Helpers ----
 
     private func open(
-        keyStore: KeyStore = FixedKeyStore(),
-        recorder: Recorder = Recorder(),
+        keyStore: KeyStore = MemoryKeyStore(),
+        recorder: EventRecorder = EventRecorder(),
         country: String = "GB",
         backendUrl: String? = nil
     ) throws -> ChildSafe {
@@ -160,63 +160,8 @@ final class ChildSafeBindingTests: XCTestCase {
     }
 }
 
-/// The same random key on every call, as a real key store gives. Its state is guarded by `lock`.
-private final class FixedKeyStore: KeyStore, @unchecked Sendable {
-    private let key: Data
-    private let lock = NSLock()
-    private var count = 0
-
-    init(length: Int = 32) {
-        key = Data((0..<length).map { _ in UInt8.random(in: 0...255) })
-    }
-
-    var calls: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
-
-    func dataKey() throws -> Data {
-        lock.lock()
-        defer { lock.unlock() }
-        count += 1
-        return key
-    }
-}
-
 private final class FailingKeyStore: KeyStore, Sendable {
     func dataKey() throws -> Data {
         throw ChildSafeError.KeyStore(reason: "the keychain is locked")
-    }
-}
-
-/// Keeps what the SDK logs and every event; both are called from the SDK's threads.
-private final class Recorder: Logger, EventListener, @unchecked Sendable {
-    private let lock = NSLock()
-    private var loggedLines: [(level: LogLevel, message: String)] = []
-    private var seenEvents: [ChildSafeEvent] = []
-
-    var lines: [(level: LogLevel, message: String)] {
-        lock.lock()
-        defer { lock.unlock() }
-        return loggedLines
-    }
-
-    var events: [ChildSafeEvent] {
-        lock.lock()
-        defer { lock.unlock() }
-        return seenEvents
-    }
-
-    func log(level: LogLevel, message: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        loggedLines.append((level, message))
-    }
-
-    func onEvent(event: ChildSafeEvent) {
-        lock.lock()
-        defer { lock.unlock() }
-        seenEvents.append(event)
     }
 }

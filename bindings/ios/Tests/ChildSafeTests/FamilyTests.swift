@@ -17,7 +17,7 @@ final class FamilyTests: XCTestCase {
     private static let pin = "2468"
 
     private var directory: URL!
-    private var backend: FamilyBackend!
+    private var backend: TestBackend!
     private var phone: ChildSafe!
 
     override func setUp() async throws {
@@ -27,8 +27,8 @@ final class FamilyTests: XCTestCase {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("childsafe-family-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let tools = Tools(binDir: URL(fileURLWithPath: bin), directory: directory)
-        backend = try FamilyBackend.start(tools: tools)
+        let tools = TestTools(binDir: URL(fileURLWithPath: bin), directory: directory)
+        backend = try TestBackend.start(tools: tools, mintActivationToken: true)
 
         let carrier = try tools.generateKey(name: "carrier")
         let lists = try tools.generateKey(name: "lists")
@@ -49,8 +49,8 @@ final class FamilyTests: XCTestCase {
                 locale: "en"
             ),
             keyStore: MemoryKeyStore(),
-            logger: QuietRecorder(),
-            listener: QuietRecorder()
+            logger: EventRecorder(),
+            listener: EventRecorder()
         )
         _ = try phone.activate(
             // The carrier lets the parents relax what the commands below relax.
@@ -60,7 +60,7 @@ final class FamilyTests: XCTestCase {
             )
         )
         XCTAssertEqual(try phone.installListBundle(bytes: bundle), 1)
-        _ = try await phone.register(activationToken: backend.token)
+        _ = try await phone.register(activationToken: try XCTUnwrap(backend.activationToken))
         try phone.setPin(newPin: Self.pin, oldPin: nil)
     }
 
@@ -372,44 +372,9 @@ final class FamilyTests: XCTestCase {
     }
 }
 
-// ---- The real binaries ----
-
-private enum FamilyFixtureError: Error {
-    case toolFailed(String)
-    case noListeningLine
-    case unsupportedPlatform
-}
-
-/// A signing key made by `childsafe keys generate`: its file and public key.
-private struct SigningKeyFile {
-    let file: URL
-    let publicKey: String
-}
-
-/// The childsafe CLI and backend binaries, run to the end in `directory`.
-private struct Tools {
-    let binDir: URL
-    let directory: URL
-
-    func generateKey(name: String) throws -> SigningKeyFile {
-        let file = directory.appendingPathComponent("\(name).key")
-        let publicKey = try run("childsafe", ["keys", "generate", "--out", file.path])
-        return SigningKeyFile(file: file, publicKey: publicKey.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    func signActivation(
-        carrier: SigningKeyFile, device: String, band: String, sequence: Int, block: [String],
-        relax: [String]
-    ) throws -> Data {
-        let out = directory.appendingPathComponent("profile-\(sequence).bin")
-        try run("childsafe", [
-            "activation", "sign", "--key", carrier.file.path, "--carrier", "Test Carrier",
-            "--device", device, "--band", band, "--sequence", "\(sequence)", "--out", out.path,
-        ] + block.flatMap { ["--block", $0] } + relax.flatMap { ["--parents-may-relax", $0] })
-        return try Data(contentsOf: out)
-    }
-
-    func compileLists(key: SigningKeyFile, version: Int, categories: [String: [String]]) throws -> Data {
+/// What only the family tests run through the CLI.
+private extension TestTools {
+    func compileLists(key: TestKeyFile, version: Int, categories: [String: [String]]) throws -> Data {
         var sources: [String] = []
         for (category, hosts) in categories.sorted(by: { $0.key < $1.key }) {
             let list = directory.appendingPathComponent("\(category).txt")
@@ -422,108 +387,4 @@ private struct Tools {
         ] + sources)
         return try Data(contentsOf: out)
     }
-
-    @discardableResult
-    func run(_ tool: String, _ arguments: [String]) throws -> String {
-        #if os(macOS) || os(Linux)
-        let process = Process()
-        process.executableURL = binDir.appendingPathComponent(tool)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw FamilyFixtureError.toolFailed("\(tool) \(arguments.joined(separator: " ")): \(text)")
-        }
-        return text
-        #else
-        throw FamilyFixtureError.unsupportedPlatform
-        #endif
-    }
-}
-
-/// The real reference backend on a free loopback port, with its own sled folder. The activation
-/// token is minted before `serve` starts, since sled lets one process at a time open the folder.
-private final class FamilyBackend {
-    let url: String
-    let token: String
-    #if os(macOS) || os(Linux)
-    private let process: Process
-
-    private init(process: Process, url: String, token: String) {
-        self.process = process
-        self.url = url
-        self.token = token
-    }
-
-    static func start(tools: Tools) throws -> FamilyBackend {
-        let data = tools.directory.appendingPathComponent("backend").path
-        let token = try tools.run("childsafe-backend", ["tokens", "create", "--data", data, "--count", "1"])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let operatorToken = tools.directory.appendingPathComponent("operator-token")
-        try "operator-\(UUID().uuidString)".write(to: operatorToken, atomically: true, encoding: .utf8)
-
-        let process = Process()
-        process.executableURL = tools.binDir.appendingPathComponent("childsafe-backend")
-        process.arguments = [
-            "serve", "--data", data, "--listen", "127.0.0.1:0",
-            "--operator-token-file", operatorToken.path,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var seen = ""
-        while true {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                process.terminate()
-                throw FamilyFixtureError.noListeningLine
-            }
-            seen += String(decoding: chunk, as: UTF8.self)
-            if let range = seen.range(of: "listening on ") {
-                let rest = seen[range.upperBound...]
-                if let end = rest.firstIndex(where: { $0.isWhitespace }) {
-                    // Keep reading its output so that a full pipe never stalls it.
-                    output.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
-                    return FamilyBackend(process: process, url: String(rest[..<end]), token: token)
-                }
-            }
-        }
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-    #else
-    private init() {
-        url = ""
-        token = ""
-    }
-
-    static func start(tools: Tools) throws -> FamilyBackend {
-        throw XCTSkip("the family tests start the backend as a process, which this platform cannot")
-    }
-
-    func stop() {}
-    #endif
-}
-
-/// A key store holding one random 32-byte key.
-private final class MemoryKeyStore: KeyStore, Sendable {
-    private let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
-
-    func dataKey() throws -> Data {
-        key
-    }
-}
-
-/// A logger and listener that keep nothing: these tests read what the SDK returns.
-private final class QuietRecorder: Logger, EventListener, Sendable {
-    func log(level: LogLevel, message: String) {}
-
-    func onEvent(event: ChildSafeEvent) {}
 }

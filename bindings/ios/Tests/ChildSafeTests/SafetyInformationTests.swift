@@ -15,8 +15,8 @@ import ChildSafeCore
 
 final class SafetyInformationTests: XCTestCase {
     private var directory: URL!
-    private var tools: SafetyTools!
-    private let listener = SafetyEvents()
+    private var tools: TestTools!
+    private let listener = EventRecorder()
 
     override func setUpWithError() throws {
         guard let bin = ProcessInfo.processInfo.environment["CHILDSAFE_TEST_BIN_DIR"] else {
@@ -25,7 +25,7 @@ final class SafetyInformationTests: XCTestCase {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("childsafe-safety-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        tools = SafetyTools(binDir: URL(fileURLWithPath: bin), directory: directory)
+        tools = TestTools(binDir: URL(fileURLWithPath: bin), directory: directory)
     }
 
     override func tearDownWithError() throws {
@@ -92,47 +92,18 @@ final class SafetyInformationTests: XCTestCase {
                 country: country,
                 locale: locale
             ),
-            keyStore: SafetyKeyStore(),
+            keyStore: MemoryKeyStore(),
             logger: listener,
             listener: listener
         )
     }
 }
 
-/// A carrier key made by `childsafe keys generate`.
-private struct SafetyKey {
-    let file: URL
-    let publicKey: String
-}
-
-private enum SafetyFixtureError: Error {
-    case toolFailed(String)
-    case unsupportedPlatform
-}
-
-/// The childsafe CLI, run to the end in `directory`.
-private struct SafetyTools {
-    let binDir: URL
-    let directory: URL
-
-    func generateKey(name: String) throws -> SafetyKey {
-        let file = directory.appendingPathComponent("\(name).key")
-        let publicKey = try run(["keys", "generate", "--out", file.path])
-        return SafetyKey(file: file, publicKey: publicKey.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    func signActivation(carrier: SafetyKey, device: String, band: String) throws -> Data {
-        let out = directory.appendingPathComponent("profile.bin")
-        _ = try run([
-            "activation", "sign", "--key", carrier.file.path, "--carrier", "Test Carrier",
-            "--device", device, "--band", band, "--sequence", "1", "--out", out.path,
-        ])
-        return try Data(contentsOf: out)
-    }
-
+/// What only the safety information tests run through the CLI.
+private extension TestTools {
     /// The SDK's own texts in `language`, every title prefixed with `mark`, signed as the
     /// carrier's pack `version`.
-    func signPack(carrier: SafetyKey, version: Int, language: String, mark: String) throws -> Data {
+    func signPack(carrier: TestKeyFile, version: Int, language: String, mark: String) throws -> Data {
         let repository = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -144,59 +115,10 @@ private struct SafetyTools {
         try builtIn.replacingOccurrences(of: "\"title\": \"", with: "\"title\": \"\(mark)")
             .write(to: texts, atomically: true, encoding: .utf8)
         let out = directory.appendingPathComponent("pack-\(version).json")
-        _ = try run([
+        _ = try run("childsafe", [
             "safety", "sign-pack", "--key", carrier.file.path, "--carrier", "acme-mobile",
             "--version", "\(version)", "--pack", texts.path, "--out", out.path,
         ])
         return try Data(contentsOf: out)
-    }
-
-    func run(_ arguments: [String]) throws -> String {
-        #if os(macOS) || os(Linux)
-        let process = Process()
-        process.executableURL = binDir.appendingPathComponent("childsafe")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw SafetyFixtureError.toolFailed("childsafe \(arguments.joined(separator: " ")): \(text)")
-        }
-        return text
-        #else
-        throw SafetyFixtureError.unsupportedPlatform
-        #endif
-    }
-}
-
-/// A key store holding one random 32-byte key.
-private final class SafetyKeyStore: KeyStore, Sendable {
-    private let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
-
-    func dataKey() throws -> Data {
-        key
-    }
-}
-
-/// Keeps every event; drops log lines.
-private final class SafetyEvents: Logger, EventListener, @unchecked Sendable {
-    private let lock = NSLock()
-    private var seen: [ChildSafeEvent] = []
-
-    var events: [ChildSafeEvent] {
-        lock.lock()
-        defer { lock.unlock() }
-        return seen
-    }
-
-    func log(level: LogLevel, message: String) {}
-
-    func onEvent(event: ChildSafeEvent) {
-        lock.lock()
-        seen.append(event)
-        lock.unlock()
     }
 }
