@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use childsafe_backend::storage::{CarrierRecord, Storage};
 use childsafe_backend::{RunningServer, ServerConfig, clock, open_storage, spawn};
-use childsafe_core::carrier::{CarrierConfig, ChildSafeCarrier, LineSettings};
+use childsafe_core::carrier::{CarrierConfig, ChildSafeCarrier, LineSettings, SignedProfileInfo};
 use childsafe_core::crypto::{PublicKey, SigningKey};
 use childsafe_core::filter::decision::UrlDecision;
 use childsafe_core::parent::{ChildSafeParent, ParentConfig};
@@ -143,6 +143,21 @@ impl World {
         .unwrap()
     }
 
+    /// Switches `phone` on through its line: it installs the root's trust document, registers
+    /// with its line, the carrier signs what is pending, and the phone syncs. The device id and
+    /// the profiles the carrier signed.
+    async fn switch_on(
+        &self,
+        phone: &ChildSafe,
+        carrier: &ChildSafeCarrier,
+    ) -> (String, Vec<SignedProfileInfo>) {
+        phone.install_trust_document(self.trust_document()).unwrap();
+        let device_id = phone.register_with_line().await.unwrap();
+        let signed = carrier.sign_pending(30 * DAY_SECS).await.unwrap();
+        phone.sync_now().await.unwrap();
+        (device_id, signed)
+    }
+
     /// A parent's app paired with `phone` through its QR code, the PIN entered on the phone.
     async fn paired_parent(&self, name: &str, phone: &ChildSafe) -> ChildSafeParent {
         let parent = ChildSafeParent::open(
@@ -204,14 +219,9 @@ async fn a_phone_is_switched_on_through_its_line_and_a_parents_change_survives_a
         "allowlist-only at 0-5"
     );
 
-    phone
-        .install_trust_document(world.trust_document())
-        .unwrap();
-    let device_id = phone.register_with_line().await.unwrap();
-    let signed = carrier.sign_pending(30 * DAY_SECS).await.unwrap();
+    let (device_id, signed) = world.switch_on(&phone, &carrier).await;
     assert_eq!(signed.len(), 1);
     assert_eq!(signed[0].profile.device_id, device_id);
-    phone.sync_now().await.unwrap();
     let status = phone.status().unwrap();
     assert_eq!(status.band.as_deref(), Some("9-12"));
     assert!(!status.provisional);
@@ -278,12 +288,7 @@ async fn a_wiped_app_is_protected_from_its_first_check_and_gets_its_profile_back
         .unwrap();
     let app = Arc::new(Recorder::default());
     let first = world.phone("first", &app);
-    first
-        .install_trust_document(world.trust_document())
-        .unwrap();
-    let first_id = first.register_with_line().await.unwrap();
-    carrier.sign_pending(30 * DAY_SECS).await.unwrap();
-    first.sync_now().await.unwrap();
+    let (first_id, _) = world.switch_on(&first, &carrier).await;
     first.set_pin(PIN, None).unwrap();
     let parent = world.paired_parent("parent", &first).await;
     parent
@@ -313,17 +318,12 @@ async fn a_wiped_app_is_protected_from_its_first_check_and_gets_its_profile_back
         "protected from the first check"
     );
 
-    again
-        .install_trust_document(world.trust_document())
-        .unwrap();
-    let again_id = again.register_with_line().await.unwrap();
-    let signed = carrier.sign_pending(30 * DAY_SECS).await.unwrap();
+    let (again_id, signed) = world.switch_on(&again, &carrier).await;
     assert_eq!(signed.len(), 1);
     assert_eq!(
         signed[0].profile.device_id, again_id,
         "the line moved to the new device"
     );
-    again.sync_now().await.unwrap();
     let status = again.status().unwrap();
     assert_eq!(status.band.as_deref(), Some("13-15"));
     assert!(!status.provisional);
@@ -344,12 +344,7 @@ async fn a_carrier_key_rotation_reaches_the_phone_and_the_old_key_is_refused_aft
         .unwrap();
     let app = Arc::new(Recorder::default());
     let phone = world.phone("phone", &app);
-    phone
-        .install_trust_document(world.trust_document())
-        .unwrap();
-    let device_id = phone.register_with_line().await.unwrap();
-    let first = carrier.sign_pending(30 * DAY_SECS).await.unwrap();
-    phone.sync_now().await.unwrap();
+    let (device_id, first) = world.switch_on(&phone, &carrier).await;
     assert_eq!(phone.status().unwrap().band.as_deref(), Some("9-12"));
 
     let (_, new_pkcs8) = SigningKey::generate().unwrap();
