@@ -46,7 +46,7 @@ pub(crate) enum CarrierCommand {
         #[command(flatten)]
         backend: BackendArgs,
         /// The operator's bearer token.
-        #[arg(long, value_name = "TOKEN")]
+        #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
         operator_token: String,
         /// The carrier's id: 1 to 64 characters of a-z, 0-9 and -.
         #[arg(long, value_name = "ID")]
@@ -55,7 +55,8 @@ pub(crate) enum CarrierCommand {
         #[arg(long)]
         name: String,
         /// The carrier's public key (base64url, from `childsafe keys generate`).
-        #[arg(long, value_name = "PUB")]
+        // A base64url key starts with `-` one time in 64.
+        #[arg(long, value_name = "PUB", allow_hyphen_values = true)]
         public_key: String,
     },
     /// The carrier's children's lines.

@@ -27,7 +27,8 @@ pub(crate) struct RegisterArgs {
     backend: String,
     /// The one-use activation token from the carrier; without one, the device registers with
     /// the line given to `device init --line`.
-    #[arg(long, value_name = "TOKEN")]
+    // A base64url token starts with `-` one time in 64.
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
     activation_token: Option<String>,
     /// Allow plain HTTP to a loopback backend (tests and the demo only).
     #[arg(long)]
