@@ -3,11 +3,33 @@
 
 use async_trait::async_trait;
 use childsafe_protocol::wire::ReportedDeviceStatus;
+use deadpool_postgres::GenericClient;
 
 use super::sql::{execute, from_pg, get, get_optional_u64, get_u64, public_key, query_opt, to_db};
 use super::store::PostgresStorage;
 use crate::storage::accounts::{AccountStore, DeviceRecord, DeviceRegistered, ParentRecord};
 use crate::storage::error::StorageResult;
+
+/// Stores a new device in `client`'s transaction; `false` when a device with its id exists
+/// (nothing is written). Registration with a token and with a line both store through it.
+pub(super) async fn insert_device<C: GenericClient + Sync>(
+    client: &C,
+    device: &DeviceRecord,
+) -> StorageResult<bool> {
+    let stored = execute(
+        client,
+        "INSERT INTO devices (id, public_key, country, registered_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        &[
+            &device.id,
+            &&device.public_key.0[..],
+            &device.country,
+            &to_db(device.registered_at)?,
+        ],
+    )
+    .await?;
+    Ok(stored == 1)
+}
 
 #[async_trait]
 impl AccountStore for PostgresStorage {
@@ -44,19 +66,7 @@ impl AccountStore for PostgresStorage {
         if used == 0 {
             return Ok(DeviceRegistered::TokenRefused);
         }
-        let stored = execute(
-            &tx,
-            "INSERT INTO devices (id, public_key, country, registered_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            &[
-                &device.id,
-                &&device.public_key.0[..],
-                &device.country,
-                &to_db(device.registered_at)?,
-            ],
-        )
-        .await?;
-        if stored == 0 {
+        if !insert_device(&tx, &device).await? {
             // Dropping the transaction rolls it back, so the token stays unused.
             return Ok(DeviceRegistered::AlreadyRegistered);
         }

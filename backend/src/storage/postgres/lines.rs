@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use childsafe_crypto::PublicKey;
 use deadpool_postgres::GenericClient;
 
-use super::sql::{corrupt, execute, from_pg, get, query, query_opt, to_db};
+use super::accounts::insert_device;
+use super::sql::{corrupt, execute, from_pg, get, query, query_opt};
 use super::store::PostgresStorage;
 use crate::storage::accounts::DeviceRecord;
 use crate::storage::bundles::BundlePut;
@@ -169,19 +170,7 @@ impl LineStore for PostgresStorage {
         let Some(mut line) = line else {
             return Ok(LineRegistration::LineUnknown);
         };
-        let stored = execute(
-            &tx,
-            "INSERT INTO devices (id, public_key, country, registered_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            &[
-                &device.id,
-                &&device.public_key.0[..],
-                &device.country,
-                &to_db(device.registered_at)?,
-            ],
-        )
-        .await?;
-        if stored == 0 {
+        if !insert_device(&tx, &device).await? {
             return Ok(LineRegistration::AlreadyRegistered);
         }
         line.bind_device(&device.id, previous);
