@@ -51,5 +51,12 @@ step "swift syntax" target/swift-check-venv/bin/python bindings/check-swift-synt
   target/bindings/swift ios-sample bindings/ios/Package.swift bindings/ios/Tests
 step "kotlin on the JVM" mvn -B -ntp -f tests/kotlin/pom.xml test
 step "android sample's shared kotlin" mvn -B -ntp -f android-sample/shared-jvm/pom.xml test
+# The app's screens and jobs under Robolectric; the surefire count closes the step's log.
+android_under_robolectric() {
+  local log=target/android-sample-robolectric.log
+  mvn -B -ntp -f android-sample/robolectric/pom.xml test | tee "$log" || return 1
+  grep -E '^\[INFO\] Tests run:' "$log" | tail -n 1 | sed 's/^\[INFO\] /robolectric: /'
+}
+step "android sample under robolectric" android_under_robolectric
 step "android and ios cross-builds" bindings/cross-build.sh --bindings-reference target/bindings
 printf '\nall checks passed (%ds)\n' "$SECONDS"

@@ -13,15 +13,21 @@ plugins {
 val childsafeAar: String =
     providers.gradleProperty("childsafe.aar").getOrElse("../../target/android/childsafe-release.aar")
 
-// The sample's demo configuration: the backend and the keys it trusts. A handset maker builds
-// these in from its own carrier and list keys.
-val backendUrl: String = providers.gradleProperty("childsafe.backendUrl").getOrElse("")
-val carrierKey: String = providers.gradleProperty("childsafe.carrierKey").getOrElse("")
-val listKey: String = providers.gradleProperty("childsafe.listKey").getOrElse("")
-val directoryKey: String = providers.gradleProperty("childsafe.directoryKey").getOrElse("")
-// The backend's server time key (its `GET /v1/server` time_key), so that every sync can correct
-// a phone clock set wrong.
-val serverTimeKey: String = providers.gradleProperty("childsafe.serverTimeKey").getOrElse("")
+// The sample's deployment: the backend and the keys it trusts, written into the manifest's
+// <meta-data> (read by DeploymentConfig). A handset maker builds in its own carrier, list and
+// root keys. Several keys of one kind: comma-separated. The band is one of 0-5, 6-8, 9-12, 13-15,
+// 16-17: the one a phone on a child's line gets until its carrier's profile arrives.
+val deployment: Map<String, String> = mapOf(
+    "childsafeBackendUrl" to "childsafe.backendUrl",
+    "childsafeCarrierKeys" to "childsafe.carrierKey",
+    "childsafeListKeys" to "childsafe.listKey",
+    "childsafeDirectoryKeys" to "childsafe.directoryKey",
+    // The backend's server time key (its `GET /v1/server` time_key), so that every sync can
+    // correct a phone clock set wrong.
+    "childsafeServerTimeKeys" to "childsafe.serverTimeKey",
+    "childsafeRootKeys" to "childsafe.rootKey",
+    "childsafeDefaultBand" to "childsafe.defaultBand",
+).mapValues { (_, property) -> providers.gradleProperty(property).getOrElse("") }
 
 android {
     namespace = "org.childsafe.sample.android"
@@ -35,15 +41,7 @@ android {
         targetSdk = 36
         versionCode = 1
         versionName = "0.1.0"
-        buildConfigField("String", "BACKEND_URL", "\"$backendUrl\"")
-        buildConfigField("String", "CARRIER_KEY", "\"$carrierKey\"")
-        buildConfigField("String", "LIST_KEY", "\"$listKey\"")
-        buildConfigField("String", "DIRECTORY_KEY", "\"$directoryKey\"")
-        buildConfigField("String", "SERVER_TIME_KEY", "\"$serverTimeKey\"")
-    }
-
-    buildFeatures {
-        buildConfig = true
+        manifestPlaceholders += deployment
     }
 
     compileOptions {
@@ -70,7 +68,7 @@ dependencies {
     // An AAR file names none of its dependencies; these are the ones bindings/android/README.md lists.
     implementation("net.java.dev.jna:jna:5.19.1@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
-    implementation("androidx.work:work-runtime-ktx:2.10.5")
-    implementation("androidx.appcompat:appcompat:1.7.1")
-    implementation("androidx.webkit:webkit:1.14.0")
+    // Nothing else: the screens use the platform's Activity, WebView, JobScheduler and Material
+    // theme, so the same sources also compile against the bare framework jar
+    // (android-sample/robolectric/pom.xml).
 }

@@ -64,6 +64,41 @@ class NavigationPolicyTest {
     }
 
     @Test
+    fun `a main-frame request to a blocked host, a POST form's too, gets the block page`() {
+        val action = decideMainFrameRequest(page, emptyMap(), { Decisions.blockedCategory }, render)
+
+        assertEquals(NavigationAction.ShowBlockPage(renderedPage, page), action)
+    }
+
+    @Test
+    fun `a main-frame request already carrying the SDK's header goes ahead, one without is reloaded`() {
+        val video = "https://www.youtube.com/watch?v=x"
+        val withHeader = Decisions.allowWithHeader("YouTube-Restrict", "Strict")
+
+        assertEquals(
+            NavigationAction.Proceed,
+            decideMainFrameRequest(video, mapOf("youtube-restrict" to "Strict"), { withHeader }, render),
+        )
+        assertEquals(
+            NavigationAction.LoadInstead(video, mapOf("YouTube-Restrict" to "Strict")),
+            decideMainFrameRequest(video, mapOf("YouTube-Restrict" to "Moderate"), { withHeader }, render),
+        )
+    }
+
+    @Test
+    fun `a main-frame request the SDK rewrites is sent to the rewritten URL`() {
+        val safe = "https://www.google.com/search?q=cats&safe=active"
+        val action = decideMainFrameRequest(
+            "https://www.google.com/search?q=cats",
+            emptyMap(),
+            { Decisions.rewrite(safe) },
+            render,
+        )
+
+        assertEquals(NavigationAction.LoadInstead(safe, emptyMap()), action)
+    }
+
+    @Test
     fun `a failing SDK call blocks the page`() {
         val action = decideNavigation(page, { error("store unavailable") }, render)
 

@@ -27,6 +27,15 @@ class SmallPoliciesTest {
     }
 
     @Test
+    fun `retries wait the backoff, doubled each time, never more than the cap`() {
+        assertEquals(SyncSchedule.RETRY_BACKOFF, SyncSchedule.retryDelay(2))
+        assertEquals(SyncSchedule.RETRY_BACKOFF.multipliedBy(2), SyncSchedule.retryDelay(3))
+        assertEquals(SyncSchedule.RETRY_BACKOFF.multipliedBy(4), SyncSchedule.retryDelay(4))
+        assertEquals(SyncSchedule.MAX_RETRY_BACKOFF, SyncSchedule.retryDelay(SyncSchedule.MAX_ONE_SHOT_ATTEMPTS))
+        assertEquals(SyncSchedule.MAX_RETRY_BACKOFF, SyncSchedule.retryDelay(Int.MAX_VALUE))
+    }
+
+    @Test
     fun `the PIN screen opens on the right PIN and says how long to wait otherwise`() {
         assertEquals(PinPromptState(true, "", 0), pinPromptState(PinCheck.Right))
         assertEquals(

@@ -81,11 +81,9 @@ class WithTheSdkTest {
     }
 
     @Test
-    fun `a batch of subresources is answered by checkUrls, one answer each`() {
-        val batcher = SubresourceBatcher({ urls -> sdk.checkUrls(urls) })
-
-        assertEquals(SubresourceAction.BLOCK, batcher.decide("data:text/html,<script>x</script>"))
-        assertEquals(SubresourceAction.ALLOW, batcher.decide("https://upload.wikimedia.org/logo.png"))
+    fun `each subresource is answered by its own checkUrl`() {
+        assertEquals(SubresourceAction.BLOCK, decideSubresource("data:text/html,<script>x</script>", sdk::checkUrl))
+        assertEquals(SubresourceAction.ALLOW, decideSubresource("https://upload.wikimedia.org/logo.png", sdk::checkUrl))
     }
 
     @Test

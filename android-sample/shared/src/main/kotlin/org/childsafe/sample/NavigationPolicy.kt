@@ -58,6 +58,32 @@ fun decideNavigation(
     return navigationAction(url, decision, blockPage)
 }
 
+/**
+ * Decides a main-frame request the WebView is about to send, as `shouldInterceptRequest` sees
+ * it: the last place a navigation can be stopped, and the only one for those that never pass
+ * through `shouldOverrideUrlLoading` (a POST form, a navigation the app started itself).
+ * [sentHeaders] are the request's own headers: a page the app already reloaded with the headers
+ * the SDK asked for, or at the rewritten URL, goes ahead instead of being reloaded again.
+ */
+fun decideMainFrameRequest(
+    url: String,
+    sentHeaders: Map<String, String>,
+    check: (String) -> UrlDecision,
+    blockPage: (String, UrlDecision) -> String?,
+): NavigationAction {
+    val action = decideNavigation(url, check, blockPage)
+    if (action is NavigationAction.LoadInstead && action.url == url && carries(sentHeaders, action.headers)) {
+        return NavigationAction.Proceed
+    }
+    return action
+}
+
+/** Whether [sent] holds every header of [wanted] with its value (names in any case, as HTTP reads them). */
+private fun carries(sent: Map<String, String>, wanted: Map<String, String>): Boolean {
+    val byName = sent.entries.associate { (name, value) -> name.lowercase() to value }
+    return wanted.all { (name, value) -> byName[name.lowercase()] == value }
+}
+
 /** The action for [decision] on [url], once the SDK has answered. */
 fun navigationAction(
     url: String,

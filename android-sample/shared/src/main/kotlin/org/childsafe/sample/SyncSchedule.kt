@@ -5,7 +5,7 @@ import org.childsafe.sdk.core.ReportKind
 
 /**
  * When the app runs `ChildSafe.syncNow`, and what it does after a run. The platform scheduler
- * (WorkManager on Android, BGTaskScheduler on iOS) carries this out; the policy is here.
+ * (JobScheduler on Android, BGTaskScheduler on iOS) carries this out; the policy is here.
  *
  * A periodic sync brings settings, lists and parents' decisions. A report adds a one-shot sync
  * so it leaves the phone soon; an SOS makes that one-shot expedited (run now, even under the
@@ -21,17 +21,20 @@ object SyncSchedule {
     /** The first retry delay of a one-shot sync that left reports waiting; it doubles each time. */
     val RETRY_BACKOFF: Duration = Duration.ofSeconds(30)
 
+    /** The longest wait before a retry, so that a report never waits hours for its next try. */
+    val MAX_RETRY_BACKOFF: Duration = Duration.ofMinutes(30)
+
     /**
      * One-shot runs before the app leaves the reports to the periodic sync. The SDK keeps every
      * report on the phone until a receipt comes, so giving up here loses nothing.
      */
     const val MAX_ONE_SHOT_ATTEMPTS = 8
 
-    /** The unique name of the periodic sync: scheduling it again keeps the one already there. */
-    const val PERIODIC_WORK = "childsafe-sync-periodic"
+    /** The job id of the periodic sync: scheduling it again keeps the one already there. */
+    const val PERIODIC_JOB_ID = 1
 
-    /** The unique name of the one-shot sync after a report: a newer request replaces it. */
-    const val ONE_SHOT_WORK = "childsafe-sync-now"
+    /** The job id of the one-shot sync after a report: a newer request replaces it. */
+    const val ONE_SHOT_JOB_ID = 2
 
     /** The one-shot sync to schedule after a report of [kind] is filed. */
     fun afterReport(kind: ReportKind): OneShotSync =
@@ -45,11 +48,24 @@ object SyncSchedule {
         SyncResult.REPORTS_WAITING, SyncResult.FAILED ->
             if (attempt < MAX_ONE_SHOT_ATTEMPTS) NextStep.RETRY_LATER else NextStep.GIVE_UP
     }
+
+    /**
+     * How long to wait before attempt [attempt] (2 for the first retry): [RETRY_BACKOFF], doubled
+     * for each retry after the first, at most [MAX_RETRY_BACKOFF].
+     */
+    fun retryDelay(attempt: Int): Duration {
+        val doublings = (attempt - 2).coerceIn(0, MAX_DOUBLINGS)
+        val delay = RETRY_BACKOFF.multipliedBy(1L shl doublings)
+        return if (delay > MAX_RETRY_BACKOFF) MAX_RETRY_BACKOFF else delay
+    }
+
+    /** Enough doublings to pass [MAX_RETRY_BACKOFF], few enough never to overflow. */
+    private const val MAX_DOUBLINGS = 16
 }
 
 /** A one-shot sync to schedule; it always needs a network connection. */
 data class OneShotSync(
-    /** Run at once, as expedited work (Android) or at the front of the queue (iOS). */
+    /** Run at once, as an expedited job (Android) or at the front of the queue (iOS). */
     val expedited: Boolean,
 )
 

@@ -4,6 +4,7 @@ import android.content.Intent
 import android.graphics.Bitmap
 import android.os.Bundle
 import android.view.inputmethod.EditorInfo
+import android.webkit.ServiceWorkerController
 import android.webkit.WebResourceRequest
 import android.webkit.WebResourceResponse
 import android.webkit.WebView
@@ -12,26 +13,19 @@ import android.widget.Button
 import android.widget.EditText
 import android.widget.LinearLayout
 import android.widget.Toast
-import androidx.appcompat.app.AppCompatActivity
-import androidx.lifecycle.lifecycleScope
-import java.io.ByteArrayInputStream
-import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
-import kotlinx.coroutines.withContext
 import org.childsafe.sample.NavigationAction
-import org.childsafe.sample.SubresourceAction
-import org.childsafe.sample.SubresourceBatcher
-import org.childsafe.sample.decideNavigation
 import org.childsafe.sdk.ChildSafeException
 import org.childsafe.sdk.core.ChildSafeEvent
 
 /**
- * The child's browser: a WebView that asks the SDK before every navigation and every subresource.
- * What the answers mean is decided in the shared logic (`decideNavigation`, `SubresourceBatcher`);
- * this screen only carries it out.
+ * The child's browser: a WebView that asks the SDK before every navigation, every main-frame
+ * request (a POST form never reaches `shouldOverrideUrlLoading`), every subresource and every
+ * service worker's fetch. What the answers mean is decided in the shared logic; this screen only
+ * carries it out. An intent's data URL is the first page, else [START_PAGE].
  */
-class BrowserActivity : AppCompatActivity() {
-    private val app get() = application as SampleApplication
+class BrowserActivity : SampleActivity() {
+    private lateinit var filter: RequestFilter
     private lateinit var web: WebView
     private lateinit var address: EditText
 
@@ -46,6 +40,8 @@ class BrowserActivity : AppCompatActivity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        filter = RequestFilter(app)
+        ServiceWorkerController.getInstance().setServiceWorkerClient(FilteringServiceWorkerClient(filter))
         address = EditText(this).apply {
             hint = "Web address"
             isSingleLine = true
@@ -54,7 +50,7 @@ class BrowserActivity : AppCompatActivity() {
         }
         web = WebView(this).apply {
             settings.javaScriptEnabled = true
-            webViewClient = FilteringClient(SubresourceBatcher({ urls -> app.sdk.checkUrls(urls) }))
+            webViewClient = FilteringClient()
         }
         val buttons = LinearLayout(this).apply {
             addView(Button(context).apply {
@@ -75,7 +71,7 @@ class BrowserActivity : AppCompatActivity() {
             },
         )
         app.events.add(onEvent)
-        open(START_PAGE)
+        open(intent?.dataString ?: START_PAGE)
     }
 
     override fun onDestroy() {
@@ -90,10 +86,10 @@ class BrowserActivity : AppCompatActivity() {
      */
     private fun open(typed: String) {
         val url = if ("://" in typed) typed.trim() else "https://${typed.trim()}"
-        carryOut(decideNavigation(url, app.sdk::checkUrl, app.sdk::blockPage))
+        if (!carryOut(filter.navigation(url))) web.loadUrl(url)
     }
 
-    /** Returns whether the WebView's own navigation is cancelled. */
+    /** Returns whether the WebView's own navigation is cancelled. Main thread only. */
     private fun carryOut(action: NavigationAction): Boolean = when (action) {
         NavigationAction.Proceed -> false
         is NavigationAction.LoadInstead -> {
@@ -120,7 +116,7 @@ class BrowserActivity : AppCompatActivity() {
     }
 
     private fun askParent(blockedUrl: String) {
-        lifecycleScope.launch {
+        scope.launch {
             val message = try {
                 app.sdk.requestAccess(blockedUrl)
                 "Your parent has been asked."
@@ -137,10 +133,10 @@ class BrowserActivity : AppCompatActivity() {
         )
     }
 
-    private inner class FilteringClient(private val batcher: SubresourceBatcher) : WebViewClient() {
-        /** Every navigation the page starts: links, redirects, forms, frames. */
+    private inner class FilteringClient : WebViewClient() {
+        /** Every navigation the page starts with a GET: links, redirects, frames. */
         override fun shouldOverrideUrlLoading(view: WebView, request: WebResourceRequest): Boolean {
-            val action = decideNavigation(request.url.toString(), app.sdk::checkUrl, app.sdk::blockPage)
+            val action = filter.navigation(request.url.toString())
             if (!request.isForMainFrame && action is NavigationAction.LoadInstead) {
                 // A frame cannot be sent elsewhere from here without replacing the whole page.
                 return true
@@ -156,30 +152,25 @@ class BrowserActivity : AppCompatActivity() {
         }
 
         /**
-         * Every subresource, on one of WebView's background threads. A null answer lets WebView
-         * fetch it; a blocked one gets an empty 403 instead. Main-frame loads were already
-         * decided in shouldOverrideUrlLoading or [open].
+         * Every request, on one of WebView's background threads, before it is sent. A null
+         * answer lets WebView send it. A blocked main frame (a POST form, say) is answered with
+         * the block page itself; one to be loaded elsewhere is stopped and loaded anew from the
+         * main thread; a blocked subresource gets an empty 403.
          */
         override fun shouldInterceptRequest(view: WebView, request: WebResourceRequest): WebResourceResponse? {
-            if (request.isForMainFrame) return null
-            return when (batcher.decide(request.url.toString())) {
-                SubresourceAction.ALLOW -> null
-                SubresourceAction.BLOCK -> blockedResponse()
+            if (!request.isForMainFrame) return filter.subresource(request)
+            return when (val action = filter.mainFrame(request)) {
+                NavigationAction.Proceed -> null
+                is NavigationAction.ShowBlockPage -> RequestFilter.blockPageResponse(action.html)
+                else -> {
+                    runOnUiThread { carryOut(action) }
+                    RequestFilter.blockedResponse()
+                }
             }
         }
     }
 
-    private fun blockedResponse() = WebResourceResponse(
-        "text/plain",
-        "utf-8",
-        BLOCKED_STATUS,
-        "Blocked",
-        emptyMap(),
-        ByteArrayInputStream(ByteArray(0)),
-    )
-
     private companion object {
         const val START_PAGE = "https://www.wikipedia.org/"
-        const val BLOCKED_STATUS = 403
     }
 }

@@ -7,7 +7,6 @@ import android.widget.Button
 import android.widget.EditText
 import android.widget.LinearLayout
 import android.widget.TextView
-import androidx.appcompat.app.AppCompatActivity
 import org.childsafe.sample.EmergencyDial
 import org.childsafe.sample.ReportButton
 import org.childsafe.sample.ReportForm
@@ -23,8 +22,7 @@ import org.childsafe.sdk.core.EmergencyContacts
  * by the sync; "I'm in danger" shows the emergency number and helpline at once and opens the
  * dialler, whatever the network does.
  */
-class ReportActivity : AppCompatActivity() {
-    private val app get() = application as SampleApplication
+class ReportActivity : SampleActivity() {
     private lateinit var handle: EditText
     private lateinit var platform: EditText
     private lateinit var notes: EditText
@@ -81,7 +79,7 @@ class ReportActivity : AppCompatActivity() {
                 }
             }
         }
-        SyncWork.requestNow(this, SyncSchedule.afterReport(button.kind).expedited)
+        SyncJobs.requestNow(this, SyncSchedule.afterReport(button.kind).expedited)
     }
 
     private fun showSos(contacts: EmergencyContacts) {

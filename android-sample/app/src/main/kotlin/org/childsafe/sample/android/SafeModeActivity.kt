@@ -6,8 +6,6 @@ import android.widget.Button
 import android.widget.EditText
 import android.widget.LinearLayout
 import android.widget.TextView
-import androidx.appcompat.app.AppCompatActivity
-import androidx.lifecycle.lifecycleScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import org.childsafe.sample.pinPromptState
@@ -18,8 +16,7 @@ import org.childsafe.sdk.core.ChildSafeEvent
  * Safe mode as it stands (the age band and the rules, in the child's words), and the parent's
  * part behind the PIN. The lockout after wrong PINs is the SDK's; this screen only shows it.
  */
-class SafeModeActivity : AppCompatActivity() {
-    private val app get() = application as SampleApplication
+class SafeModeActivity : SampleActivity() {
     private lateinit var summary: TextView
     private lateinit var pinField: EditText
     private lateinit var pinMessage: TextView
@@ -47,7 +44,7 @@ class SafeModeActivity : AppCompatActivity() {
             visibility = android.view.View.GONE
             addView(Button(context).apply {
                 text = "Sync now"
-                setOnClickListener { SyncWork.requestNow(context, expedited = false) }
+                setOnClickListener { SyncJobs.requestNow(context, expedited = false) }
             })
         }
         setContentView(
@@ -96,7 +93,7 @@ class SafeModeActivity : AppCompatActivity() {
         parentPanel.visibility = if (state.unlocked) android.view.View.VISIBLE else android.view.View.GONE
         if (state.waitSecs > 0) {
             check.isEnabled = false
-            lifecycleScope.launch {
+            scope.launch {
                 delay(state.waitSecs * MILLIS_PER_SECOND)
                 check.isEnabled = true
             }

@@ -1,16 +1,21 @@
 package org.childsafe.sample.android
 
 import android.app.Application
+import android.telephony.TelephonyManager
 import java.io.File
 import java.util.Locale
 import org.childsafe.sdk.ChildSafe
-import org.childsafe.sdk.core.ChildSafeConfig
+import org.childsafe.sdk.KeyStore
+import org.childsafe.sdk.core.LineIdentity
 
 /**
- * Opens the SDK once for the whole app and starts the periodic sync. Every screen uses the same
- * [ChildSafe]: it owns the sealed store, and one store has one owner.
+ * Opens the SDK once for the whole app and schedules the periodic sync. Every screen and the sync
+ * job use the same [ChildSafe]: it owns the sealed store, and one store has one owner.
+ *
+ * What the SDK is opened with comes from the methods below, each one place a handset maker (or a
+ * test) changes: the deployment values, where the data key lives, how the line is read.
  */
-class SampleApplication : Application() {
+open class SampleApplication : Application() {
     /** The SDK, opened on first use (it reads the store from disk). */
     val sdk: ChildSafe by lazy { openSdk() }
 
@@ -19,22 +24,26 @@ class SampleApplication : Application() {
 
     override fun onCreate() {
         super.onCreate()
-        SyncWork.schedulePeriodic(this)
+        SyncJobs.schedulePeriodic(this)
     }
 
-    private fun openSdk(): ChildSafe {
-        val config = ChildSafeConfig(
-            dataDir = File(noBackupFilesDir, "childsafe").path,
-            backendUrl = BuildConfig.BACKEND_URL.ifEmpty { null },
-            allowInsecureLoopback = false,
-            trustedCarrierKeys = listOfNotNull(BuildConfig.CARRIER_KEY.ifEmpty { null }),
-            trustedListKeys = listOfNotNull(BuildConfig.LIST_KEY.ifEmpty { null }),
-            trustedDirectoryKeys = listOfNotNull(BuildConfig.DIRECTORY_KEY.ifEmpty { null }),
-            trustedServerTimeKeys = listOfNotNull(BuildConfig.SERVER_TIME_KEY.ifEmpty { null }),
+    /** The backend and trusted keys; the manifest's, as the build wrote them. */
+    protected open fun deployment(): DeploymentConfig = DeploymentConfig.fromManifest(this)
+
+    /** The store's data key, wrapped under a key in the Android Keystore. */
+    protected open fun dataKeyStore(): KeyStore = AndroidKeyStoreDataKey.create(this)
+
+    /** The phone's carrier line, read from the default data subscription. */
+    protected open fun lineIdentity(): LineIdentity = SubscriptionLine(this)
+
+    /** Opens the SDK in the app's no-backup files: a backup could not be unsealed elsewhere. */
+    protected open fun openSdk(): ChildSafe {
+        val config = deployment().sdkConfig(
+            dataDir = File(noBackupFilesDir, DATA_DIR),
             country = lineCountry(),
             locale = Locale.getDefault().language,
         )
-        return ChildSafe.open(config, AndroidKeyStoreDataKey(this), LogcatLogger(), events)
+        return ChildSafe.openOnLine(config, dataKeyStore(), LogcatLogger(), events, lineIdentity())
     }
 
     /**
@@ -42,8 +51,11 @@ class SampleApplication : Application() {
      * phone's region setting. A firmware app would read the carrier's configuration instead.
      */
     private fun lineCountry(): String {
-        val telephony = getSystemService(android.telephony.TelephonyManager::class.java)
-        val network = telephony?.networkCountryIso.orEmpty()
+        val network = getSystemService(TelephonyManager::class.java)?.networkCountryIso.orEmpty()
         return network.ifEmpty { Locale.getDefault().country }.uppercase(Locale.ROOT)
+    }
+
+    private companion object {
+        const val DATA_DIR = "childsafe"
     }
 }
