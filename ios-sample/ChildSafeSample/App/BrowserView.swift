@@ -187,7 +187,7 @@ final class BrowserCoordinator: NSObject, WKNavigationDelegate, WKScriptMessageH
                 askParent: { try await self.sdk.askParent(link: $0) },
                 log: { self.log.warning("\($0, privacy: .public)") }
             )
-            if let message = outcome.childMessage { onMessage(message) }
+            if let message = outcome.childMessage { self.onMessage(message) }
         }
     }
 

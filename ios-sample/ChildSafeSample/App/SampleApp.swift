@@ -21,7 +21,7 @@ struct SampleApp: App {
     var body: some Scene {
         WindowGroup {
             switch model.role {
-            case .none:
+            case nil:
                 RoleChoiceView(model: model)
             case .parent:
                 ParentHomeView()
