@@ -32,13 +32,13 @@ struct BrowserView: View {
             if !message.isEmpty {
                 Text(message).font(.footnote).padding(8)
             }
-            WebView(sdk: sdk, onReport: { reporting = true }, onMessage: { message = $0 })
+            ChildWebView(sdk: sdk, onReport: { reporting = true }, onMessage: { message = $0 })
         }
         .sheet(isPresented: $reporting) { ReportView(sdk: sdk) }
     }
 }
 
-struct WebView: UIViewRepresentable {
+struct ChildWebView: UIViewRepresentable {
     let sdk: ChildSafe
     let onReport: () -> Void
     let onMessage: (String) -> Void

@@ -17,6 +17,8 @@ struct ParentSettingsView: View {
     @State private var pin = ""
     @State private var prompt = PinPromptState(unlocked: false, message: "", waitSecs: 0)
     @State private var waitUntil = Date.distantPast
+    /// Moves on when the wait ends, so the field opens again by itself.
+    @State private var now = Date()
     /// The PIN that unlocked the screen, for the calls that ask for it again; dropped on leaving.
     @State private var unlockedPin = ""
     @State private var resetting = false
@@ -29,7 +31,7 @@ struct ParentSettingsView: View {
                 } else {
                     Section("Parent PIN") {
                         SecureField("PIN", text: $pin).keyboardType(.numberPad)
-                        Button("Unlock") { verify() }.disabled(Date() < waitUntil)
+                        Button("Unlock") { verify() }.disabled(now < waitUntil)
                         if !prompt.message.isEmpty { Text(prompt.message).foregroundColor(.red) }
                         Button("I forgot the PIN") { resetting = true }
                     }
@@ -37,6 +39,19 @@ struct ParentSettingsView: View {
             }
             .navigationTitle("Parent")
             .sheet(isPresented: $resetting) { ParentCodeResetView(sdk: sdk) }
+        }
+        .task(id: waitUntil) {
+            let left = waitUntil.timeIntervalSinceNow
+            if left > 0 { try? await Task.sleep(nanoseconds: UInt64(left * 1_000_000_000)) }
+            now = Date()
+        }
+        .onAppear {
+            // A lockout outlives the screen and the app: the SDK keeps it.
+            if let secs = (try? sdk.status())?.lockedOutForSecs, secs > 0 {
+                prompt = pinPromptState(.lockedOut(retryAfterSecs: secs))
+                now = Date()
+                waitUntil = now.addingTimeInterval(TimeInterval(secs))
+            }
         }
         .onDisappear {
             unlockedPin = ""
@@ -52,7 +67,8 @@ struct ParentSettingsView: View {
             prompt = pinPromptState(failure: error)
         }
         unlockedPin = prompt.unlocked ? pin : ""
-        waitUntil = Date(timeIntervalSinceNow: TimeInterval(prompt.waitSecs))
+        now = Date()
+        waitUntil = now.addingTimeInterval(TimeInterval(prompt.waitSecs))
     }
 }
 
