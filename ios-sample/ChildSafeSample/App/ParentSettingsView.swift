@@ -13,7 +13,6 @@ import ChildSafeCore
 
 struct ParentSettingsView: View {
     let sdk: ChildSafe
-    @ObservedObject var events: ScreenEvents
     @State private var pin = ""
     @State private var prompt = PinPromptState(unlocked: false, message: "", waitSecs: 0)
     @State private var waitUntil = Date.distantPast

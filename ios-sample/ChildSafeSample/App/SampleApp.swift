@@ -116,7 +116,7 @@ struct ChildHomeView: View {
                 BrowserView(sdk: sdk).tabItem { Label("Browse", systemImage: "safari") }
                 ReportView(sdk: sdk).tabItem { Label("Report", systemImage: "exclamationmark.bubble") }
                 RulesView(sdk: sdk, events: events).tabItem { Label("Rules", systemImage: "list.bullet") }
-                ParentSettingsView(sdk: sdk, events: events)
+                ParentSettingsView(sdk: sdk)
                     .tabItem { Label("Parent", systemImage: "lock") }
             }
         } else {
