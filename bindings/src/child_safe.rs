@@ -259,6 +259,14 @@ impl ChildSafe {
         Ok(self.sdk.remove_parent(&pin, &parent_id).await?)
     }
 
+    /// Carries out a block page's "ask a parent" link (`childsafe://ask?...`). Hand over every
+    /// such link the browser meets: only one from a block page this SDK rendered is honoured,
+    /// once; any other is refused (`InvalidInput`), logged, and sends nothing. Returns the
+    /// request's id.
+    pub async fn ask_parent(&self, link: String) -> Result<String, ChildSafeError> {
+        Ok(self.sdk.ask_parent(&link).await?)
+    }
+
     /// Asks the paired parents, through the backend, to open a blocked page. Returns the
     /// request's id.
     pub async fn request_access(&self, url: String) -> Result<String, ChildSafeError> {

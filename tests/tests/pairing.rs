@@ -821,3 +821,88 @@ async fn an_owners_invitation_claimed_twice_enrols_no_one() {
     assert_eq!(world.phone.parents().unwrap().len(), 1);
     world.shutdown().await;
 }
+
+/// The `childsafe://ask` link in a block page's HTML, as the browser follows it (the page escapes
+/// `&` in the attribute).
+fn ask_link_in(page: &str) -> String {
+    let start = page
+        .find("childsafe://ask?")
+        .expect("the page has an ask link");
+    let end = start + page[start..].find('"').expect("the link ends");
+    page[start..end].replace("&amp;", "&")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_block_pages_own_ask_link_sends_an_access_request() {
+    let mut world = World::new().await;
+    let activation = ActivationProfile {
+        line: String::new(),
+        device_id: world.phone.device_id(),
+        birth_month: None,
+        parents_may_relax: Vec::new(),
+        carrier: "Example Mobile".to_owned(),
+        profile_id: "p1".to_owned(),
+        band: "9-12".parse().unwrap(),
+        extra_blocked_categories: Vec::new(),
+        issued_at: clock::unix_now() - 10,
+        expires_at: clock::unix_now() + 86_400,
+        sequence: 1,
+    };
+    world
+        .phone
+        .activate(&activation.sign(&world.carrier).unwrap())
+        .unwrap();
+    let mut owner = world.parent().await;
+    world.pair_owner(&mut owner).await;
+    owner
+        .command(ParentAction::DenyHost {
+            host: "games.example".to_owned(),
+        })
+        .await;
+    world.phone.sync_now().await.unwrap();
+    let blocked = "https://games.example/play";
+    let decision = world.phone.check_url(blocked).unwrap();
+    let page = world.phone.block_page(blocked, &decision).unwrap();
+    let link = ask_link_in(&page);
+    assert!(link.contains("&nonce="), "{link}");
+
+    // A page of its own writes the link the sample once used, or borrows the real nonce for
+    // another host: nothing is sent.
+    let forged = format!(
+        "childsafe://ask?url={}",
+        URL_SAFE_NO_PAD.encode(blocked.as_bytes())
+    );
+    let nonce = link.split("&nonce=").nth(1).unwrap();
+    let moved = format!(
+        "childsafe://ask?url={}&nonce={nonce}",
+        URL_SAFE_NO_PAD.encode(b"https://chat.example/")
+    );
+    for link in [forged, moved] {
+        assert!(matches!(
+            world.phone.ask_parent(&link).await,
+            Err(SdkError::InvalidInput(_))
+        ));
+    }
+    assert!(world.phone.access_requests().unwrap().is_empty());
+    assert!(
+        world
+            .recorder
+            .warnings()
+            .iter()
+            .any(|line| line.contains("ask a parent ignored")),
+        "a refused link is logged"
+    );
+
+    // The block page's own link sends one request, once.
+    let request_id = world.phone.ask_parent(&link).await.unwrap();
+    let requests = world.phone.access_requests().unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].request_id, request_id);
+    assert_eq!(requests[0].host, "games.example");
+    assert!(matches!(
+        world.phone.ask_parent(&link).await,
+        Err(SdkError::InvalidInput(_))
+    ));
+    assert_eq!(world.phone.access_requests().unwrap().len(), 1);
+    world.shutdown().await;
+}

@@ -16,17 +16,11 @@ cd "$(dirname "$0")/../../.."
 command -v swift >/dev/null || { echo "run-host-tests: no swift on PATH" >&2; exit 2; }
 target_dir="${CARGO_TARGET_DIR:-target}"
 bindings/generate.sh
-swift_dir="$target_dir/bindings/swift"
 out="$target_dir/ios-host"
 
-rm -rf "$out/Sources" "$out/HostFFI" "$out/Tests"
-mkdir -p "$out/Sources/ChildSafe" "$out/HostFFI" "$out/Tests"
-cp "$swift_dir"/*.swift "$out/Sources/ChildSafe/"
-cp "$swift_dir"/*.h "$out/HostFFI/"
-# One module map for every generated C module (ChildSafeFFI, and core's if it has its own).
-cat "$swift_dir"/*.modulemap >"$out/HostFFI/module.modulemap"
+bindings/ios/Tests/lay-out-host-package.sh "$out"
+mkdir -p "$out/Tests"
 cp -R bindings/ios/Tests/ChildSafeTests "$out/Tests/"
-cp bindings/ios/Package.swift "$out/Package.swift"
 
 host_bin="$(cd "$target_dir/debug" && pwd)"
 CHILDSAFE_HOST_LIBRARY_DIR="$host_bin" CHILDSAFE_TEST_BIN_DIR="$host_bin" \

@@ -15,6 +15,7 @@
 //! filtering and the state shows in [`ChildSafe::status`], as a [`ChildSafeEvent`], in the log, and
 //! to the parents through the backend; lists that cannot be opened at all block every web address.
 
+mod ask_link;
 mod error;
 mod events;
 mod line;
@@ -33,6 +34,7 @@ pub use events::{ChildSafeEvent, EventListener, LogLevel, Logger};
 pub use line::{LineIdentity, LineInfo, NoLine};
 pub use pairing::{PairingInviteInfo, ParentInfo, PendingParent};
 
+use self::ask_link::AskLinks;
 use crate::crypto::{PublicKey, SigningKey};
 use crate::filter::CanonicalUrl;
 use crate::filter::blockpage::BlockPage;
@@ -153,6 +155,8 @@ pub struct ChildSafe {
     line: Arc<dyn LineIdentity>,
     /// The state of the lists last told to the app, so that each state is told once.
     lists_told: Mutex<ListsStatus>,
+    /// The nonces of the ask links on the block pages rendered.
+    ask_links: AskLinks,
 }
 
 /// The policy in force as last read, with the trusted time and boot clock of that moment.
@@ -304,6 +308,7 @@ impl ChildSafe {
             config,
             syncing: tokio::sync::Mutex::new(()),
             policy_cache: Mutex::new(None),
+            ask_links: AskLinks::default(),
             clock,
             line,
             lists_told: Mutex::new(ListsStatus::default()),
@@ -415,22 +420,20 @@ impl ChildSafe {
     }
 
     /// The block page for a blocked `url`, in the child's language, or `None` when `decision`
-    /// does not block. Its "ask a parent" button leads to [`ASK_PARENT_SCHEME`] with the URL.
+    /// does not block. Its "ask a parent" button leads to [`ASK_PARENT_SCHEME`] with the URL and
+    /// a nonce issued for this page, which [`ChildSafe::ask_parent`] honours once.
     pub fn block_page(&self, url: &str, decision: &UrlDecision) -> Option<String> {
         let reason = decision.block_reason()?;
         let host = CanonicalUrl::parse(url.as_bytes())
             .ok()
             .map(|canonical| canonical.host().to_owned());
-        let ask = format!(
-            "{ASK_PARENT_SCHEME}?url={}",
-            URL_SAFE_NO_PAD.encode(url.as_bytes())
-        );
+        let ask = self.ask_links.issue(url);
         Some(
             BlockPage {
                 reason: &reason,
                 locale: self.locale(),
                 host: host.as_deref(),
-                ask_parent_action: Some(&ask),
+                ask_parent_action: ask.as_deref(),
                 report_action: Some(REPORT_SCHEME),
             }
             .render(),
@@ -511,6 +514,26 @@ impl ChildSafe {
                 TrustError::Store(error) => SdkError::Store(error),
                 _ => SdkError::Refused("the key ring cannot be read"),
             })
+    }
+
+    /// Carries out a block page's "ask a parent" link: the app hands over every
+    /// `childsafe://ask` link the browser meets, whatever page it came from. Only a link from a
+    /// block page this SDK rendered, for the URL it blocked, is honoured, and only once; any other
+    /// is refused as [`SdkError::InvalidInput`] and logged, and nothing is sent. Returns the
+    /// request's id, as [`ChildSafe::request_access`] does.
+    pub async fn ask_parent(&self, link: &str) -> Result<String, SdkError> {
+        let url = self.ask_links.redeem(link).map_err(|refusal| {
+            self.logger.log(
+                LogLevel::Warn,
+                format!("ask a parent ignored: {}", refusal.describe()),
+            );
+            SdkError::InvalidInput(refusal.describe())
+        })?;
+        let sent = self.request_access(&url).await;
+        if sent.is_err() {
+            self.ask_links.give_back(link);
+        }
+        sent
     }
 
     /// Asks the paired parents, through the backend, to open a blocked page. Returns the

@@ -1,5 +1,7 @@
 // The child's browser: a WKWebView whose WKNavigationDelegate asks the SDK before every
-// navigation of every frame, and carries out the shared logic's NavigationAction.
+// navigation of every frame, form submissions (POST) included, and carries out the shared logic's
+// NavigationAction. The block page's "ask a parent" link goes whole to `ChildSafe.askParent`,
+// which accepts only the links its own block page wrote (a per-page nonce, once).
 //
 // Subresources (images, scripts, XHR) are where WebKit stops us: it has no per-request hook for
 // http(s) loads (WKURLSchemeHandler serves only custom schemes), and WKContentRuleList takes
@@ -11,16 +13,42 @@
 // Network Extension content filter), which this sample does not show.
 
 import ChildSafe
+import os
 import SwiftUI
 import WebKit
 #if canImport(ChildSafeCore)
 import ChildSafeCore
 #endif
 
-struct BrowserView: UIViewRepresentable {
+/// The browser tab: the web view, a line for the answer to "ask a parent", and the report sheet
+/// the block page's "report" link opens.
+struct BrowserView: View {
     let sdk: ChildSafe
+    @State private var message = ""
+    @State private var reporting = false
 
-    func makeCoordinator() -> BrowserCoordinator { BrowserCoordinator(sdk: sdk) }
+    var body: some View {
+        VStack(spacing: 0) {
+            if !message.isEmpty {
+                Text(message).font(.footnote).padding(8)
+            }
+            ChildWebView(sdk: sdk, onReport: { reporting = true }, onMessage: { message = $0 })
+        }
+        .sheet(isPresented: $reporting) { ReportView(sdk: sdk) }
+    }
+}
+
+struct ChildWebView: UIViewRepresentable {
+    let sdk: ChildSafe
+    let onReport: () -> Void
+    let onMessage: (String) -> Void
+
+    func makeCoordinator() -> BrowserCoordinator {
+        let coordinator = BrowserCoordinator(sdk: sdk)
+        coordinator.onReport = onReport
+        coordinator.onMessage = onMessage
+        return coordinator
+    }
 
     func makeUIView(context: Context) -> WKWebView {
         let configuration = WKWebViewConfiguration()
@@ -55,10 +83,12 @@ final class BrowserCoordinator: NSObject, WKNavigationDelegate, WKScriptMessageH
 
     let sdk: ChildSafe
     weak var web: WKWebView?
+    /// Opens the report screen (the block page's "report" link).
+    var onReport: () -> Void = {}
+    /// Shows the child a line (the answer to "ask a parent").
+    var onMessage: (String) -> Void = { _ in }
+    private let log = os.Logger(subsystem: "org.childsafe.sample", category: "browser")
     private var blockedHosts = Set<String>()
-    /// URLs the app is loading itself after the SDK's answer (a rewrite, or added headers), which
-    /// the delegate lets through once rather than deciding again in a loop.
-    private var decided = Set<String>()
     private var currentRules: WKContentRuleList?
 
     init(sdk: ChildSafe) {
@@ -80,19 +110,43 @@ final class BrowserCoordinator: NSObject, WKNavigationDelegate, WKScriptMessageH
             decisionHandler(.cancel)
             return
         }
-        // The block page (about:blank) and the app's own follow-up loads are already decided.
-        if url == "about:blank" || decided.remove(url) != nil {
+        // The block page itself (loadHTMLString with no base URL) is about:blank.
+        if url == "about:blank" {
             decisionHandler(.allow)
             return
         }
-        let action = decide(url)
+        // Form submissions come here too, with their method: a blocked POST is cancelled like
+        // any other navigation, and one the filter could only let through changed is stopped.
+        let request = NavigationRequest(
+            url: url,
+            method: navigationAction.request.httpMethod,
+            headers: navigationAction.request.allHTTPHeaderFields ?? [:]
+        )
+        let action = decideNavigation(
+            request,
+            check: { try self.sdk.checkUrl(url: $0) },
+            blockPage: { self.sdk.blockPage(url: $0, decision: $1) }
+        )
         if action == .proceed {
             decisionHandler(.allow)
             return
         }
         decisionHandler(.cancel)
-        if navigationAction.targetFrame?.isMainFrame ?? true {
-            carryOut(action)
+        switch action {
+        case let .askParent(link):
+            // Whatever frame followed it: the SDK alone says whether its block page wrote it.
+            ask(link)
+        case .openReport:
+            onReport()
+        case .ignore:
+            log.warning("childsafe: link of no known kind ignored")
+        case .proceed:
+            break
+        case .loadInstead, .showBlockPage:
+            // A blocked frame inside a page is cancelled; only the page itself is replaced.
+            if navigationAction.targetFrame?.isMainFrame ?? true {
+                carryOut(action)
+            }
         }
     }
 
@@ -109,32 +163,31 @@ final class BrowserCoordinator: NSObject, WKNavigationDelegate, WKScriptMessageH
         if learned { compileRules() }
     }
 
-    private func decide(_ url: String) -> NavigationAction {
-        decideNavigation(
-            url,
-            check: { try self.sdk.checkUrl(url: $0) },
-            blockPage: { self.sdk.blockPage(url: $0, decision: $1) }
-        )
-    }
-
     private func carryOut(_ action: NavigationAction) {
         guard let web = web else { return }
         switch action {
-        case .proceed:
-            break
         case let .loadInstead(url, headers):
             guard let target = URL(string: url) else { return }
             var request = URLRequest(url: target)
             headers.forEach { request.setValue($1, forHTTPHeaderField: $0) }
-            decided.insert(target.absoluteString)
             web.load(request)
         case let .showBlockPage(html, _):
             // No base URL: the page gets an opaque origin and can reach nothing of the blocked site.
             web.loadHTMLString(html, baseURL: nil)
-        case let .askParent(blockedURL):
-            Task { _ = try? await sdk.requestAccess(url: blockedURL) }
-        case .openReport, .ignore:
+        case .proceed, .askParent, .openReport, .ignore:
             break
+        }
+    }
+
+    /// Hands an ask link to the SDK; never a URL read out of it.
+    private func ask(_ link: String) {
+        Task { @MainActor in
+            let outcome = await forwardAskLink(
+                link,
+                askParent: { try await self.sdk.askParent(link: $0) },
+                log: { self.log.warning("\($0, privacy: .public)") }
+            )
+            if let message = outcome.childMessage { self.onMessage(message) }
         }
     }
 

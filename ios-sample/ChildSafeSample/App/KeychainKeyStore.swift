@@ -8,11 +8,20 @@ import Security
 
 // Unchecked: the only state is constants and the lock that serializes the Keychain calls.
 final class KeychainKeyStore: KeyStore, @unchecked Sendable {
+    /// The child's SDK store.
+    static let childAccount = "data-key"
+    /// The parent's app store, on a parent's phone.
+    static let parentAccount = "parent-data-key"
+
     private let service = "org.childsafe.sample"
-    private let account = "data-key"
+    private let account: String
     /// What the SDK's store expects: an AES-256 key.
     private let keyLength = 32
     private let lock = NSLock()
+
+    init(account: String) {
+        self.account = account
+    }
 
     func dataKey() throws -> Data {
         lock.lock()

@@ -1,5 +1,6 @@
-// The four report buttons. A report is saved on the phone before the view says so, then sent by
-// the sync; "I'm in danger" shows the emergency number and helpline at once and opens the dialler.
+// The four report buttons. A report is saved on the phone before the view says so, then a sync
+// starts at once to send it. "I'm in danger" shows the emergency number and the child helpline at
+// once, from the SDK's directory on the phone (no network), and opens the dialler.
 
 import ChildSafe
 import SwiftUI
@@ -12,10 +13,22 @@ struct ReportView: View {
     var pageURL: String?
     @State private var form = ReportForm()
     @State private var outcome = ""
+    @State private var dial: [DialLine] = []
     @Environment(\.openURL) private var openURL
 
     var body: some View {
         Form {
+            if !dial.isEmpty {
+                Section("Call for help") {
+                    ForEach(dial, id: \.number) { line in
+                        if let tel = line.tel {
+                            Button("\(line.label): \(line.number)") { openURL(tel) }
+                        } else {
+                            Text("\(line.label): \(line.number)")
+                        }
+                    }
+                }
+            }
             Section {
                 ForEach(ReportButton.allCases, id: \.self) { button in
                     Button(button.label) { press(button) }
@@ -35,10 +48,9 @@ struct ReportView: View {
         switch reportRoute(button, form) {
         case .sos:
             // The location is left out: a real app asks the child first, for this SOS only.
-            let contacts = sdk.sos(location: nil).contacts
-            let helpline = contacts.helpline.map { "\nChild helpline: \($0.name) \($0.number)" } ?? ""
-            outcome = "Emergency number: \(contacts.emergencyNumber)\(helpline)"
-            if let tel = telURL(contacts.emergencyNumber) { openURL(tel) }
+            dial = sosLines(sdk.sos(location: nil).contacts)
+            outcome = "Your parents and the helpline service are being told."
+            if let first = dial.first?.tel { openURL(first) }
         case let .file(draft):
             do {
                 _ = try sdk.report(draft: draft)
@@ -47,6 +59,7 @@ struct ReportView: View {
                 outcome = "Your report could not be saved (\(error))."
             }
         }
+        // Every report, SOS first of all, leaves the phone at the next possible moment.
         BackgroundSync.syncSoon()
     }
 }

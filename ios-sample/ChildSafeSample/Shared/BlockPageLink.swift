@@ -1,6 +1,7 @@
-// The links the SDK's block page carries, which the browser catches instead of loading:
-// "ask a parent" (childsafe://ask?url=<the blocked URL in unpadded base64url>) and "report"
-// (childsafe://report). The same contract as android-sample/shared/.../AskParentLink.kt.
+// The links the SDK's block page carries, which the browser catches instead of loading: "ask a
+// parent" (childsafe://ask?url=...&nonce=..., a nonce the SDK issued for that page) and "report"
+// (childsafe://report). The app never reads a URL out of an ask link: it hands the whole link to
+// `ChildSafe.askParent(link:)`, which alone knows whether its own block page wrote it.
 
 import Foundation
 
@@ -8,47 +9,34 @@ import Foundation
 enum BlockPageLink {
     /// The scheme of every link the block page carries; never sent to the network.
     static let scheme = "childsafe"
-    /// Where "ask a parent" leads, followed by `?url=`.
+    /// Where "ask a parent" leads, followed by `?` and the SDK's parameters.
     static let askParent = "childsafe://ask"
     /// Where "report" leads.
     static let report = "childsafe://report"
-    /// The longest link accepted: a page cannot make the app decode an unbounded string.
+    /// The longest ask link passed on: the SDK's own are a few kilobytes at most, and a page
+    /// cannot make the app hand an unbounded string across the FFI.
     static let maxLinkLength = 16 * 1024
 
-    /// Whether `url` is one of the block page's own links.
+    /// What one `childsafe:` link is.
+    enum Kind: Equatable {
+        /// An "ask a parent" link, to hand whole to the SDK.
+        case ask
+        /// The "report" link.
+        case report
+        /// Anything else under the scheme, or a link too long to pass on.
+        case unknown
+    }
+
+    /// Whether `url` is one of the block page's own links (whatever follows the scheme).
     static func isBlockPageLink(_ url: String) -> Bool {
         url.lowercased().hasPrefix(scheme + ":")
     }
 
-    /// Whether `url` is the "report" link.
-    static func isReportLink(_ url: String) -> Bool {
+    /// What the `childsafe:` link `url` is.
+    static func kind(of url: String) -> Kind {
         let lowered = url.lowercased()
-        return lowered == report || lowered.hasPrefix(report + "?")
-    }
-
-    /// The blocked URL an "ask a parent" link carries, or nil when it is malformed.
-    static func askedURL(_ link: String) -> String? {
-        guard link.count <= maxLinkLength, link.lowercased().hasPrefix(askParent + "?") else {
-            return nil
-        }
-        let query = link.dropFirst(askParent.count + 1)
-        guard let parameter = query.split(separator: "&").first(where: { $0.hasPrefix("url=") }) else {
-            return nil
-        }
-        guard let text = decodeBase64URL(String(parameter.dropFirst("url=".count))), !text.isEmpty else {
-            return nil
-        }
-        return text
-    }
-
-    /// Unpadded (or padded) base64url to UTF-8 text; nil if either step fails.
-    private static func decodeBase64URL(_ encoded: String) -> String? {
-        var standard = encoded.replacingOccurrences(of: "-", with: "+")
-            .replacingOccurrences(of: "_", with: "/")
-        while standard.count % 4 != 0 {
-            standard += "="
-        }
-        guard let bytes = Data(base64Encoded: standard) else { return nil }
-        return String(data: bytes, encoding: .utf8)
+        if lowered == report || lowered.hasPrefix(report + "?") { return .report }
+        if lowered.hasPrefix(askParent + "?") && url.utf8.count <= maxLinkLength { return .ask }
+        return .unknown
     }
 }

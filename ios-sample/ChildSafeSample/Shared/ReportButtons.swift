@@ -1,6 +1,8 @@
 // The four report buttons a child sees and what each files (the Swift twin of
-// ReportButtons.kt), plus the tel: link SOS dials.
+// ReportButtons.kt), plus what SOS shows and dials: the emergency number and the child helpline,
+// at once, from the SDK's own directory, with no network.
 
+import Foundation
 import ChildSafe
 #if canImport(ChildSafeCore)
 import ChildSafeCore
@@ -83,4 +85,28 @@ func telURL(_ number: String) -> URL? {
     let digits = trimmed.filter { ("0"..."9").contains($0) }
     guard !digits.isEmpty, digits.count <= maxDigits else { return nil }
     return URL(string: "tel:" + (international ? "+" : "") + digits)
+}
+
+/// One number the SOS screen shows, with the link that dials it.
+struct DialLine: Equatable {
+    /// What it reaches, in the child's words.
+    var label: String
+    /// The number as shown.
+    var number: String
+    /// The tel: link; nil when the number cannot be dialled from a link (shown all the same).
+    var tel: URL?
+}
+
+/// What SOS shows, from `ChildSafe.sos`'s contacts: the emergency number first (the one dialled
+/// at once), then the child helpline when the directory confirms one.
+func sosLines(_ contacts: EmergencyContacts) -> [DialLine] {
+    var lines = [DialLine(
+        label: "Emergency",
+        number: contacts.emergencyNumber,
+        tel: telURL(contacts.emergencyNumber)
+    )]
+    if let helpline = contacts.helpline {
+        lines.append(DialLine(label: helpline.name, number: helpline.number, tel: telURL(helpline.number)))
+    }
+    return lines
 }

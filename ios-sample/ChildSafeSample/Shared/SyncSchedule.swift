@@ -1,6 +1,7 @@
 // When the app runs `ChildSafe.syncNow` (the Swift twin of SyncSchedule.kt). BGTaskScheduler
-// carries it out: a refresh task for the periodic sync, and after an SOS an immediate sync in
-// the foreground app, since iOS gives no way to force background work to run at once.
+// carries it out: a refresh task for the periodic sync, and after every report an immediate sync
+// in the foreground app, since iOS gives no way to force background work to run at once. The
+// first run syncs too, until the carrier's activation arrives.
 
 import Foundation
 
@@ -14,4 +15,14 @@ enum SyncSchedule {
     static let maxForegroundAttempts = 8
     /// The first wait between those retries; it doubles each time.
     static let retryBackoff: TimeInterval = 30
+    /// The first wait between syncs while the first run waits for the carrier's activation.
+    static let activationPollFirst: TimeInterval = 5
+    /// The longest wait between them: the carrier may take minutes or days, and the screen says so.
+    static let activationPollLongest: TimeInterval = 5 * 60
+
+    /// The wait before retry `attempt` (0 for the first retry), doubling from `first` up to `longest`.
+    static func wait(attempt: Int, first: TimeInterval, longest: TimeInterval) -> TimeInterval {
+        let doublings = min(max(attempt, 0), 30)
+        return min(first * pow(2, Double(doublings)), longest)
+    }
 }

@@ -49,6 +49,7 @@ final class ChildSafeBindingTests: XCTestCase {
         XCTAssertNil(sdk.blockPage(url: urls[0], decision: batch[0]))
         let page = try XCTUnwrap(sdk.blockPage(url: urls[1], decision: batch[1]))
         XCTAssertTrue(page.contains("childsafe://ask?url="), "no ask-a-parent link")
+        XCTAssertTrue(page.contains("&amp;nonce="), "the ask link carries no nonce for this page")
     }
 
     func testABadCountryIsThrownAsInvalidInput() {

@@ -1,6 +1,8 @@
 package org.childsafe.sdk
 
 import java.nio.file.Path
+import java.util.Base64
+import kotlinx.coroutines.runBlocking
 import org.childsafe.sdk.core.AgeBand
 import org.childsafe.sdk.core.ChildSafeEvent
 import org.childsafe.sdk.core.DecisionReason
@@ -175,6 +177,12 @@ class ChildSafeBindingTest {
             val page = sdk.blockPage(urls[0], decisions[0])
             assertNotNull(page)
             assertTrue(page!!.contains("childsafe://ask"), page)
+            // The page's ask link carries a nonce; the same link written by any other page has
+            // none, and is refused before anything is sent.
+            assertTrue(page.contains("&amp;nonce="), page)
+            val forged = "childsafe://ask?url=" +
+                Base64.getUrlEncoder().withoutPadding().encodeToString(urls[0].toByteArray())
+            assertThrows<ChildSafeException.InvalidInput> { runBlocking { sdk.askParent(forged) } }
 
             // Restricted mode on YouTube: a header to add, as a record rather than a tuple.
             val youtube = sdk.checkUrl("https://www.youtube.com/watch?v=abc")
