@@ -35,8 +35,8 @@ android {
 
     defaultConfig {
         applicationId = "org.childsafe.sample"
-        // 26, not the AAR's 24: the shared logic decodes the block page's base64url links with
-        // java.util.Base64, which Android has from 8.0 on.
+        // 26, not the AAR's 24: the shared logic uses java.time (the sync schedule's durations),
+        // which Android has from 8.0 on.
         minSdk = 26
         targetSdk = 36
         versionCode = 1

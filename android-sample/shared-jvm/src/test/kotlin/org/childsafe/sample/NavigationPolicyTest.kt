@@ -107,11 +107,12 @@ class NavigationPolicyTest {
 
     @Test
     fun `the block page's own buttons are handled by the app, never sent to the SDK`() {
-        val ask = BlockPageLink.askLink(page)
+        val ask = "childsafe://ask?url=aHR0cHM6Ly9hLmIvPw&nonce=abc"
+        val forged = "childsafe://ask?url=%%%"
 
-        assertEquals(NavigationAction.AskParent(page), decide(ask, Decisions.allow))
+        assertEquals(NavigationAction.AskParent(ask), decide(ask, Decisions.allow))
+        assertEquals(NavigationAction.AskParent(forged), decide(forged, Decisions.allow), "the SDK refuses it, not the app")
         assertEquals(NavigationAction.OpenReport, decide("childsafe://report", Decisions.allow))
-        assertEquals(NavigationAction.Ignore, decide("childsafe://ask?url=%%%", Decisions.allow))
         assertEquals(NavigationAction.Ignore, decide("childsafe://elsewhere", Decisions.allow))
         assertTrue(askedFor.isEmpty(), "the SDK was asked about $askedFor")
     }

@@ -3,7 +3,9 @@ package org.childsafe.sample
 import java.nio.file.Files
 import java.nio.file.Path
 import java.security.SecureRandom
+import kotlinx.coroutines.runBlocking
 import org.childsafe.sdk.ChildSafe
+import org.childsafe.sdk.ChildSafeException
 import org.childsafe.sdk.KeyStore
 import org.childsafe.sdk.core.ChildSafeConfig
 import org.childsafe.sdk.core.ChildSafeEvent
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
 
 /**
@@ -59,7 +62,7 @@ class WithTheSdkTest {
     }
 
     @Test
-    fun `the SDK's block page asks a parent through a link the app reads back`() {
+    fun `the SDK's block page carries an ask link the app hands back whole`() {
         // Without an activation profile nothing is blocked by category yet, so the decision is
         // made here; the page and its link are the SDK's.
         val blocked = "https://casino.example/play?table=7"
@@ -67,10 +70,18 @@ class WithTheSdkTest {
         val action = decideNavigation(blocked, { Decisions.blockedCategory }, sdk::blockPage)
 
         val page = (action as NavigationAction.ShowBlockPage).html
-        val link = Regex("""childsafe://ask\?url=[A-Za-z0-9_-]+""").find(page)?.value
+        val link = Regex("""href="(childsafe://ask\?[^"]+)"""").find(page)?.groupValues?.get(1)?.replace("&amp;", "&")
         assertNotNull(link, "no ask-a-parent link in the block page")
-        assertEquals(NavigationAction.AskParent(blocked), decideNavigation(link!!, sdk::checkUrl, sdk::blockPage))
+        assertTrue("&nonce=" in link!!, link)
+        assertEquals(NavigationAction.AskParent(link), decideNavigation(link, sdk::checkUrl, sdk::blockPage))
         assertTrue(BlockPageLink.REPORT in page, "no report link in the block page")
+    }
+
+    @Test
+    fun `an ask link the SDK did not issue is refused before anything is sent`() {
+        val forged = "childsafe://ask?url=aHR0cHM6Ly9jYXNpbm8uZXhhbXBsZS8"
+
+        assertThrows<ChildSafeException.InvalidInput> { runBlocking { sdk.askParent(forged) } }
     }
 
     @Test

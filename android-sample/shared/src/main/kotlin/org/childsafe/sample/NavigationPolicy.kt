@@ -25,13 +25,16 @@ sealed interface NavigationAction {
      */
     data class ShowBlockPage(val html: String, val blockedUrl: String) : NavigationAction
 
-    /** The block page's "ask a parent" button, for [blockedUrl]. */
-    data class AskParent(val blockedUrl: String) : NavigationAction
+    /**
+     * An "ask a parent" link, to hand to the SDK (`ChildSafe.askParent`) as it is: the SDK
+     * sends a request only for a link from its own block page, and refuses any other.
+     */
+    data class AskParent(val link: String) : NavigationAction
 
     /** The block page's "report" button. */
     data object OpenReport : NavigationAction
 
-    /** A `childsafe:` link that is malformed: do nothing. */
+    /** A `childsafe:` link the app does not know: do nothing. */
     data object Ignore : NavigationAction
 }
 
@@ -111,8 +114,8 @@ fun navigationAction(
 fun requestHeaders(decision: UrlDecision): Map<String, String> =
     decision.requestHeaders.associate { header -> header.name to header.value }
 
-private fun blockPageLinkAction(url: String): NavigationAction {
-    if (BlockPageLink.isReportLink(url)) return NavigationAction.OpenReport
-    val asked = BlockPageLink.askedUrl(url) ?: return NavigationAction.Ignore
-    return NavigationAction.AskParent(asked)
+private fun blockPageLinkAction(url: String): NavigationAction = when {
+    BlockPageLink.isReportLink(url) -> NavigationAction.OpenReport
+    BlockPageLink.isAskLink(url) -> NavigationAction.AskParent(url)
+    else -> NavigationAction.Ignore
 }

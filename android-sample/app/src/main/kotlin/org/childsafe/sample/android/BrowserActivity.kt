@@ -3,6 +3,7 @@ package org.childsafe.sample.android
 import android.content.Intent
 import android.graphics.Bitmap
 import android.os.Bundle
+import android.util.Log
 import android.view.inputmethod.EditorInfo
 import android.webkit.ServiceWorkerController
 import android.webkit.WebResourceRequest
@@ -105,7 +106,7 @@ class BrowserActivity : SampleActivity() {
             true
         }
         is NavigationAction.AskParent -> {
-            askParent(action.blockedUrl)
+            askParent(action.link)
             true
         }
         NavigationAction.OpenReport -> {
@@ -115,11 +116,19 @@ class BrowserActivity : SampleActivity() {
         NavigationAction.Ignore -> true
     }
 
-    private fun askParent(blockedUrl: String) {
+    /**
+     * Hands an "ask a parent" link to the SDK as it is. Only a link from the SDK's own block page
+     * sends a request; one any page wrote is refused by the SDK (which logs it), and the child is
+     * told nothing was sent.
+     */
+    private fun askParent(link: String) {
         scope.launch {
             val message = try {
-                app.sdk.requestAccess(blockedUrl)
+                app.sdk.askParent(link)
                 "Your parent has been asked."
+            } catch (_: ChildSafeException.InvalidInput) {
+                Log.w(TAG, "an ask-a-parent link not from a block page was ignored")
+                "Nothing was sent: that link does not come from a block page."
             } catch (error: ChildSafeException) {
                 "Your parent could not be asked right now (${error.message})."
             }
@@ -172,5 +181,6 @@ class BrowserActivity : SampleActivity() {
 
     private companion object {
         const val START_PAGE = "https://www.wikipedia.org/"
+        const val TAG = "childsafe"
     }
 }

@@ -1,7 +1,5 @@
 package org.childsafe.sample.android
 
-import android.content.Intent
-import android.net.Uri
 import android.webkit.WebView
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
@@ -9,40 +7,19 @@ import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
-import org.robolectric.Robolectric
 import org.robolectric.Shadows.shadowOf
-import org.robolectric.android.controller.ActivityController
 
 /**
  * The browser on an activated phone, through the WebView client the activity installed: what it
  * asked the WebView to load, and what it answered for requests, with the SDK's real decisions.
  */
 class BrowserActivityTest : SampleAppTest() {
-    private lateinit var browser: ActivityController<BrowserActivity>
-
     @Before
     fun activatedPhone() {
         activate()
     }
 
-    private fun open(url: String = ALLOWED_PAGE): WebView {
-        browser = Robolectric.buildActivity(
-            BrowserActivity::class.java,
-            Intent(Intent.ACTION_VIEW, Uri.parse(url)),
-        ).setup()
-        return webView()
-    }
-
-    private fun webView(): WebView {
-        val activity = browser.get()
-        return findWebView(activity.window.decorView) ?: error("no WebView on the browser's screen")
-    }
-
-    private fun findWebView(view: android.view.View): WebView? = when (view) {
-        is WebView -> view
-        is android.view.ViewGroup -> (0 until view.childCount).firstNotNullOfOrNull { findWebView(view.getChildAt(it)) }
-        else -> null
-    }
+    private fun open(url: String = ALLOWED_PAGE): WebView = BrowserScreen(url).web
 
     @Test
     fun `an allowed page is loaded as typed`() {

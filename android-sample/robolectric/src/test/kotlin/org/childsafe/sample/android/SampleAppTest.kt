@@ -9,11 +9,14 @@ import javax.crypto.SecretKey
 import kotlinx.coroutines.runBlocking
 import org.childsafe.sdk.Backend
 import org.childsafe.sdk.ChildSafe
+import org.childsafe.sdk.ChildSafeParent
 import org.childsafe.sdk.KeyStore
+import org.childsafe.sdk.MemoryKeyStore
 import org.childsafe.sdk.SigningKeyFile
 import org.childsafe.sdk.compileLists
 import org.childsafe.sdk.core.LineIdentity
 import org.childsafe.sdk.core.LineInfo
+import org.childsafe.sdk.core.ParentConfig
 import org.childsafe.sdk.signActivation
 import org.junit.After
 import org.junit.Before
@@ -75,6 +78,7 @@ abstract class SampleAppTest {
     protected val app: TestApplication get() = RuntimeEnvironment.getApplication() as TestApplication
     protected val dir: Path get() = temporary.root.toPath()
     private val backends = mutableListOf<Backend>()
+    private val parents = mutableListOf<ChildSafeParent>()
 
     /** The carrier and list keys the phone trusts, made by the real CLI. */
     protected lateinit var carrier: SigningKeyFile
@@ -93,6 +97,7 @@ abstract class SampleAppTest {
     @After
     fun closeEverything() {
         app.opened.forEach { it.close() }
+        parents.forEach { it.close() }
         backends.forEach { it.close() }
     }
 
@@ -119,6 +124,30 @@ abstract class SampleAppTest {
         sdk.installListBundle(compileLists(dir, lists, 1, "gambling", listOf(BLOCKED_HOST)))
     }
 
+    /**
+     * A parent's app (the real `ChildSafeParent`, in its own directory) registered with
+     * [backend] and paired with the phone as its owner, after the phone set [PARENT_PIN].
+     */
+    protected fun pairedParent(backend: Backend): ChildSafeParent = runBlocking {
+        val phone = app.sdk
+        phone.setPin(PARENT_PIN, null)
+        val parent = ChildSafeParent.open(
+            ParentConfig(
+                dataDir = dir.resolve("parent").toString(),
+                backendUrl = backend.url,
+                allowInsecureLoopback = true,
+            ),
+            MemoryKeyStore(),
+        )
+        parents += parent
+        parent.register()
+        parent.pair(phone.startPairing(PARENT_PIN).qrPayload)
+        phone.confirmParent(PARENT_PIN, phone.pendingParent().parentId)
+        phone.syncNow()
+        parent.sync()
+        parent
+    }
+
     /** Runs the main looper until [done] holds (SDK answers resume there), or fails after a while. */
     protected fun idleUntil(what: String, done: () -> Boolean) {
         val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS)
@@ -134,6 +163,9 @@ abstract class SampleAppTest {
         /** A host in the phone's gambling list, blocked at every band. */
         const val BLOCKED_HOST = "casino.example"
         const val BLOCKED_URL = "https://$BLOCKED_HOST/play?table=7"
+
+        /** The phone's parent PIN, for pairing. */
+        const val PARENT_PIN = "2468"
 
         private const val WAIT_SECONDS = 20L
         private const val POLL_MILLIS = 10L
