@@ -26,6 +26,7 @@ import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
 import org.robolectric.Robolectric
+import org.robolectric.Shadows.shadowOf
 
 /**
  * The app in parent mode, on a parent's phone (`ChildSafeParent` in the app's own store), with
@@ -104,7 +105,7 @@ class ParentScreensTest : SampleAppTest() {
         val listed = "${phoneName(phone.deviceId())} (you are its owner)"
         idleUntil("the child's phone in the list, owned") { OnScreen.hasButton(home, listed) }
         OnScreen.button(home, listed).performClick()
-        val opened = org.robolectric.Shadows.shadowOf(home).nextStartedActivity
+        val opened = shadowOf(home).nextStartedActivity
         assertEquals(ChildStatusActivity::class.java.name, opened.component?.className)
         assertEquals(phone.deviceId(), opened.getStringExtra(ChildStatusActivity.EXTRA_DEVICE_ID))
     }
