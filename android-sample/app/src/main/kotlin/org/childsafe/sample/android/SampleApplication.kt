@@ -5,8 +5,11 @@ import android.telephony.TelephonyManager
 import java.io.File
 import java.util.Locale
 import org.childsafe.sdk.ChildSafe
+import org.childsafe.sdk.ChildSafeException
+import org.childsafe.sdk.ChildSafeParent
 import org.childsafe.sdk.KeyStore
 import org.childsafe.sdk.core.LineIdentity
+import org.childsafe.sdk.core.ParentConfig
 
 /**
  * Opens the SDK once for the whole app and schedules the periodic sync. Every screen and the sync
@@ -18,6 +21,19 @@ import org.childsafe.sdk.core.LineIdentity
 open class SampleApplication : Application() {
     /** The SDK, opened on first use (it reads the store from disk). */
     val sdk: ChildSafe by lazy { openSdk() }
+
+    /**
+     * The parent's SDK, for the app in parent mode (on a parent's phone), opened on first use.
+     * Throws `ChildSafeException` when it cannot be opened (no backend configured, say); the
+     * next use tries again.
+     */
+    val parent: ChildSafeParent by lazy { openParent() }
+
+    /**
+     * The one data key of the app's stores. One instance, so that two stores opening at once
+     * never both make a key and one of them lose its own.
+     */
+    private val keyStore: KeyStore by lazy { dataKeyStore() }
 
     /** Where screens register for the SDK's events. */
     val events = ScreenEvents()
@@ -43,7 +59,23 @@ open class SampleApplication : Application() {
             country = lineCountry(),
             locale = Locale.getDefault().language,
         )
-        return ChildSafe.openOnLine(config, dataKeyStore(), LogcatLogger(), events, lineIdentity())
+        return ChildSafe.openOnLine(config, keyStore, LogcatLogger(), events, lineIdentity())
+    }
+
+    /**
+     * Opens the parent's SDK in the app's no-backup files, in its own store under the app's
+     * data key. A parent's app needs the backend: it pairs and reaches children only through it.
+     */
+    protected open fun openParent(): ChildSafeParent {
+        val deployment = deployment()
+        val backendUrl = deployment.backendUrl
+            ?: throw ChildSafeException.NotReady("this app was built without a backend; a parent's phone needs one")
+        val config = ParentConfig(
+            dataDir = File(noBackupFilesDir, PARENT_DATA_DIR).path,
+            backendUrl = backendUrl,
+            allowInsecureLoopback = deployment.allowInsecureLoopback,
+        )
+        return ChildSafeParent.open(config, keyStore)
     }
 
     /**
@@ -57,5 +89,6 @@ open class SampleApplication : Application() {
 
     private companion object {
         const val DATA_DIR = "childsafe"
+        const val PARENT_DATA_DIR = "childsafe-parent"
     }
 }
