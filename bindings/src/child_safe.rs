@@ -136,6 +136,13 @@ impl ChildSafe {
         Ok(self.sdk.check_url(&url)?)
     }
 
+    /// Whether the browser may load `url` exactly as asked: allowed, nothing to rewrite, no
+    /// header to add. A `Boolean` crosses without a record, so this is the cheap call for every
+    /// subresource; on `false`, `check_url` says what to do instead. Errors throw, as there.
+    pub fn url_loads_as_is(&self, url: String) -> Result<bool, ChildSafeError> {
+        Ok(self.sdk.url_loads_as_is(&url)?)
+    }
+
     /// What to do with each of `urls` (a page and its subresources), in one call.
     pub fn check_urls(&self, urls: Vec<String>) -> Result<Vec<UrlDecision>, ChildSafeError> {
         Ok(self.sdk.check_urls(&urls)?)

@@ -633,6 +633,31 @@ fn the_block_page_reason_follows_the_decision() {
     );
 }
 
+#[test]
+fn only_a_plain_allow_loads_as_is() {
+    let fixture = fixture();
+    let mut policy = blocking(&["adult"]);
+    policy.safe_search = true;
+    let cases = [
+        ("http://fine.example/app.js", true),
+        ("http://adult-one.example/", false),
+        ("https://www.google.com/search?q=cats", false),
+        ("https://www.youtube.com/watch?v=abc", false),
+        ("javascript:alert(1)", false),
+        ("http://[not-a-host/", false),
+    ];
+    for (url, loads_as_is) in cases {
+        let decision = check(&fixture, url, &policy);
+        assert_eq!(decision.loads_as_is(), loads_as_is, "{url}: {decision:?}");
+    }
+    // The two that are not blocked need the browser to act: a rewrite, a header.
+    let search = check(&fixture, "https://www.google.com/search?q=cats", &policy);
+    assert_eq!(search.verdict, Verdict::Rewrite);
+    let video = check(&fixture, "https://www.youtube.com/watch?v=abc", &policy);
+    assert_eq!(video.verdict, Verdict::Allow);
+    assert!(!video.request_headers.is_empty(), "{video:?}");
+}
+
 /// Also: text gets the decision its bytes get, whichever way the URL is read (in place or
 /// canonicalized, directly or through a wrapper).
 #[test]

@@ -180,6 +180,12 @@ pub struct UrlDecision {
 }
 
 impl UrlDecision {
+    /// Whether the browser loads the URL exactly as it asked: allowed, with nothing to rewrite
+    /// and no header to add. What most subresources get, and all a browser needs to know of them.
+    pub fn loads_as_is(&self) -> bool {
+        self.verdict == Verdict::Allow && self.request_headers.is_empty()
+    }
+
     /// What the block page should say, for a blocked URL.
     pub fn block_reason(&self) -> Option<BlockReason> {
         if self.verdict != Verdict::Block {

@@ -147,7 +147,7 @@ pub struct ChildSafe {
     listener: Arc<dyn EventListener>,
     /// One sync at a time: two at once would only send the same batches twice.
     syncing: tokio::sync::Mutex<()>,
-    /// The filter policy and trusted time last read, for [`ChildSafe::check_urls`].
+    /// The filter policy and trusted time last read, for the URL checks.
     policy_cache: Mutex<Option<CachedPolicy>>,
     /// Where the platform's clocks are read.
     clock: Arc<dyn ClockSource>,
@@ -171,7 +171,8 @@ struct CachedPolicy {
 /// the configuration names no default: the strictest, since nothing is known of the child.
 pub const PROVISIONAL_BAND: AgeBand = AgeBand::UpTo5;
 
-/// How long [`ChildSafe::check_urls`] uses the policy it read before reading it again.
+/// How long the URL checks ([`ChildSafe::check_url`] and the rest) use the policy they read
+/// before reading it again.
 pub const POLICY_REFRESH_SECS: u64 = 60;
 
 impl std::fmt::Debug for ChildSafe {
@@ -403,10 +404,18 @@ impl ChildSafe {
 
     /// What to do with one URL the browser is about to load.
     pub fn check_url(&self, url: &str) -> Result<UrlDecision, SdkError> {
-        let mut decisions = self.check_urls(&[url])?;
-        decisions
-            .pop()
-            .ok_or(SdkError::InvalidInput("no decision was made for the URL"))
+        let (policy, now) = self.policy_now()?;
+        let filter = self.filter.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(filter.check_str(url, &policy, now))
+    }
+
+    /// Whether the browser may load `url` exactly as asked ([`UrlDecision::loads_as_is`]): the
+    /// answer for most subresources, in a form that crosses the FFI without a record. `false`
+    /// says only that it may not load as is: [`ChildSafe::check_url`] says what to do instead
+    /// (the block page, the rewritten URL, the headers to add). An error is an error, never an
+    /// answer: the caller blocks, as for `check_url`.
+    pub fn url_loads_as_is(&self, url: &str) -> Result<bool, SdkError> {
+        Ok(self.check_url(url)?.loads_as_is())
     }
 
     /// What to do with each of `urls` (a page and its subresources), in one call.

@@ -1,11 +1,14 @@
 //! Reading the platform's clocks where Rust can: the wall clock, the time since boot including
 //! sleep, and an identifier of the boot.
 //!
-//! On Linux and Android the kernel gives all three (`/proc/uptime` counts suspend, like
-//! Android's `elapsedRealtime`; `/proc/sys/kernel/random/boot_id` changes at every boot). Where
-//! they cannot be read (iOS), the time since boot is measured from the first reading in this
-//! process and every process counts as a new boot, which only makes the trusted clock more
-//! cautious: it then relies on the last trusted time it stored and on signed server time.
+//! On Linux and Android the kernel gives all three (`CLOCK_BOOTTIME` counts suspend, like
+//! Android's `elapsedRealtime`; `/proc/sys/kernel/random/boot_id` changes at every boot). The
+//! browser reads the clocks for every URL it checks, so neither costs a file read per reading:
+//! the boot clock comes from the vDSO, and the boot id is read once, since a process never
+//! outlives its boot. Where the boot id cannot be read (iOS), the time since boot is measured
+//! from the first reading in this process and every process counts as a new boot, which only
+//! makes the trusted clock more cautious: it then relies on the last trusted time it stored and
+//! on signed server time.
 //!
 //! The SDK reads the clocks through one [`ClockSource`], the system's by default ([`SystemClock`]),
 //! so that a test can set all three ([`ClockForTests`]) and see what a child who moves the clock
@@ -106,9 +109,17 @@ pub fn system_clock_reading() -> ClockReading {
     }
 }
 
+/// Whole seconds since boot, counting suspend: the same count as `/proc/uptime`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn uptime_secs() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/uptime").ok()?;
-    text.split('.').next()?.trim().parse().ok()
+    let since_boot = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+    u64::try_from(since_boot.tv_sec).ok()
+}
+
+/// No boot clock Rust can read here: the caller falls back to the process's own clock.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn uptime_secs() -> Option<u64> {
+    None
 }
 
 /// The kernel's boot id, read once: a process never outlives its boot, and the browser reads
@@ -132,4 +143,36 @@ fn process_clock() -> (u64, u64) {
         (Instant::now(), id)
     });
     (start.elapsed().as_secs(), *id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The boot clock is the count `/proc/uptime` shows (both include suspend), so a trusted
+    /// clock anchored by an older build of the SDK keeps counting from the same origin.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn the_boot_clock_counts_what_proc_uptime_counts() {
+        let before = uptime_secs().expect("boot clock");
+        let text = std::fs::read_to_string("/proc/uptime").expect("/proc/uptime");
+        let proc_secs: u64 = text
+            .split('.')
+            .next()
+            .and_then(|secs| secs.trim().parse().ok())
+            .expect("seconds in /proc/uptime");
+        let after = uptime_secs().expect("boot clock");
+        assert!(
+            before <= proc_secs && proc_secs <= after,
+            "boot clock {before}..{after} s, /proc/uptime {proc_secs} s"
+        );
+    }
+
+    #[test]
+    fn readings_in_one_process_share_a_boot_and_never_go_back() {
+        let first = system_clock_reading();
+        let second = system_clock_reading();
+        assert_eq!(first.boot_id, second.boot_id);
+        assert!(second.monotonic_secs >= first.monotonic_secs);
+    }
 }

@@ -191,6 +191,47 @@ class ChildSafeBindingTest {
     }
 
     @Test
+    fun `url_loads_as_is is true exactly when check_url allows with nothing to rewrite or add`() {
+        val lists = SigningKeyFile.generate(dir, "lists")
+        val bundle = compileLists(dir, lists, 3, "gambling", listOf("casino.example"))
+        val carrier = SigningKeyFile.generate(dir, "carrier")
+        open(deviceConfig(dir, carrierKeys = listOf(carrier.publicKey), listKeys = listOf(lists.publicKey))).use { sdk ->
+            sdk.activate(signActivation(dir, carrier, sdk.deviceId(), "9-12", 1))
+            sdk.installListBundle(bundle)
+            val cases = mapOf(
+                "https://cdn.example.org/app.js" to true, // allowed
+                "https://casino.example/slots" to false, // blocked: listed
+                "https://www.google.com/search?q=cats" to false, // rewritten: SafeSearch
+                "https://www.youtube.com/watch?v=abc" to false, // allowed, but with a header to add
+                "javascript:alert(1)" to false, // blocked: not a web address
+                "http://[not-a-host/" to false, // blocked: unreadable
+                "" to false,
+            )
+            for ((url, loadsAsIs) in cases) {
+                val decision = sdk.checkUrl(url)
+                assertEquals(loadsAsIs, sdk.urlLoadsAsIs(url), "$url: $decision")
+                assertEquals(loadsAsIs, decision.verdict == Verdict.ALLOW && decision.requestHeaders.isEmpty(), "$url: $decision")
+            }
+            assertEquals(Verdict.REWRITE, sdk.checkUrl("https://www.google.com/search?q=cats").verdict)
+        }
+    }
+
+    @Test
+    fun `url_loads_as_is throws on a closed object, and says no while the lists are unavailable`() {
+        val sdk = open()
+        sdk.close()
+        assertThrows<IllegalStateException> { sdk.urlLoadsAsIs("https://example.org/") }
+        // Lists that no longer open block everything: never loaded as is.
+        val lists = SigningKeyFile.generate(dir, "lists")
+        open(deviceConfig(dir, listKeys = listOf(lists.publicKey))).use { it.installListBundle(compileLists(dir, lists, 3, "gambling", listOf("casino.example"))) }
+        val other = SigningKeyFile.generate(dir, "other")
+        open(deviceConfig(dir, listKeys = listOf(other.publicKey))).use { unavailable ->
+            assertEquals(DecisionReason.LISTS_UNAVAILABLE, unavailable.checkUrl("https://example.org/").reason)
+            assertFalse(unavailable.urlLoadsAsIs("https://example.org/"))
+        }
+    }
+
+    @Test
     fun `the state of the lists crosses in the status, with its event and decision reason`() {
         val lists = SigningKeyFile.generate(dir, "lists")
         val bundle = compileLists(dir, lists, 3, "gambling", listOf("casino.example"))
