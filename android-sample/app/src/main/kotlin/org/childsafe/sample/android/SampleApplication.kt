@@ -7,6 +7,7 @@ import java.util.Locale
 import org.childsafe.sdk.ChildSafe
 import org.childsafe.sdk.KeyStore
 import org.childsafe.sdk.core.LineIdentity
+import org.childsafe.sdk.core.LineInfo
 
 /**
  * Opens the SDK once for the whole app and schedules the periodic sync. Every screen and the sync
@@ -35,6 +36,9 @@ open class SampleApplication : Application() {
 
     /** The phone's carrier line, read from the default data subscription. */
     protected open fun lineIdentity(): LineIdentity = SubscriptionLine(this)
+
+    /** The line the platform reads now, for the setup screen to offer registering with it. */
+    fun currentLine(): LineInfo? = lineIdentity().currentLine()
 
     /** Opens the SDK in the app's no-backup files: a backup could not be unsealed elsewhere. */
     protected open fun openSdk(): ChildSafe {
