@@ -94,22 +94,26 @@ class SafeModeActivity : SampleActivity() {
     }
 
     private fun showStatus() {
-        summary.text = try {
-            val status = app.sdk.status()
-            val band = status.band ?: "not set up yet"
-            // A wait that began before this screen opened is still the SDK's to count down.
-            status.lockedOutForSecs?.takeIf { it > 0u && lockout?.isActive != true }?.let {
-                show(PinCheck.LockedOut(it))
-            }
-            val lines = listOf(
-                "Safe mode: ${if (status.safeMode) "on" else "off"}",
-                "Age band: $band",
-                "Parents paired: ${status.pairedParents}",
-            ) + app.sdk.rules().map { "• $it" }
-            lines.joinToString("\n")
+        val status = try {
+            app.sdk.status()
         } catch (error: ChildSafeException) {
-            "Safe mode could not be read (${error.message})."
+            summary.text = "Safe mode could not be read (${error.message})."
+            return
         }
+        // A wait that began before this screen opened is still the SDK's to count down.
+        val waitSecs = status.lockedOutForSecs ?: 0u
+        if (waitSecs > 0u && lockout?.isActive != true) show(PinCheck.LockedOut(waitSecs))
+        val rules = try {
+            app.sdk.rules().map { "• $it" }
+        } catch (error: ChildSafeException) {
+            listOf("The rules could not be read (${error.message}).")
+        }
+        val lines = listOf(
+            "Safe mode: ${if (status.safeMode) "on" else "off"}",
+            "Age band: ${status.band ?: "not set up yet"}",
+            "Parents paired: ${status.pairedParents}",
+        ) + rules
+        summary.text = lines.joinToString("\n")
     }
 
     private fun verify(pin: String) {
