@@ -1,6 +1,7 @@
 package org.childsafe.sample.android
 
 import android.app.Activity
+import android.app.Application
 import android.os.Looper
 import android.telephony.TelephonyManager
 import android.view.View
@@ -45,9 +46,8 @@ fun Activity.shownText(): String = viewsOf(TextView::class.java)
     .filter { it !is EditText && it.isShown }
     .joinToString("\n") { it.text }
 
-
 /** Has the phone's network say it is in [iso] (lower case, as Android gives it): the SDK's country. */
-fun networkCountry(app: android.app.Application, iso: String) {
+fun networkCountry(app: Application, iso: String) {
     shadowOf(app.getSystemService(TelephonyManager::class.java)).setNetworkCountryIso(iso)
 }
 
