@@ -9,6 +9,7 @@ import org.childsafe.sdk.ChildSafeException
 import org.childsafe.sdk.ChildSafeParent
 import org.childsafe.sdk.KeyStore
 import org.childsafe.sdk.core.LineIdentity
+import org.childsafe.sdk.core.LineInfo
 import org.childsafe.sdk.core.ParentConfig
 
 /**
@@ -40,7 +41,7 @@ open class SampleApplication : Application() {
 
     override fun onCreate() {
         super.onCreate()
-        SyncJobs.schedulePeriodic(this)
+        if (!SetupActivity.isParentMode(this)) SyncJobs.schedulePeriodic(this)
     }
 
     /** The backend and trusted keys; the manifest's, as the build wrote them. */
@@ -51,6 +52,9 @@ open class SampleApplication : Application() {
 
     /** The phone's carrier line, read from the default data subscription. */
     protected open fun lineIdentity(): LineIdentity = SubscriptionLine(this)
+
+    /** The line the platform reads now, for the setup screen to offer registering with it. */
+    fun currentLine(): LineInfo? = lineIdentity().currentLine()
 
     /** Opens the SDK in the app's no-backup files: a backup could not be unsealed elsewhere. */
     protected open fun openSdk(): ChildSafe {

@@ -39,6 +39,11 @@ object SyncJobs {
         if (scheduler.schedule(job) != JobScheduler.RESULT_SUCCESS) Log.w(TAG, "the periodic sync was refused")
     }
 
+    /** Stops the periodic sync: on a parent's phone there is no child's phone to sync. */
+    fun cancelPeriodic(context: Context) {
+        scheduler(context).cancel(SyncSchedule.PERIODIC_JOB_ID)
+    }
+
     /**
      * A one-shot sync as soon as there is a network, replacing one already waiting. [expedited]
      * after an SOS: the system runs it at once, even with the app in the background; when the
