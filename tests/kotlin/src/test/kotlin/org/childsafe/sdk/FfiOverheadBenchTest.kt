@@ -57,12 +57,14 @@ class FfiOverheadBenchTest {
         ChildSafe.open(config, MemoryKeyStore(), RecordingLogger(), RecordingListener()).use { sdk ->
             sdk.activate(signActivation(dir, carrier, sdk.deviceId(), "9-12", 1))
             sdk.installListBundle(bundle)
+            val quick = QuickUrlCheck(sdk)
             // The floor under every figure below: a method that does next to nothing in Rust,
             // so its time is what one UniFFI call through JNA costs.
             report("-", "deviceId", singleCalls(listOf("")) { sdk.deviceId() })
             for ((workload, urls) in listOf("subresources" to subresourceUrls(), "mixed" to mixedUrls())) {
                 report(workload, "checkUrl", singleCalls(urls) { sdk.checkUrl(it) })
                 report(workload, "urlLoadsAsIs", singleCalls(urls) { sdk.urlLoadsAsIs(it) })
+                report(workload, "QuickUrlCheck", singleCalls(urls) { quick.loadsAsIs(it) })
                 val batched = meanNanos { sdk.checkUrls(urls) } / urls.size
                 println("ffi_overhead (Kotlin, JNA) %-12s  %-14s mean %7d ns per URL (batches of %d)"
                     .format(workload, "checkUrls", batched, urls.size))
