@@ -14,7 +14,8 @@
 #      target/android/jniLibs/<abi>/.
 #   2. bindings/generate.sh generates the Kotlin bindings into target/bindings/kotlin, and the
 #      script checks that each phone library yields exactly the same Kotlin.
-#   3. Gradle assembles the release AAR from those two inputs (this folder is the Gradle project).
+#   3. Gradle assembles the release AAR from those two inputs and the hand-written Kotlin in
+#      bindings/kotlin (this folder is the Gradle project).
 #
 # Output: target/android/childsafe-release.aar
 #

@@ -1,6 +1,7 @@
 // The childsafe Android library: the UniFFI-generated Kotlin API plus libchildsafe_ffi.so for
-// each ABI, which that Kotlin loads through JNA. Nothing here is hand-written code: the Kotlin
-// comes from the Rust library and the .so files from cargo-ndk (both made by build-aar.sh).
+// each ABI, which that Kotlin loads through JNA. The Kotlin comes from the Rust library and the
+// .so files from cargo-ndk (both made by build-aar.sh); the only hand-written Kotlin is in
+// bindings/kotlin (QuickUrlCheck, the one-call URL check), compiled beside the generated code.
 
 import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 
@@ -42,6 +43,7 @@ android {
         getByName("main") {
             // Kotlin files in a java source folder are compiled by the Kotlin plugin.
             java.srcDir(file(kotlinBindingsDir))
+            java.srcDir(file("../kotlin"))
             jniLibs.srcDir(file(jniLibsDir))
         }
     }

@@ -13,7 +13,7 @@ use childsafe_core::reports::{DeliveryRecord, Location, Receipt, ReportDraft};
 use childsafe_core::safety::{SafetyAudience, SafetyInformation};
 use childsafe_core::sdk::{
     EventListener, LineIdentity, Logger, PairedParentInfo, PairingInviteInfo, ParentInfo,
-    PendingParent, SosOutcome,
+    PendingParent, SdkError, SosOutcome,
 };
 use childsafe_core::settings::access_request::SentAccessRequest;
 use childsafe_core::settings::activation::{ActivationProfile, LineDeactivation};
@@ -23,6 +23,7 @@ use childsafe_core::sync::engine::SyncSummary;
 
 use crate::ChildSafeError;
 use crate::platform::{KeyStore, PlatformKeyStore};
+use crate::quick_check::QuickToken;
 
 // Protocol types that core describes to UniFFI as remote types: this crate uses its description.
 uniffi::use_remote_type!(childsafe_core::Location);
@@ -33,6 +34,8 @@ uniffi::use_remote_type!(childsafe_core::Location);
 #[derive(Debug, uniffi::Object)]
 pub struct ChildSafe {
     sdk: childsafe_core::ChildSafe,
+    /// Its token for the quick URL check, once asked for.
+    quick: QuickToken,
 }
 
 #[uniffi::export]
@@ -52,7 +55,10 @@ impl ChildSafe {
             logger,
             listener,
         )?;
-        Ok(Arc::new(Self { sdk }))
+        Ok(Arc::new(Self {
+            sdk,
+            quick: QuickToken::default(),
+        }))
     }
 
     /// [`ChildSafe::open`] on a phone whose platform reads its carrier line through
@@ -73,7 +79,10 @@ impl ChildSafe {
             listener,
             line_identity,
         )?;
-        Ok(Arc::new(Self { sdk }))
+        Ok(Arc::new(Self {
+            sdk,
+            quick: QuickToken::default(),
+        }))
     }
 
     /// This device's id (the backend's, and the one parent commands name).
@@ -141,6 +150,13 @@ impl ChildSafe {
     /// subresource; on `false`, `check_url` says what to do instead. Errors throw, as there.
     pub fn url_loads_as_is(&self, url: String) -> Result<bool, ChildSafeError> {
         Ok(self.sdk.url_loads_as_is(&url)?)
+    }
+
+    /// This object's token for the quick URL check (`childsafe_quick_url_loads_as_is`, Kotlin
+    /// `QuickUrlCheck`): the same on every call, and unknown to the check once the object is
+    /// closed.
+    pub fn quick_check_token(self: Arc<Self>) -> u64 {
+        self.quick.get_or_register(&self)
     }
 
     /// What to do with each of `urls` (a page and its subresources), in one call.
@@ -218,6 +234,13 @@ impl ChildSafe {
     /// The access requests the child sent, newest first, each with the parents' answer.
     pub fn access_requests(&self) -> Result<Vec<SentAccessRequest>, ChildSafeError> {
         Ok(self.sdk.access_requests()?)
+    }
+}
+
+impl ChildSafe {
+    /// [`ChildSafe::url_loads_as_is`] without the owned string, for the quick check.
+    pub(crate) fn url_loads_as_is_str(&self, url: &str) -> Result<bool, SdkError> {
+        self.sdk.url_loads_as_is(url)
     }
 }
 

@@ -7,12 +7,16 @@
 //! the app implements in Kotlin or Swift. Kotlin and Swift see [`ChildSafeError`] as a typed exception (`ChildSafeException`);
 //! it is core's, defined and sorted there, and exported in this component (see `error.rs`).
 //! Core's plain data types (records, enums) cross as core's own UniFFI component.
+//!
+//! One entry point is not UniFFI's: [`quick_check`] answers `url_loads_as_is` as a single plain C
+//! call, for the Kotlin class that checks a browser's subresources without UniFFI's per-call work.
 
 mod carrier;
 mod child_safe;
 mod error;
 mod parent;
 mod platform;
+pub mod quick_check;
 
 use childsafe_core::filter::CanonicalUrl;
 

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 
 /**
- * The Kotlin side of the FFI overhead benchmark: `checkUrl`, `urlLoadsAsIs` and `checkUrls`
+ * The Kotlin side of the FFI overhead benchmark: `checkUrl`, `urlLoadsAsIs`, [QuickUrlCheck] and `checkUrls`
  * through JNA, on the same device and the same two workloads as the Rust side
  * (`cargo bench -p childsafe-ffi --bench ffi_overhead`, whose doc comment describes them). For
  * the single calls it prints the median and the 90th percentile of calls timed one by one, and
@@ -41,6 +41,20 @@ import org.junit.jupiter.api.io.TempDir
  * needs fewer native calls and no `Structure` per call, which the generated bindings do not
  * offer. Batching still pays per URL (a batch of 50 costs a few single calls), but one batch
  * takes 0.2 to 0.5 ms, far less than any window spent gathering it.
+ *
+ * [QuickUrlCheck] is that call: one direct-mapped JNA call with a token and the URL's bytes,
+ * answered with an `Int`. One run, load average 9.1 at the start and 6.3 at the end (medians,
+ * p90 in brackets, us; the ratio is to `deviceId` in the same run):
+ *
+ *     call (workload)               median (p90)    / deviceId
+ *     deviceId                       23.8 (29.0)      1
+ *     urlLoadsAsIs (subresources)    20.2 (47.3)      0.85
+ *     QuickUrlCheck (subresources)    0.46 (0.49)     0.019
+ *     urlLoadsAsIs (mixed)           34.9 (51.1)      1.47
+ *     QuickUrlCheck (mixed)           0.49 (1.17)     0.021
+ *
+ * The quick check costs about what the Rust side does (0.4 to 0.9 us, see the Rust bench): the
+ * JNA direct call itself is a small fraction of it.
  */
 @Tag("bench")
 class FfiOverheadBenchTest {
@@ -57,12 +71,14 @@ class FfiOverheadBenchTest {
         ChildSafe.open(config, MemoryKeyStore(), RecordingLogger(), RecordingListener()).use { sdk ->
             sdk.activate(signActivation(dir, carrier, sdk.deviceId(), "9-12", 1))
             sdk.installListBundle(bundle)
+            val quick = QuickUrlCheck(sdk)
             // The floor under every figure below: a method that does next to nothing in Rust,
             // so its time is what one UniFFI call through JNA costs.
             report("-", "deviceId", singleCalls(listOf("")) { sdk.deviceId() })
             for ((workload, urls) in listOf("subresources" to subresourceUrls(), "mixed" to mixedUrls())) {
                 report(workload, "checkUrl", singleCalls(urls) { sdk.checkUrl(it) })
                 report(workload, "urlLoadsAsIs", singleCalls(urls) { sdk.urlLoadsAsIs(it) })
+                report(workload, "QuickUrlCheck", singleCalls(urls) { quick.loadsAsIs(it) })
                 val batched = meanNanos { sdk.checkUrls(urls) } / urls.size
                 println("ffi_overhead (Kotlin, JNA) %-12s  %-14s mean %7d ns per URL (batches of %d)"
                     .format(workload, "checkUrls", batched, urls.size))

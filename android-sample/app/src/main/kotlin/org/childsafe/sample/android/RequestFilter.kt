@@ -9,13 +9,18 @@ import org.childsafe.sample.SubresourceAction
 import org.childsafe.sample.decideMainFrameRequest
 import org.childsafe.sample.decideNavigation
 import org.childsafe.sample.decideSubresource
+import org.childsafe.sdk.QuickUrlCheck
 
 /**
  * The SDK's answers to the WebView's requests, for the page's client and for service workers
- * alike. Each request is one `checkUrl`. The SDK is reached through [app] inside every check, so
- * that an SDK that cannot open blocks like any other failure.
+ * alike. Each navigation is one `checkUrl`; a subresource is first one [QuickUrlCheck] call, and a
+ * `checkUrl` only when that does not let it load as asked. The SDK is reached through [app]
+ * inside every check, so that an SDK that cannot open blocks like any other failure.
  */
 class RequestFilter(private val app: SampleApplication) {
+    /** Made on the first subresource; an SDK that cannot open leaves it unmade, to try again. */
+    private val quickCheck by lazy { QuickUrlCheck(app.sdk) }
+
     /** A navigation to [url]: a link, a redirect, a form, a frame, or the app's own load. */
     fun navigation(url: String): NavigationAction =
         decideNavigation(url, { app.sdk.checkUrl(it) }, { page, decision -> app.sdk.blockPage(page, decision) })
@@ -29,11 +34,26 @@ class RequestFilter(private val app: SampleApplication) {
     )
 
     /** A subresource: `null` lets the WebView fetch it, a blocked one gets an empty 403. */
-    fun subresource(request: WebResourceRequest): WebResourceResponse? =
-        when (decideSubresource(request.url.toString()) { app.sdk.checkUrl(it) }) {
+    fun subresource(request: WebResourceRequest): WebResourceResponse? {
+        val url = request.url.toString()
+        if (loadsAsIs(url)) return null
+        return when (decideSubresource(url) { app.sdk.checkUrl(it) }) {
             SubresourceAction.ALLOW -> null
             SubresourceAction.BLOCK -> blockedResponse()
         }
+    }
+
+    /**
+     * The quick check of [url]: `true` lets it load as asked. Any failure, the SDK failing to open
+     * or the native call missing included, is `false`, and `checkUrl` decides (or blocks).
+     */
+    private fun loadsAsIs(url: String): Boolean = try {
+        quickCheck.loadsAsIs(url)
+    } catch (_: Exception) {
+        false
+    } catch (_: LinkageError) {
+        false
+    }
 
     /** What WebView's responses for stopped requests are made of. */
     companion object {
