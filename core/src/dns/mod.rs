@@ -127,7 +127,8 @@ impl BlockAnswer {
 enum Plan {
     Ignore,
     Answer(Vec<u8>),
-    Forward(Forwarded),
+    /// Boxed: a parsed query is large, and the other plans are small.
+    Forward(Box<Forwarded>),
 }
 
 /// A query sent upstream.
@@ -218,13 +219,13 @@ fn plan(bytes: &[u8], block: &BlockAnswer, judge: &impl Fn(&str) -> Option<HostD
     );
     match decision.verdict {
         HostVerdict::Block => Plan::Answer(answer::blocked(&query, block)),
-        HostVerdict::Allow => Plan::Forward(Forwarded {
+        HostVerdict::Allow => Plan::Forward(Box::new(Forwarded {
             question: question.clone(),
             safe_host: None,
             explicitly_allowed,
             message: bytes.to_vec(),
             query,
-        }),
+        })),
         HostVerdict::UseSafeHost { host } => {
             let Ok(safe_host) = Name::from_ascii(format!("{host}.")) else {
                 return Plan::Answer(answer::error(&query, ResponseCode::ServFail));
@@ -234,13 +235,13 @@ fn plan(bytes: &[u8], block: &BlockAnswer, judge: &impl Fn(&str) -> Option<HostD
             safe_question.name = safe_host.clone();
             sent.queries = vec![safe_question.clone()];
             match sent.to_vec() {
-                Ok(message) => Plan::Forward(Forwarded {
+                Ok(message) => Plan::Forward(Box::new(Forwarded {
                     query,
                     question: safe_question,
                     safe_host: Some(safe_host),
                     explicitly_allowed,
                     message,
-                }),
+                })),
                 Err(_) => Plan::Answer(answer::error(&query, ResponseCode::ServFail)),
             }
         }
