@@ -3,7 +3,8 @@
 //!
 //! The device directory is opened as every `device` command opens it (see [`crate::phone`]), and
 //! each query goes through the SDK's own filter: [`ChildSafe::dns_query`] either answers it (a
-//! blocked name, a malformed message) or hands back the message to forward, and
+//! blocked name, a malformed message), drops it (no header to answer to) or hands back the
+//! message to forward, and
 //! [`ChildSafe::dns_reply`] turns the upstream's answer, or its silence, into the answer for the
 //! asker. The server only moves bytes; it judges nothing itself.
 //!
@@ -78,6 +79,10 @@ pub(crate) struct ServeArgs {
     /// How long to wait for the upstream before answering SERVFAIL.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     upstream_timeout_ms: u64,
+    /// Answer blocked names with this address of a block page instead of NXDOMAIN (A queries
+    /// get the IPv4 ones, AAAA queries the IPv6 ones); repeat for several.
+    #[arg(long = "block-address", value_name = "IP")]
+    block_addresses: Vec<IpAddr>,
     /// Sync with the device's backend this often while serving, so that new lists, the carrier's
     /// profile and the parents' rules reach the filter as they reach a phone's (the device must be
     /// registered). Without it, the server answers with what the device holds when it starts.
@@ -109,7 +114,14 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         "--upstream-timeout-ms must be above 0"
     );
     anyhow::ensure!(args.sync_every != Some(0), "--sync-every must be above 0");
-    let sdk = Arc::new(phone::open_existing(&args.dir)?);
+    let block_addresses = args
+        .block_addresses
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let sdk = Arc::new(phone::open_existing_with(&args.dir, |config| {
+        config.dns_block_addresses = block_addresses;
+    })?);
     if args.sync_every.is_some() {
         anyhow::ensure!(
             sdk.registration()
@@ -324,6 +336,7 @@ impl UdpForwarder {
             match self.sdk.dns_query(query) {
                 DnsStep::Answer(answer) => self.answer(&answer, asker).await,
                 DnsStep::Forward(message) => self.forward(message, query, asker).await,
+                DnsStep::Ignore => {}
             }
         }
     }
@@ -499,6 +512,8 @@ async fn serve_tcp(
         };
         let reply = match sdk.dns_query(&query) {
             DnsStep::Answer(answer) => answer,
+            // Nothing to answer on this connection; the asker may go on with its next query.
+            DnsStep::Ignore => continue,
             DnsStep::Forward(message) => {
                 let answer = tokio::time::timeout(timeout, ask_over_tcp(upstream, &message))
                     .await

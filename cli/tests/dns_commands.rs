@@ -451,6 +451,29 @@ fn the_filter_blocks_allows_and_forces_safesearch_over_udp_and_tcp() {
     let (status, stderr) = server.interrupt();
     assert!(status.success(), "{status}: {stderr}");
     success_json(&childsafe(&["device", "status", "--dir", arg(&device)]));
+
+    // With a block page, blocked names get its addresses instead of NXDOMAIN.
+    let server = Server::start(
+        &device,
+        upstream.address,
+        &[
+            "--block-address",
+            "192.0.2.99",
+            "--block-address",
+            "2001:db8::99",
+        ],
+    );
+    let blocked = dig(server.address, &["casino.test", "A"]);
+    assert_eq!(blocked.status, "NOERROR", "{blocked:?}");
+    assert_eq!(blocked.data("A"), ["192.0.2.99"]);
+    assert_eq!(
+        dig(server.address, &["dns.google", "AAAA"]).data("AAAA"),
+        ["2001:db8::99"]
+    );
+    assert_eq!(
+        dig(server.address, &["allowed.test"]).data("A"),
+        ["192.0.2.10"]
+    );
 }
 
 #[test]
