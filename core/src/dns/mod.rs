@@ -57,6 +57,7 @@ pub use packet::{PacketStep, dns_packet, dns_packet_reply};
 
 /// What to do with one DNS query message.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DnsStep {
     /// Send this message back to the asker: the filter answered it (a blocked name, a malformed
     /// query answered FORMERR, ...).

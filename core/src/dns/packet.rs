@@ -27,6 +27,7 @@ const ANSWER_HOP_LIMIT: u8 = 64;
 
 /// What to do with one packet read from the TUN.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PacketStep {
     /// Write this IP packet back to the TUN: the filter's answer, addressed to the asker.
     Answer(Vec<u8>),
