@@ -7,8 +7,10 @@
 # - Debian: clang and llvm's binutils (ring's C code for the Android and iOS cross-builds), Maven and a
 #   JDK (the Kotlin tests), python3-venv, PostgreSQL's server (the backend's storage tests run against
 #   a throwaway cluster, see scripts/start-postgres.sh), Node.js (its `URL` is one of the independent
-#   URL Standard implementations the filter is tested against). Needs root (or sudo) only when
-#   something is missing.
+#   URL Standard implementations the filter is tested against), and for the DNS filter's tests and
+#   benchmark dnsmasq (the upstream resolver the tests start, and the established filtering
+#   resolver the benchmark compares with; `dnsmasq-base` is the binary alone, with no system
+#   service started), dig and dnsperf. Needs root (or sudo) only when something is missing.
 # - rustup: rustfmt, clippy, rust-src (to build std for the iOS simulator), and the Android and
 #   iOS targets.
 # - PyPI: tree-sitter with the Swift grammar, in a virtualenv under target/ (the Swift check).
@@ -26,6 +28,10 @@ command -v javac >/dev/null || missing_packages+=(default-jdk-headless)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing_packages+=(python3-venv)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing_packages+=(postgresql)
 command -v node >/dev/null || missing_packages+=(nodejs)
+# dnsmasq lives in /usr/sbin, outside an ordinary user's PATH on Debian.
+command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || missing_packages+=(dnsmasq-base)
+command -v dig >/dev/null || missing_packages+=(bind9-dnsutils)
+command -v dnsperf >/dev/null || missing_packages+=(dnsperf)
 if ((${#missing_packages[@]})); then
   echo "installing Debian packages: ${missing_packages[*]}"
   sudo_cmd=()

@@ -5,14 +5,15 @@
 //! It runs the same code as the phone, so an operator can see exactly how the SDK reads a URL and
 //! which list entries would match it. Arguments are taken as raw bytes: a URL copied from a log may
 //! hold bytes that are not UTF-8, and those must reach the canonicalizer unchanged. The commands
-//! that act as a phone (`device`, `report`, `reports`, `sync`) open the SDK's facade as an app
-//! does (see `phone`). The whole system told as a story is another binary, `childsafe-demo`, the
-//! only one that links the backend.
+//! that act as a phone (`device`, `report`, `reports`, `sync`, and `dns serve`, the SDK's DNS
+//! filter as a local server) open the SDK's facade as an app does (see `phone`). The whole system
+//! told as a story is another binary, `childsafe-demo`, the only one that links the backend.
 #![forbid(unsafe_code)]
 
 mod carrier;
 mod check;
 mod device;
+mod dns;
 mod emergency;
 mod keys;
 mod lists;
@@ -85,6 +86,10 @@ enum Command {
     /// Carriers' own safety information: sign a pack, install one on a device.
     #[command(subcommand)]
     Safety(safety::SafetyCommand),
+    /// The SDK's DNS filter as a local DNS server, answering with a device's stored lists and
+    /// policy.
+    #[command(subcommand)]
+    Dns(dns::DnsCommand),
     /// Print the emergency numbers and child helpline a phone shows in a country, as JSON.
     Emergency {
         /// ISO 3166-1 alpha-2 country code, such as GB.
@@ -355,6 +360,7 @@ fn main() -> ExitCode {
         Command::Reports { dir } => report::reports(&dir),
         Command::Sync { dir } => sync::sync(&dir),
         Command::Emergency { country } => emergency::emergency(&country),
+        Command::Dns(command) => dns::run(&command),
     };
     match outcome {
         Ok(code) => code,

@@ -117,14 +117,34 @@ pub(crate) fn open_existing(dir: &Path) -> anyhow::Result<ChildSafe> {
     open(dir, &config, SDK_LOCALE)
 }
 
+/// [`open_existing`], with what a command sets in the SDK's configuration on top of what the
+/// device was told (`dns serve`'s block page addresses).
+pub(crate) fn open_existing_with(
+    dir: &Path,
+    adjust: impl FnOnce(&mut ChildSafeConfig),
+) -> anyhow::Result<ChildSafe> {
+    let config = DeviceConfig::read(dir)?;
+    open_adjusted(dir, &config, SDK_LOCALE, adjust)
+}
+
 /// Opens (or, the first time, sets up) the device in `dir` through the SDK's facade, configured
 /// with `config`, with the data key from `data.key` and the child's language `locale`.
 pub(crate) fn open(dir: &Path, config: &DeviceConfig, locale: &str) -> anyhow::Result<ChildSafe> {
+    open_adjusted(dir, config, locale, |_| {})
+}
+
+/// [`open`], with `adjust` applied to the SDK's configuration before it opens.
+fn open_adjusted(
+    dir: &Path,
+    config: &DeviceConfig,
+    locale: &str,
+    adjust: impl FnOnce(&mut ChildSafeConfig),
+) -> anyhow::Result<ChildSafe> {
     let data_dir = dir
         .to_str()
         .with_context(|| format!("{} is not UTF-8", dir.display()))?
         .to_owned();
-    let sdk_config = ChildSafeConfig {
+    let mut sdk_config = ChildSafeConfig {
         data_dir,
         backend_url: config.backend_url.clone(),
         allow_insecure_loopback: config.allow_insecure_loopback,
@@ -136,6 +156,7 @@ pub(crate) fn open(dir: &Path, config: &DeviceConfig, locale: &str) -> anyhow::R
         locale: locale.to_owned(),
         ..ChildSafeConfig::default()
     };
+    adjust(&mut sdk_config);
     let keys = FileKeyStore::new(dir.join(KEY_FILE));
     let console = Arc::new(Console);
     let opened = if config.country.is_some() {
