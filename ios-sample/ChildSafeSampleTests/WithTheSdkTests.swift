@@ -285,8 +285,8 @@ func base64URL(_ text: String) -> String {
         .replacingOccurrences(of: "=", with: "")
 }
 
-/// What only these tests run through the CLI.
-private extension TestTools {
+/// What only the sample's tests run through the CLI (here and in DnsProxyWithTheSdkTests).
+extension TestTools {
     func sampleLists(key: TestKeyFile, categories: [String: [String]]) throws -> Data {
         var sources: [String] = []
         for (category, hosts) in categories.sorted(by: { $0.key < $1.key }) {

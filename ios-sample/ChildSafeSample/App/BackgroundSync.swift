@@ -13,7 +13,11 @@ enum BackgroundSync {
             guard let refresh = task as? BGAppRefreshTask else { return }
             scheduleNext()
             let run = Task {
+                // The store is closed while the app is in the background (the DNS proxy may be
+                // using it): open it for this run, and give it back after.
+                await MainActor.run { SampleModel.current?.openChild() }
                 let done = await syncOnce()
+                await MainActor.run { SampleModel.current?.closeChildUnlessActive() }
                 refresh.setTaskCompleted(success: done)
             }
             refresh.expirationHandler = { run.cancel() }

@@ -1,6 +1,7 @@
 // The SDK's data key in the iOS Keychain: 32 random bytes, stored as a generic password readable
 // only on this device after its first unlock (so background sync can open the store), and never
-// in a backup that another device could restore.
+// in a backup that another device could restore. The item is in the App Group's access group,
+// so that the DNS proxy extension opens the same store with the same key.
 
 import ChildSafe
 import Foundation
@@ -36,6 +37,7 @@ final class KeychainKeyStore: KeyStore, @unchecked Sendable {
             kSecClass as String: kSecClassGenericPassword,
             kSecAttrService as String: service,
             kSecAttrAccount as String: account,
+            kSecAttrAccessGroup as String: SampleConfiguration.appGroup,
             kSecAttrAccessible as String: kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly,
             kSecValueData as String: key,
         ]
@@ -51,6 +53,7 @@ final class KeychainKeyStore: KeyStore, @unchecked Sendable {
             kSecClass as String: kSecClassGenericPassword,
             kSecAttrService as String: service,
             kSecAttrAccount as String: account,
+            kSecAttrAccessGroup as String: SampleConfiguration.appGroup,
             kSecReturnData as String: true,
             kSecMatchLimit as String: kSecMatchLimitOne,
         ]

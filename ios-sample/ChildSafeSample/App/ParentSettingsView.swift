@@ -1,7 +1,8 @@
 // The parent's part of the child's phone, behind the PIN: the SDK counts wrong PINs and sets the
 // wait (`verifyPin`); this view shows it and keeps the field shut until it has passed. A parent
 // who forgot the PIN resets it with the offline code their own app shows
-// (`resetPinWithParentCode`). Unlocked: pair a parent, sync, the safety information for parents.
+// (`resetPinWithParentCode`). Unlocked: pair a parent, sync, the safety information for parents,
+// and the DNS filter for every app (DnsProxySection).
 
 import ChildSafe
 import CoreImage
@@ -139,6 +140,7 @@ private struct UnlockedSettings: View {
             Button("Sync now") { BackgroundSync.syncSoon() }
             NavigationLink("Safety information for parents") { SafetyView(sdk: sdk, audience: .parent) }
         }
+        DnsProxySection()
         if !message.isEmpty { Text(message) }
     }
 

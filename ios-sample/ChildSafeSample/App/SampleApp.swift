@@ -2,10 +2,16 @@
 // its line (`ChildSafe.openOnLine`), walks the first run (register, carrier activation, PIN), then
 // shows the browser, the report buttons, the rules and safety information, and the parent's
 // settings behind the PIN. A parent's phone opens `ChildSafeParent` and shows the parent's screens.
+//
+// The child's store is shared with the DNS proxy extension through the App Group, and only one
+// process may have it open (StoreLease): the app takes the store's lease before it opens the SDK
+// and, when it goes to the background, closes the SDK and gives the lease back, so that the
+// extension can judge the phone's DNS and no file lock is held by a suspended app.
 
 import BackgroundTasks
 import ChildSafe
 import SwiftUI
+import UIKit
 #if canImport(ChildSafeCore)
 import ChildSafeCore
 #endif
@@ -13,6 +19,7 @@ import ChildSafeCore
 @main
 struct SampleApp: App {
     @StateObject private var model = SampleModel()
+    @Environment(\.scenePhase) private var scenePhase
 
     init() {
         BackgroundSync.register()
@@ -30,8 +37,18 @@ struct SampleApp: App {
                     ChildHomeView(sdk: sdk, events: model.events, registered: $model.registered)
                         .onAppear { BackgroundSync.scheduleNext() }
                 } else {
-                    Text(model.failure ?? "Opening…")
+                    VStack(spacing: 16) {
+                        Text(model.failure ?? "Opening…")
+                        if model.failure != nil { Button("Try again") { model.openChild() } }
+                    }
                 }
+            }
+        }
+        .onChange(of: scenePhase) { phase in
+            switch phase {
+            case .active: model.openChild()
+            case .background: model.closeChild()
+            default: break
             }
         }
     }
@@ -59,10 +76,19 @@ final class SampleModel: ObservableObject {
 
     /// The shared instance, for the background task, which runs without a view.
     static var shared: ChildSafe?
+    /// The model, for the background task, which opens and closes the store around its run.
+    private(set) static weak var current: SampleModel?
+    /// The right to have the child's store open, held while `sdk` is.
+    private var lease: StoreLease?
+    /// The SDK being closed, while something SwiftUI has not yet let go of still holds it.
+    private weak var closingSdk: ChildSafe?
+    /// How often, 200 ms apart, a close looks whether the SDK is gone before it lets the lease go.
+    private static let closeChecks = 25
 
     init() {
         registered = UserDefaults.standard.bool(forKey: Self.registeredKey)
         role = UserDefaults.standard.string(forKey: Self.roleKey).flatMap(PhoneRole.init(rawValue:))
+        Self.current = self
         if role == .child { openChild() }
     }
 
@@ -72,10 +98,24 @@ final class SampleModel: ObservableObject {
         if chosen == .child { openChild() }
     }
 
-    private func openChild() {
+    /// Opens the child's SDK under the store's lease, unless it is open already.
+    func openChild() {
+        guard role == .child, sdk == nil else { return }
+        // Never a second SDK on the same store in this process: the one still alive comes back.
+        if let alive = closingSdk {
+            sdk = alive
+            Self.shared = alive
+            return
+        }
         do {
+            let config = try SampleConfiguration.child()
+            guard let taken = lease ?? StoreLease.take(dataDir: config.dataDir) else {
+                failure = "The DNS filter is using the child's store. It lets go after "
+                    + "\(Int(LeasedStore.defaultQuietSpell)) seconds without a DNS query; try again then."
+                return
+            }
             let sdk = try ChildSafe.openOnLine(
-                config: SampleConfiguration.child(),
+                config: config,
                 keyStore: KeychainKeyStore(account: KeychainKeyStore.childAccount),
                 logger: UnifiedLogger(),
                 listener: events,
@@ -83,8 +123,39 @@ final class SampleModel: ObservableObject {
             )
             self.sdk = sdk
             Self.shared = sdk
+            lease = taken
+            failure = nil
         } catch {
             failure = "childsafe could not open: \(error)"
+        }
+    }
+
+    /// After a background run: the store goes back unless the app is on screen.
+    func closeChildUnlessActive() {
+        if UIApplication.shared.applicationState != .active { closeChild() }
+    }
+
+    /// Closes the child's SDK and gives the store's lease back once the SDK is really gone: a
+    /// view SwiftUI has not yet let go of can still hold it, and the lease must never go while
+    /// anything here can write to the store. Until then the lease stays, which is safe.
+    func closeChild() {
+        guard let closing = sdk else { return }
+        closingSdk = closing
+        sdk = nil
+        Self.shared = nil
+        Task { @MainActor in await releaseLeaseOnceClosed() }
+    }
+
+    private func releaseLeaseOnceClosed() async {
+        // SwiftUI lets go of the views that held the SDK once it has drawn the screen without them.
+        for _ in 0..<Self.closeChecks {
+            try? await Task.sleep(nanoseconds: 200_000_000)
+            if sdk != nil { return }
+            if closingSdk == nil {
+                lease?.release()
+                lease = nil
+                return
+            }
         }
     }
 }
@@ -122,50 +193,5 @@ struct ChildHomeView: View {
         } else {
             SetupView(sdk: sdk, events: events, registered: $registered)
         }
-    }
-}
-
-/// The demo configuration, from Info.plist: a handset maker builds in its own backend and keys.
-enum SampleConfiguration {
-    static func child() throws -> ChildSafeConfig {
-        ChildSafeConfig(
-            dataDir: try dataDirectory("childsafe").path,
-            backendUrl: backendURL(),
-            allowInsecureLoopback: false,
-            trustedCarrierKeys: keys("ChildSafeCarrierKey"),
-            trustedListKeys: keys("ChildSafeListKey"),
-            trustedDirectoryKeys: keys("ChildSafeDirectoryKey"),
-            trustedServerTimeKeys: keys("ChildSafeServerTimeKey"),
-            trustedRootKeys: keys("ChildSafeRootKey"),
-            defaultBand: nil,
-            country: Locale.current.region?.identifier ?? "GB",
-            locale: Locale.current.language.languageCode?.identifier ?? "en"
-        )
-    }
-
-    /// The parent's app: its own store, and the backend it must have.
-    static func parent() throws -> ParentConfig {
-        guard let backend = backendURL() else { throw ChildSafeError.NotReady(reason: "no backend URL is configured") }
-        return ParentConfig(
-            dataDir: try dataDirectory("childsafe-parent").path,
-            backendUrl: backend,
-            allowInsecureLoopback: false
-        )
-    }
-
-    private static var info: [String: Any] { Bundle.main.infoDictionary ?? [:] }
-
-    private static func backendURL() -> String? {
-        (info["ChildSafeBackendURL"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    private static func keys(_ name: String) -> [String] {
-        (info[name] as? String).map { $0.isEmpty ? [] : [$0] } ?? []
-    }
-
-    private static func dataDirectory(_ name: String) throws -> URL {
-        try FileManager.default.url(
-            for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true
-        ).appendingPathComponent(name, isDirectory: true)
     }
 }
