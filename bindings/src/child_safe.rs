@@ -7,6 +7,8 @@
 use std::sync::Arc;
 
 use childsafe_core::ChildSafeConfig;
+use childsafe_core::dns::{DnsStep, PacketStep};
+use childsafe_core::filter::HostDecision;
 use childsafe_core::filter::decision::UrlDecision;
 use childsafe_core::reports::directory::EmergencyContacts;
 use childsafe_core::reports::{DeliveryRecord, Location, Receipt, ReportDraft};
@@ -146,6 +148,42 @@ impl ChildSafe {
     /// What to do with each of `urls` (a page and its subresources), in one call.
     pub fn check_urls(&self, urls: Vec<String>) -> Result<Vec<UrlDecision>, ChildSafeError> {
         Ok(self.sdk.check_urls(&urls)?)
+    }
+
+    /// What to do with a host alone (a DNS name or an IP address): blocked exactly when
+    /// `check_url` blocks `https://<host>/`, for the same reason; a page's path cannot apply.
+    pub fn check_host(&self, host: String) -> Result<HostDecision, ChildSafeError> {
+        Ok(self.sdk.check_host(&host)?)
+    }
+
+    /// What to do with one DNS query message (an iOS `NEDNSProxyProvider`'s flow, a local
+    /// resolver): answer it, forward it to the upstream resolver, or send nothing.
+    pub fn dns_query(&self, query: Vec<u8>) -> DnsStep {
+        self.sdk.dns_query(&query)
+    }
+
+    /// The answer for the asker of `query`, given the upstream's answer to the message
+    /// `dns_query` forwarded; none when the upstream did not answer (SERVFAIL).
+    pub fn dns_reply(&self, query: Vec<u8>, upstream_answer: Option<Vec<u8>>) -> Vec<u8> {
+        self.sdk.dns_reply(&query, upstream_answer.as_deref())
+    }
+
+    /// What to do with one IP packet read from a `VpnService`'s TUN (IPv4 or IPv6, UDP to port
+    /// 53): write an answer packet back, forward a DNS message upstream, or drop it.
+    pub fn dns_packet(&self, packet: Vec<u8>) -> PacketStep {
+        self.sdk.dns_packet(&packet)
+    }
+
+    /// The packet to write back to the TUN for `packet`, given the upstream's answer to the
+    /// message `dns_packet` forwarded (none when it did not answer); none when nothing is to be
+    /// written back.
+    pub fn dns_packet_reply(
+        &self,
+        packet: Vec<u8>,
+        upstream_answer: Option<Vec<u8>>,
+    ) -> Option<Vec<u8>> {
+        self.sdk
+            .dns_packet_reply(&packet, upstream_answer.as_deref())
     }
 
     /// The block page for a blocked `url`, in the child's language, or none when `decision`

@@ -6,6 +6,7 @@
 //! Kotlin and Swift without adding behaviour.
 //!
 //! - [`filter`]: URL canonicalization and lookup expressions, the base of the browser policy.
+//! - [`dns`]: the on-device DNS filter, which judges every app's names by the same policy.
 //! - [`settings`]: safe mode: the profile, PIN, parent codes, activation and parent commands.
 //! - [`reports`]: emergency reports.
 //! - [`safety`]: the safety information shown to the child and the parents (grooming, bullying,
@@ -35,6 +36,7 @@
 #![forbid(unsafe_code)]
 
 pub mod carrier;
+pub mod dns;
 #[cfg(feature = "uniffi")]
 pub mod error;
 pub mod filter;

@@ -34,6 +34,7 @@
 use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
 use super::canonical::{CanonicalStr, PlainScan, as_browser_reads, is_web_scheme};
+use super::host_decision::{HostDecision, host_url};
 use super::policy::{FilterPolicy, builtin_category};
 use super::safesearch::{HostRule, SafeSearchOutcome, SiteLabels};
 use super::{CanonicalUrl, HostKind, LookupExpressions};
@@ -41,6 +42,7 @@ use super::{expressions, proxies, safesearch};
 use crate::crypto::PublicKey;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
 
 /// How deep `blob:` / `view-source:` wrappers and proxies carrying proxies are followed. Deeper
@@ -76,6 +78,61 @@ const DOH_RESOLVERS: &[&str] = &[
 
 /// The built-in DNS-over-HTTPS resolvers and every host under them.
 const DOH_RESOLVER_HOSTS: HostRule = HostRule::Domains(DOH_RESOLVERS);
+
+/// The addresses of the same public resolvers, which serve DNS-over-TLS (port 853) and
+/// DNS-over-HTTPS on their IP address as well as on their names (`https://1.1.1.1/dns-query`,
+/// Android's Private DNS set to `1.1.1.1`): the built-in `doh` category holds them too, so an
+/// address is judged as its resolver's name is.
+const DOH_RESOLVER_ADDRESSES: &[IpAddr] = &[
+    // Cloudflare, with its malware and family variants.
+    v4(1, 1, 1, 1),
+    v4(1, 0, 0, 1),
+    v4(1, 1, 1, 2),
+    v4(1, 0, 0, 2),
+    v4(1, 1, 1, 3),
+    v4(1, 0, 0, 3),
+    v6([0x2606, 0x4700, 0x4700, 0, 0, 0, 0, 0x1111]),
+    v6([0x2606, 0x4700, 0x4700, 0, 0, 0, 0, 0x1001]),
+    v6([0x2606, 0x4700, 0x4700, 0, 0, 0, 0, 0x1112]),
+    v6([0x2606, 0x4700, 0x4700, 0, 0, 0, 0, 0x1002]),
+    v6([0x2606, 0x4700, 0x4700, 0, 0, 0, 0, 0x1113]),
+    v6([0x2606, 0x4700, 0x4700, 0, 0, 0, 0, 0x1003]),
+    // Google Public DNS.
+    v4(8, 8, 8, 8),
+    v4(8, 8, 4, 4),
+    v6([0x2001, 0x4860, 0x4860, 0, 0, 0, 0, 0x8888]),
+    v6([0x2001, 0x4860, 0x4860, 0, 0, 0, 0, 0x8844]),
+    // Quad9, filtered and unfiltered.
+    v4(9, 9, 9, 9),
+    v4(149, 112, 112, 112),
+    v4(9, 9, 9, 10),
+    v4(149, 112, 112, 10),
+    v4(9, 9, 9, 11),
+    v4(149, 112, 112, 11),
+    v6([0x2620, 0xfe, 0, 0, 0, 0, 0, 0xfe]),
+    v6([0x2620, 0xfe, 0, 0, 0, 0, 0, 0x9]),
+    v6([0x2620, 0xfe, 0, 0, 0, 0, 0, 0x10]),
+    v6([0x2620, 0xfe, 0, 0, 0, 0, 0, 0x11]),
+    // OpenDNS.
+    v4(208, 67, 222, 222),
+    v4(208, 67, 220, 220),
+    v4(208, 67, 222, 123),
+    v4(208, 67, 220, 123),
+    // AdGuard DNS.
+    v4(94, 140, 14, 14),
+    v4(94, 140, 15, 15),
+    v4(94, 140, 14, 15),
+    v4(94, 140, 15, 16),
+];
+
+const fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(a, b, c, d))
+}
+
+const fn v6(segments: [u16; 8]) -> IpAddr {
+    let [a, b, c, d, e, f, g, h] = segments;
+    IpAddr::V6(Ipv6Addr::new(a, b, c, d, e, f, g, h))
+}
 
 /// The RFC 8484 default path of a DNS-over-HTTPS endpoint.
 const DOH_PATH: &str = "/dns-query";
@@ -372,6 +429,25 @@ impl UrlFilter {
     /// without checking again that it is UTF-8.
     pub fn check_str(&self, url: &str, policy: &FilterPolicy, now_unix: u64) -> UrlDecision {
         self.decide(RawUrl::Text(url), policy, now_unix)
+    }
+
+    /// Decides for a host alone (a DNS name, an IP address in any spelling), as [`Self::check`]
+    /// decides for `https://<host>/`: see [`super::host_decision`] for what a host alone can and
+    /// cannot be judged by.
+    pub fn check_host(&self, host: &str, policy: &FilterPolicy, now_unix: u64) -> HostDecision {
+        let Some(url) = host_url(host) else {
+            return HostDecision::not_a_host(self.bundle_version());
+        };
+        let decision = self.decide(RawUrl::Text(&url), policy, now_unix);
+        // Only an allowed host needs its canonical form, to look up the engines' safe hosts.
+        let canonical = (policy.safe_search && decision.verdict != Verdict::Block)
+            .then(|| CanonicalUrl::parse(url.as_bytes()).ok())
+            .flatten();
+        HostDecision::of_url(
+            decision,
+            canonical.as_ref().map(|url| url.host()),
+            policy.safe_search,
+        )
     }
 
     fn decide(&self, url: RawUrl<'_>, policy: &FilterPolicy, now_unix: u64) -> UrlDecision {
@@ -828,13 +904,17 @@ fn builtin_category_of(
         .then_some(builtin_category::UNSAFE_SEARCH)
 }
 
-/// Whether `url` is a DNS-over-HTTPS endpoint: at the RFC 8484 path, or on a built-in resolver.
+/// Whether `url` is a DNS-over-HTTPS endpoint: at the RFC 8484 path, or on a built-in resolver
+/// (by its name or its address).
 /// `special` is what [`special_rules_may_apply`] said of it: no resolver is turned away there.
 fn is_doh_endpoint(url: CanonicalStr<'_>, special: bool) -> bool {
     url.path() == DOH_PATH
-        || (special
-            && url.host_kind() == HostKind::Domain
-            && DOH_RESOLVER_HOSTS.matches(url.host()))
+        || match url.host_kind() {
+            HostKind::Domain => special && DOH_RESOLVER_HOSTS.matches(url.host()),
+            HostKind::Ipv4 | HostKind::Ipv6 => {
+                host_address(url).is_some_and(|address| DOH_RESOLVER_ADDRESSES.contains(&address))
+            }
+        }
 }
 
 /// Whether any of `rules` (canonical hosts) covers the host of `url`, as [`host_matches`] says:

@@ -11,6 +11,7 @@ pub mod decision;
 mod escape;
 mod expressions;
 mod host;
+pub mod host_decision;
 pub mod import;
 pub mod policy;
 pub mod proxies;
@@ -23,4 +24,5 @@ pub use expressions::{
     MAX_PATH_PREFIXES,
 };
 pub use host::HostKind;
+pub use host_decision::{HostDecision, HostVerdict};
 pub use url_error::UrlError;

@@ -126,6 +126,54 @@ pub fn restricted_mode_headers(url: &CanonicalUrl) -> &'static [(&'static str, &
     }
 }
 
+/// The engine's forced-safe host for `host` (canonical), which a DNS filter answers `host` with
+/// by CNAME; `None` for every host that has none.
+///
+/// Each engine documents the mapping for network operators:
+/// - Google Search: "Block adult content at your school with SafeSearch"
+///   (support.google.com/websearch/answer/186669) has a DNS entry for `www.google.com` and the
+///   country domains point by CNAME to `forcesafesearch.google.com`. Only the search hosts
+///   (`google.<tld>`, `www.google.<tld>`) are mapped: other Google hosts serve other services.
+/// - YouTube: Google Workspace's "Restrict YouTube content" (support.google.com/a/answer/6214622)
+///   maps `www.youtube.com`, `m.youtube.com`, `youtubei.googleapis.com`,
+///   `youtube.googleapis.com` and `www.youtube-nocookie.com` to `restrict.youtube.com` (strict)
+///   or `restrictmoderate.youtube.com`; strict, as [`YOUTUBE_RESTRICT_STRICT`] is.
+/// - Bing: Microsoft's "Block adult content with SafeSearch" for networks maps `www.bing.com` to
+///   `strict.bing.com`.
+/// - DuckDuckGo: its safe search help maps `duckduckgo.com` to `safe.duckduckgo.com` (also what
+///   CleanBrowsing, AdGuard and dnsmasq-based filters configure).
+pub fn dns_safe_host(host: &str) -> Option<&'static str> {
+    if matches!(country_domain_prefix(host, "google"), Some("" | "www.")) {
+        return Some(GOOGLE_SAFE_HOST);
+    }
+    DNS_SAFE_HOSTS
+        .iter()
+        .find(|(hosts, _)| hosts.contains(&host))
+        .map(|&(_, safe)| safe)
+}
+
+/// Google's forced-SafeSearch host.
+pub const GOOGLE_SAFE_HOST: &str = "forcesafesearch.google.com";
+
+/// The hosts other than Google's mapped to a safe host at DNS level (see [`dns_safe_host`]).
+const DNS_SAFE_HOSTS: &[(&[&str], &str)] = &[
+    (
+        &[
+            "www.youtube.com",
+            "m.youtube.com",
+            "youtubei.googleapis.com",
+            "youtube.googleapis.com",
+            "www.youtube-nocookie.com",
+        ],
+        "restrict.youtube.com",
+    ),
+    (&["www.bing.com"], "strict.bing.com"),
+    (
+        &["duckduckgo.com", "www.duckduckgo.com"],
+        "safe.duckduckgo.com",
+    ),
+];
+
 /// Every host rule of the search engines and of YouTube's restricted mode: a host none of them
 /// covers gets nothing from [`enforce`] or [`restricted_mode_headers`].
 pub(crate) fn host_rules() -> impl Iterator<Item = &'static HostRule> {
@@ -630,6 +678,28 @@ pub(crate) mod tests {
                 }
                 HostRule::Any => {}
             }
+        }
+    }
+
+    #[test]
+    fn search_hosts_map_to_their_safe_hosts() {
+        for (host, safe) in [
+            ("www.google.com", Some(GOOGLE_SAFE_HOST)),
+            ("google.com", Some(GOOGLE_SAFE_HOST)),
+            ("www.google.co.uk", Some(GOOGLE_SAFE_HOST)),
+            ("www.google.com.au", Some(GOOGLE_SAFE_HOST)),
+            ("google.de", Some(GOOGLE_SAFE_HOST)),
+            ("mail.google.com", None),
+            ("forcesafesearch.google.com", None),
+            ("www.youtube.com", Some("restrict.youtube.com")),
+            ("youtubei.googleapis.com", Some("restrict.youtube.com")),
+            ("www.bing.com", Some("strict.bing.com")),
+            ("strict.bing.com", None),
+            ("duckduckgo.com", Some("safe.duckduckgo.com")),
+            ("safe.duckduckgo.com", None),
+            ("www.example.com", None),
+        ] {
+            assert_eq!(dns_safe_host(host), safe, "{host}");
         }
     }
 

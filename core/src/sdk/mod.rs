@@ -16,6 +16,7 @@
 //! to the parents through the backend; lists that cannot be opened at all block every web address.
 
 mod ask_link;
+mod dns;
 mod error;
 mod events;
 mod line;
@@ -36,10 +37,11 @@ pub use pairing::{PairingInviteInfo, ParentInfo, PendingParent};
 
 use self::ask_link::AskLinks;
 use crate::crypto::{PublicKey, SigningKey};
-use crate::filter::CanonicalUrl;
+use crate::dns::BlockAnswer;
 use crate::filter::blockpage::BlockPage;
 use crate::filter::decision::{ListsStatus, UrlDecision, UrlFilter};
 use crate::filter::policy::FilterPolicy;
+use crate::filter::{CanonicalUrl, HostDecision};
 use crate::protocol::keys::KeyRole;
 use crate::protocol::pairing::ParentRole;
 use crate::protocol::wire::{MessageKind, OutgoingMessage};
@@ -104,6 +106,10 @@ pub struct ChildSafeConfig {
     /// strictest band. Read only when the platform's [`LineIdentity`] says the line is a child's.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub default_band: Option<AgeBand>,
+    /// How the DNS filter answers a blocked name: empty for NXDOMAIN, or the addresses (IPv4
+    /// and/or IPv6, as text) of the handset maker's block page, given to A and AAAA queries.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub dns_block_addresses: Vec<String>,
     /// ISO 3166-1 alpha-2 country of the line (emergency numbers, report routing).
     pub country: String,
     /// The child's language for rules and block pages (en, fr, es, de; others fall back to en).
@@ -157,6 +163,8 @@ pub struct ChildSafe {
     lists_told: Mutex<ListsStatus>,
     /// The nonces of the ask links on the block pages rendered.
     ask_links: AskLinks,
+    /// How the DNS filter answers blocked names.
+    dns_block: BlockAnswer,
 }
 
 /// The policy in force as last read, with the trusted time and boot clock of that moment.
@@ -263,6 +271,7 @@ impl ChildSafe {
         clock: Arc<dyn ClockSource>,
         line: Arc<dyn LineIdentity>,
     ) -> Result<Self, SdkError> {
+        let dns_block = dns::block_answer(&config.dns_block_addresses)?;
         let data_dir = Path::new(&config.data_dir);
         std::fs::create_dir_all(data_dir)
             .map_err(|_| SdkError::InvalidInput("the data directory cannot be created"))?;
@@ -313,6 +322,7 @@ impl ChildSafe {
             clock,
             line,
             lists_told: Mutex::new(ListsStatus::default()),
+            dns_block,
         };
         sdk.check_lists()?;
         Ok(sdk)
@@ -426,6 +436,16 @@ impl ChildSafe {
             .iter()
             .map(|url| filter.check_str(url.as_ref(), &policy, now))
             .collect())
+    }
+
+    /// What to do with a host alone (a DNS name or an IP address), by the same lists, policy
+    /// and parent rules as [`ChildSafe::check_url`]: it blocks a host exactly when `check_url`
+    /// blocks `https://<host>/`, for the same reason. Rules for one page of a host (a path) cannot
+    /// apply; see [`crate::filter::host_decision`].
+    pub fn check_host(&self, host: &str) -> Result<HostDecision, SdkError> {
+        let (policy, now) = self.policy_now()?;
+        let filter = self.filter.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(filter.check_host(host, &policy, now))
     }
 
     /// The block page for a blocked `url`, in the child's language, or `None` when `decision`

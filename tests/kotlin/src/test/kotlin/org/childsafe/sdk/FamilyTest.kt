@@ -10,6 +10,7 @@ import org.childsafe.sdk.core.ChildEvent
 import org.childsafe.sdk.core.CommandState
 import org.childsafe.sdk.core.CommandTicket
 import org.childsafe.sdk.core.DecisionReason
+import org.childsafe.sdk.core.HostVerdict
 import org.childsafe.sdk.core.ParentAction
 import org.childsafe.sdk.core.ParentConfig
 import org.childsafe.sdk.core.ParentRole
@@ -170,6 +171,10 @@ class FamilyTest {
         val denied = phone.checkUrl("https://example.org/")
         assertEquals(Verdict.BLOCK, denied.verdict)
         assertEquals(DecisionReason.PARENT_DENIED, denied.reason)
+        // The DNS filter judges the name alone by the same rule.
+        val deniedHost = phone.checkHost("www.example.org")
+        assertEquals(HostVerdict.Block, deniedHost.verdict)
+        assertEquals(DecisionReason.PARENT_DENIED, deniedHost.reason)
         settle(parent, parent.send(device, ParentAction.ClearHostRule(host = "example.org")))
         assertEquals(Verdict.ALLOW, phone.checkUrl("https://example.org/").verdict)
 
