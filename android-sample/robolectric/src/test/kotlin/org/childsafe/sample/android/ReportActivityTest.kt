@@ -9,12 +9,7 @@ import java.io.File
 import kotlinx.coroutines.runBlocking
 import org.childsafe.sample.ReportButton
 import org.childsafe.sample.SyncSchedule
-import org.childsafe.sdk.Backend
-import org.childsafe.sdk.ChildSafeParent
-import org.childsafe.sdk.MemoryKeyStore
-import org.childsafe.sdk.core.ParentConfig
 import org.childsafe.sdk.core.ReportKind
-import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotNull
@@ -32,12 +27,6 @@ import org.robolectric.android.controller.ActivityController
  */
 class ReportActivityTest : SampleAppTest() {
     private val scheduler: JobScheduler get() = requireNotNull(app.getSystemService(JobScheduler::class.java))
-    private val parents = mutableListOf<ChildSafeParent>()
-
-    @After
-    fun closeParents() {
-        parents.forEach { it.close() }
-    }
 
     private fun openReport(pageUrl: String? = null): ActivityController<ReportActivity> {
         val intent = Intent(app, ReportActivity::class.java)
@@ -48,25 +37,6 @@ class ReportActivityTest : SampleAppTest() {
     /** The phone's line is in [country] (lower case, as the platform gives it). */
     private fun lineIn(country: String) {
         shadowOf(app.getSystemService(TelephonyManager::class.java)).setNetworkCountryIso(country)
-    }
-
-    /**
-     * A parent's app (the SDK's own, outside this app) paired as the phone's owner, so that the
-     * backend's feed shows every report the backend received from the phone.
-     */
-    private fun pairedParent(backend: Backend): ChildSafeParent = runBlocking {
-        val parent = ChildSafeParent.open(
-            ParentConfig(dataDir = dir.resolve("parent").toString(), backendUrl = backend.url, allowInsecureLoopback = true),
-            MemoryKeyStore(),
-        ).also { parents += it }
-        parent.register()
-        app.sdk.setPin(PIN, null)
-        parent.pair(app.sdk.startPairing(PIN).qrPayload)
-        app.sdk.confirmParent(PIN, app.sdk.pendingParent().parentId)
-        app.sdk.syncNow()
-        parent.sync()
-        assertTrue(parent.children().single().confirmed)
-        parent
     }
 
     @Test
@@ -189,7 +159,6 @@ class ReportActivityTest : SampleAppTest() {
     }
 
     private companion object {
-        const val PIN = "2468"
         const val NOTES_HINT = "What happened? (optional)"
     }
 }

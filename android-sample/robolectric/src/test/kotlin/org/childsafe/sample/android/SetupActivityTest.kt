@@ -203,7 +203,7 @@ class SetupActivityTest : SampleAppTest() {
 
     @Test
     fun `a parent's phone goes to the parent's app, now and at every later launch, with no child's sync`() {
-        val scheduler = app.getSystemService(JobScheduler::class.java)
+        val scheduler = requireNotNull(app.getSystemService(JobScheduler::class.java))
         assertNotNull("the child's sync is scheduled until the phone is known", scheduler.getPendingJob(SyncSchedule.PERIODIC_JOB_ID))
         val setup = openSetup().get()
         setup.button(SetupActivity.PARENT_BUTTON).performClick()
