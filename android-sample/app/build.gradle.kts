@@ -27,6 +27,9 @@ val deployment: Map<String, String> = mapOf(
     "childsafeServerTimeKeys" to "childsafe.serverTimeKey",
     "childsafeRootKeys" to "childsafe.rootKey",
     "childsafeDefaultBand" to "childsafe.defaultBand",
+    // The resolver the DNS VPN forwards to (an IP address, `:port` when not 53); empty: the
+    // network's own.
+    "childsafeDnsUpstream" to "childsafe.dnsUpstream",
 ).mapValues { (_, property) -> providers.gradleProperty(property).getOrElse("") }
 
 android {

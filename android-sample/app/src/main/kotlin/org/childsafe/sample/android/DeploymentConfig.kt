@@ -4,6 +4,8 @@ import android.content.Context
 import android.content.pm.PackageManager
 import android.os.Bundle
 import java.io.File
+import java.net.InetSocketAddress
+import org.childsafe.sample.DnsVpnPlan
 import org.childsafe.sdk.core.AgeBand
 import org.childsafe.sdk.core.ChildSafeConfig
 
@@ -22,6 +24,11 @@ data class DeploymentConfig(
     val rootKeys: List<String> = emptyList(),
     /** The band a phone on a child's line gets until its carrier's profile arrives. */
     val defaultBand: AgeBand? = null,
+    /**
+     * The resolver the DNS VPN forwards allowed queries to; null: the DNS servers of the network
+     * underneath.
+     */
+    val dnsUpstream: InetSocketAddress? = null,
     /** Plain HTTP to a loopback backend: only tests and demos on one machine set it. */
     val allowInsecureLoopback: Boolean = false,
 ) {
@@ -52,6 +59,9 @@ data class DeploymentConfig(
         /** One of 0-5, 6-8, 9-12, 13-15, 16-17, as the carrier's tools write bands. */
         const val DEFAULT_BAND = "org.childsafe.sample.DEFAULT_BAND"
 
+        /** An IP address, with `:port` (IPv6 in brackets) when not 53. */
+        const val DNS_UPSTREAM = "org.childsafe.sample.DNS_UPSTREAM"
+
         /** The values the build wrote into the app's manifest. */
         fun fromManifest(context: Context): DeploymentConfig {
             val info = context.packageManager.getApplicationInfo(context.packageName, PackageManager.GET_META_DATA)
@@ -59,8 +69,9 @@ data class DeploymentConfig(
         }
 
         /**
-         * The values in [metaData]. A band that is not one of the five stops the app here: a
-         * phone configured for a band nobody meant must not start with another one.
+         * The values in [metaData]. A band that is not one of the five, or a DNS upstream that is
+         * not an address, stops the app here: a phone configured for a band nobody meant must not
+         * start with another one.
          */
         fun fromMetaData(metaData: Bundle): DeploymentConfig {
             fun text(name: String): String = metaData.getString(name)?.trim().orEmpty()
@@ -74,6 +85,7 @@ data class DeploymentConfig(
                 serverTimeKeys = keys(SERVER_TIME_KEYS),
                 rootKeys = keys(ROOT_KEYS),
                 defaultBand = if (band.isEmpty()) null else requireNotNull(BANDS[band]) { "unknown band $band" },
+                dnsUpstream = DnsVpnPlan.parseUpstream(text(DNS_UPSTREAM)),
             )
         }
 

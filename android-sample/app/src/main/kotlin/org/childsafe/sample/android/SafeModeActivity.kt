@@ -1,12 +1,15 @@
 package org.childsafe.sample.android
 
 import android.content.Intent
+import android.net.VpnService
 import android.os.Bundle
 import android.text.InputType
 import android.view.View
 import android.widget.Button
+import android.widget.CompoundButton
 import android.widget.EditText
 import android.widget.LinearLayout
+import android.widget.Switch
 import android.widget.TextView
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
@@ -32,6 +35,17 @@ class SafeModeActivity : SampleActivity() {
     private lateinit var check: Button
     private lateinit var parentPanel: LinearLayout
     private var lockout: Job? = null
+    private val onDnsSwitch = CompoundButton.OnCheckedChangeListener { _, on ->
+        if (on) startDnsFilter() else stopDnsFilter()
+    }
+    private val dnsSwitch: Switch by lazy {
+        Switch(this).apply {
+            text = DNS_SWITCH
+            isChecked = DnsVpnService.running
+            setOnCheckedChangeListener(onDnsSwitch)
+        }
+    }
+    private val dnsMessage: TextView by lazy { TextView(this) }
 
     private val onEvent: (ChildSafeEvent) -> Unit = { event ->
         if (event is ChildSafeEvent.SettingsChanged) showStatus()
@@ -61,6 +75,8 @@ class SafeModeActivity : SampleActivity() {
                 text = "Safety information for parents"
                 setOnClickListener { openSafetyInformation(SafetyAudience.PARENT) }
             })
+            addView(dnsSwitch)
+            addView(dnsMessage)
         }
         setContentView(
             LinearLayout(this).apply {
@@ -148,6 +164,39 @@ class SafeModeActivity : SampleActivity() {
         }
     }
 
+    /**
+     * The DNS filter for every app ([DnsVpnService]). The system asks the user's consent to a
+     * VPN once (`VpnService.prepare` hands back its dialog); the service starts only after it.
+     */
+    private fun startDnsFilter() {
+        val consent = VpnService.prepare(this)
+        if (consent == null) {
+            startService(DnsVpnService.startIntent(this))
+            dnsMessage.text = DNS_ON
+        } else {
+            startActivityForResult(consent, REQUEST_VPN_CONSENT)
+        }
+    }
+
+    private fun stopDnsFilter() {
+        startService(DnsVpnService.stopIntent(this))
+        dnsMessage.text = DNS_OFF
+    }
+
+    override fun onActivityResult(requestCode: Int, resultCode: Int, data: Intent?) {
+        if (requestCode != REQUEST_VPN_CONSENT) return super.onActivityResult(requestCode, resultCode, data)
+        if (resultCode == RESULT_OK) {
+            startService(DnsVpnService.startIntent(this))
+            dnsMessage.text = DNS_ON
+        } else {
+            // The switch goes back off without a stop: nothing was started.
+            dnsSwitch.setOnCheckedChangeListener(null)
+            dnsSwitch.isChecked = false
+            dnsSwitch.setOnCheckedChangeListener(onDnsSwitch)
+            dnsMessage.text = DNS_REFUSED
+        }
+    }
+
     private fun openSafetyInformation(audience: SafetyAudience) {
         startActivity(
             Intent(this, SafetyInformationActivity::class.java)
@@ -161,6 +210,12 @@ class SafeModeActivity : SampleActivity() {
         const val UNLOCK_BUTTON = "Unlock"
         const val FORGOT_BUTTON = "I forgot the PIN"
         const val PARENT_SETTINGS_TITLE = "Parent settings"
+        const val DNS_SWITCH = "Filter DNS for every app"
+        const val DNS_ON = "Every app's DNS now goes through the filter."
+        const val DNS_OFF = "The DNS filter is off: only the browser filters."
+        const val DNS_REFUSED = "The DNS filter needs the VPN permission, which was not given."
+
+        private const val REQUEST_VPN_CONSENT = 1
 
         private const val MILLIS_PER_SECOND = 1000L
     }

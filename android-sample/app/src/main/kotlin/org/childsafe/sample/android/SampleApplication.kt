@@ -3,6 +3,7 @@ package org.childsafe.sample.android
 import android.app.Application
 import android.telephony.TelephonyManager
 import java.io.File
+import java.net.InetSocketAddress
 import java.util.Locale
 import org.childsafe.sdk.ChildSafe
 import org.childsafe.sdk.ChildSafeException
@@ -52,6 +53,9 @@ open class SampleApplication : Application() {
 
     /** The phone's carrier line, read from the default data subscription. */
     protected open fun lineIdentity(): LineIdentity = SubscriptionLine(this)
+
+    /** The resolver the DNS VPN forwards to, when the deployment names one. */
+    fun dnsUpstream(): InetSocketAddress? = deployment().dnsUpstream
 
     /** The line the platform reads now, for the setup screen to offer registering with it. */
     fun currentLine(): LineInfo? = lineIdentity().currentLine()

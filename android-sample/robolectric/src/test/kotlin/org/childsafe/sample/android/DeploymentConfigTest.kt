@@ -1,6 +1,8 @@
 package org.childsafe.sample.android
 
 import android.os.Bundle
+import java.net.InetSocketAddress
+import org.childsafe.sample.DnsVpnPlan
 import org.childsafe.sdk.core.AgeBand
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertThrows
@@ -34,7 +36,7 @@ class DeploymentConfigTest : SampleAppTest() {
         val names = listOf(
             DeploymentConfig.BACKEND_URL, DeploymentConfig.CARRIER_KEYS, DeploymentConfig.LIST_KEYS,
             DeploymentConfig.DIRECTORY_KEYS, DeploymentConfig.SERVER_TIME_KEYS, DeploymentConfig.ROOT_KEYS,
-            DeploymentConfig.DEFAULT_BAND,
+            DeploymentConfig.DEFAULT_BAND, DeploymentConfig.DNS_UPSTREAM,
         )
 
         assertEquals(DeploymentConfig(), DeploymentConfig.fromMetaData(metaData(*names.map { it to "" }.toTypedArray())))
@@ -45,6 +47,15 @@ class DeploymentConfigTest : SampleAppTest() {
     fun `a band nobody meant stops the app instead of starting it at another`() {
         assertThrows(IllegalArgumentException::class.java) {
             DeploymentConfig.fromMetaData(metaData(DeploymentConfig.DEFAULT_BAND to "9 to 12"))
+        }
+    }
+
+    @Test
+    fun `the DNS upstream is an address and a port, and a host name stops the app`() {
+        val config = DeploymentConfig.fromMetaData(metaData(DeploymentConfig.DNS_UPSTREAM to "[2001:db8::53]:5353"))
+        assertEquals(InetSocketAddress(DnsVpnPlan.literal("2001:db8::53"), 5353), config.dnsUpstream)
+        assertThrows(IllegalArgumentException::class.java) {
+            DeploymentConfig.fromMetaData(metaData(DeploymentConfig.DNS_UPSTREAM to "dns.example"))
         }
     }
 }

@@ -9,7 +9,6 @@ import java.io.File
 import kotlinx.coroutines.runBlocking
 import org.childsafe.sample.ReportButton
 import org.childsafe.sample.SyncSchedule
-import org.childsafe.sdk.Backend
 import org.childsafe.sdk.core.ReportKind
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -28,6 +27,7 @@ import org.robolectric.android.controller.ActivityController
  */
 class ReportActivityTest : SampleAppTest() {
     private val scheduler: JobScheduler get() = requireNotNull(app.getSystemService(JobScheduler::class.java))
+
     private fun openReport(pageUrl: String? = null): ActivityController<ReportActivity> {
         val intent = Intent(app, ReportActivity::class.java)
         if (pageUrl != null) intent.putExtra(ReportActivity.EXTRA_PAGE_URL, pageUrl)
