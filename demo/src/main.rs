@@ -1244,6 +1244,7 @@ fn open_phone(
         trusted_server_time_keys: vec![backend.time_key],
         trusted_root_keys: vec![root_key.public_key()],
         default_band: None,
+        dns_block_addresses: Vec::new(),
         country: COUNTRY.to_owned(),
         locale: "en".to_owned(),
     };
