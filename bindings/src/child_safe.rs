@@ -15,7 +15,7 @@ use childsafe_core::reports::{DeliveryRecord, Location, Receipt, ReportDraft};
 use childsafe_core::safety::{SafetyAudience, SafetyInformation};
 use childsafe_core::sdk::{
     EventListener, LineIdentity, Logger, PairedParentInfo, PairingInviteInfo, ParentInfo,
-    PendingParent, SdkError, SosOutcome,
+    PendingParent, SosOutcome,
 };
 use childsafe_core::settings::access_request::SentAccessRequest;
 use childsafe_core::settings::activation::{ActivationProfile, LineDeactivation};
@@ -35,7 +35,7 @@ uniffi::use_remote_type!(childsafe_core::Location);
 /// `use {}`) to release the store.
 #[derive(Debug, uniffi::Object)]
 pub struct ChildSafe {
-    sdk: childsafe_core::ChildSafe,
+    sdk: Arc<childsafe_core::ChildSafe>,
     /// Its token for the quick URL check, once asked for.
     quick: QuickToken,
 }
@@ -58,7 +58,7 @@ impl ChildSafe {
             listener,
         )?;
         Ok(Arc::new(Self {
-            sdk,
+            sdk: Arc::new(sdk),
             quick: QuickToken::default(),
         }))
     }
@@ -82,7 +82,7 @@ impl ChildSafe {
             line_identity,
         )?;
         Ok(Arc::new(Self {
-            sdk,
+            sdk: Arc::new(sdk),
             quick: QuickToken::default(),
         }))
     }
@@ -157,8 +157,8 @@ impl ChildSafe {
     /// This object's token for the quick URL check (`childsafe_quick_url_loads_as_is`, Kotlin
     /// `QuickUrlCheck`): the same on every call, and unknown to the check once the object is
     /// closed.
-    pub fn quick_check_token(self: Arc<Self>) -> u64 {
-        self.quick.get_or_register(&self)
+    pub fn quick_check_token(&self) -> u64 {
+        self.quick.get_or_register(&self.sdk)
     }
 
     /// What to do with each of `urls` (a page and its subresources), in one call.
@@ -272,13 +272,6 @@ impl ChildSafe {
     /// The access requests the child sent, newest first, each with the parents' answer.
     pub fn access_requests(&self) -> Result<Vec<SentAccessRequest>, ChildSafeError> {
         Ok(self.sdk.access_requests()?)
-    }
-}
-
-impl ChildSafe {
-    /// [`ChildSafe::url_loads_as_is`] without the owned string, for the quick check.
-    pub(crate) fn url_loads_as_is_str(&self, url: &str) -> Result<bool, SdkError> {
-        self.sdk.url_loads_as_is(url)
     }
 }
 

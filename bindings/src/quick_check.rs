@@ -4,7 +4,7 @@
 //! A call through UniFFI's generated Kotlin makes several native calls (clone the object's
 //! handle, allocate a buffer for the string, the call itself, free) and builds a JNA structure
 //! for its call status; together they cost tens of microseconds, a hundred times the check. Here
-//! the app asks the object once for a token ([`ChildSafe::quick_check_token`]), then calls
+//! the app asks the object once for a token ([`crate::ChildSafe::quick_check_token`]), then calls
 //! [`childsafe_quick_url_loads_as_is`] with the token and the URL's UTF-8 bytes: one direct JNA
 //! call with plain arguments, answered with a plain integer.
 //!
@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock, Weak};
 use childsafe_core::filter::MAX_URL_BYTES;
 use childsafe_core::sdk::SdkError;
 
-use crate::ChildSafe;
+use childsafe_core::ChildSafe;
 
 /// Allowed, with nothing to rewrite and no header to add: load the URL as asked.
 pub const LOADS_AS_IS: i32 = 1;
@@ -39,7 +39,7 @@ pub const SDK_ERROR: i32 = -4;
 pub const PANICKED: i32 = -5;
 
 /// Whether `url` (`len` bytes of UTF-8 at `url`) may load exactly as asked, by the object whose
-/// [`ChildSafe::quick_check_token`] is `token`: [`LOADS_AS_IS`] (1), [`NOT_AS_IS`] (0), or a
+/// [`crate::ChildSafe::quick_check_token`] is `token`: [`LOADS_AS_IS`] (1), [`NOT_AS_IS`] (0), or a
 /// negative code when it cannot say (see the constants). Never unwinds.
 ///
 /// # Safety
@@ -69,7 +69,7 @@ pub unsafe extern "C" fn childsafe_quick_url_loads_as_is(
     };
     // The SDK holds no state a panic half-way through a check could leave broken for the next:
     // its locks recover from poisoning and the check writes nothing the store cannot take again.
-    catch_unwind(AssertUnwindSafe(|| answer(sdk.url_loads_as_is_str(url)))).unwrap_or(PANICKED)
+    catch_unwind(AssertUnwindSafe(|| answer(sdk.url_loads_as_is(url)))).unwrap_or(PANICKED)
 }
 
 /// An object's quick-check token, issued once and taken out of the registry when the object goes.

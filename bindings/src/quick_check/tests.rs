@@ -13,7 +13,7 @@ use childsafe_core::settings::AgeBand;
 use childsafe_core::settings::activation::ActivationProfile;
 
 use super::*;
-use crate::{ChildSafeError, KeyStore};
+use crate::{ChildSafe, ChildSafeError, KeyStore};
 
 #[test]
 fn answers_as_url_loads_as_is() {

@@ -1,12 +1,52 @@
 //! The answers the filter writes itself: errors, the block answer, and an upstream answer put
 //! back under the name asked, for SafeSearch.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use hickory_proto::op::{Edns, Header, Message, MessageType, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 
-use super::BlockAnswer;
+/// How blocked names are answered: NXDOMAIN, or the handset maker's block page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlockAnswer {
+    v4: Vec<Ipv4Addr>,
+    v6: Vec<Ipv6Addr>,
+}
+
+impl BlockAnswer {
+    /// NXDOMAIN for every blocked name.
+    pub fn nxdomain() -> Self {
+        Self::default()
+    }
+
+    /// The block page's addresses: A queries for a blocked name get the IPv4 ones, AAAA queries
+    /// the IPv6 ones, and every other type (or a family with no address given) an empty
+    /// answer. With no address at all, NXDOMAIN.
+    pub fn addresses(addresses: &[IpAddr]) -> Self {
+        let mut answer = Self::default();
+        for address in addresses {
+            match address {
+                IpAddr::V4(v4) => answer.v4.push(*v4),
+                IpAddr::V6(v6) => answer.v6.push(*v6),
+            }
+        }
+        answer
+    }
+
+    /// [`BlockAnswer::addresses`] from their text (a configuration's); `None` when one of them is
+    /// not an IPv4 or IPv6 address.
+    pub fn parse(addresses: &[String]) -> Option<Self> {
+        let parsed: Result<Vec<IpAddr>, _> = addresses.iter().map(|text| text.parse()).collect();
+        parsed.ok().map(|addresses| Self::addresses(&addresses))
+    }
+
+    /// Whether blocked names get NXDOMAIN.
+    pub fn is_nxdomain(&self) -> bool {
+        self.v4.is_empty() && self.v6.is_empty()
+    }
+}
 
 /// The time to live of the filter's own records (block-page addresses, SafeSearch CNAMEs):
 /// short, so that a parent's new rule or approval reaches the apps within a minute. NXDOMAIN

@@ -44,15 +44,13 @@
 mod answer;
 pub mod packet;
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 
 use crate::filter::decision::DecisionReason;
 use crate::filter::{HostDecision, HostVerdict};
 
-pub use answer::FILTER_TTL_SECS;
+pub use answer::{BlockAnswer, FILTER_TTL_SECS};
 pub use packet::{PacketStep, dns_packet, dns_packet_reply};
 
 /// What to do with one DNS query message.
@@ -88,39 +86,6 @@ pub const SIGNAL_DOMAINS: &[&str] = &[
     "mask-h2.icloud.com",
     "resolver.arpa",
 ];
-
-/// How blocked names are answered: NXDOMAIN, or the handset maker's block page.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BlockAnswer {
-    v4: Vec<Ipv4Addr>,
-    v6: Vec<Ipv6Addr>,
-}
-
-impl BlockAnswer {
-    /// NXDOMAIN for every blocked name.
-    pub fn nxdomain() -> Self {
-        Self::default()
-    }
-
-    /// The block page's addresses: A queries for a blocked name get the IPv4 ones, AAAA queries
-    /// the IPv6 ones, and every other type (or a family with no address given) an empty
-    /// answer. With no address at all, NXDOMAIN.
-    pub fn addresses(addresses: &[IpAddr]) -> Self {
-        let mut answer = Self::default();
-        for address in addresses {
-            match address {
-                IpAddr::V4(v4) => answer.v4.push(*v4),
-                IpAddr::V6(v6) => answer.v6.push(*v6),
-            }
-        }
-        answer
-    }
-
-    /// Whether blocked names get NXDOMAIN.
-    pub fn is_nxdomain(&self) -> bool {
-        self.v4.is_empty() && self.v6.is_empty()
-    }
-}
 
 /// What [`dns_query`] decided for a query, kept whole so that [`dns_reply`] can check the
 /// upstream's answer against it.

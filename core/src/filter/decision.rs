@@ -34,7 +34,6 @@
 use super::blockpage::BlockReason;
 use super::bundle::{ActiveBundle, BundleError, BundleList, DomainProbe, ListBundle, ListKind};
 use super::canonical::{CanonicalStr, PlainScan, as_browser_reads, is_web_scheme};
-use super::host_decision::{HostDecision, host_url};
 use super::policy::{FilterPolicy, builtin_category};
 use super::safesearch::{HostRule, SafeSearchOutcome, SiteLabels};
 use super::{CanonicalUrl, HostKind, LookupExpressions};
@@ -429,25 +428,6 @@ impl UrlFilter {
     /// without checking again that it is UTF-8.
     pub fn check_str(&self, url: &str, policy: &FilterPolicy, now_unix: u64) -> UrlDecision {
         self.decide(RawUrl::Text(url), policy, now_unix)
-    }
-
-    /// Decides for a host alone (a DNS name, an IP address in any spelling), as [`Self::check`]
-    /// decides for `https://<host>/`: see [`super::host_decision`] for what a host alone can and
-    /// cannot be judged by.
-    pub fn check_host(&self, host: &str, policy: &FilterPolicy, now_unix: u64) -> HostDecision {
-        let Some(url) = host_url(host) else {
-            return HostDecision::not_a_host(self.bundle_version());
-        };
-        let decision = self.decide(RawUrl::Text(&url), policy, now_unix);
-        // Only an allowed host needs its canonical form, to look up the engines' safe hosts.
-        let canonical = (policy.safe_search && decision.verdict != Verdict::Block)
-            .then(|| CanonicalUrl::parse(url.as_bytes()).ok())
-            .flatten();
-        HostDecision::of_url(
-            decision,
-            canonical.as_ref().map(|url| url.host()),
-            policy.safe_search,
-        )
     }
 
     fn decide(&self, url: RawUrl<'_>, policy: &FilterPolicy, now_unix: u64) -> UrlDecision {

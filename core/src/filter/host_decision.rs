@@ -15,9 +15,32 @@
 //!   service at DNS level are answered with that service's name ([`HostVerdict::UseSafeHost`]),
 //!   which the DNS filter gives back as a CNAME.
 
+use super::CanonicalUrl;
 use super::blockpage::BlockReason;
-use super::decision::{DecisionReason, UrlDecision, Verdict};
+use super::decision::{DecisionReason, UrlDecision, UrlFilter, Verdict};
+use super::policy::FilterPolicy;
 use super::safesearch;
+
+impl UrlFilter {
+    /// Decides for a host alone (a DNS name, an IP address in any spelling), as [`Self::check`]
+    /// decides for `https://<host>/`: see [this module](self) for what a host alone can and
+    /// cannot be judged by.
+    pub fn check_host(&self, host: &str, policy: &FilterPolicy, now_unix: u64) -> HostDecision {
+        let Some(url) = host_url(host) else {
+            return HostDecision::not_a_host(self.bundle_version());
+        };
+        let decision = self.check_str(&url, policy, now_unix);
+        // Only an allowed host needs its canonical form, to look up the engines' safe hosts.
+        let canonical = (policy.safe_search && decision.verdict != Verdict::Block)
+            .then(|| CanonicalUrl::parse(url.as_bytes()).ok())
+            .flatten();
+        HostDecision::of_url(
+            decision,
+            canonical.as_ref().map(|url| url.host()),
+            policy.safe_search,
+        )
+    }
+}
 
 /// What to do with a host.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -17,7 +17,10 @@ use std::sync::{Mutex, PoisonError};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::ASK_PARENT_SCHEME;
+/// Where the block page's "ask a parent" button leads, followed by `?url=` (the blocked URL in
+/// unpadded base64url) and `&nonce=`: the app catches it and hands it to
+/// [`ChildSafe::ask_parent`](super::ChildSafe::ask_parent).
+pub const ASK_PARENT_SCHEME: &str = "childsafe://ask";
 
 /// How many block pages' nonces are kept: the pages a child may still have in the browser's
 /// tabs and history. The oldest is forgotten first.

@@ -1,10 +1,8 @@
 //! The DNS filter on the device: [`crate::dns`] with the phone's own lists, policy and parent
 //! rules, through [`ChildSafe::check_host`].
 
-use std::net::IpAddr;
-
-use super::{ChildSafe, LogLevel, SdkError};
-use crate::dns::{self, BlockAnswer, DnsStep, PacketStep};
+use super::{ChildSafe, LogLevel};
+use crate::dns::{self, DnsStep, PacketStep};
 use crate::filter::HostDecision;
 
 impl ChildSafe {
@@ -54,12 +52,4 @@ impl ChildSafe {
             }
         }
     }
-}
-
-/// The block answer for the configured block-page addresses.
-pub(super) fn block_answer(addresses: &[String]) -> Result<BlockAnswer, SdkError> {
-    let parsed: Result<Vec<IpAddr>, _> = addresses.iter().map(|text| text.parse()).collect();
-    parsed
-        .map(|addresses| BlockAnswer::addresses(&addresses))
-        .map_err(|_| SdkError::InvalidInput("dns_block_addresses must be IPv4 or IPv6 addresses"))
 }

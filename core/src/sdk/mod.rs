@@ -66,9 +66,7 @@ use crate::vocabulary::Locale;
 
 type DeviceStore = Arc<SealedStore<SledStore>>;
 
-/// Where the block page's "ask a parent" button leads (with `?url=` and the blocked URL in
-/// unpadded base64url): the app catches it and calls [`ChildSafe::request_access`].
-pub const ASK_PARENT_SCHEME: &str = "childsafe://ask";
+pub use self::ask_link::ASK_PARENT_SCHEME;
 /// Where the block page's "report" button leads.
 pub const REPORT_SCHEME: &str = "childsafe://report";
 
@@ -271,7 +269,9 @@ impl ChildSafe {
         clock: Arc<dyn ClockSource>,
         line: Arc<dyn LineIdentity>,
     ) -> Result<Self, SdkError> {
-        let dns_block = dns::block_answer(&config.dns_block_addresses)?;
+        let dns_block = BlockAnswer::parse(&config.dns_block_addresses).ok_or(
+            SdkError::InvalidInput("dns_block_addresses must be IPv4 or IPv6 addresses"),
+        )?;
         let data_dir = Path::new(&config.data_dir);
         std::fs::create_dir_all(data_dir)
             .map_err(|_| SdkError::InvalidInput("the data directory cannot be created"))?;
